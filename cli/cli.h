@@ -1,0 +1,36 @@
+/* Shared pieces of the command-line front end. */
+#ifndef CS_CLI_H
+#define CS_CLI_H
+
+#include <stdio.h>
+
+#include "capsim.h"
+
+/* Exit statuses. */
+enum { CS_EXIT_OK = 0, CS_EXIT_FAIL = 1, CS_EXIT_INPUT = 2 };
+
+int cs_cmd_run(int argc, char **argv);
+
+/*
+ * Output that appears whole or not at all: cs_out_open gives a stream to a
+ * temporary file beside path (or stdout when path is NULL or "-");
+ * cs_out_commit flushes, syncs and renames it into place; cs_out_abort
+ * removes it.
+ */
+typedef struct cs_out {
+	FILE *f;
+	char *path;
+	char *tmp;
+} cs_out;
+
+int cs_out_open(cs_out *o, const char *path);
+int cs_out_commit(cs_out *o);
+void cs_out_abort(cs_out *o);
+
+/* Parse "10s", "1m", "500ms" into seconds; -1 if malformed. */
+double cs_cli_seconds(const char *s);
+
+/* Map a library status to an exit status. */
+int cs_cli_exit(cs_status s);
+
+#endif

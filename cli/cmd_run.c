@@ -1,0 +1,167 @@
+/* capsim run SCENARIO [options]: simulate one scenario and print the result. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+	"usage: capsim run SCENARIO [--replications R] [--seed S] [--jobs N]\n"
+	"                  [--set path=value]... [--format table|json|csv]\n"
+	"                  [-o FILE] [--timeseries 10s]\n";
+
+static int
+bad(const char *fmt, const char *arg)
+{
+	fputs("capsim run: error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	fputs(usage, stderr);
+	return CS_EXIT_INPUT;
+}
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cs_cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "replications", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "set", required_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "timeseries", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	cs_run_opts ro = { 0 };
+	cs_format fmt = CS_FORMAT_TABLE;
+	const char *out_path = NULL, **sets;
+	size_t nsets = 0;
+	cs_scenario *sc = NULL;
+	cs_result *res = NULL;
+	cs_error err = { 0 };
+	cs_out out;
+	unsigned long v;
+	int c, rc;
+	cs_status s;
+
+	sets = calloc((size_t)argc, sizeof *sets);
+	if (!sets)
+		return CS_EXIT_FAIL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:S:j:s:f:o:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (parse_uint(optarg, 100000, &v) || v == 0) {
+				free(sets);
+				return bad("--replications must be a whole number from 1 to 100000 (got \"%s\")", optarg);
+			}
+			ro.replications = (unsigned)v;
+			break;
+		case 'S':
+			if (parse_uint(optarg, 9007199254740991UL, &v)) {
+				free(sets);
+				return bad("--seed must be a whole number >= 0 (got \"%s\")", optarg);
+			}
+			ro.seed = v;
+			ro.has_seed = 1;
+			break;
+		case 'j':
+			if (parse_uint(optarg, 1024, &v)) {
+				free(sets);
+				return bad("--jobs must be a whole number from 0 (all cores) to 1024 (got \"%s\")", optarg);
+			}
+			ro.jobs = (unsigned)v;
+			break;
+		case 's':
+			sets[nsets++] = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "table"))
+				fmt = CS_FORMAT_TABLE;
+			else if (!strcmp(optarg, "json"))
+				fmt = CS_FORMAT_JSON;
+			else if (!strcmp(optarg, "csv"))
+				fmt = CS_FORMAT_CSV;
+			else {
+				free(sets);
+				return bad("--format must be table, json or csv (got \"%s\")", optarg);
+			}
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 't':
+			ro.timeseries = cs_cli_seconds(optarg);
+			if (!(ro.timeseries > 0)) {
+				free(sets);
+				return bad("--timeseries needs an interval like 10s or 1m (got \"%s\")", optarg);
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			free(sets);
+			return CS_EXIT_OK;
+		default:
+			free(sets);
+			fputs(usage, stderr);
+			return CS_EXIT_INPUT;
+		}
+	}
+	if (optind != argc - 1) {
+		free(sets);
+		return bad("%s", optind >= argc ? "missing the scenario file" :
+		           "give exactly one scenario file");
+	}
+	s = cs_scenario_load_file(argv[optind], sets, nsets, &sc, &err);
+	free(sets);
+	if (s) {
+		cs_error_print(stderr, &err);
+		return cs_cli_exit(s);
+	}
+	if (ro.timeseries > 0 && ro.timeseries > 1e9) {
+		cs_scenario_free(sc);
+		return bad("%s", "--timeseries interval is too long");
+	}
+	s = cs_run(sc, &ro, &res, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		cs_scenario_free(sc);
+		return CS_EXIT_FAIL;
+	}
+	if (cs_out_open(&out, out_path)) {
+		perror(out_path);
+		cs_result_free(res);
+		cs_scenario_free(sc);
+		return CS_EXIT_FAIL;
+	}
+	s = cs_result_write(res, fmt, out.f);
+	if (s) {
+		cs_out_abort(&out);
+		rc = CS_EXIT_FAIL;
+	} else if (cs_out_commit(&out)) {
+		perror(out_path ? out_path : "stdout");
+		rc = CS_EXIT_FAIL;
+	} else {
+		rc = CS_EXIT_OK;
+	}
+	cs_result_free(res);
+	cs_scenario_free(sc);
+	return rc;
+}

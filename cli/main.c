@@ -1,0 +1,46 @@
+/* capsim: the command-line front end.  Parses, calls the library, prints. */
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+
+static const char usage[] =
+	"usage: capsim COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  run SCENARIO      simulate a scenario; print a k6-style summary, JSON or CSV\n"
+	"  import FILE...    show what capsim reads from k6, Locust or JMeter output\n"
+	"  version           print the version\n"
+	"\n"
+	"capsim COMMAND --help shows a command's options; docs/ has the guide.\n";
+
+int
+main(int argc, char **argv)
+{
+	/* GSL's default handler aborts; every GSL status is checked instead */
+	gsl_set_error_handler_off();
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CS_EXIT_INPUT;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cs_cmd_run(argc - 1, argv + 1);
+#ifdef CS_HAVE_IMPORT
+	if (!strcmp(argv[1], "import"))
+		return cs_cmd_import(argc - 1, argv + 1);
+#endif
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		puts("capsim " CAPSIM_VERSION);
+		return CS_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return CS_EXIT_OK;
+	}
+	fprintf(stderr, "capsim: error: unknown command \"%s\"\n\n%s", argv[1], usage);
+	return CS_EXIT_INPUT;
+}

@@ -1,0 +1,117 @@
+/* Atomic output files and small parsers for the CLI. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+int
+cs_out_open(cs_out *o, const char *path)
+{
+	int fd;
+	size_t n;
+
+	memset(o, 0, sizeof *o);
+	if (!path || !strcmp(path, "-")) {
+		o->f = stdout;
+		return 0;
+	}
+	n = strlen(path) + 16;
+	o->path = strdup(path);
+	o->tmp = malloc(n);
+	if (!o->path || !o->tmp) {
+		cs_out_abort(o);
+		return -1;
+	}
+	snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		free(o->tmp);
+		o->tmp = NULL;
+		cs_out_abort(o);
+		return -1;
+	}
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		close(fd);
+		cs_out_abort(o);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cs_out_commit(cs_out *o)
+{
+	int rc = 0;
+
+	if (o->f == stdout) {
+		rc = fflush(stdout) ? -1 : 0;
+		o->f = NULL;
+		return rc;
+	}
+	if (fflush(o->f) || fsync(fileno(o->f)))
+		rc = -1;
+	if (fclose(o->f))
+		rc = -1;
+	o->f = NULL;
+	if (rc == 0 && rename(o->tmp, o->path))
+		rc = -1;
+	if (rc)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	return rc;
+}
+
+void
+cs_out_abort(cs_out *o)
+{
+	if (o->f && o->f != stdout)
+		fclose(o->f);
+	if (o->tmp)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	memset(o, 0, sizeof *o);
+}
+
+double
+cs_cli_seconds(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !(v >= 0))
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (!strcmp(end, "ms"))
+		return v / 1e3;
+	if (!strcmp(end, "s") || !*end)
+		return v;
+	if (!strcmp(end, "m") || !strcmp(end, "min"))
+		return v * 60;
+	if (!strcmp(end, "h"))
+		return v * 3600;
+	return -1;
+}
+
+int
+cs_cli_exit(cs_status s)
+{
+	switch (s) {
+	case CS_OK: return CS_EXIT_OK;
+	case CS_ERR_PARSE:
+	case CS_ERR_INVALID:
+	case CS_ERR_USAGE:
+	case CS_ERR_IO:
+		return CS_EXIT_INPUT;
+	default:
+		return CS_EXIT_FAIL;
+	}
+}

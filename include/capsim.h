@@ -1,0 +1,117 @@
+/*
+ * capsim — capacity-planning discrete-event simulator.
+ *
+ * The one public header.  Every object is opaque; callers use the functions
+ * below.  Functions return a cs_status and never print or exit.
+ */
+#ifndef CAPSIM_H
+#define CAPSIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cs_status {
+	CS_OK = 0,
+	CS_ERR_NOMEM,    /* an allocation failed */
+	CS_ERR_IO,       /* a file could not be opened, read or written */
+	CS_ERR_PARSE,    /* input is not well-formed (YAML, CSV, JSON) */
+	CS_ERR_INVALID,  /* input is well-formed but a value is wrong */
+	CS_ERR_USAGE,    /* a command-line argument is wrong */
+	CS_ERR_NUMERIC,  /* a numerical routine failed (GSL) */
+	CS_ERR_INTERNAL  /* an invariant was broken: a bug in capsim */
+} cs_status;
+
+/* A one-line description of a status; never NULL. */
+const char *cs_status_str(cs_status s);
+
+/*
+ * Where a user-input error is, and what is wrong.  line/col are 1-based;
+ * 0 when unknown.  path is the key path ("db.pool.size"), may be empty.
+ */
+typedef struct cs_error {
+	char file[512];
+	int line;
+	int col;
+	char path[256];
+	char msg[768];
+} cs_error;
+
+/* Fill err (may be NULL: then nothing happens).  Returns status. */
+cs_status cs_error_set(cs_error *err, cs_status status, const char *file,
+                       int line, int col, const char *path,
+                       const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 7, 8)))
+#endif
+	;
+
+/* Print like a compiler: "file:line:col: error: path: msg\n". */
+void cs_error_print(FILE *f, const cs_error *err);
+
+/* ---- scenarios ---------------------------------------------------------- */
+
+typedef struct cs_scenario cs_scenario;
+
+/*
+ * Load a scenario from a YAML file.  sets: nsets "path=value" overrides
+ * applied before validation (the CLI's --set).  On success *out is a new
+ * scenario (caller frees with cs_scenario_free()).  On failure err says where.
+ */
+cs_status cs_scenario_load_file(const char *path, const char *const *sets,
+                                size_t nsets, cs_scenario **out,
+                                cs_error *err);
+
+/* The same from text in memory; name is used in error messages. */
+cs_status cs_scenario_load_string(const char *text, const char *name,
+                                  const char *const *sets, size_t nsets,
+                                  cs_scenario **out, cs_error *err);
+
+/* No-op on NULL. */
+void cs_scenario_free(cs_scenario *sc);
+
+/* ---- running ------------------------------------------------------------ */
+
+typedef struct cs_run_opts {
+	unsigned replications; /* 0: the scenario's (default 5) */
+	uint64_t seed;         /* used when has_seed != 0 */
+	int has_seed;
+	unsigned jobs;         /* threads; 0: number of cores.  Never changes output. */
+	double timeseries;     /* seconds per timeseries row; 0: none */
+} cs_run_opts;
+
+typedef struct cs_result cs_result;
+
+/*
+ * Simulate the scenario.  On success *out holds every metric with its 95%
+ * confidence interval (caller frees with cs_result_free()).
+ */
+cs_status cs_run(const cs_scenario *sc, const cs_run_opts *opts,
+                 cs_result **out, cs_error *err);
+
+void cs_result_free(cs_result *r);
+
+typedef enum cs_format {
+	CS_FORMAT_TABLE = 0, /* k6-style human summary */
+	CS_FORMAT_JSON,
+	CS_FORMAT_CSV
+} cs_format;
+
+/* Write the result to f in the given format. */
+cs_status cs_result_write(const cs_result *r, cs_format fmt, FILE *f);
+
+/* Mean, ci_low and ci_high of a metric by its JSON path, e.g.
+ * "overall.latency_ms.p95", "resources.db_pool.in_use.mean",
+ * "endpoints.POST /webhook.error_rate".  CS_ERR_INVALID if unknown. */
+cs_status cs_result_metric(const cs_result *r, const char *path,
+                           double *mean, double *ci_low, double *ci_high);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAPSIM_H */

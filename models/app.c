@@ -1,0 +1,146 @@
+/*
+ * App instances behind a load balancer.  Each has `workers` request slots
+ * (gunicorn workers x threads, a Node server's concurrency), a bounded
+ * backlog for requests that find every worker busy, and `cores` shared by
+ * processor sharing among the requests running CPU steps.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "models/model.h"
+
+static unsigned
+pick_instance(cs_model *m)
+{
+	const cs_app_conf *a = &m->sc->app;
+	unsigned i, best = 0;
+
+	switch (a->balancer) {
+	case CS_LB_LEAST_CONN:
+		/* ties go to the next in round-robin order */
+		best = m->rr % (unsigned)a->instances;
+		for (i = 0; i < (unsigned)a->instances; i++) {
+			unsigned k = (m->rr + i) % (unsigned)a->instances;
+
+			if (m->inst[k].inflight < m->inst[best].inflight)
+				best = k;
+		}
+		m->rr++;
+		return best;
+	case CS_LB_RANDOM:
+		return (unsigned)gsl_rng_uniform_int(m->rng[CS_RNG_ROUTE],
+		                                     (unsigned long)a->instances);
+	default:
+		return m->rr++ % (unsigned)a->instances;
+	}
+}
+
+static void
+server_timeout_ev(cs_engine *e, void *data, uint64_t serial)
+{
+	cs_req *r = data;
+
+	if (r->serial != serial)
+		return;
+	r->aborted = true;
+	if (!r->client_done)
+		cs_load_respond(r->m, r, CS_CAUSE_SERVER_TIMEOUT);
+}
+
+static void
+start(cs_model *m, cs_req *r)
+{
+	cs_instance *in = &m->inst[r->inst];
+
+	r->has_worker = true;
+	in->busy++;
+	cs_tstat_add(&m->workers_busy, m->e->now, 1);
+}
+
+void
+cs_app_admit(cs_model *m, cs_req *r)
+{
+	const cs_app_conf *a = &m->sc->app;
+	cs_instance *in;
+
+	r->inst = pick_instance(m);
+	in = &m->inst[r->inst];
+	in->inflight++;
+	if (isfinite(a->request_timeout) &&
+	    cs_engine_schedule(m->e, m->e->now + a->request_timeout,
+	                       server_timeout_ev, r, r->serial))
+		m->status = CS_ERR_NOMEM;
+	if (in->busy < a->workers) {
+		start(m, r);
+		cs_req_run(m, r);
+	} else if ((long)in->backlog.n < a->backlog) {
+		cs_queue_push(&in->backlog, r);
+		cs_tstat_add(&m->backlog, m->e->now, 1);
+	} else {
+		cs_req_finish(m, r, CS_CAUSE_BACKLOG_FULL);
+	}
+}
+
+void
+cs_app_release_worker(cs_model *m, cs_req *r)
+{
+	cs_instance *in = &m->inst[r->inst];
+	cs_req *next;
+
+	r->has_worker = false;
+	in->busy--;
+	cs_tstat_add(&m->workers_busy, m->e->now, -1);
+	next = cs_queue_pop(&in->backlog);
+	if (next) {
+		cs_tstat_add(&m->backlog, m->e->now, -1);
+		start(m, next);
+		/* as an event, not a nested call: chains of hand-offs stay flat */
+		cs_req_resume_later(m, next);
+	}
+}
+
+static void
+cpu_done(cs_engine *e, void *ctx, cs_ps_job *job)
+{
+	cs_req *r = (cs_req *)job; /* ps is the first member of cs_req */
+
+	cs_req_run(r->m, r);
+}
+
+void
+cs_app_cpu(cs_model *m, cs_req *r, double work)
+{
+	if (cs_ps_add(&m->inst[r->inst].cpu, m->e, &r->ps, work))
+		m->status = CS_ERR_NOMEM;
+}
+
+cs_status
+cs_app_init(cs_model *m)
+{
+	const cs_app_conf *a = &m->sc->app;
+	long i;
+
+	m->inst = calloc((size_t)a->instances, sizeof *m->inst);
+	if (!m->inst)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < a->instances; i++)
+		if (cs_ps_init(&m->inst[i].cpu, (unsigned)a->cores, a->sigma,
+		               a->kappa, cpu_done, m))
+			return CS_ERR_NOMEM;
+	return CS_OK;
+}
+
+void
+cs_app_destroy(cs_model *m)
+{
+	long i;
+
+	if (!m->inst)
+		return;
+	for (i = 0; i < m->sc->app.instances; i++)
+		cs_ps_destroy(&m->inst[i].cpu);
+	free(m->inst);
+	m->inst = NULL;
+}

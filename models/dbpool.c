@@ -1,0 +1,118 @@
+/*
+ * The DB connection pool of each app instance and the DB server behind it.
+ *
+ * A pool (SQLAlchemy QueuePool, node-postgres Pool, HikariCP) opens up to
+ * pool.size connections, lazily, and keeps them; a request that finds none
+ * idle waits in FIFO order up to acquire_timeout, then fails with
+ * pool_timeout.  Opening a connection beyond the server's max_connections
+ * fails at once (PostgreSQL's "too many clients": db_refused).  Queries share
+ * the server's cores by processor sharing.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "models/model.h"
+
+static void
+grant(cs_model *m, cs_req *r)
+{
+	cs_instance *in = &m->inst[r->inst];
+
+	r->has_conn = true;
+	in->pool_in_use++;
+	cs_tstat_add(&m->pool_in_use, m->e->now, 1);
+}
+
+static void
+timeout_ev(cs_engine *e, void *data, uint64_t token)
+{
+	cs_req *r = data;
+	cs_model *m = r->m;
+
+	if (r->token != token)
+		return; /* it got a connection, or is another request now */
+	r->token = ++m->tokens;
+	cs_queue_remove(&m->inst[r->inst].pool_wait, r);
+	cs_tstat_add(&m->pool_waiters, e->now, -1);
+	cs_req_finish(m, r, CS_CAUSE_POOL_TIMEOUT);
+}
+
+bool
+cs_pool_acquire(cs_model *m, cs_req *r)
+{
+	const cs_db_conf *db = &m->sc->db;
+	cs_instance *in = &m->inst[r->inst];
+
+	if (in->pool_in_use < in->pool_open) {
+		grant(m, r);
+		return true;
+	}
+	if (in->pool_open < db->pool_size) {
+		if (m->db_open >= db->max_connections) {
+			cs_req_finish(m, r, CS_CAUSE_DB_REFUSED);
+			return false;
+		}
+		in->pool_open++;
+		m->db_open++;
+		cs_tstat_set(&m->db_conns, m->e->now, (double)m->db_open);
+		grant(m, r);
+		return true;
+	}
+	/* unique across requests and waits, so a late timer cannot match */
+	r->token = ++m->tokens;
+	cs_queue_push(&in->pool_wait, r);
+	cs_tstat_add(&m->pool_waiters, m->e->now, 1);
+	if (isfinite(db->acquire_timeout) &&
+	    cs_engine_schedule(m->e, m->e->now + db->acquire_timeout,
+	                       timeout_ev, r, r->token))
+		m->status = CS_ERR_NOMEM;
+	return false;
+}
+
+void
+cs_pool_release(cs_model *m, cs_req *r)
+{
+	cs_instance *in = &m->inst[r->inst];
+	cs_req *next;
+
+	r->has_conn = false;
+	in->pool_in_use--;
+	cs_tstat_add(&m->pool_in_use, m->e->now, -1);
+	next = cs_queue_pop(&in->pool_wait);
+	if (next) {
+		next->token = ++m->tokens; /* its timeout timer is now stale */
+		cs_tstat_add(&m->pool_waiters, m->e->now, -1);
+		grant(m, next);
+		cs_req_resume_later(m, next);
+	}
+}
+
+static void
+query_done(cs_engine *e, void *ctx, cs_ps_job *job)
+{
+	cs_req *r = (cs_req *)job; /* ps is the first member of cs_req */
+
+	cs_req_run(r->m, r);
+}
+
+void
+cs_db_query(cs_model *m, cs_req *r, double work)
+{
+	if (cs_ps_add(&m->dbcpu, m->e, &r->ps, work))
+		m->status = CS_ERR_NOMEM;
+}
+
+cs_status
+cs_db_init(cs_model *m)
+{
+	const cs_db_conf *db = &m->sc->db;
+
+	return cs_ps_init(&m->dbcpu, (unsigned)db->cores, db->sigma, db->kappa,
+	                  query_done, m);
+}
+
+void
+cs_db_destroy(cs_model *m)
+{
+	cs_ps_destroy(&m->dbcpu);
+}

@@ -1,0 +1,312 @@
+/*
+ * The load generator: a closed population of virtual users with think time
+ * (k6 VUs, Locust users) or an open Poisson arrival stream, either one
+ * following k6-style stages (linear ramps between targets), and the client
+ * timeout.  It is also where the client sees each answer, so it records the
+ * latency statistics.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "models/model.h"
+
+#define RAMP_TICK 0.1 /* seconds between target updates during a ramp */
+
+static double
+stage_value(const cs_scenario *sc, const cs_stage *st)
+{
+	double base = sc->load.open ? sc->load.rate : (double)sc->load.users;
+
+	return st->relative ? st->target * base : st->target;
+}
+
+/* Target users (closed) or rate (open) at time t: stages ramp linearly from
+ * the previous stage's target (0 before the first); after the last stage the
+ * last target holds.  Without stages: load.users / load.arrival_rate. */
+double
+cs_load_target_at(const cs_scenario *sc, double t)
+{
+	const cs_load_conf *l = &sc->load;
+	double t0 = 0, prev = 0;
+	size_t i;
+
+	if (l->nstages == 0)
+		return l->open ? l->rate : (double)l->users;
+	for (i = 0; i < l->nstages; i++) {
+		double v = stage_value(sc, &l->stages[i]);
+		double t1 = t0 + l->stages[i].duration;
+
+		if (t < t1) {
+			double f = l->stages[i].duration > 0 ?
+			           (t - t0) / l->stages[i].duration : 1;
+			return prev + (v - prev) * f;
+		}
+		prev = v;
+		t0 = t1;
+	}
+	return prev;
+}
+
+/* End of the stage holding t, or INFINITY after the last. */
+static double
+stage_end(const cs_scenario *sc, double t, bool *ramp)
+{
+	double t0 = 0, prev = 0;
+	size_t i;
+
+	for (i = 0; i < sc->load.nstages; i++) {
+		double t1 = t0 + sc->load.stages[i].duration;
+		double v = stage_value(sc, &sc->load.stages[i]);
+
+		if (t < t1) {
+			*ramp = v != prev;
+			return t1;
+		}
+		prev = v;
+		t0 = t1;
+	}
+	*ramp = false;
+	return INFINITY;
+}
+
+/* ---- answers ----------------------------------------------------------- */
+
+static void record(cs_model *m, cs_epstats *s, double lat, int cause)
+{
+	s->requests++;
+	cs_hist_add(&s->all, lat);
+	if (cause < 0) {
+		s->ok++;
+		cs_hist_add(&s->okh, lat);
+	} else {
+		s->fail[cause]++;
+	}
+}
+
+static void user_next(cs_model *m, uint32_t u);
+
+void
+cs_load_respond(cs_model *m, cs_req *r, int cause)
+{
+	double now = m->e->now, lat = now - r->t_start;
+
+	r->client_done = true;
+	m->outstanding--;
+	if (cause < 0)
+		m->completed++;
+	else
+		m->failed++;
+	cs_tstat_add(&m->inflight, now, -1);
+	if (m->measuring) {
+		record(m, &m->overall, lat, cause);
+		record(m, &m->eps[r->ep], lat, cause);
+	}
+	if (m->ts_every > 0) {
+		cs_hist_add(&m->ts_hist, lat);
+		m->ts_req++;
+		m->ts_fail += cause >= 0;
+	}
+	if (r->user != UINT32_MAX)
+		user_next(m, r->user);
+}
+
+static void
+client_timeout_ev(cs_engine *e, void *data, uint64_t serial)
+{
+	cs_req *r = data;
+
+	if (r->serial != serial || r->client_done)
+		return;
+	/* the client gives up; the server goes on until it finishes */
+	cs_load_respond(r->m, r, CS_CAUSE_CLIENT_TIMEOUT);
+}
+
+/* Send one request from user u (UINT32_MAX: an open arrival). */
+static void
+send(cs_model *m, uint32_t u)
+{
+	const cs_scenario *sc = m->sc;
+	cs_req *r = cs_req_new(m);
+	double x;
+	size_t lo = 0, hi = sc->nendpoints - 1;
+
+	if (!r) {
+		m->status = CS_ERR_NOMEM;
+		cs_engine_stop(m->e);
+		return;
+	}
+	/* endpoint by weight: binary search of the cumulative weights */
+	x = gsl_rng_uniform(m->rng[CS_RNG_LOAD]);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (x < sc->cum_weight[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	r->ep = (uint32_t)lo;
+	r->user = u;
+	r->t_start = m->e->now;
+	m->generated++;
+	m->outstanding++;
+	cs_tstat_add(&m->inflight, m->e->now, 1);
+	if (isfinite(sc->load.client_timeout) &&
+	    cs_engine_schedule(m->e, m->e->now + sc->load.client_timeout,
+	                       client_timeout_ev, r, r->serial))
+		m->status = CS_ERR_NOMEM;
+	cs_app_admit(m, r);
+}
+
+/* ---- closed users ------------------------------------------------------ */
+
+static void
+think_done_ev(cs_engine *e, void *data, uint64_t token)
+{
+	cs_model *m = data;
+	uint32_t u = (uint32_t)(token & 0xffffffffu);
+
+	if (m->users[u].token != token >> 32)
+		return;
+	m->users[u].waiting = true;
+	send(m, u);
+}
+
+static void
+user_next(cs_model *m, uint32_t u)
+{
+	cs_user *us = &m->users[u];
+	double z = 0;
+
+	us->waiting = false;
+	if ((long)u >= m->target) { /* ramping down: retire after this one */
+		us->running = false;
+		cs_tstat_add(&m->users_running, m->e->now, -1);
+		return;
+	}
+	z = cs_dist_sample(&m->sc->load.think, m->rng[CS_RNG_LOAD]);
+	us->token++;
+	if (cs_engine_schedule(m->e, m->e->now + z, think_done_ev, m,
+	                       (us->token << 32) | u))
+		m->status = CS_ERR_NOMEM;
+}
+
+static void
+user_start(cs_model *m, uint32_t u)
+{
+	cs_user *us = &m->users[u];
+
+	us->running = true;
+	cs_tstat_add(&m->users_running, m->e->now, 1);
+	us->waiting = true;
+	us->token++;
+	send(m, u);
+}
+
+static long
+round_target(double x)
+{
+	return (long)floor(x + 0.5);
+}
+
+static void
+closed_tick_ev(cs_engine *e, void *data, uint64_t arg)
+{
+	cs_model *m = data;
+	double now = e->now, end, next;
+	bool ramp;
+	long t, u;
+
+	t = round_target(cs_load_target_at(m->sc, now));
+	if (t > m->nusers)
+		t = m->nusers;
+	m->target = t;
+	for (u = 0; u < t; u++)
+		if (!m->users[u].running)
+			user_start(m, (uint32_t)u);
+	end = stage_end(m->sc, now, &ramp);
+	next = ramp ? fmin(now + RAMP_TICK, end) : end;
+	if (isfinite(next) && next < m->sc->duration &&
+	    cs_engine_schedule(e, next, closed_tick_ev, m, 0))
+		m->status = CS_ERR_NOMEM;
+}
+
+/* ---- open arrivals ----------------------------------------------------- */
+
+static void
+arrival_ev(cs_engine *e, void *data, uint64_t candidate)
+{
+	cs_model *m = data;
+	double now = e->now, end, lmax, t, rate;
+	bool ramp;
+
+	/* candidate != 0: a proposed arrival to accept with rate(t)/lmax */
+	if (candidate) {
+		double lm;
+		end = stage_end(m->sc, now, &ramp);
+		(void)end;
+		lm = m->rate_now;
+		rate = cs_load_target_at(m->sc, now);
+		if (lm > 0 && gsl_rng_uniform(m->rng[CS_RNG_LOAD]) * lm < rate)
+			send(m, UINT32_MAX);
+	}
+	/* next candidate by thinning against the stage's peak rate */
+	end = stage_end(m->sc, now, &ramp);
+	lmax = fmax(cs_load_target_at(m->sc, now),
+	            isfinite(end) ? cs_load_target_at(m->sc, end - 1e-9) : 0);
+	m->rate_now = lmax;
+	if (lmax <= 0) {
+		if (isfinite(end) && end < m->sc->duration &&
+		    cs_engine_schedule(e, end, arrival_ev, m, 0))
+			m->status = CS_ERR_NOMEM;
+		return;
+	}
+	t = now + gsl_ran_exponential(m->rng[CS_RNG_LOAD], 1 / lmax);
+	if (t >= end) { /* memoryless: start again at the boundary */
+		if (end < m->sc->duration &&
+		    cs_engine_schedule(e, end, arrival_ev, m, 0))
+			m->status = CS_ERR_NOMEM;
+		return;
+	}
+	if (t <= m->sc->duration &&
+	    cs_engine_schedule(e, t, arrival_ev, m, 1))
+		m->status = CS_ERR_NOMEM;
+}
+
+cs_status
+cs_load_init(cs_model *m)
+{
+	const cs_load_conf *l = &m->sc->load;
+	long maxu = l->users;
+	size_t i;
+
+	if (l->open)
+		return CS_OK;
+	for (i = 0; i < l->nstages; i++) {
+		double v = stage_value(m->sc, &l->stages[i]);
+
+		if (round_target(v) > maxu)
+			maxu = round_target(v);
+	}
+	m->nusers = maxu;
+	m->users = calloc(maxu > 0 ? (size_t)maxu : 1, sizeof *m->users);
+	return m->users ? CS_OK : CS_ERR_NOMEM;
+}
+
+void
+cs_load_destroy(cs_model *m)
+{
+	free(m->users);
+	m->users = NULL;
+}
+
+cs_status
+cs_load_start(cs_model *m)
+{
+	if (m->sc->load.open)
+		return cs_engine_schedule(m->e, 0, arrival_ev, m, 0);
+	return cs_engine_schedule(m->e, 0, closed_tick_ev, m, 0);
+}

@@ -1,0 +1,218 @@
+/*
+ * One replication: build the components, run the engine to the end of the
+ * scenario, delete the warm-up, check conservation.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model.h"
+
+/*
+ * The components, in start-up order.  Adding one means a file with its
+ * init/destroy pair and a line here.
+ */
+static const struct component {
+	const char *name;
+	cs_status (*init)(cs_model *m);
+	void (*destroy)(cs_model *m);
+} components[] = {
+	{ .name = "app", .init = cs_app_init, .destroy = cs_app_destroy },
+	{ .name = "db", .init = cs_db_init, .destroy = cs_db_destroy },
+	{ .name = "service", .init = cs_service_init, .destroy = cs_service_destroy },
+	{ .name = "load", .init = cs_load_init, .destroy = cs_load_destroy },
+};
+#define NCOMP (sizeof components / sizeof components[0])
+
+static void
+epstats_reset(cs_epstats *s)
+{
+	s->requests = s->ok = 0;
+	memset(s->fail, 0, sizeof s->fail);
+	cs_hist_reset(&s->all);
+	cs_hist_reset(&s->okh);
+}
+
+cs_status
+cs_model_new(const cs_scenario *sc, uint64_t seed, unsigned rep,
+             double ts_every, cs_model **out)
+{
+	cs_model *m = calloc(1, sizeof *m);
+	size_t i;
+	cs_status s;
+
+	*out = NULL;
+	if (!m)
+		return CS_ERR_NOMEM;
+	m->sc = sc;
+	m->ts_every = ts_every;
+	m->e = cs_engine_new();
+	m->eps = calloc(sc->nendpoints, sizeof *m->eps);
+	if (!m->e || !m->eps)
+		goto nomem;
+	for (i = 0; i < CS_RNG_N; i++) {
+		m->rng[i] = gsl_rng_alloc(gsl_rng_mt19937);
+		if (!m->rng[i])
+			goto nomem;
+		gsl_rng_set(m->rng[i], cs_rng_seed(seed, rep, i));
+	}
+	for (i = 0; i < NCOMP; i++) {
+		s = components[i].init(m);
+		if (s) {
+			cs_model_free(m);
+			return s;
+		}
+	}
+	epstats_reset(&m->overall);
+	for (i = 0; i < sc->nendpoints; i++)
+		epstats_reset(&m->eps[i]);
+	cs_hist_reset(&m->ts_hist);
+	cs_tstat_init(&m->workers_busy, 0, 0);
+	cs_tstat_init(&m->backlog, 0, 0);
+	cs_tstat_init(&m->pool_in_use, 0, 0);
+	cs_tstat_init(&m->pool_waiters, 0, 0);
+	cs_tstat_init(&m->db_conns, 0, 0);
+	cs_tstat_init(&m->inflight, 0, 0);
+	cs_tstat_init(&m->users_running, 0, 0);
+	*out = m;
+	return CS_OK;
+nomem:
+	cs_model_free(m);
+	return CS_ERR_NOMEM;
+}
+
+void
+cs_model_free(cs_model *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = NCOMP; i-- > 0;)
+		components[i].destroy(m);
+	for (i = 0; i < CS_RNG_N; i++)
+		if (m->rng[i])
+			gsl_rng_free(m->rng[i]);
+	for (i = 0; i < m->nslabs; i++)
+		free(m->slabs[i]);
+	free(m->slabs);
+	free(m->eps);
+	free(m->ts);
+	cs_engine_free(m->e);
+	free(m);
+}
+
+/* Start of the measured window: forget what happened before. */
+static void
+warmup_ev(cs_engine *e, void *data, uint64_t arg)
+{
+	cs_model *m = data;
+	double now = e->now;
+	size_t i;
+	long k;
+
+	m->measuring = true;
+	m->t_measure = now;
+	epstats_reset(&m->overall);
+	for (i = 0; i < m->sc->nendpoints; i++)
+		epstats_reset(&m->eps[i]);
+	cs_tstat_reset(&m->workers_busy, now);
+	cs_tstat_reset(&m->backlog, now);
+	cs_tstat_reset(&m->pool_in_use, now);
+	cs_tstat_reset(&m->pool_waiters, now);
+	cs_tstat_reset(&m->db_conns, now);
+	cs_tstat_reset(&m->inflight, now);
+	cs_tstat_reset(&m->users_running, now);
+	for (k = 0; k < m->sc->app.instances; k++)
+		cs_tstat_reset(&m->inst[k].cpu.busy, now);
+	cs_tstat_reset(&m->dbcpu.busy, now);
+	for (i = 0; i < m->sc->nservices; i++) {
+		cs_tstat_reset(&m->svc[i].conc, now);
+		m->svc[i].attempts = m->svc[i].rejected = 0;
+		m->svc[i].errors = m->svc[i].timeouts = 0;
+	}
+	m->cache_lookups = m->cache_hits = 0;
+}
+
+static void
+ts_ev(cs_engine *e, void *data, uint64_t arg)
+{
+	cs_model *m = data;
+	cs_tsrow *row;
+	long k;
+	double cpu = 0;
+
+	if (m->nts == m->capts) {
+		size_t nc = m->capts ? 2 * m->capts : 64;
+		cs_tsrow *nr = realloc(m->ts, nc * sizeof *nr);
+
+		if (!nr) {
+			m->status = CS_ERR_NOMEM;
+			return;
+		}
+		m->ts = nr;
+		m->capts = nc;
+	}
+	row = &m->ts[m->nts++];
+	row->t = e->now;
+	row->users = m->sc->load.open ? cs_load_target_at(m->sc, e->now)
+	                              : m->users_running.value;
+	row->rps = (double)m->ts_req / m->ts_every;
+	row->error_rate = m->ts_req ? (double)m->ts_fail / (double)m->ts_req : NAN;
+	row->p50 = cs_hist_quantile(&m->ts_hist, 0.50);
+	row->p95 = cs_hist_quantile(&m->ts_hist, 0.95);
+	row->p99 = cs_hist_quantile(&m->ts_hist, 0.99);
+	row->workers_busy = m->workers_busy.value;
+	row->pool_in_use = m->pool_in_use.value;
+	row->pool_waiters = m->pool_waiters.value;
+	for (k = 0; k < m->sc->app.instances; k++)
+		cpu += m->inst[k].cpu.busy.value;
+	(void)cpu;
+	row->db_cpu = m->dbcpu.busy.value / (double)m->sc->db.cores;
+	m->ts_req = m->ts_fail = 0;
+	cs_hist_reset(&m->ts_hist);
+	if (e->now + m->ts_every <= m->sc->duration + 1e-9)
+		cs_engine_schedule(e, e->now + m->ts_every, ts_ev, m, 0);
+}
+
+/* Requests the client still waits for, counted from the request objects
+ * themselves: an independent check of the counters.  O(requests allocated). */
+static uint64_t
+count_in_flight(const cs_model *m)
+{
+	uint64_t n = 0;
+	size_t i, j;
+
+	for (i = 0; i < m->nslabs; i++)
+		for (j = 0; j < CS_REQ_SLAB; j++)
+			if (m->slabs[i][j].live && !m->slabs[i][j].client_done)
+				n++;
+	return n;
+}
+
+cs_status
+cs_model_run(cs_model *m)
+{
+	const cs_scenario *sc = m->sc;
+	cs_status s;
+
+	s = cs_load_start(m);
+	if (!s && sc->warmup > 0)
+		s = cs_engine_schedule(m->e, sc->warmup, warmup_ev, m, 0);
+	else if (!s)
+		warmup_ev(m->e, m, 0);
+	if (!s && m->ts_every > 0)
+		s = cs_engine_schedule(m->e, m->ts_every, ts_ev, m, 0);
+	if (s)
+		return s;
+	s = cs_engine_run_until(m->e, sc->duration);
+	if (s)
+		return s;
+	if (m->status)
+		return m->status;
+	/* conservation: generated = completed + failed + in flight */
+	if (m->generated != m->completed + m->failed + m->outstanding ||
+	    count_in_flight(m) != m->outstanding)
+		return CS_ERR_INTERNAL;
+	return CS_OK;
+}

@@ -1,0 +1,306 @@
+/*
+ * models — the system under test: load, app instances, DB pool and server,
+ * cache and external services, and the endpoint programs that use them.
+ *
+ * Two halves: the configuration (struct cs_scenario, built once from YAML by
+ * scenario.c and read-only afterwards, so replications in several threads
+ * share it) and the run state of one replication (struct cs_model).
+ */
+#ifndef CS_MODELS_MODEL_H
+#define CS_MODELS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "capsim.h"
+#include "sim/dist.h"
+#include "sim/engine.h"
+#include "sim/hist.h"
+#include "sim/ps.h"
+#include "sim/stats.h"
+
+/* Why a request failed.  Names (cs_cause_names) are the JSON keys. */
+typedef enum cs_cause {
+	CS_CAUSE_POOL_TIMEOUT,     /* waited acquire_timeout for a DB connection */
+	CS_CAUSE_BACKLOG_FULL,     /* all workers busy and the backlog full */
+	CS_CAUSE_CLIENT_TIMEOUT,   /* the load generator gave up waiting */
+	CS_CAUSE_SERVER_TIMEOUT,   /* app.request_timeout stopped it */
+	CS_CAUSE_UPSTREAM_TIMEOUT, /* an external call exceeded its timeout */
+	CS_CAUSE_RATE_LIMITED,     /* an external service answered 429 */
+	CS_CAUSE_UPSTREAM_ERROR,   /* an external service answered an error */
+	CS_CAUSE_DB_REFUSED,       /* DB server at max_connections */
+	CS_CAUSE_N
+} cs_cause;
+
+extern const char *const cs_cause_names[CS_CAUSE_N];
+
+/* ---- configuration ------------------------------------------------------ */
+
+typedef struct cs_stage {
+	double duration; /* seconds */
+	double target;   /* users or requests/s; a fraction of the base if relative */
+	bool relative;   /* written as a percentage of load.users / arrival_rate */
+} cs_stage;
+
+typedef struct cs_load_conf {
+	bool open;              /* arrival_rate given: open Poisson arrivals */
+	long users;             /* closed population (max when stages are given) */
+	double rate;            /* requests/s, open */
+	cs_dist think;          /* closed: pause between a response and the next */
+	double client_timeout;  /* seconds; INFINITY: none */
+	cs_stage *stages;
+	size_t nstages;
+} cs_load_conf;
+
+enum { CS_LB_ROUND_ROBIN, CS_LB_LEAST_CONN, CS_LB_RANDOM };
+
+typedef struct cs_app_conf {
+	long instances;
+	long workers;           /* per instance: concurrent requests in service */
+	long cores;             /* per instance */
+	long backlog;           /* per instance: waiting requests beyond workers */
+	int balancer;
+	double request_timeout; /* seconds from arrival at the instance; INFINITY */
+	double sigma, kappa;    /* USL contention/coherency on the CPU */
+} cs_app_conf;
+
+typedef struct cs_db_conf {
+	long pool_size;         /* per instance */
+	double acquire_timeout; /* seconds; INFINITY: wait forever */
+	long cores;
+	long max_connections;   /* server limit over all pools */
+	double sigma, kappa;
+} cs_db_conf;
+
+typedef struct cs_cache_conf {
+	double hit_ratio;
+	cs_dist latency;
+} cs_cache_conf;
+
+enum { CS_JITTER_FULL, CS_JITTER_EQUAL, CS_JITTER_NONE };
+
+typedef struct cs_service_conf {
+	char *name;
+	cs_dist latency;
+	double timeout;         /* seconds per attempt (queueing included); INFINITY */
+	long concurrency;       /* client-side limit; 0: none */
+	double rl_rate;         /* token bucket refill, requests/s; 0: no limit */
+	double rl_burst;        /* bucket size, requests */
+	double rl_latency;      /* seconds to receive a 429 */
+	double error_rate;      /* probability an attempt answers an error */
+	long retries;           /* extra attempts after a failed one */
+	double backoff;         /* seconds: first retry delay (doubles each time) */
+	double max_backoff;     /* seconds */
+	int jitter;
+	unsigned retry_on;      /* bit mask of cs_cause */
+} cs_service_conf;
+
+typedef enum cs_opkind {
+	CS_OP_CPU,     /* app CPU: processor-shared on the instance's cores */
+	CS_OP_DELAY,   /* pure wait holding the worker */
+	CS_OP_ACQUIRE, /* take a pool connection */
+	CS_OP_QUERY,   /* run a query on the DB server (connection held) */
+	CS_OP_RELEASE, /* give the connection back */
+	CS_OP_CACHE,   /* lookup; a hit jumps over the miss path */
+	CS_OP_CALL,    /* external service */
+	CS_OP_BRANCH,  /* with probability p run the next ops, else jump */
+	CS_OP_END
+} cs_opkind;
+
+typedef struct cs_op {
+	cs_opkind kind;
+	uint32_t jump;    /* CACHE, BRANCH: pc to continue at when skipping */
+	int service;      /* CALL */
+	double p;         /* CACHE: hit ratio; BRANCH: probability */
+	cs_dist d;        /* CPU, DELAY, QUERY, CACHE latency */
+} cs_op;
+
+typedef struct cs_endpoint_conf {
+	char *name;
+	double weight;
+	cs_op *ops;
+	size_t nops;
+} cs_endpoint_conf;
+
+struct cs_scenario {
+	char *name;
+	char *file;
+	double duration;      /* seconds simulated per replication */
+	double warmup;        /* seconds deleted at the start */
+	unsigned replications;
+	uint64_t seed;
+	cs_load_conf load;
+	cs_app_conf app;
+	cs_db_conf db;
+	cs_cache_conf cache;
+	cs_service_conf *services;
+	size_t nservices;
+	cs_endpoint_conf *endpoints;
+	size_t nendpoints;
+	double *cum_weight;   /* cumulative endpoint weights, normalized to 1 */
+};
+
+/* ---- run state of one replication -------------------------------------- */
+
+enum { CS_RNG_LOAD, CS_RNG_ROUTE, CS_RNG_APP, CS_RNG_DB, CS_RNG_CACHE,
+       CS_RNG_EXT, CS_RNG_N };
+
+typedef struct cs_req cs_req;
+typedef struct cs_model cs_model;
+
+/* An intrusive FIFO with O(1) removal (a timed-out waiter leaves). */
+typedef struct cs_queue {
+	cs_req *head, *tail;
+	size_t n;
+} cs_queue;
+
+#define CS_REQ_SLAB 1024 /* requests allocated at a time */
+
+struct cs_req {
+	cs_ps_job ps;         /* while on a CPU */
+	cs_req *prev, *next;  /* while in one wait queue; free list link */
+	cs_model *m;
+	uint64_t serial;      /* incarnation: timers for an old one are ignored */
+	uint64_t token;       /* current wait/attempt: stale timers are ignored */
+	double t_start;       /* seconds: client sent it */
+	uint32_t ep, pc, inst, user;
+	uint32_t attempt;     /* of the current external call */
+	int svc;              /* service whose slot is held, or -1 */
+	bool has_worker, has_conn;
+	bool live;            /* not on the free list */
+	bool client_done;     /* the client has its answer (or gave up) */
+	bool aborted;         /* server-side timeout: stop at the next step */
+	int fail;             /* cs_cause, or -1 */
+};
+
+typedef struct cs_instance {
+	long busy;            /* workers in use */
+	long inflight;        /* admitted or waiting: least-connections key */
+	cs_queue backlog;
+	cs_ps cpu;
+	long pool_open, pool_in_use;
+	cs_queue pool_wait;
+} cs_instance;
+
+typedef struct cs_service {
+	long inflight;
+	cs_queue wait;
+	double tokens, tokens_t; /* bucket level and when it was computed */
+	cs_tstat conc;
+	uint64_t attempts, rejected, errors, timeouts;
+} cs_service;
+
+typedef struct cs_user {
+	uint64_t token;
+	bool running;         /* in its loop (thinking or waiting) */
+	bool waiting;         /* has a request outstanding */
+} cs_user;
+
+typedef struct cs_epstats {
+	uint64_t requests, ok, fail[CS_CAUSE_N];
+	cs_hist all, okh;     /* latency, seconds */
+} cs_epstats;
+
+typedef struct cs_tsrow {
+	double t;             /* seconds: end of the interval */
+	double users, rps, error_rate, p50, p95, p99; /* latency in seconds */
+	double workers_busy, pool_in_use, pool_waiters, db_cpu;
+} cs_tsrow;
+
+struct cs_model {
+	const cs_scenario *sc;
+	cs_engine *e;
+	gsl_rng *rng[CS_RNG_N];
+	uint64_t serials, tokens;
+	cs_req *free_reqs;
+	cs_req **slabs;       /* request storage, freed at the end */
+	size_t nslabs, capslabs;
+
+	cs_instance *inst;
+	unsigned rr;
+	cs_ps dbcpu;
+	long db_open;         /* connections open on the DB server */
+	cs_service *svc;
+
+	/* load */
+	cs_user *users;
+	long nusers;          /* allocated = max target */
+	long target;          /* users that should be running now */
+	double rate_now;      /* open: requests/s now */
+	uint64_t arr_token;
+
+	/* statistics of the window [warmup, duration] */
+	bool measuring;
+	double t_measure;
+	cs_epstats overall, *eps;
+	cs_tstat workers_busy, backlog, pool_in_use, pool_waiters, db_conns,
+	         inflight, users_running;
+	uint64_t cache_lookups, cache_hits;
+
+	/* conservation over the whole run */
+	uint64_t generated, completed, failed, outstanding;
+
+	/* timeseries (replication 0 only) */
+	double ts_every;
+	cs_hist ts_hist;
+	uint64_t ts_req, ts_fail;
+	cs_tsrow *ts;
+	size_t nts, capts;
+
+	cs_status status;     /* first failure inside a handler */
+};
+
+/* Build the run state for replication rep; caller frees with
+ * cs_model_free().  ts_every: seconds per timeseries row, 0 for none. */
+cs_status cs_model_new(const cs_scenario *sc, uint64_t seed, unsigned rep,
+                       double ts_every, cs_model **out);
+void cs_model_free(cs_model *m);
+
+/* Run the replication to sc->duration. */
+cs_status cs_model_run(cs_model *m);
+
+/* ---- shared by the component files ------------------------------------- */
+
+/* request.c */
+cs_req *cs_req_new(cs_model *m);
+void cs_req_run(cs_model *m, cs_req *r);        /* execute from r->pc */
+void cs_req_finish(cs_model *m, cs_req *r, int cause); /* -1: success */
+void cs_req_resume_later(cs_model *m, cs_req *r); /* run at now, as an event */
+void cs_queue_push(cs_queue *q, cs_req *r);
+cs_req *cs_queue_pop(cs_queue *q);
+void cs_queue_remove(cs_queue *q, cs_req *r);
+
+/* load.c */
+cs_status cs_load_start(cs_model *m);
+void cs_load_respond(cs_model *m, cs_req *r, int cause); /* client sees it */
+double cs_load_target_at(const cs_scenario *sc, double t);
+
+/* Component set-up and tear-down (model.c calls them in order). */
+cs_status cs_app_init(cs_model *m);
+void cs_app_destroy(cs_model *m);
+cs_status cs_db_init(cs_model *m);
+void cs_db_destroy(cs_model *m);
+cs_status cs_service_init(cs_model *m);
+void cs_service_destroy(cs_model *m);
+cs_status cs_load_init(cs_model *m);
+void cs_load_destroy(cs_model *m);
+
+/* app.c */
+void cs_app_admit(cs_model *m, cs_req *r);
+void cs_app_release_worker(cs_model *m, cs_req *r);
+void cs_app_cpu(cs_model *m, cs_req *r, double work);
+
+/* dbpool.c */
+/* true: r holds a connection now; false: it waits or has failed */
+bool cs_pool_acquire(cs_model *m, cs_req *r);
+void cs_pool_release(cs_model *m, cs_req *r);
+void cs_db_query(cs_model *m, cs_req *r, double work);
+
+/* service.c */
+void cs_service_call(cs_model *m, cs_req *r, int svc);
+void cs_service_release(cs_model *m, cs_req *r);
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * A request: the interpreter of an endpoint's program, and the free list
+ * that recycles request objects so the hot path allocates nothing once the
+ * peak number of requests in flight has been reached.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "models/model.h"
+
+const char *const cs_cause_names[CS_CAUSE_N] = {
+	[CS_CAUSE_POOL_TIMEOUT] = "pool_timeout",
+	[CS_CAUSE_BACKLOG_FULL] = "backlog_full",
+	[CS_CAUSE_CLIENT_TIMEOUT] = "client_timeout",
+	[CS_CAUSE_SERVER_TIMEOUT] = "server_timeout",
+	[CS_CAUSE_UPSTREAM_TIMEOUT] = "upstream_timeout",
+	[CS_CAUSE_RATE_LIMITED] = "rate_limited",
+	[CS_CAUSE_UPSTREAM_ERROR] = "upstream_error",
+	[CS_CAUSE_DB_REFUSED] = "db_refused",
+};
+
+
+cs_req *
+cs_req_new(cs_model *m)
+{
+	cs_req *r = m->free_reqs;
+
+	if (!r) {
+		cs_req *slab;
+		size_t i;
+
+		if (m->nslabs == m->capslabs) {
+			size_t nc = m->capslabs ? 2 * m->capslabs : 16;
+			cs_req **ns = realloc(m->slabs, nc * sizeof *ns);
+
+			if (!ns)
+				return NULL;
+			m->slabs = ns;
+			m->capslabs = nc;
+		}
+		slab = calloc(CS_REQ_SLAB, sizeof *slab);
+		if (!slab)
+			return NULL;
+		m->slabs[m->nslabs++] = slab;
+		for (i = 0; i < CS_REQ_SLAB; i++) {
+			slab[i].next = m->free_reqs;
+			m->free_reqs = &slab[i];
+		}
+		r = m->free_reqs;
+	}
+	m->free_reqs = r->next;
+	r->prev = r->next = NULL;
+	r->m = m;
+	r->serial = ++m->serials;
+	r->token = 0;
+	r->pc = 0;
+	r->attempt = 0;
+	r->svc = -1;
+	r->has_worker = r->has_conn = false;
+	r->live = true;
+	r->client_done = false;
+	r->aborted = false;
+	r->fail = -1;
+	return r;
+}
+
+static void
+req_recycle(cs_model *m, cs_req *r)
+{
+	r->serial = ++m->serials; /* outstanding timers now miss */
+	r->live = false;
+	r->next = m->free_reqs;
+	m->free_reqs = r;
+}
+
+void
+cs_queue_push(cs_queue *q, cs_req *r)
+{
+	r->next = NULL;
+	r->prev = q->tail;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	q->n++;
+}
+
+cs_req *
+cs_queue_pop(cs_queue *q)
+{
+	cs_req *r = q->head;
+
+	if (r)
+		cs_queue_remove(q, r);
+	return r;
+}
+
+void
+cs_queue_remove(cs_queue *q, cs_req *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		q->head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		q->tail = r->prev;
+	r->prev = r->next = NULL;
+	q->n--;
+}
+
+static void
+resume_ev(cs_engine *e, void *data, uint64_t serial)
+{
+	cs_req *r = data;
+
+	if (r->serial != serial)
+		return;
+	cs_req_run(r->m, r);
+}
+
+void
+cs_req_resume_later(cs_model *m, cs_req *r)
+{
+	if (cs_engine_schedule(m->e, m->e->now, resume_ev, r, r->serial))
+		m->status = CS_ERR_NOMEM;
+}
+
+/*
+ * Run the program from r->pc until it has to wait for something (a CPU, a
+ * timer, a connection, a service) or ends.  O(1) per step.
+ */
+void
+cs_req_run(cs_model *m, cs_req *r)
+{
+	const cs_endpoint_conf *ep = &m->sc->endpoints[r->ep];
+
+	for (;;) {
+		const cs_op *op;
+
+		if (r->aborted) {
+			cs_req_finish(m, r, CS_CAUSE_SERVER_TIMEOUT);
+			return;
+		}
+		op = &ep->ops[r->pc++];
+		switch (op->kind) {
+		case CS_OP_CPU:
+			cs_app_cpu(m, r, cs_dist_sample(&op->d, m->rng[CS_RNG_APP]));
+			return;
+		case CS_OP_DELAY:
+			if (cs_engine_schedule(m->e, m->e->now +
+			    cs_dist_sample(&op->d, m->rng[CS_RNG_APP]),
+			    resume_ev, r, r->serial))
+				m->status = CS_ERR_NOMEM;
+			return;
+		case CS_OP_ACQUIRE:
+			if (!cs_pool_acquire(m, r))
+				return; /* waiting, or failed and finished */
+			break;
+		case CS_OP_QUERY:
+			cs_db_query(m, r, cs_dist_sample(&op->d, m->rng[CS_RNG_DB]));
+			return;
+		case CS_OP_RELEASE:
+			cs_pool_release(m, r);
+			break;
+		case CS_OP_CACHE: {
+			bool hit = gsl_rng_uniform(m->rng[CS_RNG_CACHE]) < op->p;
+			double lat = cs_dist_sample(&op->d, m->rng[CS_RNG_CACHE]);
+
+			if (m->measuring) {
+				m->cache_lookups++;
+				m->cache_hits += hit;
+			}
+			if (hit)
+				r->pc = op->jump;
+			if (lat > 0) {
+				if (cs_engine_schedule(m->e, m->e->now + lat,
+				    resume_ev, r, r->serial))
+					m->status = CS_ERR_NOMEM;
+				return;
+			}
+			break;
+		}
+		case CS_OP_CALL:
+			r->attempt = 0;
+			cs_service_call(m, r, op->service);
+			return;
+		case CS_OP_BRANCH:
+			if (!(gsl_rng_uniform(m->rng[CS_RNG_ROUTE]) < op->p))
+				r->pc = op->jump;
+			break;
+		case CS_OP_END:
+			cs_req_finish(m, r, -1);
+			return;
+		}
+	}
+}
+
+/*
+ * The server is done with r (success, or a failure with a cause): give back
+ * everything it holds, answer the client if it still waits, recycle.
+ */
+void
+cs_req_finish(cs_model *m, cs_req *r, int cause)
+{
+	if (r->svc >= 0)
+		cs_service_release(m, r);
+	if (r->has_conn)
+		cs_pool_release(m, r);
+	if (r->has_worker)
+		cs_app_release_worker(m, r);
+	m->inst[r->inst].inflight--;
+	if (!r->client_done)
+		cs_load_respond(m, r, cause);
+	req_recycle(m, r);
+}

@@ -1,0 +1,715 @@
+/*
+ * cs_run: replications of a scenario, their metrics with 95% confidence
+ * intervals, and the three output formats (a k6-style table, JSON, CSV).
+ *
+ * Each replication fills one vector of numbers; one function (walk) both
+ * names the entries and fills them, so names and values cannot drift apart.
+ * The JSON nests by the name's segments: overall.latency_ms.p95 becomes
+ * {"overall": {"latency_ms": {"p95": {"mean", "ci_low", "ci_high"}}}}.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "models/model.h"
+#include "sim/replicate.h"
+#include "sim/stats.h"
+
+#define MAXSEG 5
+
+typedef struct metric {
+	const char *seg[MAXSEG]; /* point into the scenario or static text */
+	int nseg;
+	int unit;                /* for the table: see enum below */
+} metric;
+
+enum { U_NUM, U_COUNT, U_RATE, U_MS, U_RATIO };
+
+struct cs_result {
+	const cs_scenario *sc;
+	unsigned reps;
+	uint64_t seed;
+	double ts_every;
+	metric *metrics;
+	size_t nmetrics;
+	double *v;           /* reps x nmetrics */
+	double *mean, *lo, *hi;
+	uint64_t events;     /* over all replications */
+	cs_tsrow *ts;        /* replication 0 */
+	size_t nts;
+};
+
+/* ---- naming and filling -------------------------------------------------- */
+
+typedef struct walker {
+	cs_result *r;
+	double *v;     /* NULL: only count/name */
+	size_t i;
+} walker;
+
+static void
+put(walker *w, int unit, double val, const char *a, const char *b,
+    const char *c, const char *d)
+{
+	if (w->r->metrics && !w->v) {
+		metric *mt = &w->r->metrics[w->i];
+		const char *s[4] = { a, b, c, d };
+		int k;
+
+		mt->nseg = 0;
+		mt->unit = unit;
+		for (k = 0; k < 4 && s[k]; k++)
+			mt->seg[mt->nseg++] = s[k];
+	}
+	if (w->v)
+		w->v[w->i] = val;
+	w->i++;
+}
+
+static const char *const pct_names[] = { "p50", "p90", "p95", "p99" };
+static const double pct_q[] = { 0.50, 0.90, 0.95, 0.99 };
+
+static void
+latency(walker *w, const cs_hist *h, const char *a, const char *b,
+        const char *key)
+{
+	size_t k;
+	/* segments: a [b] key leaf */
+#define L(leaf, val) \
+	(b ? put(w, U_MS, (val), a, b, key, leaf) : put(w, U_MS, (val), a, key, leaf, NULL))
+
+	L("mean", cs_hist_mean(h) * 1e3);
+	for (k = 0; k < 4; k++)
+		L(pct_names[k], cs_hist_quantile(h, pct_q[k]) * 1e3);
+	L("max", h->count ? h->max * 1e3 : NAN);
+#undef L
+}
+
+static void
+epstats(walker *w, const cs_epstats *s, double window, const char *a,
+        const char *b)
+{
+	double n = (double)s->requests;
+	int c;
+#define P(unit, key, val) \
+	(b ? put(w, unit, (val), a, b, key, NULL) : put(w, unit, (val), a, key, NULL, NULL))
+
+	P(U_COUNT, "requests", n);
+	P(U_RATE, "throughput_rps", n / window);
+	P(U_RATE, "ok_rps", (double)s->ok / window);
+	P(U_RATIO, "error_rate", n > 0 ? (n - (double)s->ok) / n : NAN);
+#undef P
+	latency(w, &s->all, a, b, "latency_ms");
+	latency(w, &s->okh, a, b, "latency_ok_ms");
+	for (c = 0; c < CS_CAUSE_N; c++) {
+		if (b)
+			put(w, U_COUNT, (double)s->fail[c], a, b, "errors_by_cause",
+			    cs_cause_names[c]);
+		else
+			put(w, U_COUNT, (double)s->fail[c], a, "errors_by_cause",
+			    cs_cause_names[c], NULL);
+	}
+}
+
+/* Name (m == NULL) or fill every metric of one replication. */
+static void
+walk(walker *w, const cs_model *m)
+{
+	const cs_scenario *sc = w->r->sc;
+	double now = m ? m->e->now : 0, window = m ? now - m->t_measure : 1;
+	double workers = (double)(sc->app.instances * sc->app.workers);
+	double pool = (double)(sc->app.instances * sc->db.pool_size);
+	double cpu = 0, Lq, lw;
+	size_t i;
+	long k;
+	static const cs_epstats zero;
+
+#define TS(x) (m ? cs_tstat_mean(&m->x, now) : 0)
+#define MX(x) (m ? m->x.max : 0)
+	epstats(w, m ? &m->overall : &zero, window, "overall", NULL);
+	for (i = 0; i < sc->nendpoints; i++)
+		epstats(w, m ? &m->eps[i] : &zero, window, "endpoints",
+		        sc->endpoints[i].name);
+
+	put(w, U_NUM, TS(workers_busy), "resources", "app", "workers_busy", "mean");
+	put(w, U_NUM, MX(workers_busy), "resources", "app", "workers_busy", "max");
+	put(w, U_RATIO, TS(workers_busy) / workers, "resources", "app", "worker_utilization", NULL);
+	put(w, U_NUM, TS(backlog), "resources", "app", "backlog", "mean");
+	put(w, U_NUM, MX(backlog), "resources", "app", "backlog", "max");
+	if (m)
+		for (k = 0; k < sc->app.instances; k++)
+			cpu += cs_tstat_mean(&m->inst[k].cpu.busy, now);
+	put(w, U_RATIO, cpu / (double)(sc->app.instances * sc->app.cores),
+	    "resources", "app", "cpu_utilization", NULL);
+
+	put(w, U_NUM, TS(pool_in_use), "resources", "db_pool", "in_use", "mean");
+	put(w, U_NUM, MX(pool_in_use), "resources", "db_pool", "in_use", "max");
+	put(w, U_RATIO, TS(pool_in_use) / pool, "resources", "db_pool", "utilization", NULL);
+	put(w, U_NUM, TS(pool_waiters), "resources", "db_pool", "waiters", "mean");
+	put(w, U_NUM, MX(pool_waiters), "resources", "db_pool", "waiters", "max");
+	put(w, U_NUM, MX(db_conns), "resources", "db", "connections", "max");
+	put(w, U_RATIO, m ? cs_tstat_mean(&m->dbcpu.busy, now) / (double)sc->db.cores : 0,
+	    "resources", "db", "cpu_utilization", NULL);
+	put(w, U_RATIO, m && m->cache_lookups ?
+	    (double)m->cache_hits / (double)m->cache_lookups : NAN,
+	    "resources", "cache", "hit_ratio", NULL);
+	for (i = 0; i < sc->nservices; i++) {
+		const char *nm = sc->services[i].name;
+		const cs_service *s = m ? &m->svc[i] : NULL;
+
+		put(w, U_NUM, s ? cs_tstat_mean(&s->conc, now) : 0, "resources", nm, "concurrency", "mean");
+		put(w, U_NUM, s ? s->conc.max : 0, "resources", nm, "concurrency", "max");
+		put(w, U_RATE, s ? (double)s->attempts / window : 0, "resources", nm, "attempts_rps", NULL);
+		put(w, U_COUNT, s ? (double)s->rejected : 0, "resources", nm, "rate_limited", NULL);
+		put(w, U_COUNT, s ? (double)s->errors : 0, "resources", nm, "errors", NULL);
+		put(w, U_COUNT, s ? (double)s->timeouts : 0, "resources", nm, "timeouts", NULL);
+	}
+	put(w, U_NUM, TS(users_running), "resources", "load", "users", "mean");
+	put(w, U_NUM, MX(users_running), "resources", "load", "users", "max");
+
+	/* Little's law over the window: L (time-average requests the clients
+	 * wait for) against lambda x W (answers per second x mean latency) */
+	Lq = TS(inflight);
+	lw = m && m->overall.requests ?
+	     (double)m->overall.requests / window * cs_hist_mean(&m->overall.all) : 0;
+	put(w, U_NUM, Lq, "checks", "littles_law", "L", NULL);
+	put(w, U_NUM, lw, "checks", "littles_law", "lambda_W", NULL);
+	put(w, U_RATIO, Lq > 0 ? fabs(Lq - lw) / Lq : 0, "checks", "littles_law", "rel_diff", NULL);
+	put(w, U_COUNT, m ? (double)m->generated : 0, "checks", "conservation", "generated", NULL);
+	put(w, U_COUNT, m ? (double)m->completed : 0, "checks", "conservation", "completed", NULL);
+	put(w, U_COUNT, m ? (double)m->failed : 0, "checks", "conservation", "failed", NULL);
+	put(w, U_COUNT, m ? (double)m->outstanding : 0, "checks", "conservation", "in_flight", NULL);
+#undef TS
+#undef MX
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+typedef struct runctx {
+	cs_result *r;
+	uint64_t *events;
+	cs_tsrow *ts;
+	size_t nts;
+} runctx;
+
+static cs_status
+one(unsigned rep, void *arg)
+{
+	runctx *ctx = arg;
+	cs_result *r = ctx->r;
+	cs_model *m;
+	walker w = { .r = r, .v = r->v + (size_t)rep * r->nmetrics };
+	cs_status s;
+
+	s = cs_model_new(r->sc, r->seed, rep, rep == 0 ? r->ts_every : 0, &m);
+	if (s)
+		return s;
+	s = cs_model_run(m);
+	if (!s) {
+		walk(&w, m);
+		ctx->events[rep] = m->e->executed;
+		if (rep == 0) {
+			ctx->ts = m->ts;
+			ctx->nts = m->nts;
+			m->ts = NULL;
+		}
+	}
+	cs_model_free(m);
+	return s;
+}
+
+void
+cs_result_free(cs_result *r)
+{
+	if (!r)
+		return;
+	free(r->metrics);
+	free(r->v);
+	free(r->mean);
+	free(r->lo);
+	free(r->hi);
+	free(r->ts);
+	free(r);
+}
+
+cs_status
+cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
+       cs_error *err)
+{
+	cs_result *r = calloc(1, sizeof *r);
+	walker w = { 0 };
+	runctx ctx = { 0 };
+	double *col = NULL;
+	size_t i;
+	unsigned k;
+	cs_status s;
+
+	*out = NULL;
+	if (!r)
+		return CS_ERR_NOMEM;
+	r->sc = sc;
+	r->reps = opts && opts->replications ? opts->replications : sc->replications;
+	r->seed = opts && opts->has_seed ? opts->seed : sc->seed;
+	r->ts_every = opts ? opts->timeseries : 0;
+	/* first pass counts, second names */
+	w.r = r;
+	walk(&w, NULL);
+	r->nmetrics = w.i;
+	r->metrics = calloc(r->nmetrics, sizeof *r->metrics);
+	r->v = calloc((size_t)r->reps * r->nmetrics, sizeof *r->v);
+	r->mean = calloc(r->nmetrics, sizeof *r->mean);
+	r->lo = calloc(r->nmetrics, sizeof *r->lo);
+	r->hi = calloc(r->nmetrics, sizeof *r->hi);
+	ctx.events = calloc(r->reps, sizeof *ctx.events);
+	col = calloc(r->reps, sizeof *col);
+	if (!r->metrics || !r->v || !r->mean || !r->lo || !r->hi ||
+	    !ctx.events || !col) {
+		s = CS_ERR_NOMEM;
+		goto fail;
+	}
+	w.i = 0;
+	walk(&w, NULL);
+	ctx.r = r;
+	s = cs_sim_replicate(r->reps, opts ? opts->jobs : 0, one, &ctx);
+	r->ts = ctx.ts;
+	r->nts = ctx.nts;
+	if (s)
+		goto fail;
+	for (k = 0; k < r->reps; k++)
+		r->events += ctx.events[k];
+	for (i = 0; i < r->nmetrics; i++) {
+		for (k = 0; k < r->reps; k++)
+			col[k] = r->v[(size_t)k * r->nmetrics + i];
+		cs_stats_ci(col, r->reps, &r->mean[i], &r->lo[i], &r->hi[i]);
+	}
+	free(col);
+	free(ctx.events);
+	*out = r;
+	return CS_OK;
+fail:
+	if (s == CS_ERR_INTERNAL)
+		cs_error_set(err, s, sc->file, 0, 0, "",
+		    "conservation check failed: generated != completed + failed "
+		    "+ in flight (a bug in capsim; please report it with this "
+		    "scenario)");
+	else
+		cs_error_set(err, s, sc->file, 0, 0, "", "simulation failed: %s",
+		             cs_status_str(s));
+	free(col);
+	free(ctx.events);
+	cs_result_free(r);
+	return s;
+}
+
+/* ---- lookup --------------------------------------------------------------- */
+
+static void
+metric_path(const metric *mt, char *buf, size_t size)
+{
+	size_t used = 0;
+	int k;
+
+	buf[0] = 0;
+	for (k = 0; k < mt->nseg && used < size; k++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+		                         k ? "." : "", mt->seg[k]);
+}
+
+cs_status
+cs_result_metric(const cs_result *r, const char *path, double *mean,
+                 double *ci_low, double *ci_high)
+{
+	char buf[512];
+	size_t i;
+
+	for (i = 0; i < r->nmetrics; i++) {
+		metric_path(&r->metrics[i], buf, sizeof buf);
+		if (!strcmp(buf, path)) {
+			if (mean)
+				*mean = r->mean[i];
+			if (ci_low)
+				*ci_low = r->lo[i];
+			if (ci_high)
+				*ci_high = r->hi[i];
+			return CS_OK;
+		}
+	}
+	return CS_ERR_INVALID;
+}
+
+/* ---- JSON ------------------------------------------------------------------- */
+
+static cJSON *
+num(double v)
+{
+	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static cJSON *
+child(cJSON *parent, const char *key)
+{
+	cJSON *c = cJSON_GetObjectItemCaseSensitive(parent, key);
+
+	if (!c) {
+		c = cJSON_CreateObject();
+		cJSON_AddItemToObject(parent, key, c);
+	}
+	return c;
+}
+
+static cJSON *
+to_json(const cs_result *r)
+{
+	const cs_scenario *sc = r->sc;
+	cJSON *root = cJSON_CreateObject(), *run, *ts;
+	size_t i;
+
+	run = child(root, "run");
+	cJSON_AddStringToObject(run, "scenario", sc->name);
+	cJSON_AddStringToObject(run, "file", sc->file);
+	cJSON_AddNumberToObject(run, "replications", r->reps);
+	cJSON_AddNumberToObject(run, "seed", (double)r->seed);
+	cJSON_AddNumberToObject(run, "duration_s", sc->duration);
+	cJSON_AddNumberToObject(run, "warmup_s", sc->warmup);
+	cJSON_AddNumberToObject(run, "events", (double)r->events);
+	cJSON_AddStringToObject(run, "confidence", "95% Student t across replications");
+	for (i = 0; i < r->nmetrics; i++) {
+		const metric *mt = &r->metrics[i];
+		cJSON *o = root, *leaf;
+		int k;
+
+		for (k = 0; k < mt->nseg; k++)
+			o = child(o, mt->seg[k]);
+		leaf = o;
+		cJSON_AddItemToObject(leaf, "mean", num(r->mean[i]));
+		cJSON_AddItemToObject(leaf, "ci_low", num(r->lo[i]));
+		cJSON_AddItemToObject(leaf, "ci_high", num(r->hi[i]));
+	}
+	if (r->ts_every > 0) {
+		ts = cJSON_AddArrayToObject(root, "timeseries");
+		for (i = 0; i < r->nts; i++) {
+			const cs_tsrow *row = &r->ts[i];
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddItemToObject(o, "t_s", num(row->t));
+			cJSON_AddItemToObject(o, "users", num(row->users));
+			cJSON_AddItemToObject(o, "throughput_rps", num(row->rps));
+			cJSON_AddItemToObject(o, "error_rate", num(row->error_rate));
+			cJSON_AddItemToObject(o, "p50_ms", num(row->p50 * 1e3));
+			cJSON_AddItemToObject(o, "p95_ms", num(row->p95 * 1e3));
+			cJSON_AddItemToObject(o, "p99_ms", num(row->p99 * 1e3));
+			cJSON_AddItemToObject(o, "workers_busy", num(row->workers_busy));
+			cJSON_AddItemToObject(o, "pool_in_use", num(row->pool_in_use));
+			cJSON_AddItemToObject(o, "pool_waiters", num(row->pool_waiters));
+			cJSON_AddItemToObject(o, "db_cpu", num(row->db_cpu));
+			cJSON_AddItemToArray(ts, o);
+		}
+	}
+	return root;
+}
+
+/* ---- table ------------------------------------------------------------------ */
+
+static const char *
+fmt_ms(char *buf, size_t n, double ms)
+{
+	if (!isfinite(ms))
+		snprintf(buf, n, "-");
+	else if (ms < 1)
+		snprintf(buf, n, "%.2fms", ms);
+	else if (ms < 100)
+		snprintf(buf, n, "%.1fms", ms);
+	else if (ms < 1000)
+		snprintf(buf, n, "%.0fms", ms);
+	else if (ms < 60000)
+		snprintf(buf, n, "%.2fs", ms / 1e3);
+	else
+		snprintf(buf, n, "%.0fm%02.0fs", floor(ms / 60e3),
+		         fmod(ms / 1e3, 60));
+	return buf;
+}
+
+static double
+get(const cs_result *r, const char *path, double *lo, double *hi)
+{
+	double m = NAN, l = NAN, h = NAN;
+
+	cs_result_metric(r, path, &m, &l, &h);
+	if (lo)
+		*lo = l;
+	if (hi)
+		*hi = h;
+	return m;
+}
+
+static void
+ci_text(char *buf, size_t n, double lo, double hi, const char *f, double mul,
+        const char *suffix)
+{
+	char a[32], b[32];
+
+	if (!isfinite(lo)) {
+		snprintf(buf, n, "(one replication: no CI)");
+		return;
+	}
+	snprintf(a, sizeof a, f, lo * mul);
+	snprintf(b, sizeof b, f, hi * mul);
+	snprintf(buf, n, "[%s%s .. %s%s]", a, suffix, b, suffix);
+}
+
+static void
+table_latency(FILE *f, const cs_result *r, const char *base, const char *label)
+{
+	char p[512], b[6][32];
+	static const char *leaf[] = { "mean", "p50", "p90", "p95", "p99", "max" };
+	double v[6];
+	int k;
+
+	for (k = 0; k < 6; k++) {
+		snprintf(p, sizeof p, "%s.%s", base, leaf[k]);
+		v[k] = get(r, p, NULL, NULL);
+		fmt_ms(b[k], sizeof b[k], v[k]);
+	}
+	fprintf(f, "     %-24s: avg=%s p(50)=%s p(90)=%s p(95)=%s p(99)=%s max=%s\n",
+	        label, b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+static void
+dots(FILE *f, const char *label)
+{
+	size_t n = strlen(label);
+
+	fprintf(f, "     %s", label);
+	while (n++ < 24)
+		fputc('.', f);
+	fputs(": ", f);
+}
+
+static void
+write_table(const cs_result *r, FILE *f)
+{
+	const cs_scenario *sc = r->sc;
+	char p[512], ci[96], lo_s[32], hi_s[32];
+	double v, lo, hi, total;
+	size_t i;
+	int c;
+
+	fprintf(f, "\n  capsim: %s%s%s%s\n", sc->name, sc->file[0] ? " (" : "",
+	        sc->file, sc->file[0] ? ")" : "");
+	fprintf(f, "  %u replication%s x %gs simulated, warm-up %gs deleted, seed %llu;"
+	        " [..] = 95%% confidence interval\n\n", r->reps,
+	        r->reps == 1 ? "" : "s", sc->duration, sc->warmup,
+	        (unsigned long long)r->seed);
+
+	total = get(r, "overall.requests", &lo, &hi);
+	dots(f, "http_reqs");
+	ci_text(ci, sizeof ci, lo, hi, "%.0f", 1, "");
+	fprintf(f, "%.0f %s\n", total, ci);
+	v = get(r, "overall.throughput_rps", &lo, &hi);
+	dots(f, "throughput");
+	ci_text(ci, sizeof ci, lo, hi, "%.1f", 1, "/s");
+	fprintf(f, "%.1f/s %s\n", v, ci);
+	v = get(r, "overall.error_rate", &lo, &hi);
+	dots(f, "http_req_failed");
+	ci_text(ci, sizeof ci, lo, hi, "%.2f", 100, "%");
+	fprintf(f, "%.2f%% %s\n", v * 100, ci);
+	table_latency(f, r, "overall.latency_ms", "http_req_duration");
+	v = get(r, "overall.latency_ms.p95", &lo, &hi);
+	fprintf(f, "     %-24s: [%s .. %s]\n", "  p(95) 95% CI",
+	        fmt_ms(lo_s, sizeof lo_s, lo), fmt_ms(hi_s, sizeof hi_s, hi));
+	table_latency(f, r, "overall.latency_ok_ms", "  {expected_response}");
+
+	fprintf(f, "\n  errors by cause\n");
+	for (c = 0; c < CS_CAUSE_N; c++) {
+		snprintf(p, sizeof p, "overall.errors_by_cause.%s", cs_cause_names[c]);
+		v = get(r, p, &lo, &hi);
+		if (!(v > 0))
+			continue;
+		dots(f, cs_cause_names[c]);
+		ci_text(ci, sizeof ci, lo, hi, "%.0f", 1, "");
+		fprintf(f, "%.0f (%.2f%% of requests) %s\n", v,
+		        total > 0 ? 100 * v / total : 0, ci);
+	}
+
+	fprintf(f, "\n  %-28s %9s %8s %9s %9s %9s %8s\n", "endpoint", "rps",
+	        "p50", "p95", "p99", "max", "errors");
+	for (i = 0; i < sc->nendpoints; i++) {
+		const char *nm = sc->endpoints[i].name;
+		char b[4][32];
+		static const char *leaf[] = { "p50", "p95", "p99", "max" };
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			snprintf(p, sizeof p, "endpoints.%s.latency_ms.%s", nm, leaf[k]);
+			fmt_ms(b[k], sizeof b[k], get(r, p, NULL, NULL));
+		}
+		snprintf(p, sizeof p, "endpoints.%s.throughput_rps", nm);
+		v = get(r, p, NULL, NULL);
+		snprintf(p, sizeof p, "endpoints.%s.error_rate", nm);
+		fprintf(f, "  %-28.28s %9.1f %8s %9s %9s %9s %7.2f%%\n", nm, v, b[0],
+		        b[1], b[2], b[3], 100 * get(r, p, NULL, NULL));
+	}
+
+	fprintf(f, "\n  resources (time averages; max over the run)\n");
+	dots(f, "app workers busy");
+	fprintf(f, "%.1f of %ld (%.0f%%), max %.0f\n",
+	        get(r, "resources.app.workers_busy.mean", NULL, NULL),
+	        sc->app.instances * sc->app.workers,
+	        100 * get(r, "resources.app.worker_utilization", NULL, NULL),
+	        get(r, "resources.app.workers_busy.max", NULL, NULL));
+	dots(f, "app backlog");
+	fprintf(f, "%.1f waiting, max %.0f\n",
+	        get(r, "resources.app.backlog.mean", NULL, NULL),
+	        get(r, "resources.app.backlog.max", NULL, NULL));
+	dots(f, "app CPU");
+	fprintf(f, "%.0f%% of %ld cores\n",
+	        100 * get(r, "resources.app.cpu_utilization", NULL, NULL),
+	        sc->app.instances * sc->app.cores);
+	dots(f, "db pool in use");
+	fprintf(f, "%.1f of %ld (%.0f%%), max %.0f\n",
+	        get(r, "resources.db_pool.in_use.mean", NULL, NULL),
+	        sc->app.instances * sc->db.pool_size,
+	        100 * get(r, "resources.db_pool.utilization", NULL, NULL),
+	        get(r, "resources.db_pool.in_use.max", NULL, NULL));
+	dots(f, "db pool waiters");
+	fprintf(f, "%.1f, max %.0f\n",
+	        get(r, "resources.db_pool.waiters.mean", NULL, NULL),
+	        get(r, "resources.db_pool.waiters.max", NULL, NULL));
+	dots(f, "db CPU");
+	fprintf(f, "%.0f%% of %ld cores\n",
+	        100 * get(r, "resources.db.cpu_utilization", NULL, NULL),
+	        sc->db.cores);
+	v = get(r, "resources.cache.hit_ratio", NULL, NULL);
+	if (isfinite(v)) {
+		dots(f, "cache hit ratio");
+		fprintf(f, "%.1f%%\n", 100 * v);
+	}
+	for (i = 0; i < sc->nservices; i++) {
+		const char *nm = sc->services[i].name;
+		char lab[64];
+		double mx, rl;
+
+		snprintf(p, sizeof p, "resources.%s.concurrency.mean", nm);
+		v = get(r, p, NULL, NULL);
+		snprintf(p, sizeof p, "resources.%s.concurrency.max", nm);
+		mx = get(r, p, NULL, NULL);
+		snprintf(p, sizeof p, "resources.%s.rate_limited", nm);
+		rl = get(r, p, NULL, NULL);
+		snprintf(lab, sizeof lab, "service %s", nm);
+		dots(f, lab);
+		fprintf(f, "%.1f in flight, max %.0f; %.0f rate-limited\n", v, mx, rl);
+	}
+	if (r->ts_every > 0 && r->nts > 0) {
+		fprintf(f, "\n  timeseries (replication 1)\n  %8s %7s %9s %7s %9s %9s %6s %7s\n",
+		        "t", "users", "rps", "errors", "p50", "p95", "pool", "waiters");
+		for (i = 0; i < r->nts; i++) {
+			const cs_tsrow *row = &r->ts[i];
+			char a[32], b[32];
+
+			fprintf(f, "  %7.0fs %7.0f %9.1f %6.2f%% %9s %9s %6.0f %7.0f\n",
+			        row->t, row->users, row->rps,
+			        isfinite(row->error_rate) ? 100 * row->error_rate : 0,
+			        fmt_ms(a, sizeof a, row->p50 * 1e3),
+			        fmt_ms(b, sizeof b, row->p95 * 1e3), row->pool_in_use,
+			        row->pool_waiters);
+		}
+	}
+	fputc('\n', f);
+}
+
+/* ---- CSV ---------------------------------------------------------------------- */
+
+static void
+csv_field(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+}
+
+static void
+csv_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, ",%.10g", v);
+	else
+		fputs(",", f);
+}
+
+static void
+write_csv(const cs_result *r, FILE *f)
+{
+	char buf[512];
+	size_t i;
+
+	if (r->ts_every > 0) {
+		/* the timeseries, like Locust's _stats_history.csv */
+		fputs("t_s,users,throughput_rps,error_rate,p50_ms,p95_ms,p99_ms,"
+		      "workers_busy,pool_in_use,pool_waiters,db_cpu\n", f);
+		for (i = 0; i < r->nts; i++) {
+			const cs_tsrow *row = &r->ts[i];
+
+			fprintf(f, "%.10g", row->t);
+			csv_num(f, row->users);
+			csv_num(f, row->rps);
+			csv_num(f, row->error_rate);
+			csv_num(f, row->p50 * 1e3);
+			csv_num(f, row->p95 * 1e3);
+			csv_num(f, row->p99 * 1e3);
+			csv_num(f, row->workers_busy);
+			csv_num(f, row->pool_in_use);
+			csv_num(f, row->pool_waiters);
+			csv_num(f, row->db_cpu);
+			fputc('\n', f);
+		}
+		return;
+	}
+	fputs("metric,mean,ci_low,ci_high\n", f);
+	for (i = 0; i < r->nmetrics; i++) {
+		metric_path(&r->metrics[i], buf, sizeof buf);
+		csv_field(f, buf);
+		csv_num(f, r->mean[i]);
+		csv_num(f, r->lo[i]);
+		csv_num(f, r->hi[i]);
+		fputc('\n', f);
+	}
+}
+
+cs_status
+cs_result_write(const cs_result *r, cs_format fmt, FILE *f)
+{
+	cJSON *j;
+	char *text;
+
+	switch (fmt) {
+	case CS_FORMAT_JSON:
+		j = to_json(r);
+		if (!j)
+			return CS_ERR_NOMEM;
+		text = cJSON_Print(j);
+		cJSON_Delete(j);
+		if (!text)
+			return CS_ERR_NOMEM;
+		fputs(text, f);
+		fputc('\n', f);
+		cJSON_free(text);
+		break;
+	case CS_FORMAT_CSV:
+		write_csv(r, f);
+		break;
+	default:
+		write_table(r, f);
+		break;
+	}
+	return ferror(f) ? CS_ERR_IO : CS_OK;
+}

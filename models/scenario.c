@@ -1,0 +1,1179 @@
+/*
+ * Scenario files: YAML (through config/conf.h) to struct cs_scenario.
+ *
+ * Every key is checked: unknown keys get a suggestion, values their range,
+ * and every message points at file:line:col with the key path.  Defaults are
+ * documented in docs/scenarios.md; keep the two in step.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/conf.h"
+#include "models/model.h"
+
+#define BIG 1e12
+#define PATHLEN 256
+
+typedef struct binder {
+	cs_conf *c;
+	cs_error *err;
+	cs_scenario *sc;
+} binder;
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* Optional number child: leaves *out alone when absent. */
+static cs_status
+opt_num(binder *b, const cs_conf_node *map, const char *base, const char *key,
+        double lo, double hi, double *out)
+{
+	cs_conf_node *n = cs_conf_get(map, key);
+	char path[PATHLEN];
+
+	if (!n)
+		return CS_OK;
+	cs_conf_path(path, sizeof path, base, key);
+	return cs_conf_number(b->c, n, path, lo, hi, out, b->err);
+}
+
+static cs_status
+opt_int(binder *b, const cs_conf_node *map, const char *base, const char *key,
+        long lo, long hi, long *out)
+{
+	cs_conf_node *n = cs_conf_get(map, key);
+	char path[PATHLEN];
+
+	if (!n)
+		return CS_OK;
+	cs_conf_path(path, sizeof path, base, key);
+	return cs_conf_int(b->c, n, path, lo, hi, out, b->err);
+}
+
+static cs_status
+opt_dur(binder *b, const cs_conf_node *map, const char *base, const char *key,
+        double lo, double hi, double *out)
+{
+	cs_conf_node *n = cs_conf_get(map, key);
+	char path[PATHLEN];
+
+	if (!n)
+		return CS_OK;
+	cs_conf_path(path, sizeof path, base, key);
+	/* "none" / "off": no limit */
+	if (n->kind == CS_CONF_SCALAR && n->value &&
+	    (!strcmp(n->value, "none") || !strcmp(n->value, "off"))) {
+		n->used = true;
+		*out = INFINITY;
+		return CS_OK;
+	}
+	return cs_conf_duration(b->c, n, path, lo, hi, out, b->err);
+}
+
+static cs_status
+opt_ratio(binder *b, const cs_conf_node *map, const char *base,
+          const char *key, double *out)
+{
+	cs_conf_node *n = cs_conf_get(map, key);
+	char path[PATHLEN];
+
+	if (!n)
+		return CS_OK;
+	cs_conf_path(path, sizeof path, base, key);
+	return cs_conf_ratio(b->c, n, path, out, b->err);
+}
+
+/* A child that must be a map when present. */
+static cs_status
+opt_map(binder *b, const cs_conf_node *map, const char *base, const char *key,
+        const char *const *allowed, cs_conf_node **out, char *path)
+{
+	cs_conf_node *n = cs_conf_get(map, key);
+	cs_status s;
+
+	*out = NULL;
+	cs_conf_path(path, PATHLEN, base, key);
+	if (!n)
+		return CS_OK;
+	s = cs_conf_expect_map(b->c, n, path, b->err);
+	if (!s)
+		s = cs_conf_check_keys(b->c, n, path, allowed, b->err);
+	if (!s)
+		*out = n;
+	return s;
+}
+
+static cs_status
+contention(binder *b, const cs_conf_node *map, const char *base,
+           double *sigma, double *kappa)
+{
+	static const char *const keys[] = { "sigma", "kappa", NULL };
+	cs_conf_node *n;
+	char path[PATHLEN];
+	cs_status s;
+
+	*sigma = *kappa = 0;
+	s = opt_map(b, map, base, "contention", keys, &n, path);
+	if (s || !n)
+		return s;
+	s = opt_num(b, n, path, "sigma", 0, 1, sigma);
+	if (!s)
+		s = opt_num(b, n, path, "kappa", 0, 1, kappa);
+	return s;
+}
+
+/* ---- distributions ----------------------------------------------------- */
+
+static const char *const dist_names[] = {
+	"constant", "exponential", "uniform", "lognormal", "gamma", "weibull",
+	"empirical", NULL
+};
+
+static cs_status
+need(binder *b, const cs_conf_node *map, const char *path, const char *key,
+     const char *what, cs_conf_node **out)
+{
+	*out = cs_conf_get(map, key);
+	if (*out)
+		return CS_OK;
+	return cs_conf_error(b->c, map, path, b->err,
+	                     "%s distribution needs \"%s\"", what, key);
+}
+
+static cs_status
+need_dur(binder *b, const cs_conf_node *map, const char *base,
+         const char *key, const char *what, double lo, double *out)
+{
+	cs_conf_node *n;
+	char path[PATHLEN];
+	cs_status s = need(b, map, base, key, what, &n);
+
+	if (s)
+		return s;
+	cs_conf_path(path, sizeof path, base, key);
+	return cs_conf_duration(b->c, n, path, lo, BIG, out, b->err);
+}
+
+static cs_status
+need_num(binder *b, const cs_conf_node *map, const char *base,
+         const char *key, const char *what, double lo, double hi, double *out)
+{
+	cs_conf_node *n;
+	char path[PATHLEN];
+	cs_status s = need(b, map, base, key, what, &n);
+
+	if (s)
+		return s;
+	cs_conf_path(path, sizeof path, base, key);
+	return cs_conf_number(b->c, n, path, lo, hi, out, b->err);
+}
+
+/* empirical: samples: [durations] or percentiles: {p50: 80ms, p95: ...} */
+static cs_status
+empirical(binder *b, const cs_conf_node *n, const char *base, cs_dist *d)
+{
+	cs_conf_node *smp = cs_conf_get(n, "samples");
+	cs_conf_node *pct = cs_conf_get(n, "percentiles");
+	char path[PATHLEN], ipath[PATHLEN];
+	double *q = NULL, *x = NULL;
+	size_t i, k = 0;
+	cs_status s = CS_OK;
+
+	if (!!smp == !!pct)
+		return cs_conf_error(b->c, n, base, b->err,
+		    "empirical distribution needs exactly one of \"samples\" "
+		    "(a list of durations) or \"percentiles\" (p50: 80ms, ...)");
+	if (smp) {
+		cs_conf_path(path, sizeof path, base, "samples");
+		if ((s = cs_conf_expect_seq(b->c, smp, path, b->err)))
+			return s;
+		if (smp->n == 0)
+			return cs_conf_error(b->c, smp, path, b->err,
+			                     "needs at least one sample");
+	} else {
+		cs_conf_path(path, sizeof path, base, "percentiles");
+		if ((s = cs_conf_expect_map(b->c, pct, path, b->err)))
+			return s;
+		if (pct->n < 2)
+			return cs_conf_error(b->c, pct, path, b->err,
+			    "needs at least two percentiles, e.g. {p50: 80ms, p99: 400ms}");
+	}
+	const cs_conf_node *src = smp ? smp : pct;
+	q = malloc(src->n * sizeof *q);
+	x = malloc(src->n * sizeof *x);
+	if (!q || !x) {
+		s = CS_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < src->n; i++) {
+		const cs_conf_node *it = src->items[i];
+
+		if (smp) {
+			cs_conf_path_index(ipath, sizeof ipath, path, i);
+			s = cs_conf_duration(b->c, it, ipath, 0, BIG, &x[k], b->err);
+		} else {
+			char *end;
+			double pv;
+
+			cs_conf_path(ipath, sizeof ipath, path, it->key);
+			pv = (it->key[0] == 'p' || it->key[0] == 'P') ?
+			     strtod(it->key + 1, &end) : NAN;
+			if (isnan(pv) || *end || pv < 0 || pv > 100) {
+				s = cs_conf_error(b->c, it, ipath, b->err,
+				    "percentile keys look like p50, p95, p99.9 (got \"%s\")",
+				    it->key);
+				goto out;
+			}
+			q[k] = pv / 100;
+			s = cs_conf_duration(b->c, it, ipath, 0, BIG, &x[k], b->err);
+			if (!s && k > 0 && (q[k] <= q[k - 1] || x[k] < x[k - 1])) {
+				s = cs_conf_error(b->c, it, ipath, b->err,
+				    "percentiles must increase, with values that do not decrease");
+			}
+		}
+		if (s)
+			goto out;
+		k++;
+	}
+	if (smp) {
+		/* sorted samples: the i-th is the i/(n-1) quantile */
+		for (i = 1; i < k; i++) {
+			double v = x[i];
+			size_t j = i;
+
+			while (j > 0 && x[j - 1] > v) {
+				x[j] = x[j - 1];
+				j--;
+			}
+			x[j] = v;
+		}
+		for (i = 0; i < k; i++)
+			q[i] = k > 1 ? (double)i / (double)(k - 1) : 1;
+	}
+	s = cs_dist_empirical(d, q, x, k);
+out:
+	free(q);
+	free(x);
+	return s;
+}
+
+/*
+ * A distribution: a duration scalar ("450ms": constant), or a map with
+ * "dist" and its parameters, plus an optional "scale" multiplier.
+ */
+static cs_status
+dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
+{
+	static const char *const keys[] = {
+		"dist", "value", "mean", "min", "max", "median", "p95", "cv",
+		"shape", "scale", "samples", "percentiles", NULL
+	};
+	cs_conf_node *dn;
+	double a = 0, c = 0, k = 0, scale = 1;
+	int kind;
+	cs_status s;
+	char p[PATHLEN];
+
+	memset(d, 0, sizeof *d);
+	d->scale = 1;
+	if (n->kind == CS_CONF_SCALAR) {
+		s = cs_conf_duration(b->c, n, path, 0, BIG, &a, b->err);
+		if (!s)
+			cs_dist_const(d, a);
+		return s;
+	}
+	if ((s = cs_conf_expect_map(b->c, n, path, b->err)) ||
+	    (s = cs_conf_check_keys(b->c, n, path, keys, b->err)))
+		return s;
+	dn = cs_conf_get(n, "dist");
+	if (!dn)
+		return cs_conf_error(b->c, n, path, b->err,
+		    "a distribution needs \"dist\" (one of: constant, exponential, "
+		    "uniform, lognormal, gamma, weibull, empirical), or write a "
+		    "plain duration like 450ms");
+	cs_conf_path(p, sizeof p, path, "dist");
+	if ((s = cs_conf_enum(b->c, dn, p, dist_names, &kind, b->err)))
+		return s;
+	switch (kind) {
+	case 0:
+		if ((s = need_dur(b, n, path, "value", "a constant", 0, &a)))
+			return s;
+		cs_dist_const(d, a);
+		break;
+	case 1:
+		if ((s = need_dur(b, n, path, "mean", "an exponential", 1e-12, &a)))
+			return s;
+		cs_dist_exp(d, a);
+		break;
+	case 2:
+		if ((s = need_dur(b, n, path, "min", "a uniform", 0, &a)) ||
+		    (s = need_dur(b, n, path, "max", "a uniform", a, &c)))
+			return s;
+		cs_dist_const(d, 0);
+		d->kind = CS_DIST_UNIFORM;
+		d->p1 = a;
+		d->p2 = c;
+		break;
+	case 3:
+	case 4:
+		if (cs_conf_get(n, "median") && kind == 3) {
+			if ((s = need_dur(b, n, path, "median", "a lognormal", 1e-12, &a)) ||
+			    (s = need_dur(b, n, path, "p95", "a lognormal", a, &c)))
+				return s;
+			cs_dist_lognormal_median_p95(d, a, c);
+			if (c == a)
+				cs_dist_const(d, a);
+		} else {
+			const char *what = kind == 3 ? "a lognormal" : "a gamma";
+
+			if (!cs_conf_get(n, "mean"))
+				return cs_conf_error(b->c, n, path, b->err,
+				    "%s distribution needs \"mean\" and \"cv\"%s", what,
+				    kind == 3 ? ", or \"median\" and \"p95\"" : "");
+			if ((s = need_dur(b, n, path, "mean", what, 1e-12, &a)) ||
+			    (s = need_num(b, n, path, "cv", what, 1e-6, 100, &c)))
+				return s;
+			if (kind == 3)
+				cs_dist_lognormal_mean_cv(d, a, c);
+			else
+				cs_dist_gamma_mean_cv(d, a, c);
+		}
+		break;
+	case 5:
+		if ((s = need_num(b, n, path, "shape", "a weibull", 0.05, 100, &k)))
+			return s;
+		if (cs_conf_get(n, "mean")) {
+			if ((s = need_dur(b, n, path, "mean", "a weibull", 1e-12, &a)))
+				return s;
+			/* scale from mean: lambda = mean / Gamma(1 + 1/k) */
+			cs_dist_const(d, 0);
+			d->kind = CS_DIST_WEIBULL;
+			d->p1 = k;
+			d->p2 = 1;
+			d->p2 = a / cs_dist_mean(d);
+		} else {
+			return cs_conf_error(b->c, n, path, b->err,
+			    "a weibull distribution needs \"shape\" and \"mean\"");
+		}
+		break;
+	case 6:
+		if ((s = empirical(b, n, path, d)))
+			return s;
+		break;
+	}
+	if ((s = opt_num(b, n, path, "scale", 0, 1e6, &scale)))
+		return s;
+	d->scale = scale;
+	return CS_OK;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+static cs_status
+stages(binder *b, const cs_conf_node *n, const char *path)
+{
+	static const char *const keys[] = { "duration", "target", NULL };
+	cs_load_conf *l = &b->sc->load;
+	char ip[PATHLEN], p[PATHLEN];
+	size_t i;
+	cs_status s;
+
+	if ((s = cs_conf_expect_seq(b->c, n, path, b->err)))
+		return s;
+	if (n->n == 0)
+		return cs_conf_error(b->c, n, path, b->err,
+		                     "needs at least one stage");
+	l->stages = calloc(n->n, sizeof *l->stages);
+	if (!l->stages)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < n->n; i++) {
+		const cs_conf_node *st = n->items[i];
+		cs_conf_node *t;
+		cs_stage *sg = &l->stages[i];
+
+		cs_conf_path_index(ip, sizeof ip, path, i);
+		if ((s = cs_conf_expect_map(b->c, st, ip, b->err)) ||
+		    (s = cs_conf_check_keys(b->c, st, ip, keys, b->err)))
+			return s;
+		if (!cs_conf_get(st, "duration") || !cs_conf_get(st, "target"))
+			return cs_conf_error(b->c, st, ip, b->err,
+			    "a stage needs \"duration\" and \"target\", e.g. "
+			    "{duration: 1m, target: 500}");
+		if ((s = opt_dur(b, st, ip, "duration", 0, BIG, &sg->duration)))
+			return s;
+		t = cs_conf_get(st, "target");
+		cs_conf_path(p, sizeof p, ip, "target");
+		if (t->kind == CS_CONF_SCALAR && t->value &&
+		    strchr(t->value, '%')) {
+			s = cs_conf_ratio(b->c, t, p, &sg->target, b->err);
+			if (s) /* ratio caps at 100%: allow more for stages */
+				return s;
+			sg->relative = true;
+		} else if (l->open) {
+			s = cs_conf_rate(b->c, t, p, 0, 1e8, &sg->target, b->err);
+		} else {
+			long v;
+
+			s = cs_conf_int(b->c, t, p, 0, 10000000, &v, b->err);
+			sg->target = (double)v;
+		}
+		if (s)
+			return s;
+		l->nstages++;
+	}
+	return CS_OK;
+}
+
+static cs_status
+load(binder *b, const cs_conf_node *root)
+{
+	static const char *const keys[] = {
+		"users", "arrival_rate", "think", "client_timeout", "stages", NULL
+	};
+	cs_load_conf *l = &b->sc->load;
+	cs_conf_node *n, *u, *r, *t, *st;
+	char path[PATHLEN], p[PATHLEN];
+	cs_status s;
+
+	l->client_timeout = 60; /* k6's default */
+	cs_dist_const(&l->think, 0);
+	if ((s = opt_map(b, root, "", "load", keys, &n, path)))
+		return s;
+	if (!n)
+		return cs_conf_error(b->c, root, "load", b->err,
+		    "missing section \"load\" (e.g. load: {users: 100, think: 1s})");
+	u = cs_conf_get(n, "users");
+	r = cs_conf_get(n, "arrival_rate");
+	if (u && r)
+		return cs_conf_error(b->c, r, "load.arrival_rate", b->err,
+		    "give either users (a closed population) or arrival_rate "
+		    "(open arrivals), not both");
+	st = cs_conf_get(n, "stages");
+	if (!u && !r && !st)
+		return cs_conf_error(b->c, n, path, b->err,
+		    "needs \"users\" (closed: virtual users with think time) or "
+		    "\"arrival_rate\" (open: requests per second)");
+	l->open = r != NULL;
+	if (u) {
+		cs_conf_path(p, sizeof p, path, "users");
+		if ((s = cs_conf_int(b->c, u, p, 0, 10000000, &l->users, b->err)))
+			return s;
+	}
+	if (r) {
+		cs_conf_path(p, sizeof p, path, "arrival_rate");
+		if ((s = cs_conf_rate(b->c, r, p, 0, 1e8, &l->rate, b->err)))
+			return s;
+	}
+	if ((t = cs_conf_get(n, "think"))) {
+		cs_conf_path(p, sizeof p, path, "think");
+		if (l->open)
+			return cs_conf_error(b->c, t, p, b->err,
+			    "think time applies to closed users, not to arrival_rate");
+		if ((s = dist(b, t, p, &l->think)))
+			return s;
+	}
+	if ((s = opt_dur(b, n, path, "client_timeout", 1e-6, BIG,
+	                 &l->client_timeout)))
+		return s;
+	if (st) {
+		cs_conf_path(p, sizeof p, path, "stages");
+		if ((s = stages(b, st, p)))
+			return s;
+	}
+	return CS_OK;
+}
+
+static cs_status
+app(binder *b, const cs_conf_node *root)
+{
+	static const char *const keys[] = {
+		"instances", "workers", "cores", "backlog", "balancer",
+		"request_timeout", "contention", NULL
+	};
+	static const char *const lbs[] = {
+		"round_robin", "least_connections", "random", NULL
+	};
+	cs_app_conf *a = &b->sc->app;
+	cs_conf_node *n, *lb;
+	char path[PATHLEN], p[PATHLEN];
+	cs_status s;
+
+	a->instances = 1;
+	a->workers = 16;
+	a->cores = 2;
+	a->backlog = 2048; /* gunicorn's and Linux's usual listen backlog */
+	a->balancer = CS_LB_ROUND_ROBIN;
+	a->request_timeout = INFINITY;
+	if ((s = opt_map(b, root, "", "app", keys, &n, path)) || !n)
+		return s;
+	if ((s = opt_int(b, n, path, "instances", 1, 100000, &a->instances)) ||
+	    (s = opt_int(b, n, path, "workers", 1, 10000000, &a->workers)) ||
+	    (s = opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||
+	    (s = opt_int(b, n, path, "backlog", 0, 1000000000, &a->backlog)) ||
+	    (s = opt_dur(b, n, path, "request_timeout", 1e-6, BIG,
+	                 &a->request_timeout)) ||
+	    (s = contention(b, n, path, &a->sigma, &a->kappa)))
+		return s;
+	if ((lb = cs_conf_get(n, "balancer"))) {
+		cs_conf_path(p, sizeof p, path, "balancer");
+		if ((s = cs_conf_enum(b->c, lb, p, lbs, &a->balancer, b->err)))
+			return s;
+	}
+	return CS_OK;
+}
+
+static cs_status
+db(binder *b, const cs_conf_node *root)
+{
+	static const char *const keys[] = {
+		"pool", "cores", "max_connections", "contention", NULL
+	};
+	static const char *const pkeys[] = { "size", "acquire_timeout", NULL };
+	cs_db_conf *d = &b->sc->db;
+	cs_conf_node *n, *pn;
+	char path[PATHLEN], pp[PATHLEN];
+	cs_status s;
+
+	d->pool_size = 10;
+	d->acquire_timeout = 30;
+	d->cores = 2;
+	d->max_connections = 100; /* PostgreSQL's default */
+	if ((s = opt_map(b, root, "", "db", keys, &n, path)) || !n)
+		return s;
+	if ((s = opt_map(b, n, path, "pool", pkeys, &pn, pp)))
+		return s;
+	if (pn && ((s = opt_int(b, pn, pp, "size", 1, 10000000, &d->pool_size)) ||
+	           (s = opt_dur(b, pn, pp, "acquire_timeout", 0, BIG,
+	                        &d->acquire_timeout))))
+		return s;
+	if ((s = opt_int(b, n, path, "cores", 1, 4096, &d->cores)) ||
+	    (s = opt_int(b, n, path, "max_connections", 1, 100000000,
+	                 &d->max_connections)) ||
+	    (s = contention(b, n, path, &d->sigma, &d->kappa)))
+		return s;
+	return CS_OK;
+}
+
+static cs_status
+cache(binder *b, const cs_conf_node *root)
+{
+	static const char *const keys[] = { "hit_ratio", "latency", NULL };
+	cs_cache_conf *c = &b->sc->cache;
+	cs_conf_node *n, *l;
+	char path[PATHLEN], p[PATHLEN];
+	cs_status s;
+
+	c->hit_ratio = 0.9;
+	cs_dist_const(&c->latency, 0.001);
+	if ((s = opt_map(b, root, "", "cache", keys, &n, path)) || !n)
+		return s;
+	if ((s = opt_ratio(b, n, path, "hit_ratio", &c->hit_ratio)))
+		return s;
+	if ((l = cs_conf_get(n, "latency"))) {
+		cs_conf_path(p, sizeof p, path, "latency");
+		return dist(b, l, p, &c->latency);
+	}
+	return CS_OK;
+}
+
+static cs_status
+retries(binder *b, const cs_conf_node *n, const char *path,
+        cs_service_conf *sv)
+{
+	static const char *const keys[] = {
+		"max", "backoff", "max_backoff", "jitter", "on", NULL
+	};
+	static const char *const jit[] = { "full", "equal", "none", NULL };
+	static const char *const on[] = {
+		"rate_limited", "upstream_error", "upstream_timeout", NULL
+	};
+	static const int on_cause[] = {
+		CS_CAUSE_RATE_LIMITED, CS_CAUSE_UPSTREAM_ERROR,
+		CS_CAUSE_UPSTREAM_TIMEOUT
+	};
+	cs_conf_node *j, *o;
+	char p[PATHLEN], ip[PATHLEN];
+	cs_status s;
+	size_t i;
+	int k;
+
+	if ((s = cs_conf_expect_map(b->c, n, path, b->err)) ||
+	    (s = cs_conf_check_keys(b->c, n, path, keys, b->err)) ||
+	    (s = opt_int(b, n, path, "max", 0, 100, &sv->retries)) ||
+	    (s = opt_dur(b, n, path, "backoff", 0, BIG, &sv->backoff)) ||
+	    (s = opt_dur(b, n, path, "max_backoff", 0, BIG, &sv->max_backoff)))
+		return s;
+	if ((j = cs_conf_get(n, "jitter"))) {
+		cs_conf_path(p, sizeof p, path, "jitter");
+		if ((s = cs_conf_enum(b->c, j, p, jit, &sv->jitter, b->err)))
+			return s;
+	}
+	if ((o = cs_conf_get(n, "on"))) {
+		cs_conf_path(p, sizeof p, path, "on");
+		if ((s = cs_conf_expect_seq(b->c, o, p, b->err)))
+			return s;
+		sv->retry_on = 0;
+		for (i = 0; i < o->n; i++) {
+			cs_conf_path_index(ip, sizeof ip, p, i);
+			if ((s = cs_conf_enum(b->c, o->items[i], ip, on, &k, b->err)))
+				return s;
+			sv->retry_on |= 1u << on_cause[k];
+		}
+	}
+	return CS_OK;
+}
+
+static cs_status
+services(binder *b, const cs_conf_node *root)
+{
+	static const char *const keys[] = {
+		"latency", "timeout", "concurrency", "rate_limit", "error_rate",
+		"retries", NULL
+	};
+	static const char *const rkeys[] = { "rps", "burst", "latency", NULL };
+	cs_conf_node *n = cs_conf_get(root, "services");
+	cs_scenario *sc = b->sc;
+	char p[PATHLEN], sp[PATHLEN], q[PATHLEN];
+	size_t i;
+	cs_status s;
+
+	if (!n)
+		return CS_OK;
+	if ((s = cs_conf_expect_map(b->c, n, "services", b->err)))
+		return s;
+	sc->services = calloc(n->n ? n->n : 1, sizeof *sc->services);
+	if (!sc->services)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < n->n; i++) {
+		cs_conf_node *it = n->items[i], *lat, *rl, *rt;
+		cs_service_conf *sv = &sc->services[i];
+
+		sc->nservices++;
+		cs_conf_path(sp, sizeof sp, "services", it->key);
+		sv->name = xstrdup(it->key);
+		if (!sv->name)
+			return CS_ERR_NOMEM;
+		sv->timeout = 30;
+		sv->backoff = 0.1;
+		sv->max_backoff = 10;
+		sv->jitter = CS_JITTER_FULL;
+		sv->retry_on = 1u << CS_CAUSE_RATE_LIMITED |
+		               1u << CS_CAUSE_UPSTREAM_ERROR |
+		               1u << CS_CAUSE_UPSTREAM_TIMEOUT;
+		cs_dist_const(&sv->latency, 0);
+		if ((s = cs_conf_expect_map(b->c, it, sp, b->err)) ||
+		    (s = cs_conf_check_keys(b->c, it, sp, keys, b->err)))
+			return s;
+		if (!(lat = cs_conf_get(it, "latency")))
+			return cs_conf_error(b->c, it, sp, b->err,
+			    "a service needs \"latency\", e.g. {dist: lognormal, "
+			    "median: 450ms, p95: 900ms}");
+		cs_conf_path(p, sizeof p, sp, "latency");
+		if ((s = dist(b, lat, p, &sv->latency)) ||
+		    (s = opt_dur(b, it, sp, "timeout", 1e-6, BIG, &sv->timeout)) ||
+		    (s = opt_int(b, it, sp, "concurrency", 0, 100000000,
+		                 &sv->concurrency)) ||
+		    (s = opt_ratio(b, it, sp, "error_rate", &sv->error_rate)))
+			return s;
+		if ((s = opt_map(b, it, sp, "rate_limit", rkeys, &rl, p)))
+			return s;
+		if (rl) {
+			cs_conf_node *rps = cs_conf_get(rl, "rps");
+
+			if (!rps)
+				return cs_conf_error(b->c, rl, p, b->err,
+				    "a rate limit needs \"rps\" (requests per second)");
+			cs_conf_path(q, sizeof q, p, "rps");
+			if ((s = cs_conf_rate(b->c, rps, q, 1e-9, 1e9, &sv->rl_rate,
+			                      b->err)))
+				return s;
+			sv->rl_burst = sv->rl_rate < 1 ? 1 : sv->rl_rate;
+			if ((s = opt_num(b, rl, p, "burst", 1, 1e9, &sv->rl_burst)) ||
+			    (s = opt_dur(b, rl, p, "latency", 0, BIG, &sv->rl_latency)))
+				return s;
+		}
+		if ((rt = cs_conf_get(it, "retries"))) {
+			cs_conf_path(p, sizeof p, sp, "retries");
+			if ((s = retries(b, rt, p, sv)))
+				return s;
+		}
+	}
+	return CS_OK;
+}
+
+/* ---- endpoint programs ------------------------------------------------- */
+
+typedef struct prog {
+	cs_op *ops;
+	size_t n, cap;
+} prog;
+
+static cs_op *
+emit(prog *pg, cs_opkind k)
+{
+	cs_op *op;
+
+	if (pg->n == pg->cap) {
+		size_t nc = pg->cap ? 2 * pg->cap : 16;
+		cs_op *no = realloc(pg->ops, nc * sizeof *no);
+
+		if (!no)
+			return NULL;
+		pg->ops = no;
+		pg->cap = nc;
+	}
+	op = &pg->ops[pg->n++];
+	memset(op, 0, sizeof *op);
+	op->kind = k;
+	op->service = -1;
+	op->d.scale = 1;
+	return op;
+}
+
+static cs_status steps(binder *b, const cs_conf_node *n, const char *path,
+                       prog *pg, int in_tx);
+
+static const char *const step_names[] = {
+	"cpu", "delay", "query", "db", "cache", "call", "branch", NULL
+};
+
+/* A sequence node of steps, or a map with "steps". */
+static const cs_conf_node *
+step_list(const cs_conf_node *n)
+{
+	if (n->kind == CS_CONF_MAP)
+		return cs_conf_get(n, "steps");
+	return n;
+}
+
+static cs_status
+step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
+{
+	const cs_conf_node *v;
+	char p[PATHLEN], q[PATHLEN];
+	cs_op *op;
+	int kind;
+	cs_status s;
+
+	if ((s = cs_conf_expect_map(b->c, n, path, b->err)))
+		return s;
+	if (n->n != 1)
+		return cs_conf_error(b->c, n, path, b->err,
+		    "a step is a map with one key: cpu, delay, query, db, cache, "
+		    "call or branch (got %zu keys)", n->n);
+	if ((s = cs_conf_check_keys(b->c, n, path, step_names, b->err)))
+		return s;
+	v = n->items[0];
+	((cs_conf_node *)v)->used = true;
+	cs_conf_path(p, sizeof p, path, v->key);
+	for (kind = 0; strcmp(step_names[kind], v->key); kind++)
+		;
+	switch (kind) {
+	case 0: /* cpu */
+	case 1: /* delay */
+		if (!(op = emit(pg, kind == 0 ? CS_OP_CPU : CS_OP_DELAY)))
+			return CS_ERR_NOMEM;
+		return dist(b, v, p, &op->d);
+	case 2: { /* query: alone, it takes and returns a connection */
+		cs_dist d;
+
+		if ((s = dist(b, v, p, &d)))
+			return s;
+		if (!in_tx && !emit(pg, CS_OP_ACQUIRE))
+			goto nomem;
+		if (!(op = emit(pg, CS_OP_QUERY)))
+			goto nomem;
+		op->d = d;
+		if (!in_tx && !emit(pg, CS_OP_RELEASE))
+			goto nomem;
+		return CS_OK;
+	nomem:
+		cs_dist_destroy(&d);
+		return CS_ERR_NOMEM;
+	}
+	case 3: { /* db: hold one connection across the inner steps */
+		static const char *const keys[] = { "steps", NULL };
+		const cs_conf_node *l;
+
+		if (in_tx)
+			return cs_conf_error(b->c, v, p, b->err,
+			    "a db block inside a db block would take a second "
+			    "connection; put the steps in the outer block");
+		if (v->kind == CS_CONF_MAP &&
+		    (s = cs_conf_check_keys(b->c, v, p, keys, b->err)))
+			return s;
+		l = step_list(v);
+		if (!l)
+			return cs_conf_error(b->c, v, p, b->err,
+			    "a db block needs \"steps\", e.g. {steps: [{query: 12ms}]}");
+		cs_conf_path(q, sizeof q, p, "steps");
+		if (!emit(pg, CS_OP_ACQUIRE))
+			return CS_ERR_NOMEM;
+		if ((s = steps(b, l, v->kind == CS_CONF_MAP ? q : p, pg, 1)))
+			return s;
+		return emit(pg, CS_OP_RELEASE) ? CS_OK : CS_ERR_NOMEM;
+	}
+	case 4: { /* cache */
+		static const char *const keys[] = {
+			"hit_ratio", "latency", "miss", NULL
+		};
+		const cs_conf_node *l, *miss;
+		size_t at;
+
+		if (!(op = emit(pg, CS_OP_CACHE)))
+			return CS_ERR_NOMEM;
+		op->p = b->sc->cache.hit_ratio;
+		if ((s = cs_dist_copy(&op->d, &b->sc->cache.latency)))
+			return s;
+		at = pg->n - 1;
+		if (v->kind == CS_CONF_SCALAR && v->value &&
+		    !strcmp(v->value, "default")) {
+			((cs_conf_node *)v)->used = true;
+		} else {
+			if ((s = cs_conf_expect_map(b->c, v, p, b->err)) ||
+			    (s = cs_conf_check_keys(b->c, v, p, keys, b->err)) ||
+			    (s = opt_ratio(b, v, p, "hit_ratio", &pg->ops[at].p)))
+				return s;
+			if ((l = cs_conf_get(v, "latency"))) {
+				cs_conf_path(q, sizeof q, p, "latency");
+				cs_dist_destroy(&pg->ops[at].d);
+				if ((s = dist(b, l, q, &pg->ops[at].d)))
+					return s;
+			}
+			if ((miss = cs_conf_get(v, "miss"))) {
+				cs_conf_path(q, sizeof q, p, "miss");
+				if ((s = steps(b, miss, q, pg, in_tx)))
+					return s;
+			}
+		}
+		pg->ops[at].jump = (uint32_t)pg->n;
+		return CS_OK;
+	}
+	case 5: { /* call */
+		const char *name;
+		const char *names[64];
+		size_t i, k = 0;
+
+		if ((s = cs_conf_string(b->c, v, p, &name, b->err)))
+			return s;
+		for (i = 0; i < b->sc->nservices; i++)
+			if (!strcmp(b->sc->services[i].name, name))
+				break;
+		if (i == b->sc->nservices) {
+			const char *sug;
+
+			for (k = 0; k < b->sc->nservices && k < 63; k++)
+				names[k] = b->sc->services[k].name;
+			names[k] = NULL;
+			sug = cs_conf_suggest(name, names);
+			return cs_conf_error(b->c, v, p, b->err,
+			    "no service \"%s\" under services:%s%s%s", name,
+			    sug ? " (did you mean \"" : "", sug ? sug : "",
+			    sug ? "\"?)" : "");
+		}
+		if (!(op = emit(pg, CS_OP_CALL)))
+			return CS_ERR_NOMEM;
+		op->service = (int)i;
+		return CS_OK;
+	}
+	case 6: { /* branch */
+		static const char *const keys[] = { "p", "steps", NULL };
+		const cs_conf_node *l;
+		size_t at;
+
+		if ((s = cs_conf_expect_map(b->c, v, p, b->err)) ||
+		    (s = cs_conf_check_keys(b->c, v, p, keys, b->err)))
+			return s;
+		if (!cs_conf_get(v, "p") || !(l = cs_conf_get(v, "steps")))
+			return cs_conf_error(b->c, v, p, b->err,
+			    "a branch needs \"p\" (its probability) and \"steps\"");
+		if (!(op = emit(pg, CS_OP_BRANCH)))
+			return CS_ERR_NOMEM;
+		at = pg->n - 1;
+		if ((s = opt_ratio(b, v, p, "p", &pg->ops[at].p)))
+			return s;
+		cs_conf_path(q, sizeof q, p, "steps");
+		if ((s = steps(b, l, q, pg, in_tx)))
+			return s;
+		pg->ops[at].jump = (uint32_t)pg->n;
+		return CS_OK;
+	}
+	}
+	return CS_ERR_INTERNAL;
+}
+
+static cs_status
+steps(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
+{
+	char ip[PATHLEN];
+	size_t i;
+	cs_status s;
+
+	if ((s = cs_conf_expect_seq(b->c, n, path, b->err)))
+		return s;
+	for (i = 0; i < n->n; i++) {
+		cs_conf_path_index(ip, sizeof ip, path, i);
+		if ((s = step(b, n->items[i], ip, pg, in_tx)))
+			return s;
+	}
+	return CS_OK;
+}
+
+static cs_status
+endpoints(binder *b, const cs_conf_node *root)
+{
+	static const char *const keys[] = { "name", "weight", "steps", NULL };
+	cs_conf_node *n = cs_conf_get(root, "endpoints");
+	cs_scenario *sc = b->sc;
+	char ip[PATHLEN], p[PATHLEN];
+	double total = 0;
+	size_t i, j;
+	cs_status s;
+
+	if (!n)
+		return cs_conf_error(b->c, root, "endpoints", b->err,
+		    "missing section \"endpoints\" (a list of {name, weight, steps})");
+	if ((s = cs_conf_expect_seq(b->c, n, "endpoints", b->err)))
+		return s;
+	if (n->n == 0)
+		return cs_conf_error(b->c, n, "endpoints", b->err,
+		                     "needs at least one endpoint");
+	sc->endpoints = calloc(n->n, sizeof *sc->endpoints);
+	sc->cum_weight = calloc(n->n, sizeof *sc->cum_weight);
+	if (!sc->endpoints || !sc->cum_weight)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < n->n; i++) {
+		cs_conf_node *it = n->items[i], *nm, *st;
+		cs_endpoint_conf *ep = &sc->endpoints[i];
+		const char *name;
+		char defname[32];
+		prog pg = { 0 };
+
+		sc->nendpoints++;
+		cs_conf_path_index(ip, sizeof ip, "endpoints", i);
+		if ((s = cs_conf_expect_map(b->c, it, ip, b->err)) ||
+		    (s = cs_conf_check_keys(b->c, it, ip, keys, b->err)))
+			return s;
+		snprintf(defname, sizeof defname, "endpoint %zu", i + 1);
+		name = defname;
+		if ((nm = cs_conf_get(it, "name"))) {
+			cs_conf_path(p, sizeof p, ip, "name");
+			if ((s = cs_conf_string(b->c, nm, p, &name, b->err)))
+				return s;
+			for (j = 0; j < i; j++)
+				if (!strcmp(sc->endpoints[j].name, name))
+					return cs_conf_error(b->c, nm, p, b->err,
+					    "endpoint name \"%s\" is used twice", name);
+		}
+		ep->name = xstrdup(name);
+		if (!ep->name)
+			return CS_ERR_NOMEM;
+		ep->weight = 1;
+		if ((s = opt_num(b, it, ip, "weight", 0, 1e12, &ep->weight)))
+			return s;
+		if (!(st = cs_conf_get(it, "steps")))
+			return cs_conf_error(b->c, it, ip, b->err,
+			    "an endpoint needs \"steps\", e.g. [{cpu: 5ms}, {query: 10ms}]");
+		cs_conf_path(p, sizeof p, ip, "steps");
+		s = steps(b, st, p, &pg, 0);
+		if (!s && !emit(&pg, CS_OP_END))
+			s = CS_ERR_NOMEM;
+		ep->ops = pg.ops;
+		ep->nops = pg.n;
+		if (s)
+			return s;
+		total += ep->weight;
+	}
+	if (!(total > 0))
+		return cs_conf_error(b->c, n, "endpoints", b->err,
+		                     "the endpoint weights add up to 0");
+	for (i = 0, j = 0; i < sc->nendpoints; i++) {
+		double acc = (i ? sc->cum_weight[i - 1] : 0) +
+		             sc->endpoints[i].weight / total;
+		sc->cum_weight[i] = acc;
+	}
+	sc->cum_weight[sc->nendpoints - 1] = 1;
+	return CS_OK;
+}
+
+static cs_status
+run(binder *b, const cs_conf_node *root)
+{
+	static const char *const keys[] = {
+		"duration", "warmup", "replications", "seed", NULL
+	};
+	cs_scenario *sc = b->sc;
+	cs_conf_node *n, *w = NULL, *d = NULL;
+	char path[PATHLEN];
+	double stages_total = 0;
+	long reps = 5, seed = 1;
+	size_t i;
+	cs_status s;
+
+	for (i = 0; i < sc->load.nstages; i++)
+		stages_total += sc->load.stages[i].duration;
+	sc->duration = stages_total > 0 ? stages_total : 300;
+	if ((s = opt_map(b, root, "", "run", keys, &n, path)))
+		return s;
+	if (n) {
+		if ((s = opt_dur(b, n, path, "duration", 1e-3, 1e9, &sc->duration)) ||
+		    (s = opt_int(b, n, path, "replications", 1, 100000, &reps)) ||
+		    (s = opt_int(b, n, path, "seed", 0, 9007199254740991L, &seed)))
+			return s;
+		d = cs_conf_get(n, "duration");
+		w = cs_conf_get(n, "warmup");
+	}
+	(void)d;
+	/* with stages the whole test is measured, as k6 does; a steady run
+	 * loses its first 10% to warm-up */
+	sc->warmup = stages_total > 0 ? 0 : 0.1 * sc->duration;
+	if (w) {
+		char p[PATHLEN];
+
+		cs_conf_path(p, sizeof p, path, "warmup");
+		if ((s = cs_conf_duration(b->c, w, p, 0, BIG, &sc->warmup, b->err)))
+			return s;
+		if (sc->warmup >= sc->duration)
+			return cs_conf_error(b->c, w, p, b->err,
+			    "warm-up (%gs) must be shorter than the duration (%gs)",
+			    sc->warmup, sc->duration);
+	}
+	sc->replications = (unsigned)reps;
+	sc->seed = (uint64_t)seed;
+	return CS_OK;
+}
+
+static cs_status
+bind(binder *b)
+{
+	static const char *const keys[] = {
+		"name", "description", "run", "load", "app", "db", "cache",
+		"services", "endpoints", NULL
+	};
+	const cs_conf_node *root = b->c->root;
+	cs_conf_node *nm;
+	const char *name = "scenario";
+	cs_status s;
+
+	if (!root)
+		return cs_error_set(b->err, CS_ERR_INVALID, b->c->file, 1, 1, "",
+		    "the scenario is empty: it needs at least load and endpoints");
+	if ((s = cs_conf_expect_map(b->c, root, "", b->err)) ||
+	    (s = cs_conf_check_keys(b->c, root, "", keys, b->err)))
+		return s;
+	if ((nm = cs_conf_get(root, "name")) &&
+	    (s = cs_conf_string(b->c, nm, "name", &name, b->err)))
+		return s;
+	if ((nm = cs_conf_get(root, "description"))) {
+		const char *ignored;
+
+		if ((s = cs_conf_string(b->c, nm, "description", &ignored, b->err)))
+			return s;
+	}
+	b->sc->name = xstrdup(name);
+	b->sc->file = xstrdup(b->c->file ? b->c->file : "");
+	if (!b->sc->name || !b->sc->file)
+		return CS_ERR_NOMEM;
+	if ((s = load(b, root)) || (s = app(b, root)) || (s = db(b, root)) ||
+	    (s = cache(b, root)) || (s = services(b, root)) ||
+	    (s = endpoints(b, root)) || (s = run(b, root)))
+		return s;
+	return CS_OK;
+}
+
+void
+cs_scenario_free(cs_scenario *sc)
+{
+	size_t i, j;
+
+	if (!sc)
+		return;
+	for (i = 0; i < sc->nendpoints; i++) {
+		for (j = 0; j < sc->endpoints[i].nops; j++)
+			cs_dist_destroy(&sc->endpoints[i].ops[j].d);
+		free(sc->endpoints[i].ops);
+		free(sc->endpoints[i].name);
+	}
+	free(sc->endpoints);
+	free(sc->cum_weight);
+	for (i = 0; i < sc->nservices; i++) {
+		cs_dist_destroy(&sc->services[i].latency);
+		free(sc->services[i].name);
+	}
+	free(sc->services);
+	cs_dist_destroy(&sc->cache.latency);
+	cs_dist_destroy(&sc->load.think);
+	free(sc->load.stages);
+	free(sc->name);
+	free(sc->file);
+	free(sc);
+}
+
+static cs_status
+from_conf(cs_conf *c, const char *const *sets, size_t nsets,
+          cs_scenario **out, cs_error *err)
+{
+	binder b = { .c = c, .err = err };
+	size_t i;
+	cs_status s;
+
+	*out = NULL;
+	for (i = 0; i < nsets; i++)
+		if ((s = cs_conf_set(c, sets[i], err)))
+			return s;
+	b.sc = calloc(1, sizeof *b.sc);
+	if (!b.sc)
+		return CS_ERR_NOMEM;
+	s = bind(&b);
+	if (s) {
+		if (s == CS_ERR_NOMEM)
+			cs_error_set(err, s, c->file, 0, 0, "", "out of memory");
+		cs_scenario_free(b.sc);
+		return s;
+	}
+	*out = b.sc;
+	return CS_OK;
+}
+
+cs_status
+cs_scenario_load_file(const char *path, const char *const *sets, size_t nsets,
+                      cs_scenario **out, cs_error *err)
+{
+	cs_conf *c;
+	cs_status s;
+
+	*out = NULL;
+	if ((s = cs_conf_parse_file(path, &c, err)))
+		return s;
+	s = from_conf(c, sets, nsets, out, err);
+	cs_conf_free(c);
+	return s;
+}
+
+cs_status
+cs_scenario_load_string(const char *text, const char *name,
+                        const char *const *sets, size_t nsets,
+                        cs_scenario **out, cs_error *err)
+{
+	cs_conf *c;
+	cs_status s;
+
+	*out = NULL;
+	if ((s = cs_conf_parse_string(text, strlen(text), name, &c, err)))
+		return s;
+	s = from_conf(c, sets, nsets, out, err);
+	cs_conf_free(c);
+	return s;
+}

@@ -1,0 +1,223 @@
+/*
+ * External services (an AI provider, the WhatsApp Cloud API).
+ *
+ * One attempt: wait for a client-side concurrency slot (an HTTP agent's
+ * maxSockets), pass the provider's token bucket (or get a 429 after
+ * rl_latency), then take a latency draw; with probability error_rate the
+ * answer is an error.  The attempt's timeout counts from its start, queueing
+ * included.  A failed attempt is retried up to `retries` times after an
+ * exponential backoff with jitter, when its cause is in retry_on.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "models/model.h"
+
+static void attempt_start(cs_model *m, cs_req *r);
+static void slot_granted_ev(cs_engine *e, void *data, uint64_t token);
+
+/* Give the slot back and hand it to the next waiter. */
+void
+cs_service_release(cs_model *m, cs_req *r)
+{
+	cs_service *s = &m->svc[r->svc];
+	cs_req *next;
+
+	r->svc = -1;
+	s->inflight--;
+	cs_tstat_add(&s->conc, m->e->now, -1);
+	next = cs_queue_pop(&s->wait);
+	if (next) {
+		next->svc = (int)(s - m->svc);
+		s->inflight++;
+		cs_tstat_add(&s->conc, m->e->now, 1);
+		/* an event, not a nested call: hand-off chains stay flat */
+		if (cs_engine_schedule(m->e, m->e->now, slot_granted_ev, next,
+		                       next->token))
+			m->status = CS_ERR_NOMEM;
+	}
+}
+
+static double
+backoff(cs_model *m, const cs_service_conf *c, uint32_t attempt)
+{
+	double d = c->backoff * ldexp(1.0, (int)attempt);
+
+	if (d > c->max_backoff)
+		d = c->max_backoff;
+	switch (c->jitter) {
+	case CS_JITTER_FULL:
+		return gsl_rng_uniform(m->rng[CS_RNG_EXT]) * d;
+	case CS_JITTER_EQUAL:
+		return d / 2 + gsl_rng_uniform(m->rng[CS_RNG_EXT]) * d / 2;
+	default:
+		return d;
+	}
+}
+
+static void
+retry_ev(cs_engine *e, void *data, uint64_t token)
+{
+	cs_req *r = data;
+
+	if (r->token != token)
+		return;
+	attempt_start(r->m, r);
+}
+
+/* The attempt ended with cause (-1: success). */
+static void
+attempt_end(cs_model *m, cs_req *r, int cause)
+{
+	const cs_service_conf *c =
+		&m->sc->services[m->sc->endpoints[r->ep].ops[r->pc - 1].service];
+
+	r->token = ++m->tokens;
+	if (r->svc >= 0)
+		cs_service_release(m, r);
+	if (cause < 0) {
+		cs_req_run(m, r);
+		return;
+	}
+	if (r->attempt < (uint32_t)c->retries && (c->retry_on >> cause & 1u) &&
+	    !r->aborted) {
+		double d = backoff(m, c, r->attempt);
+
+		r->attempt++;
+		if (cs_engine_schedule(m->e, m->e->now + d, retry_ev, r, r->token))
+			m->status = CS_ERR_NOMEM;
+		return;
+	}
+	cs_req_finish(m, r, cause);
+}
+
+static void
+answer_ev(cs_engine *e, void *data, uint64_t token)
+{
+	cs_req *r = data;
+
+	if (r->token != token)
+		return;
+	attempt_end(r->m, r, r->fail);
+}
+
+static void
+timeout_ev(cs_engine *e, void *data, uint64_t token)
+{
+	cs_req *r = data;
+	cs_model *m = r->m;
+	int id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
+
+	if (r->token != token)
+		return;
+	if (r->svc < 0) { /* still queued for a slot */
+		cs_queue_remove(&m->svc[id].wait, r);
+	}
+	if (m->measuring)
+		m->svc[id].timeouts++;
+	attempt_end(m, r, CS_CAUSE_UPSTREAM_TIMEOUT);
+}
+
+/* The request holds a slot: the provider sees the attempt. */
+static void
+attempt_go(cs_model *m, cs_req *r)
+{
+	int id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
+	const cs_service_conf *c = &m->sc->services[id];
+	cs_service *s = &m->svc[id];
+	double now = m->e->now, lat;
+
+	if (m->measuring)
+		s->attempts++;
+	if (c->rl_rate > 0) {
+		s->tokens += (now - s->tokens_t) * c->rl_rate;
+		if (s->tokens > c->rl_burst)
+			s->tokens = c->rl_burst;
+		s->tokens_t = now;
+		if (s->tokens < 1) {
+			if (m->measuring)
+				s->rejected++;
+			r->fail = CS_CAUSE_RATE_LIMITED;
+			if (cs_engine_schedule(m->e, now + c->rl_latency, answer_ev,
+			                       r, r->token))
+				m->status = CS_ERR_NOMEM;
+			return;
+		}
+		s->tokens -= 1;
+	}
+	lat = cs_dist_sample(&c->latency, m->rng[CS_RNG_EXT]);
+	r->fail = -1;
+	if (c->error_rate > 0 &&
+	    gsl_rng_uniform(m->rng[CS_RNG_EXT]) < c->error_rate) {
+		r->fail = CS_CAUSE_UPSTREAM_ERROR;
+		if (m->measuring)
+			s->errors++;
+	}
+	if (cs_engine_schedule(m->e, now + lat, answer_ev, r, r->token))
+		m->status = CS_ERR_NOMEM;
+}
+
+static void
+slot_granted_ev(cs_engine *e, void *data, uint64_t token)
+{
+	cs_req *r = data;
+
+	if (r->token != token)
+		return;
+	attempt_go(r->m, r);
+}
+
+static void
+attempt_start(cs_model *m, cs_req *r)
+{
+	int id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
+	const cs_service_conf *c = &m->sc->services[id];
+	cs_service *s = &m->svc[id];
+
+	r->token = ++m->tokens;
+	if (isfinite(c->timeout) &&
+	    cs_engine_schedule(m->e, m->e->now + c->timeout, timeout_ev, r,
+	                       r->token))
+		m->status = CS_ERR_NOMEM;
+	if (c->concurrency > 0 && s->inflight >= c->concurrency) {
+		cs_queue_push(&s->wait, r);
+		return;
+	}
+	r->svc = id;
+	s->inflight++;
+	cs_tstat_add(&s->conc, m->e->now, 1);
+	attempt_go(m, r);
+}
+
+void
+cs_service_call(cs_model *m, cs_req *r, int svc)
+{
+	(void)svc; /* read back from the CALL op at r->pc - 1 */
+	attempt_start(m, r);
+}
+
+cs_status
+cs_service_init(cs_model *m)
+{
+	size_t i;
+
+	if (m->sc->nservices == 0)
+		return CS_OK;
+	m->svc = calloc(m->sc->nservices, sizeof *m->svc);
+	if (!m->svc)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < m->sc->nservices; i++) {
+		m->svc[i].tokens = m->sc->services[i].rl_burst;
+		cs_tstat_init(&m->svc[i].conc, 0, 0);
+	}
+	return CS_OK;
+}
+
+void
+cs_service_destroy(cs_model *m)
+{
+	free(m->svc);
+	m->svc = NULL;
+}

@@ -1,0 +1,56 @@
+/*
+ * sim/stats — confidence intervals across replications and time-weighted
+ * averages within one.
+ */
+#ifndef CS_SIM_STATS_H
+#define CS_SIM_STATS_H
+
+#include <stddef.h>
+
+/*
+ * Mean of x[0..n) and its 95% confidence interval by Student's t with n-1
+ * degrees of freedom.  NaN values are skipped.  With fewer than 2 values the
+ * interval is NaN (unknown), not zero.
+ */
+void cs_stats_ci(const double *x, size_t n, double *mean, double *lo,
+                 double *hi);
+
+/* Half-width factor t_{0.975, n-1}; NaN for n < 2. */
+double cs_stats_t975(size_t n);
+
+/*
+ * A level that changes at event times (busy workers, pool in use): its
+ * time-average and maximum since the last reset.
+ */
+typedef struct cs_tstat {
+	double value;  /* current level */
+	double last;   /* seconds, simulated: time of last change */
+	double t0;     /* seconds, simulated: start of the window */
+	double area;   /* level x seconds */
+	double max;
+} cs_tstat;
+
+void cs_tstat_init(cs_tstat *s, double now, double value);
+/* Restart the window at now, keeping the current level. */
+void cs_tstat_reset(cs_tstat *s, double now);
+
+static inline void
+cs_tstat_set(cs_tstat *s, double now, double value)
+{
+	s->area += s->value * (now - s->last);
+	s->last = now;
+	s->value = value;
+	if (value > s->max)
+		s->max = value;
+}
+
+static inline void
+cs_tstat_add(cs_tstat *s, double now, double delta)
+{
+	cs_tstat_set(s, now, s->value + delta);
+}
+
+/* Time-average over [t0, now]; the current level if the window is empty. */
+double cs_tstat_mean(const cs_tstat *s, double now);
+
+#endif
