@@ -50,22 +50,29 @@ typedef struct walker {
 } walker;
 
 static void
-put(walker *w, int unit, double val, const char *a, const char *b,
-    const char *c, const char *d)
+put5(walker *w, int unit, double val, const char *a, const char *b,
+     const char *c, const char *d, const char *e)
 {
 	if (w->r->metrics && !w->v) {
 		metric *mt = &w->r->metrics[w->i];
-		const char *s[4] = { a, b, c, d };
+		const char *s[MAXSEG] = { a, b, c, d, e };
 		int k;
 
 		mt->nseg = 0;
 		mt->unit = unit;
-		for (k = 0; k < 4 && s[k]; k++)
+		for (k = 0; k < MAXSEG && s[k]; k++)
 			mt->seg[mt->nseg++] = s[k];
 	}
 	if (w->v)
 		w->v[w->i] = val;
 	w->i++;
+}
+
+static void
+put(walker *w, int unit, double val, const char *a, const char *b,
+    const char *c, const char *d)
+{
+	put5(w, unit, val, a, b, c, d, NULL);
 }
 
 static const char *const pct_names[] = { "p50", "p90", "p95", "p99" };
@@ -159,12 +166,12 @@ walk(walker *w, const cs_model *m)
 		const char *nm = sc->services[i].name;
 		const cs_service *s = m ? &m->svc[i] : NULL;
 
-		put(w, U_NUM, s ? cs_tstat_mean(&s->conc, now) : 0, "resources", nm, "concurrency", "mean");
-		put(w, U_NUM, s ? s->conc.max : 0, "resources", nm, "concurrency", "max");
-		put(w, U_RATE, s ? (double)s->attempts / window : 0, "resources", nm, "attempts_rps", NULL);
-		put(w, U_COUNT, s ? (double)s->rejected : 0, "resources", nm, "rate_limited", NULL);
-		put(w, U_COUNT, s ? (double)s->errors : 0, "resources", nm, "errors", NULL);
-		put(w, U_COUNT, s ? (double)s->timeouts : 0, "resources", nm, "timeouts", NULL);
+		put5(w, U_NUM, s ? cs_tstat_mean(&s->conc, now) : 0, "resources", "services", nm, "concurrency", "mean");
+		put5(w, U_NUM, s ? s->conc.max : 0, "resources", "services", nm, "concurrency", "max");
+		put5(w, U_RATE, s ? (double)s->attempts / window : 0, "resources", "services", nm, "attempts_rps", NULL);
+		put5(w, U_COUNT, s ? (double)s->rejected : 0, "resources", "services", nm, "rate_limited", NULL);
+		put5(w, U_COUNT, s ? (double)s->errors : 0, "resources", "services", nm, "errors", NULL);
+		put5(w, U_COUNT, s ? (double)s->timeouts : 0, "resources", "services", nm, "timeouts", NULL);
 	}
 	put(w, U_NUM, TS(users_running), "resources", "load", "users", "mean");
 	put(w, U_NUM, MX(users_running), "resources", "load", "users", "max");
@@ -591,11 +598,11 @@ write_table(const cs_result *r, FILE *f)
 		char lab[64];
 		double mx, rl;
 
-		snprintf(p, sizeof p, "resources.%s.concurrency.mean", nm);
+		snprintf(p, sizeof p, "resources.services.%s.concurrency.mean", nm);
 		v = get(r, p, NULL, NULL);
-		snprintf(p, sizeof p, "resources.%s.concurrency.max", nm);
+		snprintf(p, sizeof p, "resources.services.%s.concurrency.max", nm);
 		mx = get(r, p, NULL, NULL);
-		snprintf(p, sizeof p, "resources.%s.rate_limited", nm);
+		snprintf(p, sizeof p, "resources.services.%s.rate_limited", nm);
 		rl = get(r, p, NULL, NULL);
 		snprintf(lab, sizeof lab, "service %s", nm);
 		dots(f, lab);
