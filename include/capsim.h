@@ -104,6 +104,9 @@ typedef enum cs_format {
 /* Write the result to f in the given format. */
 cs_status cs_result_write(const cs_result *r, cs_format fmt, FILE *f);
 
+/* Events the engine executed over all replications (for benchmarks). */
+uint64_t cs_result_events(const cs_result *r);
+
 /* Mean, ci_low and ci_high of a metric by its JSON path, e.g.
  * "overall.latency_ms.p95", "resources.db_pool.in_use.mean",
  * "endpoints.POST /webhook.error_rate".  CS_ERR_INVALID if unknown. */

@@ -310,6 +310,12 @@ fail:
 	return s;
 }
 
+uint64_t
+cs_result_events(const cs_result *r)
+{
+	return r->events;
+}
+
 /* ---- lookup --------------------------------------------------------------- */
 
 static void
