@@ -290,6 +290,12 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 		for (k = 0; k < r->reps; k++)
 			col[k] = r->v[(size_t)k * r->nmetrics + i];
 		cs_stats_ci(col, r->reps, &r->mean[i], &r->lo[i], &r->hi[i]);
+		/* every metric is >= 0 and ratios are <= 1: the symmetric t
+		 * interval is cut at those bounds */
+		if (r->lo[i] < 0)
+			r->lo[i] = 0;
+		if (r->metrics[i].unit == U_RATIO && r->hi[i] > 1)
+			r->hi[i] = 1;
 	}
 	free(col);
 	free(ctx.events);
@@ -541,8 +547,9 @@ write_table(const cs_result *r, FILE *f)
 		if (!(v > 0))
 			continue;
 		dots(f, cs_cause_names[c]);
-		ci_text(ci, sizeof ci, lo, hi, "%.0f", 1, "");
-		fprintf(f, "%.0f (%.2f%% of requests) %s\n", v,
+		ci_text(ci, sizeof ci, lo, hi, v < 10 ? "%.1f" : "%.0f", 1, "");
+		fprintf(f, v < 10 ? "%.1f (%.2f%% of requests) %s\n" :
+		        "%.0f (%.2f%% of requests) %s\n", v,
 		        total > 0 ? 100 * v / total : 0, ci);
 	}
 
