@@ -49,11 +49,21 @@ server_timeout_ev(cs_engine *e, void *data, uint64_t serial)
 		cs_load_respond(r->m, r, CS_CAUSE_SERVER_TIMEOUT);
 }
 
+/* Take a worker: the process with the most idle threads serves it (an idle
+ * process is the one blocked in accept()); ties go to the lowest. */
 static void
 start(cs_model *m, cs_req *r)
 {
+	const cs_scenario *sc = m->sc;
 	cs_instance *in = &m->inst[r->inst];
+	long np = sc->app.processes, k, best = 0;
 
+	for (k = 1; k < np; k++)
+		if (in->proc_busy[k] < in->proc_busy[best])
+			best = k;
+	in->proc_busy[best]++;
+	r->proc = (uint32_t)best;
+	r->pool = sc->db.per_process ? r->inst * (uint32_t)np + r->proc : r->inst;
 	r->has_worker = true;
 	in->busy++;
 	cs_tstat_add(&m->workers_busy, m->e->now, 1);
@@ -91,6 +101,7 @@ cs_app_release_worker(cs_model *m, cs_req *r)
 
 	r->has_worker = false;
 	in->busy--;
+	in->proc_busy[r->proc]--;
 	cs_tstat_add(&m->workers_busy, m->e->now, -1);
 	next = cs_queue_pop(&in->backlog);
 	if (next) {
@@ -125,10 +136,13 @@ cs_app_init(cs_model *m)
 	m->inst = calloc((size_t)a->instances, sizeof *m->inst);
 	if (!m->inst)
 		return CS_ERR_NOMEM;
-	for (i = 0; i < a->instances; i++)
-		if (cs_ps_init(&m->inst[i].cpu, (unsigned)a->cores, a->sigma,
+	for (i = 0; i < a->instances; i++) {
+		m->inst[i].proc_busy = calloc((size_t)a->processes, sizeof(long));
+		if (!m->inst[i].proc_busy ||
+		    cs_ps_init(&m->inst[i].cpu, (unsigned)a->cores, a->sigma,
 		               a->kappa, cpu_done, m))
 			return CS_ERR_NOMEM;
+	}
 	return CS_OK;
 }
 
@@ -139,8 +153,10 @@ cs_app_destroy(cs_model *m)
 
 	if (!m->inst)
 		return;
-	for (i = 0; i < m->sc->app.instances; i++)
+	for (i = 0; i < m->sc->app.instances; i++) {
 		cs_ps_destroy(&m->inst[i].cpu);
+		free(m->inst[i].proc_busy);
+	}
 	free(m->inst);
 	m->inst = NULL;
 }

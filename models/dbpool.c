@@ -16,10 +16,10 @@
 static void
 grant(cs_model *m, cs_req *r)
 {
-	cs_instance *in = &m->inst[r->inst];
+	cs_pool *pl = &m->pools[r->pool];
 
 	r->has_conn = true;
-	in->pool_in_use++;
+	pl->in_use++;
 	cs_tstat_add(&m->pool_in_use, m->e->now, 1);
 }
 
@@ -32,7 +32,7 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 	if (r->token != token)
 		return; /* it got a connection, or is another request now */
 	r->token = ++m->tokens;
-	cs_queue_remove(&m->inst[r->inst].pool_wait, r);
+	cs_queue_remove(&m->pools[r->pool].wait, r);
 	cs_tstat_add(&m->pool_waiters, e->now, -1);
 	cs_req_finish(m, r, CS_CAUSE_POOL_TIMEOUT);
 }
@@ -41,18 +41,18 @@ bool
 cs_pool_acquire(cs_model *m, cs_req *r)
 {
 	const cs_db_conf *db = &m->sc->db;
-	cs_instance *in = &m->inst[r->inst];
+	cs_pool *pl = &m->pools[r->pool];
 
-	if (in->pool_in_use < in->pool_open) {
+	if (pl->in_use < pl->open) {
 		grant(m, r);
 		return true;
 	}
-	if (in->pool_open < db->pool_size) {
+	if (pl->open < db->pool_size) {
 		if (m->db_open >= db->max_connections) {
 			cs_req_finish(m, r, CS_CAUSE_DB_REFUSED);
 			return false;
 		}
-		in->pool_open++;
+		pl->open++;
 		m->db_open++;
 		cs_tstat_set(&m->db_conns, m->e->now, (double)m->db_open);
 		grant(m, r);
@@ -60,7 +60,7 @@ cs_pool_acquire(cs_model *m, cs_req *r)
 	}
 	/* unique across requests and waits, so a late timer cannot match */
 	r->token = ++m->tokens;
-	cs_queue_push(&in->pool_wait, r);
+	cs_queue_push(&pl->wait, r);
 	cs_tstat_add(&m->pool_waiters, m->e->now, 1);
 	if (isfinite(db->acquire_timeout) &&
 	    cs_engine_schedule(m->e, m->e->now + db->acquire_timeout,
@@ -72,13 +72,13 @@ cs_pool_acquire(cs_model *m, cs_req *r)
 void
 cs_pool_release(cs_model *m, cs_req *r)
 {
-	cs_instance *in = &m->inst[r->inst];
+	cs_pool *pl = &m->pools[r->pool];
 	cs_req *next;
 
 	r->has_conn = false;
-	in->pool_in_use--;
+	pl->in_use--;
 	cs_tstat_add(&m->pool_in_use, m->e->now, -1);
-	next = cs_queue_pop(&in->pool_wait);
+	next = cs_queue_pop(&pl->wait);
 	if (next) {
 		next->token = ++m->tokens; /* its timeout timer is now stale */
 		cs_tstat_add(&m->pool_waiters, m->e->now, -1);
@@ -102,11 +102,22 @@ cs_db_query(cs_model *m, cs_req *r, double work)
 		m->status = CS_ERR_NOMEM;
 }
 
+size_t
+cs_scenario_npools(const cs_scenario *sc)
+{
+	return (size_t)sc->app.instances *
+	       (sc->db.per_process ? (size_t)sc->app.processes : 1);
+}
+
 cs_status
 cs_db_init(cs_model *m)
 {
 	const cs_db_conf *db = &m->sc->db;
 
+	m->npools = cs_scenario_npools(m->sc);
+	m->pools = calloc(m->npools, sizeof *m->pools);
+	if (!m->pools)
+		return CS_ERR_NOMEM;
 	return cs_ps_init(&m->dbcpu, (unsigned)db->cores, db->sigma, db->kappa,
 	                  query_done, m);
 }
@@ -115,4 +126,6 @@ void
 cs_db_destroy(cs_model *m)
 {
 	cs_ps_destroy(&m->dbcpu);
+	free(m->pools);
+	m->pools = NULL;
 }

@@ -60,6 +60,8 @@ enum { CS_LB_ROUND_ROBIN, CS_LB_LEAST_CONN, CS_LB_RANDOM };
 typedef struct cs_app_conf {
 	long instances;
 	long workers;           /* per instance: concurrent requests in service */
+	long processes;         /* per instance: the workers are split evenly
+	                         * across this many processes (gunicorn -w) */
 	long cores;             /* per instance */
 	long backlog;           /* per instance: waiting requests beyond workers */
 	int balancer;
@@ -68,7 +70,8 @@ typedef struct cs_app_conf {
 } cs_app_conf;
 
 typedef struct cs_db_conf {
-	long pool_size;         /* per instance */
+	long pool_size;         /* per pool */
+	bool per_process;       /* one pool per app process, else per instance */
 	double acquire_timeout; /* seconds; INFINITY: wait forever */
 	long cores;
 	long max_connections;   /* server limit over all pools */
@@ -143,6 +146,9 @@ struct cs_scenario {
 	double *cum_weight;   /* cumulative endpoint weights, normalized to 1 */
 };
 
+/* Number of DB pools: instances, or instances x processes. */
+size_t cs_scenario_npools(const cs_scenario *sc);
+
 /* ---- run state of one replication -------------------------------------- */
 
 enum { CS_RNG_LOAD, CS_RNG_ROUTE, CS_RNG_APP, CS_RNG_DB, CS_RNG_CACHE,
@@ -167,6 +173,8 @@ struct cs_req {
 	uint64_t token;       /* current wait/attempt: stale timers are ignored */
 	double t_start;       /* seconds: client sent it */
 	uint32_t ep, pc, inst, user;
+	uint32_t proc;        /* app process within the instance */
+	uint32_t pool;        /* index into cs_model.pools */
 	uint32_t attempt;     /* of the current external call */
 	int svc;              /* service whose slot is held, or -1 */
 	bool has_worker, has_conn;
@@ -179,11 +187,15 @@ struct cs_req {
 typedef struct cs_instance {
 	long busy;            /* workers in use */
 	long inflight;        /* admitted or waiting: least-connections key */
+	long *proc_busy;      /* workers in use per process */
 	cs_queue backlog;
 	cs_ps cpu;
-	long pool_open, pool_in_use;
-	cs_queue pool_wait;
 } cs_instance;
+
+typedef struct cs_pool {
+	long open, in_use;    /* connections */
+	cs_queue wait;
+} cs_pool;
 
 typedef struct cs_service {
 	long inflight;
@@ -221,6 +233,8 @@ struct cs_model {
 
 	cs_instance *inst;
 	unsigned rr;
+	cs_pool *pools;       /* per instance, or per process (db.pool.per) */
+	size_t npools;
 	cs_ps dbcpu;
 	long db_open;         /* connections open on the DB server */
 	cs_service *svc;

@@ -127,7 +127,7 @@ walk(walker *w, const cs_model *m)
 	const cs_scenario *sc = w->r->sc;
 	double now = m ? m->e->now : 0, window = m ? now - m->t_measure : 1;
 	double workers = (double)(sc->app.instances * sc->app.workers);
-	double pool = (double)(sc->app.instances * sc->db.pool_size);
+	double pool = (double)cs_scenario_npools(sc) * (double)sc->db.pool_size;
 	double cpu = 0, Lq, lw;
 	size_t i;
 	long k;
@@ -590,7 +590,7 @@ write_table(const cs_result *r, FILE *f)
 	dots(f, "db pool in use");
 	fprintf(f, "%.1f of %ld (%.0f%%), max %.0f\n",
 	        get(r, "resources.db_pool.in_use.mean", NULL, NULL),
-	        sc->app.instances * sc->db.pool_size,
+	        (long)cs_scenario_npools(sc) * sc->db.pool_size,
 	        100 * get(r, "resources.db_pool.utilization", NULL, NULL),
 	        get(r, "resources.db_pool.in_use.max", NULL, NULL));
 	dots(f, "db pool waiters");

@@ -499,7 +499,7 @@ static cs_status
 app(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
-		"instances", "workers", "cores", "backlog", "balancer",
+		"instances", "workers", "processes", "cores", "backlog", "balancer",
 		"request_timeout", "contention", NULL
 	};
 	static const char *const lbs[] = {
@@ -512,6 +512,7 @@ app(binder *b, const cs_conf_node *root)
 
 	a->instances = 1;
 	a->workers = 16;
+	a->processes = 1;
 	a->cores = 2;
 	a->backlog = 2048; /* gunicorn's and Linux's usual listen backlog */
 	a->balancer = CS_LB_ROUND_ROBIN;
@@ -520,12 +521,22 @@ app(binder *b, const cs_conf_node *root)
 		return s;
 	if ((s = opt_int(b, n, path, "instances", 1, 100000, &a->instances)) ||
 	    (s = opt_int(b, n, path, "workers", 1, 10000000, &a->workers)) ||
+	    (s = opt_int(b, n, path, "processes", 1, 100000, &a->processes)) ||
 	    (s = opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||
 	    (s = opt_int(b, n, path, "backlog", 0, 1000000000, &a->backlog)) ||
 	    (s = opt_dur(b, n, path, "request_timeout", 1e-6, BIG,
 	                 &a->request_timeout)) ||
 	    (s = contention(b, n, path, &a->sigma, &a->kappa)))
 		return s;
+	if (a->workers % a->processes) {
+		cs_conf_node *pn = cs_conf_get(n, "processes");
+
+		cs_conf_path(p, sizeof p, path, "processes");
+		return cs_conf_error(b->c, pn, p, b->err,
+		    "app.workers (%ld) must be a multiple of app.processes (%ld): "
+		    "workers counts every thread of every process", a->workers,
+		    a->processes);
+	}
 	if ((lb = cs_conf_get(n, "balancer"))) {
 		cs_conf_path(p, sizeof p, path, "balancer");
 		if ((s = cs_conf_enum(b->c, lb, p, lbs, &a->balancer, b->err)))
@@ -540,9 +551,10 @@ db(binder *b, const cs_conf_node *root)
 	static const char *const keys[] = {
 		"pool", "cores", "max_connections", "contention", NULL
 	};
-	static const char *const pkeys[] = { "size", "acquire_timeout", NULL };
+	static const char *const pkeys[] = { "size", "acquire_timeout", "per", NULL };
+	static const char *const pers[] = { "instance", "process", NULL };
 	cs_db_conf *d = &b->sc->db;
-	cs_conf_node *n, *pn;
+	cs_conf_node *n, *pn, *per;
 	char path[PATHLEN], pp[PATHLEN];
 	cs_status s;
 
@@ -558,6 +570,15 @@ db(binder *b, const cs_conf_node *root)
 	           (s = opt_dur(b, pn, pp, "acquire_timeout", 0, BIG,
 	                        &d->acquire_timeout))))
 		return s;
+	if (pn && (per = cs_conf_get(pn, "per"))) {
+		char q[PATHLEN];
+		int k;
+
+		cs_conf_path(q, sizeof q, pp, "per");
+		if ((s = cs_conf_enum(b->c, per, q, pers, &k, b->err)))
+			return s;
+		d->per_process = k == 1;
+	}
 	if ((s = opt_int(b, n, path, "cores", 1, 4096, &d->cores)) ||
 	    (s = opt_int(b, n, path, "max_connections", 1, 100000000,
 	                 &d->max_connections)) ||
