@@ -1,7 +1,12 @@
-/* Commands implemented outside cli/main.c's own files. */
+/*
+ * cli — one function per subcommand.  Each takes the subcommand's own
+ * argv (argv[0] is the subcommand's name) and returns the process exit
+ * status: 0 success, 2 bad input or usage, 1 any other failure.
+ */
 #ifndef CS_CLI_COMMANDS_H
 #define CS_CLI_COMMANDS_H
 
+/* capsim import FILE... [--type T] [--format table|json] */
 int cs_cmd_import(int argc, char **argv);
 
-#endif
+#endif /* CS_CLI_COMMANDS_H */

@@ -108,10 +108,11 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 {
 	cs_req *r = data;
 	cs_model *m = r->m;
-	int id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
+	int id;
 
 	if (r->token != token)
-		return;
+		return; /* answered already, or r is another request now */
+	id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
 	if (r->svc < 0) { /* still queued for a slot */
 		cs_queue_remove(&m->svc[id].wait, r);
 	}
