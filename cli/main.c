@@ -12,6 +12,8 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  run SCENARIO      simulate a scenario; print a k6-style summary, JSON or CSV\n"
+	"  sweep SCENARIO    what-if grid: --vary db.pool.size=10:60:5 ...\n"
+	"  merge FILE...     join the shards of one sweep (--shard I/N)\n"
 	"  import FILE...    show what capsim reads from k6, Locust or JMeter output\n"
 	"  version           print the version\n"
 	"\n"
@@ -28,6 +30,10 @@ main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cs_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "sweep"))
+		return cs_cmd_sweep(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "merge"))
+		return cs_cmd_merge(argc - 1, argv + 1);
 #ifdef CS_HAVE_IMPORT
 	if (!strcmp(argv[1], "import"))
 		return cs_cmd_import(argc - 1, argv + 1);

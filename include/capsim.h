@@ -74,6 +74,10 @@ cs_status cs_scenario_load_string(const char *text, const char *name,
 /* No-op on NULL. */
 void cs_scenario_free(cs_scenario *sc);
 
+/* The scenario's own run settings (run.seed, run.replications). */
+uint64_t cs_scenario_seed(const cs_scenario *sc);
+unsigned cs_scenario_replications(const cs_scenario *sc);
+
 /* ---- running ------------------------------------------------------------ */
 
 typedef struct cs_run_opts {
@@ -112,6 +116,18 @@ uint64_t cs_result_events(const cs_result *r);
  * "endpoints.POST /webhook.error_rate".  CS_ERR_INVALID if unknown. */
 cs_status cs_result_metric(const cs_result *r, const char *path,
                            double *mean, double *ci_low, double *ci_high);
+
+/* Metrics by position, for writers that list them all (sweep CSV).
+ * cs_result_metric_name writes the dotted path into buf. */
+size_t cs_result_nmetrics(const cs_result *r);
+void cs_result_metric_name(const cs_result *r, size_t i, char *buf,
+                           size_t size);
+void cs_result_metric_at(const cs_result *r, size_t i, double *mean,
+                         double *ci_low, double *ci_high);
+
+/* The JSON of cs_result_write as a string; caller frees with free().
+ * NULL when out of memory. */
+char *cs_result_json(const cs_result *r);
 
 #ifdef __cplusplus
 }

@@ -1114,6 +1114,9 @@ bind(binder *b)
 	return CS_OK;
 }
 
+uint64_t cs_scenario_seed(const cs_scenario *sc) { return sc->seed; }
+unsigned cs_scenario_replications(const cs_scenario *sc) { return sc->replications; }
+
 void
 cs_scenario_free(cs_scenario *sc)
 {

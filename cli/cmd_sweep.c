@@ -1,0 +1,417 @@
+/*
+ * capsim sweep SCENARIO --vary PATH=VALUES [...]: a what-if grid.
+ * capsim merge FILE...: join the shards of one sweep.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/sweepio.h"
+#include "sweep/sweep.h"
+
+static const char usage[] =
+	"usage: capsim sweep SCENARIO --vary PATH=VALUES [--vary ...]\n"
+	"                    [--set path=value]... [--replications R] [--seed S]\n"
+	"                    [--jobs N] [--format table|csv|json] [-o FILE]\n"
+	"                    [--resume] [--shard I/N]\n"
+	"  VALUES: a list (10,20,50) or a range LO:HI:STEP (10:60:5)\n";
+
+typedef struct state {
+	sweepdoc *doc;
+	const cs_sweep *sw;
+	FILE *journal;
+	size_t todo, finished;
+	double t0;
+	int tty;
+	int failed;
+} state;
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+progress(state *st)
+{
+	double el = mono() - st->t0;
+	double eta = st->finished ? el / (double)st->finished *
+	             (double)(st->todo - st->finished) : 0;
+	int w = 30, k, fill = st->todo ? (int)(w * st->finished / st->todo) : w;
+
+	fputs("\r[", stderr);
+	for (k = 0; k < w; k++)
+		fputc(k < fill ? '#' : '-', stderr);
+	fprintf(stderr, "] %zu/%zu points, %.0fs, ETA %.0fs ", st->finished,
+	        st->todo, el, eta);
+	if (st->finished == st->todo)
+		fputc('\n', stderr);
+}
+
+/* Point values of the grid, as the document stores them. */
+static char **
+values_of(const cs_sweep *sw, size_t i, char **buf)
+{
+	size_t k;
+
+	for (k = 0; k < cs_sweep_ndims(sw); k++)
+		buf[k] = (char *)cs_sweep_value(sw, i, k);
+	return buf;
+}
+
+static int
+on_point(size_t i, const cs_result *res, void *ctx)
+{
+	state *st = ctx;
+	char *text = cs_result_json(res), *vals[64];
+	cJSON *j;
+
+	if (!text)
+		return st->failed = 1;
+	j = cJSON_Parse(text);
+	free(text);
+	if (!j)
+		return st->failed = 1;
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "timeseries");
+	if (st->journal && journal_point(st->journal, i, j)) {
+		cJSON_Delete(j);
+		return st->failed = 1;
+	}
+	if (sweepdoc_put(st->doc, i, values_of(st->sw, i, vals), j))
+		return st->failed = 1;
+	st->finished++;
+	if (st->tty)
+		progress(st);
+	return 0;
+}
+
+static int
+parse_fmt(const char *s, sweepfmt *f)
+{
+	if (!strcmp(s, "table"))
+		*f = SWEEP_TABLE;
+	else if (!strcmp(s, "csv"))
+		*f = SWEEP_CSV;
+	else if (!strcmp(s, "json"))
+		*f = SWEEP_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+write_out(const sweepdoc *d, sweepfmt fmt, const char *path)
+{
+	cs_out out;
+
+	if (cs_out_open(&out, path)) {
+		perror(path);
+		return CS_EXIT_FAIL;
+	}
+	if (sweep_write(d, fmt, out.f)) {
+		cs_out_abort(&out);
+		fputs("capsim: error: writing the sweep failed\n", stderr);
+		return CS_EXIT_FAIL;
+	}
+	if (cs_out_commit(&out)) {
+		perror(path ? path : "stdout");
+		return CS_EXIT_FAIL;
+	}
+	return CS_EXIT_OK;
+}
+
+static int
+fail(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "capsim %s: error: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return CS_EXIT_INPUT;
+}
+
+int
+cs_cmd_sweep(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vary", required_argument, NULL, 'v' },
+		{ "set", required_argument, NULL, 's' },
+		{ "replications", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "resume", no_argument, NULL, 'R' },
+		{ "shard", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char **vary = calloc((size_t)argc, sizeof *vary);
+	const char **sets = calloc((size_t)argc, sizeof *sets);
+	size_t nvary = 0, nsets = 0, i, *todo = NULL, ntodo = 0;
+	const char *out_path = NULL, *scenario;
+	sweepfmt fmt = SWEEP_TABLE;
+	int fmt_given = 0, resume = 0, c, rc = CS_EXIT_FAIL;
+	unsigned long shard_i = 1, shard_n = 1, jobs = 0;
+	cs_run_opts ro = { 0 };
+	cs_sweep *sw = NULL;
+	cs_scenario *sc = NULL;
+	cs_error err = { 0 };
+	sweepdoc doc = { 0 };
+	state st = { 0 };
+	char *joined = NULL, *jpath = NULL;
+	size_t jl = 1;
+	cs_status s;
+
+	if (!vary || !sets)
+		goto out;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "v:s:r:S:j:f:o:Rx:h", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'v': vary[nvary++] = optarg; break;
+		case 's': sets[nsets++] = optarg; jl += strlen(optarg) + 1; break;
+		case 'r':
+			ro.replications = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !ro.replications || *optarg == '-' ||
+			    ro.replications > 100000) {
+				rc = fail("sweep", "--replications must be 1 to 100000 (got \"%s\")", optarg);
+				goto out;
+			}
+			break;
+		case 'S':
+			ro.seed = strtoull(optarg, &end, 10);
+			ro.has_seed = 1;
+			if (*end || !*optarg || *optarg == '-') {
+				rc = fail("sweep", "--seed must be a whole number >= 0 (got \"%s\")", optarg);
+				goto out;
+			}
+			break;
+		case 'j':
+			jobs = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || *optarg == '-' || jobs > 1024) {
+				rc = fail("sweep", "--jobs must be 0 (all cores) to 1024 (got \"%s\")", optarg);
+				goto out;
+			}
+			break;
+		case 'f':
+			if (parse_fmt(optarg, &fmt)) {
+				rc = fail("sweep", "--format must be table, csv or json (got \"%s\")", optarg);
+				goto out;
+			}
+			fmt_given = 1;
+			break;
+		case 'o': out_path = optarg; break;
+		case 'R': resume = 1; break;
+		case 'x':
+			if (sscanf(optarg, "%lu/%lu%c", &shard_i, &shard_n, (char *)&c) != 2 ||
+			    shard_n < 1 || shard_i < 1 || shard_i > shard_n) {
+				rc = fail("sweep", "--shard is I/N with 1 <= I <= N, e.g. 2/4 (got \"%s\")", optarg);
+				goto out;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			rc = CS_EXIT_OK;
+			goto out;
+		default:
+			fputs(usage, stderr);
+			rc = CS_EXIT_INPUT;
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		rc = fail("sweep", "%s", optind >= argc ? "missing the scenario file" :
+		          "give exactly one scenario file");
+		fputs(usage, stderr);
+		goto out;
+	}
+	scenario = argv[optind];
+	if (resume && !out_path) {
+		rc = fail("sweep", "%s", "--resume needs -o FILE (the journal sits beside it)");
+		goto out;
+	}
+	if (!fmt_given && out_path) {
+		size_t n = strlen(out_path);
+
+		if (n > 4 && !strcmp(out_path + n - 4, ".csv"))
+			fmt = SWEEP_CSV;
+		else if (n > 5 && !strcmp(out_path + n - 5, ".json"))
+			fmt = SWEEP_JSON;
+	}
+	if (shard_n > 1 && fmt != SWEEP_JSON) {
+		rc = fail("sweep", "%s", "a shard is written as JSON for capsim merge: add --format json or -o NAME.json");
+		goto out;
+	}
+	s = cs_sweep_new(vary, nvary, &sw, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
+	/* load once up front: a bad file or --set fails before any work */
+	s = cs_scenario_load_file(scenario, sets, nsets, &sc, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
+	joined = calloc(jl, 1);
+	if (!joined)
+		goto out;
+	for (i = 0; i < nsets; i++) {
+		if (i)
+			strcat(joined, ";");
+		strcat(joined, sets[i]);
+	}
+	{
+		const char *paths[64];
+		size_t k, nd = cs_sweep_ndims(sw);
+
+		if (nd > 64) {
+			rc = fail("sweep", "%s", "at most 64 --vary dimensions");
+			goto out;
+		}
+		for (k = 0; k < nd; k++)
+			paths[k] = cs_sweep_path(sw, k);
+		/* the run options that decide the numbers */
+		if (sweepdoc_init(&doc, scenario, cs_sweep_spec(sw), joined,
+		        ro.has_seed ? ro.seed : cs_scenario_seed(sc),
+		        ro.replications ? ro.replications : cs_scenario_replications(sc),
+		        cs_sweep_npoints(sw), nd, paths))
+			goto out;
+	}
+	if (out_path) {
+		jpath = malloc(strlen(out_path) + 16);
+		if (!jpath)
+			goto out;
+		sprintf(jpath, "%s.journal", out_path);
+		if (resume) {
+			char *v[64];
+
+			if (journal_load(&doc, jpath, &err)) {
+				cs_error_print(stderr, &err);
+				rc = CS_EXIT_INPUT;
+				goto out;
+			}
+			for (i = 0; i < doc.total; i++)
+				if (doc.points[i] && !doc.values[i]) {
+					cJSON *p = doc.points[i];
+
+					doc.points[i] = NULL;
+					sweepdoc_put(&doc, i, values_of(sw, i, v), p);
+				}
+			if (doc.done)
+				fprintf(stderr, "capsim sweep: resuming: %zu of %zu points "
+				        "already done\n", doc.done, doc.total);
+		}
+		st.journal = journal_open(&doc, jpath, resume && doc.done);
+		if (!st.journal) {
+			perror(jpath);
+			goto out;
+		}
+	}
+	todo = calloc(doc.total, sizeof *todo);
+	if (!todo)
+		goto out;
+	for (i = 0; i < doc.total; i++)
+		if (i % shard_n == shard_i - 1 && !doc.points[i])
+			todo[ntodo++] = i;
+	st.doc = &doc;
+	st.sw = sw;
+	st.todo = ntodo;
+	st.t0 = mono();
+	st.tty = isatty(2);
+	s = cs_sweep_run(sw, scenario, sets, nsets, &ro, todo, ntodo,
+	                 (unsigned)jobs, on_point, &st, &err);
+	if (s || st.failed) {
+		if (s)
+			cs_error_print(stderr, &err);
+		else
+			fputs("capsim sweep: error: could not record a point\n", stderr);
+		if (out_path)
+			fprintf(stderr, "capsim sweep: %zu points are saved; run again "
+			        "with --resume to finish\n", doc.done);
+		rc = s ? cs_cli_exit(s) : CS_EXIT_FAIL;
+		goto out;
+	}
+	if (shard_n > 1) {
+		/* a shard holds only its own points */
+		for (i = 0; i < doc.total; i++)
+			if (i % shard_n != shard_i - 1 && doc.points[i]) {
+				cJSON_Delete(doc.points[i]);
+				doc.points[i] = NULL;
+				doc.done--;
+			}
+	}
+	rc = write_out(&doc, fmt, out_path);
+	if (rc == CS_EXIT_OK && st.journal) {
+		fclose(st.journal);
+		st.journal = NULL;
+		unlink(jpath);
+	}
+out:
+	if (st.journal)
+		fclose(st.journal);
+	sweepdoc_free(&doc);
+	cs_scenario_free(sc);
+	cs_sweep_free(sw);
+	free(todo);
+	free(jpath);
+	free(joined);
+	free(vary);
+	free(sets);
+	return rc;
+}
+
+int
+cs_cmd_merge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	sweepfmt fmt = SWEEP_JSON;
+	const char *out_path = NULL;
+	sweepdoc doc = { 0 };
+	cs_error err = { 0 };
+	int c, rc, i;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		if (c == 'f') {
+			if (parse_fmt(optarg, &fmt))
+				return fail("merge", "--format must be table, csv or json (got \"%s\")", optarg);
+		} else if (c == 'o') {
+			out_path = optarg;
+		} else if (c == 'h') {
+			puts("usage: capsim merge SHARD.json... [--format table|csv|json] [-o FILE]");
+			return CS_EXIT_OK;
+		} else {
+			return CS_EXIT_INPUT;
+		}
+	}
+	if (optind >= argc)
+		return fail("merge", "%s", "give the shard files to merge");
+	for (i = optind; i < argc; i++)
+		if (sweep_read_json(&doc, argv[i], &err)) {
+			cs_error_print(stderr, &err);
+			sweepdoc_free(&doc);
+			return CS_EXIT_INPUT;
+		}
+	if (doc.done != doc.total)
+		fprintf(stderr, "capsim merge: warning: %zu of %zu points present; "
+		        "some shards are missing\n", doc.done, doc.total);
+	rc = write_out(&doc, fmt, out_path);
+	sweepdoc_free(&doc);
+	return rc;
+}

@@ -1,0 +1,637 @@
+/* Sweep documents: JSON, CSV, table and the resume journal. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/sweepio.h"
+
+static char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s ? s : "") + 1;
+	char *d = malloc(n);
+
+	if (d)
+		memcpy(d, s ? s : "", n);
+	return d;
+}
+
+int
+sweepdoc_init(sweepdoc *d, const char *scenario, const char *spec,
+              const char *sets, unsigned long long seed,
+              unsigned replications, size_t total, size_t ndims,
+              const char *const *paths)
+{
+	size_t i;
+
+	memset(d, 0, sizeof *d);
+	d->scenario = xstrdup(scenario);
+	d->spec = xstrdup(spec);
+	d->sets = xstrdup(sets);
+	d->seed = seed;
+	d->replications = replications;
+	d->total = total;
+	d->ndims = ndims;
+	d->paths = calloc(ndims ? ndims : 1, sizeof *d->paths);
+	d->points = calloc(total ? total : 1, sizeof *d->points);
+	d->values = calloc(total ? total : 1, sizeof *d->values);
+	if (!d->scenario || !d->spec || !d->sets || !d->paths || !d->points ||
+	    !d->values)
+		return -1;
+	for (i = 0; i < ndims; i++)
+		if (!(d->paths[i] = xstrdup(paths[i])))
+			return -1;
+	return 0;
+}
+
+void
+sweepdoc_free(sweepdoc *d)
+{
+	size_t i, k;
+
+	if (d->points)
+		for (i = 0; i < d->total; i++)
+			cJSON_Delete(d->points[i]);
+	if (d->values)
+		for (i = 0; i < d->total; i++) {
+			if (!d->values[i])
+				continue;
+			for (k = 0; k < d->ndims; k++)
+				free(d->values[i][k]);
+			free(d->values[i]);
+		}
+	if (d->paths)
+		for (k = 0; k < d->ndims; k++)
+			free(d->paths[k]);
+	free(d->paths);
+	free(d->points);
+	free(d->values);
+	free(d->scenario);
+	free(d->spec);
+	free(d->sets);
+	memset(d, 0, sizeof *d);
+}
+
+int
+sweepdoc_put(sweepdoc *d, size_t index, char **values, cJSON *result)
+{
+	size_t k;
+
+	if (index >= d->total) {
+		cJSON_Delete(result);
+		return -1;
+	}
+	if (d->points[index]) { /* already there: keep the first */
+		cJSON_Delete(result);
+		return 0;
+	}
+	d->values[index] = calloc(d->ndims ? d->ndims : 1, sizeof(char *));
+	if (!d->values[index]) {
+		cJSON_Delete(result);
+		return -1;
+	}
+	for (k = 0; k < d->ndims; k++)
+		if (!(d->values[index][k] = xstrdup(values[k]))) {
+			cJSON_Delete(result);
+			return -1;
+		}
+	d->points[index] = result;
+	d->done++;
+	return 0;
+}
+
+/* ---- reading metrics back --------------------------------------------- */
+
+double
+result_get(const cJSON *result, const char *path, const char *which)
+{
+	char buf[512], *seg, *save = NULL;
+	const cJSON *o = result, *v;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (seg = strtok_r(buf, ".", &save); seg && o;
+	     seg = strtok_r(NULL, ".", &save))
+		o = cJSON_GetObjectItemCaseSensitive(o, seg);
+	if (!o)
+		return NAN;
+	v = cJSON_GetObjectItemCaseSensitive(o, which ? which : "mean");
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+typedef struct leafs {
+	char **path;
+	size_t n, cap;
+} leafs;
+
+/* Every metric leaf (an object with "mean") under o, in document order. */
+static int
+collect(const cJSON *o, const char *base, leafs *l)
+{
+	const cJSON *c;
+
+	if (cJSON_GetObjectItemCaseSensitive(o, "mean")) {
+		if (l->n == l->cap) {
+			size_t nc = l->cap ? 2 * l->cap : 256;
+			char **np = realloc(l->path, nc * sizeof *np);
+
+			if (!np)
+				return -1;
+			l->path = np;
+			l->cap = nc;
+		}
+		if (!(l->path[l->n] = xstrdup(base)))
+			return -1;
+		l->n++;
+		return 0;
+	}
+	cJSON_ArrayForEach(c, o) {
+		char p[512];
+
+		if (!cJSON_IsObject(c))
+			continue;
+		if (!base[0] && (!strcmp(c->string, "run")))
+			continue;
+		snprintf(p, sizeof p, "%s%s%s", base, base[0] ? "." : "", c->string);
+		if (collect(c, p, l))
+			return -1;
+	}
+	return 0;
+}
+
+/* The metric object at a dotted path that may contain dots in names:
+ * walk segment by segment, joining segments when a key is not found. */
+static const cJSON *
+find(const cJSON *o, const char *path)
+{
+	char buf[512];
+	const char *p = path;
+
+	while (o && *p) {
+		const char *dot = p;
+		const cJSON *c = NULL;
+
+		/* try the shortest key first, then longer ones with dots */
+		for (;;) {
+			size_t n;
+
+			dot = strchr(dot, '.');
+			n = dot ? (size_t)(dot - p) : strlen(p);
+			if (n >= sizeof buf)
+				return NULL;
+			memcpy(buf, p, n);
+			buf[n] = 0;
+			c = cJSON_GetObjectItemCaseSensitive(o, buf);
+			if (c || !dot)
+				break;
+			dot++;
+		}
+		if (!c)
+			return NULL;
+		o = c;
+		p = dot ? dot + 1 : p + strlen(p);
+	}
+	return o;
+}
+
+static void
+csv_text(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+}
+
+static void
+csv_num(FILE *f, const cJSON *v)
+{
+	fputc(',', f);
+	if (cJSON_IsNumber(v))
+		fprintf(f, "%.10g", v->valuedouble);
+}
+
+static int
+write_csv(const sweepdoc *d, FILE *f)
+{
+	leafs l = { 0 };
+	size_t i, k, first = d->total;
+
+	for (i = 0; i < d->total; i++)
+		if (d->points[i]) {
+			first = i;
+			break;
+		}
+	if (first < d->total && collect(d->points[first], "", &l))
+		return -1;
+	fputs("index", f);
+	for (k = 0; k < d->ndims; k++) {
+		fputc(',', f);
+		csv_text(f, d->paths[k]);
+	}
+	for (k = 0; k < l.n; k++) {
+		static const char *const sfx[] = { ".mean", ".ci_low", ".ci_high" };
+		int j;
+
+		for (j = 0; j < 3; j++) {
+			char p[600];
+
+			snprintf(p, sizeof p, "%s%s", l.path[k], sfx[j]);
+			fputc(',', f);
+			csv_text(f, p);
+		}
+	}
+	fputc('\n', f);
+	for (i = 0; i < d->total; i++) {
+		if (!d->points[i])
+			continue;
+		fprintf(f, "%zu", i);
+		for (k = 0; k < d->ndims; k++) {
+			fputc(',', f);
+			csv_text(f, d->values[i][k]);
+		}
+		for (k = 0; k < l.n; k++) {
+			const cJSON *o = find(d->points[i], l.path[k]);
+
+			csv_num(f, cJSON_GetObjectItemCaseSensitive(o, "mean"));
+			csv_num(f, cJSON_GetObjectItemCaseSensitive(o, "ci_low"));
+			csv_num(f, cJSON_GetObjectItemCaseSensitive(o, "ci_high"));
+		}
+		fputc('\n', f);
+	}
+	for (k = 0; k < l.n; k++)
+		free(l.path[k]);
+	free(l.path);
+	return 0;
+}
+
+static const char *
+ms(char *buf, size_t n, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, n, "-");
+	else if (v < 100)
+		snprintf(buf, n, "%.1fms", v);
+	else if (v < 1000)
+		snprintf(buf, n, "%.0fms", v);
+	else
+		snprintf(buf, n, "%.2fs", v / 1e3);
+	return buf;
+}
+
+static void
+write_table(const sweepdoc *d, FILE *f)
+{
+	size_t i, k;
+
+	fprintf(f, "\n  capsim sweep: %s, %zu of %zu points, %u replications each, "
+	        "seed %llu (same seed at every point)\n\n", d->scenario, d->done,
+	        d->total, d->replications, d->seed);
+	fputs(" ", f);
+	for (k = 0; k < d->ndims; k++)
+		fprintf(f, " %14.14s", d->paths[k]);
+	fprintf(f, " %9s %8s %8s %8s %8s %8s %6s %8s %6s %6s\n", "rps", "errors",
+	        "p50", "p95", "p95 CI+-", "p99", "pool", "waiters", "appCPU",
+	        "dbCPU");
+	for (i = 0; i < d->total; i++) {
+		const cJSON *r = d->points[i];
+		char a[32], b[32], c[32], e[32];
+		double lo, hi;
+
+		if (!r)
+			continue;
+		fputs(" ", f);
+		for (k = 0; k < d->ndims; k++)
+			fprintf(f, " %14.14s", d->values[i][k]);
+		lo = result_get(r, "overall.latency_ms.p95", "ci_low");
+		hi = result_get(r, "overall.latency_ms.p95", "ci_high");
+		fprintf(f, " %9.1f %7.2f%% %8s %8s %8s %8s %5.0f%% %8.1f %5.0f%% %5.0f%%\n",
+		        result_get(r, "overall.throughput_rps", NULL),
+		        100 * result_get(r, "overall.error_rate", NULL),
+		        ms(a, sizeof a, result_get(r, "overall.latency_ms.p50", NULL)),
+		        ms(b, sizeof b, result_get(r, "overall.latency_ms.p95", NULL)),
+		        ms(e, sizeof e, (hi - lo) / 2),
+		        ms(c, sizeof c, result_get(r, "overall.latency_ms.p99", NULL)),
+		        100 * result_get(r, "resources.db_pool.utilization", NULL),
+		        result_get(r, "resources.db_pool.waiters.mean", NULL),
+		        100 * result_get(r, "resources.app.cpu_utilization", NULL),
+		        100 * result_get(r, "resources.db.cpu_utilization", NULL));
+	}
+	fputc('\n', f);
+}
+
+static cJSON *
+header_json(const sweepdoc *d)
+{
+	cJSON *h = cJSON_CreateObject(), *v;
+	size_t k;
+
+	cJSON_AddStringToObject(h, "scenario", d->scenario);
+	cJSON_AddStringToObject(h, "grid", d->spec);
+	cJSON_AddStringToObject(h, "sets", d->sets);
+	cJSON_AddNumberToObject(h, "seed", (double)d->seed);
+	cJSON_AddNumberToObject(h, "replications", d->replications);
+	cJSON_AddNumberToObject(h, "points_total", (double)d->total);
+	v = cJSON_AddArrayToObject(h, "vary");
+	for (k = 0; k < d->ndims; k++)
+		cJSON_AddItemToArray(v, cJSON_CreateString(d->paths[k]));
+	return h;
+}
+
+int
+sweep_write(const sweepdoc *d, sweepfmt fmt, FILE *f)
+{
+	cJSON *root, *pts;
+	char *text;
+	size_t i, k;
+
+	if (fmt == SWEEP_CSV)
+		return write_csv(d, f);
+	if (fmt == SWEEP_TABLE) {
+		write_table(d, f);
+		return 0;
+	}
+	root = cJSON_CreateObject();
+	cJSON_AddItemToObject(root, "sweep", header_json(d));
+	cJSON_AddNumberToObject(cJSON_GetObjectItem(root, "sweep"), "points_done",
+	                        (double)d->done);
+	pts = cJSON_AddArrayToObject(root, "points");
+	for (i = 0; i < d->total; i++) {
+		cJSON *p, *vals;
+
+		if (!d->points[i])
+			continue;
+		p = cJSON_CreateObject();
+		cJSON_AddNumberToObject(p, "index", (double)i);
+		vals = cJSON_AddObjectToObject(p, "values");
+		for (k = 0; k < d->ndims; k++)
+			cJSON_AddStringToObject(vals, d->paths[k], d->values[i][k]);
+		cJSON_AddItemReferenceToObject(p, "result", d->points[i]);
+		cJSON_AddItemToArray(pts, p);
+	}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return -1;
+	fputs(text, f);
+	fputc('\n', f);
+	cJSON_free(text);
+	return ferror(f) ? -1 : 0;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+static int
+header_matches(const sweepdoc *d, const cJSON *h, const char *path,
+               cs_error *err)
+{
+	const char *keys[] = { "scenario", "grid", "sets" };
+	const char *mine[] = { d->scenario, d->spec, d->sets };
+	const cJSON *v;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		v = cJSON_GetObjectItemCaseSensitive(h, keys[k]);
+		if (!cJSON_IsString(v) || strcmp(v->valuestring, mine[k])) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, keys[k],
+			    "belongs to another sweep (%s \"%s\", expected \"%s\")",
+			    keys[k], cJSON_IsString(v) ? v->valuestring : "?", mine[k]);
+			return -1;
+		}
+	}
+	v = cJSON_GetObjectItemCaseSensitive(h, "seed");
+	if (!cJSON_IsNumber(v) || (unsigned long long)v->valuedouble != d->seed) {
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "seed",
+		             "belongs to a sweep with another seed");
+		return -1;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(h, "replications");
+	if (!cJSON_IsNumber(v) || (unsigned)v->valuedouble != d->replications) {
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "replications",
+		             "belongs to a sweep with another replication count");
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+slurp(const char *path, cs_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, r;
+
+	if (!f) {
+		cs_error_set(err, CS_ERR_IO, path, 0, 0, "", "cannot open: %s",
+		             strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (cap - n < 65536) {
+			char *nb = realloc(buf, cap ? 2 * cap : 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+			cap = cap ? 2 * cap : 65536;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+int
+sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
+{
+	char *text = slurp(path, err);
+	cJSON *root, *h, *pts, *p;
+	size_t k;
+
+	if (!text)
+		return -1;
+	root = cJSON_Parse(text);
+	free(text);
+	if (!root) {
+		cs_error_set(err, CS_ERR_PARSE, path, 0, 0, "",
+		    "not a capsim sweep JSON file (write shards with --format json)");
+		return -1;
+	}
+	h = cJSON_GetObjectItemCaseSensitive(root, "sweep");
+	pts = cJSON_GetObjectItemCaseSensitive(root, "points");
+	if (!cJSON_IsObject(h) || !cJSON_IsArray(pts)) {
+		cJSON_Delete(root);
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "",
+		    "no \"sweep\" header and \"points\" list: not a capsim sweep file");
+		return -1;
+	}
+	if (!d->spec) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "vary");
+		const char *paths[64];
+		size_t nd = 0;
+		const cJSON *it;
+		const cJSON *tot = cJSON_GetObjectItemCaseSensitive(h, "points_total");
+
+		cJSON_ArrayForEach(it, v)
+			if (cJSON_IsString(it) && nd < 64)
+				paths[nd++] = it->valuestring;
+		if (!cJSON_IsNumber(tot) || tot->valuedouble < 1 ||
+		    tot->valuedouble > 1e7 ||
+		    sweepdoc_init(d,
+		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "scenario")),
+		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "grid")),
+		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "sets")),
+		        (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(h, "seed")),
+		        (unsigned)cJSON_GetNumberValue(cJSON_GetObjectItem(h, "replications")),
+		        (size_t)tot->valuedouble, nd, paths)) {
+			cJSON_Delete(root);
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
+			             "the sweep header is incomplete");
+			return -1;
+		}
+	} else if (header_matches(d, h, path, err)) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	cJSON_ArrayForEach(p, pts) {
+		const cJSON *ix = cJSON_GetObjectItemCaseSensitive(p, "index");
+		const cJSON *vals = cJSON_GetObjectItemCaseSensitive(p, "values");
+		cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(p, "result");
+		char *v[64] = { 0 };
+
+		if (!cJSON_IsNumber(ix) || !res || d->ndims > 64) {
+			cJSON_Delete(res);
+			cJSON_Delete(root);
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "points",
+			             "a point lacks its index or result");
+			return -1;
+		}
+		for (k = 0; k < d->ndims; k++)
+			v[k] = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(vals, d->paths[k]));
+		for (k = 0; k < d->ndims; k++)
+			if (!v[k])
+				v[k] = (char *)"?";
+		if (ix->valuedouble < 0 || ix->valuedouble >= (double)d->total ||
+		    sweepdoc_put(d, (size_t)ix->valuedouble, v, res)) {
+			cJSON_Delete(root);
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "points",
+			             "point index %g is outside the grid",
+			             ix->valuedouble);
+			return -1;
+		}
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* ---- journal ------------------------------------------------------------------ */
+
+FILE *
+journal_open(const sweepdoc *d, const char *path, int append)
+{
+	FILE *j = fopen(path, append ? "a" : "w");
+	cJSON *h;
+	char *t;
+
+	if (!j || append)
+		return j;
+	h = header_json(d);
+	cJSON_AddStringToObject(h, "journal", "capsim sweep");
+	t = cJSON_PrintUnformatted(h);
+	cJSON_Delete(h);
+	if (!t) {
+		fclose(j);
+		return NULL;
+	}
+	fprintf(j, "%s\n", t);
+	cJSON_free(t);
+	fflush(j);
+	return j;
+}
+
+int
+journal_point(FILE *j, size_t index, const cJSON *result)
+{
+	cJSON *p = cJSON_CreateObject();
+	char *t;
+
+	cJSON_AddNumberToObject(p, "index", (double)index);
+	cJSON_AddItemReferenceToObject(p, "result", (cJSON *)result);
+	t = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	if (!t)
+		return -1;
+	fprintf(j, "%s\n", t);
+	cJSON_free(t);
+	/* the point is on disk before the next one starts */
+	if (fflush(j) || fsync(fileno(j)))
+		return -1;
+	return 0;
+}
+
+int
+journal_load(sweepdoc *d, const char *path, cs_error *err)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (!f)
+		return 0; /* nothing to resume */
+	while ((n = getline(&line, &cap, f)) > 0) {
+		cJSON *o;
+
+		lineno++;
+		if (line[n - 1] != '\n')
+			break; /* a line cut short by the interruption */
+		o = cJSON_Parse(line);
+		if (!o)
+			break;
+		if (lineno == 1) {
+			if (header_matches(d, o, path, err))
+				rc = -1;
+			cJSON_Delete(o);
+			if (rc)
+				break;
+			continue;
+		} else {
+			const cJSON *ix = cJSON_GetObjectItemCaseSensitive(o, "index");
+			cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(o, "result");
+
+			if (cJSON_IsNumber(ix) && res && ix->valuedouble >= 0 &&
+			    ix->valuedouble < (double)d->total) {
+				size_t i = (size_t)ix->valuedouble;
+
+				/* values: the caller's grid fills them */
+				if (d->points[i])
+					cJSON_Delete(res);
+				else
+					d->points[i] = res;
+			} else {
+				cJSON_Delete(res);
+			}
+		}
+		cJSON_Delete(o);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,59 @@
+/*
+ * Sweep results on disk: the JSON document (also what shards hold and
+ * `capsim merge` reads), the CSV and table writers, and the journal that
+ * makes --resume possible.
+ */
+#ifndef CS_CLI_SWEEPIO_H
+#define CS_CLI_SWEEPIO_H
+
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "capsim.h"
+
+/* A sweep in memory: header plus finished points (cJSON run results). */
+typedef struct sweepdoc {
+	char *scenario;      /* the scenario file as given */
+	char *spec;          /* canonical grid (cs_sweep_spec) */
+	char *sets;          /* the fixed --set list, joined by ';' */
+	unsigned long long seed;
+	unsigned replications;
+	size_t total;        /* points in the whole grid */
+	size_t ndims;
+	char **paths;        /* varied paths */
+	cJSON **points;      /* [total]; NULL where not done */
+	char ***values;      /* [total][ndims] */
+	size_t done;
+} sweepdoc;
+
+void sweepdoc_free(sweepdoc *d);
+/* Add a finished point (takes ownership of result). */
+int sweepdoc_put(sweepdoc *d, size_t index, char **values, cJSON *result);
+
+/* Header-only copy, for building from a grid. */
+int sweepdoc_init(sweepdoc *d, const char *scenario, const char *spec,
+                  const char *sets, unsigned long long seed,
+                  unsigned replications, size_t total, size_t ndims,
+                  const char *const *paths);
+
+typedef enum { SWEEP_TABLE, SWEEP_CSV, SWEEP_JSON } sweepfmt;
+
+/* Write the finished points in index order. */
+int sweep_write(const sweepdoc *d, sweepfmt fmt, FILE *f);
+
+/* Read a sweep JSON file (a whole sweep or a shard); 0 on success, else a
+ * message in err.  Merges into d when d already has a header (checks it
+ * matches). */
+int sweep_read_json(sweepdoc *d, const char *path, cs_error *err);
+
+/* Journal: one JSON object per line; the header first. */
+FILE *journal_open(const sweepdoc *d, const char *path, int append);
+int journal_point(FILE *j, size_t index, const cJSON *result);
+/* Load the points of an existing journal into d (header must match). */
+int journal_load(sweepdoc *d, const char *path, cs_error *err);
+
+/* The mean of a metric in a run result ("overall.latency_ms.p95"), or NaN. */
+double result_get(const cJSON *result, const char *path, const char *which);
+
+#endif

@@ -1,0 +1,361 @@
+/* What-if grids: parsing the --vary specs and running the points. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/replicate.h"
+#include "sweep/sweep.h"
+
+#define MAXVALUES 100000
+
+typedef struct dim {
+	char *path;
+	char **values;
+	size_t n;
+} dim;
+
+struct cs_sweep {
+	dim *dims;
+	size_t ndims;
+	size_t npoints;
+	char *spec;
+};
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+static int
+push(dim *d, const char *s, size_t n)
+{
+	char **nv;
+
+	if (d->n >= MAXVALUES)
+		return -1;
+	nv = realloc(d->values, (d->n + 1) * sizeof *nv);
+	if (!nv)
+		return -1;
+	d->values = nv;
+	if (!(d->values[d->n] = xstrndup(s, n)))
+		return -1;
+	d->n++;
+	return 0;
+}
+
+/* "12.5ms" -> 12.5 and suffix "ms".  -1 if there is no number. */
+static int
+num_suffix(const char *s, double *v, const char **suffix)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	if (end == s || !isfinite(*v))
+		return -1;
+	*suffix = end;
+	return 0;
+}
+
+static cs_status
+range(dim *d, const char *spec, const char *vals, cs_error *err)
+{
+	char a[64], b[64], c[64];
+	const char *sa, *sb, *sc;
+	double lo, hi, step, n;
+	size_t k;
+
+	if (sscanf(vals, "%63[^:]:%63[^:]:%63s", a, b, c) != 3 ||
+	    num_suffix(a, &lo, &sa) || num_suffix(b, &hi, &sb) ||
+	    num_suffix(c, &step, &sc))
+		return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0, spec,
+		    "a range is LO:HI:STEP, e.g. 10:60:5 or 100ms:1s:100ms");
+	if (strcmp(sa, sb) || strcmp(sa, sc))
+		return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0, spec,
+		    "LO, HI and STEP need the same unit (\"%s\", \"%s\", \"%s\"); "
+		    "write a list instead", sa, sb, sc);
+	if (!(step > 0) || hi < lo)
+		return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0, spec,
+		    "a range needs STEP > 0 and HI >= LO");
+	n = floor((hi - lo) / step + 1e-9) + 1;
+	if (n > MAXVALUES)
+		return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0, spec,
+		    "a range of %.0f values is too many (at most %d)", n,
+		    MAXVALUES);
+	for (k = 0; k < (size_t)n; k++) {
+		char buf[96];
+		double v = lo + (double)k * step;
+
+		/* %.10g keeps 0.1 steps readable: 0.3, not 0.30000000000000004 */
+		snprintf(buf, sizeof buf, "%.10g%s", v, sa);
+		if (push(d, buf, strlen(buf)))
+			return CS_ERR_NOMEM;
+	}
+	return CS_OK;
+}
+
+static cs_status
+parse_one(dim *d, const char *spec, cs_error *err)
+{
+	const char *eq = strchr(spec, '='), *p, *vals;
+	cs_status s;
+
+	if (!eq || eq == spec || !eq[1])
+		return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0, spec,
+		    "expected PATH=VALUES, e.g. db.pool.size=10:60:5 or "
+		    "load.users=100,200,500");
+	d->path = xstrndup(spec, (size_t)(eq - spec));
+	if (!d->path)
+		return CS_ERR_NOMEM;
+	vals = eq + 1;
+	if (strchr(vals, ':') && !strchr(vals, ',') && vals[0] != '{')
+		return range(d, spec, vals, err);
+	/* a list; a flow value in braces or brackets is one value */
+	if (vals[0] == '{' || vals[0] == '[')
+		return push(d, vals, strlen(vals)) ? CS_ERR_NOMEM : CS_OK;
+	for (p = vals;;) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+
+		if (n == 0)
+			return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0, spec,
+			                    "empty value in the list");
+		if ((s = push(d, p, n) ? CS_ERR_NOMEM : CS_OK))
+			return s;
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return CS_OK;
+}
+
+cs_status
+cs_sweep_new(const char *const *specs, size_t nspecs, cs_sweep **out,
+             cs_error *err)
+{
+	cs_sweep *sw = calloc(1, sizeof *sw);
+	size_t i, j, len = 1;
+	cs_status s;
+	double total = 1;
+
+	*out = NULL;
+	if (!sw)
+		return CS_ERR_NOMEM;
+	if (nspecs == 0) {
+		cs_sweep_free(sw);
+		return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0, "",
+		    "give at least one --vary PATH=VALUES");
+	}
+	sw->dims = calloc(nspecs, sizeof *sw->dims);
+	if (!sw->dims) {
+		cs_sweep_free(sw);
+		return CS_ERR_NOMEM;
+	}
+	for (i = 0; i < nspecs; i++) {
+		sw->ndims++;
+		if ((s = parse_one(&sw->dims[i], specs[i], err))) {
+			cs_sweep_free(sw);
+			return s;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(sw->dims[j].path, sw->dims[i].path)) {
+				cs_sweep_free(sw);
+				return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0,
+				    specs[i], "%s is varied twice", specs[i]);
+			}
+		total *= (double)sw->dims[i].n;
+		len += strlen(specs[i]) + 1;
+	}
+	if (total > 1e7) {
+		cs_sweep_free(sw);
+		return cs_error_set(err, CS_ERR_USAGE, "--vary", 0, 0, "",
+		    "the grid has %.0f points; at most 10 million", total);
+	}
+	sw->npoints = (size_t)total;
+	/* canonical spec: path=v1,v2,...;path=... */
+	for (i = 0; i < sw->ndims; i++)
+		for (j = 0; j < sw->dims[i].n; j++)
+			len += strlen(sw->dims[i].values[j]) + 2;
+	sw->spec = malloc(len + strlen(sw->dims[0].path) * sw->ndims + 16);
+	if (!sw->spec) {
+		cs_sweep_free(sw);
+		return CS_ERR_NOMEM;
+	}
+	sw->spec[0] = 0;
+	for (i = 0; i < sw->ndims; i++) {
+		if (i)
+			strcat(sw->spec, ";");
+		strcat(sw->spec, sw->dims[i].path);
+		strcat(sw->spec, "=");
+		for (j = 0; j < sw->dims[i].n; j++) {
+			if (j)
+				strcat(sw->spec, ",");
+			strcat(sw->spec, sw->dims[i].values[j]);
+		}
+	}
+	*out = sw;
+	return CS_OK;
+}
+
+void
+cs_sweep_free(cs_sweep *sw)
+{
+	size_t i, j;
+
+	if (!sw)
+		return;
+	for (i = 0; i < sw->ndims; i++) {
+		for (j = 0; j < sw->dims[i].n; j++)
+			free(sw->dims[i].values[j]);
+		free(sw->dims[i].values);
+		free(sw->dims[i].path);
+	}
+	free(sw->dims);
+	free(sw->spec);
+	free(sw);
+}
+
+size_t cs_sweep_npoints(const cs_sweep *sw) { return sw->npoints; }
+size_t cs_sweep_ndims(const cs_sweep *sw) { return sw->ndims; }
+const char *cs_sweep_path(const cs_sweep *sw, size_t d) { return sw->dims[d].path; }
+size_t cs_sweep_nvalues(const cs_sweep *sw, size_t d) { return sw->dims[d].n; }
+const char *cs_sweep_spec(const cs_sweep *sw) { return sw->spec; }
+
+const char *
+cs_sweep_value_at(const cs_sweep *sw, size_t d, size_t k)
+{
+	return sw->dims[d].values[k];
+}
+
+const char *
+cs_sweep_value(const cs_sweep *sw, size_t point, size_t d)
+{
+	size_t k, stride = 1;
+
+	/* row-major: the last dimension varies fastest */
+	for (k = sw->ndims; k-- > d + 1;)
+		stride *= sw->dims[k].n;
+	return sw->dims[d].values[(point / stride) % sw->dims[d].n];
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+typedef struct job {
+	const cs_sweep *sw;
+	const char *scenario;
+	const char *const *sets;
+	size_t nsets;
+	cs_run_opts ro;
+	const size_t *todo;
+	cs_sweep_cb cb;
+	void *ctx;
+	pthread_mutex_t lock;
+	int stop;
+	cs_error *errs;     /* per todo entry */
+} job;
+
+static cs_status
+point(unsigned t, void *arg)
+{
+	job *jb = arg;
+	size_t i = jb->todo[t], k, n = jb->nsets + jb->sw->ndims;
+	const char **sets;
+	char **own;
+	cs_scenario *sc = NULL;
+	cs_result *res = NULL;
+	cs_status s;
+	int stop;
+
+	pthread_mutex_lock(&jb->lock);
+	stop = jb->stop;
+	pthread_mutex_unlock(&jb->lock);
+	if (stop)
+		return CS_OK;
+	sets = calloc(n, sizeof *sets);
+	own = calloc(jb->sw->ndims, sizeof *own);
+	if (!sets || !own) {
+		free(sets);
+		free(own);
+		return CS_ERR_NOMEM;
+	}
+	for (k = 0; k < jb->nsets; k++)
+		sets[k] = jb->sets[k];
+	for (k = 0; k < jb->sw->ndims; k++) {
+		const char *p = cs_sweep_path(jb->sw, k);
+		const char *v = cs_sweep_value(jb->sw, i, k);
+		size_t len = strlen(p) + strlen(v) + 2;
+
+		own[k] = malloc(len);
+		if (!own[k]) {
+			s = CS_ERR_NOMEM;
+			goto out;
+		}
+		snprintf(own[k], len, "%s=%s", p, v);
+		sets[jb->nsets + k] = own[k];
+	}
+	s = cs_scenario_load_file(jb->scenario, sets, n, &sc, &jb->errs[t]);
+	if (!s)
+		s = cs_run(sc, &jb->ro, &res, &jb->errs[t]);
+	if (!s) {
+		pthread_mutex_lock(&jb->lock);
+		if (!jb->stop && jb->cb(i, res, jb->ctx))
+			jb->stop = 1;
+		pthread_mutex_unlock(&jb->lock);
+	}
+out:
+	cs_result_free(res);
+	cs_scenario_free(sc);
+	for (k = 0; k < jb->sw->ndims; k++)
+		free(own[k]);
+	free(own);
+	free(sets);
+	return s;
+}
+
+cs_status
+cs_sweep_run(const cs_sweep *sw, const char *scenario,
+             const char *const *sets, size_t nsets, const cs_run_opts *ro,
+             const size_t *todo, size_t ntodo, unsigned jobs,
+             cs_sweep_cb cb, void *ctx, cs_error *err)
+{
+	job jb = { 0 };
+	size_t t;
+	cs_status s;
+
+	if (ntodo == 0)
+		return CS_OK;
+	jb.sw = sw;
+	jb.scenario = scenario;
+	jb.sets = sets;
+	jb.nsets = nsets;
+	if (ro)
+		jb.ro = *ro;
+	jb.ro.jobs = 1; /* parallel across points instead */
+	jb.todo = todo;
+	jb.cb = cb;
+	jb.ctx = ctx;
+	jb.errs = calloc(ntodo, sizeof *jb.errs);
+	if (!jb.errs)
+		return CS_ERR_NOMEM;
+	pthread_mutex_init(&jb.lock, NULL);
+	s = cs_sim_replicate((unsigned)ntodo, jobs, point, &jb);
+	if (s && err) {
+		/* the lowest failing point: the same message whatever jobs is */
+		for (t = 0; t < ntodo; t++)
+			if (jb.errs[t].msg[0]) {
+				*err = jb.errs[t];
+				break;
+			}
+	}
+	pthread_mutex_destroy(&jb.lock);
+	free(jb.errs);
+	return s;
+}

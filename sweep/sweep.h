@@ -1,0 +1,53 @@
+/*
+ * sweep — what-if grids: every combination of values for a few scenario
+ * paths, each point a full run with the same seed (common random numbers),
+ * so curves are smooth and differences between points are real.
+ */
+#ifndef CS_SWEEP_H
+#define CS_SWEEP_H
+
+#include <stddef.h>
+
+#include "capsim.h"
+
+typedef struct cs_sweep cs_sweep;
+
+/*
+ * Parse "--vary" specs, each "PATH=VALUES" with VALUES a list ("10,20,50")
+ * or an inclusive range "LO:HI:STEP" ("10:60:5", "100ms:1s:100ms"; the
+ * three must share a unit suffix).  The first spec varies slowest.  Errors
+ * are CS_ERR_USAGE with file "--vary".  Caller frees with cs_sweep_free().
+ */
+cs_status cs_sweep_new(const char *const *specs, size_t nspecs,
+                       cs_sweep **out, cs_error *err);
+void cs_sweep_free(cs_sweep *sw);
+
+size_t cs_sweep_npoints(const cs_sweep *sw);
+size_t cs_sweep_ndims(const cs_sweep *sw);
+const char *cs_sweep_path(const cs_sweep *sw, size_t dim);
+size_t cs_sweep_nvalues(const cs_sweep *sw, size_t dim);
+const char *cs_sweep_value_at(const cs_sweep *sw, size_t dim, size_t k);
+/* The value of dimension dim at point i. */
+const char *cs_sweep_value(const cs_sweep *sw, size_t point, size_t dim);
+/* Canonical text of the grid ("db.pool.size=10,20;load.users=100"), to
+ * check that a journal or a shard belongs to the same sweep. */
+const char *cs_sweep_spec(const cs_sweep *sw);
+
+/* Called once per finished point, never concurrently; res is freed after
+ * the call returns.  A non-zero return stops the sweep. */
+typedef int (*cs_sweep_cb)(size_t point, const cs_result *res, void *ctx);
+
+/*
+ * Run the points todo[0..ntodo) of the grid on the scenario file with the
+ * fixed overrides sets[] (applied before the point's own).  Points run in
+ * parallel on `jobs` threads (0: all cores), each point's replications in
+ * sequence; results do not depend on jobs.  On a bad value at a point, err
+ * names it.
+ */
+cs_status cs_sweep_run(const cs_sweep *sw, const char *scenario,
+                       const char *const *sets, size_t nsets,
+                       const cs_run_opts *ro, const size_t *todo,
+                       size_t ntodo, unsigned jobs, cs_sweep_cb cb,
+                       void *ctx, cs_error *err);
+
+#endif
