@@ -358,6 +358,30 @@ cs_result_metric(const cs_result *r, const char *path, double *mean,
 	return CS_ERR_INVALID;
 }
 
+size_t
+cs_result_nmetrics(const cs_result *r)
+{
+	return r->nmetrics;
+}
+
+void
+cs_result_metric_name(const cs_result *r, size_t i, char *buf, size_t size)
+{
+	metric_path(&r->metrics[i], buf, size);
+}
+
+void
+cs_result_metric_at(const cs_result *r, size_t i, double *mean,
+                    double *ci_low, double *ci_high)
+{
+	if (mean)
+		*mean = r->mean[i];
+	if (ci_low)
+		*ci_low = r->lo[i];
+	if (ci_high)
+		*ci_high = r->hi[i];
+}
+
 /* ---- JSON ------------------------------------------------------------------- */
 
 static cJSON *
@@ -427,6 +451,28 @@ to_json(const cs_result *r)
 		}
 	}
 	return root;
+}
+
+char *
+cs_result_json(const cs_result *r)
+{
+	cJSON *j = to_json(r);
+	char *text, *out;
+	size_t n;
+
+	if (!j)
+		return NULL;
+	text = cJSON_Print(j);
+	cJSON_Delete(j);
+	if (!text)
+		return NULL;
+	/* hand back memory the caller can free() whatever cJSON's allocator */
+	n = strlen(text) + 1;
+	out = malloc(n);
+	if (out)
+		memcpy(out, text, n);
+	cJSON_free(text);
+	return out;
 }
 
 /* ---- table ------------------------------------------------------------------ */
