@@ -32,6 +32,11 @@ void cs_out_abort(cs_out *o);
 /* Parse "10s", "1m", "500ms" into seconds; -1 if malformed. */
 double cs_cli_seconds(const char *s);
 
+/* getopt_long was called with opterr = 0 and an optstring starting with
+ * ':'; print what went wrong for return value c like every other error,
+ * then the usage.  Returns CS_EXIT_INPUT. */
+int cs_cli_bad_option(const char *cmd, int c, char **argv, const char *usage);
+
 /* Map a library status to an exit status. */
 int cs_cli_exit(cs_status s);
 

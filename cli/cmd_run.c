@@ -1,4 +1,5 @@
 /* capsim run SCENARIO [options]: simulate one scenario and print the result. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,8 @@ cs_cmd_run(int argc, char **argv)
 	if (!sets)
 		return CS_EXIT_FAIL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:S:j:s:f:o:t:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":r:S:j:s:f:o:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (parse_uint(optarg, 100000, &v) || v == 0) {
@@ -120,8 +122,7 @@ cs_cmd_run(int argc, char **argv)
 			return CS_EXIT_OK;
 		default:
 			free(sets);
-			fputs(usage, stderr);
-			return CS_EXIT_INPUT;
+			return cs_cli_bad_option("run", c, argv, usage);
 		}
 	}
 	if (optind != argc - 1) {
@@ -135,19 +136,25 @@ cs_cmd_run(int argc, char **argv)
 		cs_error_print(stderr, &err);
 		return cs_cli_exit(s);
 	}
-	if (ro.timeseries > 0 && ro.timeseries > 1e9) {
+	if (ro.timeseries > cs_scenario_duration(sc)) {
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "--timeseries interval (%gs) is longer "
+		         "than the run (%gs)", ro.timeseries, cs_scenario_duration(sc));
 		cs_scenario_free(sc);
-		return bad("%s", "--timeseries interval is too long");
+		return bad("%s", msg);
+	}
+	/* before the simulation: a bad -o path should not cost a whole run */
+	if (cs_out_open(&out, out_path)) {
+		fprintf(stderr, "capsim run: error: cannot write %s: %s\n",
+		        out_path, strerror(errno));
+		cs_scenario_free(sc);
+		return CS_EXIT_INPUT;
 	}
 	s = cs_run(sc, &ro, &res, &err);
 	if (s) {
 		cs_error_print(stderr, &err);
-		cs_scenario_free(sc);
-		return CS_EXIT_FAIL;
-	}
-	if (cs_out_open(&out, out_path)) {
-		perror(out_path);
-		cs_result_free(res);
+		cs_out_abort(&out);
 		cs_scenario_free(sc);
 		return CS_EXIT_FAIL;
 	}

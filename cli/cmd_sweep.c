@@ -172,7 +172,8 @@ cs_cmd_sweep(int argc, char **argv)
 	if (!vary || !sets)
 		goto out;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "v:s:r:S:j:f:o:Rx:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":v:s:r:S:j:f:o:Rx:h", opts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -222,8 +223,7 @@ cs_cmd_sweep(int argc, char **argv)
 			rc = CS_EXIT_OK;
 			goto out;
 		default:
-			fputs(usage, stderr);
-			rc = CS_EXIT_INPUT;
+			rc = cs_cli_bad_option("sweep", c, argv, usage);
 			goto out;
 		}
 	}
@@ -387,7 +387,8 @@ cs_cmd_merge(int argc, char **argv)
 	int c, rc, i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
 		if (c == 'f') {
 			if (parse_fmt(optarg, &fmt))
 				return fail("merge", "--format must be table, csv or json (got \"%s\")", optarg);
@@ -397,7 +398,8 @@ cs_cmd_merge(int argc, char **argv)
 			puts("usage: capsim merge SHARD.json... [--format table|csv|json] [-o FILE]");
 			return CS_EXIT_OK;
 		} else {
-			return CS_EXIT_INPUT;
+			return cs_cli_bad_option("merge", c, argv,
+			    "usage: capsim merge SHARD.json... [--format table|csv|json] [-o FILE]\n");
 		}
 	}
 	if (optind >= argc)

@@ -1,5 +1,6 @@
 /* Atomic output files and small parsers for the CLI. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,4 +115,21 @@ cs_cli_exit(cs_status s)
 	default:
 		return CS_EXIT_FAIL;
 	}
+}
+
+int
+cs_cli_bad_option(const char *cmd, int c, char **argv, const char *usage)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		fprintf(stderr, "capsim %s: error: option %s needs a value\n",
+		        cmd, arg);
+	else if (optopt)
+		fprintf(stderr, "capsim %s: error: unknown option -%c\n", cmd,
+		        optopt);
+	else
+		fprintf(stderr, "capsim %s: error: unknown option %s\n", cmd, arg);
+	fputs(usage, stderr);
+	return CS_EXIT_INPUT;
 }

@@ -704,6 +704,53 @@ offset_position(const struct builder *b, size_t offset, int *line, int *col)
 	*col = cl;
 }
 
+/* The byte at offset off of the input, or -1. */
+static int
+byte_at(const struct builder *b, size_t off)
+{
+	if (b->text)
+		return off < b->len ? b->text[off] : -1;
+	if (b->fp && fseek(b->fp, (long)off, SEEK_SET) == 0)
+		return getc(b->fp);
+	return -1;
+}
+
+/* The byte at 0-based line and character column, or -1. */
+static int
+byte_at_linecol(const struct builder *b, size_t line, size_t col)
+{
+	size_t off = 0, l = 0, c = 0;
+	int ch;
+
+	while (l < line) {
+		if ((ch = byte_at(b, off++)) < 0)
+			return -1;
+		if (ch == '\n')
+			l++;
+	}
+	for (;;) {
+		if ((ch = byte_at(b, off)) < 0)
+			return -1;
+		if ((ch & 0xC0) != 0x80) {
+			if (c == col)
+				return ch;
+			c++;
+		}
+		off++;
+	}
+}
+
+/* libyaml reports a tab used for indentation as "found character that
+ * cannot start any token"; say what it is. */
+static int
+problem_is_tab(const yaml_parser_t *p, const struct builder *b)
+{
+	if (!p->problem || !strstr(p->problem, "cannot start any token"))
+		return 0;
+	return byte_at_linecol(b, p->problem_mark.line,
+	                       p->problem_mark.column) == '\t';
+}
+
 static cs_status
 parser_error(const yaml_parser_t *p, const struct builder *b, int read_errno,
              cs_error *err)
@@ -721,6 +768,24 @@ parser_error(const yaml_parser_t *p, const struct builder *b, int read_errno,
 			                    "cannot read: %s",
 			                    read_errno ? strerror(read_errno) :
 			                    "input error");
+		if (strstr(problem, "trailing")) {
+			/* libyaml points at the byte after a bad lead byte: name
+			 * the lead byte, where it is (Latin-1 text, typically) */
+			size_t off = p->problem_offset, k;
+
+			for (k = 1; k <= 3 && k <= off; k++) {
+				int ch = byte_at(b, off - k);
+
+				if (ch >= 0 && (ch & 0xC0) == 0xC0) {
+					offset_position(b, off - k, &line, &col);
+					return cs_error_set(err, CS_ERR_PARSE, b->file,
+					    line, col, "", "invalid UTF-8: byte 0x%02X "
+					    "does not start a valid sequence (is the "
+					    "file Latin-1? save it as UTF-8)",
+					    (unsigned)ch);
+				}
+			}
+		}
 		offset_position(b, p->problem_offset, &line, &col);
 		if (p->problem_value == -1)
 			return cs_error_set(err, CS_ERR_PARSE, b->file, line, col,
@@ -734,6 +799,9 @@ parser_error(const yaml_parser_t *p, const struct builder *b, int read_errno,
 	}
 	line = (int)p->problem_mark.line + 1;
 	col = (int)p->problem_mark.column + 1;
+	if (problem_is_tab(p, b))
+		return cs_error_set(err, CS_ERR_PARSE, b->file, line, col, "",
+		    "a tab character here: YAML indents with spaces only");
 	if (p->context)
 		return cs_error_set(err, CS_ERR_PARSE, b->file, line, col, "",
 		                    "%s (%s at line %d, column %d)", problem,
@@ -1349,19 +1417,19 @@ cs_conf_int(const cs_conf *c, const cs_conf_node *n, const char *path,
 		errno = 0;
 		v = strtol(s, &end, 10);
 		if (errno == ERANGE)
-			return fail(c, n, path, err, "integer out of range: %s",
-			            q);
+			return fail(c, n, path, err, "must be between %ld and %ld "
+			            "(got %s)", lo, hi, q);
 	} else {
 		/* "1e3" and "2.0" are whole numbers; "1.5" is not. */
 		if (r == -2)
-			return fail(c, n, path, err, "integer out of range: %s",
-			            q);
+			return fail(c, n, path, err, "must be between %ld and %ld "
+			            "(got %s)", lo, hi, q);
 		if (d != floor(d))
 			return fail(c, n, path, err, "expected an integer, "
 			            "got %s", q);
 		if (d < -lim || d >= lim)
-			return fail(c, n, path, err, "integer out of range: %s",
-			            q);
+			return fail(c, n, path, err, "must be between %ld and %ld "
+			            "(got %s)", lo, hi, q);
 		v = (long)d;
 	}
 	if (v < lo)
@@ -1552,7 +1620,8 @@ cs_conf_ratio(const cs_conf *c, const cs_conf_node *n, const char *path,
 		v /= 100;
 	if (!(v >= 0 && v <= 1))
 		return fail(c, n, path, err, "must be between 0 and 1 (or 0%% "
-		            "and 100%%) (got %s)", fmt_num(g, sizeof g, v));
+		            "and 100%%) (got %.40s)", s);
+	(void)g;
 	*out = v;
 	return CS_OK;
 }

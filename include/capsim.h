@@ -77,6 +77,8 @@ void cs_scenario_free(cs_scenario *sc);
 /* The scenario's own run settings (run.seed, run.replications). */
 uint64_t cs_scenario_seed(const cs_scenario *sc);
 unsigned cs_scenario_replications(const cs_scenario *sc);
+/* Seconds simulated per replication (run.duration). */
+double cs_scenario_duration(const cs_scenario *sc);
 
 /* ---- running ------------------------------------------------------------ */
 

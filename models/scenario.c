@@ -417,9 +417,19 @@ stages(binder *b, const cs_conf_node *n, const char *path)
 		cs_conf_path(p, sizeof p, ip, "target");
 		if (t->kind == CS_CONF_SCALAR && t->value &&
 		    strchr(t->value, '%')) {
-			s = cs_conf_ratio(b->c, t, p, &sg->target, b->err);
-			if (s) /* ratio caps at 100%: allow more for stages */
-				return s;
+			char *end;
+			double v = strtod(t->value, &end);
+
+			t->used = true;
+			while (*end == ' ')
+				end++;
+			if (end == t->value || strcmp(end, "%") || !(v >= 0) ||
+			    v > 10000)
+				return cs_conf_error(b->c, t, p, b->err,
+				    "a relative target is a percentage from 0%% to "
+				    "10000%% of load.%s (got \"%s\")",
+				    l->open ? "arrival_rate" : "users", t->value);
+			sg->target = v / 100;
 			sg->relative = true;
 		} else if (l->open) {
 			s = cs_conf_rate(b->c, t, p, 0, 1e8, &sg->target, b->err);
@@ -470,6 +480,12 @@ load(binder *b, const cs_conf_node *root)
 		cs_conf_path(p, sizeof p, path, "users");
 		if ((s = cs_conf_int(b->c, u, p, 0, 10000000, &l->users, b->err)))
 			return s;
+	}
+	if (u && l->users == 0 && !st) {
+		cs_conf_path(p, sizeof p, path, "users");
+		return cs_conf_error(b->c, u, p, b->err,
+		    "must be >= 1 (0 users send nothing; with stages, users is "
+		    "the base of percentage targets)");
 	}
 	if (r) {
 		cs_conf_path(p, sizeof p, path, "arrival_rate");
@@ -1116,6 +1132,7 @@ bind(binder *b)
 
 uint64_t cs_scenario_seed(const cs_scenario *sc) { return sc->seed; }
 unsigned cs_scenario_replications(const cs_scenario *sc) { return sc->replications; }
+double cs_scenario_duration(const cs_scenario *sc) { return sc->duration; }
 
 void
 cs_scenario_free(cs_scenario *sc)
