@@ -25,7 +25,10 @@ typedef struct metric {
 	int unit;                /* for the table: see enum below */
 } metric;
 
-enum { U_NUM, U_COUNT, U_RATE, U_MS, U_RATIO };
+enum { U_NUM, U_COUNT, U_RATE, U_MS, U_PCT, U_RATIO };
+
+/* Half a histogram bucket, relative: a percentile is known no better. */
+#define PCT_RESOLUTION (0.5 / CS_HIST_SUB)
 
 struct cs_result {
 	const cs_scenario *sc;
@@ -88,8 +91,14 @@ latency(walker *w, const cs_hist *h, const char *a, const char *b,
 	(b ? put(w, U_MS, (val), a, b, key, leaf) : put(w, U_MS, (val), a, key, leaf, NULL))
 
 	L("mean", cs_hist_mean(h) * 1e3);
-	for (k = 0; k < 4; k++)
-		L(pct_names[k], cs_hist_quantile(h, pct_q[k]) * 1e3);
+	for (k = 0; k < 4; k++) {
+		if (b)
+			put(w, U_PCT, cs_hist_quantile(h, pct_q[k]) * 1e3, a, b, key,
+			    pct_names[k]);
+		else
+			put(w, U_PCT, cs_hist_quantile(h, pct_q[k]) * 1e3, a, key,
+			    pct_names[k], NULL);
+	}
 	L("max", h->count ? h->max * 1e3 : NAN);
 #undef L
 }
@@ -296,6 +305,16 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 			r->lo[i] = 0;
 		if (r->metrics[i].unit == U_RATIO && r->hi[i] > 1)
 			r->hi[i] = 1;
+		/* a percentile read from the histogram is uncertain by half a
+		 * bucket even when every replication lands in the same one */
+		if (r->metrics[i].unit == U_PCT && isfinite(r->lo[i])) {
+			double h = r->mean[i] * PCT_RESOLUTION;
+
+			if (r->lo[i] > r->mean[i] - h)
+				r->lo[i] = r->mean[i] - h;
+			if (r->hi[i] < r->mean[i] + h)
+				r->hi[i] = r->mean[i] + h;
+		}
 	}
 	free(col);
 	free(ctx.events);
