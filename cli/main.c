@@ -34,10 +34,8 @@ main(int argc, char **argv)
 		return cs_cmd_sweep(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "merge"))
 		return cs_cmd_merge(argc - 1, argv + 1);
-#ifdef CS_HAVE_IMPORT
 	if (!strcmp(argv[1], "import"))
 		return cs_cmd_import(argc - 1, argv + 1);
-#endif
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		puts("capsim " CAPSIM_VERSION);
 		return CS_EXIT_OK;

@@ -1,0 +1,464 @@
+/*
+ * Tests for sim/stats (confidence intervals, time-weighted levels) and
+ * sim/dist (random durations and stream seeds).
+ *
+ * Student t quantiles below are table values (t_{0.975, df}); the intervals
+ * are worked out by hand from them: mean +- t * s / sqrt(n).  Distribution
+ * checks draw n = 200000 samples with a fixed seed and accept a sample mean
+ * within 5 standard errors of the true mean (the CLT; a 5-sigma miss has
+ * probability 6e-7), the standard error estimated from the same samples.
+ */
+#include <check.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/dist.h"
+#include "sim/stats.h"
+
+#define NSAMP 200000
+#define ZCLT 5.0
+
+#define ck_near(got, want, tol)                                              \
+	do {                                                                 \
+		double g_ = (got), w_ = (want);                              \
+		ck_assert_msg(fabs(g_ - w_) <= (tol),                        \
+		              "%s = %.15g, want %.15g (tol %g)", #got, g_, w_, \
+		              (double)(tol));                                \
+	} while (0)
+
+#define ck_rel(got, want, tol)                                               \
+	do {                                                                 \
+		double g_ = (got), w_ = (want);                              \
+		ck_assert_msg(fabs(g_ - w_) <= (tol) * fabs(w_),             \
+		              "%s = %.15g, want %.15g (rel tol %g)", #got, g_, \
+		              w_, (double)(tol));                            \
+	} while (0)
+
+/* ---- cs_stats_ci ----------------------------------------------------------- */
+
+START_TEST(stats_t975_matches_table)
+{
+	ck_rel(cs_stats_t975(2), 12.7062047361747, 1e-10);  /* df 1 */
+	ck_rel(cs_stats_t975(3), 4.30265272974946, 1e-10);  /* df 2 */
+	ck_rel(cs_stats_t975(5), 2.77644510519779, 1e-10);  /* df 4 */
+	ck_rel(cs_stats_t975(10), 2.26215716279820, 1e-10); /* df 9 */
+	ck_rel(cs_stats_t975(11), 2.22813885196450, 1e-10); /* df 10 */
+	ck_rel(cs_stats_t975(31), 2.04227245630124, 1e-10); /* df 30 */
+	ck_assert(isnan(cs_stats_t975(1)));
+	ck_assert(isnan(cs_stats_t975(0)));
+}
+END_TEST
+
+START_TEST(stats_ci_matches_hand_student_t)
+{
+	/* 1..5: mean 3, s^2 = 10/4, se = sqrt(0.5), half = 2.776445 * 0.707107 */
+	static const double a[] = { 1, 2, 3, 4, 5 };
+	/* 10, 12: mean 11, s = sqrt(2), se = 1, half = t(df 1) */
+	static const double b[] = { 10, 12 };
+	/* ten throughputs: mean 0.564, s^2 = 0.04284 / 9 = 0.00476,
+	 * half = 2.262157 * sqrt(0.000476) = 0.0493544 */
+	static const double c[] = { 0.52, 0.61, 0.48, 0.55, 0.70, 0.49, 0.58,
+	                            0.63, 0.51, 0.57 };
+	double m, lo, hi;
+
+	cs_stats_ci(a, 5, &m, &lo, &hi);
+	ck_near(m, 3.0, 1e-15);
+	ck_near(lo, 1.0367568385224453, 1e-12);
+	ck_near(hi, 4.963243161477555, 1e-12);
+
+	cs_stats_ci(b, 2, &m, &lo, &hi);
+	ck_near(m, 11.0, 1e-15);
+	ck_near(lo, -1.7062047361747, 1e-11);
+	ck_near(hi, 23.7062047361747, 1e-11);
+
+	cs_stats_ci(c, 10, &m, &lo, &hi);
+	ck_near(m, 0.564, 1e-15);
+	ck_near(lo, 0.5146455575059468, 1e-12);
+	ck_near(hi, 0.6133544424940534, 1e-12);
+}
+END_TEST
+
+START_TEST(stats_ci_large_common_offset)
+{
+	/* 1e9 + {1, 2, 3}: s = 1, half = t(df 2) / sqrt(3) = 2.4841377;
+	 * a naive sum of squares would lose every digit of s */
+	static const double x[] = { 1e9 + 1, 1e9 + 2, 1e9 + 3 };
+	double m, lo, hi;
+
+	cs_stats_ci(x, 3, &m, &lo, &hi);
+	ck_near(m, 1e9 + 2, 1e-6);
+	ck_near(hi - m, 2.484137711750329, 1e-6);
+	ck_near(m - lo, 2.484137711750329, 1e-6);
+}
+END_TEST
+
+START_TEST(stats_ci_nan_below_two_values)
+{
+	static const double one[] = { 7.5 };
+	static const double gaps[] = { 10, NAN, 12, NAN };
+	static const double allnan[] = { NAN, NAN };
+	double m, lo, hi;
+
+	cs_stats_ci(one, 1, &m, &lo, &hi);
+	ck_assert(m == 7.5);
+	ck_assert(isnan(lo) && isnan(hi)); /* unknown, not zero */
+
+	cs_stats_ci(one, 0, &m, &lo, &hi);
+	ck_assert(isnan(m) && isnan(lo) && isnan(hi));
+
+	cs_stats_ci(allnan, 2, &m, &lo, &hi);
+	ck_assert(isnan(m) && isnan(lo) && isnan(hi));
+
+	/* NaN values are skipped: the same as {10, 12}, df 1 */
+	cs_stats_ci(gaps, 4, &m, &lo, &hi);
+	ck_near(m, 11.0, 1e-15);
+	ck_near(lo, -1.7062047361747, 1e-11);
+	ck_near(hi, 23.7062047361747, 1e-11);
+
+	/* identical values: a zero-width interval, not NaN */
+	{
+		static const double same[] = { 4, 4, 4 };
+
+		cs_stats_ci(same, 3, &m, &lo, &hi);
+		ck_assert(m == 4 && lo == 4 && hi == 4);
+	}
+}
+END_TEST
+
+/* ---- cs_tstat -------------------------------------------------------------- */
+
+START_TEST(stats_tstat_time_average)
+{
+	cs_tstat s;
+
+	/* level 0 on [0,1), 2 on [1,3), 3 on [3,5]: area 0 + 4 + 6 = 10 */
+	cs_tstat_init(&s, 0, 0);
+	ck_assert(cs_tstat_mean(&s, 0) == 0); /* empty window: the level */
+	cs_tstat_set(&s, 1, 2);
+	cs_tstat_add(&s, 3, 1);
+	ck_near(cs_tstat_mean(&s, 5), 2.0, 1e-15);
+	ck_assert(s.max == 3);
+	ck_assert(s.value == 3);
+
+	/* reset at 5 keeps the level: 3 on [5,6), then 2 on [6,7] */
+	cs_tstat_reset(&s, 5);
+	ck_assert(cs_tstat_mean(&s, 5) == 3);
+	ck_assert(s.max == 3);
+	cs_tstat_add(&s, 6, -1);
+	ck_near(cs_tstat_mean(&s, 7), 2.5, 1e-15);
+	ck_assert(s.max == 3);
+
+	/* a window that starts late: init at t = 10 with level 4 */
+	cs_tstat_init(&s, 10, 4);
+	cs_tstat_set(&s, 12, 0);
+	ck_near(cs_tstat_mean(&s, 14), 2.0, 1e-15); /* 4 x 2 s over 4 s */
+	ck_assert(s.max == 4);
+}
+END_TEST
+
+/* ---- distributions ----------------------------------------------------- */
+
+static gsl_rng *
+rng(unsigned long seed)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+
+	ck_assert_ptr_nonnull(r);
+	gsl_rng_set(r, seed);
+	return r;
+}
+
+/* Sample mean of d against cs_dist_mean(d) within ZCLT standard errors. */
+static void
+check_mean(const char *what, const cs_dist *d, unsigned long seed)
+{
+	gsl_rng *r = rng(seed);
+	double mean = 0, m2 = 0, want = cs_dist_mean(d), se, minv = INFINITY;
+	size_t i;
+
+	for (i = 0; i < NSAMP; i++) {
+		double v = cs_dist_sample(d, r), delta = v - mean;
+
+		mean += delta / (double)(i + 1);
+		m2 += delta * (v - mean);
+		if (v < minv)
+			minv = v;
+	}
+	se = sqrt(m2 / (NSAMP - 1) / NSAMP);
+	ck_assert_msg(minv >= 0, "%s: negative sample %g", what, minv);
+	ck_assert_msg(fabs(mean - want) <= ZCLT * se + 1e-15 * want,
+	              "%s: sample mean %.9g, cs_dist_mean %.9g, se %.3g",
+	              what, mean, want, se);
+	gsl_rng_free(r);
+}
+
+static void
+weibull(cs_dist *d, double shape, double lambda)
+{
+	cs_dist_const(d, 0);
+	d->kind = CS_DIST_WEIBULL;
+	d->p1 = shape;
+	d->p2 = lambda;
+}
+
+static void
+uniform(cs_dist *d, double lo, double hi)
+{
+	cs_dist_const(d, 0);
+	d->kind = CS_DIST_UNIFORM;
+	d->p1 = lo;
+	d->p2 = hi;
+}
+
+START_TEST(dist_sample_means_match_within_clt_bound)
+{
+	static const double q[] = { 0, 0.5, 0.9, 1 };
+	static const double x[] = { 0.010, 0.020, 0.060, 0.100 };
+	cs_dist d;
+
+	cs_dist_const(&d, 0.45);
+	ck_assert(cs_dist_mean(&d) == 0.45);
+	check_mean("constant", &d, 1);
+
+	cs_dist_exp(&d, 0.2);
+	ck_near(cs_dist_mean(&d), 0.2, 1e-15);
+	check_mean("exponential", &d, 2);
+
+	uniform(&d, 0.3, 1.3);
+	ck_near(cs_dist_mean(&d), 0.8, 1e-15);
+	check_mean("uniform", &d, 3);
+
+	cs_dist_lognormal_median_p95(&d, 0.45, 0.9);
+	check_mean("lognormal median/p95", &d, 4);
+
+	cs_dist_lognormal_mean_cv(&d, 0.25, 1.2);
+	ck_near(cs_dist_mean(&d), 0.25, 1e-14);
+	check_mean("lognormal mean/cv", &d, 5);
+
+	cs_dist_gamma_mean_cv(&d, 0.1, 0.5);
+	ck_near(cs_dist_mean(&d), 0.1, 1e-15);
+	ck_near(d.p1, 4.0, 1e-12); /* shape 1/cv^2 */
+	check_mean("gamma", &d, 6);
+
+	/* shape 2: mean = lambda Gamma(1.5) = lambda sqrt(pi) / 2 */
+	weibull(&d, 2.0, 0.3);
+	ck_near(cs_dist_mean(&d), 0.3 * sqrt(M_PI) / 2, 1e-14);
+	check_mean("weibull k=2", &d, 7);
+	weibull(&d, 0.7, 0.3);
+	check_mean("weibull k=0.7", &d, 8);
+
+	ck_assert_int_eq(cs_dist_empirical(&d, q, x, 4), CS_OK);
+	check_mean("empirical", &d, 9);
+	cs_dist_destroy(&d);
+}
+END_TEST
+
+START_TEST(dist_lognormal_from_median_p95_has_those_quantiles)
+{
+	cs_dist d;
+	gsl_rng *r = rng(11);
+	size_t i, below50 = 0, below95 = 0;
+	/* binomial: the count below the p-quantile has sd sqrt(n p (1-p)) */
+	double sd50 = sqrt(NSAMP * 0.5 * 0.5), sd95 = sqrt(NSAMP * 0.95 * 0.05);
+
+	cs_dist_lognormal_median_p95(&d, 0.45, 0.9);
+	ck_rel(cs_dist_quantile(&d, 0.5), 0.45, 1e-9);
+	ck_rel(cs_dist_quantile(&d, 0.95), 0.9, 1e-9);
+	/* sigma of log = ln 2 / z_0.95 */
+	ck_rel(d.p2, log(2.0) / 1.6448536269514722, 1e-12);
+	for (i = 0; i < NSAMP; i++) {
+		double v = cs_dist_sample(&d, r);
+
+		below50 += v <= 0.45;
+		below95 += v <= 0.9;
+	}
+	ck_assert_msg(fabs((double)below50 - NSAMP * 0.5) <= ZCLT * sd50,
+	              "%zu of %d below the median", below50, NSAMP);
+	ck_assert_msg(fabs((double)below95 - NSAMP * 0.95) <= ZCLT * sd95,
+	              "%zu of %d below p95", below95, NSAMP);
+	gsl_rng_free(r);
+}
+END_TEST
+
+START_TEST(dist_empirical_percentile_interpolation)
+{
+	static const double q[] = { 0, 0.5, 0.9, 1 };
+	static const double x[] = { 10, 20, 60, 100 };
+	static const double q2[] = { 0.2, 0.8 };
+	static const double x2[] = { 1, 2 };
+	static const double one_q[] = { 1 };
+	static const double one_x[] = { 3 };
+	cs_dist d;
+
+	ck_assert_int_eq(cs_dist_empirical(&d, q, x, 4), CS_OK);
+	ck_assert(cs_dist_quantile(&d, 0) == 10);
+	ck_near(cs_dist_quantile(&d, 0.25), 15, 1e-12);
+	ck_assert(cs_dist_quantile(&d, 0.5) == 20);
+	ck_near(cs_dist_quantile(&d, 0.7), 40, 1e-12);
+	ck_near(cs_dist_quantile(&d, 0.95), 80, 1e-12);
+	ck_assert(cs_dist_quantile(&d, 1) == 100);
+	/* trapezoids: 0.5 x 15 + 0.4 x 40 + 0.1 x 80 */
+	ck_near(cs_dist_mean(&d), 31.5, 1e-12);
+	cs_dist_destroy(&d);
+
+	/* below the first and above the last point: flat */
+	ck_assert_int_eq(cs_dist_empirical(&d, q2, x2, 2), CS_OK);
+	ck_assert(cs_dist_quantile(&d, 0.1) == 1);
+	ck_near(cs_dist_quantile(&d, 0.5), 1.5, 1e-12);
+	ck_assert(cs_dist_quantile(&d, 0.9) == 2);
+	ck_near(cs_dist_mean(&d), 0.2 * 1 + 0.6 * 1.5 + 0.2 * 2, 1e-12);
+	check_mean("empirical with flat ends", &d, 12);
+	cs_dist_destroy(&d);
+
+	ck_assert_int_eq(cs_dist_empirical(&d, one_q, one_x, 1), CS_OK);
+	ck_assert(cs_dist_quantile(&d, 0.3) == 3);
+	ck_assert(cs_dist_mean(&d) == 3);
+	cs_dist_destroy(&d);
+	cs_dist_destroy(&d); /* twice: the arrays were cleared */
+}
+END_TEST
+
+START_TEST(dist_scale_multiplies)
+{
+	static const double q[] = { 0, 0.5, 1 };
+	static const double x[] = { 0.01, 0.02, 0.2 };
+	cs_dist base[7], sc;
+	int k, i;
+
+	cs_dist_const(&base[0], 0.45);
+	cs_dist_exp(&base[1], 0.2);
+	uniform(&base[2], 0.1, 0.4);
+	cs_dist_lognormal_median_p95(&base[3], 0.45, 0.9);
+	cs_dist_gamma_mean_cv(&base[4], 0.1, 0.5);
+	weibull(&base[5], 1.5, 0.3);
+	ck_assert_int_eq(cs_dist_empirical(&base[6], q, x, 3), CS_OK);
+	for (k = 0; k < 7; k++) {
+		gsl_rng *r1 = rng(21), *r2 = rng(21);
+
+		ck_assert(base[k].scale == 1);
+		ck_assert_int_eq(cs_dist_copy(&sc, &base[k]), CS_OK);
+		sc.scale = 2.5;
+		ck_rel(cs_dist_mean(&sc), 2.5 * cs_dist_mean(&base[k]), 1e-14);
+		ck_rel(cs_dist_quantile(&sc, 0.9),
+		       2.5 * cs_dist_quantile(&base[k], 0.9), 1e-12);
+		/* the same random numbers give exactly 2.5 x the draws */
+		for (i = 0; i < 1000; i++) {
+			double a = cs_dist_sample(&base[k], r1);
+			double b = cs_dist_sample(&sc, r2);
+
+			ck_assert_msg(b == 2.5 * a, "kind %d draw %d: %.17g vs 2.5 x %.17g",
+			              k, i, b, a);
+		}
+		cs_dist_destroy(&sc);
+		gsl_rng_free(r1);
+		gsl_rng_free(r2);
+	}
+	cs_dist_destroy(&base[6]);
+}
+END_TEST
+
+START_TEST(dist_copy_is_deep)
+{
+	static const double q[] = { 0, 1 };
+	static const double x[] = { 1, 3 };
+	cs_dist a, b;
+
+	ck_assert_int_eq(cs_dist_empirical(&a, q, x, 2), CS_OK);
+	a.scale = 2;
+	ck_assert_int_eq(cs_dist_copy(&b, &a), CS_OK);
+	ck_assert(b.x != a.x && b.q != a.q);
+	ck_assert(b.scale == 2);
+	cs_dist_destroy(&a);
+	ck_near(cs_dist_quantile(&b, 0.5), 4.0, 1e-12); /* 2 x 2 */
+	ck_near(cs_dist_mean(&b), 4.0, 1e-12);
+	cs_dist_destroy(&b);
+}
+END_TEST
+
+static int
+cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return (x > y) - (x < y);
+}
+
+START_TEST(dist_rng_seed_distinct_per_stream_and_rep)
+{
+	enum { SEEDS = 3, REPS = 100, STREAMS = 8 };
+	static unsigned long v[SEEDS * REPS * STREAMS];
+	static const uint64_t seeds[SEEDS] = { 0, 1, 42 };
+	size_t n = 0, i;
+	unsigned s, rep, st;
+
+	for (s = 0; s < SEEDS; s++)
+		for (rep = 0; rep < REPS; rep++)
+			for (st = 0; st < STREAMS; st++) {
+				unsigned long x = cs_rng_seed(seeds[s], rep, st);
+
+				/* deterministic, nonzero, 32 bits for mt19937 */
+				ck_assert(x == cs_rng_seed(seeds[s], rep, st));
+				ck_assert(x != 0);
+				ck_assert(x <= 0xffffffffUL);
+				v[n++] = x;
+			}
+	qsort(v, n, sizeof *v, cmp_ulong);
+	for (i = 1; i < n; i++)
+		ck_assert_msg(v[i] != v[i - 1], "seed %lu appears twice", v[i]);
+	/* swapping rep and stream gives different streams */
+	ck_assert(cs_rng_seed(1, 2, 3) != cs_rng_seed(1, 3, 2));
+
+	/* distinct seeds give distinct number sequences */
+	{
+		gsl_rng *a = rng(cs_rng_seed(1, 0, 0));
+		gsl_rng *b = rng(cs_rng_seed(1, 1, 0));
+		int same = 0;
+
+		for (i = 0; i < 1000; i++)
+			same += gsl_rng_get(a) == gsl_rng_get(b);
+		ck_assert_int_le(same, 2);
+		gsl_rng_free(a);
+		gsl_rng_free(b);
+	}
+}
+END_TEST
+
+static Suite *
+stats_suite(void)
+{
+	Suite *s = suite_create("stats");
+	TCase *tc = tcase_create("stats");
+
+	tcase_add_test(tc, stats_t975_matches_table);
+	tcase_add_test(tc, stats_ci_matches_hand_student_t);
+	tcase_add_test(tc, stats_ci_large_common_offset);
+	tcase_add_test(tc, stats_ci_nan_below_two_values);
+	tcase_add_test(tc, stats_tstat_time_average);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dist");
+	tcase_add_test(tc, dist_sample_means_match_within_clt_bound);
+	tcase_add_test(tc, dist_lognormal_from_median_p95_has_those_quantiles);
+	tcase_add_test(tc, dist_empirical_percentile_interpolation);
+	tcase_add_test(tc, dist_scale_multiplies);
+	tcase_add_test(tc, dist_copy_is_deep);
+	tcase_add_test(tc, dist_rng_seed_distinct_per_stream_and_rep);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(stats_suite());
+	int failed;
+
+	gsl_set_error_handler_off();
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
