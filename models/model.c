@@ -134,13 +134,29 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	m->cache_lookups = m->cache_hits = 0;
 }
 
+/* The levels a timeseries row averages, in cs_tsrow order. */
+static void
+ts_levels(const cs_model *m, double now, double *v)
+{
+	long k;
+
+	v[0] = cs_tstat_total(&m->workers_busy, now);
+	v[1] = cs_tstat_total(&m->backlog, now);
+	v[2] = cs_tstat_total(&m->pool_in_use, now);
+	v[3] = cs_tstat_total(&m->pool_waiters, now);
+	v[4] = 0;
+	for (k = 0; k < m->sc->app.instances; k++)
+		v[4] += cs_tstat_total(&m->inst[k].cpu.busy, now);
+	v[4] /= (double)(m->sc->app.instances * m->sc->app.cores);
+	v[5] = cs_tstat_total(&m->dbcpu.busy, now) / (double)m->sc->db.cores;
+}
+
 static void
 ts_ev(cs_engine *e, void *data, uint64_t arg)
 {
 	cs_model *m = data;
 	cs_tsrow *row;
-	long k;
-	double cpu = 0;
+	double lv[6], dt = m->ts_every;
 
 	if (m->nts == m->capts) {
 		size_t nc = m->capts ? 2 * m->capts : 64;
@@ -155,20 +171,22 @@ ts_ev(cs_engine *e, void *data, uint64_t arg)
 	}
 	row = &m->ts[m->nts++];
 	row->t = e->now;
+	/* open load: the arrival rate; closed: users running now */
 	row->users = m->sc->load.open ? cs_load_target_at(m->sc, e->now)
 	                              : m->users_running.value;
-	row->rps = (double)m->ts_req / m->ts_every;
+	row->rps = (double)m->ts_req / dt;
 	row->error_rate = m->ts_req ? (double)m->ts_fail / (double)m->ts_req : NAN;
 	row->p50 = cs_hist_quantile(&m->ts_hist, 0.50);
 	row->p95 = cs_hist_quantile(&m->ts_hist, 0.95);
 	row->p99 = cs_hist_quantile(&m->ts_hist, 0.99);
-	row->workers_busy = m->workers_busy.value;
-	row->pool_in_use = m->pool_in_use.value;
-	row->pool_waiters = m->pool_waiters.value;
-	for (k = 0; k < m->sc->app.instances; k++)
-		cpu += m->inst[k].cpu.busy.value;
-	(void)cpu;
-	row->db_cpu = m->dbcpu.busy.value / (double)m->sc->db.cores;
+	ts_levels(m, e->now, lv);
+	row->workers_busy = (lv[0] - m->ts_prev[0]) / dt;
+	row->backlog = (lv[1] - m->ts_prev[1]) / dt;
+	row->pool_in_use = (lv[2] - m->ts_prev[2]) / dt;
+	row->pool_waiters = (lv[3] - m->ts_prev[3]) / dt;
+	row->app_cpu = (lv[4] - m->ts_prev[4]) / dt;
+	row->db_cpu = (lv[5] - m->ts_prev[5]) / dt;
+	memcpy(m->ts_prev, lv, sizeof lv);
 	m->ts_req = m->ts_fail = 0;
 	cs_hist_reset(&m->ts_hist);
 	if (e->now + m->ts_every <= m->sc->duration + 1e-9)

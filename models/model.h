@@ -89,7 +89,7 @@ typedef struct cs_service_conf {
 	char *name;
 	cs_dist latency;
 	double timeout;         /* seconds per attempt (queueing included); INFINITY */
-	long concurrency;       /* client-side limit; 0: none */
+	long concurrency;       /* client-side limit per app instance; 0: none */
 	double rl_rate;         /* token bucket refill, requests/s; 0: no limit */
 	double rl_burst;        /* bucket size, requests */
 	double rl_latency;      /* seconds to receive a 429 */
@@ -198,8 +198,8 @@ typedef struct cs_pool {
 } cs_pool;
 
 typedef struct cs_service {
-	long inflight;
-	cs_queue wait;
+	long *inflight;          /* per app instance: attempts holding a slot */
+	cs_queue *wait;          /* per app instance: waiting for a slot */
 	double tokens, tokens_t; /* bucket level and when it was computed */
 	cs_tstat conc;
 	uint64_t attempts, rejected, errors, timeouts;
@@ -219,7 +219,8 @@ typedef struct cs_epstats {
 typedef struct cs_tsrow {
 	double t;             /* seconds: end of the interval */
 	double users, rps, error_rate, p50, p95, p99; /* latency in seconds */
-	double workers_busy, pool_in_use, pool_waiters, db_cpu;
+	/* time averages over the interval */
+	double workers_busy, backlog, pool_in_use, pool_waiters, app_cpu, db_cpu;
 } cs_tsrow;
 
 struct cs_model {
@@ -261,6 +262,7 @@ struct cs_model {
 	double ts_every;
 	cs_hist ts_hist;
 	uint64_t ts_req, ts_fail;
+	double ts_prev[6];    /* cs_tstat_total at the last row */
 	cs_tsrow *ts;
 	size_t nts, capts;
 

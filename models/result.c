@@ -463,8 +463,10 @@ to_json(const cs_result *r)
 			cJSON_AddItemToObject(o, "p95_ms", num(row->p95 * 1e3));
 			cJSON_AddItemToObject(o, "p99_ms", num(row->p99 * 1e3));
 			cJSON_AddItemToObject(o, "workers_busy", num(row->workers_busy));
+			cJSON_AddItemToObject(o, "backlog", num(row->backlog));
 			cJSON_AddItemToObject(o, "pool_in_use", num(row->pool_in_use));
 			cJSON_AddItemToObject(o, "pool_waiters", num(row->pool_waiters));
+			cJSON_AddItemToObject(o, "app_cpu", num(row->app_cpu));
 			cJSON_AddItemToObject(o, "db_cpu", num(row->db_cpu));
 			cJSON_AddItemToArray(ts, o);
 		}
@@ -637,7 +639,8 @@ write_table(const cs_result *r, FILE *f)
 		        b[1], b[2], b[3], 100 * get(r, p, NULL, NULL));
 	}
 
-	fprintf(f, "\n  resources (time averages; max over the run)\n");
+	fprintf(f, "\n  resources (time averages over the measured window; max = "
+	        "highest level, averaged across replications)\n");
 	dots(f, "app workers busy");
 	fprintf(f, "%.1f of %ld (%.0f%%), max %.0f\n",
 	        get(r, "resources.app.workers_busy.mean", NULL, NULL),
@@ -687,18 +690,20 @@ write_table(const cs_result *r, FILE *f)
 		fprintf(f, "%.1f in flight, max %.0f; %.0f rate-limited\n", v, mx, rl);
 	}
 	if (r->ts_every > 0 && r->nts > 0) {
-		fprintf(f, "\n  timeseries (replication 1)\n  %8s %7s %9s %7s %9s %9s %6s %7s\n",
-		        "t", "users", "rps", "errors", "p50", "p95", "pool", "waiters");
+		fprintf(f, "\n  timeseries (replication 1; levels are interval averages)\n"
+		        "  %8s %7s %9s %7s %9s %9s %6s %7s %6s %6s\n",
+		        "t", "users", "rps", "errors", "p50", "p95", "pool", "waiters",
+		        "appCPU", "dbCPU");
 		for (i = 0; i < r->nts; i++) {
 			const cs_tsrow *row = &r->ts[i];
 			char a[32], b[32];
 
-			fprintf(f, "  %7.0fs %7.0f %9.1f %6.2f%% %9s %9s %6.0f %7.0f\n",
+			fprintf(f, "  %7.0fs %7.0f %9.1f %6.2f%% %9s %9s %6.1f %7.1f %5.0f%% %5.0f%%\n",
 			        row->t, row->users, row->rps,
 			        isfinite(row->error_rate) ? 100 * row->error_rate : 0,
 			        fmt_ms(a, sizeof a, row->p50 * 1e3),
 			        fmt_ms(b, sizeof b, row->p95 * 1e3), row->pool_in_use,
-			        row->pool_waiters);
+			        row->pool_waiters, 100 * row->app_cpu, 100 * row->db_cpu);
 		}
 	}
 	fputc('\n', f);
@@ -740,7 +745,7 @@ write_csv(const cs_result *r, FILE *f)
 	if (r->ts_every > 0) {
 		/* the timeseries, like Locust's _stats_history.csv */
 		fputs("t_s,users,throughput_rps,error_rate,p50_ms,p95_ms,p99_ms,"
-		      "workers_busy,pool_in_use,pool_waiters,db_cpu\n", f);
+		      "workers_busy,backlog,pool_in_use,pool_waiters,app_cpu,db_cpu\n", f);
 		for (i = 0; i < r->nts; i++) {
 			const cs_tsrow *row = &r->ts[i];
 
@@ -752,8 +757,10 @@ write_csv(const cs_result *r, FILE *f)
 			csv_num(f, row->p95 * 1e3);
 			csv_num(f, row->p99 * 1e3);
 			csv_num(f, row->workers_busy);
+			csv_num(f, row->backlog);
 			csv_num(f, row->pool_in_use);
 			csv_num(f, row->pool_waiters);
+			csv_num(f, row->app_cpu);
 			csv_num(f, row->db_cpu);
 			fputc('\n', f);
 		}

@@ -3,7 +3,7 @@
  *
  * Every key is checked: unknown keys get a suggestion, values their range,
  * and every message points at file:line:col with the key path.  Defaults are
- * documented in docs/scenarios.md; keep the two in step.
+ * documented in docs/guide.md; keep the two in step.
  */
 #include <math.h>
 #include <stdio.h>
@@ -63,8 +63,8 @@ opt_int(binder *b, const cs_conf_node *map, const char *base, const char *key,
 }
 
 static cs_status
-opt_dur(binder *b, const cs_conf_node *map, const char *base, const char *key,
-        double lo, double hi, double *out)
+dur(binder *b, const cs_conf_node *map, const char *base, const char *key,
+    double lo, double hi, double *out, bool none_ok)
 {
 	cs_conf_node *n = cs_conf_get(map, key);
 	char path[PATHLEN];
@@ -72,14 +72,30 @@ opt_dur(binder *b, const cs_conf_node *map, const char *base, const char *key,
 	if (!n)
 		return CS_OK;
 	cs_conf_path(path, sizeof path, base, key);
-	/* "none" / "off": no limit */
-	if (n->kind == CS_CONF_SCALAR && n->value &&
+	/* "none" / "off": no limit, for timeouts only */
+	if (none_ok && n->kind == CS_CONF_SCALAR && n->value &&
 	    (!strcmp(n->value, "none") || !strcmp(n->value, "off"))) {
 		n->used = true;
 		*out = INFINITY;
 		return CS_OK;
 	}
 	return cs_conf_duration(b->c, n, path, lo, hi, out, b->err);
+}
+
+/* An optional duration. */
+static cs_status
+opt_dur(binder *b, const cs_conf_node *map, const char *base, const char *key,
+        double lo, double hi, double *out)
+{
+	return dur(b, map, base, key, lo, hi, out, false);
+}
+
+/* An optional timeout: a duration, or "none"/"off" for no limit. */
+static cs_status
+opt_timeout(binder *b, const cs_conf_node *map, const char *base,
+            const char *key, double lo, double *out)
+{
+	return dur(b, map, base, key, lo, BIG, out, true);
 }
 
 static cs_status
@@ -247,6 +263,10 @@ empirical(binder *b, const cs_conf_node *n, const char *base, cs_dist *d)
 			goto out;
 		k++;
 	}
+	if (!smp && (q[0] != 0 || q[k - 1] != 1))
+		return (free(q), free(x), cs_conf_error(b->c, pct, path, b->err,
+		    "give p0 (the fastest) and p100 (the slowest) too: between "
+		    "the points capsim interpolates, beyond them it cannot know"));
 	if (smp) {
 		/* sorted samples: the i-th is the i/(n-1) quantile */
 		for (i = 1; i < k; i++) {
@@ -268,6 +288,17 @@ out:
 	free(x);
 	return s;
 }
+
+/* The keys each distribution takes (dist_names order). */
+static const char *const *const dist_keys[] = {
+	(const char *const[]){ "dist", "value", "scale", NULL },
+	(const char *const[]){ "dist", "mean", "scale", NULL },
+	(const char *const[]){ "dist", "min", "max", "scale", NULL },
+	(const char *const[]){ "dist", "median", "p95", "mean", "cv", "scale", NULL },
+	(const char *const[]){ "dist", "mean", "cv", "scale", NULL },
+	(const char *const[]){ "dist", "shape", "mean", "scale", NULL },
+	(const char *const[]){ "dist", "samples", "percentiles", "scale", NULL },
+};
 
 /*
  * A distribution: a duration scalar ("450ms": constant), or a map with
@@ -306,6 +337,8 @@ dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
 	cs_conf_path(p, sizeof p, path, "dist");
 	if ((s = cs_conf_enum(b->c, dn, p, dist_names, &kind, b->err)))
 		return s;
+	if ((s = cs_conf_check_keys(b->c, n, path, dist_keys[kind], b->err)))
+		return s;
 	switch (kind) {
 	case 0:
 		if ((s = need_dur(b, n, path, "value", "a constant", 0, &a)))
@@ -328,6 +361,10 @@ dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
 		break;
 	case 3:
 	case 4:
+		if (kind == 3 && cs_conf_get(n, "median") && (cs_conf_get(n, "mean") ||
+		    cs_conf_get(n, "cv")))
+			return cs_conf_error(b->c, n, path, b->err,
+			    "a lognormal takes median and p95, or mean and cv, not both");
 		if (cs_conf_get(n, "median") && kind == 3) {
 			if ((s = need_dur(b, n, path, "median", "a lognormal", 1e-12, &a)) ||
 			    (s = need_dur(b, n, path, "p95", "a lognormal", a, &c)))
@@ -411,7 +448,7 @@ stages(binder *b, const cs_conf_node *n, const char *path)
 			return cs_conf_error(b->c, st, ip, b->err,
 			    "a stage needs \"duration\" and \"target\", e.g. "
 			    "{duration: 1m, target: 500}");
-		if ((s = opt_dur(b, st, ip, "duration", 0, BIG, &sg->duration)))
+		if ((s = opt_dur(b, st, ip, "duration", 0, 1e9, &sg->duration)))
 			return s;
 		t = cs_conf_get(st, "target");
 		cs_conf_path(p, sizeof p, ip, "target");
@@ -500,13 +537,28 @@ load(binder *b, const cs_conf_node *root)
 		if ((s = dist(b, t, p, &l->think)))
 			return s;
 	}
-	if ((s = opt_dur(b, n, path, "client_timeout", 1e-6, BIG,
-	                 &l->client_timeout)))
+	if ((s = opt_timeout(b, n, path, "client_timeout", 1e-6,
+	                     &l->client_timeout)))
 		return s;
 	if (st) {
+		size_t i;
+		bool rel = false;
+
 		cs_conf_path(p, sizeof p, path, "stages");
 		if ((s = stages(b, st, p)))
 			return s;
+		for (i = 0; i < l->nstages; i++)
+			rel |= l->stages[i].relative;
+		if ((u || r) && !rel)
+			return cs_conf_error(b->c, u ? u : r, u ? "load.users" :
+			    "load.arrival_rate", b->err,
+			    "has no effect: every stage target is absolute; write "
+			    "targets as percentages (target: 100%%) to scale them "
+			    "with it, or leave it out");
+		if (!u && !r && rel)
+			return cs_conf_error(b->c, st, p, b->err,
+			    "percentage targets need load.users (or arrival_rate) "
+			    "as their base");
 	}
 	return CS_OK;
 }
@@ -540,8 +592,8 @@ app(binder *b, const cs_conf_node *root)
 	    (s = opt_int(b, n, path, "processes", 1, 100000, &a->processes)) ||
 	    (s = opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||
 	    (s = opt_int(b, n, path, "backlog", 0, 1000000000, &a->backlog)) ||
-	    (s = opt_dur(b, n, path, "request_timeout", 1e-6, BIG,
-	                 &a->request_timeout)) ||
+	    (s = opt_timeout(b, n, path, "request_timeout", 1e-6,
+	                     &a->request_timeout)) ||
 	    (s = contention(b, n, path, &a->sigma, &a->kappa)))
 		return s;
 	if (a->workers % a->processes) {
@@ -583,8 +635,8 @@ db(binder *b, const cs_conf_node *root)
 	if ((s = opt_map(b, n, path, "pool", pkeys, &pn, pp)))
 		return s;
 	if (pn && ((s = opt_int(b, pn, pp, "size", 1, 10000000, &d->pool_size)) ||
-	           (s = opt_dur(b, pn, pp, "acquire_timeout", 0, BIG,
-	                        &d->acquire_timeout))))
+	           (s = opt_timeout(b, pn, pp, "acquire_timeout", 0,
+	                            &d->acquire_timeout))))
 		return s;
 	if (pn && (per = cs_conf_get(pn, "per"))) {
 		char q[PATHLEN];
@@ -719,7 +771,7 @@ services(binder *b, const cs_conf_node *root)
 			    "median: 450ms, p95: 900ms}");
 		cs_conf_path(p, sizeof p, sp, "latency");
 		if ((s = dist(b, lat, p, &sv->latency)) ||
-		    (s = opt_dur(b, it, sp, "timeout", 1e-6, BIG, &sv->timeout)) ||
+		    (s = opt_timeout(b, it, sp, "timeout", 1e-6, &sv->timeout)) ||
 		    (s = opt_int(b, it, sp, "concurrency", 0, 100000000,
 		                 &sv->concurrency)) ||
 		    (s = opt_ratio(b, it, sp, "error_rate", &sv->error_rate)))

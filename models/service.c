@@ -2,7 +2,8 @@
  * External services (an AI provider, the WhatsApp Cloud API).
  *
  * One attempt: wait for a client-side concurrency slot (an HTTP agent's
- * maxSockets), pass the provider's token bucket (or get a 429 after
+ * maxSockets; the limit holds per app instance, each having its own
+ * client), pass the provider's token bucket (or get a 429 after
  * rl_latency), then take a latency draw; with probability error_rate the
  * answer is an error.  The attempt's timeout counts from its start, queueing
  * included.  A failed attempt is retried up to `retries` times after an
@@ -26,12 +27,12 @@ cs_service_release(cs_model *m, cs_req *r)
 	cs_req *next;
 
 	r->svc = -1;
-	s->inflight--;
+	s->inflight[r->inst]--;
 	cs_tstat_add(&s->conc, m->e->now, -1);
-	next = cs_queue_pop(&s->wait);
+	next = cs_queue_pop(&s->wait[r->inst]);
 	if (next) {
 		next->svc = (int)(s - m->svc);
-		s->inflight++;
+		s->inflight[r->inst]++;
 		cs_tstat_add(&s->conc, m->e->now, 1);
 		/* an event, not a nested call: hand-off chains stay flat */
 		if (cs_engine_schedule(m->e, m->e->now, slot_granted_ev, next,
@@ -100,6 +101,8 @@ answer_ev(cs_engine *e, void *data, uint64_t token)
 
 	if (r->token != token)
 		return;
+	if (r->fail == CS_CAUSE_UPSTREAM_ERROR && r->m->measuring)
+		r->m->svc[r->m->sc->endpoints[r->ep].ops[r->pc - 1].service].errors++;
 	attempt_end(r->m, r, r->fail);
 }
 
@@ -113,9 +116,8 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 	if (r->token != token)
 		return; /* answered already, or r is another request now */
 	id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
-	if (r->svc < 0) { /* still queued for a slot */
-		cs_queue_remove(&m->svc[id].wait, r);
-	}
+	if (r->svc < 0) /* still queued for a slot */
+		cs_queue_remove(&m->svc[id].wait[r->inst], r);
 	if (m->measuring)
 		m->svc[id].timeouts++;
 	attempt_end(m, r, CS_CAUSE_UPSTREAM_TIMEOUT);
@@ -151,11 +153,8 @@ attempt_go(cs_model *m, cs_req *r)
 	lat = cs_dist_sample(&c->latency, m->rng[CS_RNG_EXT]);
 	r->fail = -1;
 	if (c->error_rate > 0 &&
-	    gsl_rng_uniform(m->rng[CS_RNG_EXT]) < c->error_rate) {
-		r->fail = CS_CAUSE_UPSTREAM_ERROR;
-		if (m->measuring)
-			s->errors++;
-	}
+	    gsl_rng_uniform(m->rng[CS_RNG_EXT]) < c->error_rate)
+		r->fail = CS_CAUSE_UPSTREAM_ERROR; /* counted when it arrives */
 	if (cs_engine_schedule(m->e, now + lat, answer_ev, r, r->token))
 		m->status = CS_ERR_NOMEM;
 }
@@ -182,12 +181,12 @@ attempt_start(cs_model *m, cs_req *r)
 	    cs_engine_schedule(m->e, m->e->now + c->timeout, timeout_ev, r,
 	                       r->token))
 		m->status = CS_ERR_NOMEM;
-	if (c->concurrency > 0 && s->inflight >= c->concurrency) {
-		cs_queue_push(&s->wait, r);
+	if (c->concurrency > 0 && s->inflight[r->inst] >= c->concurrency) {
+		cs_queue_push(&s->wait[r->inst], r);
 		return;
 	}
 	r->svc = id;
-	s->inflight++;
+	s->inflight[r->inst]++;
 	cs_tstat_add(&s->conc, m->e->now, 1);
 	attempt_go(m, r);
 }
@@ -210,8 +209,14 @@ cs_service_init(cs_model *m)
 	if (!m->svc)
 		return CS_ERR_NOMEM;
 	for (i = 0; i < m->sc->nservices; i++) {
+		size_t ni = (size_t)m->sc->app.instances;
+
 		m->svc[i].tokens = m->sc->services[i].rl_burst;
 		cs_tstat_init(&m->svc[i].conc, 0, 0);
+		m->svc[i].inflight = calloc(ni, sizeof *m->svc[i].inflight);
+		m->svc[i].wait = calloc(ni, sizeof *m->svc[i].wait);
+		if (!m->svc[i].inflight || !m->svc[i].wait)
+			return CS_ERR_NOMEM;
 	}
 	return CS_OK;
 }
@@ -219,6 +224,14 @@ cs_service_init(cs_model *m)
 void
 cs_service_destroy(cs_model *m)
 {
+	size_t i;
+
+	if (!m->svc)
+		return;
+	for (i = 0; i < m->sc->nservices; i++) {
+		free(m->svc[i].inflight);
+		free(m->svc[i].wait);
+	}
 	free(m->svc);
 	m->svc = NULL;
 }

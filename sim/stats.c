@@ -51,6 +51,7 @@ cs_tstat_init(cs_tstat *s, double now, double value)
 	s->last = now;
 	s->t0 = now;
 	s->area = 0;
+	s->total = 0;
 	s->max = value;
 }
 

@@ -26,7 +26,8 @@ typedef struct cs_tstat {
 	double value;  /* current level */
 	double last;   /* seconds, simulated: time of last change */
 	double t0;     /* seconds, simulated: start of the window */
-	double area;   /* level x seconds */
+	double area;   /* level x seconds, since t0 */
+	double total;  /* level x seconds, since 0: never reset */
 	double max;
 } cs_tstat;
 
@@ -37,7 +38,10 @@ void cs_tstat_reset(cs_tstat *s, double now);
 static inline void
 cs_tstat_set(cs_tstat *s, double now, double value)
 {
-	s->area += s->value * (now - s->last);
+	double a = s->value * (now - s->last);
+
+	s->area += a;
+	s->total += a;
 	s->last = now;
 	s->value = value;
 	if (value > s->max)
@@ -52,5 +56,12 @@ cs_tstat_add(cs_tstat *s, double now, double delta)
 
 /* Time-average over [t0, now]; the current level if the window is empty. */
 double cs_tstat_mean(const cs_tstat *s, double now);
+
+/* Level x seconds from 0 to now (for averages over any interval). */
+static inline double
+cs_tstat_total(const cs_tstat *s, double now)
+{
+	return s->total + s->value * (now - s->last);
+}
 
 #endif
