@@ -8,7 +8,8 @@ set -eu
 cd "$(dirname "$0")"
 
 pkgs="gcc libc6-dev pkg-config meson ninja-build libgsl-dev libyaml-dev
-      libcjson-dev check libsubunit-dev valgrind python3 python3-simpy"
+      libcjson-dev check libsubunit-dev valgrind python3 python3-simpy
+      parallel"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -12,6 +12,7 @@ enum { CS_EXIT_OK = 0, CS_EXIT_FAIL = 1, CS_EXIT_INPUT = 2 };
 int cs_cmd_run(int argc, char **argv);
 int cs_cmd_sweep(int argc, char **argv);
 int cs_cmd_merge(int argc, char **argv);
+int cs_cmd_capacity(int argc, char **argv);
 
 /*
  * Output that appears whole or not at all: cs_out_open gives a stream to a

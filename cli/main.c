@@ -14,6 +14,7 @@ static const char usage[] =
 	"  run SCENARIO      simulate a scenario; print a k6-style summary, JSON or CSV\n"
 	"  sweep SCENARIO    what-if grid: --vary db.pool.size=10:60:5 ...\n"
 	"  merge FILE...     join the shards of one sweep (--shard I/N)\n"
+	"  capacity SCENARIO the most users / the least pool meeting an SLO\n"
 	"  import FILE...    show what capsim reads from k6, Locust or JMeter output\n"
 	"  version           print the version\n"
 	"\n"
@@ -34,6 +35,8 @@ main(int argc, char **argv)
 		return cs_cmd_sweep(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "merge"))
 		return cs_cmd_merge(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "capacity"))
+		return cs_cmd_capacity(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "import"))
 		return cs_cmd_import(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

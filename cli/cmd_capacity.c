@@ -1,0 +1,270 @@
+/*
+ * capsim capacity SCENARIO --slo 'p95<400ms,error_rate<1%' --search PATH[=LO:HI]
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli/cli.h"
+#include "sweep/capacity.h"
+
+static const char usage[] =
+	"usage: capsim capacity SCENARIO --slo 'p95<400ms,error_rate<1%'\n"
+	"                       --search PATH[=LO:HI] [--set path=value]...\n"
+	"                       [--replications R] [--seed S] [--jobs N]\n"
+	"                       [--format table|json] [-o FILE]\n";
+
+static int
+fail(const char *fmt, const char *arg)
+{
+	fputs("capsim capacity: error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return CS_EXIT_INPUT;
+}
+
+static void
+num_or_null(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void
+write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a)
+{
+	cJSON *o = cJSON_CreateObject(), *ev, *terms;
+	char *t;
+	size_t i, k;
+
+	cJSON_AddStringToObject(o, "search", path);
+	cJSON_AddStringToObject(o, "goal", a->largest ? "largest" : "smallest");
+	terms = cJSON_AddArrayToObject(o, "slo");
+	for (i = 0; i < slo->n; i++)
+		cJSON_AddItemToArray(terms, cJSON_CreateString(slo->t[i].text));
+	cJSON_AddBoolToObject(o, "found", a->found);
+	cJSON_AddBoolToObject(o, "at_range_end", a->at_bound);
+	num_or_null(o, "range_lo", a->lo);
+	num_or_null(o, "range_hi", a->hi);
+	num_or_null(o, "value", a->value);
+	num_or_null(o, "value_pessimistic", a->value_pess);
+	num_or_null(o, "value_optimistic", a->value_opt);
+	cJSON_AddStringToObject(o, "binding", slo->t[a->binding].text);
+	if (a->found) {
+		cJSON_AddStringToObject(o, "bottleneck",
+		                        cs_cap_resource_names[a->bottleneck]);
+		num_or_null(o, "bottleneck_utilization", a->bottleneck_util);
+	}
+	ev = cJSON_AddArrayToObject(o, "evaluations");
+	for (i = 0; i < a->nevals; i++) {
+		cJSON *e = cJSON_CreateObject(), *u;
+
+		num_or_null(e, "value", a->evals[i].x);
+		cJSON_AddBoolToObject(e, "meets_slo", a->evals[i].met[0]);
+		cJSON_AddBoolToObject(e, "meets_slo_pessimistic", a->evals[i].met[1]);
+		cJSON_AddBoolToObject(e, "meets_slo_optimistic", a->evals[i].met[2]);
+		cJSON_AddStringToObject(e, "worst_term", slo->t[a->evals[i].worst].text);
+		num_or_null(e, "worst_ratio", a->evals[i].ratio);
+		u = cJSON_AddObjectToObject(e, "utilization");
+		for (k = 0; k < cs_cap_nresources; k++)
+			num_or_null(u, cs_cap_resource_names[k], a->evals[i].util[k]);
+		cJSON_AddItemToArray(ev, e);
+	}
+	t = cJSON_Print(o);
+	cJSON_Delete(o);
+	if (t) {
+		fprintf(f, "%s\n", t);
+		cJSON_free(t);
+	}
+}
+
+static int
+cmp_x(const void *a, const void *b)
+{
+	double x = ((const cs_cap_eval *)a)->x, y = ((const cs_cap_eval *)b)->x;
+
+	return (x > y) - (x < y);
+}
+
+static void
+write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a)
+{
+	cs_cap_eval *ev = malloc(a->nevals * sizeof *ev);
+	size_t i, k;
+
+	fprintf(f, "\n  capsim capacity: %s %s value of %s meeting",
+	        a->largest ? "the largest" : "the smallest",
+	        a->integer ? "whole" : "", path);
+	for (i = 0; i < slo->n; i++)
+		fprintf(f, "%s %s", i ? "," : "", slo->t[i].text);
+	fputs("\n\n", f);
+	if (ev) {
+		memcpy(ev, a->evals, a->nevals * sizeof *ev);
+		qsort(ev, a->nevals, sizeof *ev, cmp_x);
+		fprintf(f, "  %12s  %-6s %-22s %6s", path, "SLO", "worst term",
+		        "x lim");
+		for (k = 0; k < cs_cap_nresources; k++)
+			fprintf(f, " %11s", cs_cap_resource_names[k]);
+		fputc('\n', f);
+		for (i = 0; i < a->nevals; i++) {
+			fprintf(f, "  %12.6g  %-6s %-22s %6.2f", ev[i].x,
+			        ev[i].met[0] ? "met" : "MISSED",
+			        slo->t[ev[i].worst].text, ev[i].ratio);
+			for (k = 0; k < cs_cap_nresources; k++)
+				fprintf(f, " %10.0f%%", 100 * ev[i].util[k]);
+			fputc('\n', f);
+		}
+		free(ev);
+	}
+	fputc('\n', f);
+	if (!a->found) {
+		fprintf(f, "  no value in [%g, %g] meets the SLO; %s fails most.\n\n",
+		        a->lo, a->hi, slo->t[a->binding].text);
+		return;
+	}
+	fprintf(f, "  answer: %s = %g%s\n", path, a->value,
+	        a->at_bound ? " (the end of the range: the SLO holds there too; "
+	                      "widen the range with --search PATH=LO:HI)" : "");
+	fprintf(f, "  with the 95%% intervals: %g if every term must hold at its "
+	        "pessimistic end, %g at its optimistic end\n", a->value_pess,
+	        a->value_opt);
+	if (!a->at_bound)
+		fprintf(f, "  binding term: %s (the first to fail past the answer)\n",
+		        slo->t[a->binding].text);
+	fprintf(f, "  bottleneck at the answer: %s, %.0f%% utilized\n\n",
+	        cs_cap_resource_names[a->bottleneck], 100 * a->bottleneck_util);
+}
+
+int
+cs_cmd_capacity(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "slo", required_argument, NULL, 'l' },
+		{ "search", required_argument, NULL, 'x' },
+		{ "set", required_argument, NULL, 's' },
+		{ "replications", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+	const char *slo_text = NULL, *search = NULL, *out_path = NULL;
+	char path[256];
+	double lo = NAN, hi = NAN;
+	size_t nsets = 0;
+	int c, json = 0, rc = CS_EXIT_INPUT;
+	cs_run_opts ro = { 0 };
+	cs_slo slo;
+	cs_cap_answer ans = { 0 };
+	cs_error err = { 0 };
+	cs_out out;
+	cs_status s;
+
+	if (!sets)
+		return CS_EXIT_FAIL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:x:s:r:S:j:f:o:h", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'l': slo_text = optarg; break;
+		case 'x': search = optarg; break;
+		case 's': sets[nsets++] = optarg; break;
+		case 'r':
+			ro.replications = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || *optarg == '-' || !ro.replications) {
+				rc = fail("--replications must be a whole number >= 1 (got \"%s\")", optarg);
+				goto out;
+			}
+			break;
+		case 'S':
+			ro.seed = strtoull(optarg, &end, 10);
+			ro.has_seed = 1;
+			if (*end || !*optarg || *optarg == '-') {
+				rc = fail("--seed must be a whole number >= 0 (got \"%s\")", optarg);
+				goto out;
+			}
+			break;
+		case 'j':
+			ro.jobs = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || *optarg == '-') {
+				rc = fail("--jobs must be a whole number (got \"%s\")", optarg);
+				goto out;
+			}
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				json = 1;
+			else if (strcmp(optarg, "table")) {
+				rc = fail("--format must be table or json (got \"%s\")", optarg);
+				goto out;
+			}
+			break;
+		case 'o': out_path = optarg; break;
+		case 'h': fputs(usage, stdout); rc = CS_EXIT_OK; goto out;
+		default: rc = cs_cli_bad_option("capacity", c, argv, usage); goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		rc = fail("%s", optind >= argc ? "missing the scenario file" :
+		          "give exactly one scenario file");
+		fputs(usage, stderr);
+		goto out;
+	}
+	if (!slo_text || !search) {
+		rc = fail("%s", "give --slo 'p95<400ms,error_rate<1%' and --search PATH");
+		goto out;
+	}
+	if ((s = cs_slo_parse(slo_text, &slo, &err))) {
+		cs_error_print(stderr, &err);
+		goto out;
+	}
+	{
+		const char *eq = strchr(search, '=');
+		size_t n = eq ? (size_t)(eq - search) : strlen(search);
+		char tail[8];
+
+		if (n == 0 || n >= sizeof path) {
+			rc = fail("--search needs a scenario path (got \"%s\")", search);
+			goto out;
+		}
+		memcpy(path, search, n);
+		path[n] = 0;
+		if (eq && (sscanf(eq + 1, "%lf:%lf%7s", &lo, &hi, tail) != 2 ||
+		           !(lo >= 0) || !(hi > lo))) {
+			rc = fail("--search range is PATH=LO:HI with 0 <= LO < HI (got \"%s\")",
+			          search);
+			goto out;
+		}
+	}
+	if (cs_out_open(&out, out_path)) {
+		fprintf(stderr, "capsim capacity: error: cannot write %s\n", out_path);
+		goto out;
+	}
+	s = cs_cap_search(argv[optind], sets, nsets, path, lo, hi, &slo, &ro,
+	                  &ans, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		cs_out_abort(&out);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
+	if (json)
+		write_json(out.f, path, &slo, &ans);
+	else
+		write_table(out.f, path, &slo, &ans);
+	rc = cs_out_commit(&out) ? CS_EXIT_FAIL : CS_EXIT_OK;
+out:
+	free(ans.evals);
+	free(sets);
+	return rc;
+}

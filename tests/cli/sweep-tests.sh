@@ -1,0 +1,148 @@
+#!/bin/bash
+# CLI tests of capsim sweep, merge and capacity.
+#   sweep-tests.sh CAPSIM SOURCE_DIR
+# Prints "ok - name" / "not ok - name: why" and a closing "N passed, M failed".
+set -u
+capsim=$1
+src=$2
+tmp=$(mktemp -d /tmp/capsim-sweep.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+bad() { echo "not ok - $1: $2"; fail=$((fail + 1)); }
+
+cat > "$tmp/s.yaml" <<'YAML'
+run: {duration: 40s, warmup: 4s, replications: 2, seed: 9}
+load: {users: 20, think: {dist: exponential, mean: 200ms}, client_timeout: 10s}
+app: {workers: 4, cores: 2}
+db: {pool: {size: 3, acquire_timeout: 500ms}}
+endpoints:
+  - name: a
+    steps: [{cpu: {dist: exponential, mean: 4ms}}, {db: {steps: [{query: {dist: exponential, mean: 3ms}}, {delay: 10ms}]}}]
+YAML
+
+# grid shape: 2 x 3 points, last dimension fastest
+"$capsim" sweep "$tmp/s.yaml" --vary load.users=10,20 --vary db.pool.size=1:5:2 \
+	-f csv -o "$tmp/grid.csv" 2>"$tmp/err"
+if [ $? -ne 0 ]; then
+	bad grid-shape "exit $?: $(cat "$tmp/err")"
+else
+	rows=$(tail -n +2 "$tmp/grid.csv" | cut -d, -f1-3 | tr '\n' ' ')
+	want="0,10,1 1,10,3 2,10,5 3,20,1 4,20,3 5,20,5 "
+	[ "$rows" = "$want" ] && ok grid-shape || bad grid-shape "rows '$rows', want '$want'"
+	head -1 "$tmp/grid.csv" | grep -q '^index,load.users,db.pool.size,overall.requests.mean,' &&
+		ok csv-header || bad csv-header "$(head -c 200 "$tmp/grid.csv")"
+fi
+
+# the same seed at every point: pool 5 and pool 3 differ only by the pool
+"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1,2,3,4 --jobs 1 -f json -o "$tmp/j1.json" 2>/dev/null
+"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1,2,3,4 --jobs 2 -f json -o "$tmp/j2.json" 2>/dev/null
+cmp -s "$tmp/j1.json" "$tmp/j2.json" && ok jobs-1-and-2-identical || bad jobs-1-and-2-identical "outputs differ"
+/usr/bin/python3 - "$tmp/j1.json" <<'PY' && ok pool-curve-monotone || bad pool-curve-monotone "p95 does not fall as the pool grows"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = [pt["result"]["overall"]["latency_ms"]["p95"]["mean"] for pt in d["points"]]
+sys.exit(0 if all(a >= b for a, b in zip(p, p[1:])) and p[0] > p[-1] else 1)
+PY
+
+# resume after a kill: the journal keeps finished points
+"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --replications 6 --jobs 1 \
+	--set run.duration=400s -f json -o "$tmp/full.json" 2>/dev/null
+"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --replications 6 --jobs 1 \
+	--set run.duration=400s -f json -o "$tmp/cut.json" 2>/dev/null &
+pid=$!
+for i in $(seq 1 200); do
+	[ -f "$tmp/cut.json.journal" ] && [ "$(wc -l < "$tmp/cut.json.journal")" -ge 3 ] && break
+	sleep 0.05
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+if [ -f "$tmp/cut.json" ]; then
+	bad resume-after-kill "the run finished before it could be killed"
+elif [ ! -f "$tmp/cut.json.journal" ]; then
+	bad resume-after-kill "no journal after the kill"
+else
+	done_before=$(($(wc -l < "$tmp/cut.json.journal") - 1))
+	"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --replications 6 --jobs 1 \
+		--set run.duration=400s -f json -o "$tmp/cut.json" --resume 2>"$tmp/err"
+	if cmp -s "$tmp/full.json" "$tmp/cut.json" && [ ! -f "$tmp/cut.json.journal" ] &&
+	   grep -q "resuming: $done_before of 8" "$tmp/err"; then
+		ok resume-after-kill
+	else
+		bad resume-after-kill "resumed output differs or journal left ($(cat "$tmp/err"))"
+	fi
+fi
+# a journal from another sweep is refused
+"$capsim" sweep "$tmp/s.yaml" --vary load.users=10,20 -f json -o "$tmp/x.json" 2>/dev/null
+echo '{"journal":"capsim sweep","scenario":"other.yaml","grid":"g","sets":"","seed":1,"replications":2,"points_total":2}' > "$tmp/y.json.journal"
+"$capsim" sweep "$tmp/s.yaml" --vary load.users=10,20 -f json -o "$tmp/y.json" --resume 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "another sweep" "$tmp/err" && ok resume-refuses-other-journal ||
+	bad resume-refuses-other-journal "$(cat "$tmp/err")"
+
+# shards + merge = one run
+for i in 1 2 3; do
+	"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1:7:1 --shard $i/3 -o "$tmp/shard$i.json" 2>/dev/null
+done
+"$capsim" merge "$tmp/shard1.json" "$tmp/shard2.json" "$tmp/shard3.json" -o "$tmp/merged.json"
+"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1:7:1 -f json -o "$tmp/single.json" 2>/dev/null
+cmp -s "$tmp/merged.json" "$tmp/single.json" && ok shard-merge-equals-single || bad shard-merge-equals-single "differ"
+"$capsim" merge "$tmp/shard1.json" "$tmp/shard3.json" -o "$tmp/partial.json" 2>"$tmp/err"
+grep -q "some shards are missing" "$tmp/err" && ok merge-warns-missing-shard || bad merge-warns-missing-shard "$(cat "$tmp/err")"
+"$capsim" merge "$tmp/shard1.json" "$tmp/grid.csv" 2>"$tmp/err"
+[ $? -eq 2 ] && ok merge-rejects-non-sweep || bad merge-rejects-non-sweep "$(cat "$tmp/err")"
+
+# the same under GNU parallel, as the docs show
+if command -v parallel >/dev/null 2>&1; then
+	parallel --will-cite -j 2 "$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1:7:1 \
+		--shard {}/3 -o "$tmp/gp{}.json" ::: 1 2 3 2>/dev/null
+	"$capsim" merge "$tmp"/gp1.json "$tmp"/gp2.json "$tmp"/gp3.json -o "$tmp/gp.json"
+	cmp -s "$tmp/gp.json" "$tmp/single.json" && ok gnu-parallel-shards || bad gnu-parallel-shards "differ"
+else
+	echo "skip - gnu-parallel-shards (parallel not installed)"
+fi
+
+# bad arguments: exit 2 and a message
+check_bad() {
+	name=$1
+	want=$2
+	shift 2
+	"$capsim" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -qF -- "$want" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+		ok "$name"
+	else
+		bad "$name" "exit $rc, stderr: $(head -c 300 "$tmp/err")"
+	fi
+}
+check_bad vary-no-equals "expected PATH=VALUES" sweep "$tmp/s.yaml" --vary db.pool.size
+check_bad vary-bad-range "LO:HI:STEP" sweep "$tmp/s.yaml" --vary db.pool.size=1:x:2
+check_bad vary-mixed-units "same unit" sweep "$tmp/s.yaml" --vary run.duration=1s:1m:1s
+check_bad vary-zero-step "STEP > 0" sweep "$tmp/s.yaml" --vary db.pool.size=1:5:0
+check_bad vary-twice "varied twice" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --vary db.pool.size=3
+check_bad vary-bad-value "db.pool.size" sweep "$tmp/s.yaml" --vary db.pool.size=0,1
+check_bad vary-unknown-key "did you mean" sweep "$tmp/s.yaml" --vary db.pool.sise=1,2
+check_bad sweep-no-vary "at least one --vary" sweep "$tmp/s.yaml"
+check_bad shard-bad "--shard is I/N" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --shard 4/3 -f json
+check_bad shard-not-json "written as JSON" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --shard 1/2
+check_bad resume-without-o "--resume needs -o" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --resume
+check_bad slo-no-unit "needs a unit" capacity "$tmp/s.yaml" --slo 'p95<400' --search db.pool.size
+check_bad slo-unknown "unknown metric" capacity "$tmp/s.yaml" --slo 'p97<400ms' --search db.pool.size
+check_bad search-bad-range "PATH=LO:HI" capacity "$tmp/s.yaml" --slo 'p95<400ms' --search db.pool.size=9:3
+check_bad capacity-missing-slo "give --slo" capacity "$tmp/s.yaml" --search db.pool.size
+check_bad search-unknown-path "did you mean" capacity "$tmp/s.yaml" --slo 'p95<1s' --search db.pool.sise=1:9
+
+# capacity: a known answer on this model, JSON form
+"$capsim" capacity "$tmp/s.yaml" --slo 'p95<60ms' --search db.pool.size=1:12 -f json >"$tmp/cap.json" 2>"$tmp/err"
+/usr/bin/python3 - "$tmp/cap.json" <<'PY' && ok capacity-json || bad capacity-json "$(cat "$tmp/err") $(head -c 300 "$tmp/cap.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = (d["goal"] == "smallest" and d["found"] and 1 <= d["value"] <= 12
+      and d["value_optimistic"] <= d["value"] <= d["value_pessimistic"]
+      and d["bottleneck"] in ("app workers", "app CPU", "DB pool", "DB CPU")
+      and len(d["evaluations"]) >= 3)
+sys.exit(0 if ok else 1)
+PY
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
