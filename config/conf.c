@@ -1502,6 +1502,40 @@ find_unit(const struct unit *units, const char *s)
 	return NULL;
 }
 
+/* k6's compound durations: "1m30s", "1h2m3s", "4m50s" (two or more
+ * number-unit parts, each part's number non-negative).  -1 if not one. */
+static int
+compound_duration(const char *s, double *out)
+{
+	double total = 0;
+	int parts = 0;
+
+	while (*s) {
+		char word[8], *end;
+		const struct unit *u;
+		size_t k = 0;
+		double v;
+
+		if (!isdigit((unsigned char)*s) && *s != '.')
+			return -1;
+		v = strtod(s, &end);
+		if (end == s || !(v >= 0))
+			return -1;
+		s = end;
+		while (isalpha((unsigned char)*s) && k < sizeof word - 1)
+			word[k++] = *s++;
+		word[k] = 0;
+		if (!k || !(u = find_unit(duration_units, word)))
+			return -1;
+		total += v * u->seconds;
+		parts++;
+	}
+	if (parts < 2 || !isfinite(total))
+		return -1;
+	*out = total;
+	return 0;
+}
+
 cs_status
 cs_conf_duration(const cs_conf *c, const cs_conf_node *n, const char *path,
                  double lo, double hi, double *out, cs_error *err)
@@ -1533,16 +1567,19 @@ cs_conf_duration(const cs_conf *c, const cs_conf_node *n, const char *path,
 		u = NULL;
 	} else {
 		u = find_unit(duration_units, rest);
+		if (!u && compound_duration(s, &v) == 0)
+			goto checked;
 		if (!u) {
 			quote(qu, sizeof qu, rest);
 			return fail(c, n, path, err, "unknown unit %s in %s (use "
-			            "us, ms, s, m, min or h)", qu, q);
+			            "us, ms, s, m, min or h, or k6's 1m30s)", qu, q);
 		}
 		v *= u->seconds;
 		if (!isfinite(v))
 			return fail(c, n, path, err, "duration out of range: %s",
 			            q);
 	}
+checked:
 	st = bounds(c, n, path, v, lo, hi, "s", err);
 	if (st == CS_OK)
 		*out = v;
