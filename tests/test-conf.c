@@ -938,7 +938,7 @@ START_TEST(conf_duration_requires_unit)
 	ck_assert_int_eq(cs_conf_duration(c, v, "v", 0, 60, &d, &e),
 	                 CS_ERR_INVALID);
 	ck_assert_str_eq(e.msg, "unknown unit \"xs\" in \"5xs\" (use us, ms, s, "
-	                 "m, min or h)");
+	                 "m, min or h, or k6's 1m30s)");
 	cs_conf_free(c);
 
 	v = value_of(&c, "v: 5 S\n");
