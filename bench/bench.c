@@ -20,6 +20,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "capsim.h"
+#include "sweep/sweep.h"
 
 typedef struct bcase {
 	const char *label;
@@ -116,6 +117,57 @@ run_case(const bcase *c, const char *src, double *rps)
 	return 0;
 }
 
+static int
+count_point(size_t point, const cs_result *res, void *ctx)
+{
+	(void)point;
+	(void)res;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* The issue's sweep: 20 pool sizes of scenarios/500u.yaml, 10
+ * replications each, on 1 and on 2 threads. */
+static void
+bench_sweep(const char *src)
+{
+	const char *vary[] = { "db.pool.size=5:100:5" };
+	char path[4096];
+	cs_sweep *sw;
+	cs_error err;
+	cs_run_opts ro = { .replications = 10 };
+	size_t todo[20], i, done;
+	double t1 = 0, t2 = 0;
+	unsigned jobs;
+
+	snprintf(path, sizeof path, "%s/scenarios/500u.yaml", src);
+	if (cs_sweep_new(vary, 1, &sw, &err)) {
+		cs_error_print(stderr, &err);
+		return;
+	}
+	for (i = 0; i < 20; i++)
+		todo[i] = i;
+	for (jobs = 1; jobs <= 2; jobs++) {
+		double t0 = now_s();
+
+		done = 0;
+		if (cs_sweep_run(sw, path, NULL, 0, &ro, todo, 20, jobs,
+		                 count_point, &done, &err)) {
+			cs_error_print(stderr, &err);
+			break;
+		}
+		if (jobs == 1)
+			t1 = now_s() - t0;
+		else
+			t2 = now_s() - t0;
+	}
+	if (t1 > 0 && t2 > 0)
+		printf("sweep 500u.yaml, 20 pool sizes x 10 replications: "
+		       "%.2f s on 1 job, %.2f s on 2 jobs (speed-up %.2fx)\n",
+		       t1, t2, t1 / t2);
+	cs_sweep_free(sw);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -148,6 +200,8 @@ main(int argc, char **argv)
 		if (run_case(&cases[i], src, &rps[i]))
 			fails++;
 	}
+	if (!quick)
+		bench_sweep(src);
 	if (simpy) {
 		char cmd[4096], line[512];
 		FILE *f;

@@ -156,7 +156,7 @@ cs_cmd_run(int argc, char **argv)
 		cs_error_print(stderr, &err);
 		cs_out_abort(&out);
 		cs_scenario_free(sc);
-		return CS_EXIT_FAIL;
+		return s == CS_ERR_INVALID ? CS_EXIT_INPUT : CS_EXIT_FAIL;
 	}
 	s = cs_result_write(res, fmt, out.f);
 	if (s) {

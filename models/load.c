@@ -86,7 +86,11 @@ static void record(cs_model *m, cs_epstats *s, double lat, int cause)
 	}
 }
 
-static void user_next(cs_model *m, uint32_t u);
+static void user_next(cs_model *m, uint32_t u, double lat, int cause);
+
+/* A user that thinks for no time and gets its answers in no time would
+ * loop forever at one instant; after this many in a row the run stops. */
+#define STALL_LIMIT 10000
 
 void
 cs_load_respond(cs_model *m, cs_req *r, int cause)
@@ -110,7 +114,7 @@ cs_load_respond(cs_model *m, cs_req *r, int cause)
 		m->ts_fail += cause >= 0;
 	}
 	if (r->user != UINT32_MAX)
-		user_next(m, r->user);
+		user_next(m, r->user, lat, cause);
 }
 
 static void
@@ -176,18 +180,27 @@ think_done_ev(cs_engine *e, void *data, uint64_t token)
 }
 
 static void
-user_next(cs_model *m, uint32_t u)
+user_next(cs_model *m, uint32_t u, double lat, int cause)
 {
 	cs_user *us = &m->users[u];
 	double z = 0;
 
 	us->waiting = false;
+	us->instant = lat > 0 ? 0 : us->instant + 1;
 	if ((long)u >= m->target) { /* ramping down: retire after this one */
 		us->running = false;
 		cs_tstat_add(&m->users_running, m->e->now, -1);
 		return;
 	}
 	z = cs_dist_sample(&m->sc->load.think, m->rng[CS_RNG_LOAD]);
+	if (z > 0)
+		us->instant = 0;
+	else if (us->instant > STALL_LIMIT) {
+		m->status = CS_ERR_INVALID;
+		m->stall_cause = cause;
+		cs_engine_stop(m->e);
+		return;
+	}
 	us->token++;
 	if (cs_engine_schedule(m->e, m->e->now + z, think_done_ev, m,
 	                       (us->token << 32) | u))

@@ -207,6 +207,7 @@ typedef struct cs_service {
 
 typedef struct cs_user {
 	uint64_t token;
+	uint32_t instant;     /* answers in a row that took no time at all */
 	bool running;         /* in its loop (thinking or waiting) */
 	bool waiting;         /* has a request outstanding */
 } cs_user;
@@ -267,6 +268,7 @@ struct cs_model {
 	size_t nts, capts;
 
 	cs_status status;     /* first failure inside a handler */
+	int stall_cause;      /* status CS_ERR_INVALID: the instant failure */
 };
 
 /* Build the run state for replication rep; caller frees with

@@ -205,6 +205,7 @@ walk(walker *w, const cs_model *m)
 
 typedef struct runctx {
 	cs_result *r;
+	int *stall;         /* per replication: its instant failure, or -2 */
 	uint64_t *events;
 	cs_tsrow *ts;
 	size_t nts;
@@ -223,6 +224,7 @@ one(unsigned rep, void *arg)
 	if (s)
 		return s;
 	s = cs_model_run(m);
+	ctx->stall[rep] = s == CS_ERR_INVALID ? m->stall_cause : -2;
 	if (!s) {
 		walk(&w, m);
 		ctx->events[rep] = m->e->executed;
@@ -260,6 +262,7 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	double *col = NULL;
 	size_t i;
 	unsigned k;
+	int stall = -1;
 	cs_status s;
 
 	*out = NULL;
@@ -279,9 +282,10 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	r->lo = calloc(r->nmetrics, sizeof *r->lo);
 	r->hi = calloc(r->nmetrics, sizeof *r->hi);
 	ctx.events = calloc(r->reps, sizeof *ctx.events);
+	ctx.stall = calloc(r->reps, sizeof *ctx.stall);
 	col = calloc(r->reps, sizeof *col);
 	if (!r->metrics || !r->v || !r->mean || !r->lo || !r->hi ||
-	    !ctx.events || !col) {
+	    !ctx.events || !ctx.stall || !col) {
 		s = CS_ERR_NOMEM;
 		goto fail;
 	}
@@ -318,10 +322,23 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	}
 	free(col);
 	free(ctx.events);
+	free(ctx.stall);
 	*out = r;
 	return CS_OK;
 fail:
-	if (s == CS_ERR_INTERNAL)
+	for (k = 0; ctx.stall && k < r->reps; k++)
+		if (ctx.stall[k] != -2) {
+			stall = ctx.stall[k]; /* the lowest: the same whatever jobs */
+			break;
+		}
+	if (s == CS_ERR_INVALID)
+		cs_error_set(err, s, sc->file, 0, 0, "load.think",
+		    "the simulation stalled: users with no think time get their "
+		    "answers in no time at all (%s), so the clock cannot move; give "
+		    "load.think a non-zero time, or make that failure take time "
+		    "(e.g. a service's rate_limit.latency)", stall >= 0 &&
+		    stall < CS_CAUSE_N ? cs_cause_names[stall] : "success");
+	else if (s == CS_ERR_INTERNAL)
 		cs_error_set(err, s, sc->file, 0, 0, "",
 		    "conservation check failed: generated != completed + failed "
 		    "+ in flight (a bug in capsim; please report it with this "
@@ -331,6 +348,7 @@ fail:
 		             cs_status_str(s));
 	free(col);
 	free(ctx.events);
+	free(ctx.stall);
 	cs_result_free(r);
 	return s;
 }

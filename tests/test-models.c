@@ -1,0 +1,1063 @@
+/*
+ * Tests for the component models (load, app, dbpool, cache, service) through
+ * the public API only: cs_scenario_load_string, cs_run, cs_result_metric.
+ *
+ * Each scenario is small and most use constant times, so the expected value
+ * follows by hand and the run is exact up to the edges of the measured
+ * window; the comment above each check says where its number comes from.
+ * Random ones use a fixed seed and a tolerance from either
+ *   - a binomial/Poisson/CLT bound computed here from the run's own counts
+ *     (ZB = 4.5 standard deviations: a miss has probability 7e-6), or
+ *   - the run's confidence interval, widened from 95% to 99.9% with the
+ *     same Student t degrees of freedom (ci_covers()).
+ */
+#include <check.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "capsim.h"
+#include "analytic.h"
+
+#define ZB 4.5     /* standard deviations for binomial/Poisson/CLT bounds */
+#define HIST 0.008 /* relative error of a latency percentile (sim/hist.h) */
+
+/* ---- helpers ------------------------------------------------------------ */
+
+typedef struct sim {
+	cs_scenario *sc;
+	cs_result *r;
+	unsigned reps;
+} sim;
+
+static void
+sim_load(sim *s, const char *yaml)
+{
+	cs_error err;
+	cs_status st;
+
+	memset(&err, 0, sizeof err);
+	st = cs_scenario_load_string(yaml, "test.yaml", NULL, 0, &s->sc, &err);
+	ck_assert_msg(st == CS_OK, "scenario: %d:%d: %s: %s", err.line, err.col,
+	              err.path, err.msg);
+}
+
+/* Load and run yaml with reps replications (0: the file's) and seed. */
+static void
+sim_run_jobs(sim *s, const char *yaml, unsigned reps, uint64_t seed,
+             unsigned jobs)
+{
+	cs_run_opts o = { .replications = reps, .seed = seed, .has_seed = 1,
+	                  .jobs = jobs };
+	cs_error err;
+	cs_status st;
+
+	memset(s, 0, sizeof *s);
+	sim_load(s, yaml);
+	memset(&err, 0, sizeof err);
+	st = cs_run(s->sc, &o, &s->r, &err);
+	ck_assert_msg(st == CS_OK, "cs_run: %s: %s", cs_status_str(st), err.msg);
+	ck_assert_ptr_nonnull(s->r);
+	s->reps = reps;
+}
+
+static void
+sim_run(sim *s, const char *yaml, unsigned reps, uint64_t seed)
+{
+	sim_run_jobs(s, yaml, reps, seed, 0);
+}
+
+static void
+sim_free(sim *s)
+{
+	cs_result_free(s->r);
+	cs_scenario_free(s->sc);
+	s->r = NULL;
+	s->sc = NULL;
+}
+
+static void
+get3(const sim *s, const char *path, double *m, double *lo, double *hi)
+{
+	ck_assert_msg(cs_result_metric(s->r, path, m, lo, hi) == CS_OK,
+	              "no metric \"%s\"", path);
+}
+
+/* Mean of a metric over the replications. */
+static double
+M(const sim *s, const char *path)
+{
+	double m, lo, hi;
+
+	get3(s, path, &m, &lo, &hi);
+	return m;
+}
+
+#define ck_near(got, want, tol)                                              \
+	do {                                                                 \
+		double g_ = (got), w_ = (want), t_ = (tol);                  \
+		ck_assert_msg(fabs(g_ - w_) <= t_,                           \
+		              "%s = %.10g, want %.10g +- %.3g", #got, g_, w_,  \
+		              t_);                                           \
+	} while (0)
+
+/* The metric's 95% CI widened to 99.9% (same t degrees of freedom) must
+ * cover want. */
+static void
+ci_covers(const sim *s, const char *path, double want)
+{
+	double m, lo, hi, k, half;
+
+	get3(s, path, &m, &lo, &hi);
+	ck_assert_msg(isfinite(lo) && isfinite(hi), "%s: no CI", path);
+	k = gsl_cdf_tdist_Pinv(0.9995, s->reps - 1) /
+	    gsl_cdf_tdist_Pinv(0.975, s->reps - 1);
+	/* the larger side: cs_run cuts the interval at 0 (and 1 for ratios) */
+	half = fmax(m - lo, hi - m) * k;
+	ck_assert_msg(fabs(m - want) <= half,
+	              "%s = %.6g (95%% CI %.6g .. %.6g, 99.9%% half-width %.3g), "
+	              "want %.6g", path, m, lo, hi, half, want);
+}
+
+/* Seconds measured per replication: the duration less the warm-up. */
+static double
+window(const sim *s)
+{
+	return M(s, "overall.requests") / M(s, "overall.throughput_rps");
+}
+
+/* ---- dbpool ---------------------------------------------------------------- */
+
+/*
+ * 4 users, no think time, one connection held for 1 s by each request:
+ * one user holds it, three wait; a waiter gives up after 100 ms and at once
+ * asks again.  So the pool is always in use (1), 3 wait on average, one
+ * request per second succeeds, and each of the 3 waiting users fails every
+ * 100 ms except when it is the one granted the connection: between 29 and 30
+ * pool timeouts per second.  Everything is constant: the 3 replications are
+ * identical.
+ */
+static const char pool_yaml[] =
+	"run: {duration: 60s, replications: 3}\n"
+	"load: {users: 4, think: 0s}\n"
+	"db: {pool: {size: 1, acquire_timeout: %s}}\n"
+	"endpoints:\n"
+	"  - name: hold\n"
+	"    steps: [{db: {steps: [{delay: 1s}]}}]\n";
+
+START_TEST(dbpool_times_out_when_saturated)
+{
+	char yaml[512];
+	sim s;
+	double w, to;
+
+	snprintf(yaml, sizeof yaml, pool_yaml, "100ms");
+	sim_run(&s, yaml, 3, 7);
+	w = window(&s);
+	ck_near(w, 54.0, 1e-6); /* 60 s less the default 10% warm-up */
+	to = M(&s, "overall.errors_by_cause.pool_timeout");
+	/* edges of the window: at most one unfinished wait per user */
+	ck_assert_msg(to >= 29 * w - 4 && to <= 30 * w + 4,
+	              "pool_timeout %g in %g s, want 29..30/s", to, w);
+	/* one hold may straddle each edge of the window */
+	ck_near(M(&s, "overall.ok_rps"), 1.0, 2.0 / w);
+	ck_near(M(&s, "overall.requests"),
+	        to + M(&s, "overall.ok_rps") * w, 1e-6);
+	ck_near(M(&s, "resources.db_pool.in_use.mean"), 1.0, 1e-9);
+	ck_assert(M(&s, "resources.db_pool.in_use.max") == 1);
+	ck_near(M(&s, "resources.db_pool.waiters.mean"), 3.0, 1e-9);
+	ck_assert(M(&s, "resources.db_pool.waiters.max") == 3);
+	/* a failed request waited exactly acquire_timeout: p50 is 100 ms */
+	ck_near(M(&s, "overall.latency_ms.p50"), 100.0, 100.0 * HIST);
+	sim_free(&s);
+
+	/* no timeout: nobody fails, still one request per second */
+	snprintf(yaml, sizeof yaml, pool_yaml, "none");
+	sim_run(&s, yaml, 3, 7);
+	ck_assert(M(&s, "overall.errors_by_cause.pool_timeout") == 0);
+	ck_assert(M(&s, "overall.error_rate") == 0);
+	ck_near(M(&s, "overall.ok_rps"), 1.0, 2.0 / window(&s));
+	/* FIFO: each request waits for the 3 ahead of it, then holds 1 s */
+	ck_near(M(&s, "overall.latency_ms.mean"), 4000.0, 1e-6);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * 2 instances x pool 20 = 40 connections wanted, the server allows 30: the
+ * second pool can open only 10, and its requests beyond those are refused.
+ */
+static const char refuse_yaml[] =
+	"run: {duration: 20s, replications: 2}\n"
+	"load: {users: 60, think: 10ms}\n"
+	"app: {instances: 2, workers: 100}\n"
+	"db: {pool: {size: 20}, max_connections: %d}\n"
+	"endpoints:\n"
+	"  - name: q\n"
+	"    steps: [{query: 50ms}]\n";
+
+START_TEST(db_max_connections_refuses)
+{
+	char yaml[512];
+	sim s;
+
+	snprintf(yaml, sizeof yaml, refuse_yaml, 30);
+	sim_run(&s, yaml, 2, 7);
+	ck_assert(M(&s, "overall.errors_by_cause.db_refused") > 0);
+	ck_assert(M(&s, "resources.db.connections.max") == 30);
+	ck_assert(M(&s, "resources.db_pool.in_use.max") == 30);
+	ck_assert(M(&s, "overall.errors_by_cause.pool_timeout") == 0);
+	ck_near(M(&s, "overall.errors_by_cause.db_refused"),
+	        M(&s, "overall.requests") -
+	        M(&s, "overall.ok_rps") * window(&s), 1e-6);
+	sim_free(&s);
+
+	/* room for both pools: nothing refused, all 40 connections open */
+	snprintf(yaml, sizeof yaml, refuse_yaml, 40);
+	sim_run(&s, yaml, 2, 7);
+	ck_assert(M(&s, "overall.errors_by_cause.db_refused") == 0);
+	ck_assert(M(&s, "overall.error_rate") == 0);
+	ck_assert(M(&s, "resources.db.connections.max") == 40);
+	sim_free(&s);
+}
+END_TEST
+
+/* ---- app ------------------------------------------------------------------- */
+
+/*
+ * Poisson arrivals at 20/s to one worker with exponential 100 ms service
+ * and a backlog of 2: an M/M/1/3 loss queue.  The share rejected with
+ * backlog_full is its blocking probability (tests/analytic.c).
+ */
+START_TEST(app_rejects_when_backlog_full)
+{
+	static const char yaml[] =
+		"run: {duration: 220s, warmup: 20s}\n"
+		"load: {arrival_rate: 20}\n"
+		"app: {workers: 1, backlog: 2}\n"
+		"endpoints:\n"
+		"  - name: slow\n"
+		"    steps: [{delay: {dist: exponential, mean: 100ms}}]\n";
+	struct cs_an_mmck q;
+	sim s;
+	double req, full;
+
+	ck_assert_int_eq(cs_an_mmck_solve(1, 3, 20, 10, &q), CS_OK);
+	sim_run(&s, yaml, 8, 11);
+	req = M(&s, "overall.requests");
+	full = M(&s, "overall.errors_by_cause.backlog_full");
+	ck_assert(full > 0);
+	/* the only failure cause: requests = ok + backlog_full (per
+	 * replication, so also for the means) */
+	ck_near(full, req - M(&s, "overall.ok_rps") * window(&s), 1e-6);
+	ck_assert(M(&s, "resources.app.backlog.max") == 2);
+	ck_assert(M(&s, "resources.app.workers_busy.max") == 1);
+	ci_covers(&s, "overall.error_rate", q.p_block);
+	ci_covers(&s, "overall.ok_rps", q.throughput);
+	ci_covers(&s, "resources.app.backlog.mean", q.lq);
+	/* admitted requests: mean response of the M/M/1/3 queue */
+	ci_covers(&s, "overall.latency_ok_ms.mean", q.w * 1e3);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * 2 users, no think time, a 3 s request and a 1 s client timeout: each user
+ * gives up after 1 s and sends the next request, while the server keeps
+ * working on the old one for the full 3 s.  So 2 requests start per second
+ * and each holds a worker 3 s: 6 workers busy (Little's law), not 2.
+ */
+START_TEST(load_client_timeout_abandons_but_server_continues)
+{
+	static const char yaml[] =
+		"run: {duration: 60s}\n"
+		"load: {users: 2, think: 0s, client_timeout: 1s}\n"
+		"app: {workers: 16}\n"
+		"endpoints:\n"
+		"  - name: slow\n"
+		"    steps: [{delay: 3s}]\n";
+	sim s;
+	double w;
+
+	sim_run(&s, yaml, 2, 7);
+	w = window(&s);
+	ck_near(M(&s, "overall.error_rate"), 1.0, 0);
+	ck_near(M(&s, "overall.errors_by_cause.client_timeout"),
+	        M(&s, "overall.requests"), 0);
+	/* answers at 6, 7, ..., 60 s: one more per user than the window's
+	 * 54 s, since both edges count */
+	ck_near(M(&s, "overall.throughput_rps"), 2.0, 2.5 / w);
+	ck_near(M(&s, "overall.latency_ms.mean"), 1000.0, 1e-6);
+	ck_near(M(&s, "resources.app.workers_busy.mean"), 6.0, 1e-6);
+	ck_assert(M(&s, "resources.app.workers_busy.max") == 6);
+	ck_assert(M(&s, "overall.errors_by_cause.server_timeout") == 0);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * request_timeout 1 s on a request of three 600 ms steps: the client gets
+ * server_timeout at 1 s and the request stops at the next step boundary,
+ * 1.2 s, instead of running to 1.8 s.  2 users with no think time send 2
+ * requests per second, each holding a worker 1.2 s: 2.4 busy.
+ */
+START_TEST(app_server_timeout_stops_request)
+{
+	static const char yaml[] =
+		"run: {duration: 60s}\n"
+		"load: {users: 2, think: 0s}\n"
+		"app: {request_timeout: %s}\n"
+		"endpoints:\n"
+		"  - name: slow\n"
+		"    steps: [{delay: 600ms}, {delay: 600ms}, {delay: 600ms}]\n";
+	char text[512];
+	sim s;
+	double w;
+
+	snprintf(text, sizeof text, yaml, "1s");
+	sim_run(&s, text, 2, 7);
+	w = window(&s);
+	ck_near(M(&s, "overall.errors_by_cause.server_timeout"),
+	        M(&s, "overall.requests"), 0);
+	ck_near(M(&s, "overall.throughput_rps"), 2.0, 2.5 / w); /* edges */
+	ck_near(M(&s, "overall.latency_ms.mean"), 1000.0, 1e-6);
+	ck_near(M(&s, "resources.app.workers_busy.mean"), 2.4, 1e-6);
+	ck_assert(M(&s, "overall.errors_by_cause.client_timeout") == 0);
+	sim_free(&s);
+
+	/* without the timeout: 1.8 s each, 2 workers busy, no errors */
+	snprintf(text, sizeof text, yaml, "none");
+	sim_run(&s, text, 2, 7);
+	ck_assert(M(&s, "overall.error_rate") == 0);
+	ck_near(M(&s, "overall.latency_ms.mean"), 1800.0, 1e-6);
+	ck_near(M(&s, "resources.app.workers_busy.mean"), 2.0, 1e-6);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * 2 users, no think time, 2 instances of 1 worker, exponential 100 ms
+ * requests.  Least connections sends each new request to the idle instance,
+ * so nobody ever waits: latency is the service time and throughput 2 / 0.1.
+ * Round robin alternates blindly and sometimes queues behind the other user.
+ */
+static const char lb_yaml[] =
+	"run: {duration: 60s}\n"
+	"load: {users: 2, think: 0s}\n"
+	"app: {instances: 2, workers: 1, balancer: %s}\n"
+	"endpoints:\n"
+	"  - name: a\n"
+	"    steps: [{delay: {dist: exponential, mean: 100ms}}]\n";
+
+START_TEST(app_least_connections_balancer_avoids_busy_instance)
+{
+	char yaml[512];
+	sim s;
+	double n;
+
+	snprintf(yaml, sizeof yaml, lb_yaml, "least_connections");
+	sim_run(&s, yaml, 4, 7);
+	ck_assert(M(&s, "resources.app.backlog.max") == 0);
+	ck_near(M(&s, "resources.app.workers_busy.mean"), 2.0, 1e-9);
+	/* CLT on the mean of n exponential(100 ms) service times */
+	n = M(&s, "overall.requests") * 4;
+	ck_near(M(&s, "overall.latency_ms.mean"), 100.0, ZB * 100.0 / sqrt(n));
+	ck_near(M(&s, "overall.throughput_rps"), 20.0,
+	        ZB * 20.0 / sqrt(n) + 2.0 / window(&s));
+	sim_free(&s);
+
+	snprintf(yaml, sizeof yaml, lb_yaml, "round_robin");
+	sim_run(&s, yaml, 4, 7);
+	ck_assert(M(&s, "resources.app.backlog.max") == 1);
+	ck_assert(M(&s, "resources.app.backlog.mean") > 0.1);
+	ck_assert(M(&s, "overall.throughput_rps") < 18.0);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * 8 users, no think time, 100 ms of CPU each on 2 cores: processor sharing
+ * runs all 8 at 1/4 speed, so every request takes 400 ms and 20 finish per
+ * second; with USL contention sigma 0.1 the 8 run 1 + 0.1 x 7 = 1.7 times
+ * slower again: 680 ms.
+ */
+START_TEST(app_cpu_processor_sharing_on_cores)
+{
+	static const char yaml[] =
+		"run: {duration: 30s}\n"
+		"load: {users: 8, think: 0s}\n"
+		"app: {workers: 8, cores: 2%s}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 100ms}]\n";
+	char text[512];
+	sim s;
+	double w;
+
+	snprintf(text, sizeof text, yaml, "");
+	sim_run(&s, text, 2, 7);
+	w = window(&s);
+	ck_near(M(&s, "overall.latency_ms.mean"), 400.0, 1e-6);
+	ck_near(M(&s, "overall.latency_ms.max"), 400.0, 1e-6);
+	ck_near(M(&s, "overall.throughput_rps"), 20.0, 8.0 / w);
+	ck_near(M(&s, "resources.app.cpu_utilization"), 1.0, 1e-9);
+	ck_near(M(&s, "resources.app.workers_busy.mean"), 8.0, 1e-9);
+	sim_free(&s);
+
+	snprintf(text, sizeof text, yaml, ", contention: {sigma: 0.1}");
+	sim_run(&s, text, 2, 7);
+	ck_near(M(&s, "overall.latency_ms.mean"), 680.0, 1e-6);
+	ck_near(M(&s, "overall.throughput_rps"), 8.0 / 0.68, 8.0 / w);
+	sim_free(&s);
+}
+END_TEST
+
+/* ---- services -------------------------------------------------------------- */
+
+/*
+ * Poisson 20/s offered to a provider that allows 10/s (bucket of 10): it
+ * passes 10/s, within the bucket's size plus one token over the window, and
+ * answers the rest 429.  No retries, so each 429 is one failed request.
+ */
+START_TEST(service_rate_limit_answers_429)
+{
+	static const char yaml[] =
+		"run: {duration: 110s, warmup: 10s}\n"
+		"load: {arrival_rate: 20}\n"
+		"services:\n"
+		"  api:\n"
+		"    latency: 50ms\n"
+		"    rate_limit: {rps: 10}\n"
+		"endpoints:\n"
+		"  - name: send\n"
+		"    steps: [{call: api}]\n";
+	const unsigned reps = 5;
+	sim s;
+	double w, req, rl, ok, sd, lam_lo, lam_hi, frac, slack;
+
+	sim_run(&s, yaml, reps, 7);
+	w = window(&s);
+	ck_near(w, 100.0, 1e-6);
+	req = M(&s, "overall.requests");
+	rl = M(&s, "resources.services.api.rate_limited");
+	ok = M(&s, "overall.ok_rps");
+	ck_assert(rl > 0);
+	ck_near(M(&s, "overall.errors_by_cause.rate_limited"), rl, 1e-9);
+	ck_near(req - ok * w, rl, 1e-6);
+	/* token bucket: 10/s, +- (burst + 1 token) over the window */
+	slack = (10.0 + 1.0) / w;
+	ck_near(ok, 10.0, slack);
+	/* the share answered 429 is 1 - 10/lambda, lambda the realized
+	 * arrival rate: Poisson, 4.5 sd over reps x 100 s */
+	sd = sqrt(20.0 * w * reps) / (w * reps);
+	lam_lo = 20.0 - ZB * sd;
+	lam_hi = 20.0 + ZB * sd;
+	frac = rl / req;
+	ck_assert_msg(frac >= 1 - (10.0 + slack) / lam_lo &&
+	              frac <= 1 - (10.0 - slack) / lam_hi,
+	              "rate-limited share %g, want 1 - 10/[%g, %g]", frac,
+	              lam_lo, lam_hi);
+	/* every attempt is seen by the provider, no retries */
+	ck_near(M(&s, "resources.services.api.attempts_rps"),
+	        M(&s, "overall.throughput_rps"), 2.0 / w);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * Each attempt fails with probability 1/2; up to 3 retries: a request fails
+ * only when all 4 attempts fail, 1/16 = 0.0625.  Binomial bound on the
+ * failed share; attempts per request 1 + 1/2 + 1/4 + 1/8 = 1.875 (sd of one
+ * request's count 1.0533), CLT bound.  With retries only on rate_limited
+ * the errors are not retried: the failed share is 1/2.
+ */
+static const char retry_yaml[] =
+	"run: {duration: 66s, warmup: 6s}\n"
+	"load: {arrival_rate: 50}\n"
+	"app: {workers: 100}\n"
+	"services:\n"
+	"  api:\n"
+	"    latency: 20ms\n"
+	"    error_rate: 50%%\n"
+	"    retries: {max: 3, backoff: 10ms%s}\n"
+	"endpoints:\n"
+	"  - name: send\n"
+	"    steps: [{call: api}]\n";
+
+START_TEST(service_retries_recover)
+{
+	const unsigned reps = 5;
+	char yaml[512];
+	sim s;
+	double n, p, sd, k;
+
+	snprintf(yaml, sizeof yaml, retry_yaml, "");
+	sim_run(&s, yaml, reps, 7);
+	n = M(&s, "overall.requests") * reps;
+	p = 0.0625;
+	sd = sqrt(p * (1 - p) / n);
+	ck_near(M(&s, "overall.error_rate"), p, ZB * sd);
+	ck_near(M(&s, "overall.errors_by_cause.upstream_error"),
+	        M(&s, "overall.requests") -
+	        M(&s, "overall.ok_rps") * window(&s), 1e-6);
+	k = M(&s, "resources.services.api.attempts_rps") /
+	    M(&s, "overall.throughput_rps");
+	/* plus the edges: attempts of requests that straddle the window
+	 * start or end, at most 4 attempts x 0.15 s (4 x 20 ms + 10 + 20 + 40
+	 * ms of backoff) of arrivals, relative to the window */
+	ck_near(k, 1.875, ZB * 1.0533 / sqrt(n) + 4 * 0.15 / window(&s));
+	/* errors seen by the provider: half the attempts */
+	ck_near(M(&s, "resources.services.api.errors") /
+	        (M(&s, "resources.services.api.attempts_rps") * window(&s)),
+	        0.5, ZB * 0.5 / sqrt(n * k));
+	sim_free(&s);
+
+	snprintf(yaml, sizeof yaml, retry_yaml, ", on: [rate_limited]");
+	sim_run(&s, yaml, reps, 7);
+	n = M(&s, "overall.requests") * reps;
+	ck_near(M(&s, "overall.error_rate"), 0.5, ZB * 0.5 / sqrt(n));
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * A provider that takes 2 s behind a 500 ms timeout: every attempt times
+ * out.  Without retries a request fails at 500 ms; with one retry after a
+ * fixed 100 ms backoff at 500 + 100 + 500 = 1100 ms, two timeouts each.
+ */
+START_TEST(service_timeout_counts_upstream_timeout)
+{
+	static const char yaml[] =
+		"run: {duration: 44s, warmup: 4s}\n"
+		"load: {arrival_rate: 10}\n"
+		"app: {workers: 1000}\n"
+		"services:\n"
+		"  slow: {latency: 2s, timeout: 500ms}\n"
+		"  slow2:\n"
+		"    latency: 2s\n"
+		"    timeout: 500ms\n"
+		"    retries: {max: 1, backoff: 100ms, jitter: none}\n"
+		"endpoints:\n"
+		"  - name: once\n"
+		"    steps: [{call: slow}]\n"
+		"  - name: twice\n"
+		"    steps: [{call: slow2}]\n";
+	sim s;
+	double n1, n2;
+
+	sim_run(&s, yaml, 2, 7);
+	n1 = M(&s, "endpoints.once.requests");
+	n2 = M(&s, "endpoints.twice.requests");
+	ck_assert(n1 > 0 && n2 > 0);
+	ck_near(M(&s, "endpoints.once.errors_by_cause.upstream_timeout"), n1, 0);
+	ck_near(M(&s, "endpoints.twice.errors_by_cause.upstream_timeout"), n2, 0);
+	ck_near(M(&s, "overall.error_rate"), 1.0, 0);
+	ck_near(M(&s, "endpoints.once.latency_ms.mean"), 500.0, 1e-6);
+	ck_near(M(&s, "endpoints.twice.latency_ms.mean"), 1100.0, 1e-6);
+	/* timeouts are counted per attempt, when they happen: edges of the
+	 * window move at most the requests in flight (10/s x 1.1 s) */
+	ck_near(M(&s, "resources.services.slow.timeouts"), n1, 10);
+	ck_near(M(&s, "resources.services.slow2.timeouts"), 2 * n2, 20);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * 8 calls/s with exponential 200 ms latency through a client limit of 3
+ * slots: never more than 3 in flight, and the calls queue as in M/M/3
+ * (mean response from tests/analytic.c).
+ */
+START_TEST(service_concurrency_limits_inflight)
+{
+	static const char yaml[] =
+		"run: {duration: 220s, warmup: 20s}\n"
+		"load: {arrival_rate: 8}\n"
+		"app: {workers: 1000}\n"
+		"services:\n"
+		"  lim: {latency: {dist: exponential, mean: 200ms}, concurrency: 3}\n"
+		"endpoints:\n"
+		"  - name: b\n"
+		"    steps: [{call: lim}]\n";
+	sim s;
+
+	sim_run(&s, yaml, 8, 7);
+	ck_assert(M(&s, "resources.services.lim.concurrency.max") == 3);
+	ck_assert(M(&s, "resources.services.lim.concurrency.mean") <= 3);
+	ci_covers(&s, "resources.services.lim.concurrency.mean", 8 * 0.2);
+	ci_covers(&s, "overall.latency_ms.mean", 1e3 * cs_an_mmc_w(3, 8, 5));
+	ck_assert(M(&s, "overall.error_rate") == 0);
+	sim_free(&s);
+}
+END_TEST
+
+/* ---- cache, branches, endpoints ------------------------------------------ */
+
+/*
+ * A cache with hit ratio 0.7 (1 ms) in front of a 50 ms miss path: the
+ * observed hit ratio and the mean latency 1 + 0.3 x 50 = 16 ms, within
+ * binomial bounds on the number of lookups.  A step may override the ratio.
+ */
+START_TEST(cache_hit_ratio_respected)
+{
+	static const char yaml[] =
+		"run: {duration: 110s, warmup: 10s}\n"
+		"load: {arrival_rate: 40}\n"
+		"app: {workers: 1000}\n"
+		"cache: {hit_ratio: 70%%, latency: 1ms}\n"
+		"endpoints:\n"
+		"  - name: c\n"
+		"    weight: %s\n"
+		"    steps: [{cache: {miss: [{delay: 50ms}]}}]\n"
+		"  - name: d\n"
+		"    weight: %s\n"
+		"    steps: [{cache: {hit_ratio: 20%%, miss: [{delay: 50ms}]}}]\n";
+	const unsigned reps = 4;
+	char text[1024];
+	sim s;
+	double n, sd;
+
+	snprintf(text, sizeof text, yaml, "1", "0");
+	sim_run(&s, text, reps, 7);
+	n = M(&s, "overall.requests") * reps;
+	sd = sqrt(0.7 * 0.3 / n);
+	ck_near(M(&s, "resources.cache.hit_ratio"), 0.7, ZB * sd);
+	ck_near(M(&s, "overall.latency_ms.mean"), 16.0, ZB * 50.0 * sd);
+	ck_near(M(&s, "overall.latency_ms.p50"), 1.0, HIST);
+	ck_near(M(&s, "overall.latency_ms.p99"), 51.0, 51.0 * HIST);
+	sim_free(&s);
+
+	snprintf(text, sizeof text, yaml, "0", "1");
+	sim_run(&s, text, reps, 7);
+	n = M(&s, "overall.requests") * reps;
+	sd = sqrt(0.2 * 0.8 / n);
+	ck_near(M(&s, "resources.cache.hit_ratio"), 0.2, ZB * sd);
+	ck_near(M(&s, "overall.latency_ms.mean"), 41.0, ZB * 50.0 * sd);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * A branch taken with p = 0.3 adds 100 ms to a 10 ms request: the mean
+ * latency is 10 + 100 p, so p_hat = (mean - 10) / 100, binomial bound.
+ */
+START_TEST(branch_probability_respected)
+{
+	static const char yaml[] =
+		"run: {duration: 110s, warmup: 10s}\n"
+		"load: {arrival_rate: 50}\n"
+		"app: {workers: 1000}\n"
+		"endpoints:\n"
+		"  - name: br\n"
+		"    steps:\n"
+		"      - branch: {p: 0.3, steps: [{delay: 100ms}]}\n"
+		"      - {delay: 10ms}\n";
+	const unsigned reps = 4;
+	sim s;
+	double n, p_hat;
+
+	sim_run(&s, yaml, reps, 7);
+	n = M(&s, "overall.requests") * reps;
+	p_hat = (M(&s, "overall.latency_ms.mean") - 10.0) / 100.0;
+	ck_near(p_hat, 0.3, ZB * sqrt(0.3 * 0.7 / n));
+	/* the mixture: 70% at 10 ms, 30% at 110 ms */
+	ck_near(M(&s, "overall.latency_ms.p50"), 10.0, 10.0 * HIST);
+	ck_near(M(&s, "overall.latency_ms.p90"), 110.0, 110.0 * HIST);
+	sim_free(&s);
+}
+END_TEST
+
+/* Weights 1 : 2 : 7 give request shares 0.1, 0.2, 0.7: binomial bounds. */
+START_TEST(load_endpoint_weights_respected)
+{
+	static const char yaml[] =
+		"run: {duration: 110s, warmup: 10s}\n"
+		"load: {arrival_rate: 40}\n"
+		"app: {workers: 1000}\n"
+		"endpoints:\n"
+		"  - {name: a, weight: 1, steps: [{delay: 10ms}]}\n"
+		"  - {name: b, weight: 2, steps: [{delay: 10ms}]}\n"
+		"  - {name: c, weight: 7, steps: [{delay: 10ms}]}\n";
+	static const char *const names[] = { "a", "b", "c" };
+	static const double share[] = { 0.1, 0.2, 0.7 };
+	const unsigned reps = 4;
+	char path[128];
+	sim s;
+	double n, sum = 0;
+	int i;
+
+	sim_run(&s, yaml, reps, 7);
+	n = M(&s, "overall.requests");
+	for (i = 0; i < 3; i++) {
+		double ni, x;
+
+		snprintf(path, sizeof path, "endpoints.%s.requests", names[i]);
+		ni = M(&s, path);
+		sum += ni;
+		ck_near(ni / n, share[i],
+		        ZB * sqrt(share[i] * (1 - share[i]) / (n * reps)));
+		snprintf(path, sizeof path, "endpoints.%s.throughput_rps", names[i]);
+		x = M(&s, path);
+		ck_near(x / M(&s, "overall.throughput_rps"), ni / n, 1e-12);
+	}
+	ck_near(sum, n, 1e-6);
+	sim_free(&s);
+}
+END_TEST
+
+/* ---- load ---------------------------------------------------------------- */
+
+/*
+ * k6-style stages, as percentages of load.users = 50: 0 -> 50 users over
+ * 20 s, 50 for 30 s, 50 -> 0 over 10 s.
+ * The whole test is measured (no warm-up with stages).  The peak is 50 and
+ * the time-average is the trapezoid 50 (10 + 30 + 5) / 60 = 37.5 users,
+ * within half a user: targets are rounded to whole users, updated every
+ * 0.1 s on a ramp, and a ramping-down user leaves after its current request
+ * (10 ms + 100 ms think).
+ */
+START_TEST(load_stages_ramp_users)
+{
+	static const char yaml[] =
+		"run: {replications: 2}\n"
+		"app: {workers: 100}\n"
+		"load:\n"
+		"  users: 50\n"
+		"  think: 100ms\n"
+		"  stages:\n"
+		"    - {duration: 20s, target: 100%}\n"
+		"    - {duration: 30s, target: 100%}\n"
+		"    - {duration: 10s, target: 0%}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{delay: 10ms}]\n";
+	sim s;
+
+	sim_run(&s, yaml, 2, 7);
+	ck_near(window(&s), 60.0, 1e-6);
+	ck_assert(M(&s, "resources.load.users.max") == 50);
+	ck_near(M(&s, "resources.load.users.mean"), 37.5, 0.5);
+	/* each user cycles every 110 ms: 37.5 / 0.11 requests per second */
+	ck_near(M(&s, "overall.throughput_rps"), 37.5 / 0.11, 0.5 / 0.11);
+	ck_near(M(&s, "checks.conservation.in_flight"), 0, 0);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * Open arrivals: the throughput is the arrival rate (Poisson bound on the
+ * count); with stages the count is the area under the rate curve,
+ * 100 x (60/2 + 30 + 30/2) = 7500 requests.
+ */
+START_TEST(load_open_arrivals_rate)
+{
+	static const char yaml[] =
+		"run: {duration: 110s, warmup: 10s}\n"
+		"load: {arrival_rate: 40}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{delay: 5ms}]\n";
+	static const char ramp[] =
+		"load:\n"
+		"  arrival_rate: 100\n"
+		"  stages:\n"
+		"    - {duration: 60s, target: 100%}\n"
+		"    - {duration: 30s, target: 100%}\n"
+		"    - {duration: 30s, target: 0%}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{delay: 5ms}]\n";
+	const unsigned reps = 4;
+	sim s;
+	double w, n;
+
+	sim_run(&s, yaml, reps, 7);
+	w = window(&s);
+	ck_near(w, 100.0, 1e-6);
+	ck_near(M(&s, "overall.throughput_rps"), 40.0,
+	        ZB * sqrt(40.0 * w * reps) / (w * reps));
+	/* every arrival of the whole 110 s */
+	ck_near(M(&s, "checks.conservation.generated"), 40.0 * 110,
+	        ZB * sqrt(40.0 * 110 / reps));
+	sim_free(&s);
+
+	sim_run(&s, ramp, reps, 7);
+	n = M(&s, "overall.requests");
+	ck_near(n, 7500.0, ZB * sqrt(7500.0 / reps));
+	ck_near(window(&s), 120.0, 1e-6);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * A closed user with no think time whose request fails at once (backlog
+ * full: 3 users, 1 worker, no backlog) asks again at the same instant.
+ *
+ * Left alone the simulated clock would never advance.  capsim stops such
+ * a run after 10,000 instant answers in a row to one user and says why
+ * (CS_ERR_INVALID, path load.think), with or without a client timeout
+ * (whose pending timers would otherwise pile up).  The run happens in a
+ * child process under a 3 s alarm, so a regression fails this test
+ * instead of hanging the suite.
+ */
+START_TEST(load_zero_think_instant_failure_terminates)
+{
+	static const char yaml[] =
+		"run: {duration: 2s, replications: 1}\n"
+		"load: {users: 3, think: 0s}\n"
+		"app: {workers: 1, backlog: 0}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{delay: 100ms}]\n";
+	pid_t pid;
+	int status = 0;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		cs_scenario *sc = NULL;
+		cs_result *r = NULL;
+		cs_error err;
+		cs_run_opts o = { .replications = 1, .jobs = 1 };
+		cs_status st;
+		int code;
+
+		/* Check's own SIGALRM handler is inherited: it would kill
+		 * the whole test; the default action ends this child only */
+		signal(SIGALRM, SIG_DFL);
+		alarm(3);
+		st = cs_scenario_load_string(yaml, "test.yaml", NULL, 0, &sc, &err);
+		if (st != CS_OK)
+			_exit(3);
+		st = cs_run(sc, &o, &r, &err);
+		code = st == CS_ERR_INVALID && !strcmp(err.path, "load.think") &&
+		       strstr(err.msg, "stalled") && strstr(err.msg, "backlog_full")
+		       ? 0 : 10 + (int)st;
+		cs_result_free(r);
+		cs_scenario_free(sc);
+		_exit(code);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(!WIFSIGNALED(status),
+	              "the run did not end: killed by signal %d after 3 s "
+	              "(2 s simulated)",
+	              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	              "the run failed: exit %d (10 + cs_status)",
+	              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+END_TEST
+
+/* ---- whole runs ---------------------------------------------------------- */
+
+static const char mix_yaml[] =
+	"run: {duration: 20s, replications: 3}\n"
+	"load: {users: 40, think: {dist: exponential, mean: 200ms},"
+	" client_timeout: 700ms}\n"
+	"app: {instances: 2, workers: 8, backlog: 4, request_timeout: 900ms,"
+	" cores: 1, balancer: least_connections}\n"
+	"db: {pool: {size: 3, acquire_timeout: 300ms}, max_connections: 5,"
+	" cores: 1}\n"
+	"cache: {hit_ratio: 50%}\n"
+	"services:\n"
+	"  ai:\n"
+	"    latency: {dist: lognormal, median: 200ms, p95: 900ms}\n"
+	"    timeout: 600ms\n"
+	"    concurrency: 4\n"
+	"    rate_limit: {rps: 15, burst: 3, latency: 5ms}\n"
+	"    error_rate: 10%\n"
+	"    retries: {max: 2, backoff: 50ms}\n"
+	"endpoints:\n"
+	"  - name: a\n"
+	"    steps:\n"
+	"      - {cpu: {dist: exponential, mean: 20ms}}\n"
+	"      - db: {steps: [{query: 20ms}, {call: ai}, {query: 10ms}]}\n"
+	"  - name: b\n"
+	"    steps:\n"
+	"      - cache: {miss: [{query: {dist: exponential, mean: 30ms}}]}\n"
+	"      - branch: {p: 0.5, steps: [{call: ai}]}\n";
+
+static char *
+run_json(const char *yaml, unsigned reps, uint64_t seed, unsigned jobs)
+{
+	sim s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	sim_run_jobs(&s, yaml, reps, seed, jobs);
+	ck_assert_int_eq(cs_result_write(s.r, CS_FORMAT_JSON, f), CS_OK);
+	ck_assert_int_eq(fclose(f), 0);
+	sim_free(&s);
+	ck_assert_uint_gt(len, 1000);
+	return buf;
+}
+
+START_TEST(run_same_seed_gives_identical_json)
+{
+	char *a = run_json(mix_yaml, 3, 42, 1);
+	char *b = run_json(mix_yaml, 3, 42, 1);
+	char *c = run_json(mix_yaml, 3, 42, 3); /* threads never change output */
+	char *d = run_json(mix_yaml, 3, 43, 1);
+
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(a, c);
+	ck_assert_str_ne(a, d);
+	ck_assert_ptr_nonnull(strstr(a, "\"seed\":\t42,"));
+	ck_assert_ptr_nonnull(strstr(d, "\"seed\":\t43,"));
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+END_TEST
+
+START_TEST(run_replications_give_ci)
+{
+	static const char *const paths[] = {
+		"overall.requests", "overall.throughput_rps", "overall.error_rate",
+		"overall.latency_ms.mean", "overall.latency_ms.p95",
+		"resources.app.workers_busy.mean", "resources.db_pool.in_use.mean",
+		"resources.services.ai.concurrency.mean",
+		"endpoints.a.latency_ms.p50",
+	};
+	sim s;
+	size_t i;
+	double m, lo, hi;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	sim_run(&s, mix_yaml, 5, 9);
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		get3(&s, paths[i], &m, &lo, &hi);
+		ck_assert_msg(isfinite(m) && isfinite(lo) && isfinite(hi),
+		              "%s: %g [%g, %g]", paths[i], m, lo, hi);
+		ck_assert_msg(lo <= m && m <= hi, "%s: %g [%g, %g]", paths[i],
+		              m, lo, hi);
+		/* a quantile may land in the same bucket every time; a
+		 * mean or count of a random run may not */
+		ck_assert_msg(hi > lo || strstr(paths[i], ".p"),
+		              "%s: a random metric with a zero-width CI",
+		              paths[i]);
+	}
+	/* away from the bounds that cut it (0, and 1 for ratios), and for a
+	 * mean rather than a percentile, the interval is mean +- t s / sqrt(n) */
+	get3(&s, "overall.latency_ms.mean", &m, &lo, &hi);
+	ck_assert(lo > 0);
+	ck_near(m - lo, hi - m, 1e-9 * m);
+	get3(&s, "overall.requests", &m, &lo, &hi);
+	ck_assert(lo > 0);
+	ck_near(m - lo, hi - m, 1e-9 * m);
+	ck_assert_int_eq(cs_result_metric(s.r, "overall.no_such_metric", &m,
+	                                  &lo, &hi), CS_ERR_INVALID);
+	sim_free(&s);
+
+	/* one replication: a mean, and an unknown interval */
+	sim_run(&s, mix_yaml, 1, 9);
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		get3(&s, paths[i], &m, &lo, &hi);
+		ck_assert_msg(isfinite(m), "%s: mean %g", paths[i], m);
+		ck_assert_msg(isnan(lo) && isnan(hi), "%s: CI [%g, %g] from one "
+		              "replication", paths[i], lo, hi);
+	}
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cs_result_write(s.r, CS_FORMAT_JSON, f), CS_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\"ci_low\":\tnull"));
+	free(buf);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * generated = completed + failed + in flight, in a run where requests fail
+ * for many causes, some are abandoned by the client while the server goes
+ * on, and some are still in flight at the end.
+ */
+START_TEST(run_conservation_holds)
+{
+	sim s;
+	double gen, done, failed, inflight, req;
+	int causes = 0;
+	static const char *const cause[] = {
+		"pool_timeout", "backlog_full", "client_timeout", "rate_limited",
+		"db_refused",
+	};
+	char path[128];
+	size_t i;
+
+	sim_run(&s, mix_yaml, 3, 5);
+	gen = M(&s, "checks.conservation.generated");
+	done = M(&s, "checks.conservation.completed");
+	failed = M(&s, "checks.conservation.failed");
+	inflight = M(&s, "checks.conservation.in_flight");
+	req = M(&s, "overall.requests");
+	ck_assert(gen > 0 && done > 0 && failed > 0 && inflight > 0);
+	ck_near(gen, done + failed + inflight, 1e-6);
+	/* the window holds answers only: no more than were generated */
+	ck_assert(req <= gen);
+	ck_assert(inflight <= 40); /* at most one per user */
+	for (i = 0; i < sizeof cause / sizeof cause[0]; i++) {
+		snprintf(path, sizeof path, "overall.errors_by_cause.%s", cause[i]);
+		causes += M(&s, path) > 0;
+	}
+	ck_assert_int_eq(causes, 5); /* the scenario exercises them all */
+	sim_free(&s);
+}
+END_TEST
+
+static Suite *
+models_suite(void)
+{
+	Suite *s = suite_create("models");
+	TCase *tc = tcase_create("components");
+
+	tcase_add_test(tc, dbpool_times_out_when_saturated);
+	tcase_add_test(tc, db_max_connections_refuses);
+	tcase_add_test(tc, app_rejects_when_backlog_full);
+	tcase_add_test(tc, load_client_timeout_abandons_but_server_continues);
+	tcase_add_test(tc, app_server_timeout_stops_request);
+	tcase_add_test(tc, app_least_connections_balancer_avoids_busy_instance);
+	tcase_add_test(tc, app_cpu_processor_sharing_on_cores);
+	tcase_add_test(tc, service_rate_limit_answers_429);
+	tcase_add_test(tc, service_retries_recover);
+	tcase_add_test(tc, service_timeout_counts_upstream_timeout);
+	tcase_add_test(tc, service_concurrency_limits_inflight);
+	tcase_add_test(tc, cache_hit_ratio_respected);
+	tcase_add_test(tc, branch_probability_respected);
+	tcase_add_test(tc, load_endpoint_weights_respected);
+	tcase_add_test(tc, load_stages_ramp_users);
+	tcase_add_test(tc, load_open_arrivals_rate);
+	tcase_add_test(tc, load_zero_think_instant_failure_terminates);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("runs");
+	tcase_add_test(tc, run_same_seed_gives_identical_json);
+	tcase_add_test(tc, run_replications_give_ci);
+	tcase_add_test(tc, run_conservation_holds);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(models_suite());
+	int failed;
+
+	gsl_set_error_handler_off();
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
