@@ -1,7 +1,38 @@
-/* The event list: a 4-ary heap in one array. */
+/* The event list: a 4-ary heap of 16-byte keys in one array. */
 #include <stdlib.h>
 
 #include "sim/engine.h"
+
+#define SLOT_MASK ((UINT64_C(1) << CS_ENGINE_SLOT_BITS) - 1)
+#define MAX_PENDING ((size_t)1 << CS_ENGINE_SLOT_BITS)
+#define MAX_SEQ (UINT64_C(1) << (64 - CS_ENGINE_SLOT_BITS))
+
+/* Grow the three arrays to ncap; the new slots go on the free stack. */
+static int
+grow(cs_engine *e, size_t ncap)
+{
+	cs_hkey *h = realloc(e->heap, ncap * sizeof *h);
+	cs_event *s;
+	uint32_t *f;
+	size_t i;
+
+	if (!h)
+		return -1;
+	e->heap = h;
+	s = realloc(e->slot, ncap * sizeof *s);
+	if (!s)
+		return -1;
+	e->slot = s;
+	f = realloc(e->free, ncap * sizeof *f);
+	if (!f)
+		return -1;
+	e->free = f;
+	/* highest first, so slot 0 is used first */
+	for (i = ncap; i-- > e->cap;)
+		e->free[e->nfree++] = (uint32_t)i;
+	e->cap = ncap;
+	return 0;
+}
 
 cs_engine *
 cs_engine_new(void)
@@ -10,10 +41,8 @@ cs_engine_new(void)
 
 	if (!e)
 		return NULL;
-	e->cap = 1024;
-	e->heap = malloc(e->cap * sizeof *e->heap);
-	if (!e->heap) {
-		free(e);
+	if (grow(e, 1024)) {
+		cs_engine_free(e);
 		return NULL;
 	}
 	return e;
@@ -25,60 +54,66 @@ cs_engine_free(cs_engine *e)
 	if (!e)
 		return;
 	free(e->heap);
+	free(e->slot);
+	free(e->free);
 	free(e);
 }
 
-static inline bool
-before(const cs_event *a, const cs_event *b)
+static inline int
+before(const cs_hkey *a, const cs_hkey *b)
 {
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+	return a->t < b->t || (a->t == b->t && a->key < b->key);
 }
 
 cs_status
 cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
                    uint64_t arg)
 {
-	cs_event ev;
+	cs_hkey k;
+	uint32_t sl;
 	size_t i;
 
-	if (e->n == e->cap) {
-		size_t ncap = e->cap * 2;
-		cs_event *nh = realloc(e->heap, ncap * sizeof *nh);
-
-		if (!nh) {
-			e->nomem = true;
-			return CS_ERR_NOMEM;
-		}
-		e->heap = nh;
-		e->cap = ncap;
+	if (e->nfree == 0 &&
+	    (e->cap >= MAX_PENDING ||
+	     grow(e, e->cap * 2 > MAX_PENDING ? MAX_PENDING : e->cap * 2))) {
+		e->nomem = true;
+		return CS_ERR_NOMEM;
 	}
-	ev.t = t < e->now ? e->now : t;
-	ev.seq = e->seq++;
-	ev.fn = fn;
-	ev.data = data;
-	ev.arg = arg;
+	if (e->seq >= MAX_SEQ) {
+		e->nomem = true;
+		return CS_ERR_NOMEM;
+	}
+	sl = e->free[--e->nfree];
+	e->slot[sl].fn = fn;
+	e->slot[sl].data = data;
+	e->slot[sl].arg = arg;
+	k.t = t < e->now ? e->now : t;
+	k.key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
 	/* sift up: O(log4 n) */
 	i = e->n++;
 	while (i > 0) {
 		size_t p = (i - 1) / 4;
 
-		if (!before(&ev, &e->heap[p]))
+		if (!before(&k, &e->heap[p]))
 			break;
 		e->heap[i] = e->heap[p];
 		i = p;
 	}
-	e->heap[i] = ev;
+	e->heap[i] = k;
 	return CS_OK;
 }
 
-/* Remove the root; O(4 log4 n) comparisons. */
+/* Remove the root and return its slot's event; O(4 log4 n) comparisons. */
 static void
 pop(cs_engine *e, cs_event *out)
 {
-	cs_event last;
+	cs_hkey last;
 	size_t i = 0, n;
+	uint32_t sl = (uint32_t)(e->heap[0].key & SLOT_MASK);
 
-	*out = e->heap[0];
+	e->now = e->heap[0].t;
+	*out = e->slot[sl];
+	e->free[e->nfree++] = sl;
 	n = --e->n;
 	if (n == 0)
 		return;
@@ -109,7 +144,6 @@ cs_engine_step(cs_engine *e)
 	if (e->n == 0)
 		return false;
 	pop(e, &ev);
-	e->now = ev.t;
 	e->executed++;
 	ev.fn(e, ev.data, ev.arg);
 	return true;
@@ -123,7 +157,6 @@ cs_engine_run_until(cs_engine *e, double t)
 		cs_event ev;
 
 		pop(e, &ev);
-		e->now = ev.t;
 		e->executed++;
 		ev.fn(e, ev.data, ev.arg);
 	}

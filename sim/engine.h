@@ -4,7 +4,9 @@
  * One array holds the pending events as a 4-ary min-heap keyed by
  * (time, insertion sequence), so ties break in scheduling order and runs are
  * reproducible.  Scheduling and popping cost O(log4 n), n = pending events;
- * nothing is allocated per event once the array has grown to its peak.
+ * nothing is allocated per event once the arrays have grown to their peak.
+ * The heap moves only 16-byte keys (time; sequence and a slot number packed
+ * in one word); what to call sits in a side array at that slot.
  *
  * The engine knows nothing about requests or databases: a handler is a
  * function pointer with a data pointer and a 64-bit argument (components
@@ -22,9 +24,15 @@
 typedef struct cs_engine cs_engine;
 typedef void (*cs_handler)(cs_engine *e, void *data, uint64_t arg);
 
-typedef struct cs_event {
+/* Bits of a heap key given to the slot; the rest order by sequence. */
+#define CS_ENGINE_SLOT_BITS 24
+
+typedef struct cs_hkey {
 	double t;       /* seconds, simulated */
-	uint64_t seq;   /* insertion order: the tie-breaker */
+	uint64_t key;   /* insertion sequence << SLOT_BITS | slot */
+} cs_hkey;
+
+typedef struct cs_event {
 	cs_handler fn;
 	void *data;
 	uint64_t arg;
@@ -34,10 +42,12 @@ struct cs_engine {
 	double now;        /* seconds, simulated */
 	uint64_t seq;
 	uint64_t executed; /* events run so far */
-	cs_event *heap;
-	size_t n, cap;
+	cs_hkey *heap;
+	cs_event *slot;    /* what each pending key calls */
+	uint32_t *free;    /* unused slots (a stack) */
+	size_t n, cap, nfree;
 	bool stopped;
-	bool nomem;        /* a schedule failed to grow the array */
+	bool nomem;        /* a schedule failed (no memory, or too many) */
 };
 
 /* Caller frees with cs_engine_free(). NULL on allocation failure. */
