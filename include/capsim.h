@@ -94,7 +94,8 @@ typedef struct cs_result cs_result;
 
 /*
  * Simulate the scenario.  On success *out holds every metric with its 95%
- * confidence interval (caller frees with cs_result_free()).
+ * confidence interval (caller frees with cs_result_free()).  The result
+ * refers to the scenario's names: free the scenario after the result.
  */
 cs_status cs_run(const cs_scenario *sc, const cs_run_opts *opts,
                  cs_result **out, cs_error *err);

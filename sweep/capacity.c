@@ -99,9 +99,10 @@ evaluate(ctx *c, double x, const cs_cap_eval **out)
 	free(sets);
 	if (!s)
 		s = cs_run(sc, c->ro, &r, c->err);
-	cs_scenario_free(sc);
-	if (s)
+	if (s) {
+		cs_scenario_free(sc);
 		return s;
+	}
 	ev = &a->evals[a->nevals++];
 	memset(ev, 0, sizeof *ev);
 	ev->x = x;
@@ -112,6 +113,7 @@ evaluate(ctx *c, double x, const cs_cap_eval **out)
 	for (i = 0; i < cs_cap_nresources; i++)
 		cs_result_metric(r, util_paths[i], &ev->util[i], NULL, NULL);
 	cs_result_free(r);
+	cs_scenario_free(sc); /* after the result, which names its parts */
 	*out = ev;
 	return CS_OK;
 }
