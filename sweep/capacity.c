@@ -186,7 +186,7 @@ cs_cap_search(const char *scenario, const char *const *sets, size_t nsets,
 	          ans, err };
 	const cs_cap_eval *elo, *ehi;
 	double bad_next = NAN, dummy;
-	size_t i;
+	size_t i, ihi;
 	cs_status s;
 
 	memset(ans, 0, sizeof *ans);
@@ -210,6 +210,8 @@ cs_cap_search(const char *scenario, const char *const *sets, size_t nsets,
 	} else if ((s = evaluate(&c, hi, &ehi))) {
 		return s;
 	}
+	/* evaluations move when the array grows: keep indices from here on */
+	ihi = (size_t)(ehi - ans->evals);
 	elo = &ans->evals[0];
 	ans->lo = lo;
 	ans->hi = ehi->x;
@@ -232,7 +234,7 @@ cs_cap_search(const char *scenario, const char *const *sets, size_t nsets,
 		return s;
 	ans->at_bound = isnan(bad_next);
 	/* the binding term: what fails just past the answer */
-	ans->binding = ehi->worst;
+	ans->binding = ans->evals[ihi].worst;
 	for (i = 0; i < ans->nevals; i++) {
 		if (!isnan(bad_next) && ans->evals[i].x == bad_next)
 			ans->binding = ans->evals[i].worst;
