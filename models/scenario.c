@@ -263,10 +263,12 @@ empirical(binder *b, const cs_conf_node *n, const char *base, cs_dist *d)
 			goto out;
 		k++;
 	}
-	if (!smp && (q[0] != 0 || q[k - 1] != 1))
-		return (free(q), free(x), cs_conf_error(b->c, pct, path, b->err,
+	if (!smp && (q[0] != 0 || q[k - 1] != 1)) {
+		s = cs_conf_error(b->c, pct, path, b->err,
 		    "give p0 (the fastest) and p100 (the slowest) too: between "
-		    "the points capsim interpolates, beyond them it cannot know"));
+		    "the points capsim interpolates, beyond them it cannot know");
+		goto out;
+	}
 	if (smp) {
 		/* sorted samples: the i-th is the i/(n-1) quantile */
 		for (i = 1; i < k; i++) {
