@@ -9,7 +9,9 @@ cd "$(dirname "$0")"
 
 pkgs="gcc libc6-dev pkg-config meson ninja-build libgsl-dev libyaml-dev
       libcjson-dev check libsubunit-dev valgrind python3 python3-simpy
-      parallel"
+      parallel gnuplot-nox"
+# the test suite also renders capsim report's HTML in a headless browser
+[ "${1:-run}" = test ] && pkgs="$pkgs chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -9,4 +9,10 @@
 /* capsim import FILE... [--type T] [--format table|json] */
 int cs_cmd_import(int argc, char **argv);
 
+/* capsim plot RESULTS -o FILE.png|FILE.svg [--x PATH] [--y METRICS] ... */
+int cs_cmd_plot(int argc, char **argv);
+
+/* capsim report RESULTS -o FILE.html [--measured DATA...] [--slo SLO] ... */
+int cs_cmd_report(int argc, char **argv);
+
 #endif /* CS_CLI_COMMANDS_H */

@@ -16,6 +16,8 @@ static const char usage[] =
 	"  merge FILE...     join the shards of one sweep (--shard I/N)\n"
 	"  capacity SCENARIO the most users / the least pool meeting an SLO\n"
 	"  import FILE...    show what capsim reads from k6, Locust or JMeter output\n"
+	"  plot RESULTS      a sweep's curves with gnuplot: -o curves.png\n"
+	"  report RESULTS    a sweep as one HTML page: -o report.html\n"
 	"  version           print the version\n"
 	"\n"
 	"capsim COMMAND --help shows a command's options; docs/ has the guide.\n";
@@ -39,6 +41,10 @@ main(int argc, char **argv)
 		return cs_cmd_capacity(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "import"))
 		return cs_cmd_import(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "plot"))
+		return cs_cmd_plot(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return cs_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		puts("capsim " CAPSIM_VERSION);
 		return CS_EXIT_OK;
