@@ -42,7 +42,7 @@ server_timeout_ev(cs_engine *e, void *data, uint64_t serial)
 {
 	cs_req *r = data;
 
-	if (r->serial != serial)
+	if (r->serial != serial || r->server_done)
 		return;
 	r->aborted = true;
 	if (!r->client_done)

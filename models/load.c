@@ -128,6 +128,15 @@ client_timeout_ev(cs_engine *e, void *data, uint64_t serial)
 	cs_load_respond(r->m, r, CS_CAUSE_CLIENT_TIMEOUT);
 }
 
+static void
+arrive_ev(cs_engine *e, void *data, uint64_t serial)
+{
+	cs_req *r = data;
+
+	if (r->serial == serial)
+		cs_app_admit(r->m, r);
+}
+
 /* Send one request from user u (UINT32_MAX: an open arrival). */
 static void
 send(cs_model *m, uint32_t u)
@@ -162,6 +171,15 @@ send(cs_model *m, uint32_t u)
 	    cs_engine_schedule(m->e, m->e->now + sc->load.client_timeout,
 	                       client_timeout_ev, r, r->serial))
 		m->status = CS_ERR_NOMEM;
+	if (sc->load.has_rtt) {
+		/* half the round trip before the app sees it */
+		r->rtt = cs_dist_sample(&sc->load.rtt, m->rng[CS_RNG_LOAD]);
+		if (cs_engine_schedule(m->e, m->e->now + r->rtt / 2, arrive_ev, r,
+		                       r->serial))
+			m->status = CS_ERR_NOMEM;
+		return;
+	}
+	r->rtt = 0;
 	cs_app_admit(m, r);
 }
 

@@ -51,6 +51,9 @@ typedef struct cs_load_conf {
 	double rate;            /* requests/s, open */
 	cs_dist think;          /* closed: pause between a response and the next */
 	double client_timeout;  /* seconds; INFINITY: none */
+	cs_dist rtt;            /* network round trip, load generator <-> app:
+	                         * half on the way in, half on the way out */
+	bool has_rtt;
 	cs_stage *stages;
 	size_t nstages;
 } cs_load_conf;
@@ -172,6 +175,7 @@ struct cs_req {
 	uint64_t serial;      /* incarnation: timers for an old one are ignored */
 	uint64_t token;       /* current wait/attempt: stale timers are ignored */
 	double t_start;       /* seconds: client sent it */
+	double rtt;           /* seconds: this request's network round trip */
 	uint32_t ep, pc, inst, user;
 	uint32_t proc;        /* app process within the instance */
 	uint32_t pool;        /* index into cs_model.pools */
@@ -180,6 +184,7 @@ struct cs_req {
 	bool has_worker, has_conn;
 	bool live;            /* not on the free list */
 	bool client_done;     /* the client has its answer (or gave up) */
+	bool server_done;     /* finished; the answer is on its way back */
 	bool aborted;         /* server-side timeout: stop at the next step */
 	int fail;             /* cs_cause, or -1 */
 };

@@ -60,6 +60,7 @@ cs_req_new(cs_model *m)
 	r->svc = -1;
 	r->has_worker = r->has_conn = false;
 	r->live = true;
+	r->server_done = false;
 	r->client_done = false;
 	r->aborted = false;
 	r->fail = -1;
@@ -200,6 +201,17 @@ cs_req_run(cs_model *m, cs_req *r)
 	}
 }
 
+/* The answer reaches the client half a round trip after the app sent it. */
+static void
+deliver_ev(cs_engine *e, void *data, uint64_t arg)
+{
+	cs_req *r = data;
+
+	if (!r->client_done) /* the client may have given up meanwhile */
+		cs_load_respond(r->m, r, (int)arg - 1);
+	req_recycle(r->m, r);
+}
+
 /*
  * The server is done with r (success, or a failure with a cause): give back
  * everything it holds, answer the client if it still waits, recycle.
@@ -214,6 +226,16 @@ cs_req_finish(cs_model *m, cs_req *r, int cause)
 	if (r->has_worker)
 		cs_app_release_worker(m, r);
 	m->inst[r->inst].inflight--;
+	if (r->rtt > 0 && !r->client_done) {
+		/* r stays alive (and in flight) until the answer arrives; its
+		 * serial is unchanged, so no server timer fires twice: they
+		 * have all been checked against client_done or finished */
+		r->server_done = true;
+		if (cs_engine_schedule(m->e, m->e->now + r->rtt / 2, deliver_ev, r,
+		                       (uint64_t)(cause + 1)))
+			m->status = CS_ERR_NOMEM;
+		return;
+	}
 	if (!r->client_done)
 		cs_load_respond(m, r, cause);
 	req_recycle(m, r);

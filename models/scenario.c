@@ -489,7 +489,8 @@ static cs_status
 load(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
-		"users", "arrival_rate", "think", "client_timeout", "stages", NULL
+		"users", "arrival_rate", "think", "client_timeout", "rtt", "stages",
+		NULL
 	};
 	cs_load_conf *l = &b->sc->load;
 	cs_conf_node *n, *u, *r, *t, *st;
@@ -498,6 +499,7 @@ load(binder *b, const cs_conf_node *root)
 
 	l->client_timeout = 60; /* k6's default */
 	cs_dist_const(&l->think, 0);
+	cs_dist_const(&l->rtt, 0);
 	if ((s = opt_map(b, root, "", "load", keys, &n, path)))
 		return s;
 	if (!n)
@@ -542,6 +544,13 @@ load(binder *b, const cs_conf_node *root)
 	if ((s = opt_timeout(b, n, path, "client_timeout", 1e-6,
 	                     &l->client_timeout)))
 		return s;
+	if ((t = cs_conf_get(n, "rtt"))) {
+		cs_conf_path(p, sizeof p, path, "rtt");
+		cs_dist_destroy(&l->rtt);
+		if ((s = dist(b, t, p, &l->rtt)))
+			return s;
+		l->has_rtt = cs_dist_mean(&l->rtt) > 0;
+	}
 	if (st) {
 		size_t i;
 		bool rel = false;
@@ -1210,6 +1219,7 @@ cs_scenario_free(cs_scenario *sc)
 	free(sc->services);
 	cs_dist_destroy(&sc->cache.latency);
 	cs_dist_destroy(&sc->load.think);
+	cs_dist_destroy(&sc->load.rtt);
 	free(sc->load.stages);
 	free(sc->name);
 	free(sc->file);

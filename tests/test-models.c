@@ -303,6 +303,32 @@ START_TEST(load_client_timeout_abandons_but_server_continues)
 END_TEST
 
 /*
+ * load.rtt 50 ms around a 10 ms request: every answer takes 60 ms and the
+ * worker is held only the 10 ms (the network half-trips hold nothing).
+ * 10 users with exponential think of mean 1 s: X = 10 / 1.06 req/s.
+ */
+START_TEST(load_rtt_adds_round_trip_outside_the_server)
+{
+	static const char yaml[] =
+		"run: {duration: 4000s, warmup: 100s}\n"
+		"load: {users: 10, think: {dist: exponential, mean: 1s}, rtt: 50ms}\n"
+		"app: {workers: 100, cores: 4}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{delay: 10ms}]\n";
+	sim s;
+
+	sim_run(&s, yaml, 4, 11);
+	ck_near(M(&s, "overall.latency_ms.mean"), 60.0, 1e-6);
+	ci_covers(&s, "overall.throughput_rps", 10 / 1.06);
+	/* Little's law for the worker alone: X x 10 ms */
+	ci_covers(&s, "resources.app.workers_busy.mean",
+	          M(&s, "overall.throughput_rps") * 0.010);
+	sim_free(&s);
+}
+END_TEST
+
+/*
  * request_timeout 1 s on a request of three 600 ms steps: the client gets
  * server_timeout at 1 s and the request stops at the next step boundary,
  * 1.2 s, instead of running to 1.8 s.  2 users with no think time send 2
@@ -1039,6 +1065,7 @@ models_suite(void)
 	tcase_add_test(tc, load_stages_ramp_users);
 	tcase_add_test(tc, load_open_arrivals_rate);
 	tcase_add_test(tc, load_zero_think_instant_failure_terminates);
+	tcase_add_test(tc, load_rtt_adds_round_trip_outside_the_server);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("runs");
