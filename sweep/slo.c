@@ -36,13 +36,13 @@ bad(cs_error *err, const char *term, const char *why)
 static cs_status
 term(const char *s, cs_slo_term *t, cs_error *err)
 {
-	char name[64], *end;
+	char name[64], unit[16], *end;
 	const char *op;
 	size_t n, k;
 	double v;
 	int kind = 2;
 
-	snprintf(t->text, sizeof t->text, "%s", s);
+	snprintf(t->text, sizeof t->text, "%.63s", s);
 	op = strpbrk(s, "<>");
 	if (!op)
 		return bad(err, s, "a term is NAME<LIMIT or NAME>LIMIT, e.g. "
@@ -76,6 +76,18 @@ term(const char *s, cs_slo_term *t, cs_error *err)
 		return bad(err, s, "the limit is not a number");
 	while (isspace((unsigned char)*end))
 		end++;
+	{
+		/* trailing blanks are not part of the unit */
+		size_t u = strlen(end);
+
+		while (u > 0 && isspace((unsigned char)end[u - 1]))
+			u--;
+		if (u >= sizeof unit)
+			return bad(err, s, "unexpected text after the limit");
+		memcpy(unit, end, u);
+		unit[u] = 0;
+		end = unit;
+	}
 	if (kind == 0) {
 		if (!strcmp(end, "ms"))
 			;
@@ -91,6 +103,9 @@ term(const char *s, cs_slo_term *t, cs_error *err)
 		else if (*end)
 			return bad(err, s, "an error rate limit is a percentage (1%) "
 			           "or a ratio (0.01)");
+		else if (v > 1)
+			return bad(err, s, "a bare error rate is a ratio from 0 to 1: "
+			           "write 5% for five percent");
 	} else if (*end && strcmp(end, "/s")) {
 		return bad(err, s, "unexpected text after the limit");
 	}
@@ -103,23 +118,28 @@ term(const char *s, cs_slo_term *t, cs_error *err)
 cs_status
 cs_slo_parse(const char *text, cs_slo *out, cs_error *err)
 {
-	char buf[1024], *p, *save = NULL;
+	char buf[1024], *p, *save;
 	cs_status s;
 
 	memset(out, 0, sizeof *out);
 	if (!text || strlen(text) >= sizeof buf)
 		return bad(err, "", "the SLO is empty or too long");
 	snprintf(buf, sizeof buf, "%s", text);
-	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+	for (p = buf;; p = save + 1) {
+		save = strchr(p, ',');
+		if (save)
+			*save = 0;
 		while (isspace((unsigned char)*p))
 			p++;
 		if (!*p)
-			continue;
+			return bad(err, text, "an empty term: remove the extra comma");
 		if (out->n == CS_SLO_MAX)
 			return bad(err, p, "at most 16 terms");
 		if ((s = term(p, &out->t[out->n], err)))
 			return s;
 		out->n++;
+		if (!save)
+			break;
 	}
 	if (out->n == 0)
 		return bad(err, "", "give at least one term, e.g. 'p95<400ms,error_rate<1%'");
