@@ -842,19 +842,13 @@ cs_rep_log_scale(const double *v, size_t n)
 /* ---- SLOs ---------------------------------------------------------------- */
 
 /*
- * One grammar for every --slo: sweep/slo.c's, which capsim capacity uses.
- * What is added here is what a picture and a page need (the unit, the
- * measured counterpart, a text to print), plus three checks for what is
- * surely a slip: an empty term, an error rate above 1 written without %,
- * and a name one typo away from a known one.
+ * One grammar for every --slo: sweep/slo.c's, which capsim capacity uses
+ * (it also catches the slips: empty terms, bare error rates above 1,
+ * misspelt names).  What is added here is what a picture and a page need:
+ * the unit, the measured counterpart, a text to print.
  */
 
 static const char *const op_text[] = { "<", "<=", ">", ">=" };
-
-static const char *const slo_names[] = {
-	"p50", "p90", "p95", "p99", "max", "mean", "ok_p50", "ok_p95",
-	"ok_p99", "error_rate", "errors", "throughput", "rps", NULL
-};
 
 /* The name of a term as written: the text before its operator. */
 static void
@@ -883,17 +877,6 @@ slo_term(const cs_slo_term *in, cs_rep_slo_term *t, cs_error *err)
 		t->op = op && op[1] == '=' ? CS_REP_LE : CS_REP_LT;
 	else
 		t->op = op && op[1] == '=' ? CS_REP_GE : CS_REP_GT;
-	if (t->unit == CS_REP_RATIO && t->limit > 1) {
-		char val[64];
-
-		trimmed(val, sizeof val, op + (op[1] == '=' ? 2 : 1),
-		        in->text + strlen(in->text));
-		if (strchr(val, '%'))
-			return cs_error_set(err, CS_ERR_USAGE, "--slo", 0, 0,
-			    in->text, "a percentage is at most 100%%");
-		return cs_error_set(err, CS_ERR_USAGE, "--slo", 0, 0, in->text,
-		    "write %s%% for a percentage, or a fraction from 0 to 1", val);
-	}
 	switch (t->unit) {
 	case CS_REP_MS:
 		snprintf(t->text, sizeof t->text, "%s %s %g ms", t->name,
@@ -919,8 +902,7 @@ cs_status
 cs_rep_slo_parse(const char *s, cs_rep_slo *out, cs_error *err)
 {
 	char clean[1024];
-	const char *p, *e;
-	size_t i, o = 0;
+	size_t i;
 	cs_slo slo;
 	cs_status st;
 
@@ -930,41 +912,9 @@ cs_rep_slo_parse(const char *s, cs_rep_slo *out, cs_error *err)
 	if (strlen(s) >= sizeof clean)
 		return cs_error_set(err, CS_ERR_USAGE, "--slo", 0, 0, "",
 		                    "the SLO is too long");
-	/* sweep/slo.c passes over empty terms; here "p95<400ms," is a term
-	 * lost in editing.  Blanks around a term go (" p95<1s " is fine). */
-	for (p = s;; p = e + 1) {
-		char term[1024];
-
-		e = strchr(p, ',');
-		if (!e)
-			e = p + strlen(p);
-		trimmed(term, sizeof term, p, e);
-		if (!term[0])
-			return cs_error_set(err, CS_ERR_USAGE, "--slo", 0, 0, s,
-			    "an empty term: give terms separated by commas, e.g. "
-			    "'p95<400ms,error_rate<1%%'");
-		o += (size_t)snprintf(clean + o, sizeof clean - o, "%s%s",
-		                      o ? "," : "", term);
-		if (!*e)
-			break;
-	}
-	if ((st = cs_slo_parse(clean, &slo, err))) {
-		char name[64];
-		const char *near;
-
-		/* an unknown name: the nearest known one */
-		if (err && strstr(err->msg, "unknown metric")) {
-			term_name(err->path, name, sizeof name);
-			near = cs_conf_suggest(name, slo_names);
-			if (near) {
-				size_t n = strlen(err->msg);
-
-				snprintf(err->msg + n, sizeof err->msg - n,
-				         " (did you mean \"%s\"?)", near);
-			}
-		}
+	snprintf(clean, sizeof clean, "%s", s);
+	if ((st = cs_slo_parse(clean, &slo, err)))
 		return st;
-	}
 	for (i = 0; i < slo.n; i++)
 		if ((st = slo_term(&slo.t[i], &out->terms[i], err)))
 			return st;

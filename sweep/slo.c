@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/conf.h"
 #include "sweep/slo.h"
 
 static const struct alias {
@@ -67,10 +68,20 @@ term(const char *s, cs_slo_term *t, cs_error *err)
 			kind = aliases[k].kind;
 			break;
 		}
-	if (k == sizeof aliases / sizeof aliases[0] && !strchr(name, '.'))
-		return bad(err, s, "unknown metric: use p50, p90, p95, p99, max, "
-		           "mean, ok_p95, error_rate, throughput, or a result path "
-		           "like resources.db_pool.utilization");
+	if (k == sizeof aliases / sizeof aliases[0] && !strchr(name, '.')) {
+		const char *names[sizeof aliases / sizeof aliases[0] + 1];
+		const char *near;
+
+		for (k = 0; k < sizeof aliases / sizeof aliases[0]; k++)
+			names[k] = aliases[k].name;
+		names[k] = NULL;
+		near = cs_conf_suggest(name, names);
+		return cs_error_set(err, CS_ERR_USAGE, "--slo", 0, 0, s,
+		    "unknown metric%s%s%s: use p50, p90, p95, p99, max, mean, "
+		    "ok_p95, error_rate, throughput, or a result path like "
+		    "resources.db_pool.utilization", near ? " (did you mean \"" : "",
+		    near ? near : "", near ? "\"?)" : "");
+	}
 	v = strtod(op, &end);
 	if (end == op || !isfinite(v))
 		return bad(err, s, "the limit is not a number");
@@ -98,9 +109,11 @@ term(const char *s, cs_slo_term *t, cs_error *err)
 		else
 			return bad(err, s, "a latency limit needs a unit: 400ms or 1.5s");
 	} else if (kind == 1) {
-		if (!strcmp(end, "%"))
+		if (!strcmp(end, "%")) {
 			v /= 100;
-		else if (*end)
+			if (v > 1)
+				return bad(err, s, "a percentage is at most 100%");
+		} else if (*end)
 			return bad(err, s, "an error rate limit is a percentage (1%) "
 			           "or a ratio (0.01)");
 		else if (v > 1)

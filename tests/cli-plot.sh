@@ -367,7 +367,7 @@ EXPECT=("missing -o")
 bad plot-no-output "$T/x13.png" plot "$S"
 EXPECT=("$T/missing.json" "cannot open")
 bad report-missing-results "$T/r1.html" report "$T/missing.json" -o "$T/r1.html"
-EXPECT=("--slo" "write 5% for a percentage")
+EXPECT=("--slo" "write 5% for five percent")
 bad report-bad-slo "$T/r2.html" report "$S" -o "$T/r2.html" --slo 'error_rate<5'
 EXPECT=("-o" ".html" "r3.pdf")
 bad report-unknown-extension "$T/r3.pdf" report "$S" -o "$T/r3.pdf"

@@ -551,7 +551,7 @@ START_TEST(report_slo_rejects_bad_strings)
 	slo_bad("latency<400ms", "unknown metric");
 	slo_bad("<400ms", "missing the metric name");
 	slo_bad("p95<", "not a number");
-	slo_bad("error_rate<5", "write 5% for a percentage");
+	slo_bad("error_rate<5", "write 5% for five percent");
 	slo_bad("error_rate<150%", "at most 100%");
 	slo_bad("error_rate<1s", "a percentage (1%) or a ratio");
 	slo_bad("throughput>fast", "not a number");
