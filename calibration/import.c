@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/text.h"
 #include "calibration/import-private.h"
 
 #define MAX_NOTES 64
@@ -457,51 +458,11 @@ cs_imp_stristr(const char *hay, const char *needle)
 	return n == 0 ? hay : NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		n = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return n;
-}
 
 bool
 cs_imp_utf8_valid(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-
-	while (*u) {
-		size_t n = utf8_len(u);
-
-		if (!n)
-			return false;
-		u += n;
-	}
-	return true;
+	return cs_text_utf8_valid(s);
 }
 
 const char *
@@ -516,7 +477,7 @@ cs_imp_printable(const char *s, char *buf, size_t size)
 	if (size == 0)
 		return buf;
 	while (*u) {
-		size_t n = utf8 ? utf8_len(u) : *u < 0x80;
+		size_t n = utf8 ? cs_text_utf8_len(u) : *u < 0x80;
 		char tmp[5];
 		size_t tl;
 

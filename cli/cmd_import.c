@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "calibration/import.h"
+#include "config/text.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 
@@ -33,31 +34,6 @@ static const char usage[] =
 	"  --no-siblings  do not merge a Locust _stats.csv with its\n"
 	"                 _stats_history.csv and _failures.csv\n";
 
-/* Length of the valid UTF-8 sequence at u, 0 if there is none. */
-static size_t
-utf8_len(const unsigned char *u)
-{
-	size_t k = 0, i;
-	unsigned cp = 0;
-
-	if (*u < 0x80)
-		return 1;
-	if (*u >= 0xC2 && *u <= 0xDF)
-		k = 2, cp = *u & 0x1F;
-	else if (*u >= 0xE0 && *u <= 0xEF)
-		k = 3, cp = *u & 0x0F;
-	else if (*u >= 0xF0 && *u <= 0xF4)
-		k = 4, cp = *u & 0x07;
-	for (i = 1; i < k; i++) {
-		if ((u[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (u[i] & 0x3F);
-	}
-	if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return k;
-}
 
 /* s with control characters written as \xNN, and every byte >= 0x80 too
  * when s is not valid UTF-8 (JSON must be UTF-8); caller frees. */
@@ -74,10 +50,10 @@ safe(const char *s)
 	/* text in another encoding (GBK) is escaped byte for byte, not
 	 * half-decoded where its bytes happen to look like UTF-8 */
 	for (o = 0; u[o] && utf8; o += n)
-		utf8 = (n = utf8_len(u + o)) > 0;
+		utf8 = (n = cs_text_utf8_len(u + o)) > 0;
 	o = 0;
 	while (*u) {
-		size_t k = utf8 ? utf8_len(u) : *u < 0x80;
+		size_t k = utf8 ? cs_text_utf8_len(u) : *u < 0x80;
 
 		if (k == 1 && (*u < 0x20 || *u == 0x7F))
 			k = 0;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/sweepio.h"
+#include "config/text.h"
 
 static char *
 xstrdup(const char *s)
@@ -195,21 +196,6 @@ find(const cJSON *o, const char *path)
 	return o;
 }
 
-static void
-csv_text(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\n\r")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-}
 
 static void
 csv_num(FILE *f, const cJSON *v)
@@ -235,7 +221,7 @@ write_csv(const sweepdoc *d, FILE *f)
 	fputs("index", f);
 	for (k = 0; k < d->ndims; k++) {
 		fputc(',', f);
-		csv_text(f, d->paths[k]);
+		cs_text_csv_field(f, d->paths[k]);
 	}
 	for (k = 0; k < l.n; k++) {
 		static const char *const sfx[] = { ".mean", ".ci_low", ".ci_high" };
@@ -246,7 +232,7 @@ write_csv(const sweepdoc *d, FILE *f)
 
 			snprintf(p, sizeof p, "%s%s", l.path[k], sfx[j]);
 			fputc(',', f);
-			csv_text(f, p);
+			cs_text_csv_field(f, p);
 		}
 	}
 	fputc('\n', f);
@@ -256,7 +242,7 @@ write_csv(const sweepdoc *d, FILE *f)
 		fprintf(f, "%zu", i);
 		for (k = 0; k < d->ndims; k++) {
 			fputc(',', f);
-			csv_text(f, d->values[i][k]);
+			cs_text_csv_field(f, d->values[i][k]);
 		}
 		for (k = 0; k < l.n; k++) {
 			const cJSON *o = find(d->points[i], l.path[k]);

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "config/text.h"
 #include "models/model.h"
 #include "sim/replicate.h"
 #include "sim/stats.h"
@@ -729,21 +730,6 @@ write_table(const cs_result *r, FILE *f)
 
 /* ---- CSV ---------------------------------------------------------------------- */
 
-static void
-csv_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\n\r")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-}
 
 static void
 csv_num(FILE *f, double v)
@@ -787,7 +773,7 @@ write_csv(const cs_result *r, FILE *f)
 	fputs("metric,mean,ci_low,ci_high\n", f);
 	for (i = 0; i < r->nmetrics; i++) {
 		metric_path(&r->metrics[i], buf, sizeof buf);
-		csv_field(f, buf);
+		cs_text_csv_field(f, buf);
 		csv_num(f, r->mean[i]);
 		csv_num(f, r->lo[i]);
 		csv_num(f, r->hi[i]);

@@ -11,37 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/text.h"
 #include "report/report-private.h"
 
 /* ---- escaping ------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at u, 0 if there is none. */
-static size_t
-utf8_len(const unsigned char *u)
-{
-	size_t k = 0, i;
-	unsigned cp = 0;
-
-	if (*u < 0x80)
-		return 1;
-	if (*u >= 0xC2 && *u <= 0xDF)
-		k = 2, cp = *u & 0x1F;
-	else if (*u >= 0xE0 && *u <= 0xEF)
-		k = 3, cp = *u & 0x0F;
-	else if (*u >= 0xF0 && *u <= 0xF4)
-		k = 4, cp = *u & 0x07;
-	else
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((u[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (u[i] & 0x3F);
-	}
-	if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return k;
-}
 
 char *
 cs_rep_html_escape(const char *s)
@@ -75,7 +49,7 @@ cs_rep_html_escape(const char *s)
 			u++;
 			continue;
 		}
-		k = utf8_len(u);
+		k = cs_text_utf8_len(u);
 		if (k) {
 			memcpy(out + o, u, k);
 			o += k;
