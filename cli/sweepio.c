@@ -273,6 +273,15 @@ ms(char *buf, size_t n, double v)
 	return buf;
 }
 
+/* A column as wide as its varied path, at least 12. */
+static int
+width(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n < 12 ? 12 : (int)n;
+}
+
 static void
 write_table(const sweepdoc *d, FILE *f)
 {
@@ -283,7 +292,7 @@ write_table(const sweepdoc *d, FILE *f)
 	        d->total, d->replications, d->seed);
 	fputs(" ", f);
 	for (k = 0; k < d->ndims; k++)
-		fprintf(f, " %14.14s", d->paths[k]);
+		fprintf(f, " %*s", width(d->paths[k]), d->paths[k]);
 	fprintf(f, " %9s %8s %8s %8s %8s %8s %6s %8s %6s %6s\n", "rps", "errors",
 	        "p50", "p95", "p95 CI+-", "p99", "pool", "waiters", "appCPU",
 	        "dbCPU");
@@ -296,7 +305,8 @@ write_table(const sweepdoc *d, FILE *f)
 			continue;
 		fputs(" ", f);
 		for (k = 0; k < d->ndims; k++)
-			fprintf(f, " %14.14s", d->values[i][k]);
+			fprintf(f, " %*.*s", width(d->paths[k]), width(d->paths[k]),
+			        d->values[i][k]);
 		lo = result_get(r, "overall.latency_ms.p95", "ci_low");
 		hi = result_get(r, "overall.latency_ms.p95", "ci_high");
 		fprintf(f, " %9.1f %7.2f%% %8s %8s %8s %8s %5.0f%% %8.1f %5.0f%% %5.0f%%\n",

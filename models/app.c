@@ -45,8 +45,7 @@ server_timeout_ev(cs_engine *e, void *data, uint64_t serial)
 	if (r->serial != serial || r->server_done)
 		return;
 	r->aborted = true;
-	if (!r->client_done)
-		cs_load_respond(r->m, r, CS_CAUSE_SERVER_TIMEOUT);
+	cs_req_answer(r->m, r, CS_CAUSE_SERVER_TIMEOUT);
 }
 
 /* Take a worker: the process with the most idle threads serves it (an idle

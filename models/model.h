@@ -185,6 +185,9 @@ struct cs_req {
 	bool live;            /* not on the free list */
 	bool client_done;     /* the client has its answer (or gave up) */
 	bool server_done;     /* finished; the answer is on its way back */
+	bool notified;        /* an answer (a server timeout) is on its way */
+	uint8_t holds;        /* the server, and answers in flight: recycled
+	                       * when none is left */
 	bool aborted;         /* server-side timeout: stop at the next step */
 	int fail;             /* cs_cause, or -1 */
 };
@@ -291,6 +294,8 @@ cs_status cs_model_run(cs_model *m);
 cs_req *cs_req_new(cs_model *m);
 void cs_req_run(cs_model *m, cs_req *r);        /* execute from r->pc */
 void cs_req_finish(cs_model *m, cs_req *r, int cause); /* -1: success */
+/* Send the client its answer (after half the round trip), once. */
+void cs_req_answer(cs_model *m, cs_req *r, int cause);
 void cs_req_resume_later(cs_model *m, cs_req *r); /* run at now, as an event */
 void cs_queue_push(cs_queue *q, cs_req *r);
 cs_req *cs_queue_pop(cs_queue *q);

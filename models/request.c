@@ -61,6 +61,8 @@ cs_req_new(cs_model *m)
 	r->has_worker = r->has_conn = false;
 	r->live = true;
 	r->server_done = false;
+	r->notified = false;
+	r->holds = 1; /* the server's */
 	r->client_done = false;
 	r->aborted = false;
 	r->fail = -1;
@@ -201,6 +203,14 @@ cs_req_run(cs_model *m, cs_req *r)
 	}
 }
 
+/* Drop one hold on r; the last one recycles it. */
+static void
+release_hold(cs_model *m, cs_req *r)
+{
+	if (--r->holds == 0)
+		req_recycle(m, r);
+}
+
 /* The answer reaches the client half a round trip after the app sent it. */
 static void
 deliver_ev(cs_engine *e, void *data, uint64_t arg)
@@ -209,7 +219,24 @@ deliver_ev(cs_engine *e, void *data, uint64_t arg)
 
 	if (!r->client_done) /* the client may have given up meanwhile */
 		cs_load_respond(r->m, r, (int)arg - 1);
-	req_recycle(r->m, r);
+	release_hold(r->m, r);
+}
+
+void
+cs_req_answer(cs_model *m, cs_req *r, int cause)
+{
+	if (r->client_done || r->notified)
+		return;
+	r->notified = true;
+	if (r->rtt > 0) {
+		/* r stays alive until the answer arrives */
+		r->holds++;
+		if (cs_engine_schedule(m->e, m->e->now + r->rtt / 2, deliver_ev, r,
+		                       (uint64_t)(cause + 1)))
+			m->status = CS_ERR_NOMEM;
+		return;
+	}
+	cs_load_respond(m, r, cause);
 }
 
 /*
@@ -226,17 +253,7 @@ cs_req_finish(cs_model *m, cs_req *r, int cause)
 	if (r->has_worker)
 		cs_app_release_worker(m, r);
 	m->inst[r->inst].inflight--;
-	if (r->rtt > 0 && !r->client_done) {
-		/* r stays alive (and in flight) until the answer arrives; its
-		 * serial is unchanged, so no server timer fires twice: they
-		 * have all been checked against client_done or finished */
-		r->server_done = true;
-		if (cs_engine_schedule(m->e, m->e->now + r->rtt / 2, deliver_ev, r,
-		                       (uint64_t)(cause + 1)))
-			m->status = CS_ERR_NOMEM;
-		return;
-	}
-	if (!r->client_done)
-		cs_load_respond(m, r, cause);
-	req_recycle(m, r);
+	r->server_done = true;
+	cs_req_answer(m, r, cause);
+	release_hold(m, r);
 }

@@ -328,6 +328,28 @@ START_TEST(load_rtt_adds_round_trip_outside_the_server)
 }
 END_TEST
 
+/* A server timeout's answer also takes the way back: a 50 ms
+ * request_timeout with a 100 ms round trip is seen after 150 ms. */
+START_TEST(load_rtt_applies_to_server_timeouts)
+{
+	static const char yaml[] =
+		"run: {duration: 200s}\n"
+		"load: {users: 2, think: 1s, rtt: 100ms}\n"
+		"app: {request_timeout: 50ms}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{delay: 200ms}]\n";
+	sim s;
+
+	sim_run(&s, yaml, 2, 3);
+	ck_near(M(&s, "overall.error_rate"), 1.0, 0);
+	ck_near(M(&s, "overall.latency_ms.mean"), 150.0, 1e-6);
+	ck_near(M(&s, "overall.errors_by_cause.server_timeout"),
+	        M(&s, "overall.requests"), 0);
+	sim_free(&s);
+}
+END_TEST
+
 /*
  * request_timeout 1 s on a request of three 600 ms steps: the client gets
  * server_timeout at 1 s and the request stops at the next step boundary,
@@ -1066,6 +1088,7 @@ models_suite(void)
 	tcase_add_test(tc, load_open_arrivals_rate);
 	tcase_add_test(tc, load_zero_think_instant_failure_terminates);
 	tcase_add_test(tc, load_rtt_adds_round_trip_outside_the_server);
+	tcase_add_test(tc, load_rtt_applies_to_server_timeouts);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("runs");
