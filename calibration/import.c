@@ -704,6 +704,13 @@ status_in_text(const char *t)
 	return 0;
 }
 
+/* capsim's failure causes (models/model.h cs_cause_names). */
+static const char *const cause_names[] = {
+	"pool_timeout", "backlog_full", "client_timeout", "server_timeout",
+	"upstream_timeout", "rate_limited", "upstream_error", "db_refused"
+};
+#define CS_IMP_NCAUSE_NAMES 8
+
 const char *
 cs_imp_classify(int status, const char *text, char *buf, size_t size)
 {
@@ -725,6 +732,13 @@ cs_imp_classify(int status, const char *text, char *buf, size_t size)
 	size_t n;
 	int i;
 
+	/* a server that names capsim's own cause in its error body (as the
+	 * lab's app does: "503 ... pool_timeout") is taken at its word */
+	for (i = 0; i < CS_IMP_NCAUSE_NAMES; i++)
+		if (cs_imp_stristr(t, cause_names[i])) {
+			snprintf(buf, size, "%s", cause_names[i]);
+			return buf;
+		}
 	if (status == 0)
 		status = status_in_text(t);
 	if (status == 429) {

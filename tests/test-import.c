@@ -883,6 +883,11 @@ START_TEST(import_classifies_failure_causes)
 		{ 0, "CatchResponseError('bad body for url: /a')",
 		  "other: CatchResponseError('bad body" },
 		{ 0, "", "other: (no message)" },
+		/* a body naming one of capsim's causes wins over the status */
+		{ 0, "CatchResponseError('503 Server Error: pool_timeout')",
+		  "pool_timeout" },
+		{ 502, "rate_limited", "rate_limited" },
+		{ 0, "upstream_timeout", "upstream_timeout" },
 	};
 	char buf[128];
 	size_t i;
