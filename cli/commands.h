@@ -15,4 +15,10 @@ int cs_cmd_plot(int argc, char **argv);
 /* capsim report RESULTS -o FILE.html [--measured DATA...] [--slo SLO] ... */
 int cs_cmd_report(int argc, char **argv);
 
+/* capsim calibrate SCENARIO --data FILE... --fit PATH[=LO:HI]... [-o FILE] */
+int cs_cmd_calibrate(int argc, char **argv);
+
+/* capsim validate SCENARIO --data FILE... [--baseline-from N1,N2,...] */
+int cs_cmd_validate(int argc, char **argv);
+
 #endif /* CS_CLI_COMMANDS_H */

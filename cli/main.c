@@ -16,6 +16,8 @@ static const char usage[] =
 	"  merge FILE...     join the shards of one sweep (--shard I/N)\n"
 	"  capacity SCENARIO the most users / the least pool meeting an SLO\n"
 	"  import FILE...    show what capsim reads from k6, Locust or JMeter output\n"
+	"  calibrate SCENARIO  fit scenario values to measurements: --data FILE --fit PATH\n"
+	"  validate SCENARIO   predicted vs measured, with line and USL baselines\n"
 	"  plot RESULTS      a sweep's curves with gnuplot: -o curves.png\n"
 	"  report RESULTS    a sweep as one HTML page: -o report.html\n"
 	"  version           print the version\n"
@@ -41,6 +43,10 @@ main(int argc, char **argv)
 		return cs_cmd_capacity(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "import"))
 		return cs_cmd_import(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "calibrate"))
+		return cs_cmd_calibrate(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "validate"))
+		return cs_cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "plot"))
 		return cs_cmd_plot(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))

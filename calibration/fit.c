@@ -1,0 +1,3180 @@
+/*
+ * calibration/fit — fit a scenario to measurement points, predict points,
+ * and the straight-line and USL baselines.  See fit.h for the method.
+ *
+ * Cost: one evaluation of the objective is one cs_run() per point (YAML
+ * parsing included, a millisecond or so); a fit is at most
+ * starts x max_evals evaluations plus 2 per parameter for the Jacobian.
+ * Evaluations are cached by the text of the parameter values, so the
+ * simplex revisiting a point (or an integer parameter rounding to the same
+ * value) costs nothing.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_fit.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_vector.h>
+
+#include "calibration/fit.h"
+#include "config/conf.h"
+
+#define MAXSEG 32          /* path segments, as config's --set */
+#define CACHE_SIZE 512     /* remembered evaluations */
+#define LOG_FLOOR 1e-6     /* a predicted 0 or NaN counts as this ratio */
+#define BAD_RESIDUAL 10.0  /* residual of a run that failed to load */
+#define MAX_STEADY 600.0   /* s: default cap on a steady run */
+#define SIMPLEX_TOL 5e-3   /* simplex size (log space) that ends a start */
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static char *
+xprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
+static char *
+xprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	s = malloc((size_t)n + 1);
+	if (!s)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A growing list of lines. */
+typedef struct lines {
+	char **v;
+	size_t n, cap;
+} lines;
+
+static cs_status
+lines_add(lines *l, char *s)
+{
+	if (!s)
+		return CS_ERR_NOMEM;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		char **v = realloc(l->v, cap * sizeof *v);
+
+		if (!v) {
+			free(s);
+			return CS_ERR_NOMEM;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = s;
+	return CS_OK;
+}
+
+static void
+lines_free(lines *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static cs_status
+strv_copy(const char *const *src, size_t n, char ***out)
+{
+	size_t i;
+
+	*out = NULL;
+	if (!n)
+		return CS_OK;
+	*out = calloc(n, sizeof **out);
+	if (!*out)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		(*out)[i] = xstrdup(src[i]);
+		if (!(*out)[i]) {
+			strv_free(*out, n);
+			*out = NULL;
+			return CS_ERR_NOMEM;
+		}
+	}
+	return CS_OK;
+}
+
+static cs_status
+nomem(cs_error *err)
+{
+	return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
+}
+
+/* ---- metrics, errors, laws ---------------------------------------------- */
+
+static const char *const metric_names[CS_CAL_NMETRICS] = {
+	"throughput", "p50", "p95", "p99", "error_rate"
+};
+
+const char *
+cs_cal_metric_name(cs_cal_metric m)
+{
+	return (unsigned)m < CS_CAL_NMETRICS ? metric_names[m] : "?";
+}
+
+int
+cs_cal_metric_parse(const char *s)
+{
+	int m;
+
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		if (!strcmp(s, metric_names[m]))
+			return m;
+	if (!strcmp(s, "X") || !strcmp(s, "rps"))
+		return CS_CAL_THROUGHPUT;
+	if (!strcmp(s, "error") || !strcmp(s, "errors"))
+		return CS_CAL_ERROR_RATE;
+	return -1;
+}
+
+double
+cs_cal_measured(const cs_imp_point *p, cs_cal_metric m)
+{
+	switch (m) {
+	case CS_CAL_THROUGHPUT: return p->throughput;
+	case CS_CAL_P50: return p->latency.p50;
+	case CS_CAL_P95: return p->latency.p95;
+	case CS_CAL_P99: return p->latency.p99;
+	case CS_CAL_ERROR_RATE: return p->error_rate;
+	default: return NAN;
+	}
+}
+
+double
+cs_cal_error(cs_cal_metric m, double measured, double predicted)
+{
+	if (isnan(measured) || isnan(predicted))
+		return NAN;
+	if (m == CS_CAL_ERROR_RATE)
+		return predicted - measured;
+	if (measured == 0)
+		return NAN;
+	return (predicted - measured) / measured;
+}
+
+double
+cs_cal_target(cs_cal_metric m)
+{
+	switch (m) {
+	case CS_CAL_THROUGHPUT: return 0.10;
+	case CS_CAL_P50:
+	case CS_CAL_P95: return 0.25;
+	case CS_CAL_ERROR_RATE: return 0.02;
+	default: return NAN;
+	}
+}
+
+double
+cs_cal_little_think(double users, double throughput, double resp)
+{
+	if (!(throughput > 0) || isnan(users) || isnan(resp))
+		return NAN;
+	return users / throughput - resp;
+}
+
+double
+cs_cal_util_demand(double util, double servers, double throughput)
+{
+	if (!(throughput > 0) || isnan(util) || isnan(servers))
+		return NAN;
+	return util * servers / throughput;
+}
+
+/* ---- baselines ------------------------------------------------------------ */
+
+cs_status
+cs_cal_linear_fit(const double *x, const double *y, size_t n, double *a,
+                  double *b)
+{
+	double c0, c1, cov00, cov01, cov11, sumsq, xm = 0, ym = 0;
+	size_t i;
+	bool same = true;
+
+	if (n == 0)
+		return CS_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		xm += x[i] / (double)n;
+		ym += y[i] / (double)n;
+		if (x[i] != x[0])
+			same = false;
+	}
+	if (n == 1 || same) {
+		/* one abscissa: proportional extrapolation through the origin */
+		*a = 0;
+		*b = xm != 0 ? ym / xm : 0;
+		if (xm == 0)
+			*a = ym;
+		return CS_OK;
+	}
+	if (gsl_fit_linear(x, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11,
+	                   &sumsq) != GSL_SUCCESS)
+		return CS_ERR_NUMERIC;
+	*a = c0;
+	*b = c1;
+	return CS_OK;
+}
+
+double
+cs_cal_usl_eval(const cs_cal_usl *u, double n)
+{
+	double d = 1 + u->sigma * (n - 1) + u->kappa * n * (n - 1);
+
+	return d > 0 ? u->lambda * n / d : NAN;
+}
+
+struct usl_data {
+	const double *n, *x;
+	size_t count;
+};
+
+/* r_i = ln X(N_i) - ln X_i with p = (ln lambda, sqrt sigma, sqrt kappa). */
+static int
+usl_f(const gsl_vector *p, void *params, gsl_vector *f)
+{
+	const struct usl_data *d = params;
+	cs_cal_usl u;
+	size_t i;
+
+	u.lambda = exp(gsl_vector_get(p, 0));
+	u.sigma = gsl_vector_get(p, 1) * gsl_vector_get(p, 1);
+	u.kappa = gsl_vector_get(p, 2) * gsl_vector_get(p, 2);
+	for (i = 0; i < d->count; i++) {
+		double m = cs_cal_usl_eval(&u, d->n[i]);
+
+		if (!(m > 0) || !isfinite(m))
+			return GSL_EDOM;
+		gsl_vector_set(f, i, log(m) - log(d->x[i]));
+	}
+	return GSL_SUCCESS;
+}
+
+/* Least squares of N/X = a + b (N-1) + c N (N-1): exact for USL data. */
+static cs_status
+usl_linear(const double *n, const double *x, size_t count, double *a,
+           double *b, double *c)
+{
+	gsl_matrix *X = NULL, *cov = NULL;
+	gsl_vector *yv = NULL, *coef = NULL;
+	gsl_multifit_linear_workspace *w = NULL;
+	double chisq;
+	cs_status s = CS_ERR_NOMEM;
+	size_t i;
+
+	X = gsl_matrix_alloc(count, 3);
+	cov = gsl_matrix_alloc(3, 3);
+	yv = gsl_vector_alloc(count);
+	coef = gsl_vector_alloc(3);
+	w = gsl_multifit_linear_alloc(count, 3);
+	if (!X || !cov || !yv || !coef || !w)
+		goto out;
+	for (i = 0; i < count; i++) {
+		/* each row divided by its N/X: every point counts by its
+		 * relative error, as in the log fit that follows */
+		double y = n[i] / x[i];
+
+		gsl_vector_set(yv, i, 1);
+		gsl_matrix_set(X, i, 0, 1 / y);
+		gsl_matrix_set(X, i, 1, (n[i] - 1) / y);
+		gsl_matrix_set(X, i, 2, n[i] * (n[i] - 1) / y);
+	}
+	if (gsl_multifit_linear(X, yv, coef, cov, &chisq, w) != GSL_SUCCESS) {
+		s = CS_ERR_NUMERIC;
+		goto out;
+	}
+	*a = gsl_vector_get(coef, 0);
+	*b = gsl_vector_get(coef, 1);
+	*c = gsl_vector_get(coef, 2);
+	s = CS_OK;
+out:
+	gsl_multifit_linear_free(w);
+	gsl_vector_free(coef);
+	gsl_vector_free(yv);
+	gsl_matrix_free(cov);
+	gsl_matrix_free(X);
+	return s;
+}
+
+cs_status
+cs_cal_usl_fit(const double *n, const double *x, size_t count,
+               cs_cal_usl *out, cs_error *err)
+{
+	gsl_multifit_nlinear_fdf fdf;
+	gsl_multifit_nlinear_parameters fp;
+	gsl_multifit_nlinear_workspace *w;
+	gsl_vector *p0;
+	struct usl_data d = { n, x, count };
+	double a, b, c;
+	int info, gs;
+	size_t i;
+	cs_status s;
+
+	for (i = 0; i < count; i++)
+		if (!(n[i] > 0) || !(x[i] > 0) || !isfinite(n[i]) ||
+		    !isfinite(x[i]))
+			return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "",
+			    "USL: users and throughput must be > 0 (point "
+			    "%zu: %g users, %g/s)", i + 1, n[i], x[i]);
+	if (count == 0)
+		return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "",
+		                    "USL: no points");
+	if (count == 1) {
+		out->lambda = x[0] / n[0];
+		out->sigma = out->kappa = 0;
+		return CS_OK;
+	}
+	if (count == 2) {
+		double y0 = n[0] / x[0], y1 = n[1] / x[1];
+
+		b = n[1] != n[0] ? (y1 - y0) / (n[1] - n[0]) : 0;
+		a = y0 - b * (n[0] - 1);
+		if (b < 0 || a <= 0) {
+			b = 0;
+			a = 0.5 * (y0 + y1);
+		}
+		out->lambda = 1 / a;
+		out->sigma = b / a;
+		out->kappa = 0;
+		return CS_OK;
+	}
+	if ((s = usl_linear(n, x, count, &a, &b, &c)))
+		return cs_error_set(err, s, "", 0, 0, "", "USL: the linear "
+		                    "least squares failed");
+	if (!(a > 0)) {
+		/* no sensible intercept: start from the best single-user rate */
+		a = INFINITY;
+		for (i = 0; i < count; i++)
+			if (n[i] / x[i] < a)
+				a = n[i] / x[i];
+	}
+	p0 = gsl_vector_alloc(3);
+	if (!p0)
+		return nomem(err);
+	gsl_vector_set(p0, 0, -log(a));
+	gsl_vector_set(p0, 1, sqrt(fmax(b / a, 1e-6)));
+	gsl_vector_set(p0, 2, sqrt(fmax(c / a, 1e-9)));
+	fdf.f = usl_f;
+	fdf.df = NULL;       /* finite-difference Jacobian */
+	fdf.fvv = NULL;
+	fdf.n = count;
+	fdf.p = 3;
+	fdf.params = &d;
+	fp = gsl_multifit_nlinear_default_parameters();
+	w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp,
+	                               count, 3);
+	if (!w) {
+		gsl_vector_free(p0);
+		return nomem(err);
+	}
+	gs = gsl_multifit_nlinear_init(p0, &fdf, w);
+	if (gs == GSL_SUCCESS)
+		gs = gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 0, NULL,
+		                                 NULL, &info, w);
+	/* GSL_EMAXITER still leaves the best point found */
+	if (gs == GSL_SUCCESS || gs == GSL_EMAXITER || gs == GSL_ENOPROG) {
+		gsl_vector *p = gsl_multifit_nlinear_position(w);
+
+		out->lambda = exp(gsl_vector_get(p, 0));
+		out->sigma = gsl_vector_get(p, 1) * gsl_vector_get(p, 1);
+		out->kappa = gsl_vector_get(p, 2) * gsl_vector_get(p, 2);
+		s = CS_OK;
+	} else {
+		s = cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
+		                 "USL: GSL nonlinear least squares failed: %s",
+		                 gsl_strerror(gs));
+	}
+	gsl_multifit_nlinear_free(w);
+	gsl_vector_free(p0);
+	return s;
+}
+
+/* R of a point, seconds: the mean latency if known and wanted, else p50. */
+static double
+resp_of(const cs_imp_point *p, int use_mean)
+{
+	double r = use_mean ? p->latency.mean : p->latency.p50;
+
+	return isnan(r) ? NAN : r / 1e3;
+}
+
+cs_status
+cs_cal_baseline_fit(const cs_imp_point *const *pts, size_t n,
+                    cs_cal_baseline *b, cs_error *err)
+{
+	double *xs = NULL, *ys = NULL, best_users;
+	size_t i, k, nz = 0, m;
+	int use_mean = 1, any = 0;
+	cs_status s = CS_OK;
+
+	memset(b, 0, sizeof *b);
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		b->line_a[m] = b->line_b[m] = NAN;
+		b->ratio[m] = NAN;
+	}
+	b->think = b->r_floor = NAN;
+	xs = malloc((n + 1) * sizeof *xs);
+	ys = malloc((n + 1) * sizeof *ys);
+	if (!xs || !ys) {
+		s = nomem(err);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (!isnan(pts[i]->users) && !isnan(pts[i]->throughput)) {
+			any = 1;
+			if (isnan(pts[i]->latency.mean))
+				use_mean = 0;
+		}
+	if (!any) {
+		s = cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "",
+		                 "baselines need points with users and a "
+		                 "throughput");
+		goto out;
+	}
+	b->r_is_mean = use_mean;
+	/* the straight line, metric by metric */
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		for (i = k = 0; i < n; i++) {
+			double y = cs_cal_measured(pts[i], (cs_cal_metric)m);
+
+			if (isnan(pts[i]->users) || isnan(y))
+				continue;
+			xs[k] = pts[i]->users;
+			ys[k++] = y;
+		}
+		if (!k)
+			continue;
+		if (k == 1 && m != CS_CAL_THROUGHPUT) {
+			/* one point: latency and errors as measured there */
+			b->line_a[m] = ys[0];
+			b->line_b[m] = 0;
+			continue;
+		}
+		if ((s = cs_cal_linear_fit(xs, ys, k, &b->line_a[m],
+		                           &b->line_b[m]))) {
+			s = cs_error_set(err, s, "", 0, 0, "",
+			                 "straight line: the fit failed");
+			goto out;
+		}
+	}
+	/* the USL on throughput */
+	for (i = k = 0; i < n; i++) {
+		if (isnan(pts[i]->users) || isnan(pts[i]->throughput) ||
+		    !(pts[i]->users > 0) || !(pts[i]->throughput > 0))
+			continue;
+		xs[k] = pts[i]->users;
+		ys[k++] = pts[i]->throughput;
+	}
+	if (k) {
+		if ((s = cs_cal_usl_fit(xs, ys, k, &b->usl, err)))
+			goto out;
+		b->has_usl = 1;
+	}
+	b->npoints = k;
+	/* think time and the latency ratios of the highest-load point */
+	b->think = 0;
+	best_users = -1;
+	for (i = 0; i < n; i++) {
+		const cs_imp_point *p = pts[i];
+		double r = resp_of(p, use_mean);
+		double z = cs_cal_little_think(p->users, p->throughput, r);
+
+		if (isnan(z))
+			continue;
+		b->think += z;
+		nz++;
+		if (isnan(b->r_floor) || r < b->r_floor)
+			b->r_floor = r;
+		if (p->users > best_users) {
+			best_users = p->users;
+			for (m = CS_CAL_P50; m <= CS_CAL_P99; m++) {
+				double v = cs_cal_measured(p, (cs_cal_metric)m);
+
+				if (!isnan(v))
+					b->ratio[m] = v / 1e3 / r;
+			}
+		}
+	}
+	b->think = nz ? b->think / (double)nz : NAN;
+	/* a ratio the highest point lacks: from any point that has it */
+	for (m = CS_CAL_P50; m <= CS_CAL_P99; m++)
+		for (i = 0; isnan(b->ratio[m]) && i < n; i++) {
+			double r = resp_of(pts[i], use_mean);
+			double v = cs_cal_measured(pts[i], (cs_cal_metric)m);
+
+			if (!isnan(r) && r > 0 && !isnan(v))
+				b->ratio[m] = v / 1e3 / r;
+		}
+out:
+	free(xs);
+	free(ys);
+	return s;
+}
+
+void
+cs_cal_baseline_eval(const cs_cal_baseline *b, double users,
+                     double line[CS_CAL_NMETRICS],
+                     double usl[CS_CAL_NMETRICS])
+{
+	size_t m;
+
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		double v = b->line_a[m] + b->line_b[m] * users;
+
+		if (!isnan(v)) {
+			v = fmax(v, 0);
+			if (m == CS_CAL_ERROR_RATE)
+				v = fmin(v, 1);
+		}
+		line[m] = v;
+		usl[m] = NAN;
+	}
+	if (!b->has_usl)
+		return;
+	usl[CS_CAL_THROUGHPUT] = cs_cal_usl_eval(&b->usl, users);
+	if (!isnan(b->think) && usl[CS_CAL_THROUGHPUT] > 0) {
+		double r = users / usl[CS_CAL_THROUGHPUT] - b->think;
+
+		if (!(r >= b->r_floor))
+			r = b->r_floor;
+		for (m = CS_CAL_P50; m <= CS_CAL_P99; m++)
+			usl[m] = r * b->ratio[m] * 1e3;
+	}
+}
+
+/* ---- scores --------------------------------------------------------------- */
+
+void
+cs_cal_score_compute(const double (*errors)[CS_CAL_NMETRICS], size_t n,
+                     cs_cal_score *out)
+{
+	double *v = malloc((n + 1) * sizeof *v);
+	size_t m, i, k;
+
+	memset(out, 0, sizeof *out);
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		double t = cs_cal_target((cs_cal_metric)m);
+
+		out->median[m] = NAN;
+		for (i = k = 0; i < n; i++) {
+			double e = errors[i][m];
+
+			if (isnan(e))
+				continue;
+			if (v)
+				v[k] = fabs(e);
+			k++;
+			if (!isnan(t) && fabs(e) <= t)
+				out->within[m]++;
+		}
+		out->counted[m] = k;
+		if (k && v) {
+			gsl_sort(v, 1, k);
+			out->median[m] = gsl_stats_median_from_sorted_data(v, 1,
+			                                                   k);
+		}
+	}
+	free(v);
+}
+
+/* ---- paths in a YAML tree -------------------------------------------------- */
+
+typedef struct segs {
+	char buf[512];
+	char *s[MAXSEG];
+	size_t n;
+} segs;
+
+static int
+split_path(const char *path, size_t len, segs *g)
+{
+	char *p;
+
+	if (len >= sizeof g->buf || len == 0)
+		return -1;
+	memcpy(g->buf, path, len);
+	g->buf[len] = '\0';
+	g->n = 0;
+	p = g->buf;
+	for (;;) {
+		char *dot = strchr(p, '.');
+
+		if (g->n == MAXSEG)
+			return -1;
+		if (dot)
+			*dot = '\0';
+		if (!*p)
+			return -1;
+		g->s[g->n++] = p;
+		if (!dot)
+			return 0;
+		p = dot + 1;
+	}
+}
+
+static int
+is_index(const char *s, size_t *idx)
+{
+	size_t v = 0;
+	const char *p;
+
+	if (!*s || strlen(s) > 18)
+		return 0;
+	for (p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		v = v * 10 + (size_t)(*p - '0');
+	}
+	*idx = v;
+	return 1;
+}
+
+/*
+ * Walk the segments in the tree as cs_conf_set does (map keys; sequence
+ * items by number or by their "name").  Returns the node, or NULL; *last is
+ * the deepest node reached and *matched how many segments led to it.
+ */
+static cs_conf_node *
+walk(cs_conf_node *root, const segs *g, cs_conf_node **last, size_t *matched)
+{
+	cs_conf_node *cur = root;
+	size_t i, j, idx;
+
+	*last = root;
+	*matched = 0;
+	for (i = 0; cur && i < g->n; i++) {
+		cs_conf_node *next = NULL;
+
+		if (cur->kind == CS_CONF_MAP) {
+			for (j = 0; j < cur->n; j++)
+				if (cur->items[j]->key &&
+				    !strcmp(cur->items[j]->key, g->s[i]))
+					next = cur->items[j];
+		} else if (cur->kind == CS_CONF_SEQ) {
+			if (is_index(g->s[i], &idx)) {
+				if (idx < cur->n)
+					next = cur->items[idx];
+			} else {
+				for (j = 0; j < cur->n && !next; j++) {
+					cs_conf_node *it = cur->items[j];
+					size_t k;
+
+					if (it->kind != CS_CONF_MAP)
+						continue;
+					for (k = 0; k < it->n; k++)
+						if (it->items[k]->key &&
+						    !strcmp(it->items[k]->key,
+						            "name") &&
+						    it->items[k]->value &&
+						    !strcmp(it->items[k]->value,
+						            g->s[i]))
+							next = it;
+				}
+			}
+		}
+		if (!next)
+			return NULL;
+		cur = next;
+		*last = cur;
+		*matched = i + 1;
+	}
+	return cur;
+}
+
+/* ---- editing YAML text ----------------------------------------------------- */
+
+/* Byte offset of 1-based (line, col), col counted in characters as
+ * libyaml's marks are.  -1 if outside the text. */
+static long
+offset_of(const char *text, int line, int col)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	int l = 1, c = 1;
+
+	if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+		p += 3;
+	while (*p && l < line) {
+		if (*p == '\n')
+			l++;
+		p++;
+	}
+	if (l != line)
+		return -1;
+	while (*p && *p != '\n' && c < col) {
+		p++;
+		while ((*p & 0xC0) == 0x80)
+			p++;
+		c++;
+	}
+	if (c != col)
+		return -1;
+	return (long)((const char *)p - text);
+}
+
+/* End (exclusive) of the scalar token starting at off; -1 if it does not
+ * read as value there. */
+static long
+scalar_end(const char *text, long off, const cs_conf_node *n)
+{
+	const char *p = text + off;
+
+	if (*p == '"' || *p == '\'') {
+		char q = *p++;
+
+		while (*p) {
+			if (q == '"' && *p == '\\' && p[1]) {
+				p += 2;
+				continue;
+			}
+			if (*p == q) {
+				if (q == '\'' && p[1] == '\'') {
+					p += 2;
+					continue;
+				}
+				return (long)(p + 1 - text);
+			}
+			if (*p == '\n')
+				return -1;  /* multi-line quoted: not here */
+			p++;
+		}
+		return -1;
+	}
+	if (!n->value || !*n->value)
+		return -1;
+	if (strncmp(p, n->value, strlen(n->value)))
+		return -1;
+	return off + (long)strlen(n->value);
+}
+
+/* Offset of the bracket closing the flow collection opened at off; -1 if
+ * none.  Skips quoted scalars and comments. */
+static long
+flow_end(const char *text, long off)
+{
+	const char *p = text + off;
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\'') {
+			char q = *p++;
+
+			while (*p && *p != q) {
+				if (q == '"' && *p == '\\' && p[1])
+					p++;
+				p++;
+			}
+			if (!*p)
+				return -1;
+		} else if (*p == '#' && (p == text || isspace((unsigned char)
+		                                               p[-1]))) {
+			while (*p && *p != '\n')
+				p++;
+			if (!*p)
+				return -1;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth == 0)
+				return (long)(p - text);
+		}
+	}
+	return -1;
+}
+
+static cs_status
+splice(char **text, long at, long len, const char *ins)
+{
+	size_t old = strlen(*text), il = strlen(ins);
+	char *t = malloc(old - (size_t)len + il + 1);
+
+	if (!t)
+		return CS_ERR_NOMEM;
+	memcpy(t, *text, (size_t)at);
+	memcpy(t + at, ins, il);
+	memcpy(t + (size_t)at + il, *text + at + len, old - (size_t)at -
+	       (size_t)len + 1);
+	free(*text);
+	*text = t;
+	return CS_OK;
+}
+
+static cs_status
+edit_fail(cs_error *err, const char *name, const char *a, const char *why)
+{
+	return cs_error_set(err, CS_ERR_USAGE, name, 0, 0, a,
+	                    "cannot edit the file in place: %s", why);
+}
+
+static cs_status
+edit_one(char **text, const char *name, const char *a, cs_error *err)
+{
+	cs_conf *cf = NULL;
+	cs_conf_node *n, *last;
+	const char *eq = strchr(a, '=');
+	segs g;
+	size_t matched, i, dummy;
+	long off, end;
+	char *ins = NULL;
+	cs_status s;
+
+	if (!eq || split_path(a, (size_t)(eq - a), &g))
+		return edit_fail(err, name, a, "expected path=value");
+	if ((s = cs_conf_parse_string(*text, strlen(*text), name, &cf, err)))
+		return s;
+	n = walk(cf->root, &g, &last, &matched);
+	if (n) {
+		if (n->kind != CS_CONF_SCALAR) {
+			s = edit_fail(err, name, a, "the value there is a map or "
+			              "a list, not a single value");
+			goto out;
+		}
+		off = offset_of(*text, n->line, n->col);
+		end = off < 0 ? -1 : scalar_end(*text, off, n);
+		if (end < 0) {
+			s = edit_fail(err, name, a, "the value is not written "
+			              "on one line");
+			goto out;
+		}
+		s = splice(text, off, end - off, eq + 1);
+		if (s)
+			s = nomem(err);
+		goto out;
+	}
+	/* insert the missing keys into the deepest map there is */
+	if (!last || last->kind != CS_CONF_MAP) {
+		s = edit_fail(err, name, a, "its parent is not a map in the "
+		              "file");
+		goto out;
+	}
+	for (i = matched; i < g.n; i++)
+		if (is_index(g.s[i], &dummy)) {
+			s = edit_fail(err, name, a, "a list item is missing");
+			goto out;
+		}
+	{
+		/* "k1: {k2: {k3: value}}" */
+		size_t cap = strlen(a) + 8 * g.n + 16, o = 0;
+
+		ins = malloc(cap);
+		if (!ins) {
+			s = nomem(err);
+			goto out;
+		}
+		for (i = matched; i < g.n; i++)
+			o += (size_t)snprintf(ins + o, cap - o, "%s: %s",
+			                      g.s[i], i + 1 < g.n ? "{" : "");
+		o += (size_t)snprintf(ins + o, cap - o, "%s", eq + 1);
+		for (i = matched + 1; i < g.n; i++)
+			o += (size_t)snprintf(ins + o, cap - o, "}");
+	}
+	off = offset_of(*text, last->line, last->col);
+	if (off >= 0 && (*text)[off] == '{') {
+		/* flow map: a last item before the closing brace */
+		long close = flow_end(*text, off), at;
+		char *t;
+
+		if (close < 0) {
+			s = edit_fail(err, name, a, "cannot find the end of "
+			              "the map");
+			goto out;
+		}
+		at = close;
+		while (at > off + 1 && isspace((unsigned char)(*text)[at - 1]))
+			at--;
+		t = xprintf("%s%s", last->n ? ", " : "", ins);
+		s = t ? splice(text, at, 0, t) : CS_ERR_NOMEM;
+		free(t);
+	} else if (last->n && last->items[0]->key_line > 0) {
+		/* block map: a new first line at the first key's indentation */
+		long k = offset_of(*text, last->items[0]->key_line,
+		                   last->items[0]->key_col);
+		long ls = k;
+		char *t;
+
+		if (k < 0) {
+			s = edit_fail(err, name, a, "cannot find the map");
+			goto out;
+		}
+		while (ls > 0 && (*text)[ls - 1] != '\n')
+			ls--;
+		t = xprintf("%s\n%*s", ins, (int)(k - ls), "");
+		/* keep the bytes before the key on its line (a "- ") */
+		s = t ? splice(text, k, 0, t) : CS_ERR_NOMEM;
+		free(t);
+	} else {
+		s = edit_fail(err, name, a, "the map there is empty");
+		goto out;
+	}
+	if (s)
+		s = nomem(err);
+out:
+	free(ins);
+	cs_conf_free(cf);
+	return s;
+}
+
+cs_status
+cs_cal_edit_text(const char *text, const char *name,
+                 const char *const *assignments, size_t n, char **out,
+                 cs_error *err)
+{
+	char *t = xstrdup(text);
+	size_t i;
+	cs_status s;
+
+	*out = NULL;
+	if (!t)
+		return nomem(err);
+	/* one at a time, re-reading the text: positions stay right and a
+	 * map inserted by one assignment receives the next */
+	for (i = 0; i < n; i++)
+		if ((s = edit_one(&t, name, assignments[i], err))) {
+			free(t);
+			return s;
+		}
+	*out = t;
+	return CS_OK;
+}
+
+/* ---- values ---------------------------------------------------------------- */
+
+void
+cs_cal_format(cs_cal_kind kind, int ratio_pct, double v, char *buf,
+              size_t size)
+{
+	switch (kind) {
+	case CS_CAL_DURATION:
+		if (v == 0)
+			snprintf(buf, size, "0s");
+		else if (v < 1e-3)
+			snprintf(buf, size, "%.5gus", v * 1e6);
+		else if (v < 1)
+			snprintf(buf, size, "%.5gms", v * 1e3);
+		else
+			snprintf(buf, size, "%.5gs", v);
+		break;
+	case CS_CAL_RATE:
+		snprintf(buf, size, "%.5g/s", v);
+		break;
+	case CS_CAL_RATIO:
+		if (ratio_pct)
+			snprintf(buf, size, "%.5g%%", v * 100);
+		else
+			snprintf(buf, size, "%.5g", v);
+		break;
+	case CS_CAL_INTEGER:
+		snprintf(buf, size, "%.0f", floor(v + 0.5));
+		break;
+	default:
+		snprintf(buf, size, "%.5g", v);
+		break;
+	}
+}
+
+/* "12ms" -> 0.012 (kind duration), "85%" -> 0.85 (ratio), "60/s" -> 60
+ * (rate), "0.5" -> 0.5 (number).  -1 if not a number with such a unit. */
+static int
+parse_value(const char *s, double *v, cs_cal_kind *kind, int *pct)
+{
+	static const struct { const char *u; double f; } units[] = {
+		{ "us", 1e-6 }, { "\xC2\xB5s", 1e-6 }, { "ms", 1e-3 },
+		{ "s", 1 }, { "sec", 1 }, { "m", 60 }, { "min", 60 },
+		{ "h", 3600 }
+	};
+	static const struct { const char *u; double f; } rates[] = {
+		{ "/s", 1 }, { "/sec", 1 }, { "/m", 1.0 / 60 },
+		{ "/min", 1.0 / 60 }, { "/h", 1.0 / 3600 }
+	};
+	char *end;
+	size_t i;
+	double x;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	x = strtod(s, &end);
+	if (end == s || !isfinite(x))
+		return -1;
+	while (*end == ' ')
+		end++;
+	*pct = 0;
+	if (!*end) {
+		*v = x;
+		*kind = CS_CAL_NUMBER;
+		return 0;
+	}
+	if (!strcmp(end, "%")) {
+		*v = x / 100;
+		*kind = CS_CAL_RATIO;
+		*pct = 1;
+		return 0;
+	}
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (!strcmp(end, units[i].u)) {
+			*v = x * units[i].f;
+			*kind = CS_CAL_DURATION;
+			return 0;
+		}
+	for (i = 0; i < sizeof rates / sizeof rates[0]; i++)
+		if (!strcmp(end, rates[i].u)) {
+			*v = x * rates[i].f;
+			*kind = CS_CAL_RATE;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- the calibration object ------------------------------------------------ */
+
+/* What a first estimate scales a parameter by. */
+enum pclass {
+	PC_NONE, PC_THINK, PC_CPU, PC_APP_CORES, PC_QUERY, PC_DB_CORES,
+	PC_LATENCY, PC_DISPERSION, PC_HIT
+};
+
+typedef struct param {
+	cs_cal_param pub;
+	char *path;
+	char *from;
+	int pct;             /* ratio written as a percentage */
+	enum pclass cls;
+} param;
+
+typedef struct point {
+	const cs_imp_point *p;
+	char *name;
+	char **sets;         /* the point's own overrides */
+	size_t nsets;
+	char **load;         /* users / rate / steady-run overrides */
+	size_t nload;
+	cs_cal_pred fitted;
+	int has_fitted;
+} point;
+
+typedef struct centry {
+	char *key;           /* the parameter values as text */
+	double *r;           /* residuals */
+	int bad;             /* the scenario did not load or run there */
+} centry;
+
+struct cs_cal {
+	char *path;
+	char *text;          /* the scenario file's content */
+	char **sets;
+	size_t nsets;
+	cs_cal_opts opts;
+	uint64_t seed;
+	double duration;     /* the scenario's run.duration, s */
+	int has_stages, stages_rel, has_users, has_rate;
+	param *params;
+	size_t nparams;
+	point *points;
+	size_t npoints;
+	lines est, warn;
+	int checked, estimated, fitted;
+	double objective, seconds;
+	unsigned evals;      /* simulations run (cache misses) */
+	/* the objective's residuals */
+	size_t nres;
+	int *res_point, *res_metric;
+	double *res_w;       /* weight of each residual */
+	double wsum;
+	centry cache[CACHE_SIZE];
+	size_t cache_next;
+	/* a fatal error inside the minimizer's callback */
+	cs_status fatal;
+	cs_error fatal_err;
+};
+
+void
+cs_cal_opts_init(cs_cal_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->weight[CS_CAL_THROUGHPUT] = 1;
+	o->weight[CS_CAL_P50] = 1;
+	o->weight[CS_CAL_P95] = 1;
+	o->weight[CS_CAL_P99] = 0.5;
+	o->weight[CS_CAL_ERROR_RATE] = 1;
+	o->error_scale = 0.1;
+	o->replications = 2;
+	o->starts = 3;
+	o->max_evals = 200;
+}
+
+static cs_status
+read_text(const char *path, char **out, cs_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = 0, cap = 4096;
+	char *t;
+
+	*out = NULL;
+	if (!f)
+		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
+		                    "cannot open the file");
+	t = malloc(cap);
+	while (t) {
+		size_t k = fread(t + n, 1, cap - n - 1, f);
+
+		n += k;
+		if (n + 1 < cap)
+			break;
+		cap *= 2;
+		{
+			char *u = realloc(t, cap);
+
+			if (!u) {
+				free(t);
+				t = NULL;
+			}
+			t = u;
+		}
+	}
+	if (!t) {
+		fclose(f);
+		return nomem(err);
+	}
+	if (ferror(f)) {
+		fclose(f);
+		free(t);
+		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
+		                    "cannot read the file");
+	}
+	fclose(f);
+	t[n] = '\0';
+	if (strlen(t) != n) {
+		free(t);
+		return cs_error_set(err, CS_ERR_PARSE, path, 0, 0, "",
+		                    "the file holds a NUL byte: not YAML");
+	}
+	*out = t;
+	return CS_OK;
+}
+
+/* The scenario's tree with the global overrides applied (caller frees). */
+static cs_status
+tree(const cs_cal *c, char *const *more, size_t nmore, cs_conf **out,
+     cs_error *err)
+{
+	cs_status s;
+	size_t i;
+
+	if ((s = cs_conf_parse_string(c->text, strlen(c->text), c->path, out,
+	                              err)))
+		return s;
+	for (i = 0; i < c->nsets + nmore; i++) {
+		s = cs_conf_set(*out, i < c->nsets ? c->sets[i] :
+		                more[i - c->nsets], err);
+		if (s) {
+			cs_conf_free(*out);
+			*out = NULL;
+			return s;
+		}
+	}
+	return CS_OK;
+}
+
+/* A number at path in the tree, or dflt. */
+static double
+tree_number(cs_conf *cf, const char *path, double dflt)
+{
+	cs_conf_node *n, *last;
+	size_t matched;
+	segs g;
+	double v;
+	cs_cal_kind k;
+	int pct;
+
+	if (split_path(path, strlen(path), &g))
+		return dflt;
+	n = walk(cf->root, &g, &last, &matched);
+	if (!n || n->kind != CS_CONF_SCALAR || !n->value ||
+	    parse_value(n->value, &v, &k, &pct))
+		return dflt;
+	return v;
+}
+
+cs_status
+cs_cal_new(const char *path, const char *const *sets, size_t nsets,
+           const cs_cal_opts *opts, cs_cal **out, cs_error *err)
+{
+	cs_cal *c;
+	cs_scenario *sc = NULL;
+	cs_conf *cf = NULL;
+	cs_conf_node *load, *last;
+	size_t matched;
+	segs g;
+	cs_status s;
+
+	*out = NULL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return nomem(err);
+	if (opts)
+		c->opts = *opts;
+	else
+		cs_cal_opts_init(&c->opts);
+	if (!c->opts.replications)
+		c->opts.replications = 2;
+	if (!c->opts.starts)
+		c->opts.starts = 1;
+	if (!c->opts.max_evals)
+		c->opts.max_evals = 200;
+	if (!(c->opts.error_scale > 0))
+		c->opts.error_scale = 0.1;
+	c->path = xstrdup(path);
+	if (!c->path || strv_copy(sets, nsets, &c->sets)) {
+		s = nomem(err);
+		goto fail;
+	}
+	c->nsets = nsets;
+	if ((s = read_text(path, &c->text, err)))
+		goto fail;
+	s = cs_scenario_load_string(c->text, c->path,
+	                            (const char *const *)c->sets, c->nsets,
+	                            &sc, err);
+	if (s)
+		goto fail;
+	c->seed = c->opts.has_seed ? c->opts.seed : cs_scenario_seed(sc);
+	c->duration = cs_scenario_duration(sc);
+	cs_scenario_free(sc);
+	if ((s = tree(c, NULL, 0, &cf, err)))
+		goto fail;
+	split_path("load", 4, &g);
+	load = walk(cf->root, &g, &last, &matched);
+	if (load && load->kind == CS_CONF_MAP) {
+		size_t i, j;
+
+		for (i = 0; i < load->n; i++) {
+			cs_conf_node *k = load->items[i];
+
+			if (!strcmp(k->key, "users"))
+				c->has_users = 1;
+			if (!strcmp(k->key, "arrival_rate"))
+				c->has_rate = 1;
+			if (!strcmp(k->key, "stages") &&
+			    k->kind == CS_CONF_SEQ) {
+				c->has_stages = 1;
+				for (j = 0; j < k->n; j++) {
+					cs_conf_node *t = k->items[j];
+					size_t q;
+
+					for (q = 0; t->kind == CS_CONF_MAP &&
+					     q < t->n; q++)
+						if (!strcmp(t->items[q]->key,
+						            "target") &&
+						    t->items[q]->value &&
+						    strchr(t->items[q]->value,
+						           '%'))
+							c->stages_rel = 1;
+				}
+			}
+		}
+	}
+	cs_conf_free(cf);
+	*out = c;
+	return CS_OK;
+fail:
+	cs_cal_free(c);
+	return s;
+}
+
+void
+cs_cal_free(cs_cal *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nparams; i++) {
+		free(c->params[i].path);
+		free(c->params[i].from);
+	}
+	free(c->params);
+	for (i = 0; i < c->npoints; i++) {
+		free(c->points[i].name);
+		strv_free(c->points[i].sets, c->points[i].nsets);
+		strv_free(c->points[i].load, c->points[i].nload);
+	}
+	free(c->points);
+	for (i = 0; i < CACHE_SIZE; i++) {
+		free(c->cache[i].key);
+		free(c->cache[i].r);
+	}
+	free(c->res_point);
+	free(c->res_metric);
+	free(c->res_w);
+	lines_free(&c->est);
+	lines_free(&c->warn);
+	strv_free(c->sets, c->nsets);
+	free(c->text);
+	free(c->path);
+	free(c);
+}
+
+/* Load the scenario with the global, extra and more overrides. */
+static cs_status
+load_with(const cs_cal *c, const char *const *extra, size_t nextra,
+          cs_scenario **sc, cs_error *err)
+{
+	const char **all = calloc(c->nsets + nextra + 1, sizeof *all);
+	size_t i;
+	cs_status s;
+
+	if (!all)
+		return nomem(err);
+	for (i = 0; i < c->nsets; i++)
+		all[i] = c->sets[i];
+	for (i = 0; i < nextra; i++)
+		all[c->nsets + i] = extra[i];
+	s = cs_scenario_load_string(c->text, c->path, all, c->nsets + nextra,
+	                            sc, err);
+	free(all);
+	return s;
+}
+
+/* ---- points ----------------------------------------------------------------- */
+
+static cs_status
+point_load_sets(const cs_cal *c, point *pt, cs_error *err)
+{
+	const cs_imp_point *p = pt->p;
+	char *v[4] = { NULL, NULL, NULL, NULL };
+	size_t n = 0, i;
+	int open = !isnan(p->arrival_rate);
+
+	if (open && c->has_users)
+		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
+		    "load", "point \"%s\" is an open test (an arrival rate) "
+		    "but the scenario has closed users", pt->name);
+	if (!open && c->has_rate)
+		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
+		    "load", "point \"%s\" is a closed test (users) but the "
+		    "scenario has an arrival rate", pt->name);
+	if (!open && !(p->users >= 1))
+		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
+		    "load.users", "point \"%s\" has %g users", pt->name,
+		    p->users);
+	if (c->opts.steady) {
+		double d = c->opts.duration;
+
+		if (!(d > 0))
+			d = p->duration > 0 ? fmin(p->duration, MAX_STEADY) :
+			    c->duration;
+		if (c->has_stages && (c->stages_rel ||
+		                      (!c->has_users && !c->has_rate))) {
+			if (c->stages_rel)
+				v[n++] = xstrdup("load.stages=[{duration: 0s, "
+				                 "target: 100%}]");
+			else if (open)
+				v[n++] = xprintf("load.stages=[{duration: 0s, "
+				                 "target: %.6g}]", p->arrival_rate);
+			else
+				v[n++] = xprintf("load.stages=[{duration: 0s, "
+				                 "target: %.0f}]",
+				                 floor(p->users + 0.5));
+		}
+		v[n++] = xprintf("run.duration=%.6gs", d);
+		v[n++] = xprintf("run.warmup=%.6gs", 0.1 * d);
+	}
+	if (c->has_users || c->has_rate || !c->has_stages || c->stages_rel) {
+		if (open)
+			v[n++] = xprintf("load.arrival_rate=%.6g",
+			                 p->arrival_rate);
+		else
+			v[n++] = xprintf("load.users=%.0f",
+			                 floor(p->users + 0.5));
+	} else if (!c->opts.steady) {
+		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
+		    "load.stages", "the stages' targets are absolute, so the "
+		    "point's load cannot be applied: write the targets as "
+		    "percentages of load.users (target: 100%%) or use the "
+		    "steady option");
+	}
+	for (i = 0; i < n; i++)
+		if (!v[i]) {
+			for (i = 0; i < n; i++)
+				free(v[i]);
+			return nomem(err);
+		}
+	pt->load = calloc(n, sizeof *pt->load);
+	if (!pt->load) {
+		for (i = 0; i < n; i++)
+			free(v[i]);
+		return nomem(err);
+	}
+	memcpy(pt->load, v, n * sizeof *v);
+	pt->nload = n;
+	return CS_OK;
+}
+
+cs_status
+cs_cal_add_point(cs_cal *c, const cs_imp_point *p, const char *const *sets,
+                 size_t nsets, cs_error *err)
+{
+	point *pts, *pt;
+	cs_status s;
+
+	if (isnan(p->users) && isnan(p->arrival_rate))
+		return cs_error_set(err, CS_ERR_INVALID, p->source ? p->source :
+		    "", p->line, 0, "", "point \"%s\" has neither users nor an "
+		    "arrival rate: it cannot be simulated",
+		    p->name ? p->name : "?");
+	pts = realloc(c->points, (c->npoints + 1) * sizeof *pts);
+	if (!pts)
+		return nomem(err);
+	c->points = pts;
+	pt = &pts[c->npoints];
+	memset(pt, 0, sizeof *pt);
+	pt->p = p;
+	pt->name = p->name ? xstrdup(p->name) :
+	           xprintf("point %zu", c->npoints + 1);
+	if (!pt->name || strv_copy(sets, nsets, &pt->sets)) {
+		free(pt->name);
+		return nomem(err);
+	}
+	pt->nsets = nsets;
+	s = point_load_sets(c, pt, err);
+	if (s) {
+		free(pt->name);
+		strv_free(pt->sets, pt->nsets);
+		return s;
+	}
+	c->npoints++;
+	/* check that it loads */
+	{
+		cs_scenario *sc = NULL;
+		const char **all = calloc(pt->nload + pt->nsets + 1,
+		                          sizeof *all);
+		size_t i;
+
+		if (!all) {
+			s = nomem(err);
+		} else {
+			for (i = 0; i < pt->nload; i++)
+				all[i] = pt->load[i];
+			for (i = 0; i < pt->nsets; i++)
+				all[pt->nload + i] = pt->sets[i];
+			s = load_with(c, all, pt->nload + pt->nsets, &sc, err);
+			free(all);
+			cs_scenario_free(sc);
+		}
+		if (s) {
+			c->npoints--;
+			free(pt->name);
+			strv_free(pt->sets, pt->nsets);
+			strv_free(pt->load, pt->nload);
+			return s;
+		}
+	}
+	return CS_OK;
+}
+
+/* ---- parameters ------------------------------------------------------------ */
+
+static int
+has_seg(const segs *g, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (!strcmp(g->s[i], s))
+			return 1;
+	return 0;
+}
+
+static enum pclass
+classify(const char *path, cs_cal_kind kind)
+{
+	segs g;
+	const char *lastseg;
+	int timeish;
+
+	if (split_path(path, strlen(path), &g))
+		return PC_NONE;
+	lastseg = g.s[g.n - 1];
+	if (!strcmp(path, "app.cores"))
+		return PC_APP_CORES;
+	if (!strcmp(path, "db.cores"))
+		return PC_DB_CORES;
+	if (!strcmp(lastseg, "hit_ratio"))
+		return PC_HIT;
+	if (!strcmp(lastseg, "cv"))
+		return PC_DISPERSION;
+	timeish = kind == CS_CAL_DURATION || !strcmp(lastseg, "scale");
+	if (!timeish)
+		return PC_NONE;
+	if (g.n >= 2 && !strcmp(g.s[0], "load") && !strcmp(g.s[1], "think"))
+		return PC_THINK;
+	if (has_seg(&g, "cpu"))
+		return PC_CPU;
+	if (has_seg(&g, "query"))
+		return PC_QUERY;
+	if (has_seg(&g, "delay") || has_seg(&g, "latency") ||
+	    has_seg(&g, "rtt"))
+		return PC_LATENCY;
+	return PC_NONE;
+}
+
+/* Load with "path=value"; the error message in msg. */
+static cs_status
+probe(const cs_cal *c, const char *path, const char *value, char *msg,
+      size_t size)
+{
+	char *a = xprintf("%s=%s", path, value);
+	cs_scenario *sc = NULL;
+	cs_error e;
+	const char *one[1];
+	cs_status s;
+
+	memset(&e, 0, sizeof e);
+	if (!a)
+		return CS_ERR_NOMEM;
+	one[0] = a;
+	s = load_with(c, one, 1, &sc, &e);
+	cs_scenario_free(sc);
+	free(a);
+	if (msg)
+		snprintf(msg, size, "%s", e.msg);
+	return s;
+}
+
+/* Refine a bare number's kind by what the scenario accepts at path. */
+static cs_status
+probe_kind(const cs_cal *c, const char *path, double v, cs_cal_kind *kind)
+{
+	char msg[800], buf[64];
+	cs_status s;
+
+	snprintf(buf, sizeof buf, "%.6g", floor(fabs(v)) + 0.5);
+	s = probe(c, path, buf, msg, sizeof msg);
+	if (s == CS_ERR_NOMEM)
+		return s;
+	if (s && strstr(msg, "expected an integer")) {
+		*kind = CS_CAL_INTEGER;
+		return CS_OK;
+	}
+	if (s && strstr(msg, "has no unit")) {
+		*kind = CS_CAL_DURATION;
+		return CS_OK;
+	}
+	s = probe(c, path, "1.5", msg, sizeof msg);
+	if (s == CS_ERR_NOMEM)
+		return s;
+	if (s && strstr(msg, "between 0 and 1"))
+		*kind = CS_CAL_RATIO;
+	return CS_OK;
+}
+
+static cs_status
+fit_usage(cs_error *err, const char *spec, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+static cs_status
+fit_usage(cs_error *err, const char *spec, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return cs_error_set(err, CS_ERR_USAGE, "--fit", 0, 0, spec, "%s", msg);
+}
+
+static const char *
+kind_word(cs_cal_kind k)
+{
+	switch (k) {
+	case CS_CAL_DURATION: return "a duration";
+	case CS_CAL_RATE: return "a rate";
+	case CS_CAL_RATIO: return "a ratio";
+	case CS_CAL_INTEGER: return "an integer";
+	default: return "a number";
+	}
+}
+
+/* Parse one bound for a parameter of kind k. */
+static int
+parse_bound(const char *s, cs_cal_kind k, double *v, cs_cal_kind *bk)
+{
+	int pct;
+
+	if (parse_value(s, v, bk, &pct))
+		return -1;
+	if (*bk == k)
+		return 0;
+	if (k == CS_CAL_RATIO && *bk == CS_CAL_NUMBER)
+		return 0;
+	if ((k == CS_CAL_INTEGER || k == CS_CAL_RATE) &&
+	    *bk == CS_CAL_NUMBER)
+		return 0;
+	return -2;
+}
+
+cs_status
+cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
+{
+	const char *eq = strchr(spec, '=');
+	size_t plen = eq ? (size_t)(eq - spec) : strlen(spec);
+	cs_conf *cf = NULL;
+	cs_conf_node *n, *last;
+	size_t matched, i;
+	segs g;
+	param pr, *ps;
+	double lo = NAN, hi = NAN, init = NAN;
+	cs_cal_kind kind = CS_CAL_NUMBER;
+	int pct = 0;
+	char buf[64], msg[800], text[64];
+	int scale, have;
+	cs_status s;
+
+	memset(&pr, 0, sizeof pr);
+	if (split_path(spec, plen, &g))
+		return fit_usage(err, spec, "expected PATH or PATH=LO:HI, e.g. "
+		                 "load.think.mean=100ms:5s");
+	for (i = 0; i < c->nparams; i++)
+		if (strlen(c->params[i].path) == plen &&
+		    !strncmp(c->params[i].path, spec, plen))
+			return fit_usage(err, spec, "this path is already "
+			                 "being fitted");
+	if ((s = tree(c, NULL, 0, &cf, err)))
+		return s;
+	n = walk(cf->root, &g, &last, &matched);
+	if (n && n->kind != CS_CONF_SCALAR) {
+		int map = n->kind == CS_CONF_MAP;
+
+		cs_conf_free(cf);
+		return fit_usage(err, spec, "%.*s is a %s in the scenario, not "
+		                 "a number (fit one of its values, e.g. "
+		                 "%.*s.mean or %.*s.scale)", (int)plen, spec,
+		                 map ? "map" : "list", (int)plen, spec,
+		                 (int)plen, spec);
+	}
+	if (n) {
+		if (!n->value || parse_value(n->value, &init, &kind, &pct)) {
+			s = fit_usage(err, spec, "%.*s is \"%s\" in the "
+			              "scenario, not a number", (int)plen, spec,
+			              n->value ? n->value : "");
+			cs_conf_free(cf);
+			return s;
+		}
+	}
+	have = n != NULL;
+	if (n)
+		snprintf(text, sizeof text, "%s", n->value);
+	cs_conf_free(cf);
+	/* every distribution's "scale" defaults to 1 */
+	scale = !have && !strcmp(g.s[g.n - 1], "scale");
+	if (scale) {
+		init = 1;
+		kind = CS_CAL_NUMBER;
+	}
+	pr.path = malloc(plen + 1);
+	if (!pr.path)
+		return nomem(err);
+	memcpy(pr.path, spec, plen);
+	pr.path[plen] = '\0';
+	if (eq) {
+		char lo_s[64], hi_s[64];
+		const char *colon = strchr(eq + 1, ':');
+		cs_cal_kind k1, k2;
+		int pct1, pct2;
+
+		if (!colon || (size_t)(colon - eq - 1) >= sizeof lo_s ||
+		    strlen(colon + 1) >= sizeof hi_s) {
+			s = fit_usage(err, spec, "bounds are LO:HI, e.g. "
+			              "1ms:50ms or 0.5:2");
+			goto fail;
+		}
+		memcpy(lo_s, eq + 1, (size_t)(colon - eq - 1));
+		lo_s[colon - eq - 1] = '\0';
+		snprintf(hi_s, sizeof hi_s, "%s", colon + 1);
+		if (parse_value(lo_s, &lo, &k1, &pct1) ||
+		    parse_value(hi_s, &hi, &k2, &pct2)) {
+			s = fit_usage(err, spec, "bounds are LO:HI with numbers "
+			              "and units, e.g. 1ms:50ms or 0.5:2 or "
+			              "50%%:99%%");
+			goto fail;
+		}
+		if (!have) {
+			/* the file does not give the value: the bounds' units
+			 * say what it is */
+			kind = k1;
+			pct = pct1;
+		}
+		if (parse_bound(lo_s, kind, &lo, &k1) ||
+		    parse_bound(hi_s, kind, &hi, &k2)) {
+			s = fit_usage(err, spec, "%s is %s in the scenario: "
+			              "give the bounds in its units%s",
+			              pr.path, kind_word(kind),
+			              kind == CS_CAL_DURATION ?
+			              " (e.g. 1ms:50ms)" : "");
+			goto fail;
+		}
+		if (!(lo > 0) || !(hi > lo)) {
+			s = fit_usage(err, spec, "bounds must be 0 < LO < HI "
+			              "(the fit works on logarithms)");
+			goto fail;
+		}
+	} else if (!have && !scale) {
+		s = fit_usage(err, spec, "%s is not in the scenario (capsim "
+		              "uses its default): give bounds, e.g. "
+		              "%s=LO:HI", pr.path, pr.path);
+		goto fail;
+	} else if (!(init > 0)) {
+		s = fit_usage(err, spec, "%s is %s in the scenario: give "
+		              "bounds (the fit works on logarithms, so the "
+		              "start cannot be 0)", pr.path, text);
+		goto fail;
+	}
+	if (kind == CS_CAL_NUMBER && !scale) {
+		double v = have ? init : sqrt(lo * hi);
+
+		if ((s = probe_kind(c, pr.path, v, &kind))) {
+			s = nomem(err);
+			goto fail;
+		}
+	}
+	if (!eq) {
+		lo = init / 10;
+		hi = init * 10;
+		if (kind == CS_CAL_INTEGER)
+			lo = fmax(1, floor(lo));
+	}
+	if (kind == CS_CAL_RATIO && hi > 1) {
+		if (eq) {
+			s = fit_usage(err, spec, "%s is a ratio: HI must be at "
+			              "most 1 (100%%)", pr.path);
+			goto fail;
+		}
+		hi = 1;
+	}
+	if (kind == CS_CAL_INTEGER && lo < 1 && eq) {
+		s = fit_usage(err, spec, "%s is an integer: LO must be at "
+		              "least 1", pr.path);
+		goto fail;
+	}
+	/* the path must take a value: try the middle of the bounds */
+	cs_cal_format(kind, pct, sqrt(lo * hi), buf, sizeof buf);
+	s = probe(c, pr.path, buf, msg, sizeof msg);
+	if (s == CS_ERR_NOMEM) {
+		s = nomem(err);
+		goto fail;
+	}
+	if (s) {
+		s = fit_usage(err, spec, "the scenario does not take %s=%s: %s",
+		              pr.path, buf, msg);
+		goto fail;
+	}
+	pr.pub.kind = kind;
+	pr.pub.lo = lo;
+	pr.pub.hi = hi;
+	pr.pub.initial = have || scale ? init : NAN;
+	pr.pub.estimate = have || scale ? fmin(fmax(init, lo), hi) :
+	                  sqrt(lo * hi);
+	pr.pub.value = pr.pub.estimate;
+	pr.pub.se_log = NAN;
+	pr.pct = pct;
+	pr.cls = classify(pr.path, kind);
+	pr.from = xstrdup(have ? "the scenario file" : scale ? "the default "
+	                  "scale, 1" : "the middle of the bounds (geometric "
+	                  "mean)");
+	if (!pr.from) {
+		s = nomem(err);
+		goto fail;
+	}
+	ps = realloc(c->params, (c->nparams + 1) * sizeof *ps);
+	if (!ps) {
+		s = nomem(err);
+		goto fail;
+	}
+	c->params = ps;
+	ps[c->nparams++] = pr;
+	for (i = 0; i < c->nparams; i++) {
+		ps[i].pub.path = ps[i].path;
+		ps[i].pub.estimated_from = ps[i].from;
+	}
+	return CS_OK;
+fail:
+	free(pr.path);
+	free(pr.from);
+	return s;
+}
+
+/* ---- running points --------------------------------------------------------- */
+
+/* The parameter assignment for value v (in a buffer of the caller's). */
+static void
+assign(const param *pr, double v, char *buf, size_t size)
+{
+	char val[64];
+
+	cs_cal_format(pr->pub.kind, pr->pct, v, val, sizeof val);
+	snprintf(buf, size, "%s=%s", pr->path, val);
+}
+
+/* The value the scenario actually gets for v: rounded as written. */
+static double
+applied(const param *pr, double v)
+{
+	char val[64];
+	double x;
+	cs_cal_kind k;
+	int pct;
+
+	cs_cal_format(pr->pub.kind, pr->pct, v, val, sizeof val);
+	if (parse_value(val, &x, &k, &pct))
+		return v;
+	return x;
+}
+
+static double
+metric_of(const cs_result *r, const char *path)
+{
+	double m = NAN;
+
+	if (cs_result_metric(r, path, &m, NULL, NULL))
+		return NAN;
+	return m;
+}
+
+static void
+ci_of(const cs_result *r, const char *path, double *m, double *lo,
+      double *hi)
+{
+	*m = *lo = *hi = NAN;
+	cs_result_metric(r, path, m, lo, hi);
+}
+
+/*
+ * Run point i with values v (NULL: the file's) and reps replications.
+ * A scenario that does not load gives its status (CS_ERR_INVALID,
+ * CS_ERR_USAGE) and err.
+ */
+static cs_status
+run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
+          cs_cal_pred *out, cs_error *err)
+{
+	static const char *const paths[CS_CAL_NMETRICS] = {
+		"overall.throughput_rps", "overall.latency_ms.p50",
+		"overall.latency_ms.p95", "overall.latency_ms.p99",
+		"overall.error_rate"
+	};
+	const point *pt = &c->points[i];
+	size_t np = v ? c->nparams : 0, n = 0, k;
+	const char **all;
+	char *abuf = NULL;
+	cs_scenario *sc = NULL;
+	cs_result *res = NULL;
+	cs_run_opts ro;
+	cs_status s;
+	size_t m;
+
+	all = calloc(pt->nload + np + pt->nsets + 1, sizeof *all);
+	abuf = np ? malloc(np * 600) : NULL;
+	if (!all || (np && !abuf)) {
+		free(all);
+		free(abuf);
+		return nomem(err);
+	}
+	for (k = 0; k < pt->nload; k++)
+		all[n++] = pt->load[k];
+	for (k = 0; k < np; k++) {
+		assign(&c->params[k], v[k], abuf + 600 * k, 600);
+		all[n++] = abuf + 600 * k;
+	}
+	for (k = 0; k < pt->nsets; k++)
+		all[n++] = pt->sets[k];
+	s = load_with(c, all, n, &sc, err);
+	free(all);
+	free(abuf);
+	if (s)
+		return s;
+	memset(&ro, 0, sizeof ro);
+	ro.replications = reps ? reps : c->opts.replications;
+	ro.seed = c->seed;
+	ro.has_seed = 1;
+	ro.jobs = c->opts.jobs;
+	s = cs_run(sc, &ro, &res, err);
+	if (s) {
+		cs_scenario_free(sc);
+		return s;
+	}
+	/* the result's metric names point into the scenario: free it last */
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		ci_of(res, paths[m], &out->mean[m], &out->lo[m], &out->hi[m]);
+	out->app_cpu = metric_of(res, "resources.app.cpu_utilization");
+	out->db_cpu = metric_of(res, "resources.db.cpu_utilization");
+	out->latency_mean = metric_of(res, "overall.latency_ms.mean");
+	cs_result_free(res);
+	cs_scenario_free(sc);
+	c->evals++;
+	return CS_OK;
+}
+
+cs_status
+cs_cal_predict(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
+               cs_error *err)
+{
+	double *v;
+	size_t k;
+	cs_status s;
+
+	if (i >= c->npoints)
+		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
+		                    "no point %zu", i);
+	if (!c->nparams)
+		return run_point(c, i, NULL, reps, out, err);
+	v = malloc(c->nparams * sizeof *v);
+	if (!v)
+		return nomem(err);
+	for (k = 0; k < c->nparams; k++)
+		v[k] = c->params[k].pub.value;
+	s = run_point(c, i, v, reps, out, err);
+	free(v);
+	return s;
+}
+
+/* ---- contradictions in the data ---------------------------------------------- */
+
+static cs_status
+warnf(cs_cal *c, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+static cs_status
+warnf(cs_cal *c, const char *fmt, ...)
+{
+	char buf[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return lines_add(&c->warn, xstrdup(buf));
+}
+
+static cs_status
+estf(cs_cal *c, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+static cs_status
+estf(cs_cal *c, const char *fmt, ...)
+{
+	char buf[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return lines_add(&c->est, xstrdup(buf));
+}
+
+static int
+has_kappa(const cs_cal *c)
+{
+	cs_conf *cf = NULL;
+	cs_error e;
+	int k = 0;
+
+	if (tree(c, NULL, 0, &cf, &e))
+		return 0;
+	k = tree_number(cf, "app.contention.kappa", 0) > 0 ||
+	    tree_number(cf, "db.contention.kappa", 0) > 0;
+	cs_conf_free(cf);
+	return k;
+}
+
+/* Order of points by load (users or arrival rate), for the checks. */
+static double
+load_of(const cs_imp_point *p)
+{
+	return isnan(p->users) ? p->arrival_rate : p->users;
+}
+
+static cs_status
+check_data(cs_cal *c)
+{
+	size_t i, j, k, n = c->npoints;
+	double zmin = INFINITY, zmax = -INFINITY;
+	size_t imin = 0, imax = 0, nz = 0;
+	cs_status s;
+
+	for (i = 0; i < n; i++) {
+		const cs_imp_point *p = c->points[i].p;
+		const char *nm = c->points[i].name;
+		int mean = !isnan(p->latency.mean);
+		double r = resp_of(p, mean);
+		double z = cs_cal_little_think(p->users, p->throughput, r);
+
+		if (!isnan(z)) {
+			if (z < 0 && (s = warnf(c, "point \"%s\": Little's law "
+			    "gives a negative think time: %g users / %.4g req/s "
+			    "= %.4g s per cycle, less than the response time "
+			    "(%s %.4g s); users, throughput and latency do not "
+			    "belong together (were all users active the whole "
+			    "time?)", nm, p->users, p->throughput,
+			    p->users / p->throughput, mean ? "mean" : "p50",
+			    r)))
+				return s;
+			if (z > 0 && z < zmin) {
+				zmin = z;
+				imin = i;
+			}
+			if (z > 0 && z > zmax) {
+				zmax = z;
+				imax = i;
+			}
+			nz += z > 0;
+		}
+		if (!isnan(p->requests) && p->requests > 0 &&
+		    !isnan(p->failures) && !isnan(p->error_rate)) {
+			double e = p->failures / p->requests;
+
+			if (fabs(e - p->error_rate) > 0.001 &&
+			    fabs(e - p->error_rate) > 0.1 * p->error_rate &&
+			    (s = warnf(c, "point \"%s\": %g failures in %g "
+			    "requests is %.3g%%, but the error rate is %.3g%%",
+			    nm, p->failures, p->requests, 100 * e,
+			    100 * p->error_rate)))
+				return s;
+		}
+		if (p->ncauses && (!isnan(p->failures) ||
+		                   (!isnan(p->error_rate) &&
+		                    !isnan(p->requests)))) {
+			double sum = 0, f = !isnan(p->failures) ? p->failures :
+			    p->error_rate * p->requests;
+
+			for (j = 0; j < p->ncauses; j++)
+				sum += p->causes[j].count;
+			if (fabs(sum - f) > 0.1 * f + 1 &&
+			    (s = warnf(c, "point \"%s\": the errors by cause add "
+			    "up to %g but the failures are %.0f (%.3g%% of "
+			    "requests): the error counts and the error rate "
+			    "disagree", nm, sum, f, 100 * f / p->requests)))
+				return s;
+		}
+	}
+	if (nz >= 2 && zmin > 0 && zmax > 1.3 * zmin &&
+	    (s = warnf(c, "Little's law gives think times that differ between "
+	    "points: %.3g s at \"%s\" (%g users) and %.3g s at \"%s\" (%g "
+	    "users), a factor %.2f; one think time cannot fit both (a "
+	    "different load script, measurement window or ramp-up?)",
+	    zmin, c->points[imin].name, c->points[imin].p->users, zmax,
+	    c->points[imax].name, c->points[imax].p->users, zmax / zmin)))
+		return s;
+	/* throughput falling while users rise: each point against the
+	 * busiest point with fewer users (one warning per point at most) */
+	for (j = 0; j < n; j++) {
+		const cs_imp_point *b = c->points[j].p, *a = NULL;
+
+		i = SIZE_MAX;
+		for (k = 0; k < n; k++) {
+			const cs_imp_point *q = c->points[k].p;
+
+			if (!isnan(q->users) && q->users < b->users &&
+			    !isnan(q->throughput) &&
+			    (!a || q->throughput > a->throughput)) {
+				a = q;
+				i = k;
+			}
+		}
+		if (!a || isnan(b->throughput) ||
+		    !(b->throughput < 0.97 * a->throughput))
+			continue;
+		{
+			s = warnf(c, "throughput falls while users rise: %.4g "
+			    "req/s at %g users (\"%s\"), %.4g req/s at %g users "
+			    "(\"%s\"); %s", a->throughput, a->users,
+			    c->points[i].name, b->throughput, b->users,
+			    c->points[j].name, has_kappa(c) ?
+			    "the scenario's coherency term (contention.kappa) "
+			    "can do that, if these points belong together" :
+			    "the scenario has no coherency term "
+			    "(app.contention.kappa or db.contention.kappa), so "
+			    "it cannot fit both unless a limit (errors, "
+			    "timeouts) causes the drop");
+			if (s)
+				return s;
+		}
+	}
+	return CS_OK;
+}
+
+/* ---- first estimates ------------------------------------------------------ */
+
+static const char *
+class_word(enum pclass k)
+{
+	switch (k) {
+	case PC_THINK: return "think time";
+	case PC_CPU: return "app CPU per request";
+	case PC_APP_CORES: return "app CPU per request (cores, inverse)";
+	case PC_QUERY: return "DB CPU per request";
+	case PC_DB_CORES: return "DB CPU per request (cores, inverse)";
+	case PC_LATENCY: return "low-load latency";
+	case PC_DISPERSION: return "dispersion p95/p50";
+	case PC_HIT: return "cache hit ratio";
+	default: return "";
+	}
+}
+
+/* The point with the lowest load among those with a throughput. */
+static size_t
+lowest_point(const cs_cal *c)
+{
+	size_t i, best = SIZE_MAX;
+
+	for (i = 0; i < c->npoints; i++) {
+		const cs_imp_point *p = c->points[i].p;
+
+		if (isnan(p->throughput))
+			continue;
+		if (best == SIZE_MAX || load_of(p) < load_of(c->points[best].p))
+			best = i;
+	}
+	return best;
+}
+
+static void
+fmt_dur(double s, char *buf, size_t size)
+{
+	cs_cal_format(CS_CAL_DURATION, 0, s, buf, size);
+}
+
+cs_status
+cs_cal_check_data(cs_cal *c, cs_error *err)
+{
+	if (c->checked)
+		return CS_OK;
+	c->checked = 1;
+	return check_data(c) ? nomem(err) : CS_OK;
+}
+
+cs_status
+cs_cal_estimate(cs_cal *c, cs_error *err)
+{
+	double factor[PC_HIT + 1];
+	const char *why[PC_HIT + 1];
+	char whybuf[PC_HIT + 1][400];
+	size_t lo, i;
+	const cs_imp_point *p;
+	const char *nm;
+	cs_cal_pred mp;
+	cs_conf *cf = NULL;
+	double inst, cores, dbcores, z, zm, r, rm, d, dm;
+	char a[32], b[32];
+	int use_mean;
+	cs_status s;
+
+	if (c->estimated)
+		return CS_OK;
+	c->estimated = 1;
+	if (!c->npoints)
+		return cs_error_set(err, CS_ERR_USAGE, "", 0, 0, "",
+		                    "no measurement points to calibrate on");
+	if ((s = cs_cal_check_data(c, err)))
+		return s;
+	for (i = 0; i <= PC_HIT; i++) {
+		factor[i] = NAN;
+		why[i] = NULL;
+		whybuf[i][0] = '\0';
+	}
+	lo = lowest_point(c);
+	if (lo == SIZE_MAX) {
+		estf(c, "no point has a throughput: no first estimates; the "
+		     "fit starts from the scenario's values");
+		return CS_OK;
+	}
+	p = c->points[lo].p;
+	nm = c->points[lo].name;
+	if (!isnan(p->users))
+		estf(c, "from the lowest-load point \"%s\" (%g users, %.4g "
+		     "req/s):", nm, p->users, p->throughput);
+	else
+		estf(c, "from the lowest-load point \"%s\" (%.4g/s arriving, "
+		     "%.4g req/s):", nm, p->arrival_rate, p->throughput);
+	/* the scenario as written, at that point */
+	s = run_point(c, lo, NULL, 0, &mp, err);
+	if (s)
+		return s;
+	if ((s = tree(c, c->points[lo].sets, c->points[lo].nsets, &cf, err)))
+		return s;
+	inst = tree_number(cf, "app.instances", 1);
+	cores = tree_number(cf, "app.cores", 2);
+	dbcores = tree_number(cf, "db.cores", 2);
+	cs_conf_free(cf);
+
+	/* Little's law */
+	use_mean = !isnan(p->latency.mean);
+	r = resp_of(p, use_mean);
+	z = cs_cal_little_think(p->users, p->throughput, r);
+	rm = (use_mean ? mp.latency_mean : mp.mean[CS_CAL_P50]) / 1e3;
+	zm = cs_cal_little_think(p->users, mp.mean[CS_CAL_THROUGHPUT], rm);
+	if (!isnan(z)) {
+		fmt_dur(z, a, sizeof a);
+		fmt_dur(zm, b, sizeof b);
+		estf(c, "  think time (Little's law, Z = N/X - R, R = %s): "
+		     "%g / %.4g - %.4g = %s; the scenario as written gives "
+		     "%s", use_mean ? "mean latency" : "p50", p->users,
+		     p->throughput, r, a, b);
+		if (z > 0 && zm > 0) {
+			factor[PC_THINK] = z / zm;
+			snprintf(whybuf[PC_THINK], sizeof whybuf[0],
+			         "Little's law at \"%s\": think time %s "
+			         "measured / %s in the model", nm, a, b);
+		}
+	}
+	/* the utilization law */
+	d = cs_cal_util_demand(p->util.app_cpu, inst * cores, p->throughput);
+	dm = cs_cal_util_demand(mp.app_cpu, inst * cores,
+	                        mp.mean[CS_CAL_THROUGHPUT]);
+	if (!isnan(d)) {
+		fmt_dur(d, a, sizeof a);
+		fmt_dur(dm, b, sizeof b);
+		estf(c, "  app CPU per request (utilization law, D = U x "
+		     "cores / X): %.3g%% x %g / %.4g = %s; the scenario gives "
+		     "%s", 100 * p->util.app_cpu, inst * cores, p->throughput,
+		     a, b);
+		if (d > 0 && dm > 0) {
+			factor[PC_CPU] = d / dm;
+			factor[PC_APP_CORES] = dm / d;
+			snprintf(whybuf[PC_CPU], sizeof whybuf[0],
+			         "utilization law at \"%s\": app CPU %s per "
+			         "request measured / %s in the model", nm, a, b);
+		}
+	}
+	d = cs_cal_util_demand(p->util.db_cpu, dbcores, p->throughput);
+	dm = cs_cal_util_demand(mp.db_cpu, dbcores, mp.mean[CS_CAL_THROUGHPUT]);
+	if (!isnan(d)) {
+		fmt_dur(d, a, sizeof a);
+		fmt_dur(dm, b, sizeof b);
+		estf(c, "  DB CPU per request (utilization law): %.3g%% x %g / "
+		     "%.4g = %s; the scenario gives %s", 100 * p->util.db_cpu,
+		     dbcores, p->throughput, a, b);
+		if (d > 0 && dm > 0) {
+			factor[PC_QUERY] = d / dm;
+			factor[PC_DB_CORES] = dm / d;
+			snprintf(whybuf[PC_QUERY], sizeof whybuf[0],
+			         "utilization law at \"%s\": DB CPU %s per "
+			         "request measured / %s in the model", nm, a, b);
+		}
+	}
+	/* low-load latency and dispersion */
+	if (!isnan(p->latency.p50)) {
+		estf(c, "  low-load latency (service time with little "
+		     "queueing): p50 %.4g ms; the scenario gives %.4g ms",
+		     p->latency.p50, mp.mean[CS_CAL_P50]);
+		if (mp.mean[CS_CAL_P50] > 0) {
+			factor[PC_LATENCY] = p->latency.p50 /
+			                     mp.mean[CS_CAL_P50];
+			snprintf(whybuf[PC_LATENCY], sizeof whybuf[0],
+			         "low-load p50 at \"%s\": %.4g ms measured / "
+			         "%.4g ms in the model", nm, p->latency.p50,
+			         mp.mean[CS_CAL_P50]);
+		}
+		if (!isnan(p->latency.p95) && p->latency.p50 > 0) {
+			double q = p->latency.p95 / p->latency.p50;
+			double qm = mp.mean[CS_CAL_P95] / mp.mean[CS_CAL_P50];
+
+			estf(c, "  dispersion p95/p50: %.3g; the scenario "
+			     "gives %.3g", q, qm);
+			if (qm > 0 && q > 0) {
+				factor[PC_DISPERSION] = log(q) / log(qm);
+				if (!(factor[PC_DISPERSION] > 0))
+					factor[PC_DISPERSION] = NAN;
+				snprintf(whybuf[PC_DISPERSION],
+				         sizeof whybuf[0], "p95/p50 at \"%s\": "
+				         "%.3g measured, %.3g in the model (cv "
+				         "scaled by the ratio of their logs)",
+				         nm, q, qm);
+			}
+		}
+	}
+	if (!isnan(p->util.cache_hit_ratio)) {
+		estf(c, "  cache hit ratio: %.3g%% measured",
+		     100 * p->util.cache_hit_ratio);
+		snprintf(whybuf[PC_HIT], sizeof whybuf[0], "the measured cache "
+		         "hit ratio at \"%s\"", nm);
+	}
+	for (i = 0; i <= PC_HIT; i++)
+		why[i] = whybuf[i][0] ? whybuf[i] : NULL;
+	why[PC_APP_CORES] = why[PC_CPU];
+	why[PC_DB_CORES] = why[PC_QUERY];
+	/* apply to the parameters */
+	for (i = 0; i < c->nparams; i++) {
+		param *pr = &c->params[i];
+		double v = NAN;
+		char *from;
+
+		if (pr->cls == PC_HIT && !isnan(p->util.cache_hit_ratio))
+			v = p->util.cache_hit_ratio;
+		else if (pr->cls != PC_NONE && !isnan(factor[pr->cls]) &&
+		         !isnan(pr->pub.initial))
+			v = pr->pub.initial * factor[pr->cls];
+		if (isnan(v) || !why[pr->cls] || !(v > 0))
+			continue;
+		from = xprintf("%s%s", why[pr->cls],
+		               v < pr->pub.lo || v > pr->pub.hi ?
+		               " (clamped to the bounds)" : "");
+		if (!from)
+			return nomem(err);
+		free(pr->from);
+		pr->from = from;
+		pr->pub.estimated_from = from;
+		pr->pub.estimate = fmin(fmax(v, pr->pub.lo), pr->pub.hi);
+		pr->pub.value = pr->pub.estimate;
+		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.estimate, a,
+		              sizeof a);
+		estf(c, "  -> %s = %s (%s)", pr->path, a, class_word(pr->cls));
+	}
+	return CS_OK;
+}
+
+/* ---- the objective ---------------------------------------------------------- */
+
+static cs_status
+setup_residuals(cs_cal *c, cs_error *err)
+{
+	size_t i, m, n = 0;
+
+	free(c->res_point);
+	free(c->res_metric);
+	free(c->res_w);
+	c->res_point = malloc((c->npoints * CS_CAL_NMETRICS + 1) *
+	                      sizeof *c->res_point);
+	c->res_metric = malloc((c->npoints * CS_CAL_NMETRICS + 1) *
+	                       sizeof *c->res_metric);
+	c->res_w = malloc((c->npoints * CS_CAL_NMETRICS + 1) *
+	                  sizeof *c->res_w);
+	if (!c->res_point || !c->res_metric || !c->res_w)
+		return nomem(err);
+	c->wsum = 0;
+	for (i = 0; i < c->npoints; i++)
+		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+			double y = cs_cal_measured(c->points[i].p,
+			                           (cs_cal_metric)m);
+			double w = c->opts.weight[m];
+
+			if (isnan(y) || !(w > 0) ||
+			    (m != CS_CAL_ERROR_RATE && !(y > 0)))
+				continue;
+			c->res_point[n] = (int)i;
+			c->res_metric[n] = (int)m;
+			c->res_w[n] = w;
+			c->wsum += w;
+			n++;
+		}
+	c->nres = n;
+	if (!n)
+		return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "",
+		    "the points have no measured throughput, p50, p95, p99 or "
+		    "error rate with a weight > 0: nothing to fit to");
+	return CS_OK;
+}
+
+static cs_status
+key_of(const cs_cal *c, const double *v, char **out)
+{
+	size_t k, cap = 64 * c->nparams + 1, o = 0;
+	char *s = malloc(cap);
+
+	*out = s;
+	if (!s)
+		return CS_ERR_NOMEM;
+	s[0] = '\0';
+	for (k = 0; k < c->nparams; k++) {
+		char val[64];
+
+		cs_cal_format(c->params[k].pub.kind, c->params[k].pct, v[k], val,
+		              sizeof val);
+		o += (size_t)snprintf(s + o, cap - o, "%s\n", val);
+	}
+	return CS_OK;
+}
+
+/*
+ * The weighted residuals at values v.  A scenario that does not load or
+ * run at v gives BAD_RESIDUAL everywhere (the simplex then moves away);
+ * only out-of-memory and internal faults are returned.
+ */
+static cs_status
+residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
+{
+	cs_cal_pred *pred;
+	char *key;
+	size_t i, k;
+	centry *e;
+	cs_status s = CS_OK;
+
+	*bad = 0;
+	if (key_of(c, v, &key))
+		return nomem(err);
+	for (i = 0; i < CACHE_SIZE; i++)
+		if (c->cache[i].key && !strcmp(c->cache[i].key, key)) {
+			memcpy(r, c->cache[i].r, c->nres * sizeof *r);
+			*bad = c->cache[i].bad;
+			free(key);
+			return CS_OK;
+		}
+	pred = malloc(c->npoints * sizeof *pred);
+	if (!pred) {
+		free(key);
+		return nomem(err);
+	}
+	for (i = 0; i < c->npoints; i++) {
+		cs_error e2;
+
+		memset(&e2, 0, sizeof e2);
+		s = run_point(c, i, v, 0, &pred[i], &e2);
+		if (s == CS_ERR_NOMEM || s == CS_ERR_INTERNAL ||
+		    s == CS_ERR_IO || s == CS_ERR_NUMERIC) {
+			if (err)
+				*err = e2;
+			free(pred);
+			free(key);
+			return s;
+		}
+		if (s) {
+			*bad = 1;
+			s = CS_OK;
+			break;
+		}
+	}
+	for (k = 0; k < c->nres; k++) {
+		int m = c->res_metric[k];
+		double y = cs_cal_measured(c->points[c->res_point[k]].p,
+		                           (cs_cal_metric)m);
+		double q, t;
+
+		if (*bad) {
+			r[k] = BAD_RESIDUAL;
+			continue;
+		}
+		q = pred[c->res_point[k]].mean[m];
+		if (m == CS_CAL_ERROR_RATE) {
+			t = isnan(q) ? 1 : (q - y) / c->opts.error_scale;
+		} else {
+			double ratio = q / y;
+
+			if (!(ratio >= LOG_FLOOR) || !isfinite(ratio))
+				ratio = ratio > 1 ? 1 / LOG_FLOOR : LOG_FLOOR;
+			t = log(ratio);
+		}
+		r[k] = sqrt(c->res_w[k]) * t;
+	}
+	free(pred);
+	e = &c->cache[c->cache_next];
+	c->cache_next = (c->cache_next + 1) % CACHE_SIZE;
+	free(e->key);
+	free(e->r);
+	e->key = key;
+	e->bad = *bad;
+	e->r = malloc((c->nres + 1) * sizeof *e->r);
+	if (e->r)
+		memcpy(e->r, r, c->nres * sizeof *r);
+	else {
+		free(e->key);
+		e->key = NULL;
+	}
+	return CS_OK;
+}
+
+/* From log space to values, clamped; the squared distance outside. */
+static double
+to_values(const cs_cal *c, const gsl_vector *u, double *v)
+{
+	double out = 0;
+	size_t k;
+
+	for (k = 0; k < c->nparams; k++) {
+		const cs_cal_param *p = &c->params[k].pub;
+		double x = gsl_vector_get(u, k);
+		double l = log(p->lo), h = log(p->hi);
+
+		if (x < l) {
+			out += (l - x) * (l - x);
+			x = l;
+		} else if (x > h) {
+			out += (x - h) * (x - h);
+			x = h;
+		}
+		v[k] = exp(x);
+	}
+	return out;
+}
+
+typedef struct fctx {
+	cs_cal *c;
+	double *v, *r;
+	unsigned calls;
+} fctx;
+
+static double
+objective(const gsl_vector *u, void *params)
+{
+	fctx *x = params;
+	cs_cal *c = x->c;
+	double pen, sum = 0;
+	size_t k;
+	int bad;
+	cs_status s;
+
+	x->calls++;
+	if (c->fatal)
+		return 1e30;
+	pen = to_values(c, u, x->v);
+	s = residuals(c, x->v, x->r, &bad, &c->fatal_err);
+	if (s) {
+		c->fatal = s;
+		return 1e30;
+	}
+	for (k = 0; k < c->nres; k++)
+		sum += x->r[k] * x->r[k];
+	/* outside the bounds the value is clamped; the penalty makes the
+	 * simplex come back instead of wandering on a flat plateau */
+	return sum / c->wsum + 100 * pen;
+}
+
+/* One Nelder-Mead run from u0; the best point in u0, its value in *best. */
+static cs_status
+nm_run(cs_cal *c, fctx *x, gsl_vector *u0, unsigned start, double *best,
+       double best_all, cs_error *err)
+{
+	const gsl_multimin_fminimizer_type *T =
+		gsl_multimin_fminimizer_nmsimplex2;
+	gsl_multimin_fminimizer *mz;
+	gsl_multimin_function f;
+	gsl_vector *step;
+	cs_cal_progress pg;
+	double t0 = now_seconds();
+	size_t k, n = c->nparams;
+	int gs;
+
+	step = gsl_vector_alloc(n);
+	mz = gsl_multimin_fminimizer_alloc(T, n);
+	if (!step || !mz) {
+		gsl_vector_free(step);
+		gsl_multimin_fminimizer_free(mz);
+		return nomem(err);
+	}
+	for (k = 0; k < n; k++) {
+		double w = log(c->params[k].pub.hi / c->params[k].pub.lo);
+
+		gsl_vector_set(step, k, fmin(fmax(0.15 * w, 0.05), 0.7));
+	}
+	f.n = n;
+	f.f = objective;
+	f.params = x;
+	x->calls = 0;
+	gs = gsl_multimin_fminimizer_set(mz, &f, u0, step);
+	if (c->fatal)
+		goto fatal;
+	if (gs != GSL_SUCCESS) {
+		gsl_vector_free(step);
+		gsl_multimin_fminimizer_free(mz);
+		return cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
+		                    "Nelder-Mead could not start: %s",
+		                    gsl_strerror(gs));
+	}
+	while (x->calls < c->opts.max_evals) {
+		gs = gsl_multimin_fminimizer_iterate(mz);
+		if (c->fatal)
+			goto fatal;
+		if (gs == GSL_ENOPROG)
+			break;
+		if (gs != GSL_SUCCESS) {
+			gsl_vector_free(step);
+			gsl_multimin_fminimizer_free(mz);
+			return cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
+			                    "Nelder-Mead failed: %s",
+			                    gsl_strerror(gs));
+		}
+		if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz),
+		                           SIMPLEX_TOL) == GSL_SUCCESS)
+			break;
+	}
+	*best = gsl_multimin_fminimizer_minimum(mz);
+	gsl_vector_memcpy(u0, gsl_multimin_fminimizer_x(mz));
+	if (c->opts.progress) {
+		memset(&pg, 0, sizeof pg);
+		pg.start = start;
+		pg.starts = c->opts.starts;
+		pg.evals = x->calls;
+		pg.objective = *best;
+		pg.best = fmin(*best, best_all);
+		pg.seconds = now_seconds() - t0;
+		pg.done = 1;
+		c->opts.progress(&pg, c->opts.progress_ctx);
+	}
+	gsl_vector_free(step);
+	gsl_multimin_fminimizer_free(mz);
+	return CS_OK;
+fatal:
+	gsl_vector_free(step);
+	gsl_multimin_fminimizer_free(mz);
+	if (err)
+		*err = c->fatal_err;
+	return c->fatal;
+}
+
+/*
+ * Standard errors from the Jacobian of the weighted residuals in log
+ * space (central differences, h = 0.05, clamped to the bounds):
+ * cov = s^2 (J'J)^-1 through the SVD of J; a singular direction makes the
+ * parameters in it not identifiable (+inf).
+ */
+static cs_status
+uncertainty(cs_cal *c, const double *v, cs_error *err)
+{
+	size_t k = c->nparams, m = c->nres, i, j, q;
+	gsl_matrix *J = NULL, *V = NULL;
+	gsl_vector *S = NULL, *work = NULL;
+	double *vp = NULL, *rp = NULL, *rm = NULL, rss = 0, s2;
+	int bad, *skip = NULL;
+	cs_status s = CS_OK;
+
+	for (i = 0; i < k; i++)
+		c->params[i].pub.se_log = NAN;
+	if (m < k) {
+		return warnf(c, "%zu measured numbers for %zu parameters: the "
+		             "fit cannot pin them all down and no uncertainty "
+		             "is given", m, k) ? nomem(err) : CS_OK;
+	}
+	J = gsl_matrix_alloc(m, k);
+	V = gsl_matrix_alloc(k, k);
+	S = gsl_vector_alloc(k);
+	work = gsl_vector_alloc(k);
+	vp = malloc(k * sizeof *vp);
+	rp = malloc(m * sizeof *rp);
+	rm = malloc(m * sizeof *rm);
+	skip = calloc(k, sizeof *skip);
+	if (!J || !V || !S || !work || !vp || !rp || !rm || !skip) {
+		s = nomem(err);
+		goto out;
+	}
+	if ((s = residuals(c, v, rp, &bad, err)))
+		goto out;
+	for (q = 0; q < m; q++)
+		rss += rp[q] * rp[q];
+	for (j = 0; j < k; j++) {
+		const param *pr = &c->params[j];
+		double up, dn, h = 0.05;
+
+		memcpy(vp, v, k * sizeof *vp);
+		up = applied(pr, fmin(v[j] * exp(h), pr->pub.hi));
+		dn = applied(pr, fmax(v[j] * exp(-h), pr->pub.lo));
+		if (pr->pub.kind == CS_CAL_INTEGER && up == dn) {
+			/* an integer too large to move by 5%: step by one */
+			up = applied(pr, fmin(v[j] + 1, pr->pub.hi));
+			dn = applied(pr, fmax(v[j] - 1, pr->pub.lo));
+		}
+		if (!(up > dn)) {
+			for (q = 0; q < m; q++)
+				gsl_matrix_set(J, q, j, 0);
+			skip[j] = 1;
+			continue;
+		}
+		vp[j] = up;
+		if ((s = residuals(c, vp, rp, &bad, err)))
+			goto out;
+		vp[j] = dn;
+		if ((s = residuals(c, vp, rm, &bad, err)))
+			goto out;
+		for (q = 0; q < m; q++)
+			gsl_matrix_set(J, q, j, (rp[q] - rm[q]) /
+			               (log(up) - log(dn)));
+	}
+	if (gsl_linalg_SV_decomp(J, V, S, work) != GSL_SUCCESS) {
+		s = cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
+		                 "SVD of the Jacobian failed");
+		goto out;
+	}
+	s2 = m > k ? rss / (double)(m - k) : NAN;
+	for (j = 0; j < k; j++) {
+		double var = 0;
+		int unident = 0;
+
+		if (skip[j])
+			continue;   /* pinned by its bounds: no interval */
+
+		for (i = 0; i < k; i++) {
+			double sv = gsl_vector_get(S, i);
+			double vji = gsl_matrix_get(V, j, i);
+
+			if (sv <= 1e-6 * gsl_vector_get(S, 0) || sv == 0) {
+				if (fabs(vji) > 0.1)
+					unident = 1;
+				continue;
+			}
+			var += vji * vji / (sv * sv);
+		}
+		c->params[j].pub.se_log = unident ? INFINITY : sqrt(s2 * var);
+		if (unident && (s = warnf(c, "%s is not identifiable from these "
+		    "data: changing it does not change the fit, or another "
+		    "parameter makes up for it", c->params[j].path))) {
+			s = nomem(err);
+			goto out;
+		}
+	}
+	if (isnan(s2) && warnf(c, "as many measured numbers (%zu) as "
+	    "parameters: the fit can be exact and no uncertainty is given",
+	    m)) {
+		s = nomem(err);
+		goto out;
+	}
+	/* strongly correlated pairs */
+	for (i = 0; i < k; i++)
+		for (j = i + 1; j < k; j++) {
+			double cij = 0, cii = 0, cjj = 0, corr;
+
+			if (skip[i] || skip[j])
+				continue;
+
+			for (q = 0; q < k; q++) {
+				double sv = gsl_vector_get(S, q);
+
+				if (sv <= 1e-6 * gsl_vector_get(S, 0))
+					continue;
+				cij += gsl_matrix_get(V, i, q) *
+				       gsl_matrix_get(V, j, q) / (sv * sv);
+				cii += pow(gsl_matrix_get(V, i, q) / sv, 2);
+				cjj += pow(gsl_matrix_get(V, j, q) / sv, 2);
+			}
+			corr = cij / sqrt(cii * cjj);
+			if (fabs(corr) > 0.95 && isfinite(corr) &&
+			    warnf(c, "%s and %s are strongly correlated in the "
+			    "fit (%.2f): the data fix a combination of them "
+			    "better than each", c->params[i].path,
+			    c->params[j].path, corr)) {
+				s = nomem(err);
+				goto out;
+			}
+		}
+out:
+	free(skip);
+	free(vp);
+	free(rp);
+	free(rm);
+	gsl_vector_free(work);
+	gsl_vector_free(S);
+	gsl_matrix_free(V);
+	gsl_matrix_free(J);
+	return s;
+}
+
+cs_status
+cs_cal_fit(cs_cal *c, cs_error *err)
+{
+	size_t k, n = c->nparams, i;
+	unsigned st, lhs = 0, nlhs;
+	gsl_vector *u = NULL, *bestu = NULL;
+	gsl_rng *rng = NULL;
+	size_t *perm = NULL;
+	double best = INFINITY, obj = INFINITY, t0 = now_seconds();
+	fctx x;
+	cs_status s;
+	char a[64], b[64];
+
+	memset(&x, 0, sizeof x);
+	if ((s = cs_cal_estimate(c, err)))
+		return s;
+	if (!n)
+		return cs_error_set(err, CS_ERR_USAGE, "--fit", 0, 0, "",
+		                    "no parameter to fit");
+	if ((s = setup_residuals(c, err)))
+		return s;
+	for (k = 0; k < n; k++)
+		if (c->params[k].pub.kind == CS_CAL_INTEGER &&
+		    warnf(c, "%s is an integer: the fit rounds it, so the "
+		    "objective is a staircase in it and Nelder-Mead may stop "
+		    "on a step; try its neighbours by hand",
+		    c->params[k].path))
+			return nomem(err);
+	u = gsl_vector_alloc(n);
+	bestu = gsl_vector_alloc(n);
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	x.v = malloc(n * sizeof *x.v);
+	x.r = malloc((c->nres + 1) * sizeof *x.r);
+	nlhs = c->opts.starts > 2 ? c->opts.starts - 2 : 1;
+	perm = malloc(n * nlhs * sizeof *perm);
+	x.c = c;
+	if (!u || !bestu || !rng || !x.v || !x.r || !perm) {
+		s = nomem(err);
+		goto out;
+	}
+	gsl_rng_set(rng, c->seed ^ 0x5eedca1bULL);
+	/* Latin hypercube: in each dimension, one start per stratum */
+	for (k = 0; k < n; k++) {
+		size_t *pk = perm + k * nlhs;
+
+		for (i = 0; i < nlhs; i++)
+			pk[i] = i;
+		gsl_ran_shuffle(rng, pk, nlhs, sizeof *pk);
+	}
+	c->fatal = CS_OK;
+	for (st = 1; st <= c->opts.starts; st++) {
+		int differs = 0;
+
+		for (k = 0; k < n; k++) {
+			const param *pr = &c->params[k];
+			double l = log(pr->pub.lo), h = log(pr->pub.hi), x0;
+
+			if (st == 1) {
+				x0 = log(pr->pub.estimate);
+			} else if (st == 2 && !isnan(pr->pub.initial)) {
+				x0 = log(fmin(fmax(pr->pub.initial, pr->pub.lo),
+				              pr->pub.hi));
+			} else {
+				double q = ((double)perm[k * nlhs + lhs % nlhs] +
+				            gsl_rng_uniform(rng)) / (double)nlhs;
+
+				x0 = l + q * (h - l);
+			}
+			if (st == 2 && fabs(x0 - log(pr->pub.estimate)) > 0.01)
+				differs = 1;
+			gsl_vector_set(u, k, x0);
+		}
+		if (st == 2 && !differs) {
+			/* the file's values are the estimate: a random start */
+			for (k = 0; k < n; k++) {
+				const param *pr = &c->params[k];
+				double l = log(pr->pub.lo), h = log(pr->pub.hi);
+				double q = ((double)perm[k * nlhs + lhs % nlhs] +
+				            gsl_rng_uniform(rng)) / (double)nlhs;
+
+				gsl_vector_set(u, k, l + q * (h - l));
+			}
+			lhs++;
+		} else if (st > 2) {
+			lhs++;
+		}
+		if ((s = nm_run(c, &x, u, st, &obj, best, err)))
+			goto out;
+		if (obj < best) {
+			best = obj;
+			gsl_vector_memcpy(bestu, u);
+		}
+	}
+	/* the winner */
+	to_values(c, bestu, x.v);
+	for (k = 0; k < n; k++) {
+		param *pr = &c->params[k];
+		double l = log(pr->pub.lo), h = log(pr->pub.hi);
+		double xv = log(x.v[k]);
+
+		pr->pub.value = applied(pr, x.v[k]);
+		x.v[k] = pr->pub.value;
+		/* within 5% (or 1% of the box, if wider) of a bound: the
+		 * simplex stops about that close to a minimum on the edge */
+		pr->pub.on_bound = xv - l < fmax(0.01 * (h - l), 0.05) ? -1 :
+		                   h - xv < fmax(0.01 * (h - l), 0.05) ? 1 : 0;
+		if (pr->pub.on_bound) {
+			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a,
+			              sizeof a);
+			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.on_bound <
+			              0 ? pr->pub.lo : pr->pub.hi, b, sizeof b);
+			if (warnf(c, "%s = %s sits on (or next to) its %s bound (%s): the "
+			    "best fit may lie beyond it; widen the bounds, or "
+			    "the model lacks something the data show",
+			    pr->path, a, pr->pub.on_bound < 0 ? "lower" :
+			    "upper", b)) {
+				s = nomem(err);
+				goto out;
+			}
+		}
+	}
+	c->objective = best;
+	if ((s = uncertainty(c, x.v, err)))
+		goto out;
+	for (i = 0; i < c->npoints; i++) {
+		if ((s = run_point(c, i, x.v, 0, &c->points[i].fitted, err)))
+			goto out;
+		c->points[i].has_fitted = 1;
+	}
+	c->fitted = 1;
+	c->seconds = now_seconds() - t0;
+out:
+	free(perm);
+	free(x.v);
+	free(x.r);
+	gsl_rng_free(rng);
+	gsl_vector_free(u);
+	gsl_vector_free(bestu);
+	return s;
+}
+
+/* ---- accessors --------------------------------------------------------------- */
+
+size_t cs_cal_nparams(const cs_cal *c) { return c->nparams; }
+size_t cs_cal_npoints(const cs_cal *c) { return c->npoints; }
+double cs_cal_objective(const cs_cal *c) { return c->objective; }
+unsigned cs_cal_evaluations(const cs_cal *c) { return c->evals; }
+double cs_cal_seconds(const cs_cal *c) { return c->seconds; }
+size_t cs_cal_nresiduals(const cs_cal *c) { return c->nres; }
+size_t cs_cal_nestimates(const cs_cal *c) { return c->est.n; }
+size_t cs_cal_nwarnings(const cs_cal *c) { return c->warn.n; }
+
+const cs_cal_param *
+cs_cal_param_at(const cs_cal *c, size_t i)
+{
+	return i < c->nparams ? &c->params[i].pub : NULL;
+}
+
+const cs_imp_point *
+cs_cal_point_at(const cs_cal *c, size_t i)
+{
+	return i < c->npoints ? c->points[i].p : NULL;
+}
+
+const char *
+cs_cal_point_name(const cs_cal *c, size_t i)
+{
+	return i < c->npoints ? c->points[i].name : "";
+}
+
+const cs_cal_pred *
+cs_cal_fitted(const cs_cal *c, size_t i)
+{
+	return i < c->npoints && c->points[i].has_fitted ?
+	       &c->points[i].fitted : NULL;
+}
+
+const char *
+cs_cal_estimate_line(const cs_cal *c, size_t i)
+{
+	return i < c->est.n ? c->est.v[i] : "";
+}
+
+const char *
+cs_cal_warning(const cs_cal *c, size_t i)
+{
+	return i < c->warn.n ? c->warn.v[i] : "";
+}
+
+void
+cs_cal_interval(const cs_cal_param *p, double *lo, double *hi)
+{
+	if (!isfinite(p->se_log)) {
+		*lo = *hi = NAN;
+		return;
+	}
+	*lo = fmax(p->value * exp(-1.96 * p->se_log), p->lo);
+	*hi = fmin(p->value * exp(1.96 * p->se_log), p->hi);
+}
+
+/* ---- the calibrated scenario --------------------------------------------------- */
+
+cs_status
+cs_cal_scenario_text(const cs_cal *c, const char *const *files,
+                     size_t nfiles, char **out, cs_error *err)
+{
+	lines head = { 0 };
+	char **as = NULL, *edited = NULL, *t = NULL, *cur = NULL;
+	size_t i, na = 0, len;
+	cs_scenario *sc = NULL;
+	cs_status s = CS_OK;
+	char a[64], b[160], d[64];
+
+	*out = NULL;
+	as = calloc(c->nsets + c->nparams + 1, sizeof *as);
+	if (!as)
+		return nomem(err);
+#define HEAD(...) do { if (lines_add(&head, xprintf(__VA_ARGS__))) { \
+		s = nomem(err); goto out; } } while (0)
+	HEAD("# Calibrated by capsim calibrate from %s", c->path);
+	for (i = 0; i < nfiles; i++)
+		HEAD("#   data: %s", files[i]);
+	for (i = 0; i < c->npoints; i++) {
+		char sets[600];
+		size_t j, o = 0;
+
+		sets[0] = '\0';
+		for (j = 0; j < c->points[i].nsets && o < sizeof sets; j++)
+			o += (size_t)snprintf(sets + o, sizeof sets - o,
+			                      " --point-set %s", c->points[i].sets[j]);
+		HEAD("#   point \"%s\"%s", c->points[i].name, sets);
+	}
+	if (c->opts.steady)
+		HEAD("#   fitted on steady runs (stages replaced by a jump to "
+		     "the point's load)");
+	HEAD("#   objective %.4g (weighted mean of squared log errors), %u "
+	     "simulations, %u replications each, seed %llu", c->objective,
+	     c->evals, c->opts.replications, (unsigned long long)c->seed);
+	/* global overrides that are single values go into the text; the
+	 * others stay on the command line */
+	cur = xstrdup(c->text);
+	if (!cur) {
+		s = nomem(err);
+		goto out;
+	}
+	for (i = 0; i < c->nsets; i++) {
+		const char *eqs = strchr(c->sets[i], '=');
+		const char *one[1];
+		char *next = NULL;
+		cs_error e2;
+
+		one[0] = c->sets[i];
+		if (eqs && (eqs[1] == '[' || eqs[1] == '{')) {
+			HEAD("#   not written into the file: --set %s (pass it "
+			     "to capsim run)", c->sets[i]);
+			continue;
+		}
+		memset(&e2, 0, sizeof e2);
+		if (cs_cal_edit_text(cur, c->path, one, 1, &next, &e2)) {
+			HEAD("#   not written into the file: --set %s (pass it "
+			     "to capsim run)", c->sets[i]);
+			continue;
+		}
+		free(cur);
+		cur = next;
+		HEAD("#   written into the file: --set %s", c->sets[i]);
+	}
+	HEAD("# Fitted values (95%% interval: exp(+-1.96 x standard error of "
+	     "the log), from the Gauss-Newton covariance of the fit, cut at "
+	     "the bounds):");
+	for (i = 0; i < c->nparams; i++) {
+		const param *pr = &c->params[i];
+		double se = pr->pub.se_log;
+
+		as[na] = malloc(600);
+		if (!as[na]) {
+			s = nomem(err);
+			goto out;
+		}
+		assign(pr, pr->pub.value, as[na], 600);
+		na++;
+		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a, sizeof a);
+		if (!isnan(pr->pub.initial))
+			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.initial, d,
+			              sizeof d);
+		else
+			snprintf(d, sizeof d, "(default)");
+		if (isfinite(se) && 1.96 * se > log(100)) {
+			snprintf(b, sizeof b, "(wider than x100 either way: the "
+			         "data do not pin it down)");
+		} else if (isfinite(se)) {
+			char lo[64], hi[64];
+			double l, h;
+
+			cs_cal_interval(&pr->pub, &l, &h);
+			cs_cal_format(pr->pub.kind, pr->pct, l, lo, sizeof lo);
+			cs_cal_format(pr->pub.kind, pr->pct, h, hi, sizeof hi);
+			snprintf(b, sizeof b, "[%s .. %s]", lo, hi);
+		} else {
+			snprintf(b, sizeof b, "%s", isinf(se) ?
+			         "(not identifiable)" : "(no interval)");
+		}
+		HEAD("#   %s: %s -> %s %s%s", pr->path, d, a, b,
+		     pr->pub.on_bound ? " ON A BOUND" : "");
+	}
+	for (i = 0; i < c->warn.n; i++)
+		HEAD("# warning: %s", c->warn.v[i]);
+	s = cs_cal_edit_text(cur, c->path, (const char *const *)as, na,
+	                     &edited, err);
+	if (s)
+		goto out;
+	len = strlen(edited) + 2;
+	for (i = 0; i < head.n; i++)
+		len += strlen(head.v[i]) + 1;
+	t = malloc(len + 1);
+	if (!t) {
+		s = nomem(err);
+		goto out;
+	}
+	t[0] = '\0';
+	{
+		size_t o = 0;
+
+		for (i = 0; i < head.n; i++)
+			o += (size_t)sprintf(t + o, "%s\n", head.v[i]);
+		sprintf(t + o, "#\n%s", edited);
+	}
+	/* it must load, and say what the fit used */
+	s = cs_scenario_load_string(t, c->path, NULL, 0, &sc, err);
+	cs_scenario_free(sc);
+	if (s)
+		goto out;
+	*out = t;
+	t = NULL;
+out:
+#undef HEAD
+	free(t);
+	free(edited);
+	free(cur);
+	strv_free(as, c->nsets + c->nparams + 1);
+	lines_free(&head);
+	return s;
+}

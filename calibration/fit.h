@@ -1,0 +1,344 @@
+/*
+ * calibration/fit — fit a scenario's unknowns to measured load levels,
+ * predict measured load levels, and the two baselines a prediction must
+ * beat (a straight line and a Universal Scalability Law fit).
+ *
+ * A calibration (cs_cal) holds a scenario file, measurement points (from
+ * calibration/import.h) and the scenario paths to fit.  It drives the
+ * engine through the public API only: every evaluation loads the scenario
+ * text with "path=value" overrides (the CLI's --set) and runs it with one
+ * fixed seed, so the objective is a deterministic function of the
+ * parameters (common random numbers).
+ *
+ * Each point becomes overrides: a closed point sets load.users, an open one
+ * load.arrival_rate; with the steady option the scenario's stages are
+ * replaced by an immediate jump to the target that then holds for the
+ * run's duration.  Then come the parameter values, then the point's own
+ * overrides (pool size, processes, ...: facts of that experiment).
+ *
+ * Nothing here prints.  Progress goes to a callback; estimates, warnings
+ * and the data files' own notes are kept as text for the caller to show.
+ */
+#ifndef CS_CAL_FIT_H
+#define CS_CAL_FIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capsim.h"
+#include "calibration/import.h"
+
+/* The measured numbers the objective, validation and scores use. */
+typedef enum cs_cal_metric {
+	CS_CAL_THROUGHPUT = 0, /* completed requests per second */
+	CS_CAL_P50,            /* latency percentiles, milliseconds */
+	CS_CAL_P95,
+	CS_CAL_P99,
+	CS_CAL_ERROR_RATE,     /* failed / all answers, 0..1 */
+	CS_CAL_NMETRICS
+} cs_cal_metric;
+
+/* "throughput", "p50", "p95", "p99", "error_rate". */
+const char *cs_cal_metric_name(cs_cal_metric m);
+/* The reverse (also "X", "error", "errors"); -1 if unknown. */
+int cs_cal_metric_parse(const char *s);
+/* The point's measured value of m (NaN: unknown). */
+double cs_cal_measured(const cs_imp_point *p, cs_cal_metric m);
+
+/*
+ * The error of a prediction against a measurement: relative
+ * ((pred - meas) / meas) for throughput and latencies, absolute (pred -
+ * meas, a fraction: 0.02 is 2 percentage points) for the error rate.  NaN
+ * when either is unknown or a relative error has meas == 0.
+ */
+double cs_cal_error(cs_cal_metric m, double measured, double predicted);
+/* The issue's targets on |error|: throughput 0.10, p50 and p95 0.25, error
+ * rate 0.02 (2 points); p99 has none (NaN). */
+double cs_cal_target(cs_cal_metric m);
+
+/* ---- operational laws (first estimates) ---------------------------------- */
+
+/* Little's law for a closed system: think time Z = N/X - R, seconds.
+ * users N, throughput X (1/s), response time R (s).  NaN if X <= 0. */
+double cs_cal_little_think(double users, double throughput, double resp);
+/* The utilization law: demand D = U * servers / X, seconds of one server
+ * per request.  util U (0..1), servers (cores), throughput X (1/s). */
+double cs_cal_util_demand(double util, double servers, double throughput);
+
+/* ---- baselines ------------------------------------------------------------ */
+
+/*
+ * Least-squares straight line y = a + b x through n points (n >= 1).  With
+ * one point (or all x equal) the line goes through the origin and the mean
+ * point: proportional extrapolation.  CS_ERR_INVALID if n == 0.
+ */
+cs_status cs_cal_linear_fit(const double *x, const double *y, size_t n,
+                            double *a, double *b);
+
+/* Universal Scalability Law: X(N) = lambda N / (1 + sigma (N-1) +
+ * kappa N (N-1)). */
+typedef struct cs_cal_usl {
+	double lambda;  /* throughput of one user, 1/s */
+	double sigma;   /* contention, >= 0 */
+	double kappa;   /* coherency, >= 0 */
+} cs_cal_usl;
+
+/*
+ * Fit the USL to n (users, throughput) points, all > 0, minimizing the
+ * squared log error of X (GSL nonlinear least squares, started from the
+ * exact linear form N/X = 1/lambda + (sigma/lambda)(N-1) +
+ * (kappa/lambda) N(N-1)); sigma and kappa are kept >= 0.  With one point
+ * sigma = kappa = 0; with two, kappa = 0.  CS_ERR_INVALID for bad points,
+ * CS_ERR_NUMERIC if GSL fails.
+ */
+cs_status cs_cal_usl_fit(const double *users, const double *throughput,
+                         size_t n, cs_cal_usl *out, cs_error *err);
+double cs_cal_usl_eval(const cs_cal_usl *u, double users);
+
+/*
+ * Both baselines, fitted on calibration points and evaluated at any users.
+ * The straight line fits every metric against users.  The USL fits
+ * throughput; its latencies come from the interactive response time law
+ * R = N/X - Z, with Z the mean of the calibration points' N/X - R (R the
+ * mean latency when measured, else p50), and each percentile as R times
+ * the percentile/R ratio of the highest-load calibration point that has
+ * it; R never drops below the lowest measured R.  The USL says nothing of
+ * errors: its error rate is NaN.
+ */
+typedef struct cs_cal_baseline {
+	double line_a[CS_CAL_NMETRICS]; /* intercept per metric (NaN: none) */
+	double line_b[CS_CAL_NMETRICS]; /* slope per user */
+	cs_cal_usl usl;
+	int has_usl;
+	double think;      /* Z, seconds (NaN: no point had N, X and R) */
+	double r_floor;    /* lowest measured R, seconds */
+	int r_is_mean;     /* R is the mean latency (else p50) */
+	double ratio[CS_CAL_NMETRICS]; /* latency percentile / R */
+	size_t npoints;    /* calibration points used */
+} cs_cal_baseline;
+
+/* Fit both baselines on the closed points pts[0..n).  CS_ERR_INVALID with a
+ * message when no point has users and throughput. */
+cs_status cs_cal_baseline_fit(const cs_imp_point *const *pts, size_t n,
+                              cs_cal_baseline *out, cs_error *err);
+/* Predictions at users: line[m] (clamped to >= 0, error rate to [0,1])
+ * and usl[m] (NaN where the USL has nothing). */
+void cs_cal_baseline_eval(const cs_cal_baseline *b, double users,
+                          double line[CS_CAL_NMETRICS],
+                          double usl[CS_CAL_NMETRICS]);
+
+/* ---- scores --------------------------------------------------------------- */
+
+/* Over a set of points, per metric: median |error| and how many points are
+ * within the target. */
+typedef struct cs_cal_score {
+	double median[CS_CAL_NMETRICS];  /* NaN when no point has the metric */
+	size_t within[CS_CAL_NMETRICS];
+	size_t counted[CS_CAL_NMETRICS];
+} cs_cal_score;
+
+/* errors: n rows of CS_CAL_NMETRICS errors (as cs_cal_error), NaN skipped. */
+void cs_cal_score_compute(const double (*errors)[CS_CAL_NMETRICS], size_t n,
+                          cs_cal_score *out);
+
+/* ---- scenario text -------------------------------------------------------- */
+
+/*
+ * Apply "path=value" assignments to YAML text the way a person would edit
+ * it: a scalar that exists is replaced in place; a key that does not
+ * exist is inserted into its nearest existing map (as "key: value" or
+ * nested "key: {key2: value}"); comments, order and layout are kept.  The
+ * value is written as given.  Only scalars can be replaced.  On success
+ * *out is new text (caller frees with free()); CS_ERR_USAGE (with the
+ * assignment as path) when an assignment cannot be done in place,
+ * CS_ERR_PARSE if text is not YAML.
+ */
+cs_status cs_cal_edit_text(const char *text, const char *name,
+                           const char *const *assignments, size_t n,
+                           char **out, cs_error *err);
+
+/* ---- calibration ---------------------------------------------------------- */
+
+typedef struct cs_cal cs_cal;
+
+/* What kind of value a fitted path holds; decides units and formatting. */
+typedef enum cs_cal_kind {
+	CS_CAL_DURATION = 0, /* seconds; written "12.5ms", "1.2s" */
+	CS_CAL_RATE,         /* 1/s; written "60/s" */
+	CS_CAL_RATIO,        /* 0..1; written "85%" or "0.85" as in the file */
+	CS_CAL_NUMBER,       /* plain number */
+	CS_CAL_INTEGER       /* whole number; rounded at every evaluation */
+} cs_cal_kind;
+
+typedef struct cs_cal_param {
+	const char *path;    /* scenario path, e.g. "load.think.scale" */
+	cs_cal_kind kind;
+	double lo, hi;       /* bounds (seconds for durations), 0 < lo < hi */
+	double initial;      /* value in the scenario file; NaN if absent */
+	double estimate;     /* first estimate: where start 1 begins */
+	const char *estimated_from; /* how the estimate was made ("" if not) */
+	double value;        /* fitted value (the estimate before the fit) */
+	double se_log;       /* standard error of ln(value); NaN: unknown,
+	                      * +inf: not identifiable from these data */
+	int on_bound;        /* -1 at lo, +1 at hi, 0 inside */
+} cs_cal_param;
+
+/* The 95% interval of a fitted value: value x exp(+-1.96 se_log), cut at
+ * the bounds; NaN when se_log is not finite. */
+void cs_cal_interval(const cs_cal_param *p, double *lo, double *hi);
+
+/* Per point: predicted mean and 95% CI of each metric (NaN: none). */
+typedef struct cs_cal_pred {
+	double mean[CS_CAL_NMETRICS];
+	double lo[CS_CAL_NMETRICS];
+	double hi[CS_CAL_NMETRICS];
+	double app_cpu, db_cpu; /* utilizations (mean), for the estimates */
+	double latency_mean;    /* milliseconds */
+} cs_cal_pred;
+
+typedef struct cs_cal_progress {
+	unsigned start, starts;  /* 1-based start number, of how many */
+	unsigned evals;          /* evaluations in this start so far */
+	double objective;        /* best in this start */
+	double best;             /* best over all starts */
+	double seconds;          /* wall-clock time of this start */
+	int done;                /* the start has finished */
+} cs_cal_progress;
+
+typedef void (*cs_cal_progress_fn)(const cs_cal_progress *p, void *ctx);
+
+typedef struct cs_cal_opts {
+	double weight[CS_CAL_NMETRICS]; /* objective weights per metric */
+	double error_scale;   /* an error-rate difference of this much (a
+	                       * fraction) weighs as a log error of 1 */
+	unsigned replications;/* per evaluation */
+	uint64_t seed;        /* used when has_seed */
+	int has_seed;         /* else the scenario's run.seed */
+	unsigned jobs;        /* threads per run; 0: all cores */
+	unsigned starts;      /* Nelder-Mead starts */
+	unsigned max_evals;   /* evaluations per start */
+	int steady;           /* replace stages by a jump to the target */
+	double duration;      /* seconds simulated per steady run; 0: the
+	                       * point's duration (at most 600 s), else the
+	                       * scenario's */
+	cs_cal_progress_fn progress; /* may be NULL */
+	void *progress_ctx;
+} cs_cal_opts;
+
+/* Defaults: weights throughput 1, p50 1, p95 1, p99 0.5, error rate 1;
+ * error_scale 0.1 (1 percentage point weighs as a 10% error); 2
+ * replications; the scenario's seed; 3 starts of 200 evaluations; not
+ * steady. */
+void cs_cal_opts_init(cs_cal_opts *o);
+
+/*
+ * A calibration of the scenario file at path, with overrides sets[]
+ * applied first (copied).  The file is read once and loaded with the sets
+ * to check it.  Caller frees with cs_cal_free().
+ */
+cs_status cs_cal_new(const char *path, const char *const *sets, size_t nsets,
+                     const cs_cal_opts *opts, cs_cal **out, cs_error *err);
+void cs_cal_free(cs_cal *c);
+
+/*
+ * Add a measurement point (borrowed: it must outlive c) with its own
+ * overrides (copied).  CS_ERR_INVALID when the point has neither users nor
+ * an arrival rate, or the scenario does not load with its overrides.
+ */
+cs_status cs_cal_add_point(cs_cal *c, const cs_imp_point *p,
+                           const char *const *sets, size_t nsets,
+                           cs_error *err);
+
+/*
+ * Add a parameter: "PATH" or "PATH=LO:HI" (LO and HI in the value's units:
+ * "1ms:50ms", "0.2:5", "50%:99%").  Without bounds they are a tenth and ten
+ * times the file's value (ratios at most 1).  A distribution's "scale"
+ * that the file leaves out starts at its default, 1.  CS_ERR_USAGE with file
+ * "--fit" when the path is not a number in the scenario, bounds are
+ * missing for a value the file does not give, or bounds are bad.
+ */
+cs_status cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err);
+
+/*
+ * Check the points for contradictions: Little's law giving a negative
+ * think time, or think times that differ by more than 30% between points;
+ * throughput falling while users rise (with or without a coherency term in
+ * the scenario); failures that disagree with the error rate or with the
+ * errors by cause.  Adds to the warnings (cs_cal_warning()); runs once.
+ */
+cs_status cs_cal_check_data(cs_cal *c, cs_error *err);
+
+/*
+ * First estimates from the operational laws on the lowest-load point:
+ * Little's law (think time), the utilization law (app and DB CPU per
+ * request), low-load latency and p95/p50.  One run of the scenario as
+ * written at that point gives the model's own figures; each parameter is
+ * then scaled by measured / model for its kind (think, CPU, query,
+ * latency, dispersion, cache hit ratio) and clamped to its bounds.  The
+ * lines of the report are in cs_cal_estimate_line().  Runs
+ * cs_cal_check_data() first.
+ */
+cs_status cs_cal_estimate(cs_cal *c, cs_error *err);
+
+/*
+ * Fit: Nelder-Mead (gsl_multimin_fminimizer_nmsimplex2) in log space of
+ * the parameters, from the first estimate, from the file's values, and
+ * from Latin-hypercube points of the bounds box; each start runs until the
+ * simplex is smaller than 5e-3 (0.5%) or max_evals evaluations.  The
+ * objective is the weighted mean over points and known metrics of squared
+ * log errors (throughput, p50, p95, p99) and of (error-rate difference /
+ * error_scale)^2; values are clamped to the bounds and a penalty grows
+ * outside them.  Keeps the best start, predicts every point there, and
+ * estimates each value's standard error from the residuals' Jacobian
+ * (Gauss-Newton: cov = s^2 (J'WJ)^-1, s^2 = weighted residual sum /
+ * (residuals - parameters)).  Runs cs_cal_estimate() first if it was not.
+ */
+cs_status cs_cal_fit(cs_cal *c, cs_error *err);
+
+size_t cs_cal_nparams(const cs_cal *c);
+const cs_cal_param *cs_cal_param_at(const cs_cal *c, size_t i);
+size_t cs_cal_npoints(const cs_cal *c);
+const cs_imp_point *cs_cal_point_at(const cs_cal *c, size_t i);
+/* The point's name: its own, else "point N" (N = order added, from 1). */
+const char *cs_cal_point_name(const cs_cal *c, size_t i);
+/* After cs_cal_fit: the point predicted at the fitted values. */
+const cs_cal_pred *cs_cal_fitted(const cs_cal *c, size_t i);
+/* After cs_cal_fit: objective at the optimum, evaluations, seconds. */
+double cs_cal_objective(const cs_cal *c);
+unsigned cs_cal_evaluations(const cs_cal *c);
+double cs_cal_seconds(const cs_cal *c);
+/* Number of weighted residuals the objective uses (known measurements). */
+size_t cs_cal_nresiduals(const cs_cal *c);
+
+/* Report lines (never NULL; valid until cs_cal_free). */
+size_t cs_cal_nestimates(const cs_cal *c);
+const char *cs_cal_estimate_line(const cs_cal *c, size_t i);
+size_t cs_cal_nwarnings(const cs_cal *c);
+const char *cs_cal_warning(const cs_cal *c, size_t i);
+
+/*
+ * Predict point i with the parameters at their current values (fitted, or
+ * the file's before a fit) and replications reps (0: the options').  This
+ * is what validate does, with no parameters.
+ */
+cs_status cs_cal_predict(cs_cal *c, size_t i, unsigned reps,
+                         cs_cal_pred *out, cs_error *err);
+
+/*
+ * The value text written for a parameter kind ("12.5ms", "60/s", "85%",
+ * "0.85", "3"), 5 significant digits; ratio_pct selects "85%".
+ */
+void cs_cal_format(cs_cal_kind kind, int ratio_pct, double v, char *buf,
+                   size_t size);
+
+/*
+ * The calibrated scenario: the file's text with the fitted values (and the
+ * scalar --set overrides) edited in place, after a comment block that says
+ * what was fitted, on what data, with which uncertainty.  Checked to load
+ * before it is returned.  *out is new (caller frees with free()).
+ */
+cs_status cs_cal_scenario_text(const cs_cal *c, const char *const *data_files,
+                               size_t nfiles, char **out, cs_error *err);
+
+#endif /* CS_CAL_FIT_H */

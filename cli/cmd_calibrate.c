@@ -1,0 +1,1260 @@
+/*
+ * capsim calibrate SCENARIO --data FILE... --fit PATH[=LO:HI]... [-o FILE]
+ * capsim validate SCENARIO --data FILE... [--baseline-from N1,N2,...]
+ *
+ * calibrate fits scenario values to measured load levels and writes the
+ * calibrated scenario; validate predicts measured load levels and scores
+ * the predictions, beside a straight-line and a USL extrapolation from the
+ * calibration points.  The work is in calibration/fit.h; this file parses
+ * arguments and prints.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "calibration/fit.h"
+#include "calibration/import.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+
+/* declared in cli/commands.h too; repeated so this file stands alone */
+int cs_cmd_calibrate(int argc, char **argv);
+int cs_cmd_validate(int argc, char **argv);
+
+static const char cal_usage[] =
+	"usage: capsim calibrate SCENARIO --data FILE... --fit PATH[=LO:HI]...\n"
+	"                        [--points LIST] [--point-set P:PATH=VALUE]...\n"
+	"                        [--set PATH=VALUE]... [--weights M=W,...]\n"
+	"                        [--error-scale E] [--replications R] [--seed S]\n"
+	"                        [--starts K] [--evals N] [--jobs N]\n"
+	"                        [--steady] [--duration D] [-o FILE]\n"
+	"\n"
+	"  --data FILE         measurements, Locust, k6 or JMeter output (repeatable)\n"
+	"  --fit PATH[=LO:HI]  a scenario value to fit, with bounds in its units\n"
+	"                      (default: a tenth to ten times the file's value)\n"
+	"  --points LIST       the points to use: numbers from 1 or names, by commas\n"
+	"  --point-set P:PATH=VALUE  an override for point P only (pool size, ...)\n"
+	"  --set PATH=VALUE    an override for every run\n"
+	"  --weights M=W,...   objective weights of throughput, p50, p95, p99,\n"
+	"                      error_rate (default 1,1,1,0.5,1)\n"
+	"  --error-scale E     error-rate difference that weighs like a log error\n"
+	"                      of 1 (default 0.1: 1 point weighs like 10%)\n"
+	"  --replications R    per evaluation (default 2)\n"
+	"  --seed S            the one seed of every evaluation (default: the\n"
+	"                      scenario's)\n"
+	"  --starts K          Nelder-Mead starts (default 3)\n"
+	"  --evals N           evaluations per start (default 200)\n"
+	"  --jobs N            threads per run (default: all cores)\n"
+	"  --steady            replace the stages by a jump to the point's load\n"
+	"  --duration D        simulated time of a steady run (default: the\n"
+	"                      point's, at most 10m)\n"
+	"  -o, --output FILE   write the calibrated scenario to FILE\n";
+
+static const char val_usage[] =
+	"usage: capsim validate SCENARIO --data FILE... [--points LIST]\n"
+	"                       [--point-set P:PATH=VALUE]... [--set PATH=VALUE]...\n"
+	"                       [--baseline-from N1,N2,...] [--format table|json]\n"
+	"                       [--replications R] [--seed S] [--jobs N]\n"
+	"                       [--steady] [--duration D] [-o FILE]\n"
+	"\n"
+	"  --data FILE          measurements, Locust, k6 or JMeter output (repeatable)\n"
+	"  --points LIST        the points to predict: numbers from 1 or names\n"
+	"  --point-set P:PATH=VALUE  an override for point P only\n"
+	"  --set PATH=VALUE     an override for every run\n"
+	"  --baseline-from LIST users of the calibration points: fit a straight\n"
+	"                       line and a USL on them, score the other points\n"
+	"  --format F           table (default) or json\n"
+	"  --replications R     per point (default: the scenario's)\n"
+	"  --seed S             (default: the scenario's)\n"
+	"  --jobs N             threads per run (default: all cores)\n"
+	"  --steady, --duration D  as for calibrate\n"
+	"  -o, --output FILE    write the report to FILE\n";
+
+/* ---- shared arguments ---------------------------------------------------- */
+
+typedef struct args {
+	const char *cmd, *usage;
+	const char *scenario;
+	const char **data;
+	size_t ndata;
+	const char **sets;
+	size_t nsets;
+	const char **psets;     /* "P:PATH=VALUE" */
+	size_t npsets;
+	const char **fits;
+	size_t nfits;
+	const char *points;
+	const char *baseline;
+	const char *out;
+	bool json;
+	cs_cal_opts opts;
+	bool has_reps;
+} args;
+
+static int
+bad(const args *a, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "capsim %s: error: ", a->cmd);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	fputs(a->usage, stderr);
+	return CS_EXIT_INPUT;
+}
+
+static int
+parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "throughput=1,p50=1,p99=0.5" */
+static int
+parse_weights(const char *s, double *w)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		int m;
+		double v;
+
+		if (!eq)
+			return -1;
+		*eq = '\0';
+		m = cs_cal_metric_parse(tok);
+		if (m < 0)
+			return -1;
+		errno = 0;
+		v = strtod(eq + 1, &end);
+		if (end == eq + 1 || *end || errno || !(v >= 0) || v > 1e6)
+			return -1;
+		w[m] = v;
+	}
+	return 0;
+}
+
+static int
+parse_args(args *a, int argc, char **argv, bool calibrate)
+{
+	static const struct option longopts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "fit", required_argument, NULL, 'F' },
+		{ "points", required_argument, NULL, 'P' },
+		{ "point-set", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 's' },
+		{ "weights", required_argument, NULL, 'w' },
+		{ "error-scale", required_argument, NULL, 'e' },
+		{ "replications", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "starts", required_argument, NULL, 'k' },
+		{ "evals", required_argument, NULL, 'n' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "steady", no_argument, NULL, 'y' },
+		{ "duration", required_argument, NULL, 'D' },
+		{ "baseline-from", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned long v;
+	int c;
+
+	a->data = calloc((size_t)argc, sizeof *a->data);
+	a->sets = calloc((size_t)argc, sizeof *a->sets);
+	a->psets = calloc((size_t)argc, sizeof *a->psets);
+	a->fits = calloc((size_t)argc, sizeof *a->fits);
+	if (!a->data || !a->sets || !a->psets || !a->fits) {
+		fprintf(stderr, "capsim %s: error: out of memory\n", a->cmd);
+		return CS_EXIT_FAIL;
+	}
+	cs_cal_opts_init(&a->opts);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:F:P:p:s:w:e:r:S:k:n:j:yD:b:f:o:h",
+	                        longopts, NULL)) != -1) {
+		/* options of the other command */
+		if ((!calibrate && c > 0 && strchr("Fwekn", c)) ||
+		    (calibrate && c > 0 && strchr("bf", c))) {
+			size_t k;
+
+			for (k = 0; longopts[k].name; k++)
+				if (longopts[k].val == c)
+					break;
+			fprintf(stderr, "capsim %s: error: --%s belongs to "
+			        "capsim %s\n", a->cmd, longopts[k].name,
+			        calibrate ? "validate" : "calibrate");
+			fputs(a->usage, stderr);
+			return CS_EXIT_INPUT;
+		}
+		switch (c) {
+		case 'd':
+			a->data[a->ndata++] = optarg;
+			break;
+		case 'F':
+			a->fits[a->nfits++] = optarg;
+			break;
+		case 'P':
+			a->points = optarg;
+			break;
+		case 'p':
+			if (!strchr(optarg, ':') || !strchr(optarg, '='))
+				return bad(a, "--point-set is POINT:PATH=VALUE, "
+				           "e.g. 2:db.pool.size=50 (got \"%s\")",
+				           optarg);
+			a->psets[a->npsets++] = optarg;
+			break;
+		case 's':
+			a->sets[a->nsets++] = optarg;
+			break;
+		case 'w':
+			if (parse_weights(optarg, a->opts.weight))
+				return bad(a, "--weights is a list like "
+				           "throughput=1,p50=1,p95=1,p99=0.5,"
+				           "error_rate=1 with weights >= 0 (got "
+				           "\"%s\")", optarg);
+			break;
+		case 'e': {
+			char *end;
+			double x;
+
+			errno = 0;
+			x = strtod(optarg, &end);
+			if (end != optarg && !strcmp(end, "%")) {
+				x /= 100;
+				end++;
+			}
+			if (end == optarg || *end || errno || !(x > 0) || x > 1)
+				return bad(a, "--error-scale must be a fraction "
+				           "in (0, 1] such as 0.1 or 10%% (got "
+				           "\"%s\")", optarg);
+			a->opts.error_scale = x;
+			break;
+		}
+		case 'r':
+			if (parse_ulong(optarg, 100000, &v) || v == 0)
+				return bad(a, "--replications must be a whole "
+				           "number from 1 to 100000 (got \"%s\")",
+				           optarg);
+			a->opts.replications = (unsigned)v;
+			a->has_reps = true;
+			break;
+		case 'S':
+			if (parse_ulong(optarg, 9007199254740991UL, &v))
+				return bad(a, "--seed must be a whole number >= 0 "
+				           "(got \"%s\")", optarg);
+			a->opts.seed = v;
+			a->opts.has_seed = 1;
+			break;
+		case 'k':
+			if (parse_ulong(optarg, 1000, &v) || v == 0)
+				return bad(a, "--starts must be a whole number "
+				           "from 1 to 1000 (got \"%s\")", optarg);
+			a->opts.starts = (unsigned)v;
+			break;
+		case 'n':
+			if (parse_ulong(optarg, 1000000, &v) || v < 1)
+				return bad(a, "--evals must be a whole number "
+				           "from 1 to 1000000 (got \"%s\")", optarg);
+			a->opts.max_evals = (unsigned)v;
+			break;
+		case 'j':
+			if (parse_ulong(optarg, 1024, &v))
+				return bad(a, "--jobs must be a whole number from "
+				           "0 (all cores) to 1024 (got \"%s\")",
+				           optarg);
+			a->opts.jobs = (unsigned)v;
+			break;
+		case 'y':
+			a->opts.steady = 1;
+			break;
+		case 'D':
+			a->opts.duration = cs_cli_seconds(optarg);
+			if (!(a->opts.duration >= 0.001))
+				return bad(a, "--duration needs a time like 5m "
+				           "or 300s (got \"%s\")", optarg);
+			break;
+		case 'b':
+			a->baseline = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				a->json = true;
+			else if (!strcmp(optarg, "table"))
+				a->json = false;
+			else
+				return bad(a, "--format must be table or json "
+				           "(got \"%s\")", optarg);
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'h':
+			fputs(a->usage, stdout);
+			return -1;
+		default:
+			return cs_cli_bad_option(a->cmd, c, argv, a->usage);
+		}
+	}
+	if (optind != argc - 1)
+		return bad(a, "%s", optind >= argc ? "missing the scenario file" :
+		           "give exactly one scenario file (data files go "
+		           "after --data)");
+	a->scenario = argv[optind];
+	if (!a->ndata)
+		return bad(a, "%s", "no --data FILE given");
+	if (calibrate && !a->nfits)
+		return bad(a, "%s", "no --fit PATH given: say which scenario "
+		           "values to fit, e.g. --fit load.think.mean");
+	return 0;
+}
+
+static void
+args_free(args *a)
+{
+	free(a->data);
+	free(a->sets);
+	free(a->psets);
+	free(a->fits);
+}
+
+/* ---- points -------------------------------------------------------------- */
+
+/* Index of the point named or numbered by s (len bytes); -1 if none. */
+static long
+find_point(const cs_imp_set *set, const char *s, size_t len)
+{
+	unsigned long v;
+	char buf[256];
+	size_t i;
+
+	if (len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!parse_ulong(buf, 1000000000UL, &v))
+		return v >= 1 && v <= set->n ? (long)v - 1 : -1;
+	for (i = 0; i < set->n; i++)
+		if (set->points[i].name && !strcmp(set->points[i].name, buf))
+			return (long)i;
+	return -1;
+}
+
+static const char *
+pname(const cs_imp_set *set, size_t i, char *buf, size_t size)
+{
+	if (set->points[i].name)
+		return set->points[i].name;
+	snprintf(buf, size, "point %zu", i + 1);
+	return buf;
+}
+
+/*
+ * Choose the points and add them to cal with their --point-set overrides.
+ * chosen[i] says which point of set is cal's point k: map[k] = i.
+ */
+static int
+add_points(const args *a, cs_cal *cal, const cs_imp_set *set, size_t *map,
+           size_t *nmap)
+{
+	bool *use = calloc(set->n + 1, sizeof *use);
+	bool explicit_pts = a->points != NULL;
+	const char **ps = calloc(a->npsets + 1, sizeof *ps);
+	size_t i, j;
+	cs_error err;
+	int rc = 0;
+
+	memset(&err, 0, sizeof err);
+	*nmap = 0;
+	if (!use || !ps) {
+		free(use);
+		free(ps);
+		fprintf(stderr, "capsim %s: error: out of memory\n", a->cmd);
+		return CS_EXIT_FAIL;
+	}
+	if (a->points) {
+		const char *p = a->points;
+
+		while (*p) {
+			size_t len = strcspn(p, ",");
+			long k = find_point(set, p, len);
+
+			if (k < 0) {
+				char w[300];
+
+				snprintf(w, sizeof w, "%.*s", (int)len, p);
+				fprintf(stderr, "capsim %s: error: --points: no "
+				        "point \"%s\" in the data (%zu points: "
+				        "numbers from 1, or names)\n", a->cmd, w,
+				        set->n);
+				rc = CS_EXIT_INPUT;
+				goto out;
+			}
+			use[k] = true;
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	} else {
+		for (i = 0; i < set->n; i++)
+			use[i] = true;
+	}
+	/* every --point-set must name a point */
+	for (j = 0; j < a->npsets; j++) {
+		const char *s = a->psets[j], *c;
+		long k = -1;
+
+		/* the point is the longest prefix before a ':' that names one
+		 * (names may hold colons) */
+		for (c = strchr(s, ':'); c; c = strchr(c + 1, ':')) {
+			long t = find_point(set, s, (size_t)(c - s));
+
+			if (t >= 0)
+				k = t;
+		}
+		if (k < 0) {
+			fprintf(stderr, "capsim %s: error: --point-set %s: no "
+			        "such point (numbers from 1, or names)\n",
+			        a->cmd, s);
+			rc = CS_EXIT_INPUT;
+			goto out;
+		}
+	}
+	for (i = 0; i < set->n; i++) {
+		const cs_imp_point *p = &set->points[i];
+		char nb[32];
+		size_t n = 0;
+		cs_status s;
+
+		if (!use[i])
+			continue;
+		for (j = 0; j < a->npsets; j++) {
+			const char *str = a->psets[j], *c, *after = NULL;
+
+			for (c = strchr(str, ':'); c; c = strchr(c + 1, ':'))
+				if (find_point(set, str, (size_t)(c - str)) ==
+				    (long)i)
+					after = c + 1;
+			if (after)
+				ps[n++] = after;
+		}
+		if (isnan(p->users) && isnan(p->arrival_rate) && !explicit_pts) {
+			fprintf(stderr, "capsim %s: note: skipping \"%s\": no "
+			        "users and no arrival rate\n", a->cmd,
+			        pname(set, i, nb, sizeof nb));
+			continue;
+		}
+		s = cs_cal_add_point(cal, p, ps, n, &err);
+		if (s == CS_ERR_INVALID && !explicit_pts) {
+			/* an open point on a closed scenario, say: the user
+			 * did not ask for this one */
+			fprintf(stderr, "capsim %s: note: skipping \"%s\": %s\n",
+			        a->cmd, pname(set, i, nb, sizeof nb), err.msg);
+			continue;
+		}
+		if (s) {
+			cs_error_print(stderr, &err);
+			rc = cs_cli_exit(s);
+			goto out;
+		}
+		map[(*nmap)++] = i;
+	}
+	if (!*nmap) {
+		fprintf(stderr, "capsim %s: error: no point to use\n", a->cmd);
+		rc = CS_EXIT_INPUT;
+	}
+out:
+	free(use);
+	free(ps);
+	return rc;
+}
+
+static void
+print_notes(FILE *f, const cs_cal *cal)
+{
+	size_t i, j;
+	bool any = false;
+
+	for (i = 0; i < cs_cal_npoints(cal); i++) {
+		const cs_imp_point *p = cs_cal_point_at(cal, i);
+
+		for (j = 0; j < p->nnotes; j++) {
+			if (!any)
+				fputs("\nnotes in the data\n", f);
+			any = true;
+			fprintf(f, "  %s: %s\n", cs_cal_point_name(cal, i),
+			        p->notes[j]);
+		}
+	}
+}
+
+/* ---- number formatting --------------------------------------------------- */
+
+static const char *
+fmt_metric(cs_cal_metric m, double v, char *buf, size_t size)
+{
+	if (isnan(v))
+		return "-";
+	if (m == CS_CAL_THROUGHPUT)
+		snprintf(buf, size, "%.1f/s", v);
+	else if (m == CS_CAL_ERROR_RATE)
+		snprintf(buf, size, "%.2f%%", 100 * v);
+	else if (v >= 100)
+		snprintf(buf, size, "%.0fms", v);
+	else if (v >= 10)
+		snprintf(buf, size, "%.1fms", v);
+	else
+		snprintf(buf, size, "%.2fms", v);
+	return buf;
+}
+
+static const char *
+fmt_error(cs_cal_metric m, double e, char *buf, size_t size)
+{
+	if (isnan(e))
+		return "-";
+	if (m == CS_CAL_ERROR_RATE)
+		snprintf(buf, size, "%+.2fpp", 100 * e);
+	else if (fabs(e) >= 10)
+		snprintf(buf, size, "%+.0fx", e + 1);
+	else
+		snprintf(buf, size, "%+.1f%%", 100 * e);
+	return buf;
+}
+
+static const char *
+load_text(const cs_imp_point *p, char *buf, size_t size)
+{
+	if (!isnan(p->users))
+		snprintf(buf, size, "%g users", p->users);
+	else
+		snprintf(buf, size, "%.4g/s", p->arrival_rate);
+	return buf;
+}
+
+/* ---- calibrate ----------------------------------------------------------- */
+
+static void
+progress(const cs_cal_progress *p, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "  start %u/%u: %u evaluations, objective %.4g (best "
+	        "so far %.4g), %.1f s\n", p->start, p->starts, p->evals,
+	        p->objective, p->best, p->seconds);
+}
+
+static void
+print_fit(FILE *f, const cs_cal *cal)
+{
+	size_t i, m;
+	char a[64], b[64], c[64], lo[64], hi[64], ci[160];
+
+	fputs("\nfitted values (95% interval: value x exp(+-1.96 se), se of the "
+	      "log value from the\nGauss-Newton covariance s^2 (J'J)^-1 of the "
+	      "weighted residuals; cut at the bounds)\n", f);
+	fprintf(f, "  %-36s %10s %10s %10s  %s\n", "path", "file", "estimate",
+	        "fitted", "95% interval");
+	for (i = 0; i < cs_cal_nparams(cal); i++) {
+		const cs_cal_param *p = cs_cal_param_at(cal, i);
+		cs_cal_format(p->kind, 0, p->value, c, sizeof c);
+		if (isnan(p->initial))
+			snprintf(a, sizeof a, "(default)");
+		else
+			cs_cal_format(p->kind, 0, p->initial, a, sizeof a);
+		cs_cal_format(p->kind, 0, p->estimate, b, sizeof b);
+		if (isfinite(p->se_log) && 1.96 * p->se_log > log(100)) {
+			snprintf(ci, sizeof ci, "wider than x100 either way");
+		} else if (isfinite(p->se_log)) {
+			double l, h;
+
+			cs_cal_interval(p, &l, &h);
+			cs_cal_format(p->kind, 0, l, lo, sizeof lo);
+			cs_cal_format(p->kind, 0, h, hi, sizeof hi);
+			snprintf(ci, sizeof ci, "[%s .. %s]", lo, hi);
+		} else {
+			snprintf(ci, sizeof ci, "%s", isinf(p->se_log) ?
+			         "not identifiable" : "-");
+		}
+		fprintf(f, "  %-36s %10s %10s %10s  %s%s\n", p->path, a, b, c,
+		        ci, p->on_bound < 0 ? "  ON THE LOWER BOUND" :
+		        p->on_bound > 0 ? "  ON THE UPPER BOUND" : "");
+		fprintf(f, "  %-36s estimate from %s\n", "",
+		        p->estimated_from);
+	}
+	fputs("\nmeasured vs fitted (at the fitted values, with the fit's "
+	      "replications and seed)\n", f);
+	fprintf(f, "  %-22s %-12s %-11s %10s %10s %9s\n", "point", "load",
+	        "metric", "measured", "fitted", "error");
+	for (i = 0; i < cs_cal_npoints(cal); i++) {
+		const cs_imp_point *p = cs_cal_point_at(cal, i);
+		const cs_cal_pred *pr = cs_cal_fitted(cal, i);
+		bool first = true;
+
+		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+			double y = cs_cal_measured(p, (cs_cal_metric)m);
+			double q = pr ? pr->mean[m] : NAN;
+
+			if (isnan(y))
+				continue;
+			fprintf(f, "  %-22s %-12s %-11s %10s %10s %9s\n",
+			        first ? cs_cal_point_name(cal, i) : "",
+			        first ? load_text(p, lo, sizeof lo) : "",
+			        cs_cal_metric_name((cs_cal_metric)m),
+			        fmt_metric((cs_cal_metric)m, y, a, sizeof a),
+			        fmt_metric((cs_cal_metric)m, q, b, sizeof b),
+			        fmt_error((cs_cal_metric)m,
+			                  cs_cal_error((cs_cal_metric)m, y, q),
+			                  c, sizeof c));
+			first = false;
+		}
+	}
+}
+
+int
+cs_cmd_calibrate(int argc, char **argv)
+{
+	args a;
+	cs_imp_set set;
+	cs_cal *cal = NULL;
+	cs_error err;
+	size_t *map = NULL, nmap = 0, i;
+	char *text = NULL;
+	cs_out out;
+	bool opened = false;
+	int rc;
+	cs_status s;
+
+	memset(&a, 0, sizeof a);
+	memset(&err, 0, sizeof err);
+	a.cmd = "calibrate";
+	a.usage = cal_usage;
+	cs_imp_set_init(&set);
+	rc = parse_args(&a, argc, argv, true);
+	if (rc) {
+		args_free(&a);
+		return rc < 0 ? CS_EXIT_OK : rc;
+	}
+	a.opts.progress = progress;
+	s = cs_imp_read_files(a.data, a.ndata, NULL, &set, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
+	s = cs_cal_new(a.scenario, a.sets, a.nsets, &a.opts, &cal, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
+	map = calloc(set.n + 1, sizeof *map);
+	if (!map) {
+		rc = CS_EXIT_FAIL;
+		goto out;
+	}
+	if ((rc = add_points(&a, cal, &set, map, &nmap)))
+		goto out;
+	for (i = 0; i < a.nfits; i++) {
+		s = cs_cal_add_param(cal, a.fits[i], &err);
+		if (s) {
+			cs_error_print(stderr, &err);
+			rc = cs_cli_exit(s);
+			goto out;
+		}
+	}
+	/* a bad -o path should fail now, not after the fit */
+	if (a.out) {
+		if (cs_out_open(&out, a.out)) {
+			fprintf(stderr, "capsim calibrate: error: cannot write "
+			        "%s: %s\n", a.out, strerror(errno));
+			rc = CS_EXIT_INPUT;
+			goto out;
+		}
+		opened = true;
+	}
+	printf("capsim calibrate: %s, %zu point%s, %zu parameter%s\n",
+	       a.scenario, nmap, nmap == 1 ? "" : "s", a.nfits,
+	       a.nfits == 1 ? "" : "s");
+	for (i = 0; i < nmap; i++) {
+		char lb[64];
+
+		printf("  point \"%s\" (%s) from %s\n", cs_cal_point_name(cal, i),
+		       load_text(cs_cal_point_at(cal, i), lb, sizeof lb),
+		       cs_cal_point_at(cal, i)->source);
+	}
+	print_notes(stdout, cal);
+	s = cs_cal_estimate(cal, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
+	fputs("\nfirst estimates (operational laws)\n", stdout);
+	for (i = 0; i < cs_cal_nestimates(cal); i++)
+		printf("  %s\n", cs_cal_estimate_line(cal, i));
+	printf("\nfit: Nelder-Mead in log space, %u start%s x up to %u "
+	       "evaluations, %u replication%s per run\n", a.opts.starts,
+	       a.opts.starts == 1 ? "" : "s", a.opts.max_evals,
+	       a.opts.replications, a.opts.replications == 1 ? "" : "s");
+	fflush(stdout);
+	s = cs_cal_fit(cal, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = s == CS_ERR_USAGE || s == CS_ERR_INVALID ? CS_EXIT_INPUT :
+		     CS_EXIT_FAIL;
+		goto out;
+	}
+	printf("  best objective %.4g (weighted mean squared log error over "
+	       "%zu measured numbers: rms %.3g), %u simulations, %.1f s\n",
+	       cs_cal_objective(cal), cs_cal_nresiduals(cal),
+	       sqrt(cs_cal_objective(cal)), cs_cal_evaluations(cal),
+	       cs_cal_seconds(cal));
+	print_fit(stdout, cal);
+	if (cs_cal_nwarnings(cal)) {
+		fputs("\nwarnings\n", stdout);
+		for (i = 0; i < cs_cal_nwarnings(cal); i++)
+			printf("  warning: %s\n", cs_cal_warning(cal, i));
+	}
+	if (!a.out) {
+		fputs("\n(use -o FILE to write the calibrated scenario)\n",
+		      stdout);
+		rc = CS_EXIT_OK;
+		goto out;
+	}
+	s = cs_cal_scenario_text(cal, a.data, a.ndata, &text, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = CS_EXIT_FAIL;
+		goto out;
+	}
+	fputs(text, out.f);
+	opened = false;
+	if (cs_out_commit(&out)) {
+		fprintf(stderr, "capsim calibrate: error: cannot write %s: %s\n",
+		        a.out, strerror(errno));
+		rc = CS_EXIT_FAIL;
+		goto out;
+	}
+	printf("\nwrote %s\n", a.out);
+	rc = CS_EXIT_OK;
+out:
+	if (opened)
+		cs_out_abort(&out);
+	if (fflush(stdout) && rc == CS_EXIT_OK) {
+		fputs("capsim calibrate: error: cannot write the output\n",
+		      stderr);
+		rc = CS_EXIT_FAIL;
+	}
+	free(text);
+	free(map);
+	cs_cal_free(cal);
+	cs_imp_set_destroy(&set);
+	args_free(&a);
+	return rc;
+}
+
+/* ---- validate ------------------------------------------------------------ */
+
+typedef struct vrow {
+	cs_cal_pred pred;
+	double line[CS_CAL_NMETRICS], usl[CS_CAL_NMETRICS];
+	bool cal;        /* a baseline calibration point */
+} vrow;
+
+/* Parse "100,200" into users; -1 on error. */
+static int
+parse_users(const char *s, double *u, size_t max, size_t *n)
+{
+	*n = 0;
+	while (*s) {
+		char *end;
+		double v;
+
+		errno = 0;
+		v = strtod(s, &end);
+		if (end == s || errno || !(v > 0) || *n == max ||
+		    (*end && *end != ','))
+			return -1;
+		u[(*n)++] = v;
+		s = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -1;
+}
+
+static bool
+add_num(cJSON *o, const char *k, double v)
+{
+	cJSON *n = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+
+	return n && cJSON_AddItemToObject(o, k, n);
+}
+
+static cJSON *
+score_json(const cs_cal_score *sc)
+{
+	cJSON *o = cJSON_CreateObject();
+	size_t m;
+
+	if (!o)
+		return NULL;
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		cJSON *e = cJSON_AddObjectToObject(o,
+		    cs_cal_metric_name((cs_cal_metric)m));
+
+		if (!e || !add_num(e, "median_abs_error", sc->median[m]) ||
+		    !add_num(e, "target", cs_cal_target((cs_cal_metric)m)) ||
+		    !add_num(e, "within_target", isnan(cs_cal_target(
+		        (cs_cal_metric)m)) ? NAN : (double)sc->within[m]) ||
+		    !add_num(e, "points", (double)sc->counted[m])) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static void
+print_score(FILE *f, const char *who, const cs_cal_score *sc)
+{
+	size_t m;
+	char b[32];
+
+	fprintf(f, "  %-7s", who);
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		double t = cs_cal_target((cs_cal_metric)m);
+
+		if (!sc->counted[m]) {
+			fprintf(f, "  %s -", cs_cal_metric_name((cs_cal_metric)m));
+			continue;
+		}
+		if (m == CS_CAL_ERROR_RATE)
+			snprintf(b, sizeof b, "%.2fpp", 100 * sc->median[m]);
+		else
+			snprintf(b, sizeof b, "%.1f%%", 100 * sc->median[m]);
+		fprintf(f, "  %s %s", cs_cal_metric_name((cs_cal_metric)m), b);
+		if (!isnan(t))
+			fprintf(f, " (%zu/%zu within %g%s)", sc->within[m],
+			        sc->counted[m], m == CS_CAL_ERROR_RATE ?
+			        100 * t : 100 * t, m == CS_CAL_ERROR_RATE ?
+			        "pp" : "%");
+	}
+	fputc('\n', f);
+}
+
+int
+cs_cmd_validate(int argc, char **argv)
+{
+	args a;
+	cs_imp_set set;
+	cs_cal *cal = NULL;
+	cs_error err;
+	size_t *map = NULL, nmap = 0, i, m, nb = 0, nheld = 0;
+	vrow *rows = NULL;
+	double busers[256];
+	const cs_imp_point **bpts = NULL;
+	cs_cal_baseline base;
+	double (*e_cap)[CS_CAL_NMETRICS] = NULL, (*e_lin)[CS_CAL_NMETRICS] = NULL;
+	double (*e_usl)[CS_CAL_NMETRICS] = NULL;
+	cs_cal_score sc_cap, sc_lin, sc_usl;
+	unsigned reps;
+	cs_out out;
+	bool opened = false, has_base = false;
+	int rc;
+	cs_status s;
+	FILE *f;
+
+	memset(&a, 0, sizeof a);
+	memset(&err, 0, sizeof err);
+	memset(&base, 0, sizeof base);
+	a.cmd = "validate";
+	a.usage = val_usage;
+	cs_imp_set_init(&set);
+	rc = parse_args(&a, argc, argv, false);
+	if (rc) {
+		args_free(&a);
+		return rc < 0 ? CS_EXIT_OK : rc;
+	}
+	if (a.baseline && parse_users(a.baseline, busers, 256, &nb)) {
+		rc = bad(&a, "--baseline-from is a list of user counts, e.g. "
+		         "50,100 (got \"%s\")", a.baseline);
+		goto out;
+	}
+	s = cs_imp_read_files(a.data, a.ndata, NULL, &set, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
+	/* the replications of validate are the scenario's unless given */
+	if (!a.has_reps)
+		a.opts.replications = 0;
+	s = cs_cal_new(a.scenario, a.sets, a.nsets, &a.opts, &cal, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
+	map = calloc(set.n + 1, sizeof *map);
+	rows = calloc(set.n + 1, sizeof *rows);
+	bpts = calloc(set.n + 1, sizeof *bpts);
+	e_cap = calloc(set.n + 1, sizeof *e_cap);
+	e_lin = calloc(set.n + 1, sizeof *e_lin);
+	e_usl = calloc(set.n + 1, sizeof *e_usl);
+	if (!map || !rows || !bpts || !e_cap || !e_lin || !e_usl) {
+		rc = CS_EXIT_FAIL;
+		goto out;
+	}
+	if ((rc = add_points(&a, cal, &set, map, &nmap)))
+		goto out;
+	{
+		cs_scenario *scn = NULL;
+
+		s = cs_scenario_load_file(a.scenario,
+		                          (const char *const *)a.sets, a.nsets,
+		                          &scn, &err);
+		if (s) {
+			cs_error_print(stderr, &err);
+			rc = cs_cli_exit(s);
+			goto out;
+		}
+		reps = a.has_reps ? a.opts.replications :
+		       cs_scenario_replications(scn);
+		if (!a.opts.has_seed)
+			a.opts.seed = cs_scenario_seed(scn);
+		cs_scenario_free(scn);
+	}
+	s = cs_cal_check_data(cal, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = CS_EXIT_FAIL;
+		goto out;
+	}
+	/* baselines */
+	if (nb) {
+		size_t k = 0, j;
+
+		for (j = 0; j < nb; j++) {
+			bool found = false;
+
+			for (i = 0; i < nmap; i++) {
+				const cs_imp_point *p = cs_cal_point_at(cal, i);
+
+				if (p->users == busers[j]) {
+					rows[i].cal = true;
+					found = true;
+				}
+			}
+			if (!found) {
+				fprintf(stderr, "capsim validate: error: "
+				        "--baseline-from: no point with %g "
+				        "users among the points used\n",
+				        busers[j]);
+				rc = CS_EXIT_INPUT;
+				goto out;
+			}
+		}
+		for (i = 0; i < nmap; i++)
+			if (rows[i].cal)
+				bpts[k++] = cs_cal_point_at(cal, i);
+		s = cs_cal_baseline_fit(bpts, k, &base, &err);
+		if (s) {
+			cs_error_print(stderr, &err);
+			rc = cs_cli_exit(s);
+			goto out;
+		}
+		has_base = true;
+	}
+	for (i = 0; i < nmap; i++) {
+		const cs_imp_point *p = cs_cal_point_at(cal, i);
+
+		fprintf(stderr, "  predicting \"%s\"...\n",
+		        cs_cal_point_name(cal, i));
+		s = cs_cal_predict(cal, i, reps, &rows[i].pred, &err);
+		if (s) {
+			cs_error_print(stderr, &err);
+			rc = cs_cli_exit(s);
+			goto out;
+		}
+		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+			rows[i].line[m] = rows[i].usl[m] = NAN;
+		}
+		if (has_base && !isnan(p->users))
+			cs_cal_baseline_eval(&base, p->users, rows[i].line,
+			                     rows[i].usl);
+	}
+	/* scores: held-out points when there are baselines, else all */
+	for (i = 0; i < nmap; i++) {
+		const cs_imp_point *p = cs_cal_point_at(cal, i);
+
+		if (has_base && rows[i].cal)
+			continue;
+		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+			double y = cs_cal_measured(p, (cs_cal_metric)m);
+
+			e_cap[nheld][m] = cs_cal_error((cs_cal_metric)m, y,
+			                               rows[i].pred.mean[m]);
+			e_lin[nheld][m] = cs_cal_error((cs_cal_metric)m, y,
+			                               rows[i].line[m]);
+			e_usl[nheld][m] = cs_cal_error((cs_cal_metric)m, y,
+			                               rows[i].usl[m]);
+		}
+		nheld++;
+	}
+	cs_cal_score_compute((const double (*)[CS_CAL_NMETRICS])e_cap, nheld,
+	                     &sc_cap);
+	cs_cal_score_compute((const double (*)[CS_CAL_NMETRICS])e_lin, nheld,
+	                     &sc_lin);
+	cs_cal_score_compute((const double (*)[CS_CAL_NMETRICS])e_usl, nheld,
+	                     &sc_usl);
+
+	if (cs_out_open(&out, a.out)) {
+		fprintf(stderr, "capsim validate: error: cannot write %s: %s\n",
+		        a.out, strerror(errno));
+		rc = CS_EXIT_INPUT;
+		goto out;
+	}
+	opened = true;
+	f = out.f;
+	if (a.json) {
+		cJSON *root = cJSON_CreateObject(), *pa, *o;
+		char *txt;
+		bool ok = root != NULL;
+
+		ok = ok && cJSON_AddStringToObject(root, "scenario", a.scenario);
+		ok = ok && add_num(root, "replications", reps);
+		ok = ok && add_num(root, "seed", (double)a.opts.seed);
+		pa = ok ? cJSON_AddArrayToObject(root, "points") : NULL;
+		ok = ok && pa;
+		for (i = 0; ok && i < nmap; i++) {
+			const cs_imp_point *p = cs_cal_point_at(cal, i);
+			cJSON *pt = cJSON_CreateObject(), *ms;
+
+			ok = pt && cJSON_AddItemToArray(pa, pt);
+			ok = ok && cJSON_AddStringToObject(pt, "name",
+			    cs_cal_point_name(cal, i));
+			ok = ok && add_num(pt, "users", p->users);
+			ok = ok && add_num(pt, "arrival_rate_rps",
+			                   p->arrival_rate);
+			ok = ok && cJSON_AddBoolToObject(pt, "calibration",
+			                                 rows[i].cal);
+			if (ok) {
+				cJSON *na = cJSON_AddArrayToObject(pt, "notes");
+				size_t j;
+
+				ok = na != NULL;
+				for (j = 0; ok && j < p->nnotes; j++) {
+					cJSON *t = cJSON_CreateString(
+					    p->notes[j]);
+
+					ok = t && cJSON_AddItemToArray(na, t);
+				}
+			}
+			ms = ok ? cJSON_AddObjectToObject(pt, "metrics") : NULL;
+			ok = ok && ms;
+			for (m = 0; ok && m < CS_CAL_NMETRICS; m++) {
+				double y = cs_cal_measured(p, (cs_cal_metric)m);
+				cJSON *e = cJSON_AddObjectToObject(ms,
+				    cs_cal_metric_name((cs_cal_metric)m));
+
+				ok = e && add_num(e, "measured", y) &&
+				     add_num(e, "predicted",
+				             rows[i].pred.mean[m]) &&
+				     add_num(e, "ci_low", rows[i].pred.lo[m]) &&
+				     add_num(e, "ci_high", rows[i].pred.hi[m]) &&
+				     add_num(e, "error", cs_cal_error(
+				         (cs_cal_metric)m, y,
+				         rows[i].pred.mean[m]));
+				if (ok && has_base)
+					ok = add_num(e, "line", rows[i].line[m]) &&
+					     add_num(e, "line_error",
+					         cs_cal_error((cs_cal_metric)m, y,
+					                      rows[i].line[m])) &&
+					     add_num(e, "usl", rows[i].usl[m]) &&
+					     add_num(e, "usl_error",
+					         cs_cal_error((cs_cal_metric)m, y,
+					                      rows[i].usl[m]));
+			}
+		}
+		if (ok && has_base) {
+			o = cJSON_AddObjectToObject(root, "baselines");
+			ok = o && add_num(o, "calibration_points",
+			                  (double)base.npoints) &&
+			     add_num(o, "usl_lambda", base.usl.lambda) &&
+			     add_num(o, "usl_sigma", base.usl.sigma) &&
+			     add_num(o, "usl_kappa", base.usl.kappa) &&
+			     add_num(o, "think_s", base.think) &&
+			     add_num(o, "line_throughput_intercept",
+			             base.line_a[CS_CAL_THROUGHPUT]) &&
+			     add_num(o, "line_throughput_slope",
+			             base.line_b[CS_CAL_THROUGHPUT]);
+		}
+		if (ok) {
+			cJSON *wa = cJSON_AddArrayToObject(root, "warnings");
+
+			ok = wa != NULL;
+			for (i = 0; ok && i < cs_cal_nwarnings(cal); i++) {
+				cJSON *t = cJSON_CreateString(
+				    cs_cal_warning(cal, i));
+
+				ok = t && cJSON_AddItemToArray(wa, t);
+			}
+		}
+		if (ok) {
+			cJSON *s2 = cJSON_AddObjectToObject(root, "score");
+			cJSON *x;
+
+			ok = s2 && add_num(s2, "points", (double)nheld) &&
+			     cJSON_AddStringToObject(s2, "over", has_base ?
+			         "held-out points" : "all points");
+			if (ok) {
+				x = score_json(&sc_cap);
+				ok = x && cJSON_AddItemToObject(s2, "capsim", x);
+			}
+			if (ok && has_base) {
+				x = score_json(&sc_lin);
+				ok = x && cJSON_AddItemToObject(s2, "line", x);
+				x = ok ? score_json(&sc_usl) : NULL;
+				ok = ok && x && cJSON_AddItemToObject(s2, "usl", x);
+			}
+		}
+		txt = ok ? cJSON_Print(root) : NULL;
+		cJSON_Delete(root);
+		if (!txt) {
+			fputs("capsim validate: error: out of memory\n", stderr);
+			rc = CS_EXIT_FAIL;
+			goto out;
+		}
+		fprintf(f, "%s\n", txt);
+		free(txt);
+	} else {
+		char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64], b7[64];
+		char b8[64], b9[160];
+
+		fprintf(f, "capsim validate: %s, %zu point%s, %u "
+		        "replication%s, seed %llu\n", a.scenario, nmap,
+		        nmap == 1 ? "" : "s", reps, reps == 1 ? "" : "s",
+		        (unsigned long long)a.opts.seed);
+		if (has_base) {
+			fprintf(f, "baselines from %zu calibration point%s "
+			        "(users %s):\n", base.npoints,
+			        base.npoints == 1 ? "" : "s", a.baseline);
+			fprintf(f, "  line: least squares of each metric "
+			        "against users%s; throughput = %.4g + %.4g x "
+			        "users\n", base.npoints == 1 ?
+			        " (one point: throughput proportional to "
+			        "users, the rest as measured)" : "",
+			        base.line_a[CS_CAL_THROUGHPUT],
+			        base.line_b[CS_CAL_THROUGHPUT]);
+			fprintf(f, "  USL: lambda %.4g/s, sigma %.4g, kappa "
+			        "%.4g; latency from R = N/X - Z with Z = %.3g s "
+			        "(Little's law, R = %s) and the measured "
+			        "percentile/R ratios\n", base.usl.lambda,
+			        base.usl.sigma, base.usl.kappa, base.think,
+			        base.r_is_mean ? "mean latency" : "p50");
+		}
+		print_notes(f, cal);
+		if (cs_cal_nwarnings(cal)) {
+			fputs("\nwarnings about the data\n", f);
+			for (i = 0; i < cs_cal_nwarnings(cal); i++)
+				fprintf(f, "  warning: %s\n",
+				        cs_cal_warning(cal, i));
+		}
+		for (i = 0; i < nmap; i++) {
+			const cs_imp_point *p = cs_cal_point_at(cal, i);
+
+			fprintf(f, "\npoint \"%s\" (%s)%s\n",
+			        cs_cal_point_name(cal, i),
+			        load_text(p, b1, sizeof b1), rows[i].cal ?
+			        "  [baseline calibration point]" : "");
+			fprintf(f, "  %-11s %10s %10s %-22s %9s", "metric",
+			        "measured", "capsim", "95% CI", "error");
+			if (has_base)
+				fprintf(f, " %10s %9s %10s %9s", "line", "error",
+				        "USL", "error");
+			fputc('\n', f);
+			for (m = 0; m < CS_CAL_NMETRICS; m++) {
+				cs_cal_metric mm = (cs_cal_metric)m;
+				double y = cs_cal_measured(p, mm);
+				const cs_cal_pred *q = &rows[i].pred;
+
+				if (isnan(q->lo[m]))
+					snprintf(b9, sizeof b9, "-");
+				else
+					snprintf(b9, sizeof b9, "[%s .. %s]",
+					         fmt_metric(mm, q->lo[m], b3,
+					                    sizeof b3),
+					         fmt_metric(mm, q->hi[m], b4,
+					                    sizeof b4));
+				fprintf(f, "  %-11s %10s %10s %-22s %9s",
+				        cs_cal_metric_name(mm),
+				        fmt_metric(mm, y, b1, sizeof b1),
+				        fmt_metric(mm, q->mean[m], b2,
+				                   sizeof b2), b9,
+				        fmt_error(mm, cs_cal_error(mm, y,
+				                  q->mean[m]), b5, sizeof b5));
+				if (has_base)
+					fprintf(f, " %10s %9s %10s %9s",
+					        fmt_metric(mm, rows[i].line[m],
+					                   b6, sizeof b6),
+					        fmt_error(mm, cs_cal_error(mm, y,
+					                  rows[i].line[m]), b7,
+					                  sizeof b7),
+					        fmt_metric(mm, rows[i].usl[m],
+					                   b8, sizeof b8),
+					        fmt_error(mm, cs_cal_error(mm, y,
+					                  rows[i].usl[m]), b3,
+					                  sizeof b3));
+				fputc('\n', f);
+			}
+		}
+		fprintf(f, "\nscore on %zu %spoint%s (median |error|; points "
+		        "within the target)\n", nheld, has_base ? "held-out " :
+		        "", nheld == 1 ? "" : "s");
+		print_score(f, "capsim", &sc_cap);
+		if (has_base) {
+			print_score(f, "line", &sc_lin);
+			print_score(f, "USL", &sc_usl);
+		}
+	}
+	opened = false;
+	if (cs_out_commit(&out)) {
+		fprintf(stderr, "capsim validate: error: cannot write %s\n",
+		        a.out ? a.out : "the output");
+		rc = CS_EXIT_FAIL;
+		goto out;
+	}
+	rc = CS_EXIT_OK;
+out:
+	if (opened)
+		cs_out_abort(&out);
+	free(e_cap);
+	free(e_lin);
+	free(e_usl);
+	free(bpts);
+	free(rows);
+	free(map);
+	cs_cal_free(cal);
+	cs_imp_set_destroy(&set);
+	args_free(&a);
+	return rc;
+}
