@@ -98,7 +98,14 @@ query_done(cs_engine *e, void *ctx, cs_ps_job *job)
 void
 cs_db_query(cs_model *m, cs_req *r, double work)
 {
-	if (cs_ps_add(&m->dbcpu, m->e, &r->ps, work))
+	/* on the app host the query competes with the app's own CPU work:
+	 * one processor-sharing station for both */
+	cs_ps *cpu = m->sc->db.on_app_host ? &m->inst[0].cpu : &m->dbcpu;
+
+	if (m->measuring)
+		m->db_work += work;
+	m->db_work_total += work;
+	if (cs_ps_add(cpu, m->e, &r->ps, work))
 		m->status = CS_ERR_NOMEM;
 }
 

@@ -126,6 +126,7 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	for (k = 0; k < m->sc->app.instances; k++)
 		cs_tstat_reset(&m->inst[k].cpu.busy, now);
 	cs_tstat_reset(&m->dbcpu.busy, now);
+	m->db_work = 0;
 	for (i = 0; i < m->sc->nservices; i++) {
 		cs_tstat_reset(&m->svc[i].conc, now);
 		m->svc[i].attempts = m->svc[i].rejected = 0;
@@ -148,7 +149,9 @@ ts_levels(const cs_model *m, double now, double *v)
 	for (k = 0; k < m->sc->app.instances; k++)
 		v[4] += cs_tstat_total(&m->inst[k].cpu.busy, now);
 	v[4] /= (double)(m->sc->app.instances * m->sc->app.cores);
-	v[5] = cs_tstat_total(&m->dbcpu.busy, now) / (double)m->sc->db.cores;
+	v[5] = m->sc->db.on_app_host ?
+	       m->db_work_total / (double)m->sc->app.cores :
+	       cs_tstat_total(&m->dbcpu.busy, now) / (double)m->sc->db.cores;
 }
 
 static void

@@ -78,6 +78,8 @@ typedef struct cs_db_conf {
 	double acquire_timeout; /* seconds; INFINITY: wait forever */
 	long cores;
 	long max_connections;   /* server limit over all pools */
+	bool on_app_host;       /* the DB shares the (first) app instance's
+	                         * cores instead of having its own */
 	double sigma, kappa;
 } cs_db_conf;
 
@@ -245,7 +247,9 @@ struct cs_model {
 	unsigned rr;
 	cs_pool *pools;       /* per instance, or per process (db.pool.per) */
 	size_t npools;
-	cs_ps dbcpu;
+	cs_ps dbcpu;          /* the DB's own cores (unused when on the app host) */
+	double db_work;       /* core-seconds of queries started in the window */
+	double db_work_total; /* the same since 0 */
 	long db_open;         /* connections open on the DB server */
 	cs_service *svc;
 

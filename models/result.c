@@ -167,7 +167,11 @@ walk(walker *w, const cs_model *m)
 	put(w, U_NUM, TS(pool_waiters), "resources", "db_pool", "waiters", "mean");
 	put(w, U_NUM, MX(pool_waiters), "resources", "db_pool", "waiters", "max");
 	put(w, U_NUM, MX(db_conns), "resources", "db", "connections", "max");
-	put(w, U_RATIO, m ? cs_tstat_mean(&m->dbcpu.busy, now) / (double)sc->db.cores : 0,
+	/* on the app host: the queries' share of that host's cores (work
+	 * started in the window; app.cpu_utilization is then the host's) */
+	put(w, U_RATIO, !m ? 0 : sc->db.on_app_host ?
+	    m->db_work / (window * (double)sc->app.cores) :
+	    cs_tstat_mean(&m->dbcpu.busy, now) / (double)sc->db.cores,
 	    "resources", "db", "cpu_utilization", NULL);
 	put(w, U_RATIO, m && m->cache_lookups ?
 	    (double)m->cache_hits / (double)m->cache_lookups : NAN,

@@ -628,8 +628,9 @@ static cs_status
 db(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
-		"pool", "cores", "max_connections", "contention", NULL
+		"pool", "cores", "max_connections", "contention", "host", NULL
 	};
+	static const char *const hosts[] = { "own", "app", NULL };
 	static const char *const pkeys[] = { "size", "acquire_timeout", "per", NULL };
 	static const char *const pers[] = { "instance", "process", NULL };
 	cs_db_conf *d = &b->sc->db;
@@ -657,6 +658,20 @@ db(binder *b, const cs_conf_node *root)
 		if ((s = cs_conf_enum(b->c, per, q, pers, &k, b->err)))
 			return s;
 		d->per_process = k == 1;
+	}
+	if ((per = cs_conf_get(n, "host"))) {
+		char q[PATHLEN];
+		int k;
+
+		cs_conf_path(q, sizeof q, path, "host");
+		if ((s = cs_conf_enum(b->c, per, q, hosts, &k, b->err)))
+			return s;
+		d->on_app_host = k == 1;
+		if (d->on_app_host && cs_conf_get(n, "cores")) {
+			cs_conf_path(q, sizeof q, path, "cores");
+			return cs_conf_error(b->c, cs_conf_get(n, "cores"), q, b->err,
+			    "a DB on the app host uses app.cores; leave db.cores out");
+		}
 	}
 	if ((s = opt_int(b, n, path, "cores", 1, 4096, &d->cores)) ||
 	    (s = opt_int(b, n, path, "max_connections", 1, 100000000,

@@ -328,6 +328,33 @@ START_TEST(load_rtt_adds_round_trip_outside_the_server)
 }
 END_TEST
 
+/*
+ * db.host: app puts the queries on the app's cores: one processor-sharing
+ * core visited twice per request (5 ms of app CPU, then 5 ms of query) is
+ * a product-form network with mean response D / (1 - U) = 10 / (1 - 0.5)
+ * = 20 ms at 50 req/s; the DB's share of the core is 25%, the host's 50%.
+ */
+START_TEST(db_on_app_host_shares_cores)
+{
+	static const char yaml[] =
+		"run: {duration: 3000s, warmup: 300s}\n"
+		"load: {arrival_rate: 50/s, client_timeout: none}\n"
+		"app: {workers: 1000, cores: 1}\n"
+		"db: {host: app, pool: {size: 1000}}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: {dist: exponential, mean: 5ms}},\n"
+		"            {query: {dist: exponential, mean: 5ms}}]\n";
+	sim s;
+
+	sim_run(&s, yaml, 6, 5);
+	ci_covers(&s, "overall.latency_ms.mean", 20.0);
+	ci_covers(&s, "resources.app.cpu_utilization", 0.5);
+	ci_covers(&s, "resources.db.cpu_utilization", 0.25);
+	sim_free(&s);
+}
+END_TEST
+
 /* A server timeout's answer also takes the way back: a 50 ms
  * request_timeout with a 100 ms round trip is seen after 150 ms. */
 START_TEST(load_rtt_applies_to_server_timeouts)
@@ -1089,6 +1116,7 @@ models_suite(void)
 	tcase_add_test(tc, load_zero_think_instant_failure_terminates);
 	tcase_add_test(tc, load_rtt_adds_round_trip_outside_the_server);
 	tcase_add_test(tc, load_rtt_applies_to_server_timeouts);
+	tcase_add_test(tc, db_on_app_host_shares_cores);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("runs");
