@@ -122,7 +122,8 @@ cpu_done(cs_engine *e, void *ctx, cs_ps_job *job)
 void
 cs_app_cpu(cs_model *m, cs_req *r, double work)
 {
-	if (cs_ps_add(&m->inst[r->inst].cpu, m->e, &r->ps, work))
+	if (cs_ps_add(&m->inst[r->inst].cpu, m->e, &r->ps,
+	              work * m->sc->app.cpu_scale))
 		m->status = CS_ERR_NOMEM;
 }
 

@@ -102,6 +102,7 @@ cs_db_query(cs_model *m, cs_req *r, double work)
 	 * one processor-sharing station for both */
 	cs_ps *cpu = m->sc->db.on_app_host ? &m->inst[0].cpu : &m->dbcpu;
 
+	work *= m->sc->db.query_scale;
 	if (m->measuring)
 		m->db_work += work;
 	m->db_work_total += work;

@@ -70,6 +70,7 @@ typedef struct cs_app_conf {
 	int balancer;
 	double request_timeout; /* seconds from arrival at the instance; INFINITY */
 	double sigma, kappa;    /* USL contention/coherency on the CPU */
+	double cpu_scale;       /* multiplies every cpu step (a slower CPU: 2) */
 } cs_app_conf;
 
 typedef struct cs_db_conf {
@@ -81,6 +82,7 @@ typedef struct cs_db_conf {
 	bool on_app_host;       /* the DB shares the (first) app instance's
 	                         * cores instead of having its own */
 	double sigma, kappa;
+	double query_scale;     /* multiplies every query (a slower DB: 2) */
 } cs_db_conf;
 
 typedef struct cs_cache_conf {

@@ -579,7 +579,7 @@ app(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
 		"instances", "workers", "processes", "cores", "backlog", "balancer",
-		"request_timeout", "contention", NULL
+		"request_timeout", "contention", "cpu_scale", NULL
 	};
 	static const char *const lbs[] = {
 		"round_robin", "least_connections", "random", NULL
@@ -592,6 +592,7 @@ app(binder *b, const cs_conf_node *root)
 	a->instances = 1;
 	a->workers = 16;
 	a->processes = 1;
+	a->cpu_scale = 1;
 	a->cores = 2;
 	a->backlog = 2048; /* gunicorn's and Linux's usual listen backlog */
 	a->balancer = CS_LB_ROUND_ROBIN;
@@ -601,6 +602,7 @@ app(binder *b, const cs_conf_node *root)
 	if ((s = opt_int(b, n, path, "instances", 1, 100000, &a->instances)) ||
 	    (s = opt_int(b, n, path, "workers", 1, 10000000, &a->workers)) ||
 	    (s = opt_int(b, n, path, "processes", 1, 100000, &a->processes)) ||
+	    (s = opt_num(b, n, path, "cpu_scale", 0, 1e6, &a->cpu_scale)) ||
 	    (s = opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||
 	    (s = opt_int(b, n, path, "backlog", 0, 1000000000, &a->backlog)) ||
 	    (s = opt_timeout(b, n, path, "request_timeout", 1e-6,
@@ -628,7 +630,8 @@ static cs_status
 db(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
-		"pool", "cores", "max_connections", "contention", "host", NULL
+		"pool", "cores", "max_connections", "contention", "host",
+		"query_scale", NULL
 	};
 	static const char *const hosts[] = { "own", "app", NULL };
 	static const char *const pkeys[] = { "size", "acquire_timeout", "per", NULL };
@@ -642,6 +645,7 @@ db(binder *b, const cs_conf_node *root)
 	d->acquire_timeout = 30;
 	d->cores = 2;
 	d->max_connections = 100; /* PostgreSQL's default */
+	d->query_scale = 1;
 	if ((s = opt_map(b, root, "", "db", keys, &n, path)) || !n)
 		return s;
 	if ((s = opt_map(b, n, path, "pool", pkeys, &pn, pp)))
@@ -673,7 +677,8 @@ db(binder *b, const cs_conf_node *root)
 			    "a DB on the app host uses app.cores; leave db.cores out");
 		}
 	}
-	if ((s = opt_int(b, n, path, "cores", 1, 4096, &d->cores)) ||
+	if ((s = opt_num(b, n, path, "query_scale", 0, 1e6, &d->query_scale)) ||
+	    (s = opt_int(b, n, path, "cores", 1, 4096, &d->cores)) ||
 	    (s = opt_int(b, n, path, "max_connections", 1, 100000000,
 	                 &d->max_connections)) ||
 	    (s = contention(b, n, path, &d->sigma, &d->kappa)))

@@ -355,6 +355,28 @@ START_TEST(db_on_app_host_shares_cores)
 }
 END_TEST
 
+/* app.cpu_scale and db.query_scale multiply every step of their kind: the
+ * same product-form check with 2.5 ms steps doubled. */
+START_TEST(scales_multiply_cpu_and_query_steps)
+{
+	static const char yaml[] =
+		"run: {duration: 3000s, warmup: 300s}\n"
+		"load: {arrival_rate: 50/s, client_timeout: none}\n"
+		"app: {workers: 1000, cores: 1, cpu_scale: 2}\n"
+		"db: {host: app, query_scale: 2, pool: {size: 1000}}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: {dist: exponential, mean: 2.5ms}},\n"
+		"            {query: {dist: exponential, mean: 2.5ms}}]\n";
+	sim s;
+
+	sim_run(&s, yaml, 6, 5);
+	ci_covers(&s, "overall.latency_ms.mean", 20.0);
+	ci_covers(&s, "resources.db.cpu_utilization", 0.25);
+	sim_free(&s);
+}
+END_TEST
+
 /* A server timeout's answer also takes the way back: a 50 ms
  * request_timeout with a 100 ms round trip is seen after 150 ms. */
 START_TEST(load_rtt_applies_to_server_timeouts)
@@ -1117,6 +1139,7 @@ models_suite(void)
 	tcase_add_test(tc, load_rtt_adds_round_trip_outside_the_server);
 	tcase_add_test(tc, load_rtt_applies_to_server_timeouts);
 	tcase_add_test(tc, db_on_app_host_shares_cores);
+	tcase_add_test(tc, scales_multiply_cpu_and_query_steps);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("runs");
