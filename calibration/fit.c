@@ -169,7 +169,7 @@ nomem(cs_error *err)
 /* ---- metrics, errors, laws ---------------------------------------------- */
 
 static const char *const metric_names[CS_CAL_NMETRICS] = {
-	"throughput", "p50", "p95", "p99", "error_rate"
+	"throughput", "p50", "p95", "p99", "error_rate", "app_cpu", "db_cpu"
 };
 
 const char *
@@ -202,6 +202,9 @@ cs_cal_measured(const cs_imp_point *p, cs_cal_metric m)
 	case CS_CAL_P95: return p->latency.p95;
 	case CS_CAL_P99: return p->latency.p99;
 	case CS_CAL_ERROR_RATE: return p->error_rate;
+	/* measured utilizations pin the service demands (utilization law) */
+	case CS_CAL_APP_CPU: return p->util.app_cpu;
+	case CS_CAL_DB_CPU: return p->util.db_cpu;
 	default: return NAN;
 	}
 }
@@ -1158,6 +1161,8 @@ cs_cal_opts_init(cs_cal_opts *o)
 	o->weight[CS_CAL_P95] = 1;
 	o->weight[CS_CAL_P99] = 0.5;
 	o->weight[CS_CAL_ERROR_RATE] = 1;
+	o->weight[CS_CAL_APP_CPU] = 1;  /* used only where measured */
+	o->weight[CS_CAL_DB_CPU] = 1;
 	o->error_scale = 0.1;
 	o->replications = 2;
 	o->starts = 3;
@@ -1925,7 +1930,8 @@ run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
 	static const char *const paths[CS_CAL_NMETRICS] = {
 		"overall.throughput_rps", "overall.latency_ms.p50",
 		"overall.latency_ms.p95", "overall.latency_ms.p99",
-		"overall.error_rate"
+		"overall.error_rate", "resources.app.cpu_utilization",
+		"resources.db.cpu_utilization"
 	};
 	const point *pt = &c->points[i];
 	size_t np = v ? c->nparams : 0, n = 0, k;

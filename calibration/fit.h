@@ -36,10 +36,12 @@ typedef enum cs_cal_metric {
 	CS_CAL_P95,
 	CS_CAL_P99,
 	CS_CAL_ERROR_RATE,     /* failed / all answers, 0..1 */
+	CS_CAL_APP_CPU,        /* utilizations, 0..1: resources.app.cpu_utilization */
+	CS_CAL_DB_CPU,         /* resources.db.cpu_utilization */
 	CS_CAL_NMETRICS
 } cs_cal_metric;
 
-/* "throughput", "p50", "p95", "p99", "error_rate". */
+/* "throughput", "p50", "p95", "p99", "error_rate", "app_cpu", "db_cpu". */
 const char *cs_cal_metric_name(cs_cal_metric m);
 /* The reverse (also "X", "error", "errors"); -1 if unknown. */
 int cs_cal_metric_parse(const char *s);

@@ -519,6 +519,8 @@ fmt_metric(cs_cal_metric m, double v, char *buf, size_t size)
 		snprintf(buf, size, "%.1f/s", v);
 	else if (m == CS_CAL_ERROR_RATE)
 		snprintf(buf, size, "%.2f%%", 100 * v);
+	else if (m == CS_CAL_APP_CPU || m == CS_CAL_DB_CPU)
+		snprintf(buf, size, "%.1f%%", 100 * v);
 	else if (v >= 100)
 		snprintf(buf, size, "%.0fms", v);
 	else if (v >= 10)

@@ -487,9 +487,10 @@ START_TEST(fit_recovers_known_parameters)
 	              100 * tol_z);
 	ck_assert_int_eq(pd->on_bound, 0);
 	ck_assert_int_eq(pz->on_bound, 0);
-	/* 15 residuals, 2 parameters: a finite standard error, and it is
-	 * small since both parameters are well identified */
-	ck_assert_uint_eq(cs_cal_nresiduals(cal), 15);
+	/* 18 residuals (3 points x throughput, p50, p95, p99, error rate
+	 * and the measured app CPU), 2 parameters: a finite standard error,
+	 * and it is small since both parameters are well identified */
+	ck_assert_uint_eq(cs_cal_nresiduals(cal), 18);
 	ck_assert(isfinite(pd->se_log) && pd->se_log < 0.2);
 	ck_assert(isfinite(pz->se_log) && pz->se_log < 0.2);
 	for (i = 0; i < NDATA; i++)
