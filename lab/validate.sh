@@ -1,0 +1,64 @@
+#!/bin/bash
+# Held-out validation: calibrate on low load only, predict the rest, and
+# compare with a straight line and a USL fit of the same calibration
+# points.  Runs from the committed data (no lab needed); writes the full
+# outputs to lab/results/.  Numbers quoted in docs/validation.md come from
+# these files.
+#
+#   lab/validate.sh [path/to/capsim]
+set -eu
+cd "$(dirname "$0")/.."
+capsim=${1:-build/cli/capsim}
+out=lab/results
+mkdir -p "$out"
+
+run() { # name, then the command
+	local name=$1
+	shift
+	echo "== $name: $*" >&2
+	"$@" > "$out/$name.txt" 2>&1
+}
+
+# ---- the lab: calibrate on 5-40 users, predict 60-160 users, other pools
+# and other worker layouts (the per-run differences as --point-set)
+/usr/bin/python3 lab/measurements.py lab/data > "$out/lab-measurements.yaml"
+M="$out/lab-measurements.yaml"
+layouts=(--point-set r09:db.pool.size=2 --point-set r10:db.pool.size=8
+         --point-set r11:app.workers=8 --point-set r12:app.processes=4)
+run lab-calibrate "$capsim" calibrate lab/scenario.yaml --data "$M" \
+	--points r01,r02,r03,r04 --fit app.cpu_scale=0.3:5 --fit db.query_scale=0.3:5 \
+	--steady --duration 90s -o "$out/lab-calibrated.yaml"
+run lab-validate "$capsim" validate "$out/lab-calibrated.yaml" --data "$M" \
+	"${layouts[@]}" --steady --duration 90s --baseline-from 5,10,20,40
+run lab-first-guess "$capsim" validate lab/scenario.yaml --data "$M" \
+	"${layouts[@]}" --steady --duration 90s --baseline-from 5,10,20,40
+
+# ---- seed report 001 (Locust, FastAPI): calibrate on 200 and 300 users,
+# predict 400 and 500; the scenario's contention term is reset first
+S1=calibration/measurements/seed-001-fastapi-platform.yaml
+run seed001-calibrate "$capsim" calibrate scenarios/seed001-fastapi-locust.yaml \
+	--data "$S1" --points day3-200u,stress-300u --set app.contention.kappa=0.0000001 \
+	--fit app.cpu_scale=0.3:3 --fit load.think.scale=0.3:3 \
+	--fit app.contention.kappa=0.00000001:0.0001 -o "$out/seed001-calibrated.yaml"
+run seed001-validate "$capsim" validate "$out/seed001-calibrated.yaml" --data "$S1" \
+	--points day3-200u,stress-300u,stress-400u,spike-500u --baseline-from 200,300
+
+# ---- seed report 002 (k6): calibrate on the 100-user baseline, predict the
+# 500-user peak, the 300-user spike hold and the 50-user endurance run
+S2=calibration/measurements/seed-002-whatsapp-saas.yaml
+run seed002-calibrate "$capsim" calibrate scenarios/500u.yaml --data "$S2" \
+	--points baseline --fit load.think.scale=0.2:3 --fit app.cpu_scale=0.3:3 \
+	-o "$out/seed002-calibrated.yaml"
+run seed002-validate "$capsim" validate "$out/seed002-calibrated.yaml" --data "$S2" \
+	--points baseline,peak,spike-hold-300,endurance --baseline-from 100
+run seed002-as-built "$capsim" validate scenarios/500u.yaml --data "$S2" \
+	--points baseline,peak,spike-hold-300,endurance --baseline-from 100
+
+# ---- seed report 004 (JMeter): calibrate on 10 and 50 users, predict 100
+S4=calibration/measurements/seed-004-bot-node-ollama.yaml
+run seed004-calibrate "$capsim" calibrate scenarios/seed004-node-ollama.yaml \
+	--data "$S4" --points users-10,users-50 --fit app.cpu_scale=0.3:3 \
+	--fit load.think.scale=0.5:2 -o "$out/seed004-calibrated.yaml"
+run seed004-validate "$capsim" validate "$out/seed004-calibrated.yaml" --data "$S4" \
+	--points users-10,users-50,users-100 --baseline-from 10,50
+echo "done: $out" >&2
