@@ -136,7 +136,7 @@ bench_sweep(const char *src)
 	cs_sweep *sw;
 	cs_error err;
 	cs_run_opts ro = { .replications = 10 };
-	size_t todo[20], i, done;
+	size_t wanted[20], i, done;
 	double t1 = 0, t2 = 0;
 	unsigned jobs;
 
@@ -146,12 +146,12 @@ bench_sweep(const char *src)
 		return;
 	}
 	for (i = 0; i < 20; i++)
-		todo[i] = i;
+		wanted[i] = i;
 	for (jobs = 1; jobs <= 2; jobs++) {
 		double t0 = now_s();
 
 		done = 0;
-		if (cs_sweep_run(sw, path, NULL, 0, &ro, todo, 20, jobs,
+		if (cs_sweep_run(sw, path, NULL, 0, &ro, wanted, 20, jobs,
 		                 count_point, &done, &err)) {
 			cs_error_print(stderr, &err);
 			break;

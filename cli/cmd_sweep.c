@@ -23,7 +23,7 @@ typedef struct state {
 	sweepdoc *doc;
 	const cs_sweep *sw;
 	FILE *journal;
-	size_t todo, finished;
+	size_t wanted, finished;
 	double t0;
 	int tty;
 	int failed;
@@ -43,15 +43,15 @@ progress(state *st)
 {
 	double el = mono() - st->t0;
 	double eta = st->finished ? el / (double)st->finished *
-	             (double)(st->todo - st->finished) : 0;
-	int w = 30, k, fill = st->todo ? (int)(w * st->finished / st->todo) : w;
+	             (double)(st->wanted - st->finished) : 0;
+	int w = 30, k, fill = st->wanted ? (int)(w * st->finished / st->wanted) : w;
 
 	fputs("\r[", stderr);
 	for (k = 0; k < w; k++)
 		fputc(k < fill ? '#' : '-', stderr);
 	fprintf(stderr, "] %zu/%zu points, %.0fs, ETA %.0fs ", st->finished,
-	        st->todo, el, eta);
-	if (st->finished == st->todo)
+	        st->wanted, el, eta);
+	if (st->finished == st->wanted)
 		fputc('\n', stderr);
 }
 
@@ -154,7 +154,7 @@ cs_cmd_sweep(int argc, char **argv)
 	};
 	const char **vary = calloc((size_t)argc, sizeof *vary);
 	const char **sets = calloc((size_t)argc, sizeof *sets);
-	size_t nvary = 0, nsets = 0, i, *todo = NULL, ntodo = 0;
+	size_t nvary = 0, nsets = 0, i, *wanted = NULL, nwanted = 0;
 	const char *out_path = NULL, *scenario;
 	sweepfmt fmt = SWEEP_TABLE;
 	int fmt_given = 0, resume = 0, c, rc = CS_EXIT_FAIL;
@@ -318,18 +318,18 @@ cs_cmd_sweep(int argc, char **argv)
 			goto out;
 		}
 	}
-	todo = calloc(doc.total, sizeof *todo);
-	if (!todo)
+	wanted = calloc(doc.total, sizeof *wanted);
+	if (!wanted)
 		goto out;
 	for (i = 0; i < doc.total; i++)
 		if (i % shard_n == shard_i - 1 && !doc.points[i])
-			todo[ntodo++] = i;
+			wanted[nwanted++] = i;
 	st.doc = &doc;
 	st.sw = sw;
-	st.todo = ntodo;
+	st.wanted = nwanted;
 	st.t0 = mono();
 	st.tty = isatty(2);
-	s = cs_sweep_run(sw, scenario, sets, nsets, &ro, todo, ntodo,
+	s = cs_sweep_run(sw, scenario, sets, nsets, &ro, wanted, nwanted,
 	                 (unsigned)jobs, on_point, &st, &err);
 	if (s || st.failed) {
 		if (s)
@@ -363,7 +363,7 @@ out:
 	sweepdoc_free(&doc);
 	cs_scenario_free(sc);
 	cs_sweep_free(sw);
-	free(todo);
+	free(wanted);
 	free(jpath);
 	free(joined);
 	free(vary);

@@ -254,19 +254,19 @@ typedef struct job {
 	const char *const *sets;
 	size_t nsets;
 	cs_run_opts ro;
-	const size_t *todo;
+	const size_t *wanted;
 	cs_sweep_cb cb;
 	void *ctx;
 	pthread_mutex_t lock;
 	int stop;
-	cs_error *errs;     /* per todo entry */
+	cs_error *errs;     /* per wanted entry */
 } job;
 
 static cs_status
 point(unsigned t, void *arg)
 {
 	job *jb = arg;
-	size_t i = jb->todo[t], k, n = jb->nsets + jb->sw->ndims;
+	size_t i = jb->wanted[t], k, n = jb->nsets + jb->sw->ndims;
 	const char **sets;
 	char **own;
 	cs_scenario *sc = NULL;
@@ -323,14 +323,14 @@ out:
 cs_status
 cs_sweep_run(const cs_sweep *sw, const char *scenario,
              const char *const *sets, size_t nsets, const cs_run_opts *ro,
-             const size_t *todo, size_t ntodo, unsigned jobs,
+             const size_t *wanted, size_t nwanted, unsigned jobs,
              cs_sweep_cb cb, void *ctx, cs_error *err)
 {
 	job jb = { 0 };
 	size_t t;
 	cs_status s;
 
-	if (ntodo == 0)
+	if (nwanted == 0)
 		return CS_OK;
 	jb.sw = sw;
 	jb.scenario = scenario;
@@ -339,17 +339,17 @@ cs_sweep_run(const cs_sweep *sw, const char *scenario,
 	if (ro)
 		jb.ro = *ro;
 	jb.ro.jobs = 1; /* parallel across points instead */
-	jb.todo = todo;
+	jb.wanted = wanted;
 	jb.cb = cb;
 	jb.ctx = ctx;
-	jb.errs = calloc(ntodo, sizeof *jb.errs);
+	jb.errs = calloc(nwanted, sizeof *jb.errs);
 	if (!jb.errs)
 		return CS_ERR_NOMEM;
 	pthread_mutex_init(&jb.lock, NULL);
-	s = cs_sim_replicate((unsigned)ntodo, jobs, point, &jb);
+	s = cs_sim_replicate((unsigned)nwanted, jobs, point, &jb);
 	if (s && err) {
 		/* the lowest failing point: the same message whatever jobs is */
-		for (t = 0; t < ntodo; t++)
+		for (t = 0; t < nwanted; t++)
 			if (jb.errs[t].msg[0]) {
 				*err = jb.errs[t];
 				break;

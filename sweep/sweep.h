@@ -38,7 +38,7 @@ const char *cs_sweep_spec(const cs_sweep *sw);
 typedef int (*cs_sweep_cb)(size_t point, const cs_result *res, void *ctx);
 
 /*
- * Run the points todo[0..ntodo) of the grid on the scenario file with the
+ * Run the points wanted[0..nwanted) of the grid on the scenario file with the
  * fixed overrides sets[] (applied before the point's own).  Points run in
  * parallel on `jobs` threads (0: all cores), each point's replications in
  * sequence; results do not depend on jobs.  On a bad value at a point, err
@@ -46,8 +46,8 @@ typedef int (*cs_sweep_cb)(size_t point, const cs_result *res, void *ctx);
  */
 cs_status cs_sweep_run(const cs_sweep *sw, const char *scenario,
                        const char *const *sets, size_t nsets,
-                       const cs_run_opts *ro, const size_t *todo,
-                       size_t ntodo, unsigned jobs, cs_sweep_cb cb,
+                       const cs_run_opts *ro, const size_t *wanted,
+                       size_t nwanted, unsigned jobs, cs_sweep_cb cb,
                        void *ctx, cs_error *err);
 
 #endif
