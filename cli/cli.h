@@ -38,6 +38,22 @@ double cs_cli_seconds(const char *s);
  * then the usage.  Returns CS_EXIT_INPUT. */
 int cs_cli_bad_option(const char *cmd, int c, char **argv, const char *usage);
 
+/* Print "capsim CMD: error: MESSAGE" on stderr; returns CS_EXIT_INPUT. */
+int cs_cli_fail(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/*
+ * The options every simulating command shares: -r/--replications,
+ * -S/--seed and -j/--jobs (getopt value c, argument arg) into ro.  Returns
+ * 0 when c was one of them and arg was good, 1 when c is not one of them,
+ * and CS_EXIT_INPUT after printing why arg is bad.
+ */
+int cs_cli_run_option(const char *cmd, int c, const char *arg,
+                      cs_run_opts *ro);
+
 /* Map a library status to an exit status. */
 int cs_cli_exit(cs_status s);
 

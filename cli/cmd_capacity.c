@@ -17,14 +17,7 @@ static const char usage[] =
 	"                       [--replications R] [--seed S] [--jobs N]\n"
 	"                       [--format table|json] [-o FILE]\n";
 
-static int
-fail(const char *fmt, const char *arg)
-{
-	fputs("capsim capacity: error: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return CS_EXIT_INPUT;
-}
+#define fail(...) cs_cli_fail("capacity", __VA_ARGS__)
 
 static void
 num_or_null(cJSON *o, const char *k, double v)
@@ -173,33 +166,15 @@ cs_cmd_capacity(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:x:s:r:S:j:f:o:h", opts, NULL)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 'l': slo_text = optarg; break;
 		case 'x': search = optarg; break;
 		case 's': sets[nsets++] = optarg; break;
 		case 'r':
-			ro.replications = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || *optarg == '-' || !ro.replications) {
-				rc = fail("--replications must be a whole number >= 1 (got \"%s\")", optarg);
-				goto out;
-			}
-			break;
 		case 'S':
-			ro.seed = strtoull(optarg, &end, 10);
-			ro.has_seed = 1;
-			if (*end || !*optarg || *optarg == '-') {
-				rc = fail("--seed must be a whole number >= 0 (got \"%s\")", optarg);
-				goto out;
-			}
-			break;
 		case 'j':
-			ro.jobs = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || *optarg == '-') {
-				rc = fail("--jobs must be a whole number (got \"%s\")", optarg);
+			if ((rc = cs_cli_run_option("capacity", c, optarg, &ro)))
 				goto out;
-			}
 			break;
 		case 'f':
 			if (!strcmp(optarg, "json"))

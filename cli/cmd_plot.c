@@ -37,14 +37,7 @@ static const char usage[] =
 	"  --title TEXT   the chart's title (default: from the metrics)\n"
 	"  --size WxH     pixels (default 1000x600)\n";
 
-static int
-fail(const char *fmt, const char *arg)
-{
-	fputs("capsim plot: error: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return CS_EXIT_INPUT;
-}
+#define fail(...) cs_cli_fail("plot", __VA_ARGS__)
 
 int
 cs_cmd_plot(int argc, char **argv)

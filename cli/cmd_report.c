@@ -36,14 +36,7 @@ static const char usage[] =
 	"                 (default: the one the sweep names)\n"
 	"  --no-charts    tables only (no gnuplot needed)\n";
 
-static int
-fail(const char *fmt, const char *arg)
-{
-	fputs("capsim report: error: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return CS_EXIT_INPUT;
-}
+#define fail(...) cs_cli_fail("report", __VA_ARGS__)
 
 static bool
 is_html(const char *path)

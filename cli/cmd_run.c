@@ -14,26 +14,9 @@ static const char usage[] =
 static int
 bad(const char *fmt, const char *arg)
 {
-	fputs("capsim run: error: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
+	cs_cli_fail("run", fmt, arg);
 	fputs(usage, stderr);
 	return CS_EXIT_INPUT;
-}
-
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s == '-')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int
@@ -58,7 +41,6 @@ cs_cmd_run(int argc, char **argv)
 	cs_result *res = NULL;
 	cs_error err = { 0 };
 	cs_out out;
-	unsigned long v;
 	int c, rc;
 	cs_status s;
 
@@ -68,29 +50,17 @@ cs_cmd_run(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:S:j:s:f:o:t:h", opts, NULL)) != -1) {
+		switch ((rc = cs_cli_run_option("run", c, optarg, &ro))) {
+		case 0:
+			continue;
+		case 1:
+			break;
+		default:
+			free(sets);
+			fputs(usage, stderr);
+			return rc;
+		}
 		switch (c) {
-		case 'r':
-			if (parse_uint(optarg, 100000, &v) || v == 0) {
-				free(sets);
-				return bad("--replications must be a whole number from 1 to 100000 (got \"%s\")", optarg);
-			}
-			ro.replications = (unsigned)v;
-			break;
-		case 'S':
-			if (parse_uint(optarg, 9007199254740991UL, &v)) {
-				free(sets);
-				return bad("--seed must be a whole number >= 0 (got \"%s\")", optarg);
-			}
-			ro.seed = v;
-			ro.has_seed = 1;
-			break;
-		case 'j':
-			if (parse_uint(optarg, 1024, &v)) {
-				free(sets);
-				return bad("--jobs must be a whole number from 0 (all cores) to 1024 (got \"%s\")", optarg);
-			}
-			ro.jobs = (unsigned)v;
-			break;
 		case 's':
 			sets[nsets++] = optarg;
 			break;

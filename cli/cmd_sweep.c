@@ -127,14 +127,7 @@ write_out(const sweepdoc *d, sweepfmt fmt, const char *path)
 	return CS_EXIT_OK;
 }
 
-static int
-fail(const char *cmd, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "capsim %s: error: ", cmd);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return CS_EXIT_INPUT;
-}
+#define fail cs_cli_fail
 
 int
 cs_cmd_sweep(int argc, char **argv)
@@ -158,7 +151,7 @@ cs_cmd_sweep(int argc, char **argv)
 	const char *out_path = NULL, *scenario;
 	sweepfmt fmt = SWEEP_TABLE;
 	int fmt_given = 0, resume = 0, c, rc = CS_EXIT_FAIL;
-	unsigned long shard_i = 1, shard_n = 1, jobs = 0;
+	unsigned long shard_i = 1, shard_n = 1;
 	cs_run_opts ro = { 0 };
 	cs_sweep *sw = NULL;
 	cs_scenario *sc = NULL;
@@ -174,33 +167,14 @@ cs_cmd_sweep(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":v:s:r:S:j:f:o:Rx:h", opts, NULL)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 'v': vary[nvary++] = optarg; break;
 		case 's': sets[nsets++] = optarg; jl += strlen(optarg) + 1; break;
 		case 'r':
-			ro.replications = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !ro.replications || *optarg == '-' ||
-			    ro.replications > 100000) {
-				rc = fail("sweep", "--replications must be 1 to 100000 (got \"%s\")", optarg);
-				goto out;
-			}
-			break;
 		case 'S':
-			ro.seed = strtoull(optarg, &end, 10);
-			ro.has_seed = 1;
-			if (*end || !*optarg || *optarg == '-') {
-				rc = fail("sweep", "--seed must be a whole number >= 0 (got \"%s\")", optarg);
-				goto out;
-			}
-			break;
 		case 'j':
-			jobs = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || *optarg == '-' || jobs > 1024) {
-				rc = fail("sweep", "--jobs must be 0 (all cores) to 1024 (got \"%s\")", optarg);
+			if ((rc = cs_cli_run_option("sweep", c, optarg, &ro)))
 				goto out;
-			}
 			break;
 		case 'f':
 			if (parse_fmt(optarg, &fmt)) {
@@ -330,7 +304,7 @@ cs_cmd_sweep(int argc, char **argv)
 	st.t0 = mono();
 	st.tty = isatty(2);
 	s = cs_sweep_run(sw, scenario, sets, nsets, &ro, wanted, nwanted,
-	                 (unsigned)jobs, on_point, &st, &err);
+	                 ro.jobs, on_point, &st, &err);
 	if (s || st.failed) {
 		if (s)
 			cs_error_print(stderr, &err);

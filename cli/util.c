@@ -1,5 +1,6 @@
 /* Atomic output files and small parsers for the CLI. */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,4 +133,60 @@ cs_cli_bad_option(const char *cmd, int c, char **argv, const char *usage)
 		fprintf(stderr, "capsim %s: error: unknown option %s\n", cmd, arg);
 	fputs(usage, stderr);
 	return CS_EXIT_INPUT;
+}
+
+int
+cs_cli_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "capsim %s: error: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CS_EXIT_INPUT;
+}
+
+/* A whole number in [0, max]; -1 if s is anything else. */
+static int
+whole(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return *end || errno || *out > max ? -1 : 0;
+}
+
+int
+cs_cli_run_option(const char *cmd, int c, const char *arg, cs_run_opts *ro)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'r':
+		if (whole(arg, 100000, &v) || v == 0)
+			return cs_cli_fail(cmd, "--replications must be a whole "
+			                   "number from 1 to 100000 (got \"%s\")", arg);
+		ro->replications = (unsigned)v;
+		return 0;
+	case 'S':
+		if (whole(arg, 9007199254740991ULL, &v))
+			return cs_cli_fail(cmd, "--seed must be a whole number >= 0 "
+			                   "(got \"%s\")", arg);
+		ro->seed = v;
+		ro->has_seed = 1;
+		return 0;
+	case 'j':
+		if (whole(arg, 1024, &v))
+			return cs_cli_fail(cmd, "--jobs must be a whole number from 0 "
+			                   "(all cores) to 1024 (got \"%s\")", arg);
+		ro->jobs = (unsigned)v;
+		return 0;
+	default:
+		return 1;
+	}
 }
