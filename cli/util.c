@@ -2,11 +2,46 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+
+/*
+ * The temporary file being written, removed if SIGINT or SIGTERM arrives
+ * before the rename: an interrupted run leaves neither a half-written
+ * output nor a stray temporary.  One output at a time per process.
+ */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending_set;
+
+static void
+on_signal(int sig)
+{
+	if (pending_set)
+		unlink(pending_tmp); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+pending(const char *tmp)
+{
+	static int installed;
+
+	pending_set = 0;
+	if (!tmp)
+		return;
+	snprintf(pending_tmp, sizeof pending_tmp, "%s", tmp);
+	pending_set = 1;
+	if (!installed) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		installed = 1;
+	}
+}
 
 int
 cs_out_open(cs_out *o, const char *path)
@@ -40,6 +75,8 @@ cs_out_open(cs_out *o, const char *path)
 		cs_out_abort(o);
 		return -1;
 	}
+	if (strlen(o->tmp) < sizeof pending_tmp)
+		pending(o->tmp);
 	return 0;
 }
 
@@ -60,6 +97,7 @@ cs_out_commit(cs_out *o)
 	o->f = NULL;
 	if (rc == 0 && rename(o->tmp, o->path))
 		rc = -1;
+	pending(NULL);
 	if (rc)
 		unlink(o->tmp);
 	free(o->tmp);
@@ -71,6 +109,7 @@ cs_out_commit(cs_out *o)
 void
 cs_out_abort(cs_out *o)
 {
+	pending(NULL);
 	if (o->f && o->f != stdout)
 		fclose(o->f);
 	if (o->tmp)

@@ -144,5 +144,23 @@ ok = (d["goal"] == "smallest" and d["found"] and 1 <= d["value"] <= 12
 sys.exit(0 if ok else 1)
 PY
 
+# an interrupted run -o leaves neither the output nor its temporary file
+"$capsim" run "$tmp/s.yaml" --replications 2000 --jobs 1 -o "$tmp/int.json" 2>/dev/null &
+pid=$!
+for i in $(seq 1 100); do
+	ls "$tmp"/int.json.tmp* >/dev/null 2>&1 && break
+	sleep 0.05
+done
+kill -INT $pid 2>/dev/null
+wait $pid 2>/dev/null
+rc=$?
+if ls "$tmp"/int.json* >/dev/null 2>&1; then
+	bad interrupted-run-leaves-nothing "left: $(ls "$tmp"/int.json*)"
+elif [ $rc -eq 0 ]; then
+	bad interrupted-run-leaves-nothing "the run finished before it was interrupted"
+else
+	ok interrupted-run-leaves-nothing
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
