@@ -48,18 +48,32 @@ server_timeout_ev(cs_engine *e, void *data, uint64_t serial)
 	cs_req_answer(r->m, r, CS_CAUSE_SERVER_TIMEOUT);
 }
 
-/* Take a worker: the process with the most idle threads serves it (an idle
- * process is the one blocked in accept()); ties go to the lowest. */
+/* The process a request must use: with affinity: user, its user's (a
+ * keep-alive connection stays with the process that accepted it); else -1. */
+static long
+pinned(const cs_model *m, const cs_req *r)
+{
+	if (!m->sc->app.sticky || r->user == UINT32_MAX)
+		return -1;
+	return (long)(r->user % (uint32_t)m->sc->app.processes);
+}
+
+/* Take a worker: the pinned process, or else the process with the most
+ * idle threads (an idle process is the one blocked in accept()); ties go
+ * to the lowest. */
 static void
 start(cs_model *m, cs_req *r)
 {
 	const cs_scenario *sc = m->sc;
 	cs_instance *in = &m->inst[r->inst];
-	long np = sc->app.processes, k, best = 0;
+	long np = sc->app.processes, k, best = pinned(m, r);
 
-	for (k = 1; k < np; k++)
-		if (in->proc_busy[k] < in->proc_busy[best])
-			best = k;
+	if (best < 0) {
+		best = 0;
+		for (k = 1; k < np; k++)
+			if (in->proc_busy[k] < in->proc_busy[best])
+				best = k;
+	}
 	in->proc_busy[best]++;
 	r->proc = (uint32_t)best;
 	r->pool = sc->db.per_process ? r->inst * (uint32_t)np + r->proc : r->inst;
@@ -73,6 +87,7 @@ cs_app_admit(cs_model *m, cs_req *r)
 {
 	const cs_app_conf *a = &m->sc->app;
 	cs_instance *in;
+	long p;
 
 	r->inst = pick_instance(m);
 	in = &m->inst[r->inst];
@@ -81,11 +96,14 @@ cs_app_admit(cs_model *m, cs_req *r)
 	    cs_engine_schedule(m->e, m->e->now + a->request_timeout,
 	                       server_timeout_ev, r, r->serial))
 		m->status = CS_ERR_NOMEM;
-	if (in->busy < a->workers) {
+	p = pinned(m, r);
+	if (p >= 0 ? in->proc_busy[p] < a->workers / a->processes :
+	    in->busy < a->workers) {
 		start(m, r);
 		cs_req_run(m, r);
-	} else if ((long)in->backlog.n < a->backlog) {
-		cs_queue_push(&in->backlog, r);
+	} else if (in->waiting < a->backlog) {
+		cs_queue_push(p >= 0 ? &in->proc_wait[p] : &in->backlog, r);
+		in->waiting++;
 		cs_tstat_add(&m->backlog, m->e->now, 1);
 	} else {
 		cs_req_finish(m, r, CS_CAUSE_BACKLOG_FULL);
@@ -102,8 +120,11 @@ cs_app_release_worker(cs_model *m, cs_req *r)
 	in->busy--;
 	in->proc_busy[r->proc]--;
 	cs_tstat_add(&m->workers_busy, m->e->now, -1);
-	next = cs_queue_pop(&in->backlog);
+	/* a pinned process serves only its own connections */
+	next = cs_queue_pop(m->sc->app.sticky ? &in->proc_wait[r->proc]
+	                                      : &in->backlog);
 	if (next) {
+		in->waiting--;
 		cs_tstat_add(&m->backlog, m->e->now, -1);
 		start(m, next);
 		/* as an event, not a nested call: chains of hand-offs stay flat */
@@ -138,7 +159,9 @@ cs_app_init(cs_model *m)
 		return CS_ERR_NOMEM;
 	for (i = 0; i < a->instances; i++) {
 		m->inst[i].proc_busy = calloc((size_t)a->processes, sizeof(long));
-		if (!m->inst[i].proc_busy ||
+		m->inst[i].proc_wait = calloc((size_t)a->processes,
+		                              sizeof *m->inst[i].proc_wait);
+		if (!m->inst[i].proc_busy || !m->inst[i].proc_wait ||
 		    cs_ps_init(&m->inst[i].cpu, (unsigned)a->cores, a->sigma,
 		               a->kappa, cpu_done, m))
 			return CS_ERR_NOMEM;
@@ -156,6 +179,7 @@ cs_app_destroy(cs_model *m)
 	for (i = 0; i < m->sc->app.instances; i++) {
 		cs_ps_destroy(&m->inst[i].cpu);
 		free(m->inst[i].proc_busy);
+		free(m->inst[i].proc_wait);
 	}
 	free(m->inst);
 	m->inst = NULL;

@@ -71,6 +71,8 @@ typedef struct cs_app_conf {
 	double request_timeout; /* seconds from arrival at the instance; INFINITY */
 	double sigma, kappa;    /* USL contention/coherency on the CPU */
 	double cpu_scale;       /* multiplies every cpu step (a slower CPU: 2) */
+	bool sticky;            /* affinity: user — a closed user's requests
+	                         * always go to the same process (keep-alive) */
 } cs_app_conf;
 
 typedef struct cs_db_conf {
@@ -200,7 +202,9 @@ typedef struct cs_instance {
 	long busy;            /* workers in use */
 	long inflight;        /* admitted or waiting: least-connections key */
 	long *proc_busy;      /* workers in use per process */
-	cs_queue backlog;
+	cs_queue backlog;     /* waiting for any worker */
+	cs_queue *proc_wait;  /* sticky: waiting for a worker of one process */
+	long waiting;         /* in backlog or proc_wait: the backlog limit */
 	cs_ps cpu;
 } cs_instance;
 

@@ -579,7 +579,7 @@ app(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
 		"instances", "workers", "processes", "cores", "backlog", "balancer",
-		"request_timeout", "contention", "cpu_scale", NULL
+		"request_timeout", "contention", "cpu_scale", "affinity", NULL
 	};
 	static const char *const lbs[] = {
 		"round_robin", "least_connections", "random", NULL
@@ -617,6 +617,15 @@ app(binder *b, const cs_conf_node *root)
 		    "app.workers (%ld) must be a multiple of app.processes (%ld): "
 		    "workers counts every thread of every process", a->workers,
 		    a->processes);
+	}
+	if ((lb = cs_conf_get(n, "affinity"))) {
+		static const char *const aff[] = { "none", "user", NULL };
+		int k;
+
+		cs_conf_path(p, sizeof p, path, "affinity");
+		if ((s = cs_conf_enum(b->c, lb, p, aff, &k, b->err)))
+			return s;
+		a->sticky = k == 1;
 	}
 	if ((lb = cs_conf_get(n, "balancer"))) {
 		cs_conf_path(p, sizeof p, path, "balancer");

@@ -377,6 +377,47 @@ START_TEST(scales_multiply_cpu_and_query_steps)
 }
 END_TEST
 
+/*
+ * app.affinity: user pins each user to one process: 4 users with exp(100 ms)
+ * think on 2 processes x 1 thread, exp(100 ms) service, become two closed
+ * networks of 2 users and one server each (MVA), where without affinity
+ * they share the 2 threads (load-dependent MVA, c = 2): pooling serves
+ * more.
+ */
+START_TEST(app_affinity_pins_users_to_processes)
+{
+	static const char yaml[] =
+		"run: {duration: 4000s, warmup: 200s}\n"
+		"load: {users: 4, think: {dist: exponential, mean: 100ms},\n"
+		"       client_timeout: none}\n"
+		"app: {workers: 2, processes: 2, affinity: user}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{delay: {dist: exponential, mean: 100ms}}]\n";
+	struct cs_an_station two = { .demand = 0.1, .servers = 2 };
+	double d = 0.1, x1, x2, r, u, q;
+	const char *sets[1] = { "app.affinity=none" };
+	cs_run_opts o = { .replications = 6, .seed = 9, .has_seed = 1 };
+	cs_error err;
+	sim s;
+
+	ck_assert_int_eq(cs_an_mva(2, 0.1, 1, &d, &x1, &r, &u, &q), CS_OK);
+	ck_assert_int_eq(cs_an_mva_ld(4, 0.1, 1, &two, &x2, &r, &u, &q), CS_OK);
+	sim_run(&s, yaml, 6, 9);
+	ci_covers(&s, "overall.throughput_rps", 2 * x1);
+	sim_free(&s);
+	/* the same scenario without affinity */
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", sets, 1, &s.sc,
+	                                         &err), CS_OK);
+	ck_assert_int_eq(cs_run(s.sc, &o, &s.r, &err), CS_OK);
+	s.reps = 6;
+	ci_covers(&s, "overall.throughput_rps", x2);
+	ck_assert(x2 > 2 * x1 * 1.02);
+	sim_free(&s);
+}
+END_TEST
+
 /* A server timeout's answer also takes the way back: a 50 ms
  * request_timeout with a 100 ms round trip is seen after 150 ms. */
 START_TEST(load_rtt_applies_to_server_timeouts)
@@ -1140,6 +1181,7 @@ models_suite(void)
 	tcase_add_test(tc, load_rtt_applies_to_server_timeouts);
 	tcase_add_test(tc, db_on_app_host_shares_cores);
 	tcase_add_test(tc, scales_multiply_cpu_and_query_steps);
+	tcase_add_test(tc, app_affinity_pins_users_to_processes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("runs");
