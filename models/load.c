@@ -274,14 +274,12 @@ arrival_ev(cs_engine *e, void *data, uint64_t candidate)
 	double now = e->now, end, lmax, t, rate;
 	bool ramp;
 
-	/* candidate != 0: a proposed arrival to accept with rate(t)/lmax */
+	/* candidate != 0: a proposed arrival, accepted with probability
+	 * rate(t) / lmax (thinning; lmax is what the candidate was drawn at) */
 	if (candidate) {
-		double lm;
-		end = stage_end(m->sc, now, &ramp);
-		(void)end;
-		lm = m->rate_now;
 		rate = cs_load_target_at(m->sc, now);
-		if (lm > 0 && gsl_rng_uniform(m->rng[CS_RNG_LOAD]) * lm < rate)
+		if (m->rate_now > 0 &&
+		    gsl_rng_uniform(m->rng[CS_RNG_LOAD]) * m->rate_now < rate)
 			send(m, UINT32_MAX);
 	}
 	/* next candidate by thinning against the stage's peak rate */
