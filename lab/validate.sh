@@ -33,6 +33,18 @@ run lab-validate "$capsim" validate "$out/lab-calibrated.yaml" --data "$M" \
 run lab-first-guess "$capsim" validate lab/scenario.yaml --data "$M" \
 	"${layouts[@]}" --steady --duration 90s --baseline-from 5,10,20,40
 
+# the base configuration's curve (5-160 users) as pictures: predicted with
+# its 95% band, measured points on top
+base=r01,r02,r03,r04,r05,r06,r07,r08
+"$capsim" validate "$out/lab-calibrated.yaml" --data "$M" --points "$base" \
+	--steady --duration 90s --format json -o "$out/lab-validate-base.json" 2>/dev/null
+"$capsim" plot "$out/lab-validate-base.json" -o docs/img/lab-validate-latency.png \
+	--y p50,p95 --measured "$M" --measured-points "$base" \
+	--title "lab: calibrated on 5-40 users, predicted 60-160 users"
+"$capsim" plot "$out/lab-validate-base.json" -o docs/img/lab-validate-throughput.png \
+	--y throughput --measured "$M" --measured-points "$base" \
+	--title "lab: calibrated on 5-40 users, predicted 60-160 users"
+
 # ---- seed report 001 (Locust, FastAPI): calibrate on 200 and 300 users,
 # predict 400 and 500; the scenario's contention term is reset first
 S1=calibration/measurements/seed-001-fastapi-platform.yaml

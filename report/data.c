@@ -257,6 +257,113 @@ parse_run(cs_rep_doc *d, cJSON *root, const char *name, cs_error *err)
 	return CS_OK;
 }
 
+/* The object under o at key, made when missing. */
+static cJSON *
+obj_at(cJSON *o, const char *key)
+{
+	cJSON *c = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!c)
+		c = cJSON_AddObjectToObject(o, key);
+	return c;
+}
+
+/*
+ * capsim validate --format json: its predictions become run-like results
+ * (mean = predicted, with the interval) along load.users (or the arrival
+ * rate), one point per measured load level, so the curves draw as for a
+ * sweep; the measured values are plotted with --measured and the same data
+ * files.  The made-up results live in the document's own tree.
+ */
+static cs_status
+parse_validate(cs_rep_doc *d, cJSON *root, const cJSON *pts, const char *name,
+               cs_error *err)
+{
+	static const struct {
+		const char *metric;
+		const char *path[3];
+	} map[] = {
+		{ "throughput", { "overall", "throughput_rps", NULL } },
+		{ "p50", { "overall", "latency_ms", "p50" } },
+		{ "p95", { "overall", "latency_ms", "p95" } },
+		{ "p99", { "overall", "latency_ms", "p99" } },
+		{ "error_rate", { "overall", "error_rate", NULL } },
+		{ "app_cpu", { "resources", "app", "cpu_utilization" } },
+		{ "db_cpu", { "resources", "db", "cpu_utilization" } },
+	};
+	size_t np = (size_t)cJSON_GetArraySize(pts), k;
+	const cJSON *p;
+	cJSON *keep;
+	bool open = false;
+	double v;
+
+	cJSON_ArrayForEach(p, pts)
+		if (!(num_of(p, "users") >= 0) && num_of(p, "arrival_rate_rps") > 0)
+			open = true;
+	d->ndims = 1;
+	d->paths = calloc(2, sizeof *d->paths);
+	d->values = calloc(np + 1, sizeof *d->values);
+	d->results = calloc(np + 1, sizeof *d->results);
+	keep = cJSON_AddArrayToObject(root, "capsim_plot_results");
+	if (!d->paths || !d->values || !d->results || !keep ||
+	    !(d->paths[0] = xstrdup(open ? "load.arrival_rate" : "load.users")))
+		return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "", "out of memory");
+	d->scenario = str_of(root, "scenario") ? xstrdup(str_of(root, "scenario"))
+	                                       : NULL;
+	v = num_of(root, "seed");
+	d->seed = v >= 0 ? (unsigned long long)v : 0;
+	v = num_of(root, "replications");
+	d->replications = v >= 1 && v < 1e9 ? (unsigned)v : 0;
+	cJSON_ArrayForEach(p, pts) {
+		const cJSON *ms = cJSON_GetObjectItemCaseSensitive(p, "metrics");
+		double x = num_of(p, open ? "arrival_rate_rps" : "users");
+		cJSON *res, *run;
+		char buf[64];
+
+		if (!(x >= 0) || !cJSON_IsObject(ms))
+			continue; /* a point without a load level: nothing to place */
+		res = cJSON_CreateObject();
+		if (!res)
+			return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "",
+			                    "out of memory");
+		cJSON_AddItemToArray(keep, res);
+		run = obj_at(res, "run");
+		if (run && str_of(root, "scenario"))
+			cJSON_AddStringToObject(run, "scenario", str_of(root, "scenario"));
+		for (k = 0; k < sizeof map / sizeof map[0]; k++) {
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(ms,
+			                                                  map[k].metric);
+			cJSON *o = res;
+			int j;
+
+			if (!cJSON_IsObject(m) ||
+			    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "predicted")))
+				continue;
+			for (j = 0; j < 3 && map[k].path[j]; j++)
+				o = o ? obj_at(o, map[k].path[j]) : NULL;
+			if (!o)
+				return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "",
+				                    "out of memory");
+			cJSON_AddNumberToObject(o, "mean", num_of(m, "predicted"));
+			if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "ci_low"))) {
+				cJSON_AddNumberToObject(o, "ci_low", num_of(m, "ci_low"));
+				cJSON_AddNumberToObject(o, "ci_high", num_of(m, "ci_high"));
+			}
+		}
+		if (!cJSON_GetObjectItemCaseSensitive(res, "overall"))
+			obj_at(res, "overall");
+		snprintf(buf, sizeof buf, "%.10g", x);
+		if (!(d->values[d->n] = xstrdup(buf)))
+			return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "",
+			                    "out of memory");
+		d->results[d->n++] = res;
+	}
+	d->total = d->n;
+	if (d->n == 0)
+		return bad(err, name, "points", "no point with a load level to plot");
+	return CS_OK;
+}
+
 cs_status
 cs_rep_doc_parse(const char *text, const char *name, cs_rep_doc **out,
                  cs_error *err)
@@ -287,10 +394,12 @@ cs_rep_doc_parse(const char *text, const char *name, cs_rep_doc **out,
 	else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "overall")) &&
 	         cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "run")))
 		s = parse_run(d, root, name, err);
+	else if (cJSON_IsArray(pts) && str_of(root, "scenario"))
+		s = parse_validate(d, root, pts, name, err);
 	else
 		s = bad(err, name, "", "not capsim results: expected the JSON of "
-		        "capsim sweep (a \"sweep\" header and \"points\") or of "
-		        "capsim run --format json");
+		        "capsim sweep (a \"sweep\" header and \"points\"), of "
+		        "capsim run or of capsim validate (--format json)");
 	if (s == CS_OK && d->n) {
 		sc = str_of(cJSON_GetObjectItemCaseSensitive(d->results[0], "run"),
 		            "scenario");

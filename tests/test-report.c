@@ -196,6 +196,45 @@ START_TEST(report_reads_run_document_as_one_point)
 }
 END_TEST
 
+START_TEST(report_reads_validate_document_along_users)
+{
+	static const char v[] =
+		"{\"scenario\": \"lab.yaml\", \"replications\": 4, \"seed\": 1,"
+		" \"points\": ["
+		"  {\"name\": \"a\", \"users\": 20, \"metrics\": {"
+		"    \"throughput\": {\"measured\": 36, \"predicted\": 37,"
+		"                     \"ci_low\": 36.5, \"ci_high\": 37.5},"
+		"    \"p95\": {\"measured\": 270, \"predicted\": 264,"
+		"              \"ci_low\": 250, \"ci_high\": 280}}},"
+		"  {\"name\": \"b\", \"users\": 120, \"metrics\": {"
+		"    \"p95\": {\"measured\": 600, \"predicted\": 607,"
+		"              \"ci_low\": 580, \"ci_high\": 635}}},"
+		"  {\"name\": \"no load\", \"users\": null, \"metrics\": {}}]}";
+	cs_rep_doc *d = NULL;
+	cs_error err = { 0 };
+	cs_rep_ci ci;
+
+	ck_assert_int_eq(cs_rep_doc_parse(v, "v.json", &d, &err), CS_OK);
+	/* the point without a load level is left out */
+	ck_assert_uint_eq(d->n, 2);
+	ck_assert_uint_eq(d->ndims, 1);
+	ck_assert_str_eq(d->paths[0], "load.users");
+	ck_assert_str_eq(d->values[1], "120");
+	ck_assert_str_eq(d->scenario, "lab.yaml");
+	ck_assert_uint_eq(d->replications, 4);
+	ck_assert_int_eq(cs_rep_metric(d->results[0], "overall.throughput_rps",
+	                               &ci), CS_OK);
+	ck_assert_double_eq(ci.mean, 37);
+	ck_assert_double_eq(ci.lo, 36.5);
+	ck_assert_int_eq(cs_rep_metric(d->results[1], "overall.latency_ms.p95",
+	                               &ci), CS_OK);
+	ck_assert_double_eq(ci.hi, 635);
+	ck_assert_int_eq(cs_rep_metric(d->results[1], "overall.throughput_rps",
+	                               &ci), CS_ERR_INVALID);
+	cs_rep_doc_free(d);
+}
+END_TEST
+
 START_TEST(report_rejects_what_is_not_results)
 {
 	cs_rep_doc *d = (cs_rep_doc *)1;
@@ -1051,6 +1090,7 @@ report_suite(void)
 
 	tcase_add_test(t, report_reads_sweep_document);
 	tcase_add_test(t, report_reads_run_document_as_one_point);
+	tcase_add_test(t, report_reads_validate_document_along_users);
 	tcase_add_test(t, report_rejects_what_is_not_results);
 	tcase_add_test(t, report_survives_pathological_documents);
 	tcase_add_test(t, report_metric_finds_dotted_names);
