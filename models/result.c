@@ -603,7 +603,7 @@ write_table(const cs_result *r, FILE *f)
 	char p[512], ci[96], lo_s[32], hi_s[32];
 	double v, lo, hi, total;
 	size_t i;
-	int c;
+	int c, shown;
 
 	fprintf(f, "\n  capsim: %s%s%s%s\n", sc->name, sc->file[0] ? " (" : "",
 	        sc->file, sc->file[0] ? ")" : "");
@@ -631,17 +631,20 @@ write_table(const cs_result *r, FILE *f)
 	table_latency(f, r, "overall.latency_ok_ms", "  {expected_response}");
 
 	fprintf(f, "\n  errors by cause\n");
-	for (c = 0; c < CS_CAUSE_N; c++) {
+	for (c = 0, shown = 0; c < CS_CAUSE_N; c++) {
 		snprintf(p, sizeof p, "overall.errors_by_cause.%s", cs_cause_names[c]);
 		v = get(r, p, &lo, &hi);
 		if (!(v > 0))
 			continue;
 		dots(f, cs_cause_names[c]);
 		ci_text(ci, sizeof ci, lo, hi, v < 10 ? "%.1f" : "%.0f", 1, "");
+		shown++;
 		fprintf(f, v < 10 ? "%.1f (%.2f%% of requests) %s\n" :
 		        "%.0f (%.2f%% of requests) %s\n", v,
 		        total > 0 ? 100 * v / total : 0, ci);
 	}
+	if (!shown)
+		fprintf(f, "     none\n");
 
 	fprintf(f, "\n  %-28s %9s %8s %9s %9s %9s %8s\n", "endpoint", "rps",
 	        "p50", "p95", "p99", "max", "errors");
