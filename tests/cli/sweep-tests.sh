@@ -48,9 +48,9 @@ PY
 
 # resume after a kill: the journal keeps finished points
 "$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --replications 6 --jobs 1 \
-	--set run.duration=400s -f json -o "$tmp/full.json" 2>/dev/null
+	--set run.duration=1500s -f json -o "$tmp/full.json" 2>/dev/null
 "$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --replications 6 --jobs 1 \
-	--set run.duration=400s -f json -o "$tmp/cut.json" 2>/dev/null &
+	--set run.duration=1500s -f json -o "$tmp/cut.json" 2>/dev/null &
 pid=$!
 for i in $(seq 1 200); do
 	[ -f "$tmp/cut.json.journal" ] && [ "$(wc -l < "$tmp/cut.json.journal")" -ge 3 ] && break
@@ -65,7 +65,7 @@ elif [ ! -f "$tmp/cut.json.journal" ]; then
 else
 	done_before=$(($(wc -l < "$tmp/cut.json.journal") - 1))
 	"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --replications 6 --jobs 1 \
-		--set run.duration=400s -f json -o "$tmp/cut.json" --resume 2>"$tmp/err"
+		--set run.duration=1500s -f json -o "$tmp/cut.json" --resume 2>"$tmp/err"
 	if cmp -s "$tmp/full.json" "$tmp/cut.json" && [ ! -f "$tmp/cut.json.journal" ] &&
 	   grep -q "resuming: $done_before of 8" "$tmp/err"; then
 		ok resume-after-kill
