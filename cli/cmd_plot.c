@@ -16,6 +16,7 @@
 #include "calibration/import.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/inputs.h"
 #include "report/report.h"
 
 static const char usage[] =
@@ -54,12 +55,11 @@ cs_cmd_plot(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char **measured = calloc((size_t)argc + 1, sizeof *measured);
-	const char *results = NULL, *out = NULL, *yspec = "p50,p95,p99";
-	const char *xpath = NULL, *title = NULL, *slo_spec = NULL, *only = NULL;
-	size_t nmeasured = 0, ny = 0;
+	cs_cli_inputs in;
+	const char *out = NULL, *yspec = "p50,p95,p99";
+	const char *xpath = NULL, *title = NULL, *slo_spec = NULL;
+	size_t ny = 0;
 	unsigned width = 1000, height = 600;
-	bool in_measured = false;
 	int c, rc = CS_EXIT_FAIL;
 	cs_rep_y y[CS_REP_Y_MAX];
 	cs_rep_chart_opts co = { 0 };
@@ -72,7 +72,7 @@ cs_cmd_plot(int argc, char **argv)
 	cs_status s;
 
 	cs_imp_set_init(&set);
-	if (!measured) {
+	if (cs_cli_inputs_init(&in, "plot", argc)) {
 		fputs("capsim plot: error: out of memory\n", stderr);
 		return CS_EXIT_FAIL;
 	}
@@ -81,28 +81,15 @@ cs_cmd_plot(int argc, char **argv)
 	/* "-": arguments that are not options come back in order as 1, so
 	 * the files after --measured can be told from RESULTS */
 	while ((c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
-		if (c != 1)
-			in_measured = false;
-		switch (c) {
-		case 1:
-			if (in_measured)
-				measured[nmeasured++] = optarg;
-			else if (!results)
-				results = optarg;
-			else {
-				rc = fail("give one RESULTS file (\"%s\" is a second; "
-				          "measured data go after --measured)", optarg);
+		if ((rc = cs_cli_inputs_take(&in, c, optarg)) != 1) {
+			if (rc)
 				goto out;
-			}
-			break;
+			continue;
+		}
+		switch (c) {
 		case 'o': out = optarg; break;
 		case 'x': xpath = optarg; break;
 		case 'y': yspec = optarg; break;
-		case 'm':
-			measured[nmeasured++] = optarg;
-			in_measured = true;
-			break;
-		case 'P': only = optarg; break;
 		case 'S': slo_spec = optarg; break;
 		case 't': title = optarg; break;
 		case 'z': {
@@ -126,13 +113,8 @@ cs_cmd_plot(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!results) {
-		rc = fail("%s", nmeasured ? "missing RESULTS (every file after "
-		          "--measured is measured data: put RESULTS first)" :
-		          "missing RESULTS (a capsim sweep or run JSON file)");
-		fputs(usage, stderr);
+	if ((rc = cs_cli_inputs_need_results(&in, usage)))
 		goto out;
-	}
 	if (!out) {
 		rc = fail("%s", "missing -o FILE.png or -o FILE.svg");
 		goto out;
@@ -142,33 +124,24 @@ cs_cmd_plot(int argc, char **argv)
 		          out);
 		goto out;
 	}
-	if (only && !nmeasured) {
-		rc = fail("%s", "--measured-points needs --measured DATA");
+	if ((rc = cs_cli_inputs_check_only(&in)))
 		goto out;
-	}
 	if (slo_spec && (s = cs_rep_slo_parse(slo_spec, &slo, &err)))
 		goto bad_input;
-	if ((s = cs_rep_doc_load(results, &doc, &err)))
-		goto bad_input;
-	if (!doc->n) {
-		rc = fail("%s: the results hold no finished point", results);
+	if ((rc = cs_cli_inputs_results(&in, &doc)))
 		goto out;
-	}
 	if ((s = cs_rep_y_parse(yspec, doc->results[0], y, CS_REP_Y_MAX, &ny,
 	                        &err)))
 		goto bad_input;
 	if (slo_spec && (s = cs_rep_slo_check(&slo, doc->results[0], &err)))
 		goto bad_input;
-	if (nmeasured) {
-		if ((s = cs_imp_read_files(measured, nmeasured, NULL, &set, &err)))
-			goto bad_input;
-		if (only && (s = cs_rep_measured_keep(&set, only, &err)))
-			goto bad_input;
-	}
+	if ((rc = cs_cli_inputs_measured(&in, &set)))
+		goto out;
+	rc = CS_EXIT_FAIL; /* until the output is written */
 	co.x = xpath;
 	co.y = y;
 	co.ny = ny;
-	co.measured = nmeasured ? &set : NULL;
+	co.measured = in.nmeasured ? &set : NULL;
 	co.slo = slo_spec ? &slo : NULL;
 	co.title = title;
 	co.width = width;
@@ -193,6 +166,6 @@ out:
 	cs_rep_chart_free(chart);
 	cs_rep_doc_free(doc);
 	cs_imp_set_destroy(&set);
-	free(measured);
+	cs_cli_inputs_destroy(&in);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include "calibration/import.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/inputs.h"
 #include "report/report.h"
 
 static const char usage[] =
@@ -61,11 +62,8 @@ cs_cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char **measured = calloc((size_t)argc + 1, sizeof *measured);
-	const char *results = NULL, *out_path = NULL, *slo_spec = NULL;
-	const char *only = NULL;
-	size_t nmeasured = 0;
-	bool in_measured = false;
+	cs_cli_inputs in;
+	const char *out_path = NULL, *slo_spec = NULL;
 	int c, rc = CS_EXIT_FAIL;
 	cs_rep_html_opts ho = { 0 };
 	cs_rep_doc *doc = NULL;
@@ -76,7 +74,7 @@ cs_cmd_report(int argc, char **argv)
 	cs_status s;
 
 	cs_imp_set_init(&set);
-	if (!measured) {
+	if (cs_cli_inputs_init(&in, "report", argc)) {
 		fputs("capsim report: error: out of memory\n", stderr);
 		return CS_EXIT_FAIL;
 	}
@@ -86,26 +84,13 @@ cs_cmd_report(int argc, char **argv)
 	opterr = 0;
 	/* "-": non-options come back in order as 1 (see cmd_plot.c) */
 	while ((c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
-		if (c != 1)
-			in_measured = false;
-		switch (c) {
-		case 1:
-			if (in_measured)
-				measured[nmeasured++] = optarg;
-			else if (!results)
-				results = optarg;
-			else {
-				rc = fail("give one RESULTS file (\"%s\" is a second; "
-				          "measured data go after --measured)", optarg);
+		if ((rc = cs_cli_inputs_take(&in, c, optarg)) != 1) {
+			if (rc)
 				goto out;
-			}
-			break;
+			continue;
+		}
+		switch (c) {
 		case 'o': out_path = optarg; break;
-		case 'm':
-			measured[nmeasured++] = optarg;
-			in_measured = true;
-			break;
-		case 'P': only = optarg; break;
 		case 'S': slo_spec = optarg; break;
 		case 'x': ho.x = optarg; break;
 		case 's': ho.scenario = optarg; break;
@@ -119,13 +104,8 @@ cs_cmd_report(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!results) {
-		rc = fail("%s", nmeasured ? "missing RESULTS (every file after "
-		          "--measured is measured data: put RESULTS first)" :
-		          "missing RESULTS (a capsim sweep or run JSON file)");
-		fputs(usage, stderr);
+	if ((rc = cs_cli_inputs_need_results(&in, usage)))
 		goto out;
-	}
 	if (!out_path) {
 		rc = fail("%s", "missing -o FILE.html");
 		goto out;
@@ -135,10 +115,8 @@ cs_cmd_report(int argc, char **argv)
 		          out_path);
 		goto out;
 	}
-	if (only && !nmeasured) {
-		rc = fail("%s", "--measured-points needs --measured DATA");
+	if ((rc = cs_cli_inputs_check_only(&in)))
 		goto out;
-	}
 	if (slo_spec) {
 		if ((s = cs_rep_slo_parse(slo_spec, &slo, &err)))
 			goto bad_input;
@@ -153,21 +131,15 @@ cs_cmd_report(int argc, char **argv)
 		}
 		fclose(f);
 	}
-	if ((s = cs_rep_doc_load(results, &doc, &err)))
-		goto bad_input;
-	if (!doc->n) {
-		rc = fail("%s: the results hold no finished point", results);
+	if ((rc = cs_cli_inputs_results(&in, &doc)))
 		goto out;
-	}
 	if (slo_spec && (s = cs_rep_slo_check(&slo, doc->results[0], &err)))
 		goto bad_input;
-	if (nmeasured) {
-		if ((s = cs_imp_read_files(measured, nmeasured, NULL, &set, &err)))
-			goto bad_input;
-		if (only && (s = cs_rep_measured_keep(&set, only, &err)))
-			goto bad_input;
+	if ((rc = cs_cli_inputs_measured(&in, &set)))
+		goto out;
+	rc = CS_EXIT_FAIL; /* until the output is written */
+	if (in.nmeasured)
 		ho.measured = &set;
-	}
 	{
 		/* --x is checked before any output exists */
 		cs_rep_x x;
@@ -208,6 +180,6 @@ bad_input:
 out:
 	cs_rep_doc_free(doc);
 	cs_imp_set_destroy(&set);
-	free(measured);
+	cs_cli_inputs_destroy(&in);
 	return rc;
 }
