@@ -672,6 +672,34 @@ tag(const cJSON *tags, const char *name)
 	return cJSON_IsString(t) ? t->valuestring : NULL;
 }
 
+/*
+ * The one point of raw k6 output (NDJSON or CSV) from its aggregate: an
+ * error when no request was seen (what: "points" or "rows"; line: where
+ * the file ended).  On success *out is the caller's to add or free.
+ */
+static cs_status
+raw_point(cs_imp_agg *a, const char *path, const char *format, int line,
+          const char *what, cs_imp_point **out, cs_error *err)
+{
+	cs_imp_point *p;
+	cs_status s;
+
+	*out = NULL;
+	if (cs_imp_agg_requests(a) == 0)
+		return cs_error_set(err, CS_ERR_INVALID, path, line, 0, NULL,
+		                    "no http_req_duration %s: no HTTP requests "
+		                    "in this k6 output", what);
+	p = cs_imp_point_new(path, "k6", format);
+	if (!p)
+		return CS_ERR_NOMEM;
+	*out = p;
+	if ((s = cs_imp_agg_fill(a, p)))
+		return s;
+	if (!isnan(p->users))
+		return cs_imp_note(p, "users: the largest vus_max sample");
+	return CS_OK;
+}
+
 cs_status
 cs_imp_k6_ndjson_read(const char *path, cs_imp_set *set, cs_error *err)
 {
@@ -787,21 +815,8 @@ cs_imp_k6_ndjson_read(const char *path, cs_imp_set *set, cs_error *err)
 		cJSON_Delete(o);
 		o = NULL;
 	}
-	if (cs_imp_agg_requests(a) == 0) {
-		s = cs_error_set(err, CS_ERR_INVALID, path, (int)l.line, 0, NULL,
-		                 "no http_req_duration points: no HTTP requests "
-		                 "in this k6 output");
-		goto out;
-	}
-	p = cs_imp_point_new(path, "k6", "k6-ndjson");
-	if (!p) {
-		s = CS_ERR_NOMEM;
-		goto out;
-	}
-	if ((s = cs_imp_agg_fill(a, p)))
-		goto out;
-	if (!isnan(p->users) &&
-	    (s = cs_imp_note(p, "users: the largest vus_max sample")))
+	if ((s = raw_point(a, path, "k6-ndjson", (int)l.line, "points", &p,
+	                   err)))
 		goto out;
 	if ((s = cs_imp_note(p, "percentiles from a log-bucket histogram "
 	                     "(within 1%%); duration: first request start to "
@@ -913,21 +928,8 @@ cs_imp_k6_csv_read(const char *path, cs_imp_set *set, cs_error *err)
 			cs_imp_agg_users(a, v);
 		}
 	}
-	if (cs_imp_agg_requests(a) == 0) {
-		s = cs_error_set(err, CS_ERR_INVALID, path, cs_imp_csv_line(c), 0,
-		                 NULL, "no http_req_duration rows: no HTTP "
-		                 "requests in this k6 output");
-		goto out;
-	}
-	p = cs_imp_point_new(path, "k6", "k6-csv");
-	if (!p) {
-		s = CS_ERR_NOMEM;
-		goto out;
-	}
-	if ((s = cs_imp_agg_fill(a, p)))
-		goto out;
-	if (!isnan(p->users) &&
-	    (s = cs_imp_note(p, "users: the largest vus_max sample")))
+	if ((s = raw_point(a, path, "k6-csv", cs_imp_csv_line(c), "rows", &p,
+	                   err)))
 		goto out;
 	if ((s = cs_imp_note(p, "percentiles from a log-bucket histogram "
 	                     "(within 1%%)")))
