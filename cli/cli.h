@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "capsim.h"
+#include "config/outfile.h"
 
 /* Exit statuses. */
 enum { CS_EXIT_OK = 0, CS_EXIT_FAIL = 1, CS_EXIT_INPUT = 2 };
@@ -15,20 +16,29 @@ int cs_cmd_merge(int argc, char **argv);
 int cs_cmd_capacity(int argc, char **argv);
 
 /*
- * Output that appears whole or not at all: cs_out_open gives a stream to a
- * temporary file beside path (or stdout when path is NULL or "-");
- * cs_out_commit flushes, syncs and renames it into place; cs_out_abort
- * removes it.
+ * Output that appears whole or not at all (config/outfile.h): cs_out_open
+ * gives a stream to a temporary file beside path (or stdout when path is
+ * NULL or "-"; straight to a device or FIFO); cs_out_commit flushes, syncs
+ * and renames it into place; cs_out_abort removes it.  Open and commit
+ * return -1 with err saying why; cs_out_fail prints it.
  */
 typedef struct cs_out {
 	FILE *f;
-	char *path;
-	char *tmp;
+	cs_outfile file;
+	cs_error err;
 } cs_out;
 
 int cs_out_open(cs_out *o, const char *path);
 int cs_out_commit(cs_out *o);
 void cs_out_abort(cs_out *o);
+
+/* Print "capsim CMD: PATH: error: why" from o's last failure; returns
+ * status. */
+int cs_out_fail(const char *cmd, const cs_out *o, int status);
+
+/* If output path out names the same file as input in, print why that is
+ * refused and return CS_EXIT_INPUT; else 0. */
+int cs_cli_same_file(const char *cmd, const char *out, const char *in);
 
 /* Parse "10s", "1m", "500ms" into seconds; -1 if malformed. */
 double cs_cli_seconds(const char *s);

@@ -323,6 +323,17 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 	a->scenario = argv[optind];
 	if (!a->ndata)
 		return bad(a, "%s", "no --data FILE given");
+	{
+		const char *cmd = calibrate ? "calibrate" : "validate";
+		size_t k;
+		int rc;
+
+		if ((rc = cs_cli_same_file(cmd, a->out, a->scenario)))
+			return rc;
+		for (k = 0; k < a->ndata; k++)
+			if ((rc = cs_cli_same_file(cmd, a->out, a->data[k])))
+				return rc;
+	}
 	if (calibrate && !a->nfits)
 		return bad(a, "%s", "no --fit PATH given: say which scenario "
 		           "values to fit, e.g. --fit load.think.mean");
@@ -687,9 +698,7 @@ cs_cmd_calibrate(int argc, char **argv)
 	/* a bad -o path should fail now, not after the fit */
 	if (a.out) {
 		if (cs_out_open(&out, a.out)) {
-			fprintf(stderr, "capsim calibrate: error: cannot write "
-			        "%s: %s\n", a.out, strerror(errno));
-			rc = CS_EXIT_INPUT;
+			rc = cs_out_fail("calibrate", &out, CS_EXIT_INPUT);
 			goto out;
 		}
 		opened = true;
@@ -752,9 +761,7 @@ cs_cmd_calibrate(int argc, char **argv)
 	fputs(text, out.f);
 	opened = false;
 	if (cs_out_commit(&out)) {
-		fprintf(stderr, "capsim calibrate: error: cannot write %s: %s\n",
-		        a.out, strerror(errno));
-		rc = CS_EXIT_FAIL;
+		rc = cs_out_fail("calibrate", &out, CS_EXIT_FAIL);
 		goto out;
 	}
 	printf("\nwrote %s\n", a.out);
@@ -1030,9 +1037,7 @@ cs_cmd_validate(int argc, char **argv)
 	                     &sc_usl);
 
 	if (cs_out_open(&out, a.out)) {
-		fprintf(stderr, "capsim validate: error: cannot write %s: %s\n",
-		        a.out, strerror(errno));
-		rc = CS_EXIT_INPUT;
+		rc = cs_out_fail("validate", &out, CS_EXIT_INPUT);
 		goto out;
 	}
 	opened = true;
@@ -1240,9 +1245,7 @@ cs_cmd_validate(int argc, char **argv)
 	}
 	opened = false;
 	if (cs_out_commit(&out)) {
-		fprintf(stderr, "capsim validate: error: cannot write %s\n",
-		        a.out ? a.out : "the output");
-		rc = CS_EXIT_FAIL;
+		rc = cs_out_fail("validate", &out, CS_EXIT_FAIL);
 		goto out;
 	}
 	rc = CS_EXIT_OK;

@@ -173,7 +173,9 @@ cs_cmd_capacity(int argc, char **argv)
 		case 'r':
 		case 'S':
 		case 'j':
-			if ((rc = cs_cli_run_option("capacity", c, optarg, &ro)))
+			/* rc stays an error status: a good option must not
+			 * turn a later failure into exit 0 */
+			if (cs_cli_run_option("capacity", c, optarg, &ro))
 				goto out;
 			break;
 		case 'f':
@@ -201,6 +203,7 @@ cs_cmd_capacity(int argc, char **argv)
 	}
 	if ((s = cs_slo_parse(slo_text, &slo, &err))) {
 		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
 		goto out;
 	}
 	{
@@ -221,8 +224,11 @@ cs_cmd_capacity(int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((rc = cs_cli_same_file("capacity", out_path, argv[optind])))
+		goto out;
+	rc = CS_EXIT_INPUT;
 	if (cs_out_open(&out, out_path)) {
-		fprintf(stderr, "capsim capacity: error: cannot write %s\n", out_path);
+		rc = cs_out_fail("capacity", &out, CS_EXIT_INPUT);
 		goto out;
 	}
 	s = cs_cap_search(argv[optind], sets, nsets, path, lo, hi, &slo, &ro,
@@ -237,7 +243,8 @@ cs_cmd_capacity(int argc, char **argv)
 		write_json(out.f, path, &slo, &ans);
 	else
 		write_table(out.f, path, &slo, &ans);
-	rc = cs_out_commit(&out) ? CS_EXIT_FAIL : CS_EXIT_OK;
+	rc = cs_out_commit(&out) ? cs_out_fail("capacity", &out, CS_EXIT_FAIL) :
+	     CS_EXIT_OK;
 out:
 	free(ans.evals);
 	free(sets);

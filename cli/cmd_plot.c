@@ -69,6 +69,8 @@ cs_cmd_plot(int argc, char **argv)
 	cs_imp_set set;
 	cs_rep_fmt fmt;
 	cs_error err = { 0 };
+	cs_outfile file;
+	int opened = 0;
 	cs_status s;
 
 	cs_imp_set_init(&set);
@@ -124,8 +126,17 @@ cs_cmd_plot(int argc, char **argv)
 		          out);
 		goto out;
 	}
-	if ((rc = cs_cli_inputs_check_only(&in)))
+	if ((rc = cs_cli_inputs_check_only(&in)) ||
+	    (rc = cs_cli_inputs_not_output(&in, out)))
 		goto out;
+	/* a bad -o fails now, as a bad argument */
+	if ((s = cs_outfile_open(&file, out, &err))) {
+		fputs("capsim plot: ", stderr);
+		cs_error_print(stderr, &err);
+		rc = CS_EXIT_INPUT;
+		goto out;
+	}
+	opened = 1;
 	if (slo_spec && (s = cs_rep_slo_parse(slo_spec, &slo, &err)))
 		goto bad_input;
 	if ((rc = cs_cli_inputs_results(&in, &doc)))
@@ -151,7 +162,8 @@ cs_cmd_plot(int argc, char **argv)
 	if (cs_rep_chart_note(chart))
 		fprintf(stderr, "capsim plot: note: %s\n", cs_rep_chart_note(chart));
 	/* the input was good: from here a failure is gnuplot's or the disk's */
-	if ((s = cs_rep_chart_render(chart, fmt, out, &err))) {
+	opened = 0;
+	if ((s = cs_rep_chart_render_to(chart, fmt, &file, &err))) {
 		fputs("capsim plot: ", stderr);
 		cs_error_print(stderr, &err);
 		rc = CS_EXIT_FAIL;
@@ -163,6 +175,8 @@ bad_input:
 	cs_error_print(stderr, &err);
 	rc = cs_cli_exit(s);
 out:
+	if (opened)
+		cs_outfile_abort(&file);
 	cs_rep_chart_free(chart);
 	cs_rep_doc_free(doc);
 	cs_imp_set_destroy(&set);

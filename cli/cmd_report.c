@@ -115,7 +115,8 @@ cs_cmd_report(int argc, char **argv)
 		          out_path);
 		goto out;
 	}
-	if ((rc = cs_cli_inputs_check_only(&in)))
+	if ((rc = cs_cli_inputs_check_only(&in)) ||
+	    (rc = cs_cli_inputs_not_output(&in, out_path)))
 		goto out;
 	if (slo_spec) {
 		if ((s = cs_rep_slo_parse(slo_spec, &slo, &err)))
@@ -148,15 +149,8 @@ cs_cmd_report(int argc, char **argv)
 			goto bad_input;
 	}
 	if (cs_out_open(&out, out_path)) {
-		perror(out_path);
+		rc = cs_out_fail("report", &out, CS_EXIT_INPUT);
 		goto out;
-	}
-	if (out.f != stdout) {
-		/* mkstemp made it 0600: a page is for reading, like any file */
-		mode_t m = umask(0);
-
-		umask(m);
-		fchmod(fileno(out.f), 0666 & ~m);
 	}
 	if ((s = cs_rep_html_write(doc, &ho, out.f, &err))) {
 		cs_out_abort(&out);
@@ -169,7 +163,7 @@ cs_cmd_report(int argc, char **argv)
 		goto out;
 	}
 	if (cs_out_commit(&out)) {
-		perror(out_path);
+		rc = cs_out_fail("report", &out, CS_EXIT_FAIL);
 		goto out;
 	}
 	rc = CS_EXIT_OK;

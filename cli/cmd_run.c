@@ -100,6 +100,10 @@ cs_cmd_run(int argc, char **argv)
 		return bad("%s", optind >= argc ? "missing the scenario file" :
 		           "give exactly one scenario file");
 	}
+	if ((rc = cs_cli_same_file("run", out_path, argv[optind]))) {
+		free(sets);
+		return rc;
+	}
 	s = cs_scenario_load_file(argv[optind], sets, nsets, &sc, &err);
 	free(sets);
 	if (s) {
@@ -116,10 +120,8 @@ cs_cmd_run(int argc, char **argv)
 	}
 	/* before the simulation: a bad -o path should not cost a whole run */
 	if (cs_out_open(&out, out_path)) {
-		fprintf(stderr, "capsim run: error: cannot write %s: %s\n",
-		        out_path, strerror(errno));
 		cs_scenario_free(sc);
-		return CS_EXIT_INPUT;
+		return cs_out_fail("run", &out, CS_EXIT_INPUT);
 	}
 	s = cs_run(sc, &ro, &res, &err);
 	if (s) {
@@ -133,8 +135,7 @@ cs_cmd_run(int argc, char **argv)
 		cs_out_abort(&out);
 		rc = CS_EXIT_FAIL;
 	} else if (cs_out_commit(&out)) {
-		perror(out_path ? out_path : "stdout");
-		rc = CS_EXIT_FAIL;
+		rc = cs_out_fail("run", &out, CS_EXIT_FAIL);
 	} else {
 		rc = CS_EXIT_OK;
 	}

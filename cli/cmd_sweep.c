@@ -2,6 +2,7 @@
  * capsim sweep SCENARIO --vary PATH=VALUES [...]: a what-if grid.
  * capsim merge FILE...: join the shards of one sweep.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,24 +107,19 @@ parse_fmt(const char *s, sweepfmt *f)
 	return 0;
 }
 
+/* Write d into out (opened before any work, so that a bad -o fails
+ * first) and put it in place. */
 static int
-write_out(const sweepdoc *d, sweepfmt fmt, const char *path)
+write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt, cs_out *out)
 {
-	cs_out out;
-
-	if (cs_out_open(&out, path)) {
-		perror(path);
+	if (sweep_write(d, fmt, out->f)) {
+		cs_out_abort(out);
+		fprintf(stderr, "capsim %s: error: writing the sweep failed\n",
+		        cmd);
 		return CS_EXIT_FAIL;
 	}
-	if (sweep_write(d, fmt, out.f)) {
-		cs_out_abort(&out);
-		fputs("capsim: error: writing the sweep failed\n", stderr);
-		return CS_EXIT_FAIL;
-	}
-	if (cs_out_commit(&out)) {
-		perror(path ? path : "stdout");
-		return CS_EXIT_FAIL;
-	}
+	if (cs_out_commit(out))
+		return cs_out_fail(cmd, out, CS_EXIT_FAIL);
 	return CS_EXIT_OK;
 }
 
@@ -161,6 +157,8 @@ cs_cmd_sweep(int argc, char **argv)
 	char *joined = NULL, *jpath = NULL;
 	size_t jl = 1;
 	cs_status s;
+	cs_out output = { 0 };
+	int opened = 0;
 
 	if (!vary || !sets)
 		goto out;
@@ -173,8 +171,12 @@ cs_cmd_sweep(int argc, char **argv)
 		case 'r':
 		case 'S':
 		case 'j':
-			if ((rc = cs_cli_run_option("sweep", c, optarg, &ro)))
+			/* rc stays an error status: a good option must not
+			 * turn a later failure into exit 0 */
+			if (cs_cli_run_option("sweep", c, optarg, &ro)) {
+				rc = CS_EXIT_INPUT;
 				goto out;
+			}
 			break;
 		case 'f':
 			if (parse_fmt(optarg, &fmt)) {
@@ -224,6 +226,9 @@ cs_cmd_sweep(int argc, char **argv)
 		rc = fail("sweep", "%s", "a shard is written as JSON for capsim merge: add --format json or -o NAME.json");
 		goto out;
 	}
+	if ((rc = cs_cli_same_file("sweep", out_path, scenario)))
+		goto out;
+	rc = CS_EXIT_FAIL;
 	s = cs_sweep_new(vary, nvary, &sw, &err);
 	if (s) {
 		cs_error_print(stderr, &err);
@@ -262,6 +267,12 @@ cs_cmd_sweep(int argc, char **argv)
 		        cs_sweep_npoints(sw), nd, paths))
 			goto out;
 	}
+	/* a bad -o fails now, not after the whole sweep */
+	if (cs_out_open(&output, out_path)) {
+		rc = cs_out_fail("sweep", &output, CS_EXIT_INPUT);
+		goto out;
+	}
+	opened = 1;
 	if (out_path) {
 		jpath = malloc(strlen(out_path) + 16);
 		if (!jpath)
@@ -288,7 +299,8 @@ cs_cmd_sweep(int argc, char **argv)
 		}
 		st.journal = journal_open(&doc, jpath, resume && doc.done);
 		if (!st.journal) {
-			perror(jpath);
+			rc = fail("sweep", "cannot write the journal %s: %s", jpath,
+			          strerror(errno));
 			goto out;
 		}
 	}
@@ -325,13 +337,16 @@ cs_cmd_sweep(int argc, char **argv)
 				doc.done--;
 			}
 	}
-	rc = write_out(&doc, fmt, out_path);
+	opened = 0;
+	rc = write_out("sweep", &doc, fmt, &output);
 	if (rc == CS_EXIT_OK && st.journal) {
 		fclose(st.journal);
 		st.journal = NULL;
 		unlink(jpath);
 	}
 out:
+	if (opened)
+		cs_out_abort(&output);
 	if (st.journal)
 		fclose(st.journal);
 	sweepdoc_free(&doc);
@@ -358,6 +373,7 @@ cs_cmd_merge(int argc, char **argv)
 	const char *out_path = NULL;
 	sweepdoc doc = { 0 };
 	cs_error err = { 0 };
+	cs_out output;
 	int c, rc, i;
 
 	optind = 1;
@@ -379,15 +395,21 @@ cs_cmd_merge(int argc, char **argv)
 	if (optind >= argc)
 		return fail("merge", "%s", "give the shard files to merge");
 	for (i = optind; i < argc; i++)
+		if ((rc = cs_cli_same_file("merge", out_path, argv[i])))
+			return rc;
+	if (cs_out_open(&output, out_path))
+		return cs_out_fail("merge", &output, CS_EXIT_INPUT);
+	for (i = optind; i < argc; i++)
 		if (sweep_read_json(&doc, argv[i], &err)) {
 			cs_error_print(stderr, &err);
 			sweepdoc_free(&doc);
+			cs_out_abort(&output);
 			return CS_EXIT_INPUT;
 		}
 	if (doc.done != doc.total)
 		fprintf(stderr, "capsim merge: warning: %zu of %zu points present; "
 		        "some shards are missing\n", doc.done, doc.total);
-	rc = write_out(&doc, fmt, out_path);
+	rc = write_out("merge", &doc, fmt, &output);
 	sweepdoc_free(&doc);
 	return rc;
 }

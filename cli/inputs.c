@@ -103,3 +103,17 @@ cs_cli_inputs_measured(const cs_cli_inputs *in, cs_imp_set *set)
 	}
 	return 0;
 }
+
+int
+cs_cli_inputs_not_output(const cs_cli_inputs *in, const char *out)
+{
+	size_t k;
+	int rc;
+
+	if ((rc = cs_cli_same_file(in->cmd, out, in->results)))
+		return rc;
+	for (k = 0; k < in->nmeasured; k++)
+		if ((rc = cs_cli_same_file(in->cmd, out, in->measured[k])))
+			return rc;
+	return 0;
+}

@@ -40,6 +40,10 @@ int cs_cli_inputs_need_results(const cs_cli_inputs *in, const char *usage);
 /* --measured-points needs --measured: 0, or CS_EXIT_INPUT with a message. */
 int cs_cli_inputs_check_only(const cs_cli_inputs *in);
 
+/* -o out must not name RESULTS or a --measured file: 0, or CS_EXIT_INPUT
+ * with a message. */
+int cs_cli_inputs_not_output(const cs_cli_inputs *in, const char *out);
+
 /* Read RESULTS (at least one finished point) into *doc: 0, or an exit
  * status after printing the problem. */
 int cs_cli_inputs_results(const cs_cli_inputs *in, cs_rep_doc **doc);

@@ -523,12 +523,23 @@ sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
 		for (k = 0; k < d->ndims; k++)
 			if (!v[k])
 				v[k] = (char *)"?";
-		if (ix->valuedouble < 0 || ix->valuedouble >= (double)d->total ||
-		    sweepdoc_put(d, (size_t)ix->valuedouble, v, res)) {
+		/* copy the index out first: the error path frees the tree it
+		 * lives in, and sweepdoc_put owns res whatever it returns */
+		double index = ix->valuedouble;
+
+		if (!(index >= 0 && index < (double)d->total) ||
+		    index != (double)(size_t)index) {
+			cJSON_Delete(res);
 			cJSON_Delete(root);
 			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "points",
-			             "point index %g is outside the grid",
-			             ix->valuedouble);
+			             "point index %g is outside the grid (0 to %zu)",
+			             index, d->total - 1);
+			return -1;
+		}
+		if (sweepdoc_put(d, (size_t)index, v, res)) {
+			cJSON_Delete(root);
+			cs_error_set(err, CS_ERR_NOMEM, path, 0, 0, "points",
+			             "out of memory storing point %g", index);
 			return -1;
 		}
 	}

@@ -10,73 +10,60 @@
 #include "cli/cli.h"
 
 /*
- * The temporary file being written, removed if SIGINT or SIGTERM arrives
- * before the rename: an interrupted run leaves neither a half-written
- * output nor a stray temporary.  One output at a time per process.
+ * A named temporary output is removed if a signal that ends the process
+ * arrives before the rename; an unnamed one (the usual case) vanishes by
+ * itself, even on SIGKILL.
  */
-static char pending_tmp[4096];
-static volatile sig_atomic_t pending_set;
-
 static void
 on_signal(int sig)
 {
-	if (pending_set)
-		unlink(pending_tmp); /* async-signal-safe */
+	cs_outfile_unlink_pending(); /* async-signal-safe */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
 static void
-pending(const char *tmp)
+install_handlers(void)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	static int installed;
+	size_t k;
 
-	pending_set = 0;
-	if (!tmp)
+	if (installed)
 		return;
-	snprintf(pending_tmp, sizeof pending_tmp, "%s", tmp);
-	pending_set = 1;
-	if (!installed) {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		installed = 1;
-	}
+	for (k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+		signal(sigs[k], on_signal);
+	installed = 1;
 }
 
 int
 cs_out_open(cs_out *o, const char *path)
 {
 	int fd;
-	size_t n;
 
 	memset(o, 0, sizeof *o);
+	o->file.fd = -1;
 	if (!path || !strcmp(path, "-")) {
 		o->f = stdout;
 		return 0;
 	}
-	n = strlen(path) + 16;
-	o->path = strdup(path);
-	o->tmp = malloc(n);
-	if (!o->path || !o->tmp) {
-		cs_out_abort(o);
+	install_handlers();
+	if (cs_outfile_open(&o->file, path, &o->err))
 		return -1;
-	}
-	snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
-	fd = mkstemp(o->tmp);
-	if (fd < 0) {
-		free(o->tmp);
-		o->tmp = NULL;
-		cs_out_abort(o);
-		return -1;
-	}
-	o->f = fdopen(fd, "w");
+	/* the stream writes through its own descriptor, so that closing it
+	 * leaves the outfile's for the sync and the rename */
+	fd = dup(o->file.fd);
+	o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!o->f) {
-		close(fd);
-		cs_out_abort(o);
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		cs_outfile_abort(&o->file);
+		cs_error_set(&o->err, CS_ERR_IO, path, 0, 0, "",
+		             "cannot write: %s", strerror(e));
 		return -1;
 	}
-	if (strlen(o->tmp) < sizeof pending_tmp)
-		pending(o->tmp);
 	return 0;
 }
 
@@ -86,37 +73,58 @@ cs_out_commit(cs_out *o)
 	int rc = 0;
 
 	if (o->f == stdout) {
-		rc = fflush(stdout) ? -1 : 0;
+		rc = fflush(stdout) || ferror(stdout) ? -1 : 0;
 		o->f = NULL;
+		if (rc)
+			cs_error_set(&o->err, CS_ERR_IO, "stdout", 0, 0, "",
+			             "cannot write: %s", strerror(errno));
 		return rc;
 	}
-	if (fflush(o->f) || fsync(fileno(o->f)))
+	if (!o->f)
+		return -1;
+	if (fflush(o->f) || ferror(o->f)) {
+		cs_error_set(&o->err, CS_ERR_IO, o->file.target, 0, 0, "",
+		             "cannot write: %s", strerror(errno ? errno : EIO));
 		rc = -1;
-	if (fclose(o->f))
+	}
+	if (fclose(o->f) && !rc) {
+		cs_error_set(&o->err, CS_ERR_IO, o->file.target, 0, 0, "",
+		             "cannot write: %s", strerror(errno));
 		rc = -1;
+	}
 	o->f = NULL;
-	if (rc == 0 && rename(o->tmp, o->path))
-		rc = -1;
-	pending(NULL);
 	if (rc)
-		unlink(o->tmp);
-	free(o->tmp);
-	free(o->path);
-	o->tmp = o->path = NULL;
+		cs_outfile_abort(&o->file);
+	else if (cs_outfile_commit(&o->file, &o->err))
+		rc = -1;
 	return rc;
 }
 
 void
 cs_out_abort(cs_out *o)
 {
-	pending(NULL);
 	if (o->f && o->f != stdout)
 		fclose(o->f);
-	if (o->tmp)
-		unlink(o->tmp);
-	free(o->tmp);
-	free(o->path);
-	memset(o, 0, sizeof *o);
+	o->f = NULL;
+	cs_outfile_abort(&o->file);
+}
+
+int
+cs_out_fail(const char *cmd, const cs_out *o, int status)
+{
+	fprintf(stderr, "capsim %s: ", cmd);
+	cs_error_print(stderr, &o->err);
+	return status;
+}
+
+int
+cs_cli_same_file(const char *cmd, const char *out, const char *in)
+{
+	if (!out || !strcmp(out, "-") || !cs_outfile_same(out, in))
+		return 0;
+	fprintf(stderr, "capsim %s: error: -o %s would overwrite the input "
+	        "%s; choose another output file\n", cmd, out, in);
+	return CS_EXIT_INPUT;
 }
 
 double

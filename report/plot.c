@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config/outfile.h"
 #include "report/report-private.h"
 
 extern char **environ;
@@ -691,17 +692,6 @@ tmp_dir(void)
 	return t && *t ? t : "/tmp";
 }
 
-/* The mode a new file gets from open(2): 0666 less the umask.  (mkstemp
- * makes 0600, right for temporary files, surprising for a picture.) */
-static mode_t
-new_file_mode(void)
-{
-	mode_t m = umask(0);
-
-	umask(m);
-	return 0666 & ~m;
-}
-
 /* A new temporary file from template tpl (modified), closed on exec. */
 static int
 temp_fd(char *tpl)
@@ -848,43 +838,35 @@ out:
 }
 
 cs_status
+cs_rep_chart_render_to(const cs_rep_chart *c, cs_rep_fmt f, cs_outfile *o,
+                       cs_error *err)
+{
+	struct stat st;
+	cs_status s;
+
+	s = run_gnuplot(c, f, o->fd, err);
+	if (!s && !o->through && (fstat(o->fd, &st) || st.st_size == 0))
+		s = cs_error_set(err, CS_ERR_IO, "gnuplot", 0, 0, "",
+		                 "gnuplot wrote nothing");
+	if (s) {
+		cs_outfile_abort(o);
+		return s;
+	}
+	return cs_outfile_commit(o, err);
+}
+
+cs_status
 cs_rep_chart_render(const cs_rep_chart *c, cs_rep_fmt f, const char *path,
                     cs_error *err)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	struct stat st;
+	cs_outfile o;
 	cs_status s;
-	int fd;
 
-	if (!tmp)
-		return oom(err);
-	snprintf(tmp, n, "%s.tmpXXXXXX", path);
-	fd = temp_fd(tmp);
-	if (fd < 0) {
-		s = cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
-		                 "cannot write: %s", strerror(errno));
-		free(tmp);
+	/* a temporary beside path renamed into place, or straight through
+	 * to a device or FIFO; never a rename over one */
+	if ((s = cs_outfile_open(&o, path, err)))
 		return s;
-	}
-	fchmod(fd, new_file_mode());
-	s = run_gnuplot(c, f, fd, err);
-	if (!s && (fstat(fd, &st) || st.st_size == 0))
-		s = cs_error_set(err, CS_ERR_IO, "gnuplot", 0, 0, "",
-		                 "gnuplot wrote nothing");
-	if (!s && fsync(fd))
-		s = cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
-		                 "cannot write: %s", strerror(errno));
-	if (close(fd) && !s)
-		s = cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
-		                 "cannot write: %s", strerror(errno));
-	if (!s && rename(tmp, path))
-		s = cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
-		                 "cannot write: %s", strerror(errno));
-	if (s)
-		unlink(tmp);
-	free(tmp);
-	return s;
+	return cs_rep_chart_render_to(c, f, &o, err);
 }
 
 /* Give every id of an SVG, and every reference to one, a prefix. */

@@ -323,13 +323,20 @@ cs_status cs_rep_chart_script(const cs_rep_chart *c, cs_rep_fmt fmt,
                               FILE *fdata);
 
 /*
- * Draw the chart into path, atomically: gnuplot writes a temporary file
- * beside it, renamed into place when complete.  CS_ERR_IO when gnuplot
- * cannot be run (not installed: the message says to install
- * gnuplot-nox), fails, or the file cannot be written.
+ * Draw the chart into path, atomically (config/outfile.h): gnuplot writes
+ * a temporary file beside it, renamed into place when complete, or
+ * straight through to a device or FIFO.  CS_ERR_IO when gnuplot cannot be
+ * run (not installed: the message says to install gnuplot-nox), fails, or
+ * the file cannot be written.
  */
 cs_status cs_rep_chart_render(const cs_rep_chart *c, cs_rep_fmt fmt,
                               const char *path, cs_error *err);
+
+/* The same into o, opened by the caller with cs_outfile_open (so that a
+ * bad path fails before any work); commits or aborts o. */
+struct cs_outfile;
+cs_status cs_rep_chart_render_to(const cs_rep_chart *c, cs_rep_fmt fmt,
+                                 struct cs_outfile *o, cs_error *err);
 
 /*
  * Draw the chart as SVG for inlining in HTML: *svg gets the <svg> element

@@ -1,0 +1,232 @@
+#!/bin/bash
+# Output files and exit statuses, for every command that writes a file:
+#   output-tests.sh CAPSIM SOURCE_DIR
+#
+# - -o through a symbolic link writes the link's target and keeps the link;
+#   -o onto a device or FIFO writes through it and never renames over it;
+#   a replaced file keeps its mode; a new one gets 0666 less the umask.
+# - -o naming an input is refused (exit 2, the input untouched).
+# - -o into a missing folder fails before any work, with a message, exit 2.
+# - every invocation that prints "error" exits non-zero.
+# - merge: a point index outside the grid is refused cleanly (under valgrind
+#   when it is installed: it once read freed memory).
+# Prints "ok - name" / "not ok - name: why" and "N passed, M failed".
+set -u
+capsim=$(realpath -- "$1") || exit 2
+[ -x "$capsim" ] || { echo "not ok - setup: $1 is not a program"; exit 1; }
+tmp=$(mktemp -d /tmp/capsim-out.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+bad() { echo "not ok - $1: $2"; fail=$((fail + 1)); }
+umask 022
+cd "$tmp" || exit 1
+
+cat > s.yaml <<'YAML'
+run: {duration: 20s, warmup: 2s, replications: 2, seed: 9}
+load: {users: 20, think: {dist: exponential, mean: 200ms}, client_timeout: 10s}
+app: {workers: 4, cores: 2}
+db: {pool: {size: 3, acquire_timeout: 500ms}}
+endpoints:
+  - name: a
+    steps: [{cpu: {dist: exponential, mean: 4ms}}, {db: {steps: [{query: {dist: exponential, mean: 3ms}}]}}]
+YAML
+cat > m.yaml <<'YAML'
+system: tiny
+points:
+  - {name: low, users: 10, duration: 20s, throughput: 45, latency: {p50: 12ms, p95: 30ms}}
+  - {name: mid, users: 20, duration: 20s, throughput: 85, latency: {p50: 14ms, p95: 40ms}}
+YAML
+"$capsim" sweep s.yaml --vary load.users=5,10 -f json -o sw.json 2>/dev/null ||
+	bad setup "the sweep for merge/plot/report failed"
+"$capsim" sweep s.yaml --vary load.users=5,10 --shard 1/2 -o shard1.json 2>/dev/null
+
+# Each command that writes -o, as "NAME|ARGS BEFORE -o" (the output is
+# appended); EXT is the file name the command insists on.
+cmds=(
+	"run|json|run s.yaml -f json"
+	"sweep|csv|sweep s.yaml --vary load.users=5,10 --jobs 1 -f csv"
+	"merge|json|merge shard1.json"
+	"capacity|json|capacity s.yaml --slo p95<1s --search db.pool.size=1:4 --jobs 1 -f json"
+	"calibrate|yaml|calibrate s.yaml --data m.yaml --fit load.think.mean --replications 2"
+	"validate|txt|validate s.yaml --data m.yaml --replications 2"
+	"plot|svg|plot sw.json"
+	"report|html|report sw.json"
+)
+
+for entry in "${cmds[@]}"; do
+	IFS='|' read -r name ext args <<< "$entry"
+	# shellcheck disable=SC2086
+	set -- $args
+
+	# a symbolic link: the target is replaced, the link stays, the mode kept
+	echo old > "target-$name.$ext"
+	chmod 640 "target-$name.$ext"
+	ln -sf "target-$name.$ext" "link-$name.$ext"
+	"$capsim" "$@" -o "link-$name.$ext" >/dev/null 2>err
+	rc=$?
+	if [ $rc -eq 0 ] && [ -L "link-$name.$ext" ] &&
+	   [ "$(cat "target-$name.$ext")" != old ] &&
+	   [ "$(stat -c %a "target-$name.$ext")" = 640 ] &&
+	   [ -z "$(ls | grep '\.tmp')" ]; then
+		ok "$name-symlink-keeps-link-and-mode"
+	else
+		bad "$name-symlink-keeps-link-and-mode" "exit $rc, $(ls -l "link-$name.$ext" "target-$name.$ext" | tr '\n' ' ') $(head -c 200 err)"
+	fi
+
+	# a new file: 0666 less the umask (022), not mkstemp's 0600
+	"$capsim" "$@" -o "new-$name.$ext" >/dev/null 2>err
+	mode=$(stat -c %a "new-$name.$ext" 2>/dev/null)
+	[ "$mode" = 644 ] && ok "$name-new-file-mode" ||
+		bad "$name-new-file-mode" "mode '$mode', $(head -c 200 err)"
+
+	# a link to /dev/null: written through; /dev/null stays a device
+	ln -sf /dev/null "null-$name.$ext"
+	"$capsim" "$@" -o "null-$name.$ext" >/dev/null 2>err
+	rc=$?
+	if [ $rc -eq 0 ] && [ -c /dev/null ] && [ -L "null-$name.$ext" ]; then
+		ok "$name-device-written-through"
+	else
+		bad "$name-device-written-through" "exit $rc, $(ls -l /dev/null) $(head -c 200 err)"
+	fi
+
+	# a FIFO: its reader gets the output, the FIFO stays a FIFO
+	mkfifo "fifo-$name.$ext"
+	(timeout 60 cat "fifo-$name.$ext" > "fifo-$name.got") &
+	reader=$!
+	timeout 60 "$capsim" "$@" -o "fifo-$name.$ext" >/dev/null 2>err
+	rc=$?
+	wait $reader
+	if [ $rc -eq 0 ] && [ -p "fifo-$name.$ext" ] && [ -s "fifo-$name.got" ]; then
+		ok "$name-fifo-written-through"
+	else
+		bad "$name-fifo-written-through" "exit $rc, $(ls -l "fifo-$name.$ext") got $(wc -c < "fifo-$name.got") bytes, $(head -c 200 err)"
+	fi
+
+	# a folder that does not exist: exit 2 with a message, nothing made
+	"$capsim" "$@" -o "nothere/x.$ext" >/dev/null 2>err
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q "nothere/x.$ext" err && [ ! -e nothere ]; then
+		ok "$name-missing-folder-exit-2"
+	else
+		bad "$name-missing-folder-exit-2" "exit $rc, $(head -c 200 err)"
+	fi
+
+	# a folder as the output
+	mkdir -p "dir-$name.$ext"
+	"$capsim" "$@" -o "dir-$name.$ext" >/dev/null 2>err
+	rc=$?
+	[ $rc -ne 0 ] && [ -d "dir-$name.$ext" ] && grep -q error err &&
+		ok "$name-folder-refused" || bad "$name-folder-refused" "exit $rc, $(head -c 200 err)"
+done
+
+# -o naming an input: refused, the input unchanged
+same_input() {
+	name=$1
+	input=$2
+	shift 2
+	sum=$(md5sum < "$input")
+	"$capsim" "$@" >/dev/null 2>err
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q "would overwrite the input" err &&
+	   [ "$(md5sum < "$input")" = "$sum" ]; then
+		ok "$name"
+	else
+		bad "$name" "exit $rc, $(head -c 200 err)"
+	fi
+}
+ln -sf s.yaml alias.yaml
+same_input run-o-is-scenario s.yaml run s.yaml -o s.yaml
+same_input run-o-is-scenario-via-link s.yaml run s.yaml -o alias.yaml
+same_input sweep-o-is-scenario s.yaml sweep s.yaml --vary load.users=5,10 -o s.yaml
+same_input merge-o-is-shard shard1.json merge shard1.json -o shard1.json
+same_input capacity-o-is-scenario s.yaml capacity s.yaml --slo 'p95<1s' --search db.pool.size=1:4 -o s.yaml
+same_input calibrate-o-is-scenario s.yaml calibrate s.yaml --data m.yaml --fit load.think.mean -o s.yaml
+same_input calibrate-o-is-data m.yaml calibrate s.yaml --data m.yaml --fit load.think.mean -o m.yaml
+same_input validate-o-is-data m.yaml validate s.yaml --data m.yaml -o m.yaml
+cp sw.json sw.html
+same_input report-o-is-results sw.html report sw.html -o sw.html
+
+# merge: a point outside the grid; once a read of freed memory
+/usr/bin/python3 - <<'PY'
+import json
+d = json.load(open("sw.json"))
+d["points"][0]["index"] = 7
+json.dump(d, open("outside.json", "w"))
+d["points"][0]["index"] = 0.5
+json.dump(d, open("fraction.json", "w"))
+PY
+if command -v valgrind >/dev/null 2>&1; then
+	vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+else
+	vg=()
+fi
+"${vg[@]}" "$capsim" merge outside.json -o m.json >/dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q "point index 7 is outside the grid" err && [ ! -e m.json ] &&
+	ok merge-index-outside-grid || bad merge-index-outside-grid "exit $rc, $(head -c 300 err)"
+"${vg[@]}" "$capsim" merge fraction.json -o m.json >/dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q "outside the grid" err &&
+	ok merge-index-not-whole || bad merge-index-not-whole "exit $rc, $(head -c 300 err)"
+
+# Every invocation that prints an error exits non-zero.  Options that are
+# good (--jobs 1, --seed) come first: their status once leaked through.
+errors=(
+	"run s.yaml --jobs 1 --set db.pool.size=0"
+	"run s.yaml --jobs 1 --timeseries 1h"
+	"run nothere.yaml --jobs 1"
+	"sweep s.yaml --jobs 1 --seed 3 --vary load.users=5,10 -o /nonexistent/x.csv"
+	"sweep s.yaml --jobs 1 --vary db.pool.size=0,1"
+	"sweep s.yaml --jobs 1 --replications 2 --vary load.users=5 --resume"
+	"merge shard1.json outside.json"
+	"merge nothere.json"
+	"capacity s.yaml --jobs 1 --slo p95<nan --search db.pool.size=1:5"
+	"capacity s.yaml --jobs 1 --seed 2 --slo p95<1s --search db.pool.size=9:3"
+	"capacity s.yaml --jobs 1 --slo p95<1s --search db.pool.size=1:4 -o /nonexistent/c.json"
+	"calibrate s.yaml --jobs 1 --data m.yaml --fit load.think.mean -o /nonexistent/c.yaml"
+	"calibrate s.yaml --jobs 1 --data nothere.csv --fit load.think.mean"
+	"calibrate s.yaml --jobs 1 --data m.yaml --fit no.such.key"
+	"validate s.yaml --jobs 1 --data m.yaml -o /nonexistent/v.txt"
+	"validate s.yaml --jobs 1 --data nothere.csv"
+	"plot sw.json -o /nonexistent/p.svg"
+	"plot sw.json -o p.svg --x no.such"
+	"report sw.json -o /nonexistent/r.html"
+	"report nothere.json -o r.html"
+	"import nothere.csv"
+	"import s.yaml --type k6"
+	"nosuchcommand"
+)
+for e in "${errors[@]}"; do
+	# shellcheck disable=SC2086
+	"$capsim" $e >/dev/null 2>err
+	rc=$?
+	if ! grep -qi error err; then
+		bad "error-exits-non-zero: $e" "no error printed (exit $rc)"
+	elif [ $rc -eq 0 ]; then
+		bad "error-exits-non-zero: $e" "printed an error but exited 0: $(head -c 200 err)"
+	else
+		ok "error-exits-non-zero: $e"
+	fi
+done
+
+# an interrupted or killed run leaves no temporary file beside the output
+for sig in INT TERM HUP QUIT KILL; do
+	rm -f sig.json*
+	"$capsim" run s.yaml --replications 5000 --jobs 1 -o sig.json 2>/dev/null &
+	pid=$!
+	sleep 0.5
+	kill -$sig $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rc=$?
+	left=$(ls sig.json* 2>/dev/null)
+	if [ -z "$left" ] && [ $rc -ne 0 ]; then
+		ok "signal-$sig-leaves-nothing"
+	else
+		bad "signal-$sig-leaves-nothing" "exit $rc, left: $left"
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
