@@ -1143,8 +1143,13 @@ struct cs_cal {
 	/* the objective's residuals */
 	size_t nres;
 	int *res_point, *res_metric;
-	double *res_w;       /* weight of each residual */
-	double wsum;
+	double *res_w;       /* weight of each residual: the metric's weight
+	                      * / (sampling^2 + floor^2) */
+	double *res_samp;    /* sampling sd of each residual's measurement */
+	double wsum;         /* sum of the metrics' weights over residuals */
+	double floor[CS_CAL_NMETRICS];   /* between-run noise used */
+	int floor_src[CS_CAL_NMETRICS];  /* 0 default, 1 repeats, 2 given */
+	size_t floor_dof[CS_CAL_NMETRICS];
 	centry cache[CACHE_SIZE];
 	size_t cache_next;
 	/* a fatal error inside the minimizer's callback */
@@ -1164,6 +1169,8 @@ cs_cal_opts_init(cs_cal_opts *o)
 	o->weight[CS_CAL_APP_CPU] = 1;  /* used only where measured */
 	o->weight[CS_CAL_DB_CPU] = 1;
 	o->error_scale = 0.1;
+	for (int m = 0; m < CS_CAL_NMETRICS; m++)
+		o->noise[m] = NAN;
 	o->replications = 2;
 	o->starts = 3;
 	o->max_evals = 200;
@@ -1372,6 +1379,7 @@ cs_cal_free(cs_cal *c)
 	free(c->res_point);
 	free(c->res_metric);
 	free(c->res_w);
+	free(c->res_samp);
 	lines_free(&c->est);
 	lines_free(&c->warn);
 	strv_free(c->sets, c->nsets);
@@ -1924,8 +1932,8 @@ ci_of(const cs_result *r, const char *path, double *m, double *lo,
  * CS_ERR_USAGE) and err.
  */
 static cs_status
-run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
-          cs_cal_pred *out, cs_error *err)
+run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
+            size_t nextra, unsigned reps, cs_cal_pred *out, cs_error *err)
 {
 	static const char *const paths[CS_CAL_NMETRICS] = {
 		"overall.throughput_rps", "overall.latency_ms.p50",
@@ -1943,7 +1951,7 @@ run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
 	cs_status s;
 	size_t m;
 
-	all = calloc(pt->nload + np + pt->nsets + 1, sizeof *all);
+	all = calloc(pt->nload + np + nextra + pt->nsets + 1, sizeof *all);
 	abuf = np ? malloc(np * 600) : NULL;
 	if (!all || (np && !abuf)) {
 		free(all);
@@ -1956,6 +1964,8 @@ run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
 		assign(&c->params[k], v[k], abuf + 600 * k, 600);
 		all[n++] = abuf + 600 * k;
 	}
+	for (k = 0; k < nextra; k++)
+		all[n++] = extra[k];
 	for (k = 0; k < pt->nsets; k++)
 		all[n++] = pt->sets[k];
 	s = load_with(c, all, n, &sc, err);
@@ -1983,6 +1993,24 @@ run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
 	cs_scenario_free(sc);
 	c->evals++;
 	return CS_OK;
+}
+
+static cs_status
+run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
+          cs_cal_pred *out, cs_error *err)
+{
+	return run_point_x(c, i, v, NULL, 0, reps, out, err);
+}
+
+cs_status
+cs_cal_predict_sets(cs_cal *c, size_t i, const char *const *extra,
+                    size_t nextra, unsigned reps, cs_cal_pred *out,
+                    cs_error *err)
+{
+	if (i >= c->npoints)
+		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
+		                    "no point %zu", i);
+	return run_point_x(c, i, NULL, extra, nextra, reps, out, err);
 }
 
 cs_status
@@ -2411,35 +2439,222 @@ cs_cal_estimate(cs_cal *c, cs_error *err)
 
 /* ---- the objective ---------------------------------------------------------- */
 
+/* ---- noise ------------------------------------------------------------------- */
+
+double
+cs_cal_noise_default(cs_cal_metric m)
+{
+	static const double d[CS_CAL_NMETRICS] = {
+		0.05, 0.10, 0.12, 0.20, 0.005, 0.10, 0.10
+	};
+
+	return (unsigned)m < CS_CAL_NMETRICS ? d[m] : NAN;
+}
+
+double
+cs_cal_sampling_sd(cs_cal_metric m, double v, double count, const char *tool)
+{
+	double p, sd, res = 0;
+
+	if (!(count > 0))
+		return 0;
+	switch (m) {
+	case CS_CAL_THROUGHPUT:
+		return 1 / sqrt(count);
+	case CS_CAL_P50: p = 0.50; break;
+	case CS_CAL_P95: p = 0.95; break;
+	case CS_CAL_P99: p = 0.99; break;
+	case CS_CAL_ERROR_RATE: {
+		double e = isnan(v) ? 0 : fmin(fmax(v, 1 / count), 1);
+
+		return sqrt(e * (1 - e) / count + 1e-12);
+	}
+	default:
+		return 0;
+	}
+	/* the sample quantile of an exponential tail: var(q) = p(1-p) /
+	 * (n f(q)^2), f(q) = lambda (1-p), q = -ln(1-p) / lambda */
+	sd = sqrt(p / ((1 - p) * count)) / -log(1 - p);
+	/* Locust rounds to two significant digits: up to +-5%, uniform */
+	if (tool && !strcmp(tool, "locust"))
+		res = 0.05 / sqrt(3);
+	return sqrt(sd * sd + res * res);
+}
+
+/* The value a residual of metric m compares: ln for relative metrics. */
+static double
+noise_scale(cs_cal_metric m, double y)
+{
+	return m == CS_CAL_ERROR_RATE ? y : log(y);
+}
+
+/* The number of requests behind point p's numbers. */
+static double
+count_of(const cs_imp_point *p)
+{
+	if (p->requests > 0)
+		return p->requests;
+	if (p->throughput > 0 && p->duration > 0)
+		return p->throughput * p->duration;
+	return NAN;
+}
+
+/* Points i and j are repeats: the same load and the same overrides. */
+static int
+same_experiment(const cs_cal *c, size_t i, size_t j)
+{
+	const point *a = &c->points[i], *b = &c->points[j];
+	size_t k;
+
+	if (!(a->p->users == b->p->users ||
+	      (isnan(a->p->users) && isnan(b->p->users))) ||
+	    !(a->p->arrival_rate == b->p->arrival_rate ||
+	      (isnan(a->p->arrival_rate) && isnan(b->p->arrival_rate))) ||
+	    a->nsets != b->nsets)
+		return 0;
+	for (k = 0; k < a->nsets; k++)
+		if (strcmp(a->sets[k], b->sets[k]))
+			return 0;
+	return 1;
+}
+
+/*
+ * The between-run floor of each metric: given, else from repeated points
+ * (pooled variance within groups of the same experiment, less their mean
+ * sampling variance, at least a tenth of the default), else the default.
+ */
+static void
+setup_noise(cs_cal *c)
+{
+	size_t m, i, j;
+	int *group = calloc(c->npoints + 1, sizeof *group);
+
+	for (i = 0; group && i < c->npoints; i++) {
+		group[i] = (int)i;
+		for (j = 0; j < i; j++)
+			if (same_experiment(c, i, j)) {
+				group[i] = group[j];
+				break;
+			}
+	}
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		double ss = 0, samp = 0;
+		size_t dof = 0, ns = 0;
+
+		c->floor[m] = cs_cal_noise_default((cs_cal_metric)m);
+		c->floor_src[m] = 0;
+		c->floor_dof[m] = 0;
+		if (!isnan(c->opts.noise[m])) {
+			c->floor[m] = c->opts.noise[m];
+			c->floor_src[m] = 2;
+			continue;
+		}
+		for (i = 0; group && i < c->npoints; i++) {
+			double sum = 0, sq = 0;
+			size_t n = 0;
+
+			if (group[i] != (int)i)
+				continue;
+			for (j = i; j < c->npoints; j++) {
+				double y = cs_cal_measured(c->points[j].p,
+				                           (cs_cal_metric)m);
+				double sd;
+
+				if (group[j] != (int)i || isnan(y) ||
+				    (m != CS_CAL_ERROR_RATE && !(y > 0)))
+					continue;
+				y = noise_scale((cs_cal_metric)m, y);
+				sum += y;
+				sq += y * y;
+				n++;
+				sd = cs_cal_sampling_sd((cs_cal_metric)m,
+				    cs_cal_measured(c->points[j].p,
+				                    (cs_cal_metric)m),
+				    count_of(c->points[j].p), c->points[j].p->tool);
+				samp += sd * sd;
+				ns++;
+			}
+			if (n >= 2) {
+				ss += sq - sum * sum / (double)n;
+				dof += n - 1;
+			}
+		}
+		if (dof >= 2) {
+			double v = ss / (double)dof - (ns ? samp / (double)ns : 0);
+			double lo = 0.1 * cs_cal_noise_default((cs_cal_metric)m);
+
+			c->floor[m] = fmax(v > 0 ? sqrt(v) : 0, lo);
+			c->floor_src[m] = 1;
+			c->floor_dof[m] = dof;
+		}
+	}
+	free(group);
+}
+
+double
+cs_cal_noise_floor(const cs_cal *c, cs_cal_metric m, int *source,
+                   size_t *dof)
+{
+	if ((unsigned)m >= CS_CAL_NMETRICS)
+		return NAN;
+	if (source)
+		*source = c->floor_src[m];
+	if (dof)
+		*dof = c->floor_dof[m];
+	return c->floor[m];
+}
+
+void
+cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out)
+{
+	memset(out, 0, sizeof *out);
+	if (k >= c->nres)
+		return;
+	out->point = (size_t)c->res_point[k];
+	out->metric = (cs_cal_metric)c->res_metric[k];
+	out->measured = cs_cal_measured(c->points[out->point].p, out->metric);
+	out->sampling = c->res_samp[k];
+	out->floor = c->floor[out->metric];
+	out->weight = c->res_w[k];
+}
+
+/*
+ * One residual per known measurement, weighted by its noise: a metric's
+ * weight / (sampling sd^2 + floor^2), so that a residual of one standard
+ * deviation counts 1 (times the metric's weight) whatever its unit.
+ */
 static cs_status
 setup_residuals(cs_cal *c, cs_error *err)
 {
-	size_t i, m, n = 0;
+	size_t i, m, n = 0, cap = c->npoints * CS_CAL_NMETRICS + 1;
 
 	free(c->res_point);
 	free(c->res_metric);
 	free(c->res_w);
-	c->res_point = malloc((c->npoints * CS_CAL_NMETRICS + 1) *
-	                      sizeof *c->res_point);
-	c->res_metric = malloc((c->npoints * CS_CAL_NMETRICS + 1) *
-	                       sizeof *c->res_metric);
-	c->res_w = malloc((c->npoints * CS_CAL_NMETRICS + 1) *
-	                  sizeof *c->res_w);
-	if (!c->res_point || !c->res_metric || !c->res_w)
+	free(c->res_samp);
+	c->res_point = malloc(cap * sizeof *c->res_point);
+	c->res_metric = malloc(cap * sizeof *c->res_metric);
+	c->res_w = malloc(cap * sizeof *c->res_w);
+	c->res_samp = malloc(cap * sizeof *c->res_samp);
+	if (!c->res_point || !c->res_metric || !c->res_w || !c->res_samp)
 		return nomem(err);
+	setup_noise(c);
 	c->wsum = 0;
 	for (i = 0; i < c->npoints; i++)
 		for (m = 0; m < CS_CAL_NMETRICS; m++) {
-			double y = cs_cal_measured(c->points[i].p,
-			                           (cs_cal_metric)m);
-			double w = c->opts.weight[m];
+			const cs_imp_point *p = c->points[i].p;
+			double y = cs_cal_measured(p, (cs_cal_metric)m);
+			double w = c->opts.weight[m], sd;
 
 			if (isnan(y) || !(w > 0) ||
 			    (m != CS_CAL_ERROR_RATE && !(y > 0)))
 				continue;
+			sd = cs_cal_sampling_sd((cs_cal_metric)m, y, count_of(p),
+			                        p->tool);
 			c->res_point[n] = (int)i;
 			c->res_metric[n] = (int)m;
-			c->res_w[n] = w;
+			c->res_samp[n] = sd;
+			c->res_w[n] = w / (sd * sd + c->floor[m] * c->floor[m]);
 			c->wsum += w;
 			n++;
 		}
@@ -2531,7 +2746,7 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 		}
 		q = pred[c->res_point[k]].mean[m];
 		if (m == CS_CAL_ERROR_RATE) {
-			t = isnan(q) ? 1 : (q - y) / c->opts.error_scale;
+			t = isnan(q) ? 1 : q - y;
 		} else {
 			double ratio = q / y;
 
@@ -2768,7 +2983,10 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 		                 "SVD of the Jacobian failed");
 		goto out;
 	}
-	s2 = m > k ? rss / (double)(m - k) : NAN;
+	/* residuals are in units of their noise: s2 near 1 means the model
+	 * fits within it; a worse fit widens the intervals, a better one
+	 * (over-fitting few points) does not narrow them below the noise */
+	s2 = m > k ? fmax(rss / (double)(m - k), 1) : 1;
 	for (j = 0; j < k; j++) {
 		double var = 0;
 		int unident = 0;
@@ -2795,9 +3013,9 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 			goto out;
 		}
 	}
-	if (isnan(s2) && warnf(c, "as many measured numbers (%zu) as "
-	    "parameters: the fit can be exact and no uncertainty is given",
-	    m)) {
+	if (m == k && warnf(c, "as many measured numbers (%zu) as "
+	    "parameters: the fit can be exact; the intervals come from the "
+	    "measurements' noise alone", m)) {
 		s = nomem(err);
 		goto out;
 	}
@@ -2839,6 +3057,75 @@ out:
 	gsl_matrix_free(V);
 	gsl_matrix_free(J);
 	return s;
+}
+
+/* What measurement would pin a parameter of this path and class. */
+static const char *
+pin_text(const param *pr)
+{
+	const char *p = pr->path;
+
+	if (pr->cls == PC_APP_CORES || pr->cls == PC_CPU ||
+	    (strstr(p, "app.") == p && strstr(p, "cpu")))
+		return "the app's CPU utilization at any measured point, or one "
+		       "point past the knee";
+	if (pr->cls == PC_DB_CORES || pr->cls == PC_QUERY ||
+	    (strstr(p, "db.") == p && (strstr(p, "cpu") || strstr(p, "query"))))
+		return "the DB's CPU utilization at any measured point, or one "
+		       "point past the knee";
+	if (pr->cls == PC_THINK)
+		return "throughput and mean latency at one point (Little's law)";
+	if (pr->cls == PC_HIT)
+		return "the cache hit ratio";
+	if (pr->cls == PC_LATENCY)
+		return "latency at a low-load point";
+	if (pr->cls == PC_DISPERSION)
+		return "p95 and p50 at a low-load point";
+	return "one measured point past the knee (where throughput stops "
+	       "rising with users)";
+}
+
+/*
+ * A value whose 95% interval is wider than x10 overall (or infinite) is
+ * not known from these data: it goes back to the file's value (or the
+ * middle of its bounds), and its bounds become the range that
+ * predictions sample over.
+ */
+static cs_status
+identify(cs_cal *c, double *v, cs_error *err)
+{
+	size_t k;
+
+	for (k = 0; k < c->nparams; k++) {
+		param *pr = &c->params[k];
+		double se = pr->pub.se_log;
+		char a[64], lo[64], hi[64];
+
+		pr->pub.identified = 1;
+		pr->pub.pin_with = "";
+		if (isfinite(se) && 2 * 1.96 * se <= log(10))
+			continue;
+		if (isnan(se) && c->nres > c->nparams)
+			continue;   /* pinned by its bounds: no interval */
+		pr->pub.identified = 0;
+		pr->pub.pin_with = pin_text(pr);
+		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a, sizeof a);
+		pr->pub.value = applied(pr, !isnan(pr->pub.initial) &&
+		    pr->pub.initial >= pr->pub.lo && pr->pub.initial <= pr->pub.hi ?
+		    pr->pub.initial : sqrt(pr->pub.lo * pr->pub.hi));
+		v[k] = pr->pub.value;
+		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.lo, lo, sizeof lo);
+		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.hi, hi, sizeof hi);
+		if (warnf(c, "%s is not identified by these data (the fit's "
+		    "best %s is not pinned: its 95%% interval is wider than "
+		    "x10): kept at %s with the range %s .. %s, which every "
+		    "prediction from the calibrated file samples; to pin it, "
+		    "measure %s", pr->path, a, !isnan(pr->pub.initial) ?
+		    "the file's value" : "the middle of its bounds", lo, hi,
+		    pr->pub.pin_with))
+			return nomem(err);
+	}
+	return CS_OK;
 }
 
 cs_status
@@ -2965,6 +3252,8 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	c->objective = best;
 	if ((s = uncertainty(c, x.v, err)))
 		goto out;
+	if ((s = identify(c, x.v, err)))
+		goto out;
 	for (i = 0; i < c->npoints; i++) {
 		if ((s = run_point(c, i, x.v, 0, &c->points[i].fitted, err)))
 			goto out;
@@ -3042,6 +3331,98 @@ cs_cal_interval(const cs_cal_param *p, double *lo, double *hi)
 }
 
 /* ---- the calibrated scenario --------------------------------------------------- */
+
+/* Remove a top-level "calibration:" block (a file calibrated before)
+ * from text, in place: the key's line and the indented or blank lines
+ * under it. */
+static void
+strip_block(char *text)
+{
+	char *p = text;
+
+	while (*p) {
+		char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p + 1) : strlen(p);
+
+		if (!strncmp(p, "calibration:", 12)) {
+			char *q = p + len;
+
+			/* the block: indented lines and blank ones */
+			while (*q == ' ' || *q == '\t' || *q == '\n') {
+				char *e = strchr(q, '\n');
+
+				q = e ? e + 1 : q + strlen(q);
+			}
+			memmove(p, q, strlen(q) + 1);
+			continue;
+		}
+		p += len;
+	}
+}
+
+/* Append the calibration block (cs_cal_unc_read reads it back). */
+static cs_status
+calibration_block(const cs_cal *c, char **text, cs_error *err)
+{
+	lines l = { 0 };
+	size_t i, len, o;
+	char *t;
+	int m;
+
+#define ADD(...) do { if (lines_add(&l, xprintf(__VA_ARGS__))) { \
+		lines_free(&l); return nomem(err); } } while (0)
+	strip_block(*text);
+	ADD("calibration:");
+	ADD("  # What the calibration knows, and does not: predictions from "
+	    "this file");
+	ADD("  # (capsim validate) sample these values and add this noise "
+	    "(docs/calibration.md).");
+	ADD("  parameters:");
+	for (i = 0; i < c->nparams; i++) {
+		const param *pr = &c->params[i];
+		static const char *const kinds[] = {
+			"duration", "rate", "ratio", "number", "integer"
+		};
+		char se[64];
+
+		if (isfinite(pr->pub.se_log) && pr->pub.identified)
+			snprintf(se, sizeof se, ", se_log: %.4g", pr->pub.se_log);
+		else
+			se[0] = '\0';
+		ADD("    - {path: \"%s\", kind: %s, value: %.6g%s, low: %.6g, "
+		    "high: %.6g, identified: %s}", pr->path, kinds[pr->pub.kind],
+		    pr->pub.value, se, pr->pub.lo, pr->pub.hi,
+		    pr->pub.identified ? "true" : "false");
+	}
+	{
+		char buf[600];
+		size_t n = 0;
+
+		for (m = 0; m < CS_CAL_NMETRICS; m++)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s: %.4g",
+			    m ? ", " : "", cs_cal_metric_name((cs_cal_metric)m),
+			    c->floor[m]);
+		ADD("  noise: {%s}", buf);
+	}
+#undef ADD
+	len = strlen(*text) + 2;
+	for (i = 0; i < l.n; i++)
+		len += strlen(l.v[i]) + 1;
+	t = malloc(len);
+	if (!t) {
+		lines_free(&l);
+		return nomem(err);
+	}
+	o = (size_t)sprintf(t, "%s", *text);
+	if (o && t[o - 1] != '\n')
+		t[o++] = '\n';
+	for (i = 0; i < l.n; i++)
+		o += (size_t)sprintf(t + o, "%s\n", l.v[i]);
+	free(*text);
+	*text = t;
+	lines_free(&l);
+	return CS_OK;
+}
 
 cs_status
 cs_cal_scenario_text(const cs_cal *c, const char *const *files,
@@ -3143,14 +3524,28 @@ cs_cal_scenario_text(const cs_cal *c, const char *const *files,
 			snprintf(b, sizeof b, "%s", isinf(se) ?
 			         "(not identifiable)" : "(no interval)");
 		}
+		if (!pr->pub.identified) {
+			char lo[64], hi[64];
+
+			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.lo, lo,
+			              sizeof lo);
+			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.hi, hi,
+			              sizeof hi);
+			snprintf(b, sizeof b, "NOT IDENTIFIED: kept, range "
+			         "%s .. %s", lo, hi);
+		}
 		HEAD("#   %s: %s -> %s %s%s", pr->path, d, a, b,
 		     pr->pub.on_bound ? " ON A BOUND" : "");
+		if (!pr->pub.identified)
+			HEAD("#     to pin it, measure %s", pr->pub.pin_with);
 	}
 	for (i = 0; i < c->warn.n; i++)
 		HEAD("# warning: %s", c->warn.v[i]);
 	s = cs_cal_edit_text(cur, c->path, (const char *const *)as, na,
 	                     &edited, err);
 	if (s)
+		goto out;
+	if ((s = calibration_block(c, &edited, err)))
 		goto out;
 	len = strlen(edited) + 2;
 	for (i = 0; i < head.n; i++)

@@ -184,6 +184,12 @@ typedef struct cs_cal_param {
 	double se_log;       /* standard error of ln(value); NaN: unknown,
 	                      * +inf: not identifiable from these data */
 	int on_bound;        /* -1 at lo, +1 at hi, 0 inside */
+	int identified;      /* after the fit: 1 when the data pin the value
+	                      * (95% interval narrower than x10 overall);
+	                      * 0: value is the file's (or the middle of the
+	                      * bounds) and [lo, hi] is what is known */
+	const char *pin_with;/* for an unidentified value: the measurement
+	                      * that would pin it ("" when identified) */
 } cs_cal_param;
 
 /* The 95% interval of a fitted value: value x exp(+-1.96 se_log), cut at
@@ -212,8 +218,14 @@ typedef void (*cs_cal_progress_fn)(const cs_cal_progress *p, void *ctx);
 
 typedef struct cs_cal_opts {
 	double weight[CS_CAL_NMETRICS]; /* objective weights per metric */
-	double error_scale;   /* an error-rate difference of this much (a
-	                       * fraction) weighs as a log error of 1 */
+	double error_scale;   /* unused since the noise model; kept for the
+	                       * callers that set it */
+	double noise[CS_CAL_NMETRICS]; /* between-run noise floor: standard
+	                       * deviation of ln(value) (throughput,
+	                       * latencies, utilizations) or of the value
+	                       * (error rate, a fraction).  NaN: estimated
+	                       * from repeated points when there are any,
+	                       * else cs_cal_noise_default() */
 	unsigned replications;/* per evaluation */
 	uint64_t seed;        /* used when has_seed */
 	int has_seed;         /* else the scenario's run.seed */
@@ -229,10 +241,33 @@ typedef struct cs_cal_opts {
 } cs_cal_opts;
 
 /* Defaults: weights throughput 1, p50 1, p95 1, p99 0.5, error rate 1;
- * error_scale 0.1 (1 percentage point weighs as a 10% error); 2
- * replications; the scenario's seed; 3 starts of 200 evaluations; not
- * steady. */
+ * noise NaN (from repeats, else the defaults); 2 replications; the
+ * scenario's seed; 3 starts of 200 evaluations; not steady. */
 void cs_cal_opts_init(cs_cal_opts *o);
+
+/* ---- noise ----------------------------------------------------------------- */
+
+/*
+ * The default between-run noise floor of metric m (see cs_cal_opts.noise):
+ * throughput 0.05, p50 0.10, p95 0.12, p99 0.20, error rate 0.005 (half a
+ * percentage point), app and DB CPU 0.10.  What two runs of the same test
+ * on the same system typically differ by, beyond their sampling noise.
+ */
+double cs_cal_noise_default(cs_cal_metric m);
+
+/*
+ * The sampling noise of a measurement of metric m with value v over count
+ * requests (standard deviation, in the floor's units): throughput
+ * 1/sqrt(count) (Poisson count); a percentile q_p sqrt(p / ((1-p) count))
+ * / -ln(1-p) (the order statistic of an exponential-like tail), plus the
+ * resolution of the tool's rounding: Locust rounds percentiles to two
+ * significant digits (a uniform error of up to +-5%: 0.029), k6 and
+ * JMeter report exact values; the error rate sqrt(max(e, 1/count) (1-e)
+ * / count).  Utilizations: 0 (their noise is in the floor).  count <= 0
+ * or NaN: 0.
+ */
+double cs_cal_sampling_sd(cs_cal_metric m, double v, double count,
+                          const char *tool);
 
 /*
  * A calibration of the scenario file at path, with overrides sets[]
@@ -298,6 +333,21 @@ cs_status cs_cal_estimate(cs_cal *c, cs_error *err);
  */
 cs_status cs_cal_fit(cs_cal *c, cs_error *err);
 
+/* After cs_cal_fit: the noise floor used for metric m; *source says
+ * where it came from: 1 estimated from repeated points (*dof degrees of
+ * freedom), 2 given, 0 the default.  Either pointer may be NULL. */
+double cs_cal_noise_floor(const cs_cal *c, cs_cal_metric m, int *source,
+                          size_t *dof);
+
+/* After cs_cal_fit: residual k of the objective: its point, metric,
+ * sampling sd, floor and weight (user weight / (sampling^2 + floor^2)). */
+typedef struct cs_cal_term {
+	size_t point;
+	cs_cal_metric metric;
+	double measured, sampling, floor, weight;
+} cs_cal_term;
+void cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out);
+
 size_t cs_cal_nparams(const cs_cal *c);
 const cs_cal_param *cs_cal_param_at(const cs_cal *c, size_t i);
 size_t cs_cal_npoints(const cs_cal *c);
@@ -327,6 +377,12 @@ const char *cs_cal_warning(const cs_cal *c, size_t i);
 cs_status cs_cal_predict(cs_cal *c, size_t i, unsigned reps,
                          cs_cal_pred *out, cs_error *err);
 
+/* The same with extra "path=value" overrides applied where fitted
+ * parameters go (after the point's load, before its own overrides). */
+cs_status cs_cal_predict_sets(cs_cal *c, size_t i, const char *const *extra,
+                              size_t nextra, unsigned reps, cs_cal_pred *out,
+                              cs_error *err);
+
 /*
  * The value text written for a parameter kind ("12.5ms", "60/s", "85%",
  * "0.85", "3"), 5 significant digits; ratio_pct selects "85%".
@@ -342,5 +398,66 @@ void cs_cal_format(cs_cal_kind kind, int ratio_pct, double v, char *buf,
  */
 cs_status cs_cal_scenario_text(const cs_cal *c, const char *const *data_files,
                                size_t nfiles, char **out, cs_error *err);
+
+
+/* ---- prediction intervals (calibration/predict.c) -------------------------- */
+
+/*
+ * What a calibrated scenario knows about its fitted values and the real
+ * system's noise: the scenario's top-level "calibration:" block, written
+ * by cs_cal_scenario_text():
+ *
+ *   calibration:
+ *     parameters:
+ *       - {path: "app.cpu_scale", kind: number, value: 1.84,
+ *          se_log: 0.031, low: 0.3, high: 5, identified: true}
+ *     noise: {throughput: 0.05, p50: 0.1, p95: 0.12, p99: 0.2,
+ *             error_rate: 0.005, app_cpu: 0.1, db_cpu: 0.1}
+ *
+ * value, low and high are in base units (seconds, 1/s, fractions).
+ */
+typedef struct cs_cal_unc_param {
+	char *path;
+	cs_cal_kind kind;
+	double value, se_log, lo, hi;
+	int identified;      /* 0: sampled log-uniformly over [lo, hi] */
+} cs_cal_unc_param;
+
+typedef struct cs_cal_unc {
+	cs_cal_unc_param *params;
+	size_t n;
+	double noise[CS_CAL_NMETRICS]; /* the floors (defaults if absent) */
+	int has_block;       /* the file had a calibration block */
+} cs_cal_unc;
+
+/* Read the block of the scenario file at path (none: n = 0, default
+ * noise, has_block 0).  A bad block gives file:line:col and the key path,
+ * CS_ERR_INVALID.  Free with cs_cal_unc_free(). */
+cs_status cs_cal_unc_read(const char *path, cs_cal_unc *u, cs_error *err);
+void cs_cal_unc_free(cs_cal_unc *u);
+
+/*
+ * ndraws parameter sets (rows of u->n values, into values[ndraws * u->n]):
+ * a Latin hypercube, deterministic for seed; an identified value is
+ * lognormal (value, se_log) cut at its bounds, an unidentified one
+ * log-uniform over [lo, hi].  With ndraws == 1 the values themselves.
+ */
+void cs_cal_unc_draw(const cs_cal_unc *u, size_t ndraws, uint64_t seed,
+                     double *values);
+
+/* "path=value" text of parameter k at value v (for cs_cal_predict_sets). */
+void cs_cal_unc_assign(const cs_cal_unc *u, size_t k, double v, char *buf,
+                       size_t size);
+
+/*
+ * The central (1 - alpha) prediction interval of metric m from the
+ * predictions y[0..n) of n parameter draws, each blurred by noise of
+ * standard deviation sd (in the floor's units: of ln y, or of y for the
+ * error rate): the alpha/2 and 1 - alpha/2 quantiles of the equal mixture
+ * of N(ln y_j, sd^2) (N(y_j, sd^2) cut at [0, 1] for the error rate).
+ * NaN when no y_j is usable.
+ */
+void cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
+               double alpha, double *lo, double *hi);
 
 #endif /* CS_CAL_FIT_H */

@@ -31,7 +31,7 @@ static const char cal_usage[] =
 	"usage: capsim calibrate SCENARIO --data FILE... --fit PATH[=LO:HI]...\n"
 	"                        [--points LIST] [--point-set P:PATH=VALUE]...\n"
 	"                        [--set PATH=VALUE]... [--weights M=W,...]\n"
-	"                        [--error-scale E] [--replications R] [--seed S]\n"
+	"                        [--noise M=SD,...] [--replications R] [--seed S]\n"
 	"                        [--starts K] [--evals N] [--jobs N]\n"
 	"                        [--steady] [--duration D] [-o FILE]\n"
 	"\n"
@@ -43,8 +43,12 @@ static const char cal_usage[] =
 	"  --set PATH=VALUE    an override for every run\n"
 	"  --weights M=W,...   objective weights of throughput, p50, p95, p99,\n"
 	"                      error_rate (default 1,1,1,0.5,1)\n"
-	"  --error-scale E     error-rate difference that weighs like a log error\n"
-	"                      of 1 (default 0.1: 1 point weighs like 10%)\n"
+	"  --noise M=SD,...    between-run noise floor per metric: sd of ln(value),\n"
+	"                      of the error rate as a fraction (default: from\n"
+	"                      repeated points, else throughput 0.05, p50 0.1,\n"
+	"                      p95 0.12, p99 0.2, error_rate 0.005, app_cpu 0.1,\n"
+	"                      db_cpu 0.1)\n"
+	"  --error-scale E     the same as --noise error_rate=E\n"
 	"  --replications R    per evaluation (default 2)\n"
 	"  --seed S            the one seed of every evaluation (default: the\n"
 	"                      scenario's)\n"
@@ -61,7 +65,7 @@ static const char val_usage[] =
 	"                       [--point-set P:PATH=VALUE]... [--set PATH=VALUE]...\n"
 	"                       [--baseline-from N1,N2,...] [--format table|json]\n"
 	"                       [--replications R] [--seed S] [--jobs N]\n"
-	"                       [--steady] [--duration D] [-o FILE]\n"
+	"                       [--draws K] [--steady] [--duration D] [-o FILE]\n"
 	"\n"
 	"  --data FILE          measurements, Locust, k6 or JMeter output (repeatable)\n"
 	"  --points LIST        the points to predict: numbers from 1 or names\n"
@@ -73,6 +77,9 @@ static const char val_usage[] =
 	"  --replications R     per point (default: the scenario's)\n"
 	"  --seed S             (default: the scenario's)\n"
 	"  --jobs N             threads per run (default: all cores)\n"
+	"  --draws K            parameter sets sampled from the scenario's\n"
+	"                       calibration block for the 90% prediction\n"
+	"                       interval (default 16; 1: the fitted values only)\n"
 	"  --steady, --duration D  as for calibrate\n"
 	"  -o, --output FILE    write the report to FILE\n";
 
@@ -95,6 +102,7 @@ typedef struct args {
 	bool json;
 	cs_cal_opts opts;
 	bool has_reps;
+	unsigned draws;      /* validate: parameter sets for the interval */
 } args;
 
 static int
@@ -123,9 +131,9 @@ parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-/* "throughput=1,p50=1,p99=0.5" */
+/* "throughput=1,p50=1,p99=0.5": values in [0, max] */
 static int
-parse_weights(const char *s, double *w)
+parse_metric_values(const char *s, double *w, double max)
 {
 	char buf[256], *tok, *save = NULL;
 
@@ -146,11 +154,50 @@ parse_weights(const char *s, double *w)
 			return -1;
 		errno = 0;
 		v = strtod(eq + 1, &end);
-		if (end == eq + 1 || *end || errno || !(v >= 0) || v > 1e6)
+		if (end == eq + 1 || *end || errno || !(v >= 0) || v > max)
 			return -1;
 		w[m] = v;
 	}
 	return 0;
+}
+
+static const char *fmt_metric(cs_cal_metric m, double v, char *buf,
+                              size_t size);
+
+/* The objective's terms: what each measured number weighs, and why. */
+static void
+print_terms(FILE *f, const cs_cal *cal)
+{
+	size_t k, m;
+
+	fputs("\nnoise floor between runs (sd of ln value; error rate: of the "
+	      "fraction)\n ", f);
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		int src;
+		size_t dof;
+		double v = cs_cal_noise_floor(cal, (cs_cal_metric)m, &src, &dof);
+
+		fprintf(f, " %s %.3g (%s", cs_cal_metric_name((cs_cal_metric)m),
+		        v, src == 1 ? "repeats" : src == 2 ? "given" : "default");
+		if (src == 1)
+			fprintf(f, ", %zu dof", dof);
+		fputs(m + 1 < CS_CAL_NMETRICS ? ")," : ")\n", f);
+	}
+	fputs("objective terms: weight = metric weight / (sampling sd^2 + "
+	      "floor^2)\n", f);
+	fprintf(f, "  %-22s %-11s %10s %9s %9s %10s\n", "point", "metric",
+	        "measured", "sampling", "floor", "weight");
+	for (k = 0; k < cs_cal_nresiduals(cal); k++) {
+		cs_cal_term t;
+		char b[64];
+
+		cs_cal_term_at(cal, k, &t);
+		fprintf(f, "  %-22.22s %-11s %10s %9.3g %9.3g %10.4g\n",
+		        cs_cal_point_name(cal, t.point),
+		        cs_cal_metric_name(t.metric),
+		        fmt_metric(t.metric, t.measured, b, sizeof b), t.sampling,
+		        t.floor, t.weight);
+	}
 }
 
 static int
@@ -164,6 +211,8 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 		{ "set", required_argument, NULL, 's' },
 		{ "weights", required_argument, NULL, 'w' },
 		{ "error-scale", required_argument, NULL, 'e' },
+		{ "noise", required_argument, NULL, 'N' },
+		{ "draws", required_argument, NULL, 'K' },
 		{ "replications", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "starts", required_argument, NULL, 'k' },
@@ -191,11 +240,11 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 	cs_cal_opts_init(&a->opts);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:F:P:p:s:w:e:r:S:k:n:j:yD:b:f:o:h",
+	while ((c = getopt_long(argc, argv, ":d:F:P:p:s:w:e:N:K:r:S:k:n:j:yD:b:f:o:h",
 	                        longopts, NULL)) != -1) {
 		/* options of the other command */
-		if ((!calibrate && c > 0 && strchr("Fwekn", c)) ||
-		    (calibrate && c > 0 && strchr("bf", c))) {
+		if ((!calibrate && c > 0 && strchr("FweknN", c)) ||
+		    (calibrate && c > 0 && strchr("bfK", c))) {
 			size_t k;
 
 			for (k = 0; longopts[k].name; k++)
@@ -228,7 +277,7 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 			a->sets[a->nsets++] = optarg;
 			break;
 		case 'w':
-			if (parse_weights(optarg, a->opts.weight))
+			if (parse_metric_values(optarg, a->opts.weight, 1e6))
 				return bad(a, "--weights is a list like "
 				           "throughput=1,p50=1,p95=1,p99=0.5,"
 				           "error_rate=1 with weights >= 0 (got "
@@ -249,8 +298,22 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 				           "in (0, 1] such as 0.1 or 10%% (got "
 				           "\"%s\")", optarg);
 			a->opts.error_scale = x;
+			a->opts.noise[CS_CAL_ERROR_RATE] = x;
 			break;
 		}
+		case 'N':
+			if (parse_metric_values(optarg, a->opts.noise, 10))
+				return bad(a, "--noise is a list like "
+				           "throughput=0.05,p95=0.12,error_rate=0.005 "
+				           "with values from 0 to 10 (got \"%s\")",
+				           optarg);
+			break;
+		case 'K':
+			if (parse_ulong(optarg, 1000, &v) || v == 0)
+				return bad(a, "--draws must be a whole number from 1 "
+				           "to 1000 (got \"%s\")", optarg);
+			a->draws = (unsigned)v;
+			break;
 		case 'r':
 			if (parse_ulong(optarg, 100000, &v) || v == 0)
 				return bad(a, "--replications must be a whole "
@@ -735,11 +798,13 @@ cs_cmd_calibrate(int argc, char **argv)
 		     CS_EXIT_FAIL;
 		goto out;
 	}
-	printf("  best objective %.4g (weighted mean squared log error over "
-	       "%zu measured numbers: rms %.3g), %u simulations, %.1f s\n",
+	printf("  best objective %.4g (mean squared error in units of each "
+	       "number's noise, over %zu measured numbers: rms %.3g noise "
+	       "sd), %u simulations, %.1f s\n",
 	       cs_cal_objective(cal), cs_cal_nresiduals(cal),
 	       sqrt(cs_cal_objective(cal)), cs_cal_evaluations(cal),
 	       cs_cal_seconds(cal));
+	print_terms(stdout, cal);
 	print_fit(stdout, cal);
 	if (cs_cal_nwarnings(cal)) {
 		fputs("\nwarnings\n", stdout);

@@ -1189,7 +1189,9 @@ bind(binder *b)
 {
 	static const char *const keys[] = {
 		"name", "description", "run", "load", "app", "db", "cache",
-		"services", "endpoints", NULL
+		"services", "endpoints",
+		"calibration", /* read by calibration/predict.c */
+		NULL
 	};
 	const cs_conf_node *root = b->c->root;
 	cs_conf_node *nm;

@@ -1,0 +1,302 @@
+/*
+ * Prediction intervals from a calibrated scenario: the parameter
+ * uncertainty its calibration block records, sampled and simulated by the
+ * caller, and the real system's between-run and sampling noise.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "calibration/fit.h"
+#include "config/conf.h"
+
+static const char *const kind_names[] = {
+	"duration", "rate", "ratio", "number", "integer", NULL
+};
+
+void
+cs_cal_unc_free(cs_cal_unc *u)
+{
+	size_t k;
+
+	if (!u)
+		return;
+	for (k = 0; k < u->n; k++)
+		free(u->params[k].path);
+	free(u->params);
+	memset(u, 0, sizeof *u);
+}
+
+static cs_status
+read_param(const cs_conf *cf, const cs_conf_node *n, const char *base,
+           cs_cal_unc_param *p, cs_error *err)
+{
+	static const char *const keys[] = {
+		"path", "kind", "value", "se_log", "low", "high", "identified",
+		NULL
+	};
+	char path[300];
+	const char *str;
+	cs_conf_node *x;
+	cs_status s;
+	int kind;
+	bool b = true;
+
+	if ((s = cs_conf_expect_map(cf, n, base, err)) ||
+	    (s = cs_conf_check_keys(cf, n, base, keys, err)))
+		return s;
+	p->se_log = NAN;
+	p->identified = 1;
+#define NEED(key) do { x = cs_conf_get(n, key); cs_conf_path(path, \
+		sizeof path, base, key); if (!x) return cs_conf_error(cf, n, \
+		path, err, "missing"); } while (0)
+	NEED("path");
+	if ((s = cs_conf_string(cf, x, path, &str, err)))
+		return s;
+	if (!(p->path = strdup(str)))
+		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+		                    "out of memory");
+	NEED("kind");
+	if ((s = cs_conf_enum(cf, x, path, kind_names, &kind, err)))
+		return s;
+	p->kind = (cs_cal_kind)kind;
+	NEED("value");
+	if ((s = cs_conf_number(cf, x, path, 0, 1e300, &p->value, err)))
+		return s;
+	NEED("low");
+	if ((s = cs_conf_number(cf, x, path, 0, 1e300, &p->lo, err)))
+		return s;
+	NEED("high");
+	if ((s = cs_conf_number(cf, x, path, p->lo, 1e300, &p->hi, err)))
+		return s;
+#undef NEED
+	if ((x = cs_conf_get(n, "identified"))) {
+		cs_conf_path(path, sizeof path, base, "identified");
+		if ((s = cs_conf_bool(cf, x, path, &b, err)))
+			return s;
+	}
+	p->identified = b;
+	if ((x = cs_conf_get(n, "se_log"))) {
+		cs_conf_path(path, sizeof path, base, "se_log");
+		if ((s = cs_conf_number(cf, x, path, 0, 100, &p->se_log, err)))
+			return s;
+	}
+	if (!(p->lo > 0) || p->value < p->lo || p->value > p->hi) {
+		cs_conf_path(path, sizeof path, base, "value");
+		return cs_conf_error(cf, n, path, err, "value %g must lie in "
+		                     "low .. high (%g .. %g), low > 0", p->value,
+		                     p->lo, p->hi);
+	}
+	return CS_OK;
+}
+
+cs_status
+cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
+{
+	static const char *const keys[] = { "parameters", "noise", NULL };
+	cs_conf *cf = NULL;
+	cs_conf_node *blk, *ps, *nz;
+	cs_status s;
+	size_t k;
+	int m;
+
+	memset(u, 0, sizeof *u);
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		u->noise[m] = cs_cal_noise_default((cs_cal_metric)m);
+	if ((s = cs_conf_parse_file(file, &cf, err)))
+		return s;
+	blk = cf->root ? cs_conf_get(cf->root, "calibration") : NULL;
+	if (!blk) {
+		cs_conf_free(cf);
+		return CS_OK;
+	}
+	u->has_block = 1;
+	if ((s = cs_conf_expect_map(cf, blk, "calibration", err)) ||
+	    (s = cs_conf_check_keys(cf, blk, "calibration", keys, err)))
+		goto out;
+	if ((ps = cs_conf_get(blk, "parameters"))) {
+		if ((s = cs_conf_expect_seq(cf, ps, "calibration.parameters",
+		                            err)))
+			goto out;
+		u->params = calloc(ps->n + 1, sizeof *u->params);
+		if (!u->params) {
+			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                 "out of memory");
+			goto out;
+		}
+		for (k = 0; k < ps->n; k++) {
+			char base[64];
+
+			cs_conf_path_index(base, sizeof base,
+			                   "calibration.parameters", k);
+			u->n++;
+			if ((s = read_param(cf, ps->items[k], base,
+			                    &u->params[k], err)))
+				goto out;
+		}
+	}
+	if ((nz = cs_conf_get(blk, "noise"))) {
+		const char *names[CS_CAL_NMETRICS + 1];
+
+		for (m = 0; m < CS_CAL_NMETRICS; m++)
+			names[m] = cs_cal_metric_name((cs_cal_metric)m);
+		names[CS_CAL_NMETRICS] = NULL;
+		if ((s = cs_conf_expect_map(cf, nz, "calibration.noise", err)) ||
+		    (s = cs_conf_check_keys(cf, nz, "calibration.noise", names,
+		                            err)))
+			goto out;
+		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+			cs_conf_node *x = cs_conf_get(nz, names[m]);
+			char path[64];
+
+			cs_conf_path(path, sizeof path, "calibration.noise",
+			             names[m]);
+			if (x && (s = cs_conf_number(cf, x, path, 0, 10,
+			                             &u->noise[m], err)))
+				goto out;
+		}
+	}
+	s = CS_OK;
+out:
+	cs_conf_free(cf);
+	if (s)
+		cs_cal_unc_free(u);
+	return s;
+}
+
+void
+cs_cal_unc_draw(const cs_cal_unc *u, size_t nd, uint64_t seed, double *v)
+{
+	gsl_rng *rng;
+	size_t *perm, j, k;
+
+	if (!u->n || !nd)
+		return;
+	if (nd == 1) {
+		for (k = 0; k < u->n; k++)
+			v[k] = u->params[k].value;
+		return;
+	}
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	perm = malloc(nd * sizeof *perm);
+	if (!rng || !perm) {
+		/* no room to sample: every draw is the calibrated values */
+		for (j = 0; j < nd; j++)
+			for (k = 0; k < u->n; k++)
+				v[j * u->n + k] = u->params[k].value;
+		gsl_rng_free(rng);
+		free(perm);
+		return;
+	}
+	gsl_rng_set(rng, seed ^ 0x9e3779b97f4a7c15ULL);
+	for (k = 0; k < u->n; k++) {
+		const cs_cal_unc_param *p = &u->params[k];
+
+		for (j = 0; j < nd; j++)
+			perm[j] = j;
+		gsl_ran_shuffle(rng, perm, nd, sizeof *perm);
+		for (j = 0; j < nd; j++) {
+			/* one draw per stratum of [0, 1) in every dimension */
+			double q = ((double)perm[j] + gsl_rng_uniform(rng)) /
+			           (double)nd, x;
+
+			if (q <= 0)
+				q = 0.5 / (double)nd;
+			if (p->identified && isfinite(p->se_log))
+				x = log(p->value) + p->se_log *
+				    gsl_cdf_ugaussian_Pinv(q);
+			else if (p->identified)
+				x = log(p->value);
+			else
+				x = log(p->lo) + q * (log(p->hi) - log(p->lo));
+			x = exp(x);
+			x = fmin(fmax(x, p->lo), p->hi);
+			if (p->kind == CS_CAL_INTEGER)
+				x = floor(x + 0.5);
+			v[j * u->n + k] = x;
+		}
+	}
+	free(perm);
+	gsl_rng_free(rng);
+}
+
+void
+cs_cal_unc_assign(const cs_cal_unc *u, size_t k, double v, char *buf,
+                  size_t size)
+{
+	char val[64];
+
+	cs_cal_format(u->params[k].kind, 0, v, val, sizeof val);
+	snprintf(buf, size, "%s=%s", u->params[k].path, val);
+}
+
+/* The mixture's CDF at x: mean of Phi((x - z_j) / sd). */
+static double
+mix_cdf(const double *z, size_t n, double sd, double x)
+{
+	double f = 0;
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		f += gsl_cdf_ugaussian_P((x - z[j]) / sd);
+	return f / (double)n;
+}
+
+static double
+mix_quantile(const double *z, size_t n, double sd, double q)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	size_t j;
+	int it;
+
+	for (j = 0; j < n; j++) {
+		lo = fmin(lo, z[j]);
+		hi = fmax(hi, z[j]);
+	}
+	lo -= 10 * sd;
+	hi += 10 * sd;
+	for (it = 0; it < 200; it++) {
+		double mid = 0.5 * (lo + hi);
+
+		if (mix_cdf(z, n, sd, mid) < q)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}
+
+void
+cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
+          double alpha, double *lo, double *hi)
+{
+	double *z = malloc((n + 1) * sizeof *z);
+	size_t j, k = 0;
+	int rel = m != CS_CAL_ERROR_RATE;
+
+	*lo = *hi = NAN;
+	if (!z)
+		return;
+	for (j = 0; j < n; j++) {
+		if (isnan(y[j]) || (rel && !(y[j] > 0)))
+			continue;
+		z[k++] = rel ? log(y[j]) : y[j];
+	}
+	if (k) {
+		sd = fmax(sd, 1e-9);
+		*lo = mix_quantile(z, k, sd, alpha / 2);
+		*hi = mix_quantile(z, k, sd, 1 - alpha / 2);
+		if (rel) {
+			*lo = exp(*lo);
+			*hi = exp(*hi);
+		} else {
+			*lo = fmin(fmax(*lo, 0), 1);
+			*hi = fmin(fmax(*hi, 0), 1);
+		}
+	}
+	free(z);
+}
