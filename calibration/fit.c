@@ -1150,6 +1150,7 @@ struct cs_cal {
 	double floor[CS_CAL_NMETRICS];   /* between-run noise used */
 	int floor_src[CS_CAL_NMETRICS];  /* 0 default, 1 repeats, 2 given */
 	size_t floor_dof[CS_CAL_NMETRICS];
+	double disc[CS_CAL_NMETRICS];    /* model discrepancy at the fit */
 	centry cache[CACHE_SIZE];
 	size_t cache_next;
 	/* a fatal error inside the minimizer's callback */
@@ -3128,6 +3129,48 @@ identify(cs_cal *c, double *v, cs_error *err)
 	return CS_OK;
 }
 
+/*
+ * What the model misses at the calibration points beyond their noise, per
+ * metric: sqrt(max(0, mean(t^2) - mean(sampling^2 + floor^2))), t the
+ * log error (the error-rate difference).  A model that cannot reproduce
+ * what it was fitted to will not do better elsewhere: predictions add it.
+ */
+static cs_status
+discrepancy(cs_cal *c, const double *v, cs_error *err)
+{
+	double *r = malloc((c->nres + 1) * sizeof *r);
+	double t2[CS_CAL_NMETRICS] = { 0 }, n2[CS_CAL_NMETRICS] = { 0 };
+	size_t cnt[CS_CAL_NMETRICS] = { 0 }, k, m;
+	int bad;
+	cs_status s;
+
+	if (!r)
+		return nomem(err);
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		c->disc[m] = 0;
+	if ((s = residuals(c, v, r, &bad, err)) || bad) {
+		free(r);
+		return s;
+	}
+	for (k = 0; k < c->nres; k++) {
+		int mm = c->res_metric[k];
+		double t = r[k] / sqrt(c->res_w[k] / c->opts.weight[mm]);
+
+		t2[mm] += t * t;
+		n2[mm] += c->res_samp[k] * c->res_samp[k] +
+		          c->floor[mm] * c->floor[mm];
+		cnt[mm]++;
+	}
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		if (cnt[m]) {
+			double d = (t2[m] - n2[m]) / (double)cnt[m];
+
+			c->disc[m] = d > 0 ? sqrt(d) : 0;
+		}
+	free(r);
+	return CS_OK;
+}
+
 cs_status
 cs_cal_fit(cs_cal *c, cs_error *err)
 {
@@ -3253,6 +3296,8 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	if ((s = uncertainty(c, x.v, err)))
 		goto out;
 	if ((s = identify(c, x.v, err)))
+		goto out;
+	if ((s = discrepancy(c, x.v, err)))
 		goto out;
 	for (i = 0; i < c->npoints; i++) {
 		if ((s = run_point(c, i, x.v, 0, &c->points[i].fitted, err)))
@@ -3398,11 +3443,19 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 		char buf[600];
 		size_t n = 0;
 
+		/* the real system's noise, and what the model missed at the
+		 * calibration points beyond it: both blur every prediction */
 		for (m = 0; m < CS_CAL_NMETRICS; m++)
 			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s: %.4g",
 			    m ? ", " : "", cs_cal_metric_name((cs_cal_metric)m),
 			    c->floor[m]);
 		ADD("  noise: {%s}", buf);
+		n = 0;
+		for (m = 0; m < CS_CAL_NMETRICS; m++)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s: %.4g",
+			    m ? ", " : "", cs_cal_metric_name((cs_cal_metric)m),
+			    c->disc[m]);
+		ADD("  discrepancy: {%s}", buf);
 	}
 #undef ADD
 	len = strlen(*text) + 2;

@@ -413,6 +413,7 @@ cs_status cs_cal_scenario_text(const cs_cal *c, const char *const *data_files,
  *          se_log: 0.031, low: 0.3, high: 5, identified: true}
  *     noise: {throughput: 0.05, p50: 0.1, p95: 0.12, p99: 0.2,
  *             error_rate: 0.005, app_cpu: 0.1, db_cpu: 0.1}
+ *     discrepancy: {throughput: 0, p50: 0.4, ...}
  *
  * value, low and high are in base units (seconds, 1/s, fractions).
  */
@@ -427,6 +428,9 @@ typedef struct cs_cal_unc {
 	cs_cal_unc_param *params;
 	size_t n;
 	double noise[CS_CAL_NMETRICS]; /* the floors (defaults if absent) */
+	double discrepancy[CS_CAL_NMETRICS]; /* model error at the
+	                      * calibration points beyond the noise (0 if
+	                      * absent), same units */
 	int has_block;       /* the file had a calibration block */
 } cs_cal_unc;
 

@@ -97,7 +97,11 @@ read_param(const cs_conf *cf, const cs_conf_node *n, const char *base,
 cs_status
 cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 {
-	static const char *const keys[] = { "parameters", "noise", NULL };
+	static const char *const keys[] = {
+		"parameters", "noise", "discrepancy", NULL
+	};
+	static const char *const maps[] = { "noise", "discrepancy" };
+	int b;
 	cs_conf *cf = NULL;
 	cs_conf_node *blk, *ps, *nz;
 	cs_status s;
@@ -139,24 +143,28 @@ cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 				goto out;
 		}
 	}
-	if ((nz = cs_conf_get(blk, "noise"))) {
+	for (b = 0; b < 2; b++) {
 		const char *names[CS_CAL_NMETRICS + 1];
+		char base[32];
+		double *dst = b ? u->discrepancy : u->noise;
+
+		if (!(nz = cs_conf_get(blk, maps[b])))
+			continue;
+		snprintf(base, sizeof base, "calibration.%s", maps[b]);
 
 		for (m = 0; m < CS_CAL_NMETRICS; m++)
 			names[m] = cs_cal_metric_name((cs_cal_metric)m);
 		names[CS_CAL_NMETRICS] = NULL;
-		if ((s = cs_conf_expect_map(cf, nz, "calibration.noise", err)) ||
-		    (s = cs_conf_check_keys(cf, nz, "calibration.noise", names,
-		                            err)))
+		if ((s = cs_conf_expect_map(cf, nz, base, err)) ||
+		    (s = cs_conf_check_keys(cf, nz, base, names, err)))
 			goto out;
 		for (m = 0; m < CS_CAL_NMETRICS; m++) {
 			cs_conf_node *x = cs_conf_get(nz, names[m]);
 			char path[64];
 
-			cs_conf_path(path, sizeof path, "calibration.noise",
-			             names[m]);
+			cs_conf_path(path, sizeof path, base, names[m]);
 			if (x && (s = cs_conf_number(cf, x, path, 0, 10,
-			                             &u->noise[m], err)))
+			                             &dst[m], err)))
 				goto out;
 		}
 	}

@@ -852,8 +852,130 @@ out:
 typedef struct vrow {
 	cs_cal_pred pred;
 	double line[CS_CAL_NMETRICS], usl[CS_CAL_NMETRICS];
+	double pi_lo[CS_CAL_NMETRICS], pi_hi[CS_CAL_NMETRICS]; /* 90% PI */
 	bool cal;        /* a baseline calibration point */
 } vrow;
+
+/* Over the scored points, per metric: how often the 90% prediction
+ * interval held the measurement, and its median half-width (relative to
+ * the prediction; points of the error rate). */
+typedef struct piscore {
+	size_t covered[CS_CAL_NMETRICS], counted[CS_CAL_NMETRICS];
+	double median_half[CS_CAL_NMETRICS];
+} piscore;
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+piscore_compute(const vrow *rows, const bool *scored,
+                const cs_cal *cal, size_t n, piscore *ps)
+{
+	double *w = malloc((n + 1) * sizeof *w);
+	size_t i, m;
+
+	memset(ps, 0, sizeof *ps);
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		size_t k = 0;
+
+		for (i = 0; i < n; i++) {
+			double y = cs_cal_measured(cs_cal_point_at(cal, i),
+			                           (cs_cal_metric)m);
+			double lo = rows[i].pi_lo[m], hi = rows[i].pi_hi[m];
+			double mid = rows[i].pred.mean[m];
+
+			if (!scored[i] || isnan(y) || isnan(lo) || isnan(hi))
+				continue;
+			ps->counted[m]++;
+			if (y >= lo && y <= hi)
+				ps->covered[m]++;
+			if (w)
+				w[k++] = m == CS_CAL_ERROR_RATE ? (hi - lo) / 2 :
+				         mid > 0 ? (hi - lo) / 2 / mid : NAN;
+		}
+		if (w && k) {
+			qsort(w, k, sizeof *w, cmp_double);
+			ps->median_half[m] = k % 2 ? w[k / 2] :
+			                     (w[k / 2 - 1] + w[k / 2]) / 2;
+		} else {
+			ps->median_half[m] = NAN;
+		}
+	}
+	free(w);
+}
+
+/*
+ * The 90% prediction interval of every metric at point i: the point
+ * simulated at nd parameter sets drawn from the calibration block (the
+ * fitted values when it has none), each blurred by the real system's
+ * noise: the between-run floor and the sampling noise of a test as long
+ * as the measured one at the predicted rate.
+ */
+static cs_status
+predict_interval(cs_cal *cal, size_t i, const cs_cal_unc *u,
+                 const double *draws, size_t nd, vrow *row, cs_error *err)
+{
+	const cs_imp_point *p = cs_cal_point_at(cal, i);
+	double *y = calloc(nd * CS_CAL_NMETRICS + 1, sizeof *y);
+	char **as = calloc(u->n + 1, sizeof *as);
+	size_t j, k, m;
+	cs_status s = CS_OK;
+
+	if (!y || !as) {
+		free(y);
+		free(as);
+		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+		                    "out of memory");
+	}
+	for (k = 0; k < u->n; k++)
+		if (!(as[k] = malloc(600))) {
+			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                 "out of memory");
+			goto out;
+		}
+	for (j = 0; j < nd; j++) {
+		cs_cal_pred q;
+
+		if (u->n == 0) {
+			q = row->pred;
+		} else {
+			for (k = 0; k < u->n; k++)
+				cs_cal_unc_assign(u, k, draws[j * u->n + k], as[k],
+				                  600);
+			if ((s = cs_cal_predict_sets(cal, i,
+			                             (const char *const *)as, u->n,
+			                             1, &q, err)))
+				goto out;
+		}
+		for (m = 0; m < CS_CAL_NMETRICS; m++)
+			y[m * nd + j] = q.mean[m];
+	}
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		double x = row->pred.mean[CS_CAL_THROUGHPUT];
+		double dur = p->duration > 0 ? p->duration :
+		             p->throughput > 0 && p->requests > 0 ?
+		             p->requests / p->throughput : NAN;
+		double count = x > 0 && dur > 0 ? x * dur : NAN;
+		double samp = cs_cal_sampling_sd((cs_cal_metric)m,
+		                                 row->pred.mean[m], count, p->tool);
+		double sd = sqrt(u->noise[m] * u->noise[m] + samp * samp +
+		                 u->discrepancy[m] * u->discrepancy[m]);
+
+		cs_cal_pi((cs_cal_metric)m, y + m * nd, nd, sd, 0.10,
+		          &row->pi_lo[m], &row->pi_hi[m]);
+	}
+out:
+	for (k = 0; k < u->n; k++)
+		free(as[k]);
+	free(as);
+	free(y);
+	return s;
+}
 
 /* Parse "100,200" into users; -1 on error. */
 static int
@@ -950,6 +1072,11 @@ cs_cmd_validate(int argc, char **argv)
 	double (*e_cap)[CS_CAL_NMETRICS] = NULL, (*e_lin)[CS_CAL_NMETRICS] = NULL;
 	double (*e_usl)[CS_CAL_NMETRICS] = NULL;
 	cs_cal_score sc_cap, sc_lin, sc_usl;
+	cs_cal_unc unc;
+	double *draws = NULL;
+	size_t ndraws;
+	bool *scored = NULL;
+	piscore pis;
 	unsigned reps;
 	cs_out out;
 	bool opened = false, has_base = false;
@@ -962,6 +1089,7 @@ cs_cmd_validate(int argc, char **argv)
 	memset(&base, 0, sizeof base);
 	a.cmd = "validate";
 	a.usage = val_usage;
+	memset(&unc, 0, sizeof unc);
 	cs_imp_set_init(&set);
 	rc = parse_args(&a, argc, argv, false);
 	if (rc) {
@@ -979,6 +1107,13 @@ cs_cmd_validate(int argc, char **argv)
 		rc = cs_cli_exit(s);
 		goto out;
 	}
+	/* what the calibration knows: the intervals sample it */
+	s = cs_cal_unc_read(a.scenario, &unc, &err);
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
 	/* the replications of validate are the scenario's unless given */
 	if (!a.has_reps)
 		a.opts.replications = 0;
@@ -990,11 +1125,12 @@ cs_cmd_validate(int argc, char **argv)
 	}
 	map = calloc(set.n + 1, sizeof *map);
 	rows = calloc(set.n + 1, sizeof *rows);
+	scored = calloc(set.n + 1, sizeof *scored);
 	bpts = calloc(set.n + 1, sizeof *bpts);
 	e_cap = calloc(set.n + 1, sizeof *e_cap);
 	e_lin = calloc(set.n + 1, sizeof *e_lin);
 	e_usl = calloc(set.n + 1, sizeof *e_usl);
-	if (!map || !rows || !bpts || !e_cap || !e_lin || !e_usl) {
+	if (!map || !rows || !bpts || !e_cap || !e_lin || !e_usl || !scored) {
 		rc = CS_EXIT_FAIL;
 		goto out;
 	}
@@ -1058,6 +1194,15 @@ cs_cmd_validate(int argc, char **argv)
 		}
 		has_base = true;
 	}
+	ndraws = unc.n ? (a.draws ? a.draws : 16) : 1;
+	if (unc.n) {
+		draws = malloc(ndraws * unc.n * sizeof *draws);
+		if (!draws) {
+			rc = CS_EXIT_FAIL;
+			goto out;
+		}
+		cs_cal_unc_draw(&unc, ndraws, a.opts.seed, draws);
+	}
 	for (i = 0; i < nmap; i++) {
 		const cs_imp_point *p = cs_cal_point_at(cal, i);
 
@@ -1075,6 +1220,13 @@ cs_cmd_validate(int argc, char **argv)
 		if (has_base && !isnan(p->users))
 			cs_cal_baseline_eval(&base, p->users, rows[i].line,
 			                     rows[i].usl);
+		s = predict_interval(cal, i, &unc, draws, ndraws, &rows[i],
+		                     &err);
+		if (s) {
+			cs_error_print(stderr, &err);
+			rc = cs_cli_exit(s);
+			goto out;
+		}
 	}
 	/* scores: held-out points when there are baselines, else all */
 	for (i = 0; i < nmap; i++) {
@@ -1082,6 +1234,7 @@ cs_cmd_validate(int argc, char **argv)
 
 		if (has_base && rows[i].cal)
 			continue;
+		scored[i] = true;
 		for (m = 0; m < CS_CAL_NMETRICS; m++) {
 			double y = cs_cal_measured(p, (cs_cal_metric)m);
 
@@ -1100,6 +1253,7 @@ cs_cmd_validate(int argc, char **argv)
 	                     &sc_lin);
 	cs_cal_score_compute((const double (*)[CS_CAL_NMETRICS])e_usl, nheld,
 	                     &sc_usl);
+	piscore_compute(rows, scored, cal, nmap, &pis);
 
 	if (cs_out_open(&out, a.out)) {
 		rc = cs_out_fail("validate", &out, CS_EXIT_INPUT);
@@ -1153,6 +1307,12 @@ cs_cmd_validate(int argc, char **argv)
 				             rows[i].pred.mean[m]) &&
 				     add_num(e, "ci_low", rows[i].pred.lo[m]) &&
 				     add_num(e, "ci_high", rows[i].pred.hi[m]) &&
+				     add_num(e, "pi_low", rows[i].pi_lo[m]) &&
+				     add_num(e, "pi_high", rows[i].pi_hi[m]) &&
+				     (isnan(y) || isnan(rows[i].pi_lo[m]) ||
+				      cJSON_AddBoolToObject(e, "covered",
+				          y >= rows[i].pi_lo[m] &&
+				          y <= rows[i].pi_hi[m])) &&
 				     add_num(e, "error", cs_cal_error(
 				         (cs_cal_metric)m, y,
 				         rows[i].pred.mean[m]));
@@ -1202,6 +1362,25 @@ cs_cmd_validate(int argc, char **argv)
 				x = score_json(&sc_cap);
 				ok = x && cJSON_AddItemToObject(s2, "capsim", x);
 			}
+			if (ok) {
+				cJSON *pj = cJSON_AddObjectToObject(s2,
+				    "prediction_interval");
+
+				ok = pj && cJSON_AddNumberToObject(pj, "level",
+				                                   0.9) &&
+				     add_num(pj, "draws", (double)ndraws);
+				for (m = 0; ok && m < CS_CAL_NMETRICS; m++) {
+					cJSON *e = cJSON_AddObjectToObject(pj,
+					    cs_cal_metric_name((cs_cal_metric)m));
+
+					ok = e && add_num(e, "covered",
+					         (double)pis.covered[m]) &&
+					     add_num(e, "points",
+					         (double)pis.counted[m]) &&
+					     add_num(e, "median_half_width",
+					         pis.median_half[m]);
+				}
+			}
 			if (ok && has_base) {
 				x = score_json(&sc_lin);
 				ok = x && cJSON_AddItemToObject(s2, "line", x);
@@ -1220,7 +1399,7 @@ cs_cmd_validate(int argc, char **argv)
 		free(txt);
 	} else {
 		char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64], b7[64];
-		char b8[64], b9[160];
+		char b8[64], b9[160], b10[160];
 
 		fprintf(f, "capsim validate: %s, %zu point%s, %u "
 		        "replication%s, seed %llu\n", a.scenario, nmap,
@@ -1258,8 +1437,9 @@ cs_cmd_validate(int argc, char **argv)
 			        cs_cal_point_name(cal, i),
 			        load_text(p, b1, sizeof b1), rows[i].cal ?
 			        "  [baseline calibration point]" : "");
-			fprintf(f, "  %-11s %10s %10s %-22s %9s", "metric",
-			        "measured", "capsim", "95% CI", "error");
+			fprintf(f, "  %-11s %10s %10s %-22s %-24s %9s", "metric",
+			        "measured", "capsim", "95% CI (simulation)",
+			        "90% prediction interval", "error");
 			if (has_base)
 				fprintf(f, " %10s %9s %10s %9s", "line", "error",
 				        "USL", "error");
@@ -1277,11 +1457,22 @@ cs_cmd_validate(int argc, char **argv)
 					                    sizeof b3),
 					         fmt_metric(mm, q->hi[m], b4,
 					                    sizeof b4));
-				fprintf(f, "  %-11s %10s %10s %-22s %9s",
+				if (isnan(rows[i].pi_lo[m]))
+					snprintf(b10, sizeof b10, "-");
+				else
+					snprintf(b10, sizeof b10, "[%s .. %s]%s",
+					         fmt_metric(mm, rows[i].pi_lo[m],
+					                    b3, sizeof b3),
+					         fmt_metric(mm, rows[i].pi_hi[m],
+					                    b4, sizeof b4),
+					         isnan(y) ? "" : y >= rows[i].pi_lo[m]
+					         && y <= rows[i].pi_hi[m] ? "" :
+					         " MISS");
+				fprintf(f, "  %-11s %10s %10s %-22s %-24s %9s",
 				        cs_cal_metric_name(mm),
 				        fmt_metric(mm, y, b1, sizeof b1),
 				        fmt_metric(mm, q->mean[m], b2,
-				                   sizeof b2), b9,
+				                   sizeof b2), b9, b10,
 				        fmt_error(mm, cs_cal_error(mm, y,
 				                  q->mean[m]), b5, sizeof b5));
 				if (has_base)
@@ -1307,6 +1498,28 @@ cs_cmd_validate(int argc, char **argv)
 			print_score(f, "line", &sc_lin);
 			print_score(f, "USL", &sc_usl);
 		}
+		fprintf(f, "90%% prediction interval (%zu parameter draw%s%s): "
+		        "measured inside / points; median half-width\n ",
+		        ndraws, ndraws == 1 ? "" : "s", unc.n ? " from the "
+		        "calibration block" : ", no calibration block: noise "
+		        "only");
+		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+			if (!pis.counted[m])
+				continue;
+			fprintf(f, " %s %zu/%zu %s%.3g%s", cs_cal_metric_name(
+			        (cs_cal_metric)m), pis.covered[m], pis.counted[m],
+			        m == CS_CAL_ERROR_RATE ? "+-" : "+-",
+			        m == CS_CAL_ERROR_RATE ? 100 * pis.median_half[m] :
+			        100 * pis.median_half[m], m == CS_CAL_ERROR_RATE ?
+			        "pp" : "%");
+		}
+		fputc('\n', f);
+		for (i = 0; i < unc.n; i++)
+			if (!unc.params[i].identified)
+				fprintf(f, "  %s is not identified: the intervals "
+				        "span its range %g .. %g\n",
+				        unc.params[i].path, unc.params[i].lo,
+				        unc.params[i].hi);
 	}
 	opened = false;
 	if (cs_out_commit(&out)) {
@@ -1322,6 +1535,9 @@ out:
 	free(e_usl);
 	free(bpts);
 	free(rows);
+	free(scored);
+	free(draws);
+	cs_cal_unc_free(&unc);
 	free(map);
 	cs_cal_free(cal);
 	cs_imp_set_destroy(&set);
