@@ -1151,6 +1151,11 @@ struct cs_cal {
 	int floor_src[CS_CAL_NMETRICS];  /* 0 default, 1 repeats, 2 given */
 	size_t floor_dof[CS_CAL_NMETRICS];
 	double disc[CS_CAL_NMETRICS];    /* model discrepancy at the fit */
+	double *draws;       /* ndraws x nparams: a sample of the posterior */
+	size_t ndraws;
+	double ess;          /* effective sample size behind it */
+	double *svd_v, *svd_s; /* the fit's Jacobian: V (k x k) and singular
+	                      * values (k), log space; NULL if none */
 	centry cache[CACHE_SIZE];
 	size_t cache_next;
 	/* a fatal error inside the minimizer's callback */
@@ -1381,6 +1386,9 @@ cs_cal_free(cs_cal *c)
 	free(c->res_metric);
 	free(c->res_w);
 	free(c->res_samp);
+	free(c->draws);
+	free(c->svd_v);
+	free(c->svd_s);
 	lines_free(&c->est);
 	lines_free(&c->warn);
 	strv_free(c->sets, c->nsets);
@@ -2988,6 +2996,22 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 	 * fits within it; a worse fit widens the intervals, a better one
 	 * (over-fitting few points) does not narrow them below the noise */
 	s2 = m > k ? fmax(rss / (double)(m - k), 1) : 1;
+	/* keep the directions: the posterior sample walks along them */
+	free(c->svd_v);
+	free(c->svd_s);
+	c->svd_v = malloc(k * k * sizeof *c->svd_v);
+	c->svd_s = malloc(k * sizeof *c->svd_s);
+	if (c->svd_v && c->svd_s) {
+		for (i = 0; i < k; i++) {
+			c->svd_s[i] = gsl_vector_get(S, i) / sqrt(s2);
+			for (j = 0; j < k; j++)
+				c->svd_v[i * k + j] = gsl_matrix_get(V, i, j);
+		}
+	} else {
+		free(c->svd_v);
+		free(c->svd_s);
+		c->svd_v = c->svd_s = NULL;
+	}
 	for (j = 0; j < k; j++) {
 		double var = 0;
 		int unident = 0;
@@ -3088,9 +3112,10 @@ pin_text(const param *pr)
 
 /*
  * A value whose 95% interval is wider than x10 overall (or infinite) is
- * not known from these data: it goes back to the file's value (or the
- * middle of its bounds), and its bounds become the range that
- * predictions sample over.
+ * not known from these data: its bounds become the range that
+ * predictions sample over.  The value written stays the fit's best, not
+ * the file's: when the data pin a combination of values (cores x CPU
+ * time), putting one back alone would break the combination they pin.
  */
 static cs_status
 identify(cs_cal *c, double *v, cs_error *err)
@@ -3111,19 +3136,14 @@ identify(cs_cal *c, double *v, cs_error *err)
 		pr->pub.identified = 0;
 		pr->pub.pin_with = pin_text(pr);
 		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a, sizeof a);
-		pr->pub.value = applied(pr, !isnan(pr->pub.initial) &&
-		    pr->pub.initial >= pr->pub.lo && pr->pub.initial <= pr->pub.hi ?
-		    pr->pub.initial : sqrt(pr->pub.lo * pr->pub.hi));
-		v[k] = pr->pub.value;
 		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.lo, lo, sizeof lo);
 		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.hi, hi, sizeof hi);
-		if (warnf(c, "%s is not identified by these data (the fit's "
-		    "best %s is not pinned: its 95%% interval is wider than "
-		    "x10): kept at %s with the range %s .. %s, which every "
-		    "prediction from the calibrated file samples; to pin it, "
-		    "measure %s", pr->path, a, !isnan(pr->pub.initial) ?
-		    "the file's value" : "the middle of its bounds", lo, hi,
-		    pr->pub.pin_with))
+		(void)v;
+		if (warnf(c, "%s is not identified by these data (its 95%% "
+		    "interval is wider than x10): the fit's best %s is written "
+		    "but not known; every prediction from the calibrated file "
+		    "samples its whole range %s .. %s; to pin it, measure %s",
+		    pr->path, a, lo, hi, pr->pub.pin_with))
 			return nomem(err);
 	}
 	return CS_OK;
@@ -3169,6 +3189,148 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
 		}
 	free(r);
 	return CS_OK;
+}
+
+#define PROPOSALS 96      /* parameter sets tried for the posterior */
+#define KEPT 16           /* resampled into the calibration block */
+
+/*
+ * A sample of what the data allow: PROPOSALS parameter sets, half drawn
+ * log-uniformly over the bounds (the prior: --fit PATH=LO:HI is a range),
+ * half near the fit (lognormal with twice the standard error where the
+ * value is identified), each simulated at every calibration point and
+ * weighted by prior / proposal x likelihood, the likelihood
+ * exp(-chi^2 / 2 s2) in the residuals' noise units, tempered by s2 (the
+ * fit's own mean squared residual when above 1: a model that misses its
+ * data by more than the noise must not claim to know more).  KEPT sets
+ * are then resampled (systematic, deterministic for the seed).  Values
+ * the data pin stay near the fit; values they do not pin spread as far as
+ * the data let them, together with the values they trade off against.
+ */
+static cs_status
+posterior_draws(cs_cal *c, const double *best, cs_error *err)
+{
+	size_t n = c->nparams, j, k, nres = c->nres;
+	double *vals = malloc(PROPOSALS * n * sizeof *vals);
+	double *lw = malloc(PROPOSALS * sizeof *lw);
+	double *r = malloc((nres + 1) * sizeof *r);
+	double s2, mx = -INFINITY, sum = 0, sum2 = 0, u0, acc, diag = 0;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	cs_status s = CS_OK;
+	int bad;
+
+	free(c->draws);
+	c->draws = NULL;
+	c->ndraws = 0;
+	if (!vals || !lw || !r || !rng) {
+		s = nomem(err);
+		goto out;
+	}
+	gsl_rng_set(rng, c->seed ^ 0xd1b54a32d192ed03ULL);
+	s2 = nres > n ? fmax(c->objective * c->wsum / (double)(nres - n), 1) : 1;
+	/* the local proposal: a normal around the fit along the Jacobian's
+	 * directions, twice their standard error, a flat direction as wide
+	 * as the box (so it walks the ridge the data leave free) */
+	for (k = 0; k < n; k++) {
+		const param *pr = &c->params[k];
+
+		diag += pow(log(pr->pub.hi) - log(pr->pub.lo), 2);
+	}
+	diag = sqrt(diag);
+	for (j = 0; j < PROPOSALS; j++) {
+		double lq_box = 0, lq_loc = 0, chi2 = 0, z[64], x[64];
+		double *v = vals + j * n;
+		int local = j % 2 == 1 && c->svd_v && n <= 64;
+		size_t q;
+
+		for (k = 0; k < n && n <= 64; k++) {
+			const param *pr = &c->params[k];
+			double l = log(pr->pub.lo), h = log(pr->pub.hi);
+
+			x[k] = j == 0 || local ? log(best[k]) :
+			       l + gsl_rng_uniform(rng) * (h - l);
+			lq_box += -log(h - l);
+		}
+		if (local || (j != 0 && c->svd_v && n <= 64)) {
+			/* the local density of this point (also for box
+			 * draws: the proposal is the mixture of both) */
+			for (q = 0; q < n; q++) {
+				double sd = c->svd_s[q] > 0 ?
+				            fmin(2 / c->svd_s[q], diag) : diag;
+
+				if (local) {
+					z[q] = gsl_ran_gaussian(rng, sd);
+					for (k = 0; k < n; k++)
+						x[k] += c->svd_v[k * n + q] * z[q];
+				}
+			}
+			for (q = 0; q < n; q++) {
+				double sd = c->svd_s[q] > 0 ?
+				            fmin(2 / c->svd_s[q], diag) : diag;
+				double t = 0;
+
+				for (k = 0; k < n; k++)
+					t += c->svd_v[k * n + q] *
+					     (x[k] - log(best[k]));
+				lq_loc += -0.5 * t * t / (sd * sd) -
+				          log(sd * sqrt(2 * M_PI));
+			}
+		} else {
+			lq_loc = j == 0 ? 0 : lq_box;
+		}
+		for (k = 0; k < n && n <= 64; k++) {
+			const param *pr = &c->params[k];
+			double l = log(pr->pub.lo), h = log(pr->pub.hi);
+
+			v[k] = applied(pr, exp(fmin(fmax(x[k], l), h)));
+		}
+		if ((s = residuals(c, v, r, &bad, err)))
+			goto out;
+		for (k = 0; k < nres; k++)
+			chi2 += r[k] * r[k];
+		/* prior (uniform in the box) over the two-part proposal */
+		lw[j] = lq_box - (fmax(lq_box, lq_loc) +
+		        log(0.5 * exp(lq_box - fmax(lq_box, lq_loc)) +
+		            0.5 * exp(lq_loc - fmax(lq_box, lq_loc)))) -
+		        0.5 * chi2 / s2;
+		if (bad)
+			lw[j] = -INFINITY;
+		mx = fmax(mx, lw[j]);
+	}
+	for (j = 0; j < PROPOSALS; j++) {
+		lw[j] = isfinite(mx) ? exp(lw[j] - mx) : (j == 0);
+		sum += lw[j];
+	}
+	for (j = 0; j < PROPOSALS; j++) {
+		lw[j] /= sum;
+		sum2 += lw[j] * lw[j];
+	}
+	c->ess = 1 / sum2;
+	if (!(c->draws = malloc(KEPT * n * sizeof *c->draws))) {
+		s = nomem(err);
+		goto out;
+	}
+	/* systematic resampling */
+	u0 = gsl_rng_uniform(rng) / KEPT;
+	acc = lw[0];
+	for (j = 0, k = 0; k < KEPT; k++) {
+		double target = u0 + (double)k / KEPT;
+
+		while (acc < target && j + 1 < PROPOSALS)
+			acc += lw[++j];
+		memcpy(c->draws + k * n, vals + j * n, n * sizeof *vals);
+	}
+	c->ndraws = KEPT;
+	if (c->ess < 4 && warnf(c, "the posterior sample rests on %.1f "
+	    "effective parameter sets of %d tried: its spread is rough",
+	    c->ess, PROPOSALS))
+		s = nomem(err);
+out:
+	gsl_rng_free(rng);
+	free(vals);
+	free(lw);
+	free(r);
+	return s;
 }
 
 cs_status
@@ -3298,6 +3460,8 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	if ((s = identify(c, x.v, err)))
 		goto out;
 	if ((s = discrepancy(c, x.v, err)))
+		goto out;
+	if ((s = posterior_draws(c, x.v, err)))
 		goto out;
 	for (i = 0; i < c->npoints; i++) {
 		if ((s = run_point(c, i, x.v, 0, &c->points[i].fitted, err)))
@@ -3457,6 +3621,21 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 			    c->disc[m]);
 		ADD("  discrepancy: {%s}", buf);
 	}
+	if (c->ndraws) {
+		ADD("  # a sample of the values the data allow (%zu sets, from %.1f "
+		    "effective of %d tried)", c->ndraws, c->ess, PROPOSALS);
+		ADD("  draws:");
+		for (i = 0; i < c->ndraws; i++) {
+			char buf[2000];
+			size_t n = 0, k;
+
+			for (k = 0; k < c->nparams && n < sizeof buf - 40; k++)
+				n += (size_t)snprintf(buf + n, sizeof buf - n,
+				    "%s%.6g", k ? ", " : "",
+				    c->draws[i * c->nparams + k]);
+			ADD("    - [%s]", buf);
+		}
+	}
 #undef ADD
 	len = strlen(*text) + 2;
 	for (i = 0; i < l.n; i++)
@@ -3584,8 +3763,8 @@ cs_cal_scenario_text(const cs_cal *c, const char *const *files,
 			              sizeof lo);
 			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.hi, hi,
 			              sizeof hi);
-			snprintf(b, sizeof b, "NOT IDENTIFIED: kept, range "
-			         "%s .. %s", lo, hi);
+			snprintf(b, sizeof b, "NOT IDENTIFIED: range %s .. %s",
+			         lo, hi);
 		}
 		HEAD("#   %s: %s -> %s %s%s", pr->path, d, a, b,
 		     pr->pub.on_bound ? " ON A BOUND" : "");

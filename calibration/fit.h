@@ -414,6 +414,9 @@ cs_status cs_cal_scenario_text(const cs_cal *c, const char *const *data_files,
  *     noise: {throughput: 0.05, p50: 0.1, p95: 0.12, p99: 0.2,
  *             error_rate: 0.005, app_cpu: 0.1, db_cpu: 0.1}
  *     discrepancy: {throughput: 0, p50: 0.4, ...}
+ *     draws:
+ *       - [1.81]
+ *       - [1.93]
  *
  * value, low and high are in base units (seconds, 1/s, fractions).
  */
@@ -432,6 +435,8 @@ typedef struct cs_cal_unc {
 	                      * calibration points beyond the noise (0 if
 	                      * absent), same units */
 	int has_block;       /* the file had a calibration block */
+	double *draws;       /* ndraws x n: the block's posterior sample */
+	size_t ndraws;
 } cs_cal_unc;
 
 /* Read the block of the scenario file at path (none: n = 0, default

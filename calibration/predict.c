@@ -28,6 +28,7 @@ cs_cal_unc_free(cs_cal_unc *u)
 	for (k = 0; k < u->n; k++)
 		free(u->params[k].path);
 	free(u->params);
+	free(u->draws);
 	memset(u, 0, sizeof *u);
 }
 
@@ -98,7 +99,7 @@ cs_status
 cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 {
 	static const char *const keys[] = {
-		"parameters", "noise", "discrepancy", NULL
+		"parameters", "noise", "discrepancy", "draws", NULL
 	};
 	static const char *const maps[] = { "noise", "discrepancy" };
 	int b;
@@ -167,6 +168,41 @@ cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 			                             &dst[m], err)))
 				goto out;
 		}
+	}
+	if ((nz = cs_conf_get(blk, "draws"))) {
+		if ((s = cs_conf_expect_seq(cf, nz, "calibration.draws", err)))
+			goto out;
+		u->draws = calloc(nz->n * u->n + 1, sizeof *u->draws);
+		if (!u->draws) {
+			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                 "out of memory");
+			goto out;
+		}
+		for (k = 0; k < nz->n; k++) {
+			cs_conf_node *row = nz->items[k];
+			char base[64];
+			size_t j;
+
+			cs_conf_path_index(base, sizeof base, "calibration.draws",
+			                   k);
+			if ((s = cs_conf_expect_seq(cf, row, base, err)))
+				goto out;
+			if (row->n != u->n) {
+				s = cs_conf_error(cf, row, base, err, "expected %zu "
+				    "values, one per parameter (got %zu)", u->n,
+				    row->n);
+				goto out;
+			}
+			for (j = 0; j < u->n; j++) {
+				const cs_cal_unc_param *p = &u->params[j];
+				double *x = &u->draws[k * u->n + j];
+
+				if ((s = cs_conf_number(cf, row->items[j], base,
+				                        p->lo, p->hi, x, err)))
+					goto out;
+			}
+		}
+		u->ndraws = nz->n;
 	}
 	s = CS_OK;
 out:

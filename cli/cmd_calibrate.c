@@ -1194,14 +1194,27 @@ cs_cmd_validate(int argc, char **argv)
 		}
 		has_base = true;
 	}
-	ndraws = unc.n ? (a.draws ? a.draws : 16) : 1;
+	/* the block's posterior sample; without one, draws from the
+	 * values' own intervals and ranges */
+	ndraws = !unc.n ? 1 : a.draws ? a.draws : unc.ndraws ? unc.ndraws : 16;
 	if (unc.n) {
 		draws = malloc(ndraws * unc.n * sizeof *draws);
 		if (!draws) {
 			rc = CS_EXIT_FAIL;
 			goto out;
 		}
-		cs_cal_unc_draw(&unc, ndraws, a.opts.seed, draws);
+		if (unc.ndraws && !a.draws) {
+			memcpy(draws, unc.draws,
+			       ndraws * unc.n * sizeof *draws);
+		} else if (unc.ndraws) {
+			/* --draws K: cycle through the sample */
+			for (i = 0; i < ndraws; i++)
+				memcpy(draws + i * unc.n, unc.draws +
+				       (i % unc.ndraws) * unc.n,
+				       unc.n * sizeof *draws);
+		} else {
+			cs_cal_unc_draw(&unc, ndraws, a.opts.seed, draws);
+		}
 	}
 	for (i = 0; i < nmap; i++) {
 		const cs_imp_point *p = cs_cal_point_at(cal, i);
@@ -1498,11 +1511,12 @@ cs_cmd_validate(int argc, char **argv)
 			print_score(f, "line", &sc_lin);
 			print_score(f, "USL", &sc_usl);
 		}
-		fprintf(f, "90%% prediction interval (%zu parameter draw%s%s): "
+		fprintf(f, "90%% prediction interval (%zu parameter set%s%s): "
 		        "measured inside / points; median half-width\n ",
-		        ndraws, ndraws == 1 ? "" : "s", unc.n ? " from the "
-		        "calibration block" : ", no calibration block: noise "
-		        "only");
+		        ndraws, ndraws == 1 ? "" : "s", !unc.n ? ", no "
+		        "calibration block: noise only" : unc.ndraws ? " from "
+		        "the calibration's posterior sample" : " from the "
+		        "calibration block's intervals and ranges");
 		for (m = 0; m < CS_CAL_NMETRICS; m++) {
 			if (!pis.counted[m])
 				continue;
