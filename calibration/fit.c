@@ -1180,6 +1180,7 @@ cs_cal_opts_init(cs_cal_opts *o)
 	o->replications = 2;
 	o->starts = 3;
 	o->max_evals = 200;
+	o->proposals = 96;
 }
 
 static cs_status
@@ -2484,9 +2485,15 @@ cs_cal_sampling_sd(cs_cal_metric m, double v, double count, const char *tool)
 	/* the sample quantile of an exponential tail: var(q) = p(1-p) /
 	 * (n f(q)^2), f(q) = lambda (1-p), q = -ln(1-p) / lambda */
 	sd = sqrt(p / ((1 - p) * count)) / -log(1 - p);
-	/* Locust rounds to two significant digits: up to +-5%, uniform */
-	if (tool && !strcmp(tool, "locust"))
-		res = 0.05 / sqrt(3);
+	/* Locust keeps response times rounded (stats.py): to 1 ms below
+	 * 100 ms, 10 ms below 1 s, 100 ms below 10 s, then 1 s; a uniform
+	 * rounding error of one step has sd step / sqrt(12) */
+	if (tool && !strcmp(tool, "locust") && v > 0) {
+		double step = v < 100 ? 1 : v < 1000 ? 10 : v < 10000 ? 100 :
+		              1000;
+
+		res = step / sqrt(12) / v;
+	}
 	return sqrt(sd * sd + res * res);
 }
 
@@ -3191,11 +3198,10 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
 	return CS_OK;
 }
 
-#define PROPOSALS 96      /* parameter sets tried for the posterior */
 #define KEPT 16           /* resampled into the calibration block */
 
 /*
- * A sample of what the data allow: PROPOSALS parameter sets, half drawn
+ * A sample of what the data allow: opts.proposals parameter sets, half drawn
  * log-uniformly over the bounds (the prior: --fit PATH=LO:HI is a range),
  * half near the fit (lognormal with twice the standard error where the
  * value is identified), each simulated at every calibration point and
@@ -3211,8 +3217,8 @@ static cs_status
 posterior_draws(cs_cal *c, const double *best, cs_error *err)
 {
 	size_t n = c->nparams, j, k, nres = c->nres;
-	double *vals = malloc(PROPOSALS * n * sizeof *vals);
-	double *lw = malloc(PROPOSALS * sizeof *lw);
+	size_t PROPOSALS = c->opts.proposals;
+	double *vals = NULL, *lw = NULL;
 	double *r = malloc((nres + 1) * sizeof *r);
 	double s2, mx = -INFINITY, sum = 0, sum2 = 0, u0, acc, diag = 0;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -3222,6 +3228,13 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 	free(c->draws);
 	c->draws = NULL;
 	c->ndraws = 0;
+	if (!PROPOSALS) {
+		free(r);
+		gsl_rng_free(rng);
+		return CS_OK;
+	}
+	vals = malloc(PROPOSALS * n * sizeof *vals);
+	lw = malloc(PROPOSALS * sizeof *lw);
 	if (!vals || !lw || !r || !rng) {
 		s = nomem(err);
 		goto out;
@@ -3322,7 +3335,7 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 	}
 	c->ndraws = KEPT;
 	if (c->ess < 4 && warnf(c, "the posterior sample rests on %.1f "
-	    "effective parameter sets of %d tried: its spread is rough",
+	    "effective parameter sets of %zu tried: its spread is rough",
 	    c->ess, PROPOSALS))
 		s = nomem(err);
 out:
@@ -3623,7 +3636,8 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 	}
 	if (c->ndraws) {
 		ADD("  # a sample of the values the data allow (%zu sets, from %.1f "
-		    "effective of %d tried)", c->ndraws, c->ess, PROPOSALS);
+		    "effective of %u tried)", c->ndraws, c->ess,
+		    c->opts.proposals);
 		ADD("  draws:");
 		for (i = 0; i < c->ndraws; i++) {
 			char buf[2000];

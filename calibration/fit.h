@@ -231,6 +231,8 @@ typedef struct cs_cal_opts {
 	int has_seed;         /* else the scenario's run.seed */
 	unsigned jobs;        /* threads per run; 0: all cores */
 	unsigned starts;      /* Nelder-Mead starts */
+	unsigned proposals;   /* parameter sets tried for the posterior
+	                       * sample (default 96; 0: no sample) */
 	unsigned max_evals;   /* evaluations per start */
 	int steady;           /* replace stages by a jump to the target */
 	double duration;      /* seconds simulated per steady run; 0: the
@@ -242,7 +244,8 @@ typedef struct cs_cal_opts {
 
 /* Defaults: weights throughput 1, p50 1, p95 1, p99 0.5, error rate 1;
  * noise NaN (from repeats, else the defaults); 2 replications; the
- * scenario's seed; 3 starts of 200 evaluations; not steady. */
+ * scenario's seed; 3 starts of 200 evaluations; 96 proposals for the
+ * posterior sample; not steady. */
 void cs_cal_opts_init(cs_cal_opts *o);
 
 /* ---- noise ----------------------------------------------------------------- */
@@ -260,10 +263,11 @@ double cs_cal_noise_default(cs_cal_metric m);
  * requests (standard deviation, in the floor's units): throughput
  * 1/sqrt(count) (Poisson count); a percentile q_p sqrt(p / ((1-p) count))
  * / -ln(1-p) (the order statistic of an exponential-like tail), plus the
- * resolution of the tool's rounding: Locust rounds percentiles to two
- * significant digits (a uniform error of up to +-5%: 0.029), k6 and
- * JMeter report exact values; the error rate sqrt(max(e, 1/count) (1-e)
- * / count).  Utilizations: 0 (their noise is in the floor).  count <= 0
+ * resolution of the tool's rounding: Locust keeps response times rounded
+ * to 1 ms below 100 ms, 10 ms below 1 s, 100 ms below 10 s, then 1 s
+ * (step / sqrt(12) / v: 0.14 at 2 ms), k6 and JMeter report exact values;
+ * v in milliseconds for percentiles; the error rate sqrt(max(e, 1/count)
+ * (1-e) / count).  Utilizations: 0 (their noise is in the floor).  count <= 0
  * or NaN: 0.
  */
 double cs_cal_sampling_sd(cs_cal_metric m, double v, double count,

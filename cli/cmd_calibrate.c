@@ -32,7 +32,7 @@ static const char cal_usage[] =
 	"                        [--points LIST] [--point-set P:PATH=VALUE]...\n"
 	"                        [--set PATH=VALUE]... [--weights M=W,...]\n"
 	"                        [--noise M=SD,...] [--replications R] [--seed S]\n"
-	"                        [--starts K] [--evals N] [--jobs N]\n"
+	"                        [--starts K] [--evals N] [--proposals P] [--jobs N]\n"
 	"                        [--steady] [--duration D] [-o FILE]\n"
 	"\n"
 	"  --data FILE         measurements, Locust, k6 or JMeter output (repeatable)\n"
@@ -54,6 +54,8 @@ static const char cal_usage[] =
 	"                      scenario's)\n"
 	"  --starts K          Nelder-Mead starts (default 3)\n"
 	"  --evals N           evaluations per start (default 200)\n"
+	"  --proposals P       parameter sets tried for the posterior sample\n"
+	"                      (default 96; 0: none)\n"
 	"  --jobs N            threads per run (default: all cores)\n"
 	"  --steady            replace the stages by a jump to the point's load\n"
 	"  --duration D        simulated time of a steady run (default: the\n"
@@ -213,6 +215,7 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 		{ "error-scale", required_argument, NULL, 'e' },
 		{ "noise", required_argument, NULL, 'N' },
 		{ "draws", required_argument, NULL, 'K' },
+		{ "proposals", required_argument, NULL, 'Q' },
 		{ "replications", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "starts", required_argument, NULL, 'k' },
@@ -240,10 +243,10 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 	cs_cal_opts_init(&a->opts);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:F:P:p:s:w:e:N:K:r:S:k:n:j:yD:b:f:o:h",
+	while ((c = getopt_long(argc, argv, ":d:F:P:p:s:w:e:N:K:Q:r:S:k:n:j:yD:b:f:o:h",
 	                        longopts, NULL)) != -1) {
 		/* options of the other command */
-		if ((!calibrate && c > 0 && strchr("FweknN", c)) ||
+		if ((!calibrate && c > 0 && strchr("FweknNQ", c)) ||
 		    (calibrate && c > 0 && strchr("bfK", c))) {
 			size_t k;
 
@@ -307,6 +310,12 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 				           "throughput=0.05,p95=0.12,error_rate=0.005 "
 				           "with values from 0 to 10 (got \"%s\")",
 				           optarg);
+			break;
+		case 'Q':
+			if (parse_ulong(optarg, 100000, &v))
+				return bad(a, "--proposals must be a whole number "
+				           "from 0 to 100000 (got \"%s\")", optarg);
+			a->opts.proposals = (unsigned)v;
 			break;
 		case 'K':
 			if (parse_ulong(optarg, 1000, &v) || v == 0)

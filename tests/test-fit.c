@@ -439,6 +439,7 @@ START_TEST(fit_recovers_known_parameters)
 	ck_assert_uint_eq(set.n, NDATA);
 
 	cs_cal_opts_init(&o);
+	o.proposals = 16; /* a small posterior sample: the tests stay quick */
 	o.seed = 1;          /* not the data's seed: independent noise */
 	o.has_seed = 1;
 	o.starts = 2;
@@ -547,6 +548,7 @@ START_TEST(fit_warns_on_a_bound)
 	cs_imp_set_init(&set);
 	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
 	cs_cal_opts_init(&o);
+	o.proposals = 16; /* a small posterior sample: the tests stay quick */
 	o.starts = 1;
 	o.max_evals = 25;
 	o.replications = 1;
@@ -597,6 +599,7 @@ START_TEST(fit_warns_on_contradictions)
 	cs_imp_set_init(&set);
 	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
 	cs_cal_opts_init(&o);
+	o.proposals = 16; /* a small posterior sample: the tests stay quick */
 	o.replications = 1;
 	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
 	for (i = 0; i < set.n; i++)
@@ -694,6 +697,7 @@ START_TEST(fit_point_overrides_and_load)
 	model = write_tmp("m.yaml", small_model);
 	open.arrival_rate = 50;
 	cs_cal_opts_init(&o);
+	o.proposals = 16; /* a small posterior sample: the tests stay quick */
 	o.replications = 1;
 	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
 	/* the same load level twice, the second with 8 cores: 300 users
@@ -724,6 +728,290 @@ START_TEST(fit_point_overrides_and_load)
 }
 END_TEST
 
+
+/* ---- noise, identifiability, prediction intervals -------------------------- */
+
+START_TEST(fit_sampling_noise_closed_forms)
+{
+	/* throughput: a Poisson count */
+	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_THROUGHPUT, 50, 400, "k6"),
+	              0.05, 1e-12);
+	/* a sample quantile of an exponential tail: sqrt(p/((1-p) n)) /
+	 * -ln(1-p); k6 and JMeter values are exact */
+	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_P50, 120, 100, "k6"),
+	              sqrt(1.0 / 100) / log(2), 1e-12);
+	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_P95, 300, 1000, "jmeter"),
+	              sqrt(0.95 / (0.05 * 1000)) / -log(0.05), 1e-12);
+	/* Locust keeps 2 ms as a whole millisecond: +-0.5 ms, uniform */
+	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_P50, 2, 1e12, "locust"),
+	              1 / sqrt(12) / 2, 1e-6);
+	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_P95, 270, 1e12, "locust"),
+	              10 / sqrt(12) / 270, 1e-6);
+	/* binomial error rate; a rate of 0 counts as 1/n */
+	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_ERROR_RATE, 0.1, 900, "k6"),
+	              sqrt(0.1 * 0.9 / 900), 1e-6);
+	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_ERROR_RATE, 0, 100, "k6"),
+	              sqrt(0.01 * 0.99 / 100), 1e-6);
+	/* no count: no sampling noise */
+	ck_assert(cs_cal_sampling_sd(CS_CAL_P95, 300, NAN, "k6") == 0);
+	ck_assert(cs_cal_sampling_sd(CS_CAL_APP_CPU, 0.5, 100, "k6") == 0);
+	ck_assert_rel(cs_cal_noise_default(CS_CAL_P95), 0.12, 1e-12);
+}
+END_TEST
+
+START_TEST(fit_prediction_interval_quantiles)
+{
+	double y[3] = { 100, 100, 100 }, lo, hi, z = 1.6448536269514722;
+
+	/* one prediction: ln y +- z sd */
+	cs_cal_pi(CS_CAL_THROUGHPUT, y, 1, 0.1, 0.10, &lo, &hi);
+	ck_assert_rel(lo, 100 * exp(-z * 0.1), 1e-6);
+	ck_assert_rel(hi, 100 * exp(z * 0.1), 1e-6);
+	/* identical draws: the same interval */
+	cs_cal_pi(CS_CAL_THROUGHPUT, y, 3, 0.1, 0.10, &lo, &hi);
+	ck_assert_rel(hi, 100 * exp(z * 0.1), 1e-6);
+	/* two far apart with little noise: the mixture's 5% and 95% sit
+	 * at each one's own 10% and 90% */
+	y[0] = 10;
+	y[1] = 1000;
+	cs_cal_pi(CS_CAL_P95, y, 2, 0.01, 0.10, &lo, &hi);
+	ck_assert_rel(lo, 10 * exp(-1.2815515655446004 * 0.01), 1e-6);
+	ck_assert_rel(hi, 1000 * exp(1.2815515655446004 * 0.01), 1e-6);
+	/* the error rate is absolute and stays in [0, 1] */
+	y[0] = 0.001;
+	cs_cal_pi(CS_CAL_ERROR_RATE, y, 1, 0.01, 0.10, &lo, &hi);
+	ck_assert(lo == 0);
+	ck_assert_rel(hi, 0.001 + z * 0.01, 1e-6);
+	/* nothing usable */
+	y[0] = NAN;
+	cs_cal_pi(CS_CAL_P50, y, 1, 0.1, 0.10, &lo, &hi);
+	ck_assert(isnan(lo) && isnan(hi));
+}
+END_TEST
+
+/* Three repeats of one experiment and one other point: the floor comes
+ * from the repeats' spread less their sampling noise. */
+START_TEST(fit_noise_floor_from_repeats)
+{
+	static const char *const files[] = { "m.yaml", "d.yaml" };
+	const char *model, *data;
+	double xs[3] = { 18.0, 19.5, 21.0 }, mean = 0, ss = 0, samp, want;
+	cs_imp_set set;
+	cs_cal_opts o;
+	cs_cal *cal = NULL;
+	cs_error err;
+	size_t i, dof;
+	int src;
+
+	make_tmp();
+	model = write_tmp("m.yaml", small_model);
+	data = write_tmp("d.yaml", "points:\n"
+	    "  - {name: a, users: 20, requests: 100000, throughput: 18.0}\n"
+	    "  - {name: b, users: 20, requests: 100000, throughput: 19.5}\n"
+	    "  - {name: c, users: 20, requests: 100000, throughput: 21.0}\n"
+	    "  - {name: d, users: 10, requests: 100000, throughput: 9.8}\n");
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	cs_cal_opts_init(&o);
+	o.proposals = 16; /* a small posterior sample: the tests stay quick */
+	o.starts = 1;
+	o.max_evals = 10;
+	o.replications = 1;
+	o.noise[CS_CAL_P50] = 0.3;   /* given */
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
+	for (i = 0; i < set.n; i++)
+		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i], NULL, 0,
+		                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu.mean",
+	                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	for (i = 0; i < 3; i++)
+		mean += log(xs[i]) / 3;
+	for (i = 0; i < 3; i++)
+		ss += pow(log(xs[i]) - mean, 2);
+	samp = 1.0 / 100000;  /* each repeat's Poisson variance */
+	want = sqrt(ss / 2 - samp);
+	ck_assert_rel(cs_cal_noise_floor(cal, CS_CAL_THROUGHPUT, &src, &dof),
+	              want, 1e-9);
+	ck_assert_int_eq(src, 1);
+	ck_assert_uint_eq(dof, 2);
+	ck_assert_rel(cs_cal_noise_floor(cal, CS_CAL_P50, &src, NULL), 0.3,
+	              1e-12);
+	ck_assert_int_eq(src, 2);
+	ck_assert_rel(cs_cal_noise_floor(cal, CS_CAL_P95, &src, NULL), 0.12,
+	              1e-12);
+	ck_assert_int_eq(src, 0);
+	/* every term weighs metric weight / (sampling^2 + floor^2) */
+	for (i = 0; i < cs_cal_nresiduals(cal); i++) {
+		cs_cal_term t;
+
+		cs_cal_term_at(cal, i, &t);
+		ck_assert_int_eq(t.metric, CS_CAL_THROUGHPUT);
+		ck_assert_rel(t.weight, 1 / (t.sampling * t.sampling +
+		              t.floor * t.floor), 1e-12);
+	}
+	cs_cal_free(cal);
+	cs_imp_set_destroy(&set);
+	remove_tmp(files, 2);
+}
+END_TEST
+
+/* Cores cannot be known from a point far below saturation: the fit says
+ * so, the calibrated file keeps the range, and the block reads back. */
+START_TEST(fit_unidentified_keeps_a_range)
+{
+	static const char *const files[] = { "m.yaml", "d.yaml", "c.yaml" };
+	const char *model, *data, *calp;
+	char *text = NULL;
+	cs_imp_set set;
+	cs_cal_opts o;
+	cs_cal *cal = NULL;
+	cs_cal_unc u;
+	cs_error err;
+	const cs_cal_param *pc;
+	size_t i;
+	int warned = 0;
+
+	make_tmp();
+	model = write_tmp("m.yaml", small_model);
+	/* 5 users, 1 s think, 20 ms of CPU on 2 cores or more: at most 5%
+	 * busy, nothing waits */
+	data = write_tmp("d.yaml", "points:\n  - {name: low, users: 5, "
+	                 "requests: 500, throughput: 4.9, latency: {p50: "
+	                 "14ms, p95: 60ms}}\n");
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	cs_cal_opts_init(&o);
+	o.proposals = 16; /* a small posterior sample: the tests stay quick */
+	o.starts = 2;
+	o.max_evals = 40;
+	o.replications = 1;
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
+	ck_assert_int_eq(cs_cal_add_point(cal, &set.points[0], NULL, 0, &err),
+	                 CS_OK);
+	ck_assert_int_eq(cs_cal_add_param(cal, "app.cores=2:32", &err), CS_OK);
+	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	pc = cs_cal_param_at(cal, 0);
+	ck_assert_int_eq(pc->identified, 0);
+	ck_assert_has(pc->pin_with, "CPU utilization");
+	for (i = 0; i < cs_cal_nwarnings(cal); i++)
+		if (strstr(cs_cal_warning(cal, i), "app.cores is not identified"))
+			warned = 1;
+	ck_assert_msg(warned, "no identifiability warning");
+	ck_assert_int_eq(cs_cal_scenario_text(cal, &data, 1, &text, &err),
+	                 CS_OK);
+	ck_assert_has(text, "NOT IDENTIFIED: range 2 .. 32");
+	ck_assert_has(text, "identified: false");
+	ck_assert_has(text, "  draws:\n");
+	calp = write_tmp("c.yaml", text);
+	ck_assert_int_eq(cs_cal_unc_read(calp, &u, &err), CS_OK);
+	ck_assert_uint_eq(u.n, 1);
+	ck_assert_str_eq(u.params[0].path, "app.cores");
+	ck_assert_int_eq(u.params[0].identified, 0);
+	ck_assert(u.params[0].lo == 2 && u.params[0].hi == 32);
+	ck_assert_uint_eq(u.ndraws, 16);
+	for (i = 0; i < u.ndraws; i++)
+		ck_assert(u.draws[i] >= 2 && u.draws[i] <= 32 &&
+		          u.draws[i] == floor(u.draws[i]));
+	cs_cal_unc_free(&u);
+	free(text);
+	cs_cal_free(cal);
+	cs_imp_set_destroy(&set);
+	remove_tmp(files, 3);
+}
+END_TEST
+
+START_TEST(fit_calibration_block_errors)
+{
+	static const char *const files[] = { "b1.yaml", "b2.yaml", "b3.yaml" };
+	const char *p;
+	cs_cal_unc u;
+	cs_error err;
+
+	make_tmp();
+	p = write_tmp("b1.yaml", "run: {duration: 10s}\ncalibration:\n"
+	    "  parameters:\n    - {path: app.cores, kind: cores, value: 2, "
+	    "low: 1, high: 4}\n");
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_ERR_INVALID);
+	ck_assert_int_eq(err.line, 4);
+	ck_assert_has(err.path, "calibration.parameters[0].kind");
+	p = write_tmp("b2.yaml", "calibration:\n  parameters:\n"
+	    "    - {path: app.cores, kind: integer, value: 9, low: 1, "
+	    "high: 4}\n");
+	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_ERR_INVALID);
+	ck_assert_has(err.msg, "low .. high");
+	p = write_tmp("b3.yaml", "calibration:\n  noize: {p50: 0.1}\n");
+	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_ERR_INVALID);
+	ck_assert_has(err.msg, "noise");
+	remove_tmp(files, 3);
+}
+END_TEST
+
+/*
+ * A refit with another seed moves no parameter outside the first fit's
+ * 95% interval: the fit answers the data, not the seed's luck.
+ */
+START_TEST(fit_does_not_depend_on_the_seed)
+{
+	static const char *const files[] = { "data.yaml", "start.yaml" };
+	char text[600];
+	const char *data, *start;
+	double v1[2], lo[2], hi[2];
+	cs_imp_set set;
+	gen g;
+	cs_error err;
+	int run, k;
+	size_t i;
+
+	make_tmp();
+	memset(&err, 0, sizeof err);
+	data = generate(&g);
+	snprintf(text, sizeof text, model_fmt, "500ms", "35ms");
+	start = write_tmp("start.yaml", text);
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	for (run = 0; run < 2; run++) {
+		cs_cal_opts o;
+		cs_cal *cal = NULL;
+
+		cs_cal_opts_init(&o);
+		o.proposals = 16; /* a small posterior sample: the tests stay quick */
+		o.seed = run ? 12345 : 1;
+		o.has_seed = 1;
+		o.starts = 2;
+		o.max_evals = 80;
+		ck_assert_int_eq(cs_cal_new(start, NULL, 0, &o, &cal, &err),
+		                 CS_OK);
+		for (i = 0; i < set.n; i++)
+			ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i],
+			                                  NULL, 0, &err), CS_OK);
+		ck_assert_int_eq(cs_cal_add_param(cal,
+		    "endpoints.0.steps.0.cpu.mean", &err), CS_OK);
+		ck_assert_int_eq(cs_cal_add_param(cal,
+		    "load.think.mean=100ms:10s", &err), CS_OK);
+		ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+		for (k = 0; k < 2; k++) {
+			const cs_cal_param *p = cs_cal_param_at(cal, (size_t)k);
+
+			if (run == 0) {
+				v1[k] = p->value;
+				cs_cal_interval(p, &lo[k], &hi[k]);
+				ck_assert(isfinite(lo[k]) && isfinite(hi[k]));
+			} else {
+				ck_assert_msg(p->value >= lo[k] &&
+				              p->value <= hi[k], "%s: %g with seed "
+				              "12345, outside [%g, %g] (seed 1: %g)",
+				              p->path, p->value, lo[k], hi[k], v1[k]);
+			}
+		}
+		cs_cal_free(cal);
+	}
+	cs_imp_set_destroy(&set);
+	remove_tmp(files, 2);
+}
+END_TEST
+
 static Suite *
 fit_suite(void)
 {
@@ -748,6 +1036,12 @@ fit_suite(void)
 	tcase_add_test(tf, fit_warns_on_contradictions);
 	tcase_add_test(tf, fit_rejects_bad_parameters);
 	tcase_add_test(tf, fit_point_overrides_and_load);
+	tcase_add_test(tc, fit_sampling_noise_closed_forms);
+	tcase_add_test(tc, fit_prediction_interval_quantiles);
+	tcase_add_test(tf, fit_noise_floor_from_repeats);
+	tcase_add_test(tf, fit_unidentified_keeps_a_range);
+	tcase_add_test(te, fit_calibration_block_errors);
+	tcase_add_test(tf, fit_does_not_depend_on_the_seed);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tb);
 	suite_add_tcase(s, te);
