@@ -140,6 +140,8 @@ step_ev(cs_engine *e, void *data, uint64_t arg)
 	double now = e->now, prefill = 0;
 	cs_req *r, *next;
 
+	if (b->running.n > 0 && m->measuring)
+		b->steps++; /* the step ending now */
 	for (r = b->running.head; r; r = next) {
 		next = r->next;
 		if (m->measuring) {
@@ -155,8 +157,6 @@ step_ev(cs_engine *e, void *data, uint64_t arg)
 			cs_queue_push(&b->done, r);
 		}
 	}
-	if (b->running.n > 0 && m->measuring)
-		b->steps++;
 	while ((r = b->waiting.head) && (long)b->running.n < c->max_batch &&
 	       b->kv_used + r->b_need <= c->max_tokens) {
 		cs_queue_remove(&b->waiting, r);
