@@ -20,6 +20,7 @@ static const struct component {
 	{ .name = "app", .init = cs_app_init, .destroy = cs_app_destroy },
 	{ .name = "db", .init = cs_db_init, .destroy = cs_db_destroy },
 	{ .name = "service", .init = cs_service_init, .destroy = cs_service_destroy },
+	{ .name = "batch", .init = cs_batch_init, .destroy = cs_batch_destroy },
 	{ .name = "load", .init = cs_load_init, .destroy = cs_load_destroy },
 };
 #define NCOMP (sizeof components / sizeof components[0])
@@ -132,6 +133,7 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 		m->svc[i].attempts = m->svc[i].rejected = 0;
 		m->svc[i].errors = m->svc[i].timeouts = 0;
 	}
+	cs_batch_reset(m, now);
 	m->cache_lookups = m->cache_hits = 0;
 }
 
@@ -233,7 +235,7 @@ cs_model_run(cs_model *m)
 		return m->status;
 	/* conservation: generated = completed + failed + in flight */
 	if (m->generated != m->completed + m->failed + m->outstanding ||
-	    count_in_flight(m) != m->outstanding)
+	    count_in_flight(m) != m->outstanding || !cs_batch_conserved(m))
 		return CS_ERR_INTERNAL;
 	return CS_OK;
 }

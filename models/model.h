@@ -94,9 +94,28 @@ typedef struct cs_cache_conf {
 
 enum { CS_JITTER_FULL, CS_JITTER_EQUAL, CS_JITTER_NONE };
 
+/* What answers a service's attempts (services.NAME.kind). */
+enum {
+	CS_SVC_FIXED, /* a latency draw per attempt, unlimited capacity */
+	CS_SVC_BATCH  /* one continuous-batching inference server (batch.c) */
+};
+
 typedef struct cs_service_conf {
 	char *name;
-	cs_dist latency;
+	int kind;               /* CS_SVC_FIXED or CS_SVC_BATCH */
+	cs_dist latency;        /* fixed only */
+	/* batch only (see batch.c and docs/model.md) */
+	cs_dist prompt_tokens;  /* tokens in (a count, not seconds) */
+	cs_dist output_tokens;  /* tokens out, at least 1 */
+	double step_base;       /* seconds: a in step = a + b x running */
+	double step_per_seq;    /* seconds per running sequence: b */
+	double *step_n;         /* table form: batch sizes, increasing ... */
+	double *step_t;         /* ... and their step times, seconds */
+	size_t nstep;           /* 0: the a + b x n form */
+	double prefill_per_token; /* seconds per prompt token, paid in the
+	                         * step the sequence joins */
+	long max_batch;         /* running sequences (vLLM max_num_seqs) */
+	double max_tokens;      /* KV-cache budget, tokens; INFINITY: none */
 	double timeout;         /* seconds per attempt (queueing included); INFINITY */
 	long concurrency;       /* client-side limit per app instance; 0: none */
 	double rl_rate;         /* token bucket refill, requests/s; 0: no limit */
@@ -187,6 +206,12 @@ struct cs_req {
 	uint32_t pool;        /* index into cs_model.pools */
 	uint32_t attempt;     /* of the current external call */
 	int svc;              /* service whose slot is held, or -1 */
+	/* batch service (batch.c): the sequence of the current attempt */
+	uint32_t b_left;      /* output tokens still to generate */
+	uint32_t b_prompt;    /* prompt tokens */
+	double b_need;        /* KV tokens reserved: prompt + output */
+	double b_t0;          /* seconds: reached the server */
+	uint8_t b_where;      /* CS_BATCH_NONE, _WAITING or _RUNNING */
 	bool has_worker, has_conn;
 	bool live;            /* not on the free list */
 	bool client_done;     /* the client has its answer (or gave up) */
@@ -213,12 +238,29 @@ typedef struct cs_pool {
 	cs_queue wait;
 } cs_pool;
 
+enum { CS_BATCH_NONE, CS_BATCH_WAITING, CS_BATCH_RUNNING };
+
+/* The run state of one continuous-batching server (kind: batch). */
+typedef struct cs_batch {
+	cs_queue waiting;        /* FIFO, all app instances together */
+	cs_queue running;        /* sequences in the batch */
+	cs_queue done;           /* finished at this boundary, not yet answered */
+	double kv_used;          /* tokens reserved by running sequences */
+	bool stepping;           /* a step-boundary event is scheduled */
+	cs_tstat size, queue, kv; /* running sequences, waiting, KV tokens */
+	cs_hist ttft, total;     /* seconds: arrival to first / last token */
+	uint64_t out_tokens, in_tokens, finished; /* in the window */
+	uint64_t steps;          /* in the window */
+	uint64_t in, out, dropped; /* whole run: conservation */
+} cs_batch;
+
 typedef struct cs_service {
 	long *inflight;          /* per app instance: attempts holding a slot */
 	cs_queue *wait;          /* per app instance: waiting for a slot */
 	double tokens, tokens_t; /* bucket level and when it was computed */
 	cs_tstat conc;
 	uint64_t attempts, rejected, errors, timeouts;
+	cs_batch *batch;         /* kind: batch only, else NULL */
 } cs_service;
 
 typedef struct cs_user {
@@ -323,6 +365,8 @@ cs_status cs_db_init(cs_model *m);
 void cs_db_destroy(cs_model *m);
 cs_status cs_service_init(cs_model *m);
 void cs_service_destroy(cs_model *m);
+cs_status cs_batch_init(cs_model *m);
+void cs_batch_destroy(cs_model *m);
 cs_status cs_load_init(cs_model *m);
 void cs_load_destroy(cs_model *m);
 
@@ -340,5 +384,20 @@ void cs_db_query(cs_model *m, cs_req *r, double work);
 /* service.c */
 void cs_service_call(cs_model *m, cs_req *r, int svc);
 void cs_service_release(cs_model *m, cs_req *r);
+/* The attempt of r on service id ended: cause -1 is success. */
+void cs_service_attempt_end(cs_model *m, cs_req *r, int cause);
+
+/* batch.c: the continuous-batching server behind a kind: batch service */
+/* r holds its slot and passed the rate limit: join the server's queue. */
+void cs_batch_submit(cs_model *m, cs_req *r, int id);
+/* r's attempt ended early (timeout): leave the queue or the batch. */
+void cs_batch_leave(cs_model *m, cs_req *r, int id);
+/* Start of the measured window. */
+void cs_batch_reset(cs_model *m, double now);
+/* Step time for n running sequences, seconds (the table or a + b n). */
+double cs_batch_step_time(const cs_service_conf *c, double n);
+/* false: a sequence was lost (a bug): submitted != finished + dropped +
+ * waiting + running. */
+bool cs_batch_conserved(const cs_model *m);
 
 #endif

@@ -58,6 +58,7 @@ cs_req_new(cs_model *m)
 	r->pc = 0;
 	r->attempt = 0;
 	r->svc = -1;
+	r->b_where = CS_BATCH_NONE;
 	r->has_worker = r->has_conn = false;
 	r->live = true;
 	r->server_done = false;

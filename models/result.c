@@ -130,6 +130,55 @@ epstats(walker *w, const cs_epstats *s, double window, const char *a,
 	}
 }
 
+/* resources.services.<nm>.<key>.{mean,p50,p90,p95,p99,max}: ms */
+static void
+svc_latency(walker *w, const cs_hist *h, const char *nm, const char *key)
+{
+	size_t k;
+
+	put5(w, U_MS, cs_hist_mean(h) * 1e3, "resources", "services", nm, key,
+	     "mean");
+	for (k = 0; k < 4; k++)
+		put5(w, U_PCT, cs_hist_quantile(h, pct_q[k]) * 1e3, "resources",
+		     "services", nm, key, pct_names[k]);
+	put5(w, U_MS, h->count ? h->max * 1e3 : NAN, "resources", "services",
+	     nm, key, "max");
+}
+
+/* The extra metrics of a kind: batch service (models/batch.c). */
+static void
+batch_metrics(walker *w, const cs_service_conf *c, const cs_batch *b,
+              double now, double window)
+{
+	static cs_batch zero;
+	const char *nm = c->name;
+	double kv;
+
+	if (!b)
+		b = &zero;
+	svc_latency(w, &b->ttft, nm, "ttft_ms");
+	svc_latency(w, &b->total, nm, "total_ms");
+#define LV(x, key) \
+	put5(w, U_NUM, b == &zero ? 0 : cs_tstat_mean(&b->x, now), "resources", \
+	     "services", nm, key, "mean"); \
+	put5(w, U_NUM, b->x.max, "resources", "services", nm, key, "max")
+	LV(size, "batch_size");
+	LV(queue, "queue");
+	LV(kv, "kv_tokens");
+#undef LV
+	kv = b == &zero ? 0 : cs_tstat_mean(&b->kv, now);
+	put5(w, U_RATIO, isfinite(c->max_tokens) ? kv / c->max_tokens : NAN,
+	     "resources", "services", nm, "kv_utilization", NULL);
+	put5(w, U_RATE, (double)b->out_tokens / window, "resources", "services",
+	     nm, "output_tokens_per_s", NULL);
+	put5(w, U_RATE, (double)b->in_tokens / window, "resources", "services",
+	     nm, "prompt_tokens_per_s", NULL);
+	put5(w, U_RATE, (double)b->steps / window, "resources", "services", nm,
+	     "steps_per_s", NULL);
+	put5(w, U_COUNT, (double)b->finished, "resources", "services", nm,
+	     "sequences", NULL);
+}
+
 /* Name (m == NULL) or fill every metric of one replication. */
 static void
 walk(walker *w, const cs_model *m)
@@ -186,6 +235,9 @@ walk(walker *w, const cs_model *m)
 		put5(w, U_COUNT, s ? (double)s->rejected : 0, "resources", "services", nm, "rate_limited", NULL);
 		put5(w, U_COUNT, s ? (double)s->errors : 0, "resources", "services", nm, "errors", NULL);
 		put5(w, U_COUNT, s ? (double)s->timeouts : 0, "resources", "services", nm, "timeouts", NULL);
+		if (sc->services[i].kind == CS_SVC_BATCH)
+			batch_metrics(w, &sc->services[i], s ? s->batch : NULL, now,
+			              window);
 	}
 	put(w, U_NUM, TS(users_running), "resources", "load", "users", "mean");
 	put(w, U_NUM, MX(users_running), "resources", "load", "users", "max");
@@ -596,6 +648,38 @@ dots(FILE *f, const char *label)
 	fputs(": ", f);
 }
 
+/* The lines of a kind: batch service under its "service" line. */
+static void
+table_batch(FILE *f, const cs_result *r, const char *nm)
+{
+	char p[512], a[32], b[32], c[32], d[32];
+	double v, mx, q, qmx, kv;
+
+#define G(key) (snprintf(p, sizeof p, "resources.services.%s.%s", nm, key), \
+	        get(r, p, NULL, NULL))
+	v = G("batch_size.mean");
+	mx = G("batch_size.max");
+	q = G("queue.mean");
+	qmx = G("queue.max");
+	kv = G("kv_utilization");
+	dots(f, "  batch size");
+	fprintf(f, "%.1f running, max %.0f; %.1f queued, max %.0f", v, mx, q, qmx);
+	if (isfinite(kv))
+		fprintf(f, "; KV %.0f%%", 100 * kv);
+	fputc('\n', f);
+	dots(f, "  tokens");
+	fprintf(f, "%.1f out/s, %.0f in/s, %.1f steps/s\n",
+	        G("output_tokens_per_s"), G("prompt_tokens_per_s"),
+	        G("steps_per_s"));
+	fmt_ms(a, sizeof a, G("ttft_ms.p50"));
+	fmt_ms(b, sizeof b, G("ttft_ms.p95"));
+	fmt_ms(c, sizeof c, G("total_ms.p50"));
+	fmt_ms(d, sizeof d, G("total_ms.p95"));
+	dots(f, "  time to first token");
+	fprintf(f, "p(50)=%s p(95)=%s; total p(50)=%s p(95)=%s\n", a, b, c, d);
+#undef G
+}
+
 static void
 write_table(const cs_result *r, FILE *f)
 {
@@ -714,6 +798,8 @@ write_table(const cs_result *r, FILE *f)
 		snprintf(lab, sizeof lab, "service %s", nm);
 		dots(f, lab);
 		fprintf(f, "%.1f in flight, max %.0f; %.0f rate-limited\n", v, mx, rl);
+		if (sc->services[i].kind == CS_SVC_BATCH)
+			table_batch(f, r, nm);
 	}
 	if (r->ts_every > 0 && r->nts > 0) {
 		fprintf(f, "\n  timeseries (replication 1; levels are interval averages)\n"

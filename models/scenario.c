@@ -20,6 +20,7 @@ typedef struct binder {
 	cs_conf *c;
 	cs_error *err;
 	cs_scenario *sc;
+	bool counts;   /* distributions of counts (tokens), not durations */
 } binder;
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -33,6 +34,16 @@ xstrdup(const char *s)
 	if (d)
 		memcpy(d, s, n);
 	return d;
+}
+
+/* A distribution's value: a duration, or a plain number for counts. */
+static cs_status
+amount(binder *b, const cs_conf_node *n, const char *path, double lo,
+       double *out)
+{
+	if (b->counts)
+		return cs_conf_number(b->c, n, path, lo, BIG, out, b->err);
+	return cs_conf_duration(b->c, n, path, lo, BIG, out, b->err);
 }
 
 /* Optional number child: leaves *out alone when absent. */
@@ -179,7 +190,7 @@ need_dur(binder *b, const cs_conf_node *map, const char *base,
 	if (s)
 		return s;
 	cs_conf_path(path, sizeof path, base, key);
-	return cs_conf_duration(b->c, n, path, lo, BIG, out, b->err);
+	return amount(b, n, path, lo, out);
 }
 
 static cs_status
@@ -238,7 +249,7 @@ empirical(binder *b, const cs_conf_node *n, const char *base, cs_dist *d)
 
 		if (smp) {
 			cs_conf_path_index(ipath, sizeof ipath, path, i);
-			s = cs_conf_duration(b->c, it, ipath, 0, BIG, &x[k], b->err);
+			s = amount(b, it, ipath, 0, &x[k]);
 		} else {
 			char *end;
 			double pv;
@@ -253,7 +264,7 @@ empirical(binder *b, const cs_conf_node *n, const char *base, cs_dist *d)
 				goto out;
 			}
 			q[k] = pv / 100;
-			s = cs_conf_duration(b->c, it, ipath, 0, BIG, &x[k], b->err);
+			s = amount(b, it, ipath, 0, &x[k]);
 			if (!s && k > 0 && (q[k] <= q[k - 1] || x[k] < x[k - 1])) {
 				s = cs_conf_error(b->c, it, ipath, b->err,
 				    "percentiles must increase, with values that do not decrease");
@@ -322,7 +333,7 @@ dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
 	memset(d, 0, sizeof *d);
 	d->scale = 1;
 	if (n->kind == CS_CONF_SCALAR) {
-		s = cs_conf_duration(b->c, n, path, 0, BIG, &a, b->err);
+		s = amount(b, n, path, 0, &a);
 		if (!s)
 			cs_dist_const(d, a);
 		return s;
@@ -764,13 +775,141 @@ retries(binder *b, const cs_conf_node *n, const char *path,
 	return CS_OK;
 }
 
+/* step_time: {base: A, per_seq: B} or {table: [[batch, time], ...]}. */
+static cs_status
+step_time(binder *b, const cs_conf_node *n, const char *path,
+          cs_service_conf *sv)
+{
+	static const char *const keys[] = { "base", "per_seq", "table", NULL };
+	cs_conf_node *t;
+	char p[PATHLEN], ip[PATHLEN], q[PATHLEN];
+	cs_status s;
+	size_t i;
+
+	if ((s = cs_conf_expect_map(b->c, n, path, b->err)) ||
+	    (s = cs_conf_check_keys(b->c, n, path, keys, b->err)))
+		return s;
+	t = cs_conf_get(n, "table");
+	if (!t == !cs_conf_get(n, "base") || (t && cs_conf_get(n, "per_seq")))
+		return cs_conf_error(b->c, n, path, b->err,
+		    "step_time takes base and per_seq (step = base + per_seq x "
+		    "running sequences), or a table of [batch, time] pairs, "
+		    "e.g. {base: 30ms, per_seq: 1.5ms}");
+	if (!t) {
+		if ((s = need_dur(b, n, path, "base", "step_time", 0,
+		                  &sv->step_base)))
+			return s;
+		return opt_dur(b, n, path, "per_seq", 0, BIG, &sv->step_per_seq);
+	}
+	cs_conf_path(p, sizeof p, path, "table");
+	if ((s = cs_conf_expect_seq(b->c, t, p, b->err)))
+		return s;
+	if (t->n == 0)
+		return cs_conf_error(b->c, t, p, b->err,
+		    "needs at least one [batch, time] pair, e.g. [[1, 30ms], [32, 80ms]]");
+	sv->step_n = calloc(t->n, sizeof *sv->step_n);
+	sv->step_t = calloc(t->n, sizeof *sv->step_t);
+	if (!sv->step_n || !sv->step_t)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < t->n; i++) {
+		const cs_conf_node *pr = t->items[i];
+
+		cs_conf_path_index(ip, sizeof ip, p, i);
+		if ((s = cs_conf_expect_seq(b->c, pr, ip, b->err)))
+			return s;
+		if (pr->n != 2)
+			return cs_conf_error(b->c, pr, ip, b->err,
+			    "a table row is [batch size, step time], e.g. [8, 45ms] "
+			    "(got %zu items)", pr->n);
+		cs_conf_path_index(q, sizeof q, ip, 0);
+		if ((s = cs_conf_number(b->c, pr->items[0], q, 1, 1e9,
+		                        &sv->step_n[i], b->err)))
+			return s;
+		if (i > 0 && !(sv->step_n[i] > sv->step_n[i - 1]))
+			return cs_conf_error(b->c, pr->items[0], q, b->err,
+			    "batch sizes must increase (got %g after %g)",
+			    sv->step_n[i], sv->step_n[i - 1]);
+		cs_conf_path_index(q, sizeof q, ip, 1);
+		if ((s = cs_conf_duration(b->c, pr->items[1], q, 1e-9, BIG,
+		                          &sv->step_t[i], b->err)))
+			return s;
+		sv->nstep++;
+	}
+	/* beyond the last row the last segment goes on: it must not fall
+	 * below zero before any batch the server could run */
+	if (sv->nstep > 1 && cs_batch_step_time(sv, 1e9) <= 0)
+		return cs_conf_error(b->c, t, p, b->err,
+		    "the last two rows give a step time that falls to 0 at larger "
+		    "batches; make the last step time the largest");
+	return CS_OK;
+}
+
+/* The keys of a kind: batch service (see batch.c). */
+static cs_status
+batch_service(binder *b, const cs_conf_node *it, const char *sp,
+              cs_service_conf *sv)
+{
+	cs_conf_node *n;
+	char p[PATHLEN];
+	cs_status s;
+
+	sv->max_batch = 256; /* vLLM's default max_num_seqs */
+	sv->max_tokens = INFINITY;
+	if (!(n = cs_conf_get(it, "output_tokens")))
+		return cs_conf_error(b->c, it, sp, b->err,
+		    "a batch service needs \"output_tokens\", e.g. {dist: "
+		    "lognormal, median: 200, p95: 600}");
+	cs_conf_path(p, sizeof p, sp, "output_tokens");
+	b->counts = true;
+	s = dist(b, n, p, &sv->output_tokens);
+	if (!s && (n = cs_conf_get(it, "prompt_tokens"))) {
+		cs_conf_path(p, sizeof p, sp, "prompt_tokens");
+		s = dist(b, n, p, &sv->prompt_tokens);
+	}
+	b->counts = false;
+	if (s)
+		return s;
+	if (!(n = cs_conf_get(it, "step_time")))
+		return cs_conf_error(b->c, it, sp, b->err,
+		    "a batch service needs \"step_time\", e.g. {base: 30ms, "
+		    "per_seq: 1.5ms}");
+	cs_conf_path(p, sizeof p, sp, "step_time");
+	if ((s = step_time(b, n, p, sv)) ||
+	    (s = opt_dur(b, it, sp, "prefill_per_token", 0, BIG,
+	                 &sv->prefill_per_token)) ||
+	    (s = opt_int(b, it, sp, "max_batch", 1, 100000000, &sv->max_batch)))
+		return s;
+	if ((n = cs_conf_get(it, "max_tokens"))) {
+		cs_conf_path(p, sizeof p, sp, "max_tokens");
+		if (n->kind == CS_CONF_SCALAR && n->value &&
+		    (!strcmp(n->value, "none") || !strcmp(n->value, "off"))) {
+			n->used = true;
+		} else if ((s = cs_conf_number(b->c, n, p, 1, 1e15, &sv->max_tokens,
+		                               b->err))) {
+			return s;
+		}
+	}
+	if (sv->nstep == 0 && sv->step_base + sv->step_per_seq <= 0) {
+		cs_conf_path(p, sizeof p, sp, "step_time");
+		return cs_conf_error(b->c, cs_conf_get(it, "step_time"), p, b->err,
+		    "a step must take some time: base + per_seq must be > 0");
+	}
+	return CS_OK;
+}
+
 static cs_status
 services(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
-		"latency", "timeout", "concurrency", "rate_limit", "error_rate",
-		"retries", NULL
+		"kind", "latency", "timeout", "concurrency", "rate_limit",
+		"error_rate", "retries", NULL
 	};
+	static const char *const bkeys[] = {
+		"kind", "timeout", "concurrency", "rate_limit", "error_rate",
+		"retries", "prompt_tokens", "output_tokens", "step_time",
+		"prefill_per_token", "max_batch", "max_tokens", NULL
+	};
+	static const char *const kinds[] = { "fixed", "batch", NULL };
 	static const char *const rkeys[] = { "rps", "burst", "latency", NULL };
 	cs_conf_node *n = cs_conf_get(root, "services");
 	cs_scenario *sc = b->sc;
@@ -786,7 +925,7 @@ services(binder *b, const cs_conf_node *root)
 	if (!sc->services)
 		return CS_ERR_NOMEM;
 	for (i = 0; i < n->n; i++) {
-		cs_conf_node *it = n->items[i], *lat, *rl, *rt;
+		cs_conf_node *it = n->items[i], *lat, *rl, *rt, *kn;
 		cs_service_conf *sv = &sc->services[i];
 
 		sc->nservices++;
@@ -802,16 +941,38 @@ services(binder *b, const cs_conf_node *root)
 		               1u << CS_CAUSE_UPSTREAM_ERROR |
 		               1u << CS_CAUSE_UPSTREAM_TIMEOUT;
 		cs_dist_const(&sv->latency, 0);
-		if ((s = cs_conf_expect_map(b->c, it, sp, b->err)) ||
-		    (s = cs_conf_check_keys(b->c, it, sp, keys, b->err)))
+		cs_dist_const(&sv->prompt_tokens, 0);
+		cs_dist_const(&sv->output_tokens, 1);
+		if ((s = cs_conf_expect_map(b->c, it, sp, b->err)))
 			return s;
-		if (!(lat = cs_conf_get(it, "latency")))
+		if ((kn = cs_conf_get(it, "kind"))) {
+			cs_conf_path(p, sizeof p, sp, "kind");
+			if ((s = cs_conf_enum(b->c, kn, p, kinds, &sv->kind, b->err)))
+				return s;
+		}
+		if (sv->kind == CS_SVC_BATCH && (lat = cs_conf_get(it, "latency"))) {
+			cs_conf_path(p, sizeof p, sp, "latency");
+			return cs_conf_error(b->c, lat, p, b->err,
+			    "a kind: batch service takes its time from step_time, "
+			    "prefill_per_token and the tokens; leave latency out");
+		}
+		if ((s = cs_conf_check_keys(b->c, it, sp,
+		                            sv->kind == CS_SVC_BATCH ? bkeys : keys,
+		                            b->err)))
+			return s;
+		if (sv->kind == CS_SVC_BATCH) {
+			if ((s = batch_service(b, it, sp, sv)))
+				return s;
+		} else if (!(lat = cs_conf_get(it, "latency"))) {
 			return cs_conf_error(b->c, it, sp, b->err,
 			    "a service needs \"latency\", e.g. {dist: lognormal, "
 			    "median: 450ms, p95: 900ms}");
-		cs_conf_path(p, sizeof p, sp, "latency");
-		if ((s = dist(b, lat, p, &sv->latency)) ||
-		    (s = opt_timeout(b, it, sp, "timeout", 1e-6, &sv->timeout)) ||
+		} else {
+			cs_conf_path(p, sizeof p, sp, "latency");
+			if ((s = dist(b, lat, p, &sv->latency)))
+				return s;
+		}
+		if ((s = opt_timeout(b, it, sp, "timeout", 1e-6, &sv->timeout)) ||
 		    (s = opt_int(b, it, sp, "concurrency", 0, 100000000,
 		                 &sv->concurrency)) ||
 		    (s = opt_ratio(b, it, sp, "error_rate", &sv->error_rate)))
@@ -1245,6 +1406,10 @@ cs_scenario_free(cs_scenario *sc)
 	free(sc->cum_weight);
 	for (i = 0; i < sc->nservices; i++) {
 		cs_dist_destroy(&sc->services[i].latency);
+		cs_dist_destroy(&sc->services[i].prompt_tokens);
+		cs_dist_destroy(&sc->services[i].output_tokens);
+		free(sc->services[i].step_n);
+		free(sc->services[i].step_t);
 		free(sc->services[i].name);
 	}
 	free(sc->services);

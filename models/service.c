@@ -8,6 +8,10 @@
  * answer is an error.  The attempt's timeout counts from its start, queueing
  * included.  A failed attempt is retried up to `retries` times after an
  * exponential backoff with jitter, when its cause is in retry_on.
+ *
+ * A kind: batch service replaces the latency draw by a place in one
+ * continuous-batching server (batch.c); slots, rate limit, timeout, errors
+ * and retries work the same for both kinds.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,6 +30,8 @@ cs_service_release(cs_model *m, cs_req *r)
 	cs_service *s = &m->svc[r->svc];
 	cs_req *next;
 
+	if (r->b_where != CS_BATCH_NONE)
+		cs_batch_leave(m, r, r->svc);
 	r->svc = -1;
 	s->inflight[r->inst]--;
 	cs_tstat_add(&s->conc, m->e->now, -1);
@@ -69,8 +75,8 @@ retry_ev(cs_engine *e, void *data, uint64_t token)
 }
 
 /* The attempt ended with cause (-1: success). */
-static void
-attempt_end(cs_model *m, cs_req *r, int cause)
+void
+cs_service_attempt_end(cs_model *m, cs_req *r, int cause)
 {
 	const cs_service_conf *c =
 		&m->sc->services[m->sc->endpoints[r->ep].ops[r->pc - 1].service];
@@ -103,7 +109,7 @@ answer_ev(cs_engine *e, void *data, uint64_t token)
 		return;
 	if (r->fail == CS_CAUSE_UPSTREAM_ERROR && r->m->measuring)
 		r->m->svc[r->m->sc->endpoints[r->ep].ops[r->pc - 1].service].errors++;
-	attempt_end(r->m, r, r->fail);
+	cs_service_attempt_end(r->m, r, r->fail);
 }
 
 static void
@@ -118,9 +124,12 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 	id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
 	if (r->svc < 0) /* still queued for a slot */
 		cs_queue_remove(&m->svc[id].wait[r->inst], r);
+	else if (r->b_where != CS_BATCH_NONE) /* the client hangs up: vLLM
+	                                       * aborts the sequence */
+		cs_batch_leave(m, r, id);
 	if (m->measuring)
 		m->svc[id].timeouts++;
-	attempt_end(m, r, CS_CAUSE_UPSTREAM_TIMEOUT);
+	cs_service_attempt_end(m, r, CS_CAUSE_UPSTREAM_TIMEOUT);
 }
 
 /* The request holds a slot: the provider sees the attempt. */
@@ -149,6 +158,10 @@ attempt_go(cs_model *m, cs_req *r)
 			return;
 		}
 		s->tokens -= 1;
+	}
+	if (c->kind == CS_SVC_BATCH) {
+		cs_batch_submit(m, r, id);
+		return;
 	}
 	lat = cs_dist_sample(&c->latency, m->rng[CS_RNG_EXT]);
 	r->fail = -1;
