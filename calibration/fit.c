@@ -1494,6 +1494,29 @@ point_load_sets(const cs_cal *c, point *pt, cs_error *err)
 	return CS_OK;
 }
 
+/* A point without a name of its own is named after its file (the last
+ * component, less the extension): "result-1m-8", "r06_80u_pool4_2x8_stats";
+ * "#2", "#3" tell apart the points of one file; "point N" without a file. */
+static char *
+file_name(const cs_cal *c, const cs_imp_point *p)
+{
+	const char *src = p->source, *base, *dot;
+	char *name;
+	size_t len, i, same = 0;
+
+	if (!src || !*src)
+		return xprintf("point %zu", c->npoints + 1);
+	base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+	dot = strrchr(base, '.');
+	len = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+	for (i = 0; i < c->npoints; i++)
+		if (c->points[i].p->source && !strcmp(c->points[i].p->source, src))
+			same++;
+	name = same ? xprintf("%.*s#%zu", (int)len, base, same + 1) :
+	       xprintf("%.*s", (int)len, base);
+	return name;
+}
+
 cs_status
 cs_cal_add_point(cs_cal *c, const cs_imp_point *p, const char *const *sets,
                  size_t nsets, cs_error *err)
@@ -1513,8 +1536,7 @@ cs_cal_add_point(cs_cal *c, const cs_imp_point *p, const char *const *sets,
 	pt = &pts[c->npoints];
 	memset(pt, 0, sizeof *pt);
 	pt->p = p;
-	pt->name = p->name ? xstrdup(p->name) :
-	           xprintf("point %zu", c->npoints + 1);
+	pt->name = p->name ? xstrdup(p->name) : file_name(c, p);
 	if (!pt->name || strv_copy(sets, nsets, &pt->sets)) {
 		free(pt->name);
 		return nomem(err);
@@ -3099,11 +3121,11 @@ pin_text(const param *pr)
 
 	if (pr->cls == PC_APP_CORES || pr->cls == PC_CPU ||
 	    (strstr(p, "app.") == p && strstr(p, "cpu")))
-		return "the app's CPU utilization at any measured point, or one "
+		return "the app's CPU utilization at any measured point, or a "
 		       "point past the knee";
 	if (pr->cls == PC_DB_CORES || pr->cls == PC_QUERY ||
 	    (strstr(p, "db.") == p && (strstr(p, "cpu") || strstr(p, "query"))))
-		return "the DB's CPU utilization at any measured point, or one "
+		return "the DB's CPU utilization at any measured point, or a "
 		       "point past the knee";
 	if (pr->cls == PC_THINK)
 		return "throughput and mean latency at one point (Little's law)";
@@ -3113,7 +3135,7 @@ pin_text(const param *pr)
 		return "latency at a low-load point";
 	if (pr->cls == PC_DISPERSION)
 		return "p95 and p50 at a low-load point";
-	return "one measured point past the knee (where throughput stops "
+	return "a point past the knee (where throughput stops "
 	       "rising with users)";
 }
 

@@ -356,7 +356,9 @@ size_t cs_cal_nparams(const cs_cal *c);
 const cs_cal_param *cs_cal_param_at(const cs_cal *c, size_t i);
 size_t cs_cal_npoints(const cs_cal *c);
 const cs_imp_point *cs_cal_point_at(const cs_cal *c, size_t i);
-/* The point's name: its own, else "point N" (N = order added, from 1). */
+/* The point's name: its own (a measurements file's name:), else its
+ * file's name less folder and extension ("result-1m-8"; "#2", "#3" for
+ * the further points of one file), else "point N" (N = order added). */
 const char *cs_cal_point_name(const cs_cal *c, size_t i);
 /* After cs_cal_fit: the point predicted at the fitted values. */
 const cs_cal_pred *cs_cal_fitted(const cs_cal *c, size_t i);

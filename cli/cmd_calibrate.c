@@ -231,6 +231,7 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 	};
 	unsigned long v;
 	int c;
+	bool in_data = false; /* the last option was --data */
 
 	a->data = calloc((size_t)argc, sizeof *a->data);
 	a->sets = calloc((size_t)argc, sizeof *a->sets);
@@ -241,10 +242,25 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 		return CS_EXIT_FAIL;
 	}
 	cs_cal_opts_init(&a->opts);
-	optind = 1;
+	optind = 0;     /* glibc: start over */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:F:P:p:s:w:e:N:K:Q:r:S:k:n:j:yD:b:f:o:h",
+	/* "-": arguments that are not options come back in order as 1, so
+	 * the files after --data can be told from the scenario */
+	while ((c = getopt_long(argc, argv, "-:d:F:P:p:s:w:e:N:K:Q:r:S:k:n:j:yD:b:f:o:h",
 	                        longopts, NULL)) != -1) {
+		if (c == 1) {
+			if (in_data) {
+				a->data[a->ndata++] = optarg;
+			} else if (a->scenario) {
+				return bad(a, "give exactly one scenario file "
+				           "(\"%s\" is a second one; data files go "
+				           "after --data)", optarg);
+			} else {
+				a->scenario = optarg;
+			}
+			continue;
+		}
+		in_data = c == 'd';
 		/* options of the other command */
 		if ((!calibrate && c > 0 && strchr("FweknNQ", c)) ||
 		    (calibrate && c > 0 && strchr("bfK", c))) {
@@ -388,11 +404,8 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 			return cs_cli_bad_option(a->cmd, c, argv, a->usage);
 		}
 	}
-	if (optind != argc - 1)
-		return bad(a, "%s", optind >= argc ? "missing the scenario file" :
-		           "give exactly one scenario file (data files go "
-		           "after --data)");
-	a->scenario = argv[optind];
+	if (!a->scenario)
+		return bad(a, "%s", "missing the scenario file");
 	if (!a->ndata)
 		return bad(a, "%s", "no --data FILE given");
 	{
