@@ -93,7 +93,20 @@ O=lab/series
 	--steady --duration 60s --baseline-from 1,25 --format json \
 	-o $O/ons-survey-validate.json 2>/dev/null
 
+# ---- the RAG service on vLLM (shared series, k6): calibrated on 1-8 VUs
+# (lab/series/rag-vllm-calibrate.txt), 12-128 VUs predicted before the
+# held-out files were read; they are read from the series' folder, given
+# as RAG_SERIES (not part of this repository)
+if [ -n "${RAG_SERIES:-}" ]; then
+	R=()
+	for n in 1 2 4 8 12 24 32 48 64 128; do R+=("$RAG_SERIES/result-1m-$n.json"); done
+	"$capsim" validate $O/rag-vllm-calibrated.yaml --data "${R[@]}" \
+		--baseline-from 1,2,4,8 > $O/rag-vllm-heldout.txt 2>&1
+	"$capsim" validate $O/rag-vllm-calibrated.yaml --data "${R[@]}" \
+		--baseline-from 1,2,4,8 --format json -o $O/rag-vllm-validate.json 2>/dev/null
+fi
+
 # coverage of the intervals on every held-out point above
 /usr/bin/python3 lab/coverage.py "$out"/lab-validate.json "$out"/seed00[124]-validate.json \
-	$O/ons-survey-validate.json > "$out/coverage.txt"
+	$O/ons-survey-validate.json $O/rag-vllm-validate.json > "$out/coverage.txt"
 echo "done: $out" >&2
