@@ -650,7 +650,8 @@ double
 cs_imp_users_from_name(const char *path)
 {
 	static const char *const units[] = {
-		"users", "user", "vus", "vu", "threads", "clients", "u", NULL
+		"users", "user", "vus", "vu", "threads", "clients", "client", "u",
+		NULL
 	};
 	const char *base = strrchr(path, '/');
 	const char *p;

@@ -611,7 +611,9 @@ fmt_metric(cs_cal_metric m, double v, char *buf, size_t size)
 {
 	if (isnan(v))
 		return "-";
-	if (m == CS_CAL_THROUGHPUT)
+	if (m == CS_CAL_THROUGHPUT && v != 0 && fabs(v) < 10)
+		snprintf(buf, size, "%.3g/s", v); /* 0.021/s, not 0.0/s */
+	else if (m == CS_CAL_THROUGHPUT)
 		snprintf(buf, size, "%.1f/s", v);
 	else if (m == CS_CAL_ERROR_RATE)
 		snprintf(buf, size, "%.2f%%", 100 * v);

@@ -977,6 +977,11 @@ START_TEST(import_users_from_file_names)
 	                    200);
 	ck_assert_double_eq(cs_imp_users_from_name("k6-50vus.json"), 50);
 	ck_assert_double_eq(cs_imp_users_from_name("run_100_threads.jtl"), 100);
+	/* the ONS series: one client, and many */
+	ck_assert_double_eq(cs_imp_users_from_name(
+	    "investigation_1_client_stats.csv"), 1);
+	ck_assert_double_eq(cs_imp_users_from_name(
+	    "investigation_25_clients_stats.csv"), 25);
 	ck_assert(isnan(cs_imp_users_from_name("results_1000.jtl")));
 	ck_assert(isnan(cs_imp_users_from_name("v2users/x.csv")));
 }
