@@ -470,9 +470,30 @@ void cs_cal_unc_assign(const cs_cal_unc *u, size_t k, double v, char *buf,
  * standard deviation sd (in the floor's units: of ln y, or of y for the
  * error rate): the alpha/2 and 1 - alpha/2 quantiles of the equal mixture
  * of N(ln y_j, sd^2) (N(y_j, sd^2) cut at [0, 1] for the error rate).
- * NaN when no y_j is usable.
+ * Utilizations are cut at 1.  NaN when no y_j is usable.
  */
 void cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
                double alpha, double *lo, double *hi);
+
+
+/*
+ * The 90% prediction interval of a run of the scenario file at path (with
+ * overrides sets) from its calibration block: the block's posterior
+ * sample (else 16 draws from its intervals and ranges) simulated with one
+ * replication each and the run's seed, each blurred by the block's noise
+ * floor and discrepancy and the sampling noise of a test as long as the
+ * scenario's measured window.  out->has is 0 (and nothing is run) when
+ * the file has no calibration block with parameters.
+ */
+typedef struct cs_cal_run_pi {
+	int has;
+	size_t draws;
+	double lo[CS_CAL_NMETRICS], hi[CS_CAL_NMETRICS];
+	char unidentified[512]; /* the unidentified paths, ", "-joined */
+} cs_cal_run_pi;
+
+cs_status cs_cal_run_pi_compute(const char *path, const char *const *sets,
+                                size_t nsets, const cs_run_opts *ro,
+                                cs_cal_run_pi *out, cs_error *err);
 
 #endif /* CS_CAL_FIT_H */

@@ -337,10 +337,125 @@ cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
 		if (rel) {
 			*lo = exp(*lo);
 			*hi = exp(*hi);
+			/* a utilization cannot pass 100% */
+			if (m == CS_CAL_APP_CPU || m == CS_CAL_DB_CPU) {
+				*lo = fmin(*lo, 1);
+				*hi = fmin(*hi, 1);
+			}
 		} else {
 			*lo = fmin(fmax(*lo, 0), 1);
 			*hi = fmin(fmax(*hi, 0), 1);
 		}
 	}
 	free(z);
+}
+
+cs_status
+cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
+                      const cs_run_opts *ro, cs_cal_run_pi *out,
+                      cs_error *err)
+{
+	static const char *const paths[CS_CAL_NMETRICS] = {
+		"overall.throughput_rps", "overall.latency_ms.p50",
+		"overall.latency_ms.p95", "overall.latency_ms.p99",
+		"overall.error_rate", "resources.app.cpu_utilization",
+		"resources.db.cpu_utilization"
+	};
+	cs_cal_unc u;
+	double *draws = NULL, *y = NULL, window = NAN;
+	const char **all = NULL;
+	char *abuf = NULL;
+	size_t nd, j, k, m;
+	cs_status s;
+
+	memset(out, 0, sizeof *out);
+	if ((s = cs_cal_unc_read(path, &u, err)))
+		return s;
+	if (!u.n) {
+		cs_cal_unc_free(&u);
+		return CS_OK;
+	}
+	nd = u.ndraws ? u.ndraws : 16;
+	draws = malloc(nd * u.n * sizeof *draws);
+	y = malloc(nd * CS_CAL_NMETRICS * sizeof *y);
+	all = calloc(nsets + u.n + 1, sizeof *all);
+	abuf = malloc(u.n * 600);
+	if (!draws || !y || !all || !abuf) {
+		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
+		goto out;
+	}
+	if (u.ndraws)
+		memcpy(draws, u.draws, nd * u.n * sizeof *draws);
+	else
+		cs_cal_unc_draw(&u, nd, ro->has_seed ? ro->seed : 1, draws);
+	for (k = 0; k < nsets; k++)
+		all[k] = sets[k];
+	for (j = 0; j < nd; j++) {
+		cs_scenario *sc = NULL;
+		cs_result *res = NULL;
+		cs_run_opts o = *ro;
+
+		for (k = 0; k < u.n; k++) {
+			cs_cal_unc_assign(&u, k, draws[j * u.n + k], abuf + 600 * k,
+			                  600);
+			all[nsets + k] = abuf + 600 * k;
+		}
+		if ((s = cs_scenario_load_file(path, all, nsets + u.n, &sc, err)))
+			goto out;
+		if (isnan(window))
+			window = cs_scenario_duration(sc) - cs_scenario_warmup(sc);
+		o.replications = 1;
+		o.timeseries = 0;
+		s = cs_run(sc, &o, &res, err);
+		if (!s)
+			for (m = 0; m < CS_CAL_NMETRICS; m++) {
+				double v = NAN;
+
+				if (cs_result_metric(res, paths[m], &v, NULL, NULL))
+					v = NAN;
+				y[m * nd + j] = v;
+			}
+		cs_result_free(res);
+		cs_scenario_free(sc);
+		if (s)
+			goto out;
+	}
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		double x = 0, q = 0, samp, sd;
+		size_t c = 0;
+
+		/* the sampling noise of a test as long as this run's window,
+		 * at the draws' median throughput and metric */
+		for (j = 0; j < nd; j++)
+			if (y[CS_CAL_THROUGHPUT * nd + j] > 0 &&
+			    !isnan(y[m * nd + j])) {
+				x += y[CS_CAL_THROUGHPUT * nd + j];
+				q += y[m * nd + j];
+				c++;
+			}
+		samp = c ? cs_cal_sampling_sd((cs_cal_metric)m, q / (double)c,
+		                              x / (double)c * window, NULL) : 0;
+		sd = sqrt(u.noise[m] * u.noise[m] + samp * samp +
+		          u.discrepancy[m] * u.discrepancy[m]);
+		cs_cal_pi((cs_cal_metric)m, y + m * nd, nd, sd, 0.10,
+		          &out->lo[m], &out->hi[m]);
+	}
+	for (k = 0; k < u.n; k++)
+		if (!u.params[k].identified) {
+			size_t len = strlen(out->unidentified);
+
+			snprintf(out->unidentified + len,
+			         sizeof out->unidentified - len, "%s%s",
+			         len ? ", " : "", u.params[k].path);
+		}
+	out->has = 1;
+	out->draws = nd;
+	s = CS_OK;
+out:
+	free(draws);
+	free(y);
+	free(all);
+	free(abuf);
+	cs_cal_unc_free(&u);
+	return s;
 }

@@ -1,9 +1,14 @@
 /* capsim run SCENARIO [options]: simulate one scenario and print the result. */
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "calibration/fit.h"
 #include "cli/cli.h"
 
 static const char usage[] =
@@ -17,6 +22,74 @@ bad(const char *fmt, const char *arg)
 	cs_cli_fail("run", fmt, arg);
 	fputs(usage, stderr);
 	return CS_EXIT_INPUT;
+}
+
+static const char *const pi_names[] = {
+	"throughput_rps", "p50_ms", "p95_ms", "p99_ms", "error_rate",
+	"app_cpu_utilization", "db_cpu_utilization"
+};
+
+/* The run's JSON with a "prediction_interval" object beside "overall". */
+static cs_status
+write_json_pi(const cs_result *res, const cs_cal_run_pi *pi, FILE *f)
+{
+	char *txt = cs_result_json(res), *outs;
+	cJSON *root = txt ? cJSON_Parse(txt) : NULL, *o, *mo;
+	size_t m;
+	bool ok;
+
+	free(txt);
+	if (!root)
+		return CS_ERR_NOMEM;
+	o = cJSON_CreateObject();
+	ok = o && cJSON_AddItemToObject(root, "prediction_interval", o) &&
+	     cJSON_AddNumberToObject(o, "level", 0.9) &&
+	     cJSON_AddNumberToObject(o, "draws", (double)pi->draws) &&
+	     cJSON_AddStringToObject(o, "unidentified", pi->unidentified);
+	mo = ok ? cJSON_AddObjectToObject(o, "metrics") : NULL;
+	ok = ok && mo;
+	for (m = 0; ok && m < CS_CAL_NMETRICS; m++) {
+		cJSON *e;
+
+		if (isnan(pi->lo[m]))
+			continue;
+		e = cJSON_AddObjectToObject(mo, pi_names[m]);
+		ok = e && cJSON_AddNumberToObject(e, "low", pi->lo[m]) &&
+		     cJSON_AddNumberToObject(e, "high", pi->hi[m]);
+	}
+	outs = ok ? cJSON_Print(root) : NULL;
+	cJSON_Delete(root);
+	if (!outs)
+		return CS_ERR_NOMEM;
+	fprintf(f, "%s\n", outs);
+	free(outs);
+	return ferror(f) ? CS_ERR_IO : CS_OK;
+}
+
+static void
+write_table_pi(const cs_cal_run_pi *pi, FILE *f)
+{
+	size_t m;
+
+	fprintf(f, "\n  prediction interval (90%%: where a real test like this "
+	        "run should land; %zu calibrated parameter sets + the real "
+	        "system's noise)\n", pi->draws);
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		double lo = pi->lo[m], hi = pi->hi[m];
+
+		if (isnan(lo))
+			continue;
+		if (m == CS_CAL_THROUGHPUT)
+			fprintf(f, "    %-22s %.4g .. %.4g req/s\n", pi_names[m], lo, hi);
+		else if (m == CS_CAL_ERROR_RATE || m >= CS_CAL_APP_CPU)
+			fprintf(f, "    %-22s %.2f%% .. %.2f%%\n", pi_names[m],
+			        100 * lo, 100 * hi);
+		else
+			fprintf(f, "    %-22s %.4g .. %.4g ms\n", pi_names[m], lo, hi);
+	}
+	if (pi->unidentified[0])
+		fprintf(f, "    not known from the calibration data, so spanning "
+		        "their ranges: %s\n", pi->unidentified);
 }
 
 int
@@ -41,6 +114,7 @@ cs_cmd_run(int argc, char **argv)
 	cs_result *res = NULL;
 	cs_error err = { 0 };
 	cs_out out;
+	cs_cal_run_pi pi;
 	int c, rc;
 	cs_status s;
 
@@ -105,9 +179,27 @@ cs_cmd_run(int argc, char **argv)
 		return rc;
 	}
 	s = cs_scenario_load_file(argv[optind], sets, nsets, &sc, &err);
+	if (s) {
+		free(sets);
+		cs_error_print(stderr, &err);
+		return cs_cli_exit(s);
+	}
+	/* a calibrated file: where the real system will land, not only what
+	 * the model computes (its calibration block is checked now) */
+	{
+		cs_run_opts po = ro;
+
+		if (!po.has_seed) {
+			po.seed = cs_scenario_seed(sc);
+			po.has_seed = 1;
+		}
+		s = cs_cal_run_pi_compute(argv[optind], sets, nsets, &po, &pi,
+		                          &err);
+	}
 	free(sets);
 	if (s) {
 		cs_error_print(stderr, &err);
+		cs_scenario_free(sc);
 		return cs_cli_exit(s);
 	}
 	if (ro.timeseries > cs_scenario_duration(sc)) {
@@ -130,7 +222,12 @@ cs_cmd_run(int argc, char **argv)
 		cs_scenario_free(sc);
 		return s == CS_ERR_INVALID ? CS_EXIT_INPUT : CS_EXIT_FAIL;
 	}
-	s = cs_result_write(res, fmt, out.f);
+	if (pi.has && fmt == CS_FORMAT_JSON)
+		s = write_json_pi(res, &pi, out.f);
+	else
+		s = cs_result_write(res, fmt, out.f);
+	if (!s && pi.has && fmt == CS_FORMAT_TABLE)
+		write_table_pi(&pi, out.f);
 	if (s) {
 		cs_out_abort(&out);
 		rc = CS_EXIT_FAIL;

@@ -79,6 +79,8 @@ uint64_t cs_scenario_seed(const cs_scenario *sc);
 unsigned cs_scenario_replications(const cs_scenario *sc);
 /* Seconds simulated per replication (run.duration). */
 double cs_scenario_duration(const cs_scenario *sc);
+/* Seconds deleted at the start of each replication (run.warmup). */
+double cs_scenario_warmup(const cs_scenario *sc);
 
 /* ---- running ------------------------------------------------------------ */
 

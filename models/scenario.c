@@ -1388,6 +1388,7 @@ bind(binder *b)
 uint64_t cs_scenario_seed(const cs_scenario *sc) { return sc->seed; }
 unsigned cs_scenario_replications(const cs_scenario *sc) { return sc->replications; }
 double cs_scenario_duration(const cs_scenario *sc) { return sc->duration; }
+double cs_scenario_warmup(const cs_scenario *sc) { return sc->warmup; }
 
 void
 cs_scenario_free(cs_scenario *sc)

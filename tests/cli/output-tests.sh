@@ -13,6 +13,7 @@
 # Prints "ok - name" / "not ok - name: why" and "N passed, M failed".
 set -u
 capsim=$(realpath -- "$1") || exit 2
+srcdir=$(realpath -- "$2") || exit 2
 [ -x "$capsim" ] || { echo "not ok - setup: $1 is not a program"; exit 1; }
 tmp=$(mktemp -d /tmp/capsim-out.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -227,6 +228,33 @@ for sig in INT TERM HUP QUIT KILL; do
 		bad "signal-$sig-leaves-nothing" "exit $rc, left: $left"
 	fi
 done
+
+# a calibrated scenario: run reports where a real test should land
+cal="$srcdir/lab/series/ons-survey-calibrated.yaml"
+"$capsim" run "$cal" --set load.users=50 -f json > pi.json 2>err
+/usr/bin/python3 - pi.json <<'PY' && ok run-prediction-interval || bad run-prediction-interval "$(head -c 300 err)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+pi = d["prediction_interval"]
+m = pi["metrics"]
+x = d["overall"]["throughput_rps"]["mean"]
+ok = (pi["level"] == 0.9 and pi["draws"] == 16 and "app.cores" in pi["unidentified"]
+      and all(v["low"] <= v["high"] for v in m.values())
+      and m["throughput_rps"]["low"] < x < m["throughput_rps"]["high"]
+      and m["app_cpu_utilization"]["high"] <= 1)
+sys.exit(0 if ok else 1)
+PY
+"$capsim" run "$cal" --set load.users=50 > pi.txt 2>err
+grep -q "prediction interval (90%" pi.txt && grep -q "spanning their ranges: .*app.cores" pi.txt &&
+	ok run-prediction-interval-table || bad run-prediction-interval-table "$(tail -5 pi.txt)"
+"$capsim" run "$srcdir/scenarios/500u.yaml" --replications 2 -f json | grep -q prediction_interval &&
+	bad run-uncalibrated-no-interval "an uncalibrated scenario got an interval" ||
+	ok run-uncalibrated-no-interval
+sed 's/kind: integer/kind: cores/' "$cal" > badcal.yaml
+"$capsim" run badcal.yaml > /dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q "badcal.yaml:[0-9]*:[0-9]*: error: calibration.parameters\[2\].kind" err &&
+	ok run-bad-calibration-block || bad run-bad-calibration-block "exit $rc, $(head -c 300 err)"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
