@@ -702,6 +702,25 @@ status_in_text(const char *t)
 			return (p[-3] - '0') * 100 + (p[-2] - '0') * 10 +
 			       (p[-1] - '0');
 	}
+	/* a status on its own: "503 db pool timeout",
+	 * "CatchResponseError('503 ...')", "HTTP 502", "status code: 429";
+	 * three digits 400-599 between a start, space, quote, bracket or
+	 * colon and an end, space, quote, bracket, comma or colon (not in a
+	 * URL: /item/503 is preceded by a slash) */
+	for (p = t; *p; p++) {
+		int v;
+
+		if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) ||
+		    !isdigit((unsigned char)p[2]))
+			continue;
+		if (p > t && !strchr(" '\"(:[", p[-1]))
+			continue;
+		if (p[3] && !strchr(" '\")]:,", p[3]))
+			continue;
+		v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+		if (v >= 400 && v <= 599)
+			return v;
+	}
 	return 0;
 }
 

@@ -888,6 +888,13 @@ START_TEST(import_classifies_failure_causes)
 		  "pool_timeout" },
 		{ 502, "rate_limited", "rate_limited" },
 		{ 0, "upstream_timeout", "upstream_timeout" },
+		/* the status comes first, whatever words follow it */
+		{ 0, "CatchResponseError('503 db pool timeout')",
+		  "server_error" },
+		{ 0, "HTTP 502: upstream timed out", "server_error" },
+		{ 0, "status code: 429", "rate_limited" },
+		/* a number in a URL is not a status */
+		{ 0, "ReadTimeout for url: /item/503", "client_timeout" },
 	};
 	char buf[128];
 	size_t i;
