@@ -1115,6 +1115,7 @@ typedef struct point {
 	size_t nload;
 	cs_cal_pred fitted;
 	int has_fitted;
+	int use_ep;          /* the objective scores its endpoints */
 } point;
 
 typedef struct centry {
@@ -1143,6 +1144,7 @@ struct cs_cal {
 	/* the objective's residuals */
 	size_t nres;
 	int *res_point, *res_metric;
+	int *res_ep;         /* the point's endpoint index, -1: overall */
 	double *res_w;       /* weight of each residual: the metric's weight
 	                      * / (sampling^2 + floor^2) */
 	double *res_samp;    /* sampling sd of each residual's measurement */
@@ -1387,6 +1389,7 @@ cs_cal_free(cs_cal *c)
 	free(c->res_metric);
 	free(c->res_w);
 	free(c->res_samp);
+	free(c->res_ep);
 	free(c->draws);
 	free(c->svd_v);
 	free(c->svd_s);
@@ -1963,9 +1966,14 @@ ci_of(const cs_result *r, const char *path, double *m, double *lo,
  * A scenario that does not load gives its status (CS_ERR_INVALID,
  * CS_ERR_USAGE) and err.
  */
+/* Per endpoint of a point: its share of requests and its p50, p95, p99
+ * and error rate (EP_N numbers, in this order). */
+enum { EP_SHARE, EP_P50, EP_P95, EP_P99, EP_ERR, EP_N };
+
 static cs_status
 run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
-            size_t nextra, unsigned reps, cs_cal_pred *out, cs_error *err)
+            size_t nextra, unsigned reps, cs_cal_pred *out, double *ep,
+            cs_error *err)
 {
 	static const char *const paths[CS_CAL_NMETRICS] = {
 		"overall.throughput_rps", "overall.latency_ms.p50",
@@ -2018,6 +2026,27 @@ run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
 	/* the result's metric names point into the scenario: free it last */
 	for (m = 0; m < CS_CAL_NMETRICS; m++)
 		ci_of(res, paths[m], &out->mean[m], &out->lo[m], &out->hi[m]);
+	if (ep) {
+		static const char *const eps[EP_N] = {
+			"requests", "latency_ms.p50", "latency_ms.p95",
+			"latency_ms.p99", "error_rate"
+		};
+		double total = metric_of(res, "overall.requests");
+		const cs_imp_point *p = pt->p;
+
+		for (k = 0; k < p->nendpoints; k++)
+			for (m = 0; m < EP_N; m++) {
+				char path[700];
+				double x;
+
+				snprintf(path, sizeof path, "endpoints.%s.%s",
+				         p->endpoints[k].name, eps[m]);
+				x = metric_of(res, path);
+				if (m == EP_SHARE)
+					x = total > 0 ? x / total : NAN;
+				ep[k * EP_N + m] = x;
+			}
+	}
 	out->app_cpu = metric_of(res, "resources.app.cpu_utilization");
 	out->db_cpu = metric_of(res, "resources.db.cpu_utilization");
 	out->latency_mean = metric_of(res, "overall.latency_ms.mean");
@@ -2031,7 +2060,7 @@ static cs_status
 run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
           cs_cal_pred *out, cs_error *err)
 {
-	return run_point_x(c, i, v, NULL, 0, reps, out, err);
+	return run_point_x(c, i, v, NULL, 0, reps, out, NULL, err);
 }
 
 cs_status
@@ -2042,7 +2071,7 @@ cs_cal_predict_sets(cs_cal *c, size_t i, const char *const *extra,
 	if (i >= c->npoints)
 		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
 		                    "no point %zu", i);
-	return run_point_x(c, i, NULL, extra, nextra, reps, out, err);
+	return run_point_x(c, i, NULL, extra, nextra, reps, out, NULL, err);
 }
 
 cs_status
@@ -2642,6 +2671,73 @@ cs_cal_noise_floor(const cs_cal *c, cs_cal_metric m, int *source,
 	return c->floor[m];
 }
 
+/* The measured value residual k compares. */
+static double
+res_measured(const cs_cal *c, size_t k)
+{
+	const cs_imp_point *p = c->points[c->res_point[k]].p;
+	int m = c->res_metric[k], e = c->res_ep[k];
+	const cs_imp_endpoint *ep;
+
+	if (e < 0)
+		return cs_cal_measured(p, (cs_cal_metric)m);
+	ep = &p->endpoints[e];
+	switch (m) {
+	case CS_CAL_THROUGHPUT:
+		return p->requests > 0 ? ep->requests / p->requests : NAN;
+	case CS_CAL_P50: return ep->latency.p50;
+	case CS_CAL_P95: return ep->latency.p95;
+	case CS_CAL_P99: return ep->latency.p99;
+	case CS_CAL_ERROR_RATE: return ep->error_rate;
+	default: return NAN;
+	}
+}
+
+/* The endpoint-level counterpart of metric m in a point's EP_N numbers. */
+static int
+ep_slot(int m)
+{
+	switch (m) {
+	case CS_CAL_THROUGHPUT: return EP_SHARE;
+	case CS_CAL_P50: return EP_P50;
+	case CS_CAL_P95: return EP_P95;
+	case CS_CAL_P99: return EP_P99;
+	case CS_CAL_ERROR_RATE: return EP_ERR;
+	default: return -1;
+	}
+}
+
+/*
+ * Does the objective score point i's endpoints?  When the point names
+ * them with their requests, and every one that received requests is an
+ * endpoint of the scenario (by name): then its p50/p95/p99 and error rate
+ * are scored per endpoint (the overall ones, a mixture of them, are not
+ * scored again), and each endpoint's share of the requests too.
+ */
+static int
+endpoints_usable(const cs_cal *c, const cs_imp_point *p,
+                 const char *const *names, size_t nnames)
+{
+	size_t k, j, used = 0;
+
+	if (!p->nendpoints || !(p->requests > 0))
+		return 0;
+	for (k = 0; k < p->nendpoints; k++) {
+		const cs_imp_endpoint *e = &p->endpoints[k];
+		int found = 0;
+
+		if (!(e->requests > 0))
+			continue;
+		for (j = 0; j < nnames && !found; j++)
+			found = e->name && !strcmp(e->name, names[j]);
+		if (!found)
+			return 0;
+		used++;
+	}
+	(void)c;
+	return used > 0;
+}
+
 void
 cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out)
 {
@@ -2650,7 +2746,9 @@ cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out)
 		return;
 	out->point = (size_t)c->res_point[k];
 	out->metric = (cs_cal_metric)c->res_metric[k];
-	out->measured = cs_cal_measured(c->points[out->point].p, out->metric);
+	out->measured = res_measured(c, k);
+	out->endpoint = c->res_ep[k] >= 0 ?
+	    c->points[out->point].p->endpoints[c->res_ep[k]].name : NULL;
 	out->sampling = c->res_samp[k];
 	out->floor = c->floor[out->metric];
 	out->weight = c->res_w[k];
@@ -2664,38 +2762,104 @@ cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out)
 static cs_status
 setup_residuals(cs_cal *c, cs_error *err)
 {
-	size_t i, m, n = 0, cap = c->npoints * CS_CAL_NMETRICS + 1;
+	size_t i, m, n = 0, cap = c->npoints * CS_CAL_NMETRICS + 1, k;
+	const char **names = NULL;
+	size_t nnames = 0;
+	cs_conf *cf = NULL;
+	cs_conf_node *eps;
 
+	for (i = 0; i < c->npoints; i++)
+		cap += c->points[i].p->nendpoints * EP_N;
 	free(c->res_point);
 	free(c->res_metric);
 	free(c->res_w);
 	free(c->res_samp);
+	free(c->res_ep);
 	c->res_point = malloc(cap * sizeof *c->res_point);
 	c->res_metric = malloc(cap * sizeof *c->res_metric);
 	c->res_w = malloc(cap * sizeof *c->res_w);
 	c->res_samp = malloc(cap * sizeof *c->res_samp);
-	if (!c->res_point || !c->res_metric || !c->res_w || !c->res_samp)
+	c->res_ep = malloc(cap * sizeof *c->res_ep);
+	if (!c->res_point || !c->res_metric || !c->res_w || !c->res_samp ||
+	    !c->res_ep)
 		return nomem(err);
+	/* the scenario's endpoint names, to match the data's */
+	if (tree(c, NULL, 0, &cf, NULL) == CS_OK && cf->root &&
+	    (eps = cs_conf_get(cf->root, "endpoints")) &&
+	    eps->kind == CS_CONF_SEQ) {
+		names = calloc(eps->n + 1, sizeof *names);
+		for (k = 0; names && k < eps->n; k++) {
+			cs_conf_node *nm = eps->items[k]->kind == CS_CONF_MAP ?
+			    cs_conf_get(eps->items[k], "name") : NULL;
+
+			if (nm && nm->value)
+				names[nnames++] = nm->value;
+		}
+	}
 	setup_noise(c);
 	c->wsum = 0;
-	for (i = 0; i < c->npoints; i++)
+	for (i = 0; i < c->npoints; i++) {
+		const cs_imp_point *p = c->points[i].p;
+		int use = endpoints_usable(c, p, names, nnames);
+		int by_ep[CS_CAL_NMETRICS] = { 0 };
+
+		c->points[i].use_ep = use;
+		/* endpoint terms first; they replace the overall latency and
+		 * error rate that they make up */
+		for (k = 0; use && k < p->nendpoints; k++) {
+			const cs_imp_endpoint *e = &p->endpoints[k];
+
+			if (!(e->requests > 0))
+				continue;
+			for (m = 0; m < CS_CAL_NMETRICS; m++) {
+				double y, w = c->opts.weight[m], sd, cnt;
+
+				if (ep_slot((int)m) < 0 || !(w > 0))
+					continue;
+				c->res_point[n] = (int)i;
+				c->res_metric[n] = (int)m;
+				c->res_ep[n] = (int)k;
+				y = res_measured(c, n);
+				if (isnan(y) || (m != CS_CAL_ERROR_RATE && !(y > 0)))
+					continue;
+				if (m == CS_CAL_THROUGHPUT) {
+					/* a share s of n requests: binomial */
+					sd = y < 1 ? sqrt((1 - y) / (y * p->requests)) :
+					     0;
+				} else {
+					cnt = e->requests;
+					sd = cs_cal_sampling_sd((cs_cal_metric)m, y,
+					                        cnt, p->tool);
+				}
+				if (m != CS_CAL_THROUGHPUT)
+					by_ep[m] = 1;
+				c->res_samp[n] = sd;
+				c->res_w[n] = w / (sd * sd + c->floor[m] *
+				                   c->floor[m]);
+				c->wsum += w;
+				n++;
+			}
+		}
 		for (m = 0; m < CS_CAL_NMETRICS; m++) {
-			const cs_imp_point *p = c->points[i].p;
 			double y = cs_cal_measured(p, (cs_cal_metric)m);
 			double w = c->opts.weight[m], sd;
 
-			if (isnan(y) || !(w > 0) ||
+			if (isnan(y) || !(w > 0) || by_ep[m] ||
 			    (m != CS_CAL_ERROR_RATE && !(y > 0)))
 				continue;
 			sd = cs_cal_sampling_sd((cs_cal_metric)m, y, count_of(p),
 			                        p->tool);
 			c->res_point[n] = (int)i;
 			c->res_metric[n] = (int)m;
+			c->res_ep[n] = -1;
 			c->res_samp[n] = sd;
 			c->res_w[n] = w / (sd * sd + c->floor[m] * c->floor[m]);
 			c->wsum += w;
 			n++;
 		}
+	}
+	free(names);
+	cs_conf_free(cf);
 	c->nres = n;
 	if (!n)
 		return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "",
@@ -2732,6 +2896,7 @@ key_of(const cs_cal *c, const double *v, char **out)
 static cs_status
 residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 {
+	double **epv = NULL;  /* per point: its endpoints' numbers */
 	cs_cal_pred *pred;
 	char *key;
 	size_t i, k;
@@ -2749,22 +2914,31 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 			return CS_OK;
 		}
 	pred = malloc(c->npoints * sizeof *pred);
-	if (!pred) {
+	epv = calloc(c->npoints, sizeof *epv);
+	if (!pred || !epv) {
+		free(pred);
+		free(epv);
 		free(key);
 		return nomem(err);
 	}
 	for (i = 0; i < c->npoints; i++) {
 		cs_error e2;
 
+		if (c->points[i].use_ep &&
+		    !(epv[i] = malloc((c->points[i].p->nendpoints * EP_N + 1) *
+		                      sizeof **epv))) {
+			s = CS_ERR_NOMEM;
+			if (err)
+				nomem(err);
+			goto fail;
+		}
 		memset(&e2, 0, sizeof e2);
-		s = run_point(c, i, v, 0, &pred[i], &e2);
+		s = run_point_x(c, i, v, NULL, 0, 0, &pred[i], epv[i], &e2);
 		if (s == CS_ERR_NOMEM || s == CS_ERR_INTERNAL ||
 		    s == CS_ERR_IO || s == CS_ERR_NUMERIC) {
 			if (err)
 				*err = e2;
-			free(pred);
-			free(key);
-			return s;
+			goto fail;
 		}
 		if (s) {
 			*bad = 1;
@@ -2773,16 +2947,16 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 		}
 	}
 	for (k = 0; k < c->nres; k++) {
-		int m = c->res_metric[k];
-		double y = cs_cal_measured(c->points[c->res_point[k]].p,
-		                           (cs_cal_metric)m);
+		int m = c->res_metric[k], ei = c->res_ep[k];
+		double y = res_measured(c, k);
 		double q, t;
 
 		if (*bad) {
 			r[k] = BAD_RESIDUAL;
 			continue;
 		}
-		q = pred[c->res_point[k]].mean[m];
+		q = ei < 0 ? pred[c->res_point[k]].mean[m] :
+		    epv[c->res_point[k]][ei * EP_N + ep_slot(m)];
 		if (m == CS_CAL_ERROR_RATE) {
 			t = isnan(q) ? 1 : q - y;
 		} else {
@@ -2794,6 +2968,9 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 		}
 		r[k] = sqrt(c->res_w[k]) * t;
 	}
+	for (i = 0; i < c->npoints; i++)
+		free(epv[i]);
+	free(epv);
 	free(pred);
 	e = &c->cache[c->cache_next];
 	c->cache_next = (c->cache_next + 1) % CACHE_SIZE;
@@ -2809,6 +2986,13 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 		e->key = NULL;
 	}
 	return CS_OK;
+fail:
+	for (i = 0; i < c->npoints; i++)
+		free(epv[i]);
+	free(epv);
+	free(pred);
+	free(key);
+	return s;
 }
 
 /* From log space to values, clamped; the squared distance outside. */

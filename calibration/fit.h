@@ -348,6 +348,8 @@ double cs_cal_noise_floor(const cs_cal *c, cs_cal_metric m, int *source,
 typedef struct cs_cal_term {
 	size_t point;
 	cs_cal_metric metric;
+	const char *endpoint; /* an endpoint's own term (NULL: the point's);
+	                      * its "throughput" is its share of requests */
 	double measured, sampling, floor, weight;
 } cs_cal_term;
 void cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out);

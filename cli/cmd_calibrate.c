@@ -186,7 +186,8 @@ print_terms(FILE *f, const cs_cal *cal)
 		fputs(m + 1 < CS_CAL_NMETRICS ? ")," : ")\n", f);
 	}
 	fputs("objective terms: weight = metric weight / (sampling sd^2 + "
-	      "floor^2)\n", f);
+	      "floor^2); an endpoint's terms name it (share: its part of the "
+	      "requests)\n", f);
 	fprintf(f, "  %-22s %-11s %10s %9s %9s %10s\n", "point", "metric",
 	        "measured", "sampling", "floor", "weight");
 	for (k = 0; k < cs_cal_nresiduals(cal); k++) {
@@ -194,11 +195,16 @@ print_terms(FILE *f, const cs_cal *cal)
 		char b[64];
 
 		cs_cal_term_at(cal, k, &t);
-		fprintf(f, "  %-22.22s %-11s %10s %9.3g %9.3g %10.4g\n",
-		        cs_cal_point_name(cal, t.point),
-		        cs_cal_metric_name(t.metric),
-		        fmt_metric(t.metric, t.measured, b, sizeof b), t.sampling,
-		        t.floor, t.weight);
+		if (t.endpoint && t.metric == CS_CAL_THROUGHPUT)
+			snprintf(b, sizeof b, "%.1f%%", 100 * t.measured);
+		else
+			fmt_metric(t.metric, t.measured, b, sizeof b);
+		fprintf(f, "  %-22.22s %-11s %10s %9.3g %9.3g %10.4g%s%s\n",
+		        cs_cal_point_name(cal, t.point), t.endpoint &&
+		        t.metric == CS_CAL_THROUGHPUT ? "share" :
+		        cs_cal_metric_name(t.metric), b, t.sampling, t.floor,
+		        t.weight, t.endpoint ? "  " : "",
+		        t.endpoint ? t.endpoint : "");
 	}
 }
 
