@@ -1012,6 +1012,75 @@ START_TEST(fit_does_not_depend_on_the_seed)
 }
 END_TEST
 
+
+/* Endpoints named in the data are scored one by one; a point naming one
+ * the scenario lacks is scored as a whole. */
+START_TEST(fit_scores_endpoints)
+{
+	static const char *const files[] = { "m.yaml", "d.yaml" };
+	const char *model, *data;
+	cs_imp_set set;
+	cs_cal_opts o;
+	cs_cal *cal = NULL;
+	cs_error err;
+	size_t i, ep_p95 = 0, ep_share = 0, all_p95 = 0, other_p95 = 0;
+
+	make_tmp();
+	model = write_tmp("m.yaml", small_model);
+	data = write_tmp("d.yaml", "points:\n"
+	    "  - {name: a, users: 20, requests: 1000, throughput: 19.5,\n"
+	    "     latency: {p50: 15ms, p95: 60ms},\n"
+	    "     endpoints: [{name: \"GET /x\", requests: 1000, p95: 60ms}]}\n"
+	    "  - {name: b, users: 20, requests: 1000, throughput: 19.5,\n"
+	    "     latency: {p50: 15ms, p95: 60ms},\n"
+	    "     endpoints: [{name: \"GET /y\", requests: 1000, p95: 60ms}]}\n");
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	cs_cal_opts_init(&o);
+	o.proposals = 0;
+	o.starts = 1;
+	o.max_evals = 10;
+	o.replications = 1;
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
+	for (i = 0; i < set.n; i++)
+		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i], NULL, 0,
+		                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu.mean",
+	                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	for (i = 0; i < cs_cal_nresiduals(cal); i++) {
+		cs_cal_term t;
+
+		cs_cal_term_at(cal, i, &t);
+		if (t.point == 0 && t.endpoint && t.metric == CS_CAL_P95) {
+			ck_assert_str_eq(t.endpoint, "GET /x");
+			ck_assert_rel(t.measured, 60, 1e-12);
+			ep_p95++;
+		}
+		if (t.point == 0 && t.endpoint &&
+		    t.metric == CS_CAL_THROUGHPUT) {
+			ck_assert_rel(t.measured, 1.0, 1e-12);
+			ck_assert(t.sampling == 0);
+			ep_share++;
+		}
+		if (t.point == 0 && !t.endpoint && t.metric == CS_CAL_P95)
+			all_p95++;
+		if (t.point == 1) {
+			ck_assert_ptr_null(t.endpoint);
+			if (t.metric == CS_CAL_P95)
+				other_p95++;
+		}
+	}
+	ck_assert_uint_eq(ep_p95, 1);
+	ck_assert_uint_eq(ep_share, 1);
+	ck_assert_uint_eq(all_p95, 0);   /* not scored twice */
+	ck_assert_uint_eq(other_p95, 1); /* "GET /y" is not in the model */
+	cs_cal_free(cal);
+	cs_imp_set_destroy(&set);
+	remove_tmp(files, 2);
+}
+END_TEST
+
 static Suite *
 fit_suite(void)
 {
@@ -1042,6 +1111,7 @@ fit_suite(void)
 	tcase_add_test(tf, fit_unidentified_keeps_a_range);
 	tcase_add_test(te, fit_calibration_block_errors);
 	tcase_add_test(tf, fit_does_not_depend_on_the_seed);
+	tcase_add_test(tf, fit_scores_endpoints);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tb);
 	suite_add_tcase(s, te);
