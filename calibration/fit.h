@@ -479,6 +479,20 @@ void cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
 
 
 /*
+ * The 90% prediction interval of every metric at point i of cal (as
+ * validate shows it): the point simulated at the nd parameter sets draws
+ * (nd x u->n values; with u->n == 0, pred itself), one replication each,
+ * each blurred by u's noise floor and discrepancy and the sampling noise
+ * of a test as long as the measured one at the predicted rate; pred is
+ * the point's prediction at the calibrated values.  pi_lo and pi_hi get
+ * CS_CAL_NMETRICS values each (NaN where none).
+ */
+cs_status cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
+                          const double *draws, size_t nd,
+                          const cs_cal_pred *pred, double *pi_lo,
+                          double *pi_hi, cs_error *err);
+
+/*
  * The 90% prediction interval of a run of the scenario file at path (with
  * overrides sets) from its calibration block: the block's posterior
  * sample (else 16 draws from its intervals and ranges) simulated with one

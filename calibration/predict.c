@@ -459,3 +459,72 @@ out:
 	cs_cal_unc_free(&u);
 	return s;
 }
+
+/*
+ * The 90% prediction interval of every metric at point i: the point
+ * simulated at nd parameter sets drawn from the calibration block (the
+ * fitted values when it has none), each blurred by the real system's
+ * noise: the between-run floor and the sampling noise of a test as long
+ * as the measured one at the predicted rate.
+ */
+cs_status
+cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
+                const double *draws, size_t nd, const cs_cal_pred *pred,
+                double *pi_lo, double *pi_hi, cs_error *err)
+{
+	const cs_imp_point *p = cs_cal_point_at(cal, i);
+	double *y = calloc(nd * CS_CAL_NMETRICS + 1, sizeof *y);
+	char **as = calloc(u->n + 1, sizeof *as);
+	size_t j, k, m;
+	cs_status s = CS_OK;
+
+	if (!y || !as) {
+		free(y);
+		free(as);
+		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+		                    "out of memory");
+	}
+	for (k = 0; k < u->n; k++)
+		if (!(as[k] = malloc(600))) {
+			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                 "out of memory");
+			goto out;
+		}
+	for (j = 0; j < nd; j++) {
+		cs_cal_pred q;
+
+		if (u->n == 0) {
+			q = *pred;
+		} else {
+			for (k = 0; k < u->n; k++)
+				cs_cal_unc_assign(u, k, draws[j * u->n + k], as[k],
+				                  600);
+			if ((s = cs_cal_predict_sets(cal, i,
+			                             (const char *const *)as, u->n,
+			                             1, &q, err)))
+				goto out;
+		}
+		for (m = 0; m < CS_CAL_NMETRICS; m++)
+			y[m * nd + j] = q.mean[m];
+	}
+	for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		double x = pred->mean[CS_CAL_THROUGHPUT];
+		double dur = p->duration > 0 ? p->duration :
+		             p->throughput > 0 && p->requests > 0 ?
+		             p->requests / p->throughput : NAN;
+		double count = x > 0 && dur > 0 ? x * dur : NAN;
+		double samp = cs_cal_sampling_sd((cs_cal_metric)m,
+		                                 pred->mean[m], count, p->tool);
+		double sd = sqrt(u->noise[m] * u->noise[m] + samp * samp +
+		                 u->discrepancy[m] * u->discrepancy[m]);
+
+		cs_cal_pi((cs_cal_metric)m, y + m * nd, nd, sd, 0.10,
+		          &pi_lo[m], &pi_hi[m]);
+	}
+out:
+	for (k = 0; k < u->n; k++)
+		free(as[k]);
+	free(as);
+	free(y);
+	return s;
+}

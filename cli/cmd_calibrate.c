@@ -939,73 +939,6 @@ piscore_compute(const vrow *rows, const bool *scored,
 	free(w);
 }
 
-/*
- * The 90% prediction interval of every metric at point i: the point
- * simulated at nd parameter sets drawn from the calibration block (the
- * fitted values when it has none), each blurred by the real system's
- * noise: the between-run floor and the sampling noise of a test as long
- * as the measured one at the predicted rate.
- */
-static cs_status
-predict_interval(cs_cal *cal, size_t i, const cs_cal_unc *u,
-                 const double *draws, size_t nd, vrow *row, cs_error *err)
-{
-	const cs_imp_point *p = cs_cal_point_at(cal, i);
-	double *y = calloc(nd * CS_CAL_NMETRICS + 1, sizeof *y);
-	char **as = calloc(u->n + 1, sizeof *as);
-	size_t j, k, m;
-	cs_status s = CS_OK;
-
-	if (!y || !as) {
-		free(y);
-		free(as);
-		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-		                    "out of memory");
-	}
-	for (k = 0; k < u->n; k++)
-		if (!(as[k] = malloc(600))) {
-			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-			                 "out of memory");
-			goto out;
-		}
-	for (j = 0; j < nd; j++) {
-		cs_cal_pred q;
-
-		if (u->n == 0) {
-			q = row->pred;
-		} else {
-			for (k = 0; k < u->n; k++)
-				cs_cal_unc_assign(u, k, draws[j * u->n + k], as[k],
-				                  600);
-			if ((s = cs_cal_predict_sets(cal, i,
-			                             (const char *const *)as, u->n,
-			                             1, &q, err)))
-				goto out;
-		}
-		for (m = 0; m < CS_CAL_NMETRICS; m++)
-			y[m * nd + j] = q.mean[m];
-	}
-	for (m = 0; m < CS_CAL_NMETRICS; m++) {
-		double x = row->pred.mean[CS_CAL_THROUGHPUT];
-		double dur = p->duration > 0 ? p->duration :
-		             p->throughput > 0 && p->requests > 0 ?
-		             p->requests / p->throughput : NAN;
-		double count = x > 0 && dur > 0 ? x * dur : NAN;
-		double samp = cs_cal_sampling_sd((cs_cal_metric)m,
-		                                 row->pred.mean[m], count, p->tool);
-		double sd = sqrt(u->noise[m] * u->noise[m] + samp * samp +
-		                 u->discrepancy[m] * u->discrepancy[m]);
-
-		cs_cal_pi((cs_cal_metric)m, y + m * nd, nd, sd, 0.10,
-		          &row->pi_lo[m], &row->pi_hi[m]);
-	}
-out:
-	for (k = 0; k < u->n; k++)
-		free(as[k]);
-	free(as);
-	free(y);
-	return s;
-}
 
 /* Parse "100,200" into users; -1 on error. */
 static int
@@ -1263,8 +1196,9 @@ cs_cmd_validate(int argc, char **argv)
 		if (has_base && !isnan(p->users))
 			cs_cal_baseline_eval(&base, p->users, rows[i].line,
 			                     rows[i].usl);
-		s = predict_interval(cal, i, &unc, draws, ndraws, &rows[i],
-		                     &err);
+		s = cs_cal_point_pi(cal, i, &unc, draws, ndraws,
+		                    &rows[i].pred, rows[i].pi_lo, rows[i].pi_hi,
+		                    &err);
 		if (s) {
 			cs_error_print(stderr, &err);
 			rc = cs_cli_exit(s);
