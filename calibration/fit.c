@@ -2050,6 +2050,7 @@ run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
 	out->app_cpu = metric_of(res, "resources.app.cpu_utilization");
 	out->db_cpu = metric_of(res, "resources.db.cpu_utilization");
 	out->latency_mean = metric_of(res, "overall.latency_ms.mean");
+	out->reps = ro.replications;
 	cs_result_free(res);
 	cs_scenario_free(sc);
 	c->evals++;
@@ -2754,6 +2755,12 @@ cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out)
 	out->weight = c->res_w[k];
 }
 
+static int
+is_percentile(int m)
+{
+	return m == CS_CAL_P50 || m == CS_CAL_P95 || m == CS_CAL_P99;
+}
+
 /*
  * One residual per known measurement, weighted by its noise: a metric's
  * weight / (sampling sd^2 + floor^2), so that a residual of one standard
@@ -2860,6 +2867,37 @@ setup_residuals(cs_cal *c, cs_error *err)
 	}
 	free(names);
 	cs_conf_free(cf);
+	/*
+	 * Two corrections to independent sampling noise.  The model's own
+	 * prediction is noisy too (R replications of a run as long as the
+	 * test: 1/R of its variance), and the percentiles of one run share
+	 * that run's luck (a slow stretch moves p50, p95 and p99 together):
+	 * the k percentiles of one point (or endpoint) count as one
+	 * observation, each weighing 1/k.
+	 */
+	for (k = 0; k < n;) {
+		/* the terms of one point (or endpoint) are contiguous */
+		size_t end = k, kp = 0, j;
+
+		while (end < n && c->res_point[end] == c->res_point[k] &&
+		       c->res_ep[end] == c->res_ep[k])
+			end++;
+		for (j = k; j < end; j++)
+			if (is_percentile(c->res_metric[j]))
+				kp++;
+		for (j = k; j < end; j++) {
+			int mm = c->res_metric[j];
+			double sd = c->res_samp[j], reps = c->opts.replications ?
+			            (double)c->opts.replications : 2;
+
+			c->res_w[j] = c->opts.weight[mm] /
+			              (sd * sd * (1 + 1 / reps) +
+			               c->floor[mm] * c->floor[mm]);
+			if (is_percentile(mm) && kp > 1)
+				c->res_w[j] /= (double)kp;
+		}
+		k = end;
+	}
 	c->nres = n;
 	if (!n)
 		return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "",

@@ -203,6 +203,7 @@ typedef struct cs_cal_pred {
 	double hi[CS_CAL_NMETRICS];
 	double app_cpu, db_cpu; /* utilizations (mean), for the estimates */
 	double latency_mean;    /* milliseconds */
+	unsigned reps;          /* replications behind mean, lo and hi */
 } cs_cal_pred;
 
 typedef struct cs_cal_progress {
@@ -344,7 +345,9 @@ double cs_cal_noise_floor(const cs_cal *c, cs_cal_metric m, int *source,
                           size_t *dof);
 
 /* After cs_cal_fit: residual k of the objective: its point, metric,
- * sampling sd, floor and weight (user weight / (sampling^2 + floor^2)). */
+ * sampling sd, floor and weight: the metric's weight / (sampling^2 (1 +
+ * 1/R) + floor^2), R the replications per evaluation, divided by k for
+ * each of the k percentiles of one point (or endpoint). */
 typedef struct cs_cal_term {
 	size_t point;
 	cs_cal_metric metric;

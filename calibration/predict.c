@@ -467,6 +467,26 @@ out:
  * noise: the between-run floor and the sampling noise of a test as long
  * as the measured one at the predicted rate.
  */
+/*
+ * The standard deviation of one replication of metric m (of ln value; of
+ * the error rate itself), from the prediction's 95% CI over its
+ * replications: half-width / t(0.975, R - 1) x sqrt(R).  0 with fewer
+ * than 3 replications (too few to say).
+ */
+static double
+replication_sd(cs_cal_metric m, const cs_cal_pred *p)
+{
+	double half = (p->hi[m] - p->lo[m]) / 2, t, s;
+
+	if (p->reps < 3 || !(half >= 0) || isnan(p->mean[m]))
+		return 0;
+	t = gsl_cdf_tdist_Pinv(0.975, (double)(p->reps - 1));
+	s = half / t * sqrt((double)p->reps);
+	if (m == CS_CAL_ERROR_RATE)
+		return s;
+	return p->mean[m] > 0 ? s / p->mean[m] : 0;
+}
+
 cs_status
 cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
                 const double *draws, size_t nd, const cs_cal_pred *pred,
@@ -515,8 +535,16 @@ cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
 		double count = x > 0 && dur > 0 ? x * dur : NAN;
 		double samp = cs_cal_sampling_sd((cs_cal_metric)m,
 		                                 pred->mean[m], count, p->tool);
-		double sd = sqrt(u->noise[m] * u->noise[m] + samp * samp +
-		                 u->discrepancy[m] * u->discrepancy[m]);
+		double rs = replication_sd((cs_cal_metric)m, pred);
+		double sd;
+
+		/* a test is one replication: the replications' own spread
+		 * is its sampling noise, autocorrelation and all, where it
+		 * is larger than the i.i.d. formula says */
+		if (rs > samp)
+			samp = rs;
+		sd = sqrt(u->noise[m] * u->noise[m] + samp * samp +
+		          u->discrepancy[m] * u->discrepancy[m]);
 
 		cs_cal_pi((cs_cal_metric)m, y + m * nd, nd, sd, 0.10,
 		          &pi_lo[m], &pi_hi[m]);

@@ -185,9 +185,10 @@ print_terms(FILE *f, const cs_cal *cal)
 			fprintf(f, ", %zu dof", dof);
 		fputs(m + 1 < CS_CAL_NMETRICS ? ")," : ")\n", f);
 	}
-	fputs("objective terms: weight = metric weight / (sampling sd^2 + "
-	      "floor^2); an endpoint's terms name it (share: its part of the "
-	      "requests)\n", f);
+	fputs("objective terms: weight = metric weight / (sampling sd^2 "
+	      "(1 + 1/replications) + floor^2), / k for each of a point's k "
+	      "percentiles;\nan endpoint's terms name it (share: its part of "
+	      "the requests)\n", f);
 	fprintf(f, "  %-22s %-11s %10s %9s %9s %10s\n", "point", "metric",
 	        "measured", "sampling", "floor", "weight");
 	for (k = 0; k < cs_cal_nresiduals(cal); k++) {

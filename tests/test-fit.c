@@ -841,13 +841,14 @@ START_TEST(fit_noise_floor_from_repeats)
 	ck_assert_rel(cs_cal_noise_floor(cal, CS_CAL_P95, &src, NULL), 0.12,
 	              1e-12);
 	ck_assert_int_eq(src, 0);
-	/* every term weighs metric weight / (sampling^2 + floor^2) */
+	/* every term weighs metric weight / (sampling^2 (1 + 1/R) +
+	 * floor^2), R = 1 replication: the model's own noise as much again */
 	for (i = 0; i < cs_cal_nresiduals(cal); i++) {
 		cs_cal_term t;
 
 		cs_cal_term_at(cal, i, &t);
 		ck_assert_int_eq(t.metric, CS_CAL_THROUGHPUT);
-		ck_assert_rel(t.weight, 1 / (t.sampling * t.sampling +
+		ck_assert_rel(t.weight, 1 / (2 * t.sampling * t.sampling +
 		              t.floor * t.floor), 1e-12);
 	}
 	cs_cal_free(cal);
