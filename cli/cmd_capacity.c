@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "calibration/fit.h"
 #include "cli/cli.h"
 #include "sweep/capacity.h"
 
@@ -28,8 +29,18 @@ num_or_null(cJSON *o, const char *k, double v)
 		cJSON_AddNullToObject(o, k);
 }
 
+/* The answer at each parameter set of a calibrated file's posterior
+ * sample (none: n == 0). */
+typedef struct spread {
+	size_t n;            /* parameter sets searched */
+	size_t found;        /* of which some value met the SLO */
+	double lo, hi;       /* the answers' range over those */
+	char unidentified[512];
+} spread;
+
 static void
-write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a)
+write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a,
+           const spread *sp)
 {
 	cJSON *o = cJSON_CreateObject(), *ev, *terms;
 	char *t;
@@ -47,6 +58,15 @@ write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a)
 	num_or_null(o, "value", a->value);
 	num_or_null(o, "value_pessimistic", a->value_pess);
 	num_or_null(o, "value_optimistic", a->value_opt);
+	if (sp->n) {
+		cJSON *c = cJSON_AddObjectToObject(o, "calibrated_range");
+
+		cJSON_AddNumberToObject(c, "sets", (double)sp->n);
+		cJSON_AddNumberToObject(c, "found", (double)sp->found);
+		num_or_null(c, "low", sp->found ? sp->lo : NAN);
+		num_or_null(c, "high", sp->found ? sp->hi : NAN);
+		cJSON_AddStringToObject(c, "unidentified", sp->unidentified);
+	}
 	cJSON_AddStringToObject(o, "binding", slo->t[a->binding].text);
 	if (a->found) {
 		cJSON_AddStringToObject(o, "bottleneck",
@@ -85,7 +105,8 @@ cmp_x(const void *a, const void *b)
 }
 
 static void
-write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a)
+write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a,
+            const spread *sp)
 {
 	cs_cap_eval *ev = malloc(a->nevals * sizeof *ev);
 	size_t i, k;
@@ -126,11 +147,103 @@ write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a)
 	fprintf(f, "  with the 95%% intervals: %g if every term must hold at its "
 	        "pessimistic end, %g at its optimistic end\n", a->value_pess,
 	        a->value_opt);
+	if (sp->n && sp->found)
+		fprintf(f, "  over the calibrated values the data allow (%zu "
+		        "sets of the posterior sample): %g [%g .. %g]%s%s\n",
+		        sp->n, a->value, sp->lo, sp->hi, sp->found < sp->n ?
+		        "; some sets meet the SLO nowhere in the range" : "",
+		        "");
+	else if (sp->n)
+		fprintf(f, "  over the calibrated values the data allow (%zu "
+		        "sets): none meets the SLO in the range\n", sp->n);
+	if (sp->n && sp->unidentified[0])
+		fprintf(f, "  (spanning the ranges of what the calibration data "
+		        "could not pin: %s)\n", sp->unidentified);
 	if (!a->at_bound)
 		fprintf(f, "  binding term: %s (the first to fail past the answer)\n",
 		        slo->t[a->binding].text);
 	fprintf(f, "  bottleneck at the answer: %s, %.0f%% utilized\n\n",
 	        cs_cap_resource_names[a->bottleneck], 100 * a->bottleneck_util);
+}
+
+/*
+ * A calibrated file: the search again at up to 8 sets of its posterior
+ * sample (evenly spaced through it), so that the answer carries what the
+ * calibration does not know.  The SLO is judged on each set's means, as
+ * the main answer is.
+ */
+static cs_status
+calibrated_spread(const char *file, const char **sets, size_t nsets,
+                  const char *path, double lo, double hi, const cs_slo *slo,
+                  const cs_run_opts *ro, spread *sp, cs_error *err)
+{
+	cs_cal_unc u;
+	const char **all = NULL;
+	char *abuf = NULL;
+	double *draws = NULL;
+	size_t nd, use, j, k;
+	cs_status s;
+
+	memset(sp, 0, sizeof *sp);
+	if ((s = cs_cal_unc_read(file, &u, err)) || !u.n) {
+		cs_cal_unc_free(&u);
+		return s;
+	}
+	nd = u.ndraws ? u.ndraws : 16;
+	use = nd < 8 ? nd : 8;
+	draws = malloc(nd * u.n * sizeof *draws);
+	all = calloc(nsets + u.n + 1, sizeof *all);
+	abuf = malloc(u.n * 600);
+	if (!draws || !all || !abuf) {
+		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
+		goto out;
+	}
+	if (u.ndraws)
+		memcpy(draws, u.draws, nd * u.n * sizeof *draws);
+	else
+		cs_cal_unc_draw(&u, nd, ro->has_seed ? ro->seed : 1, draws);
+	for (k = 0; k < nsets; k++)
+		all[k] = sets[k];
+	for (j = 0; j < use; j++) {
+		size_t row = j * nd / use;
+		cs_cap_answer a = { 0 };
+
+		for (k = 0; k < u.n; k++) {
+			cs_cal_unc_assign(&u, k, draws[row * u.n + k],
+			                  abuf + 600 * k, 600);
+			all[nsets + k] = abuf + 600 * k;
+		}
+		s = cs_cap_search(file, all, nsets + u.n, path, lo, hi, slo, ro,
+		                  &a, err);
+		if (s) {
+			free(a.evals);
+			goto out;
+		}
+		sp->n++;
+		if (a.found) {
+			if (!sp->found || a.value < sp->lo)
+				sp->lo = a.value;
+			if (!sp->found || a.value > sp->hi)
+				sp->hi = a.value;
+			sp->found++;
+		}
+		free(a.evals);
+	}
+	for (k = 0; k < u.n; k++)
+		if (!u.params[k].identified) {
+			size_t len = strlen(sp->unidentified);
+
+			snprintf(sp->unidentified + len,
+			         sizeof sp->unidentified - len, "%s%s",
+			         len ? ", " : "", u.params[k].path);
+		}
+	s = CS_OK;
+out:
+	free(draws);
+	free(all);
+	free(abuf);
+	cs_cal_unc_free(&u);
+	return s;
 }
 
 int
@@ -157,6 +270,7 @@ cs_cmd_capacity(int argc, char **argv)
 	cs_run_opts ro = { 0 };
 	cs_slo slo;
 	cs_cap_answer ans = { 0 };
+	spread sp = { 0 };
 	cs_error err = { 0 };
 	cs_out out;
 	cs_status s;
@@ -239,10 +353,17 @@ cs_cmd_capacity(int argc, char **argv)
 		rc = cs_cli_exit(s);
 		goto out;
 	}
+	if ((s = calibrated_spread(argv[optind], sets, nsets, path, lo, hi,
+	                           &slo, &ro, &sp, &err))) {
+		cs_error_print(stderr, &err);
+		cs_out_abort(&out);
+		rc = cs_cli_exit(s);
+		goto out;
+	}
 	if (json)
-		write_json(out.f, path, &slo, &ans);
+		write_json(out.f, path, &slo, &ans, &sp);
 	else
-		write_table(out.f, path, &slo, &ans);
+		write_table(out.f, path, &slo, &ans, &sp);
 	rc = cs_out_commit(&out) ? cs_out_fail("capacity", &out, CS_EXIT_FAIL) :
 	     CS_EXIT_OK;
 out:

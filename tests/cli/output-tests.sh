@@ -250,6 +250,16 @@ grep -q "prediction interval (90%" pi.txt && grep -q "spanning their ranges: .*a
 "$capsim" run "$srcdir/scenarios/500u.yaml" --replications 2 -f json | grep -q prediction_interval &&
 	bad run-uncalibrated-no-interval "an uncalibrated scenario got an interval" ||
 	ok run-uncalibrated-no-interval
+# and capacity carries the range the calibration leaves open
+"$capsim" capacity "$cal" --slo 'p95<400ms' --search load.users=1:200 -f json > cap.json 2>err
+/usr/bin/python3 - cap.json <<'PY' && ok capacity-calibrated-range || bad capacity-calibrated-range "$(head -c 300 err)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["calibrated_range"]
+ok = (d["found"] and r["sets"] == 8 and r["found"] >= 1
+      and r["low"] <= r["high"] and "app.cores" in r["unidentified"])
+sys.exit(0 if ok else 1)
+PY
 sed 's/kind: integer/kind: cores/' "$cal" > badcal.yaml
 "$capsim" run badcal.yaml > /dev/null 2>err
 rc=$?
