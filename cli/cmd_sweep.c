@@ -156,6 +156,7 @@ cs_cmd_sweep(int argc, char **argv)
 	state st = { 0 };
 	char *joined = NULL, *jpath = NULL;
 	size_t jl = 1;
+	long keep = 0; /* bytes of the journal to keep on --resume */
 	cs_status s;
 	cs_out output = { 0 };
 	int opened = 0;
@@ -267,6 +268,18 @@ cs_cmd_sweep(int argc, char **argv)
 		        cs_sweep_npoints(sw), nd, paths))
 			goto out;
 	}
+	if (out_path) {
+		/* the journal is bound to what the file says, not its name */
+		char hex[17];
+
+		if (sweep_file_hash(scenario, hex, &err)) {
+			cs_error_print(stderr, &err);
+			rc = CS_EXIT_INPUT;
+			goto out;
+		}
+		if (!(doc.content = strdup(hex)))
+			goto out;
+	}
 	/* a bad -o fails now, not after the whole sweep */
 	if (cs_out_open(&output, out_path)) {
 		rc = cs_out_fail("sweep", &output, CS_EXIT_INPUT);
@@ -281,7 +294,7 @@ cs_cmd_sweep(int argc, char **argv)
 		if (resume) {
 			char *v[64];
 
-			if (journal_load(&doc, jpath, &err)) {
+			if (journal_load(&doc, jpath, &keep, &err)) {
 				cs_error_print(stderr, &err);
 				rc = CS_EXIT_INPUT;
 				goto out;
@@ -297,7 +310,7 @@ cs_cmd_sweep(int argc, char **argv)
 				fprintf(stderr, "capsim sweep: resuming: %zu of %zu points "
 				        "already done\n", doc.done, doc.total);
 		}
-		st.journal = journal_open(&doc, jpath, resume && doc.done);
+		st.journal = journal_open(&doc, jpath, resume && doc.done, keep);
 		if (!st.journal) {
 			rc = fail("sweep", "cannot write the journal %s: %s", jpath,
 			          strerror(errno));

@@ -72,6 +72,7 @@ sweepdoc_free(sweepdoc *d)
 	free(d->scenario);
 	free(d->spec);
 	free(d->sets);
+	free(d->content);
 	memset(d, 0, sizeof *d);
 }
 
@@ -385,34 +386,74 @@ sweep_write(const sweepdoc *d, sweepfmt fmt, FILE *f)
 
 /* ---- reading ---------------------------------------------------------------- */
 
+/* The header's seed and replication count as numbers, or -1. */
+static double
+header_num(const cJSON *h, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/*
+ * Does header h (of a shard, or of a journal when journal is set) belong
+ * to the sweep d?  Each difference is named, what h holds and what d
+ * holds, so that a refused --resume says which argument or file changed.
+ */
 static int
 header_matches(const sweepdoc *d, const cJSON *h, const char *path,
-               cs_error *err)
+               int journal, cs_error *err)
 {
-	const char *keys[] = { "scenario", "grid", "sets" };
+	static const char *const keys[] = { "scenario", "grid", "sets" };
+	static const char *const what[] = { "the scenario file",
+		"the grid (--vary)", "the --set list" };
 	const char *mine[] = { d->scenario, d->spec, d->sets };
+	const char *hint = journal ? "; run it again as it was, or without "
+	                   "--resume to start over" : "";
 	const cJSON *v;
+	double seed, reps;
 	int k;
 
 	for (k = 0; k < 3; k++) {
 		v = cJSON_GetObjectItemCaseSensitive(h, keys[k]);
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, mine[k])) {
 			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, keys[k],
-			    "belongs to another sweep (%s \"%s\", expected \"%s\")",
-			    keys[k], cJSON_IsString(v) ? v->valuestring : "?", mine[k]);
+			    "belongs to another sweep: %s differs (\"%s\" there, "
+			    "\"%s\" now)%s", what[k],
+			    cJSON_IsString(v) ? v->valuestring : "?", mine[k], hint);
 			return -1;
 		}
 	}
-	v = cJSON_GetObjectItemCaseSensitive(h, "seed");
-	if (!cJSON_IsNumber(v) || (unsigned long long)v->valuedouble != d->seed) {
+	if (journal && d->content) {
+		/* the name alone would let an edited file mix two models */
+		v = cJSON_GetObjectItemCaseSensitive(h, "scenario_fnv1a64");
+		if (!cJSON_IsString(v)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "scenario",
+			    "belongs to another sweep: the journal does not record "
+			    "the content of %s, so it cannot be checked; run without "
+			    "--resume to start over", d->scenario);
+			return -1;
+		}
+		if (strcmp(v->valuestring, d->content)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "scenario",
+			    "belongs to another sweep: %s has changed since the "
+			    "journal was written (content hash %s there, %s now)%s",
+			    d->scenario, v->valuestring, d->content, hint);
+			return -1;
+		}
+	}
+	seed = header_num(h, "seed");
+	if (seed != (double)d->seed) {
 		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "seed",
-		             "belongs to a sweep with another seed");
+		    "belongs to another sweep: the seed differs (%.17g there, "
+		    "%llu now)%s", seed, d->seed, hint);
 		return -1;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(h, "replications");
-	if (!cJSON_IsNumber(v) || (unsigned)v->valuedouble != d->replications) {
+	reps = header_num(h, "replications");
+	if (reps != (double)d->replications) {
 		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "replications",
-		             "belongs to a sweep with another replication count");
+		    "belongs to another sweep: the replication count differs "
+		    "(%.17g there, %u now)%s", reps, d->replications, hint);
 		return -1;
 	}
 	return 0;
@@ -500,7 +541,7 @@ sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
 			             "the sweep header is incomplete");
 			return -1;
 		}
-	} else if (header_matches(d, h, path, err)) {
+	} else if (header_matches(d, h, path, 0, err)) {
 		cJSON_Delete(root);
 		return -1;
 	}
@@ -549,21 +590,59 @@ sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
 
 /* ---- journal ------------------------------------------------------------------ */
 
-FILE *
-journal_open(const sweepdoc *d, const char *path, int append)
+int
+sweep_file_hash(const char *path, char hex[17], cs_error *err)
 {
-	FILE *j = fopen(path, append ? "a" : "w");
+	/* FNV-1a 64: a byte-wise hash, enough to notice an edited file (it
+	 * is no defence against a file crafted to collide) */
+	unsigned long long h = 14695981039346656037ULL;
+	unsigned char buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n, i;
+
+	if (!f) {
+		cs_error_set(err, CS_ERR_IO, path, 0, 0, "", "cannot open: %s",
+		             strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		for (i = 0; i < n; i++) {
+			h ^= buf[i];
+			h *= 1099511628211ULL;
+		}
+	if (ferror(f)) {
+		cs_error_set(err, CS_ERR_IO, path, 0, 0, "", "cannot read: %s",
+		             strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	snprintf(hex, 17, "%016llx", h);
+	return 0;
+}
+
+FILE *
+journal_open(const sweepdoc *d, const char *path, int append, long keep)
+{
+	FILE *j;
 	cJSON *h;
 	char *t;
 
-	if (!j || append)
-		return j;
+	(void)keep;
+	if (append)
+		return fopen(path, "a");
+	j = fopen(path, "w");
+	if (!j)
+		return NULL;
 	h = header_json(d);
 	cJSON_AddStringToObject(h, "journal", "capsim sweep");
+	if (d->content)
+		cJSON_AddStringToObject(h, "scenario_fnv1a64", d->content);
 	t = cJSON_PrintUnformatted(h);
 	cJSON_Delete(h);
 	if (!t) {
 		fclose(j);
+		errno = ENOMEM;
 		return NULL;
 	}
 	fprintf(j, "%s\n", t);
@@ -593,14 +672,16 @@ journal_point(FILE *j, size_t index, const cJSON *result)
 }
 
 int
-journal_load(sweepdoc *d, const char *path, cs_error *err)
+journal_load(sweepdoc *d, const char *path, long *keep, cs_error *err)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t n;
+	long end = 0; /* bytes of complete, readable lines */
 	int rc = 0;
 
+	*keep = 0;
 	if (!f)
 		return 0; /* nothing to resume */
 	while ((n = getline(&line, &cap, f)) > 0) {
@@ -613,11 +694,12 @@ journal_load(sweepdoc *d, const char *path, cs_error *err)
 		if (!o)
 			break;
 		if (lineno == 1) {
-			if (header_matches(d, o, path, err))
+			if (header_matches(d, o, path, 1, err))
 				rc = -1;
 			cJSON_Delete(o);
 			if (rc)
 				break;
+			end += (long)n;
 			continue;
 		} else {
 			const cJSON *ix = cJSON_GetObjectItemCaseSensitive(o, "index");
@@ -637,8 +719,10 @@ journal_load(sweepdoc *d, const char *path, cs_error *err)
 			}
 		}
 		cJSON_Delete(o);
+		end += (long)n;
 	}
 	free(line);
 	fclose(f);
+	*keep = rc ? 0 : end;
 	return rc;
 }
