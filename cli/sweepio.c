@@ -628,9 +628,21 @@ journal_open(const sweepdoc *d, const char *path, int append, long keep)
 	cJSON *h;
 	char *t;
 
-	(void)keep;
-	if (append)
-		return fopen(path, "a");
+	if (append) {
+		/* a line cut short by a kill or a full disk would otherwise
+		 * run into the next point and hide every point after it */
+		j = fopen(path, "r+");
+		if (!j)
+			return NULL;
+		if (ftruncate(fileno(j), (off_t)keep) || fseek(j, 0, SEEK_END)) {
+			int e = errno;
+
+			fclose(j);
+			errno = e;
+			return NULL;
+		}
+		return j;
+	}
 	j = fopen(path, "w");
 	if (!j)
 		return NULL;

@@ -150,6 +150,36 @@ PY
 		[ $rc -eq 0 ] && grep -q "resuming: 3 of 3 points" "$tmp/err" &&
 			ok resume-unchanged-scenario || bad resume-unchanged-scenario "exit $rc, $(head -c 300 "$tmp/err")"
 	fi
+
+	# a journal line cut mid-write (a kill, a full disk): the next resume
+	# cuts the partial line off before appending, so the resume after it
+	# still finds every point, and the output equals an uninterrupted run
+	"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --jobs 1 -f json \
+		-o "$tmp/whole.json" 2>/dev/null
+	if ! full_journal cutl "$tmp/s.yaml" --vary load.users=10:80:10; then
+		bad resume-after-cut-line "no journal left by the failed write"
+	else
+		/usr/bin/python3 - "$tmp/cutl.json.journal" <<'PY'
+import sys
+lines = open(sys.argv[1], "rb").read().splitlines(True)
+# the header, three points and half of the fourth
+open(sys.argv[1], "wb").write(b"".join(lines[:4]) + lines[4][:len(lines[4]) // 2])
+PY
+		ln -s /dev/full "$tmp/cutl.json"
+		"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --jobs 1 -f json \
+			-o "$tmp/cutl.json" --resume >/dev/null 2>"$tmp/err1"
+		rm -f "$tmp/cutl.json"
+		"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --jobs 1 -f json \
+			-o "$tmp/cutl.json" --resume >/dev/null 2>"$tmp/err2"
+		rc=$?
+		if [ $rc -eq 0 ] && grep -q "resuming: 3 of 8 points" "$tmp/err1" &&
+		   grep -q "resuming: 8 of 8 points" "$tmp/err2" &&
+		   cmp -s "$tmp/whole.json" "$tmp/cutl.json"; then
+			ok resume-after-cut-line
+		else
+			bad resume-after-cut-line "exit $rc, $(cat "$tmp/err1" "$tmp/err2" | head -c 300)"
+		fi
+	fi
 else
 	echo "skip - resume-refuses-edited-scenario (no /dev/full)"
 fi
