@@ -130,9 +130,15 @@ cs_cmd_run(int argc, char **argv)
 		cs_scenario_free(sc);
 		return s == CS_ERR_INVALID ? CS_EXIT_INPUT : CS_EXIT_FAIL;
 	}
+	errno = 0;
 	s = cs_result_write(res, fmt, out.f);
-	if (s) {
+	if (s == CS_ERR_IO) {
+		/* a full disk mid-write must say so, not only exit 1 */
+		rc = cs_out_write_fail("run", &out, errno, CS_EXIT_FAIL);
+	} else if (s) {
 		cs_out_abort(&out);
+		fprintf(stderr, "capsim run: error: writing the result failed: "
+		        "%s\n", cs_status_str(s));
 		rc = CS_EXIT_FAIL;
 	} else if (cs_out_commit(&out)) {
 		rc = cs_out_fail("run", &out, CS_EXIT_FAIL);

@@ -112,12 +112,9 @@ parse_fmt(const char *s, sweepfmt *f)
 static int
 write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt, cs_out *out)
 {
-	if (sweep_write(d, fmt, out->f)) {
-		cs_out_abort(out);
-		fprintf(stderr, "capsim %s: error: writing the sweep failed\n",
-		        cmd);
-		return CS_EXIT_FAIL;
-	}
+	errno = 0;
+	if (sweep_write(d, fmt, out->f))
+		return cs_out_write_fail(cmd, out, errno, CS_EXIT_FAIL);
 	if (cs_out_commit(out))
 		return cs_out_fail(cmd, out, CS_EXIT_FAIL);
 	return CS_EXIT_OK;
@@ -412,13 +409,21 @@ cs_cmd_merge(int argc, char **argv)
 			return rc;
 	if (cs_out_open(&output, out_path))
 		return cs_out_fail("merge", &output, CS_EXIT_INPUT);
-	for (i = optind; i < argc; i++)
-		if (sweep_read_json(&doc, argv[i], &err)) {
+	for (i = optind; i < argc; i++) {
+		size_t dups;
+
+		if (sweep_read_json(&doc, argv[i], &dups, &err)) {
 			cs_error_print(stderr, &err);
 			sweepdoc_free(&doc);
 			cs_out_abort(&output);
 			return CS_EXIT_INPUT;
 		}
+		if (dups)
+			fprintf(stderr, "capsim merge: warning: %s: %zu point%s "
+			        "already read from an earlier file, with the same "
+			        "result (a shard given twice?); kept once\n",
+			        argv[i], dups, dups == 1 ? "" : "s");
+	}
 	if (doc.done != doc.total)
 		fprintf(stderr, "capsim merge: warning: %zu of %zu points present; "
 		        "some shards are missing\n", doc.done, doc.total);

@@ -459,48 +459,91 @@ header_matches(const sweepdoc *d, const cJSON *h, const char *path,
 	return 0;
 }
 
-static char *
-slurp(const char *path, cs_error *err)
+/* A whole number of h at key in [lo, hi], into *out; else -1 with err.
+ * Checked before any cast: 1e300 or -5 would wrap. */
+static int
+header_whole(const cJSON *h, const char *key, double lo, double hi,
+             double *out, const char *path, cs_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, key);
 
-	if (!f) {
-		cs_error_set(err, CS_ERR_IO, path, 0, 0, "", "cannot open: %s",
-		             strerror(errno));
-		return NULL;
+	if (!v) {
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
+		    "the sweep header is incomplete: it has no \"%s\"", key);
+		return -1;
 	}
-	for (;;) {
-		if (cap - n < 65536) {
-			char *nb = realloc(buf, cap ? 2 * cap : 65536);
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo &&
+	    v->valuedouble <= hi) || v->valuedouble != floor(v->valuedouble)) {
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, key,
+		    "must be a whole number from %.17g to %.17g (got %s%g)",
+		    lo, hi, cJSON_IsNumber(v) ? "" : "a non-number ",
+		    cJSON_IsNumber(v) ? v->valuedouble : 0.0);
+		return -1;
+	}
+	*out = v->valuedouble;
+	return 0;
+}
 
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-			cap = cap ? 2 * cap : 65536;
+/* Start d from the header h of the first file read: every key must be
+ * there and in range (run's own limits for seed and replications). */
+static int
+header_init(sweepdoc *d, const cJSON *h, const char *path, cs_error *err)
+{
+	static const char *const strs[] = { "scenario", "grid", "sets" };
+	const char *sv[3], *paths[64];
+	const cJSON *vary = cJSON_GetObjectItemCaseSensitive(h, "vary"), *it;
+	double seed, reps, total;
+	size_t nd = 0;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, strs[k]);
+
+		if (!cJSON_IsString(v)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
+			    "the sweep header is incomplete: it has no \"%s\" "
+			    "string", strs[k]);
+			return -1;
 		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
+		sv[k] = v->valuestring;
 	}
-	fclose(f);
-	buf[n] = 0;
-	return buf;
+	if (!cJSON_IsArray(vary) || cJSON_GetArraySize(vary) < 1 ||
+	    cJSON_GetArraySize(vary) > 64) {
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
+		    "the sweep header is incomplete: \"vary\" must list 1 to "
+		    "64 paths");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, vary) {
+		if (!cJSON_IsString(it)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "vary",
+			             "holds something that is not a path");
+			return -1;
+		}
+		paths[nd++] = it->valuestring;
+	}
+	if (header_whole(h, "seed", 0, 9007199254740991.0, &seed, path, err) ||
+	    header_whole(h, "replications", 1, 100000, &reps, path, err) ||
+	    header_whole(h, "points_total", 1, 1e7, &total, path, err))
+		return -1;
+	if (sweepdoc_init(d, sv[0], sv[1], sv[2], (unsigned long long)seed,
+	                  (unsigned)reps, (size_t)total, nd, paths)) {
+		cs_error_set(err, CS_ERR_NOMEM, path, 0, 0, "", "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int
-sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
+sweep_read_json(sweepdoc *d, const char *path, size_t *dups,
+                cs_error *err)
 {
-	char *text = slurp(path, err);
+	char *text;
 	cJSON *root, *h, *pts, *p;
 	size_t k;
 
-	if (!text)
+	*dups = 0;
+	if (cs_text_read_file(path, CS_TEXT_READ_MAX, &text, NULL, err))
 		return -1;
 	root = cJSON_Parse(text);
 	free(text);
@@ -518,27 +561,8 @@ sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
 		return -1;
 	}
 	if (!d->spec) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "vary");
-		const char *paths[64];
-		size_t nd = 0;
-		const cJSON *it;
-		const cJSON *tot = cJSON_GetObjectItemCaseSensitive(h, "points_total");
-
-		cJSON_ArrayForEach(it, v)
-			if (cJSON_IsString(it) && nd < 64)
-				paths[nd++] = it->valuestring;
-		if (!cJSON_IsNumber(tot) || tot->valuedouble < 1 ||
-		    tot->valuedouble > 1e7 ||
-		    sweepdoc_init(d,
-		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "scenario")),
-		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "grid")),
-		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "sets")),
-		        (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(h, "seed")),
-		        (unsigned)cJSON_GetNumberValue(cJSON_GetObjectItem(h, "replications")),
-		        (size_t)tot->valuedouble, nd, paths)) {
+		if (header_init(d, h, path, err)) {
 			cJSON_Delete(root);
-			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
-			             "the sweep header is incomplete");
 			return -1;
 		}
 	} else if (header_matches(d, h, path, 0, err)) {
@@ -576,6 +600,34 @@ sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
 			             "point index %g is outside the grid (0 to %zu)",
 			             index, d->total - 1);
 			return -1;
+		}
+		if (!cJSON_IsObject(res) || !cJSON_IsObject(
+		    cJSON_GetObjectItemCaseSensitive(res, "overall"))) {
+			/* a string here once dropped every metric column of
+			 * the merged CSV without a word */
+			cJSON_Delete(res);
+			cJSON_Delete(root);
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "points",
+			             "point %g: its \"result\" is not a run result "
+			             "(an object with \"overall\")", index);
+			return -1;
+		}
+		if (d->points[(size_t)index]) {
+			/* the same point twice: harmless when the results are
+			 * the same, two different sweeps when they are not */
+			int same = cJSON_Compare(d->points[(size_t)index], res, 1);
+
+			cJSON_Delete(res);
+			if (!same) {
+				cJSON_Delete(root);
+				cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "points",
+				    "point %g is also in an earlier file, with a "
+				    "different result: these are not shards of one "
+				    "sweep", index);
+				return -1;
+			}
+			(*dups)++;
+			continue;
 		}
 		if (sweepdoc_put(d, (size_t)index, v, res)) {
 			cJSON_Delete(root);

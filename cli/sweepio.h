@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "capsim.h"
+#include "config/text.h"
 
 /* A sweep in memory: header plus finished points (cJSON run results). */
 typedef struct sweepdoc {
@@ -45,10 +46,16 @@ typedef enum { SWEEP_TABLE, SWEEP_CSV, SWEEP_JSON } sweepfmt;
 /* Write the finished points in index order. */
 int sweep_write(const sweepdoc *d, sweepfmt fmt, FILE *f);
 
-/* Read a sweep JSON file (a whole sweep or a shard); 0 on success, else a
- * message in err.  Merges into d when d already has a header (checks it
- * matches). */
-int sweep_read_json(sweepdoc *d, const char *path, cs_error *err);
+/*
+ * Read a sweep JSON file (a whole sweep or a shard, at most
+ * CS_TEXT_READ_MAX bytes); 0 on success, else -1 and a message in err.
+ * The first file's header must be complete and in range; later files
+ * are merged into d and their header must match.  A point already in d
+ * with the same result is counted in *dups and skipped; with a
+ * different result it is an error.
+ */
+int sweep_read_json(sweepdoc *d, const char *path, size_t *dups,
+                    cs_error *err);
 
 /*
  * The FNV-1a 64 hash of the bytes of the file at path, as 16 hex digits
