@@ -118,6 +118,19 @@ cs_cmd_run(int argc, char **argv)
 		cs_scenario_free(sc);
 		return bad("%s", msg);
 	}
+	if (ro.timeseries > 0 &&
+	    cs_scenario_duration(sc) / ro.timeseries > CS_TIMESERIES_MAX_ROWS) {
+		char msg[200];
+
+		snprintf(msg, sizeof msg, "--timeseries interval (%gs) makes %.3g "
+		         "rows over the run (%gs); at most %d: choose an interval "
+		         "of at least %gs", ro.timeseries,
+		         cs_scenario_duration(sc) / ro.timeseries,
+		         cs_scenario_duration(sc), CS_TIMESERIES_MAX_ROWS,
+		         cs_scenario_duration(sc) / CS_TIMESERIES_MAX_ROWS);
+		cs_scenario_free(sc);
+		return bad("%s", msg);
+	}
 	/* before the simulation: a bad -o path should not cost a whole run */
 	if (cs_out_open(&out, out_path)) {
 		cs_scenario_free(sc);

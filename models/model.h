@@ -177,6 +177,7 @@ typedef struct cs_queue {
 struct cs_req {
 	cs_ps_job ps;         /* while on a CPU */
 	cs_req *prev, *next;  /* while in one wait queue; free list link */
+	cs_req *cprev, *cnext; /* while its client waits (load.client_timeout) */
 	cs_model *m;
 	uint64_t serial;      /* incarnation: timers for an old one are ignored */
 	uint64_t token;       /* current wait/attempt: stale timers are ignored */
@@ -276,6 +277,13 @@ struct cs_model {
 
 	/* conservation over the whole run */
 	uint64_t generated, completed, failed, outstanding;
+
+	/* Requests whose client waits, oldest first (cprev/cnext).  The client
+	 * timeout is one constant, so the oldest is the next to time out: one
+	 * timer for the head instead of one per request, which would stay
+	 * pending long after most answers and fill the event list. */
+	cs_req *waiting_head, *waiting_tail;
+	bool timeout_armed;   /* a client-timeout event is pending */
 
 	/* timeseries (replication 0 only) */
 	double ts_every;

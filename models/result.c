@@ -271,6 +271,15 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	cs_status s;
 
 	*out = NULL;
+	if (opts && opts->timeseries > 0 &&
+	    sc->duration / opts->timeseries > CS_TIMESERIES_MAX_ROWS) {
+		/* rows are kept in memory: 1e-300 s would never end */
+		free(r);
+		return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "timeseries",
+		    "an interval of %gs makes %.3g rows over %gs; at most %d",
+		    opts->timeseries, sc->duration / opts->timeseries,
+		    sc->duration, CS_TIMESERIES_MAX_ROWS);
+	}
 	if (!r)
 		return CS_ERR_NOMEM;
 	r->sc = sc;

@@ -263,6 +263,13 @@ bounded report-file-too-big "more than the 256 MiB capsim reads" report huge.jso
 rm -f huge.json
 head -c 300M /dev/zero | bounded merge-pipe-too-long "is longer than the 256 MiB capsim reads" merge /dev/stdin
 
+# --timeseries rows are capped (they are kept in memory): a tiny interval
+# is refused at once with the cap and the smallest interval allowed
+timeout 60 "$capsim" run s.yaml --timeseries 1e-300s >/dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q "at most 1000000: choose an interval of at least 2e-05s" err &&
+	ok run-timeseries-row-cap || bad run-timeseries-row-cap "exit $rc, $(head -c 300 err)"
+
 # Every invocation that prints an error exits non-zero.  Options that are
 # good (--jobs 1, --seed) come first: their status once leaked through.
 errors=(
