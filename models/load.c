@@ -23,6 +23,25 @@ stage_value(const cs_scenario *sc, const cs_stage *st)
 	return st->relative ? st->target * base : st->target;
 }
 
+/* The stage holding t: the first whose end is after t (nstages after the
+ * last).  A binary search of the stage ends, O(log n): a scan per tick or
+ * arrival made 100,000 one-second stages quadratic. */
+static size_t
+stage_at(const cs_scenario *sc, double t)
+{
+	size_t lo = 0, hi = sc->load.nstages;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t < sc->load.stages[mid].t_end)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 /* Target users (closed) or rate (open) at time t: stages ramp linearly from
  * the previous stage's target (0 before the first); after the last stage the
  * last target holds.  Without stages: load.users / load.arrival_rate. */
@@ -30,46 +49,35 @@ double
 cs_load_target_at(const cs_scenario *sc, double t)
 {
 	const cs_load_conf *l = &sc->load;
-	double t0 = 0, prev = 0;
 	size_t i;
+	double t0, prev, v, f;
 
 	if (l->nstages == 0)
 		return l->open ? l->rate : (double)l->users;
-	for (i = 0; i < l->nstages; i++) {
-		double v = stage_value(sc, &l->stages[i]);
-		double t1 = t0 + l->stages[i].duration;
-
-		if (t < t1) {
-			double f = l->stages[i].duration > 0 ?
-			           (t - t0) / l->stages[i].duration : 1;
-			return prev + (v - prev) * f;
-		}
-		prev = v;
-		t0 = t1;
-	}
-	return prev;
+	i = stage_at(sc, t);
+	if (i == l->nstages)
+		return stage_value(sc, &l->stages[i - 1]);
+	t0 = i ? l->stages[i - 1].t_end : 0;
+	prev = i ? stage_value(sc, &l->stages[i - 1]) : 0;
+	v = stage_value(sc, &l->stages[i]);
+	f = l->stages[i].duration > 0 ? (t - t0) / l->stages[i].duration : 1;
+	return prev + (v - prev) * f;
 }
 
 /* End of the stage holding t, or INFINITY after the last. */
 static double
 stage_end(const cs_scenario *sc, double t, bool *ramp)
 {
-	double t0 = 0, prev = 0;
-	size_t i;
+	size_t i = stage_at(sc, t);
+	double prev;
 
-	for (i = 0; i < sc->load.nstages; i++) {
-		double t1 = t0 + sc->load.stages[i].duration;
-		double v = stage_value(sc, &sc->load.stages[i]);
-
-		if (t < t1) {
-			*ramp = v != prev;
-			return t1;
-		}
-		prev = v;
-		t0 = t1;
+	if (i == sc->load.nstages) {
+		*ramp = false;
+		return INFINITY;
 	}
-	*ramp = false;
-	return INFINITY;
+	prev = i ? stage_value(sc, &sc->load.stages[i - 1]) : 0;
+	*ramp = stage_value(sc, &sc->load.stages[i]) != prev;
+	return sc->load.stages[i].t_end;
 }
 
 /* ---- answers ----------------------------------------------------------- */

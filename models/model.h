@@ -43,6 +43,7 @@ typedef struct cs_stage {
 	double duration; /* seconds */
 	double target;   /* users or requests/s; a fraction of the base if relative */
 	bool relative;   /* written as a percentage of load.users / arrival_rate */
+	double t_end;    /* seconds from the start: when this stage ends */
 } cs_stage;
 
 typedef struct cs_load_conf {

@@ -1108,6 +1108,47 @@ START_TEST(run_refuses_too_many_timeseries_rows)
 }
 END_TEST
 
+/* cs_result_metric finds every metric by its own name (a binary search
+ * of the sorted names), names with dots and spaces included, and nothing
+ * that is only a prefix of one. */
+START_TEST(run_metric_lookup_finds_every_name)
+{
+	static const char yaml[] =
+		"run: {duration: 5s, warmup: 0s, replications: 2}\n"
+		"load: {users: 3, think: 100ms}\n"
+		"endpoints:\n"
+		"  - {name: b, steps: [{cpu: 1ms}]}\n"
+		"  - {name: a.x, steps: [{cpu: 2ms}]}\n"
+		"  - {name: GET /a b, steps: [{cpu: 3ms}]}\n"
+		"  - {name: a, steps: [{cpu: 4ms}]}\n";
+	sim s;
+	size_t i, n;
+	char name[512];
+	double m, lo, hi, m2, lo2, hi2;
+
+	sim_run(&s, yaml, 2, 3);
+	n = cs_result_nmetrics(s.r);
+	ck_assert_uint_gt(n, 100);
+	for (i = 0; i < n; i++) {
+		cs_result_metric_name(s.r, i, name, sizeof name);
+		ck_assert_int_eq(cs_result_metric(s.r, name, &m, &lo, &hi), CS_OK);
+		cs_result_metric_at(s.r, i, &m2, &lo2, &hi2);
+		ck_assert_msg((m == m2 || (isnan(m) && isnan(m2))) &&
+		              (lo == lo2 || (isnan(lo) && isnan(lo2))),
+		              "%s: %g, expected %g", name, m, m2);
+	}
+	ck_assert_int_eq(cs_result_metric(s.r, "endpoints.a.latency_ms", &m,
+	                                  NULL, NULL), CS_ERR_INVALID);
+	ck_assert_int_eq(cs_result_metric(s.r, "endpoints.a.x.requests", &m,
+	                                  NULL, NULL), CS_OK);
+	ck_assert_int_eq(cs_result_metric(s.r, "zzz", &m, NULL, NULL),
+	                 CS_ERR_INVALID);
+	ck_assert_int_eq(cs_result_metric(s.r, "", &m, NULL, NULL),
+	                 CS_ERR_INVALID);
+	sim_free(&s);
+}
+END_TEST
+
 START_TEST(run_same_seed_gives_identical_json)
 {
 	char *a = run_json(mix_yaml, 3, 42, 1);
@@ -1257,6 +1298,7 @@ models_suite(void)
 	tc = tcase_create("runs");
 	tcase_add_test(tc, run_same_seed_gives_identical_json);
 	tcase_add_test(tc, run_refuses_too_many_timeseries_rows);
+	tcase_add_test(tc, run_metric_lookup_finds_every_name);
 	tcase_add_test(tc, run_replications_give_ci);
 	tcase_add_test(tc, run_conservation_holds);
 	suite_add_tcase(s, tc);

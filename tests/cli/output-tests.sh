@@ -270,6 +270,49 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "at most 1000000: choose an interval of at least 2e-05s" err &&
 	ok run-timeseries-row-cap || bad run-timeseries-row-cap "exit $rc, $(head -c 300 err)"
 
+# Size limits are reached in bounded time (a generous sanity timeout; the
+# counts are what is checked).  20,000 endpoints once took 106 s (a scan
+# per metric and per name), 100,000 stages 211 s (a scan per tick).
+/usr/bin/python3 - <<'PY'
+with open("ep20k.yaml", "w") as f:
+    f.write("run: {duration: 2s, warmup: 0s, replications: 1}\n"
+            "load: {users: 50, think: 100ms}\nendpoints:\n")
+    for i in range(20000):
+        f.write("  - {name: e%d, steps: [{cpu: 1ms}]}\n" % i)
+with open("ep20k-dup.yaml", "w") as f:
+    f.write(open("ep20k.yaml").read() + "  - {name: e19999, steps: [{cpu: 1ms}]}\n")
+with open("st100k.yaml", "w") as f:
+    f.write("run: {replications: 1}\nload:\n  think: 10s\n  stages:\n")
+    for i in range(100000):
+        f.write("    - {duration: 1s, target: %d}\n" % (5 + i % 5))
+    f.write("endpoints: [{name: a, steps: [{cpu: 1ms}]}]\n")
+PY
+timeout 60 "$capsim" run ep20k.yaml --jobs 1 -f json -o ep20k.json 2>err
+rc=$?
+# 24 metrics per endpoint (4 counts and rates, 2 x 6 latencies, 8 causes)
+/usr/bin/python3 - <<'PY' && [ $rc -eq 0 ] && ok run-20000-endpoints-json ||
+import json, sys
+def leaves(o):
+    return 1 if "mean" in o else sum(leaves(v) for v in o.values() if isinstance(v, dict))
+eps = json.load(open("ep20k.json"))["endpoints"]
+sys.exit(0 if len(eps) == 20000 and all(leaves(e) == 24 for e in eps.values()) else 1)
+PY
+	bad run-20000-endpoints-json "exit $rc, $(head -c 200 err)"
+timeout 60 "$capsim" run ep20k.yaml --jobs 1 -o ep20k.txt 2>err
+rc=$?
+rows=$(grep -c '^  e[0-9]' ep20k.txt 2>/dev/null)
+[ $rc -eq 0 ] && [ "$rows" = 20000 ] &&
+	ok run-20000-endpoints-table || bad run-20000-endpoints-table "exit $rc, $rows rows, $(head -c 200 err)"
+timeout 60 "$capsim" run ep20k-dup.yaml --jobs 1 >/dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q 'ep20k-dup.yaml:20004:.*endpoints\[20000\].name: endpoint name "e19999" is used twice' err &&
+	ok load-20000-endpoints-duplicate-name || bad load-20000-endpoints-duplicate-name "exit $rc, $(head -c 200 err)"
+timeout 60 "$capsim" run st100k.yaml --jobs 1 -f json -o st100k.json 2>err
+rc=$?
+[ $rc -eq 0 ] && grep -q '"duration_s":	100000,' st100k.json &&
+	ok run-100000-stages || bad run-100000-stages "exit $rc, $(head -c 200 err)"
+rm -f ep20k.yaml ep20k-dup.yaml ep20k.json ep20k.txt st100k.yaml st100k.json
+
 # Every invocation that prints an error exits non-zero.  Options that are
 # good (--jobs 1, --seed) come first: their status once leaked through.
 errors=(
