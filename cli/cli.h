@@ -36,6 +36,10 @@ void cs_out_abort(cs_out *o);
  * status. */
 int cs_out_fail(const char *cmd, const cs_out *o, int status);
 
+/* A write into o failed with errno e (0: unknown): abort o, print
+ * "capsim CMD: PATH: error: cannot write: why" and return status. */
+int cs_out_write_fail(const char *cmd, cs_out *o, int e, int status);
+
 /* If output path out names the same file as input in, print why that is
  * refused and return CS_EXIT_INPUT; else 0. */
 int cs_cli_same_file(const char *cmd, const char *out, const char *in);

@@ -6,6 +6,7 @@
  * One self-contained HTML page of a sweep: charts (SVG drawn by gnuplot,
  * inlined), the points, the bottleneck analysis and the scenario.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -152,7 +153,14 @@ cs_cmd_report(int argc, char **argv)
 		rc = cs_out_fail("report", &out, CS_EXIT_INPUT);
 		goto out;
 	}
+	errno = 0;
 	if ((s = cs_rep_html_write(doc, &ho, out.f, &err))) {
+		if (s == CS_ERR_IO && ferror(out.f)) {
+			/* the page itself could not be written (disk full) */
+			rc = cs_out_write_fail("report", &out, errno,
+			                       CS_EXIT_FAIL);
+			goto out;
+		}
 		cs_out_abort(&out);
 		fputs("capsim report: ", stderr);
 		cs_error_print(stderr, &err);

@@ -210,6 +210,19 @@ cs_cmd_run(int argc, char **argv)
 		cs_scenario_free(sc);
 		return bad("%s", msg);
 	}
+	if (ro.timeseries > 0 &&
+	    cs_scenario_duration(sc) / ro.timeseries > CS_TIMESERIES_MAX_ROWS) {
+		char msg[200];
+
+		snprintf(msg, sizeof msg, "--timeseries interval (%gs) makes %.3g "
+		         "rows over the run (%gs); at most %d: choose an interval "
+		         "of at least %gs", ro.timeseries,
+		         cs_scenario_duration(sc) / ro.timeseries,
+		         cs_scenario_duration(sc), CS_TIMESERIES_MAX_ROWS,
+		         cs_scenario_duration(sc) / CS_TIMESERIES_MAX_ROWS);
+		cs_scenario_free(sc);
+		return bad("%s", msg);
+	}
 	/* before the simulation: a bad -o path should not cost a whole run */
 	if (cs_out_open(&out, out_path)) {
 		cs_scenario_free(sc);
@@ -222,14 +235,23 @@ cs_cmd_run(int argc, char **argv)
 		cs_scenario_free(sc);
 		return s == CS_ERR_INVALID ? CS_EXIT_INPUT : CS_EXIT_FAIL;
 	}
+	errno = 0;
 	if (pi.has && fmt == CS_FORMAT_JSON)
 		s = write_json_pi(res, &pi, out.f);
 	else
 		s = cs_result_write(res, fmt, out.f);
-	if (!s && pi.has && fmt == CS_FORMAT_TABLE)
+	if (!s && pi.has && fmt == CS_FORMAT_TABLE) {
 		write_table_pi(&pi, out.f);
-	if (s) {
+		if (ferror(out.f))
+			s = CS_ERR_IO;
+	}
+	if (s == CS_ERR_IO) {
+		/* a full disk mid-write must say so, not only exit 1 */
+		rc = cs_out_write_fail("run", &out, errno, CS_EXIT_FAIL);
+	} else if (s) {
 		cs_out_abort(&out);
+		fprintf(stderr, "capsim run: error: writing the result failed: "
+		        "%s\n", cs_status_str(s));
 		rc = CS_EXIT_FAIL;
 	} else if (cs_out_commit(&out)) {
 		rc = cs_out_fail("run", &out, CS_EXIT_FAIL);

@@ -112,12 +112,9 @@ parse_fmt(const char *s, sweepfmt *f)
 static int
 write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt, cs_out *out)
 {
-	if (sweep_write(d, fmt, out->f)) {
-		cs_out_abort(out);
-		fprintf(stderr, "capsim %s: error: writing the sweep failed\n",
-		        cmd);
-		return CS_EXIT_FAIL;
-	}
+	errno = 0;
+	if (sweep_write(d, fmt, out->f))
+		return cs_out_write_fail(cmd, out, errno, CS_EXIT_FAIL);
 	if (cs_out_commit(out))
 		return cs_out_fail(cmd, out, CS_EXIT_FAIL);
 	return CS_EXIT_OK;
@@ -156,6 +153,7 @@ cs_cmd_sweep(int argc, char **argv)
 	state st = { 0 };
 	char *joined = NULL, *jpath = NULL;
 	size_t jl = 1;
+	long keep = 0; /* bytes of the journal to keep on --resume */
 	cs_status s;
 	cs_out output = { 0 };
 	int opened = 0;
@@ -267,6 +265,18 @@ cs_cmd_sweep(int argc, char **argv)
 		        cs_sweep_npoints(sw), nd, paths))
 			goto out;
 	}
+	if (out_path) {
+		/* the journal is bound to what the file says, not its name */
+		char hex[17];
+
+		if (sweep_file_hash(scenario, hex, &err)) {
+			cs_error_print(stderr, &err);
+			rc = CS_EXIT_INPUT;
+			goto out;
+		}
+		if (!(doc.content = strdup(hex)))
+			goto out;
+	}
 	/* a bad -o fails now, not after the whole sweep */
 	if (cs_out_open(&output, out_path)) {
 		rc = cs_out_fail("sweep", &output, CS_EXIT_INPUT);
@@ -281,7 +291,7 @@ cs_cmd_sweep(int argc, char **argv)
 		if (resume) {
 			char *v[64];
 
-			if (journal_load(&doc, jpath, &err)) {
+			if (journal_load(&doc, jpath, &keep, &err)) {
 				cs_error_print(stderr, &err);
 				rc = CS_EXIT_INPUT;
 				goto out;
@@ -297,7 +307,7 @@ cs_cmd_sweep(int argc, char **argv)
 				fprintf(stderr, "capsim sweep: resuming: %zu of %zu points "
 				        "already done\n", doc.done, doc.total);
 		}
-		st.journal = journal_open(&doc, jpath, resume && doc.done);
+		st.journal = journal_open(&doc, jpath, resume && doc.done, keep);
 		if (!st.journal) {
 			rc = fail("sweep", "cannot write the journal %s: %s", jpath,
 			          strerror(errno));
@@ -399,13 +409,21 @@ cs_cmd_merge(int argc, char **argv)
 			return rc;
 	if (cs_out_open(&output, out_path))
 		return cs_out_fail("merge", &output, CS_EXIT_INPUT);
-	for (i = optind; i < argc; i++)
-		if (sweep_read_json(&doc, argv[i], &err)) {
+	for (i = optind; i < argc; i++) {
+		size_t dups;
+
+		if (sweep_read_json(&doc, argv[i], &dups, &err)) {
 			cs_error_print(stderr, &err);
 			sweepdoc_free(&doc);
 			cs_out_abort(&output);
 			return CS_EXIT_INPUT;
 		}
+		if (dups)
+			fprintf(stderr, "capsim merge: warning: %s: %zu point%s "
+			        "already read from an earlier file, with the same "
+			        "result (a shard given twice?); kept once\n",
+			        argv[i], dups, dups == 1 ? "" : "s");
+	}
 	if (doc.done != doc.total)
 		fprintf(stderr, "capsim merge: warning: %zu of %zu points present; "
 		        "some shards are missing\n", doc.done, doc.total);

@@ -72,6 +72,7 @@ sweepdoc_free(sweepdoc *d)
 	free(d->scenario);
 	free(d->spec);
 	free(d->sets);
+	free(d->content);
 	memset(d, 0, sizeof *d);
 }
 
@@ -385,81 +386,164 @@ sweep_write(const sweepdoc *d, sweepfmt fmt, FILE *f)
 
 /* ---- reading ---------------------------------------------------------------- */
 
+/* The header's seed and replication count as numbers, or -1. */
+static double
+header_num(const cJSON *h, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/*
+ * Does header h (of a shard, or of a journal when journal is set) belong
+ * to the sweep d?  Each difference is named, what h holds and what d
+ * holds, so that a refused --resume says which argument or file changed.
+ */
 static int
 header_matches(const sweepdoc *d, const cJSON *h, const char *path,
-               cs_error *err)
+               int journal, cs_error *err)
 {
-	const char *keys[] = { "scenario", "grid", "sets" };
+	static const char *const keys[] = { "scenario", "grid", "sets" };
+	static const char *const what[] = { "the scenario file",
+		"the grid (--vary)", "the --set list" };
 	const char *mine[] = { d->scenario, d->spec, d->sets };
+	const char *hint = journal ? "; run it again as it was, or without "
+	                   "--resume to start over" : "";
 	const cJSON *v;
+	double seed, reps;
 	int k;
 
 	for (k = 0; k < 3; k++) {
 		v = cJSON_GetObjectItemCaseSensitive(h, keys[k]);
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, mine[k])) {
 			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, keys[k],
-			    "belongs to another sweep (%s \"%s\", expected \"%s\")",
-			    keys[k], cJSON_IsString(v) ? v->valuestring : "?", mine[k]);
+			    "belongs to another sweep: %s differs (\"%s\" there, "
+			    "\"%s\" now)%s", what[k],
+			    cJSON_IsString(v) ? v->valuestring : "?", mine[k], hint);
 			return -1;
 		}
 	}
-	v = cJSON_GetObjectItemCaseSensitive(h, "seed");
-	if (!cJSON_IsNumber(v) || (unsigned long long)v->valuedouble != d->seed) {
+	if (journal && d->content) {
+		/* the name alone would let an edited file mix two models */
+		v = cJSON_GetObjectItemCaseSensitive(h, "scenario_fnv1a64");
+		if (!cJSON_IsString(v)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "scenario",
+			    "belongs to another sweep: the journal does not record "
+			    "the content of %s, so it cannot be checked; run without "
+			    "--resume to start over", d->scenario);
+			return -1;
+		}
+		if (strcmp(v->valuestring, d->content)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "scenario",
+			    "belongs to another sweep: %s has changed since the "
+			    "journal was written (content hash %s there, %s now)%s",
+			    d->scenario, v->valuestring, d->content, hint);
+			return -1;
+		}
+	}
+	seed = header_num(h, "seed");
+	if (seed != (double)d->seed) {
 		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "seed",
-		             "belongs to a sweep with another seed");
+		    "belongs to another sweep: the seed differs (%.17g there, "
+		    "%llu now)%s", seed, d->seed, hint);
 		return -1;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(h, "replications");
-	if (!cJSON_IsNumber(v) || (unsigned)v->valuedouble != d->replications) {
+	reps = header_num(h, "replications");
+	if (reps != (double)d->replications) {
 		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "replications",
-		             "belongs to a sweep with another replication count");
+		    "belongs to another sweep: the replication count differs "
+		    "(%.17g there, %u now)%s", reps, d->replications, hint);
 		return -1;
 	}
 	return 0;
 }
 
-static char *
-slurp(const char *path, cs_error *err)
+/* A whole number of h at key in [lo, hi], into *out; else -1 with err.
+ * Checked before any cast: 1e300 or -5 would wrap. */
+static int
+header_whole(const cJSON *h, const char *key, double lo, double hi,
+             double *out, const char *path, cs_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, key);
 
-	if (!f) {
-		cs_error_set(err, CS_ERR_IO, path, 0, 0, "", "cannot open: %s",
-		             strerror(errno));
-		return NULL;
+	if (!v) {
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
+		    "the sweep header is incomplete: it has no \"%s\"", key);
+		return -1;
 	}
-	for (;;) {
-		if (cap - n < 65536) {
-			char *nb = realloc(buf, cap ? 2 * cap : 65536);
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo &&
+	    v->valuedouble <= hi) || v->valuedouble != floor(v->valuedouble)) {
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, key,
+		    "must be a whole number from %.17g to %.17g (got %s%g)",
+		    lo, hi, cJSON_IsNumber(v) ? "" : "a non-number ",
+		    cJSON_IsNumber(v) ? v->valuedouble : 0.0);
+		return -1;
+	}
+	*out = v->valuedouble;
+	return 0;
+}
 
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-			cap = cap ? 2 * cap : 65536;
+/* Start d from the header h of the first file read: every key must be
+ * there and in range (run's own limits for seed and replications). */
+static int
+header_init(sweepdoc *d, const cJSON *h, const char *path, cs_error *err)
+{
+	static const char *const strs[] = { "scenario", "grid", "sets" };
+	const char *sv[3], *paths[64];
+	const cJSON *vary = cJSON_GetObjectItemCaseSensitive(h, "vary"), *it;
+	double seed, reps, total;
+	size_t nd = 0;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, strs[k]);
+
+		if (!cJSON_IsString(v)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
+			    "the sweep header is incomplete: it has no \"%s\" "
+			    "string", strs[k]);
+			return -1;
 		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
+		sv[k] = v->valuestring;
 	}
-	fclose(f);
-	buf[n] = 0;
-	return buf;
+	if (!cJSON_IsArray(vary) || cJSON_GetArraySize(vary) < 1 ||
+	    cJSON_GetArraySize(vary) > 64) {
+		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
+		    "the sweep header is incomplete: \"vary\" must list 1 to "
+		    "64 paths");
+		return -1;
+	}
+	cJSON_ArrayForEach(it, vary) {
+		if (!cJSON_IsString(it)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "vary",
+			             "holds something that is not a path");
+			return -1;
+		}
+		paths[nd++] = it->valuestring;
+	}
+	if (header_whole(h, "seed", 0, 9007199254740991.0, &seed, path, err) ||
+	    header_whole(h, "replications", 1, 100000, &reps, path, err) ||
+	    header_whole(h, "points_total", 1, 1e7, &total, path, err))
+		return -1;
+	if (sweepdoc_init(d, sv[0], sv[1], sv[2], (unsigned long long)seed,
+	                  (unsigned)reps, (size_t)total, nd, paths)) {
+		cs_error_set(err, CS_ERR_NOMEM, path, 0, 0, "", "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int
-sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
+sweep_read_json(sweepdoc *d, const char *path, size_t *dups,
+                cs_error *err)
 {
-	char *text = slurp(path, err);
+	char *text;
 	cJSON *root, *h, *pts, *p;
 	size_t k;
 
-	if (!text)
+	*dups = 0;
+	if (cs_text_read_file(path, CS_TEXT_READ_MAX, &text, NULL, err))
 		return -1;
 	root = cJSON_Parse(text);
 	free(text);
@@ -477,30 +561,11 @@ sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
 		return -1;
 	}
 	if (!d->spec) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "vary");
-		const char *paths[64];
-		size_t nd = 0;
-		const cJSON *it;
-		const cJSON *tot = cJSON_GetObjectItemCaseSensitive(h, "points_total");
-
-		cJSON_ArrayForEach(it, v)
-			if (cJSON_IsString(it) && nd < 64)
-				paths[nd++] = it->valuestring;
-		if (!cJSON_IsNumber(tot) || tot->valuedouble < 1 ||
-		    tot->valuedouble > 1e7 ||
-		    sweepdoc_init(d,
-		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "scenario")),
-		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "grid")),
-		        cJSON_GetStringValue(cJSON_GetObjectItem(h, "sets")),
-		        (unsigned long long)cJSON_GetNumberValue(cJSON_GetObjectItem(h, "seed")),
-		        (unsigned)cJSON_GetNumberValue(cJSON_GetObjectItem(h, "replications")),
-		        (size_t)tot->valuedouble, nd, paths)) {
+		if (header_init(d, h, path, err)) {
 			cJSON_Delete(root);
-			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "sweep",
-			             "the sweep header is incomplete");
 			return -1;
 		}
-	} else if (header_matches(d, h, path, err)) {
+	} else if (header_matches(d, h, path, 0, err)) {
 		cJSON_Delete(root);
 		return -1;
 	}
@@ -536,6 +601,34 @@ sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
 			             index, d->total - 1);
 			return -1;
 		}
+		if (!cJSON_IsObject(res) || !cJSON_IsObject(
+		    cJSON_GetObjectItemCaseSensitive(res, "overall"))) {
+			/* a string here once dropped every metric column of
+			 * the merged CSV without a word */
+			cJSON_Delete(res);
+			cJSON_Delete(root);
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "points",
+			             "point %g: its \"result\" is not a run result "
+			             "(an object with \"overall\")", index);
+			return -1;
+		}
+		if (d->points[(size_t)index]) {
+			/* the same point twice: harmless when the results are
+			 * the same, two different sweeps when they are not */
+			int same = cJSON_Compare(d->points[(size_t)index], res, 1);
+
+			cJSON_Delete(res);
+			if (!same) {
+				cJSON_Delete(root);
+				cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "points",
+				    "point %g is also in an earlier file, with a "
+				    "different result: these are not shards of one "
+				    "sweep", index);
+				return -1;
+			}
+			(*dups)++;
+			continue;
+		}
 		if (sweepdoc_put(d, (size_t)index, v, res)) {
 			cJSON_Delete(root);
 			cs_error_set(err, CS_ERR_NOMEM, path, 0, 0, "points",
@@ -549,21 +642,71 @@ sweep_read_json(sweepdoc *d, const char *path, cs_error *err)
 
 /* ---- journal ------------------------------------------------------------------ */
 
-FILE *
-journal_open(const sweepdoc *d, const char *path, int append)
+int
+sweep_file_hash(const char *path, char hex[17], cs_error *err)
 {
-	FILE *j = fopen(path, append ? "a" : "w");
+	/* FNV-1a 64: a byte-wise hash, enough to notice an edited file (it
+	 * is no defence against a file crafted to collide) */
+	unsigned long long h = 14695981039346656037ULL;
+	unsigned char buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n, i;
+
+	if (!f) {
+		cs_error_set(err, CS_ERR_IO, path, 0, 0, "", "cannot open: %s",
+		             strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		for (i = 0; i < n; i++) {
+			h ^= buf[i];
+			h *= 1099511628211ULL;
+		}
+	if (ferror(f)) {
+		cs_error_set(err, CS_ERR_IO, path, 0, 0, "", "cannot read: %s",
+		             strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	snprintf(hex, 17, "%016llx", h);
+	return 0;
+}
+
+FILE *
+journal_open(const sweepdoc *d, const char *path, int append, long keep)
+{
+	FILE *j;
 	cJSON *h;
 	char *t;
 
-	if (!j || append)
+	if (append) {
+		/* a line cut short by a kill or a full disk would otherwise
+		 * run into the next point and hide every point after it */
+		j = fopen(path, "r+");
+		if (!j)
+			return NULL;
+		if (ftruncate(fileno(j), (off_t)keep) || fseek(j, 0, SEEK_END)) {
+			int e = errno;
+
+			fclose(j);
+			errno = e;
+			return NULL;
+		}
 		return j;
+	}
+	j = fopen(path, "w");
+	if (!j)
+		return NULL;
 	h = header_json(d);
 	cJSON_AddStringToObject(h, "journal", "capsim sweep");
+	if (d->content)
+		cJSON_AddStringToObject(h, "scenario_fnv1a64", d->content);
 	t = cJSON_PrintUnformatted(h);
 	cJSON_Delete(h);
 	if (!t) {
 		fclose(j);
+		errno = ENOMEM;
 		return NULL;
 	}
 	fprintf(j, "%s\n", t);
@@ -593,14 +736,16 @@ journal_point(FILE *j, size_t index, const cJSON *result)
 }
 
 int
-journal_load(sweepdoc *d, const char *path, cs_error *err)
+journal_load(sweepdoc *d, const char *path, long *keep, cs_error *err)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t n;
+	long end = 0; /* bytes of complete, readable lines */
 	int rc = 0;
 
+	*keep = 0;
 	if (!f)
 		return 0; /* nothing to resume */
 	while ((n = getline(&line, &cap, f)) > 0) {
@@ -613,11 +758,12 @@ journal_load(sweepdoc *d, const char *path, cs_error *err)
 		if (!o)
 			break;
 		if (lineno == 1) {
-			if (header_matches(d, o, path, err))
+			if (header_matches(d, o, path, 1, err))
 				rc = -1;
 			cJSON_Delete(o);
 			if (rc)
 				break;
+			end += (long)n;
 			continue;
 		} else {
 			const cJSON *ix = cJSON_GetObjectItemCaseSensitive(o, "index");
@@ -637,8 +783,10 @@ journal_load(sweepdoc *d, const char *path, cs_error *err)
 			}
 		}
 		cJSON_Delete(o);
+		end += (long)n;
 	}
 	free(line);
 	fclose(f);
+	*keep = rc ? 0 : end;
 	return rc;
 }

@@ -110,6 +110,19 @@ cs_out_abort(cs_out *o)
 }
 
 int
+cs_out_write_fail(const char *cmd, cs_out *o, int e, int status)
+{
+	const char *name = o->f == stdout ? "stdout" :
+	                   o->file.target ? o->file.target : "the output";
+
+	/* the name first: the abort frees it */
+	cs_error_set(&o->err, CS_ERR_IO, name, 0, 0, "", "cannot write: %s",
+	             strerror(e ? e : EIO));
+	cs_out_abort(o);
+	return cs_out_fail(cmd, o, status);
+}
+
+int
 cs_out_fail(const char *cmd, const cs_out *o, int status)
 {
 	fprintf(stderr, "capsim %s: ", cmd);

@@ -1,5 +1,9 @@
-/* UTF-8 checking and CSV quoting. */
+/* UTF-8 checking, CSV quoting and bounded whole-file reads. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/text.h"
 
@@ -59,4 +63,100 @@ cs_text_csv_field(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+/* What a file of mode m is, for a refusal. */
+static const char *
+kind_of(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a folder";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+cs_status
+cs_text_read_file(const char *path, size_t max, char **out, size_t *len,
+                  cs_error *err)
+{
+	FILE *f;
+	struct stat st;
+	char *buf = NULL, *nb;
+	size_t n = 0, cap = 0, r;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	f = fopen(path, "rb");
+	if (!f)
+		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
+		                    "cannot open: %s", strerror(errno));
+	if (fstat(fileno(f), &st)) {
+		int e = errno;
+
+		fclose(f);
+		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
+		                    "cannot read: %s", strerror(e));
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		fclose(f);
+		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
+		    "is %s: give a file (or a pipe)", kind_of(st.st_mode));
+	}
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+		fclose(f);
+		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
+		    "is %llu bytes, more than the %zu MiB capsim reads",
+		    (unsigned long long)st.st_size, max >> 20);
+	}
+	for (;;) {
+		if (cap - n < 65536) {
+			/* grow to at most max + 2: one byte past max tells a
+			 * pipe that is too long from one that is exactly max */
+			size_t nc = cap ? 2 * cap : 65536;
+
+			if (nc > max + 2)
+				nc = max + 2;
+			if (nc > cap) {
+				nb = realloc(buf, nc);
+				if (!nb) {
+					free(buf);
+					fclose(f);
+					return cs_error_set(err, CS_ERR_NOMEM, path,
+					                    0, 0, "", "out of memory");
+				}
+				buf = nb;
+				cap = nc;
+			}
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (n > max) {
+			free(buf);
+			fclose(f);
+			return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
+			    "is longer than the %zu MiB capsim reads", max >> 20);
+		}
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+
+		free(buf);
+		fclose(f);
+		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
+		                    "cannot read: %s", strerror(e));
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return CS_OK;
 }

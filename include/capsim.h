@@ -89,8 +89,13 @@ typedef struct cs_run_opts {
 	uint64_t seed;         /* used when has_seed != 0 */
 	int has_seed;
 	unsigned jobs;         /* threads; 0: number of cores.  Never changes output. */
-	double timeseries;     /* seconds per timeseries row; 0: none */
+	double timeseries;     /* seconds per timeseries row; 0: none; at most
+	                        * CS_TIMESERIES_MAX_ROWS rows per run */
 } cs_run_opts;
+
+/* The most timeseries rows one run records: run.duration / timeseries
+ * beyond this is refused (CS_ERR_INVALID), as rows are kept in memory. */
+#define CS_TIMESERIES_MAX_ROWS 1000000
 
 typedef struct cs_result cs_result;
 
@@ -98,6 +103,8 @@ typedef struct cs_result cs_result;
  * Simulate the scenario.  On success *out holds every metric with its 95%
  * confidence interval (caller frees with cs_result_free()).  The result
  * refers to the scenario's names: free the scenario after the result.
+ * CS_ERR_INVALID (with err) when opts->timeseries asks for more than
+ * CS_TIMESERIES_MAX_ROWS rows.
  */
 cs_status cs_run(const cs_scenario *sc, const cs_run_opts *opts,
                  cs_result **out, cs_error *err);

@@ -23,6 +23,25 @@ stage_value(const cs_scenario *sc, const cs_stage *st)
 	return st->relative ? st->target * base : st->target;
 }
 
+/* The stage holding t: the first whose end is after t (nstages after the
+ * last).  A binary search of the stage ends, O(log n): a scan per tick or
+ * arrival made 100,000 one-second stages quadratic. */
+static size_t
+stage_at(const cs_scenario *sc, double t)
+{
+	size_t lo = 0, hi = sc->load.nstages;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t < sc->load.stages[mid].t_end)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 /* Target users (closed) or rate (open) at time t: stages ramp linearly from
  * the previous stage's target (0 before the first); after the last stage the
  * last target holds.  Without stages: load.users / load.arrival_rate. */
@@ -30,46 +49,35 @@ double
 cs_load_target_at(const cs_scenario *sc, double t)
 {
 	const cs_load_conf *l = &sc->load;
-	double t0 = 0, prev = 0;
 	size_t i;
+	double t0, prev, v, f;
 
 	if (l->nstages == 0)
 		return l->open ? l->rate : (double)l->users;
-	for (i = 0; i < l->nstages; i++) {
-		double v = stage_value(sc, &l->stages[i]);
-		double t1 = t0 + l->stages[i].duration;
-
-		if (t < t1) {
-			double f = l->stages[i].duration > 0 ?
-			           (t - t0) / l->stages[i].duration : 1;
-			return prev + (v - prev) * f;
-		}
-		prev = v;
-		t0 = t1;
-	}
-	return prev;
+	i = stage_at(sc, t);
+	if (i == l->nstages)
+		return stage_value(sc, &l->stages[i - 1]);
+	t0 = i ? l->stages[i - 1].t_end : 0;
+	prev = i ? stage_value(sc, &l->stages[i - 1]) : 0;
+	v = stage_value(sc, &l->stages[i]);
+	f = l->stages[i].duration > 0 ? (t - t0) / l->stages[i].duration : 1;
+	return prev + (v - prev) * f;
 }
 
 /* End of the stage holding t, or INFINITY after the last. */
 static double
 stage_end(const cs_scenario *sc, double t, bool *ramp)
 {
-	double t0 = 0, prev = 0;
-	size_t i;
+	size_t i = stage_at(sc, t);
+	double prev;
 
-	for (i = 0; i < sc->load.nstages; i++) {
-		double t1 = t0 + sc->load.stages[i].duration;
-		double v = stage_value(sc, &sc->load.stages[i]);
-
-		if (t < t1) {
-			*ramp = v != prev;
-			return t1;
-		}
-		prev = v;
-		t0 = t1;
+	if (i == sc->load.nstages) {
+		*ramp = false;
+		return INFINITY;
 	}
-	*ramp = false;
-	return INFINITY;
+	prev = i ? stage_value(sc, &sc->load.stages[i - 1]) : 0;
+	*ramp = stage_value(sc, &sc->load.stages[i]) != prev;
+	return sc->load.stages[i].t_end;
 }
 
 /* ---- answers ----------------------------------------------------------- */
@@ -88,6 +96,20 @@ static void record(cs_model *m, cs_epstats *s, double lat, int cause)
 
 static void user_next(cs_model *m, uint32_t u, double lat, int cause);
 
+static void
+waiting_remove(cs_model *m, cs_req *r)
+{
+	if (r->cprev)
+		r->cprev->cnext = r->cnext;
+	else
+		m->waiting_head = r->cnext;
+	if (r->cnext)
+		r->cnext->cprev = r->cprev;
+	else
+		m->waiting_tail = r->cprev;
+	r->cprev = r->cnext = NULL;
+}
+
 /* A user that thinks for no time and gets its answers in no time would
  * loop forever at one instant; after this many in a row the run stops. */
 #define STALL_LIMIT 10000
@@ -98,6 +120,8 @@ cs_load_respond(cs_model *m, cs_req *r, int cause)
 	double now = m->e->now, lat = now - r->t_start;
 
 	r->client_done = true;
+	if (isfinite(m->sc->load.client_timeout))
+		waiting_remove(m, r);
 	m->outstanding--;
 	if (cause < 0)
 		m->completed++;
@@ -117,15 +141,28 @@ cs_load_respond(cs_model *m, cs_req *r, int cause)
 		user_next(m, r->user, lat, cause);
 }
 
+/* Time out every client that has waited load.client_timeout, oldest
+ * first, then arm the timer for the next.  O(1) per request. */
 static void
-client_timeout_ev(cs_engine *e, void *data, uint64_t serial)
+client_timeout_ev(cs_engine *e, void *data, uint64_t arg)
 {
-	cs_req *r = data;
+	cs_model *m = data;
+	double limit = m->sc->load.client_timeout;
 
-	if (r->serial != serial || r->client_done)
-		return;
-	/* the client gives up; the server goes on until it finishes */
-	cs_load_respond(r->m, r, CS_CAUSE_CLIENT_TIMEOUT);
+	(void)arg;
+	/* still armed while answering: a user that sends again at once
+	 * joins the tail, and the timer is armed once, below */
+	while (m->waiting_head && m->waiting_head->t_start + limit <= e->now)
+		/* the client gives up; the server goes on until it finishes */
+		cs_load_respond(m, m->waiting_head, CS_CAUSE_CLIENT_TIMEOUT);
+	m->timeout_armed = false;
+	if (m->waiting_head && m->status == CS_OK) {
+		if (cs_engine_schedule(e, m->waiting_head->t_start + limit,
+		                       client_timeout_ev, m, 0))
+			m->status = CS_ERR_NOMEM;
+		else
+			m->timeout_armed = true;
+	}
 }
 
 static void
@@ -167,10 +204,24 @@ send(cs_model *m, uint32_t u)
 	m->generated++;
 	m->outstanding++;
 	cs_tstat_add(&m->inflight, m->e->now, 1);
-	if (isfinite(sc->load.client_timeout) &&
-	    cs_engine_schedule(m->e, m->e->now + sc->load.client_timeout,
-	                       client_timeout_ev, r, r->serial))
-		m->status = CS_ERR_NOMEM;
+	if (isfinite(sc->load.client_timeout)) {
+		/* sent last, so it times out last: the tail */
+		r->cnext = NULL;
+		r->cprev = m->waiting_tail;
+		if (m->waiting_tail)
+			m->waiting_tail->cnext = r;
+		else
+			m->waiting_head = r;
+		m->waiting_tail = r;
+		if (!m->timeout_armed) {
+			if (cs_engine_schedule(m->e, r->t_start +
+			                       sc->load.client_timeout,
+			                       client_timeout_ev, m, 0))
+				m->status = CS_ERR_NOMEM;
+			else
+				m->timeout_armed = true;
+		}
+	}
 	if (sc->load.has_rtt) {
 		/* half the round trip before the app sees it */
 		r->rtt = cs_dist_sample(&sc->load.rtt, m->rng[CS_RNG_LOAD]);

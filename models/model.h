@@ -43,6 +43,7 @@ typedef struct cs_stage {
 	double duration; /* seconds */
 	double target;   /* users or requests/s; a fraction of the base if relative */
 	bool relative;   /* written as a percentage of load.users / arrival_rate */
+	double t_end;    /* seconds from the start: when this stage ends */
 } cs_stage;
 
 typedef struct cs_load_conf {
@@ -196,6 +197,7 @@ typedef struct cs_queue {
 struct cs_req {
 	cs_ps_job ps;         /* while on a CPU */
 	cs_req *prev, *next;  /* while in one wait queue; free list link */
+	cs_req *cprev, *cnext; /* while its client waits (load.client_timeout) */
 	cs_model *m;
 	uint64_t serial;      /* incarnation: timers for an old one are ignored */
 	uint64_t token;       /* current wait/attempt: stale timers are ignored */
@@ -318,6 +320,13 @@ struct cs_model {
 
 	/* conservation over the whole run */
 	uint64_t generated, completed, failed, outstanding;
+
+	/* Requests whose client waits, oldest first (cprev/cnext).  The client
+	 * timeout is one constant, so the oldest is the next to time out: one
+	 * timer for the head instead of one per request, which would stay
+	 * pending long after most answers and fill the event list. */
+	cs_req *waiting_head, *waiting_tail;
+	bool timeout_armed;   /* a client-timeout event is pending */
 
 	/* timeseries (replication 0 only) */
 	double ts_every;

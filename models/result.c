@@ -8,6 +8,7 @@
  * {"overall": {"latency_ms": {"p95": {"mean", "ci_low", "ci_high"}}}}.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,14 @@ struct cs_result {
 	uint64_t events;     /* over all replications */
 	cs_tsrow *ts;        /* replication 0 */
 	size_t nts;
+	struct mref *byname; /* [nmetrics] sorted by path, for lookups */
 };
+
+/* A metric and its index, in the order of their dotted paths. */
+typedef struct mref {
+	const metric *mt;
+	size_t i;
+} mref;
 
 /* ---- naming and filling -------------------------------------------------- */
 
@@ -295,6 +303,91 @@ one(unsigned rep, void *arg)
 	return s;
 }
 
+/* ---- finding a metric by its path ------------------------------------------ */
+
+/* The characters of a metric's dotted path, one at a time, without
+ * building the string; 0 at the end. */
+typedef struct pathit {
+	const metric *mt;
+	int k;
+	const char *p;
+} pathit;
+
+static int
+path_next(pathit *it)
+{
+	while (!*it->p) {
+		if (it->k + 1 >= it->mt->nseg)
+			return 0;
+		it->p = it->mt->seg[++it->k];
+		return '.';
+	}
+	return (unsigned char)*it->p++;
+}
+
+static void
+path_start(pathit *it, const metric *mt)
+{
+	it->mt = mt;
+	it->k = 0;
+	it->p = mt->nseg ? mt->seg[0] : "";
+}
+
+/* strcmp of mt's dotted path with path. */
+static int
+path_cmp(const metric *mt, const char *path)
+{
+	pathit it;
+	int a, b;
+
+	path_start(&it, mt);
+	do {
+		a = path_next(&it);
+		b = (unsigned char)*path++;
+	} while (a && a == b);
+	return a - b;
+}
+
+/* Paths in strcmp order; equal paths (an endpoint name with a dot can
+ * make two) by index, so a lookup finds the first, as a scan would. */
+static int
+mref_cmp(const void *pa, const void *pb)
+{
+	const mref *x = pa, *y = pb;
+	pathit i, j;
+	int a, b;
+
+	path_start(&i, x->mt);
+	path_start(&j, y->mt);
+	do {
+		a = path_next(&i);
+		b = path_next(&j);
+	} while (a && a == b);
+	if (a != b)
+		return a - b;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Sort the metrics by path once, so that a lookup is a binary search
+ * instead of a scan: O(n log n) here, O(log n) per cs_result_metric,
+ * where the table of 20,000 endpoints used to scan a million paths per
+ * lookup. */
+static int
+index_names(cs_result *r)
+{
+	size_t i;
+
+	r->byname = malloc((r->nmetrics ? r->nmetrics : 1) * sizeof *r->byname);
+	if (!r->byname)
+		return -1;
+	for (i = 0; i < r->nmetrics; i++) {
+		r->byname[i].mt = &r->metrics[i];
+		r->byname[i].i = i;
+	}
+	qsort(r->byname, r->nmetrics, sizeof *r->byname, mref_cmp);
+	return 0;
+}
+
 void
 cs_result_free(cs_result *r)
 {
@@ -306,6 +399,7 @@ cs_result_free(cs_result *r)
 	free(r->lo);
 	free(r->hi);
 	free(r->ts);
+	free(r->byname);
 	free(r);
 }
 
@@ -323,6 +417,15 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	cs_status s;
 
 	*out = NULL;
+	if (opts && opts->timeseries > 0 &&
+	    sc->duration / opts->timeseries > CS_TIMESERIES_MAX_ROWS) {
+		/* rows are kept in memory: 1e-300 s would never end */
+		free(r);
+		return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "timeseries",
+		    "an interval of %gs makes %.3g rows over %gs; at most %d",
+		    opts->timeseries, sc->duration / opts->timeseries,
+		    sc->duration, CS_TIMESERIES_MAX_ROWS);
+	}
 	if (!r)
 		return CS_ERR_NOMEM;
 	r->sc = sc;
@@ -380,6 +483,10 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	free(col);
 	free(ctx.events);
 	free(ctx.stall);
+	if (index_names(r)) {
+		cs_result_free(r);
+		return CS_ERR_NOMEM;
+	}
 	*out = r;
 	return CS_OK;
 fail:
@@ -434,22 +541,27 @@ cs_status
 cs_result_metric(const cs_result *r, const char *path, double *mean,
                  double *ci_low, double *ci_high)
 {
-	char buf[512];
-	size_t i;
+	size_t lo = 0, hi = r->nmetrics, i;
 
-	for (i = 0; i < r->nmetrics; i++) {
-		metric_path(&r->metrics[i], buf, sizeof buf);
-		if (!strcmp(buf, path)) {
-			if (mean)
-				*mean = r->mean[i];
-			if (ci_low)
-				*ci_low = r->lo[i];
-			if (ci_high)
-				*ci_high = r->hi[i];
-			return CS_OK;
-		}
+	/* the first metric whose path is not below path: O(log n) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (path_cmp(r->byname[mid].mt, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return CS_ERR_INVALID;
+	if (lo == r->nmetrics || path_cmp(r->byname[lo].mt, path))
+		return CS_ERR_INVALID;
+	i = r->byname[lo].i;
+	if (mean)
+		*mean = r->mean[i];
+	if (ci_low)
+		*ci_low = r->lo[i];
+	if (ci_high)
+		*ci_high = r->hi[i];
+	return CS_OK;
 }
 
 size_t
@@ -496,14 +608,90 @@ child(cJSON *parent, const char *key)
 	return c;
 }
 
+/*
+ * The objects made so far, by (parent, key): cJSON finds a key by a scan
+ * of its parent, and "endpoints" holds one object per endpoint, so
+ * child() alone costs O(endpoints) per metric, O(n^2) in all (20,000
+ * endpoints: over a minute).  Open addressing, grown at half full.
+ */
+typedef struct kid {
+	const cJSON *parent;
+	const char *key;
+	cJSON *obj;
+} kid;
+
+typedef struct kids {
+	kid *t;
+	size_t cap, n; /* cap: a power of two */
+} kids;
+
+static size_t
+kid_hash(const cJSON *parent, const char *key)
+{
+	uint64_t h = 14695981039346656037ULL ^ (uint64_t)(uintptr_t)parent;
+
+	while (*key) {
+		h ^= (unsigned char)*key++;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ h >> 29);
+}
+
+static int
+kids_grow(kids *ks)
+{
+	size_t nc = ks->cap ? 2 * ks->cap : 1024, i, j;
+	kid *nt = calloc(nc, sizeof *nt);
+
+	if (!nt)
+		return -1;
+	for (i = 0; i < ks->cap; i++) {
+		if (!ks->t[i].obj)
+			continue;
+		j = kid_hash(ks->t[i].parent, ks->t[i].key) & (nc - 1);
+		while (nt[j].obj)
+			j = (j + 1) & (nc - 1);
+		nt[j] = ks->t[i];
+	}
+	free(ks->t);
+	ks->t = nt;
+	ks->cap = nc;
+	return 0;
+}
+
+/* child(parent, key) in O(1); a plain child() if memory runs out. */
+static cJSON *
+kid_of(kids *ks, cJSON *parent, const char *key)
+{
+	size_t j;
+	cJSON *c;
+
+	if (2 * (ks->n + 1) > ks->cap && kids_grow(ks))
+		return child(parent, key);
+	j = kid_hash(parent, key) & (ks->cap - 1);
+	for (; ks->t[j].obj; j = (j + 1) & (ks->cap - 1))
+		if (ks->t[j].parent == parent && !strcmp(ks->t[j].key, key))
+			return ks->t[j].obj;
+	/* every object under root is made here, so a miss is a new key:
+	 * no scan of the parent */
+	c = cJSON_CreateObject();
+	cJSON_AddItemToObject(parent, key, c);
+	ks->t[j].parent = parent;
+	ks->t[j].key = key;
+	ks->t[j].obj = c;
+	ks->n++;
+	return c;
+}
+
 static cJSON *
 to_json(const cs_result *r)
 {
 	const cs_scenario *sc = r->sc;
 	cJSON *root = cJSON_CreateObject(), *run, *ts;
+	kids ks = { 0 };
 	size_t i;
 
-	run = child(root, "run");
+	run = kid_of(&ks, root, "run");
 	cJSON_AddStringToObject(run, "scenario", sc->name);
 	cJSON_AddStringToObject(run, "file", sc->file);
 	cJSON_AddNumberToObject(run, "replications", r->reps);
@@ -518,7 +706,7 @@ to_json(const cs_result *r)
 		int k;
 
 		for (k = 0; k < mt->nseg; k++)
-			o = child(o, mt->seg[k]);
+			o = kid_of(&ks, o, mt->seg[k]);
 		leaf = o;
 		cJSON_AddItemToObject(leaf, "mean", num(r->mean[i]));
 		cJSON_AddItemToObject(leaf, "ci_low", num(r->lo[i]));
@@ -546,6 +734,7 @@ to_json(const cs_result *r)
 			cJSON_AddItemToArray(ts, o);
 		}
 	}
+	free(ks.t);
 	return root;
 }
 

@@ -13,6 +13,7 @@
 
 #include "calibration/import-private.h"
 #include "config/conf.h"
+#include "config/text.h"
 #include "sweep/slo.h"
 #include "report/report-private.h"
 
@@ -32,41 +33,7 @@ xstrdup(const char *s)
 cs_status
 cs_rep_slurp(const char *path, char **out, cs_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *nb;
-	size_t n = 0, cap = 0, r;
-
-	*out = NULL;
-	if (!f)
-		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
-		                    "cannot open: %s", strerror(errno));
-	for (;;) {
-		if (cap - n < 65536) {
-			cap = cap ? 2 * cap : 65536;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return cs_error_set(err, CS_ERR_NOMEM, path, 0, 0,
-				                    "", "out of memory");
-			}
-			buf = nb;
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		return cs_error_set(err, CS_ERR_IO, path, 0, 0, "",
-		                    "cannot read: %s", strerror(errno));
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	return CS_OK;
+	return cs_text_read_file(path, CS_TEXT_READ_MAX, out, NULL, err);
 }
 
 /* ---- documents ----------------------------------------------------------- */
@@ -155,6 +122,44 @@ bad(cs_error *err, const char *name, const char *path, const char *msg)
 	return cs_error_set(err, CS_ERR_INVALID, name, 0, 0, path, "%s", msg);
 }
 
+/*
+ * The seed and replication count of header o ("sweep" or "run", named
+ * where) into d: 0 when absent (shown as unknown), an error when present
+ * but not a whole number in capsim run's ranges.  Checked before the
+ * cast, which 1e300 or -5 would overflow.
+ */
+static cs_status
+run_ids(cs_rep_doc *d, const cJSON *o, const char *name, const char *where,
+        cs_error *err)
+{
+	static const char *const keys[] = { "seed", "replications" };
+	static const double lo[] = { 0, 1 }, hi[] = { 9007199254740991.0, 100000 };
+	int k;
+
+	d->seed = 0;
+	d->replications = 0;
+	for (k = 0; k < 2; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+		char at[32];
+
+		if (!v)
+			continue;
+		if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo[k] &&
+		    v->valuedouble <= hi[k]) ||
+		    v->valuedouble != floor(v->valuedouble)) {
+			snprintf(at, sizeof at, "%s.%s", where, keys[k]);
+			return cs_error_set(err, CS_ERR_INVALID, name, 0, 0, at,
+			    "must be a whole number from %.17g to %.17g",
+			    lo[k], hi[k]);
+		}
+		if (k == 0)
+			d->seed = (unsigned long long)v->valuedouble;
+		else
+			d->replications = (unsigned)v->valuedouble;
+	}
+	return CS_OK;
+}
+
 static cs_status
 parse_sweep(cs_rep_doc *d, const cJSON *h, const cJSON *pts, const char *name,
             cs_error *err)
@@ -162,6 +167,7 @@ parse_sweep(cs_rep_doc *d, const cJSON *h, const cJSON *pts, const char *name,
 	const cJSON *vary = cJSON_GetObjectItemCaseSensitive(h, "vary"), *it, *p;
 	size_t k, np = (size_t)cJSON_GetArraySize(pts);
 	double v;
+	cs_status ids;
 
 	if (!cJSON_IsArray(vary))
 		return bad(err, name, "sweep.vary",
@@ -184,10 +190,8 @@ parse_sweep(cs_rep_doc *d, const cJSON *h, const cJSON *pts, const char *name,
 	d->scenario = str_of(h, "scenario") ? xstrdup(str_of(h, "scenario")) : NULL;
 	if (split_sets(d, str_of(h, "sets")))
 		return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "", "out of memory");
-	v = num_of(h, "seed");
-	d->seed = v >= 0 ? (unsigned long long)v : 0;
-	v = num_of(h, "replications");
-	d->replications = v >= 1 && v < 1e9 ? (unsigned)v : 0;
+	if ((ids = run_ids(d, h, name, "sweep", err)))
+		return ids;
 	v = num_of(h, "points_total");
 	d->total = v >= 1 && v < 1e9 ? (size_t)v : np;
 	cJSON_ArrayForEach(p, pts) {
@@ -240,7 +244,6 @@ static cs_status
 parse_run(cs_rep_doc *d, cJSON *root, const char *name, cs_error *err)
 {
 	const cJSON *run = cJSON_GetObjectItemCaseSensitive(root, "run");
-	double v;
 
 	d->paths = calloc(1, sizeof *d->paths);
 	d->values = calloc(1, sizeof *d->values);
@@ -250,11 +253,7 @@ parse_run(cs_rep_doc *d, cJSON *root, const char *name, cs_error *err)
 	d->results[0] = root;
 	d->n = d->total = 1;
 	d->scenario = str_of(run, "file") ? xstrdup(str_of(run, "file")) : NULL;
-	v = num_of(run, "seed");
-	d->seed = v >= 0 ? (unsigned long long)v : 0;
-	v = num_of(run, "replications");
-	d->replications = v >= 1 && v < 1e9 ? (unsigned)v : 0;
-	return CS_OK;
+	return run_ids(d, run, name, "run", err);
 }
 
 /* The object under o at key, made when missing. */

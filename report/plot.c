@@ -837,6 +837,65 @@ out:
 	return s;
 }
 
+/*
+ * Render into a temporary file, then copy it to o's device or FIFO:
+ * gnuplot does not report a failed write (a full device, a reader gone),
+ * so the copy is where such a failure is seen.
+ */
+static cs_status
+render_through(const cs_rep_chart *c, cs_rep_fmt f, cs_outfile *o,
+               cs_error *err)
+{
+	char path[600], buf[65536];
+	cs_status s;
+	ssize_t n;
+	int fd, e = 0;
+	size_t total = 0;
+
+	snprintf(path, sizeof path, "%s/capsim-plot-XXXXXX", tmp_dir());
+	if ((fd = temp_fd(path)) < 0) {
+		s = cs_error_set(err, CS_ERR_IO, tmp_dir(), 0, 0, "",
+		                 "cannot make a temporary file: %s",
+		                 strerror(errno));
+		cs_outfile_abort(o);
+		return s;
+	}
+	unlink(path);
+	s = run_gnuplot(c, f, fd, err);
+	if (!s && lseek(fd, 0, SEEK_SET) < 0)
+		e = errno;
+	while (!s && !e && (n = read(fd, buf, sizeof buf)) != 0) {
+		size_t off = 0;
+
+		if (n < 0) {
+			if (errno != EINTR)
+				e = errno;
+			continue;
+		}
+		total += (size_t)n;
+		while (!e && off < (size_t)n) {
+			ssize_t w = write(o->fd, buf + off, (size_t)n - off);
+
+			if (w < 0 && errno != EINTR)
+				e = errno;
+			else if (w > 0)
+				off += (size_t)w;
+		}
+	}
+	close(fd);
+	if (!s && e)
+		s = cs_error_set(err, CS_ERR_IO, o->target, 0, 0, "",
+		                 "cannot write: %s", strerror(e));
+	if (!s && total == 0)
+		s = cs_error_set(err, CS_ERR_IO, "gnuplot", 0, 0, "",
+		                 "gnuplot wrote nothing");
+	if (s) {
+		cs_outfile_abort(o);
+		return s;
+	}
+	return cs_outfile_commit(o, err);
+}
+
 cs_status
 cs_rep_chart_render_to(const cs_rep_chart *c, cs_rep_fmt f, cs_outfile *o,
                        cs_error *err)
@@ -844,8 +903,10 @@ cs_rep_chart_render_to(const cs_rep_chart *c, cs_rep_fmt f, cs_outfile *o,
 	struct stat st;
 	cs_status s;
 
+	if (o->through)
+		return render_through(c, f, o, err);
 	s = run_gnuplot(c, f, o->fd, err);
-	if (!s && !o->through && (fstat(o->fd, &st) || st.st_size == 0))
+	if (!s && (fstat(o->fd, &st) || st.st_size == 0))
 		s = cs_error_set(err, CS_ERR_IO, "gnuplot", 0, 0, "",
 		                 "gnuplot wrote nothing");
 	if (s) {

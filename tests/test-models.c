@@ -1,6 +1,7 @@
 /*
  * Tests for the component models (load, app, dbpool, cache, service) through
- * the public API only: cs_scenario_load_string, cs_run, cs_result_metric.
+ * the public API: cs_scenario_load_string, cs_run, cs_result_metric.  One
+ * test looks inside (models/model.h) at how many events are pending.
  *
  * Each scenario is small and most use constant times, so the expected value
  * follows by hand and the run is exact up to the edges of the measured
@@ -25,6 +26,7 @@
 
 #include "capsim.h"
 #include "analytic.h"
+#include "models/model.h"
 
 #define ZB 4.5     /* standard deviations for binomial/Poisson/CLT bounds */
 #define HIST 0.008 /* relative error of a latency percentile (sim/hist.h) */
@@ -299,6 +301,41 @@ START_TEST(load_client_timeout_abandons_but_server_continues)
 	ck_assert(M(&s, "resources.app.workers_busy.max") == 6);
 	ck_assert(M(&s, "overall.errors_by_cause.server_timeout") == 0);
 	sim_free(&s);
+}
+END_TEST
+
+/*
+ * A client timeout far longer than the answers: each request used to leave
+ * its timer pending until it expired, so the event list grew with requests
+ * sent per client_timeout, not with users, and 1,000,000 users filled its
+ * 2^24 slots.  200 users (constant 10 ms think, 1 ms of CPU) send ~360,000
+ * requests in 20 s; what can be pending is one think or step per user, one
+ * event per CPU station, the load's tick and one client-timeout timer.
+ * The list starts with 1,024 slots and must never have grown.
+ */
+START_TEST(load_client_timeouts_keep_event_list_small)
+{
+	static const char yaml[] =
+		"run: {duration: 20s, warmup: 0s, replications: 1}\n"
+		"load: {users: 200, think: 10ms, client_timeout: 1h}\n"
+		"app: {workers: 1000, cores: 64}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 1ms}]\n";
+	cs_scenario *sc = NULL;
+	cs_model *m = NULL;
+	cs_error err;
+
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc,
+	                                         &err), CS_OK);
+	ck_assert_int_eq(cs_model_new(sc, 1, 0, 0, &m), CS_OK);
+	ck_assert_int_eq(cs_model_run(m), CS_OK);
+	ck_assert_uint_gt(m->generated, 300000);
+	ck_assert_uint_le(m->e->n, 200 + 2);
+	ck_assert_uint_eq(m->e->cap, 1024);
+	cs_model_free(m);
+	cs_scenario_free(sc);
 }
 END_TEST
 
@@ -1039,6 +1076,79 @@ run_json(const char *yaml, unsigned reps, uint64_t seed, unsigned jobs)
 	return buf;
 }
 
+/* Timeseries rows are kept in memory: more than CS_TIMESERIES_MAX_ROWS
+ * is refused before any work (1e-300 s once grew without bound), exactly
+ * that many is run. */
+START_TEST(run_refuses_too_many_timeseries_rows)
+{
+	static const char yaml[] =
+		"run: {duration: 10s, warmup: 0s, replications: 1}\n"
+		"load: {users: 1, think: 1s}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 1ms}]\n";
+	cs_run_opts o = { .timeseries = 1e-300 };
+	cs_scenario *sc = NULL;
+	cs_result *r = NULL;
+	cs_error err;
+
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc,
+	                                         &err), CS_OK);
+	ck_assert_int_eq(cs_run(sc, &o, &r, &err), CS_ERR_INVALID);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(err.path, "timeseries");
+	ck_assert_msg(strstr(err.msg, "at most 1000000"), "%s", err.msg);
+	o.timeseries = 10.0 / 1000001;
+	ck_assert_int_eq(cs_run(sc, &o, &r, &err), CS_ERR_INVALID);
+	o.timeseries = 0.125; /* 80 rows: fine */
+	ck_assert_int_eq(cs_run(sc, &o, &r, &err), CS_OK);
+	cs_result_free(r);
+	cs_scenario_free(sc);
+}
+END_TEST
+
+/* cs_result_metric finds every metric by its own name (a binary search
+ * of the sorted names), names with dots and spaces included, and nothing
+ * that is only a prefix of one. */
+START_TEST(run_metric_lookup_finds_every_name)
+{
+	static const char yaml[] =
+		"run: {duration: 5s, warmup: 0s, replications: 2}\n"
+		"load: {users: 3, think: 100ms}\n"
+		"endpoints:\n"
+		"  - {name: b, steps: [{cpu: 1ms}]}\n"
+		"  - {name: a.x, steps: [{cpu: 2ms}]}\n"
+		"  - {name: GET /a b, steps: [{cpu: 3ms}]}\n"
+		"  - {name: a, steps: [{cpu: 4ms}]}\n";
+	sim s;
+	size_t i, n;
+	char name[512];
+	double m, lo, hi, m2, lo2, hi2;
+
+	sim_run(&s, yaml, 2, 3);
+	n = cs_result_nmetrics(s.r);
+	ck_assert_uint_gt(n, 100);
+	for (i = 0; i < n; i++) {
+		cs_result_metric_name(s.r, i, name, sizeof name);
+		ck_assert_int_eq(cs_result_metric(s.r, name, &m, &lo, &hi), CS_OK);
+		cs_result_metric_at(s.r, i, &m2, &lo2, &hi2);
+		ck_assert_msg((m == m2 || (isnan(m) && isnan(m2))) &&
+		              (lo == lo2 || (isnan(lo) && isnan(lo2))),
+		              "%s: %g, expected %g", name, m, m2);
+	}
+	ck_assert_int_eq(cs_result_metric(s.r, "endpoints.a.latency_ms", &m,
+	                                  NULL, NULL), CS_ERR_INVALID);
+	ck_assert_int_eq(cs_result_metric(s.r, "endpoints.a.x.requests", &m,
+	                                  NULL, NULL), CS_OK);
+	ck_assert_int_eq(cs_result_metric(s.r, "zzz", &m, NULL, NULL),
+	                 CS_ERR_INVALID);
+	ck_assert_int_eq(cs_result_metric(s.r, "", &m, NULL, NULL),
+	                 CS_ERR_INVALID);
+	sim_free(&s);
+}
+END_TEST
+
 START_TEST(run_same_seed_gives_identical_json)
 {
 	char *a = run_json(mix_yaml, 3, 42, 1);
@@ -1163,6 +1273,7 @@ models_suite(void)
 	tcase_add_test(tc, dbpool_times_out_when_saturated);
 	tcase_add_test(tc, db_max_connections_refuses);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
+	tcase_add_test(tc, load_client_timeouts_keep_event_list_small);
 	tcase_add_test(tc, load_client_timeout_abandons_but_server_continues);
 	tcase_add_test(tc, app_server_timeout_stops_request);
 	tcase_add_test(tc, app_least_connections_balancer_avoids_busy_instance);
@@ -1186,6 +1297,8 @@ models_suite(void)
 
 	tc = tcase_create("runs");
 	tcase_add_test(tc, run_same_seed_gives_identical_json);
+	tcase_add_test(tc, run_refuses_too_many_timeseries_rows);
+	tcase_add_test(tc, run_metric_lookup_finds_every_name);
 	tcase_add_test(tc, run_replications_give_ci);
 	tcase_add_test(tc, run_conservation_holds);
 	suite_add_tcase(s, tc);

@@ -105,6 +105,18 @@ for entry in "${cmds[@]}"; do
 		bad "$name-fifo-written-through" "exit $rc, $(ls -l "fifo-$name.$ext") got $(wc -c < "fifo-$name.got") bytes, $(head -c 200 err)"
 	fi
 
+	# a full device (a full disk): a message naming it, a non-zero exit
+	if [ -c /dev/full ]; then
+		ln -sf /dev/full "full-$name.$ext"
+		"$capsim" "$@" -o "full-$name.$ext" >/dev/null 2>err
+		rc=$?
+		if [ $rc -ne 0 ] && grep -q "/dev/full: error: cannot write" err; then
+			ok "$name-full-device-error"
+		else
+			bad "$name-full-device-error" "exit $rc, $(head -c 200 err)"
+		fi
+	fi
+
 	# a folder that does not exist: exit 2 with a message, nothing made
 	"$capsim" "$@" -o "nothere/x.$ext" >/dev/null 2>err
 	rc=$?
@@ -171,6 +183,138 @@ rc=$?
 rc=$?
 [ $rc -eq 2 ] && grep -q "outside the grid" err &&
 	ok merge-index-not-whole || bad merge-index-not-whole "exit $rc, $(head -c 300 err)"
+
+# merge: header values out of range, missing header keys, a result that
+# is not a run result, the same point twice
+/usr/bin/python3 - <<'PY'
+import json
+def variant(name, change):
+    d = json.load(open("sw.json"))
+    change(d)
+    json.dump(d, open(name, "w"))
+variant("seed-huge.json", lambda d: d["sweep"].__setitem__("seed", 1e300))
+variant("seed-frac.json", lambda d: d["sweep"].__setitem__("seed", 2.5))
+variant("reps-neg.json", lambda d: d["sweep"].__setitem__("replications", -5))
+variant("no-seed.json", lambda d: d["sweep"].pop("seed"))
+variant("res-string.json", lambda d: d["points"][1].__setitem__("result", "x"))
+def other(d):
+    d["points"][0]["result"]["overall"]["requests"]["mean"] += 1
+variant("other-result.json", other)
+open("tiny-header.json", "w").write('{"sweep":{"points_total":3},"points":[]}')
+PY
+merge_bad() { # NAME WANT FILES...
+	name=$1
+	want=$2
+	shift 2
+	rm -f mb.csv
+	"$capsim" merge "$@" -f csv -o mb.csv >/dev/null 2>err
+	rc=$?
+	if [ $rc -eq 2 ] && grep -qF -- "$want" err && [ ! -e mb.csv ]; then
+		ok "$name"
+	else
+		bad "$name" "exit $rc, $(head -c 300 err)"
+	fi
+}
+merge_bad merge-seed-huge "seed: must be a whole number from 0 to 9007199254740991 (got 1e+300)" seed-huge.json
+merge_bad merge-seed-fraction "seed: must be a whole number" seed-frac.json
+merge_bad merge-replications-negative "replications: must be a whole number from 1 to 100000 (got -5)" reps-neg.json
+merge_bad merge-header-without-seed 'the sweep header is incomplete: it has no "seed"' no-seed.json
+merge_bad merge-tiny-header "the sweep header is incomplete" tiny-header.json
+merge_bad merge-result-not-object 'point 1: its "result" is not a run result' res-string.json
+merge_bad merge-duplicate-point-differs "point 0 is also in an earlier file, with a different result" sw.json other-result.json
+"$capsim" merge shard1.json shard1.json -o twice.json >/dev/null 2>err
+rc=$?
+"$capsim" merge shard1.json -o once.json >/dev/null 2>/dev/null
+if [ $rc -eq 0 ] && grep -q "shard1.json: 1 point already read from an earlier file" err &&
+   cmp -s twice.json once.json; then
+	ok merge-same-shard-twice-warns
+else
+	bad merge-same-shard-twice-warns "exit $rc, $(head -c 300 err)"
+fi
+# report and plot check the same ranges before using them
+"$capsim" report seed-huge.json -o r.html >/dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q "sweep.seed: must be a whole number" err && [ ! -e r.html ] &&
+	ok report-seed-huge || bad report-seed-huge "exit $rc, $(head -c 300 err)"
+"$capsim" report reps-neg.json -o r.html >/dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q "sweep.replications: must be a whole number" err &&
+	ok report-replications-negative || bad report-replications-negative "exit $rc, $(head -c 300 err)"
+
+# inputs read whole are bounded: a device that never ends is refused at
+# once, a file over 256 MiB from its size, a pipe once it passes 256 MiB
+bounded() { # NAME WANT ARGS...
+	name=$1
+	want=$2
+	shift 2
+	timeout 60 "$capsim" "$@" >/dev/null 2>err
+	rc=$?
+	if [ $rc -eq 2 ] && grep -qF -- "$want" err; then
+		ok "$name"
+	else
+		bad "$name" "exit $rc, $(head -c 300 err)"
+	fi
+}
+bounded report-dev-zero "/dev/zero: error: is a character device" report /dev/zero -o z.html
+bounded plot-dev-zero "/dev/zero: error: is a character device" plot /dev/zero -o z.svg
+bounded merge-dev-zero "/dev/zero: error: is a character device" merge /dev/zero
+truncate -s 300M huge.json
+bounded merge-file-too-big "huge.json: error: is 314572800 bytes, more than the 256 MiB" merge huge.json
+bounded report-file-too-big "more than the 256 MiB capsim reads" report huge.json -o z.html
+rm -f huge.json
+head -c 300M /dev/zero | bounded merge-pipe-too-long "is longer than the 256 MiB capsim reads" merge /dev/stdin
+
+# --timeseries rows are capped (they are kept in memory): a tiny interval
+# is refused at once with the cap and the smallest interval allowed
+timeout 60 "$capsim" run s.yaml --timeseries 1e-300s >/dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q "at most 1000000: choose an interval of at least 2e-05s" err &&
+	ok run-timeseries-row-cap || bad run-timeseries-row-cap "exit $rc, $(head -c 300 err)"
+
+# Size limits are reached in bounded time (a generous sanity timeout; the
+# counts are what is checked).  20,000 endpoints once took 106 s (a scan
+# per metric and per name), 100,000 stages 211 s (a scan per tick).
+/usr/bin/python3 - <<'PY'
+with open("ep20k.yaml", "w") as f:
+    f.write("run: {duration: 2s, warmup: 0s, replications: 1}\n"
+            "load: {users: 50, think: 100ms}\nendpoints:\n")
+    for i in range(20000):
+        f.write("  - {name: e%d, steps: [{cpu: 1ms}]}\n" % i)
+with open("ep20k-dup.yaml", "w") as f:
+    f.write(open("ep20k.yaml").read() + "  - {name: e19999, steps: [{cpu: 1ms}]}\n")
+with open("st100k.yaml", "w") as f:
+    f.write("run: {replications: 1}\nload:\n  think: 10s\n  stages:\n")
+    for i in range(100000):
+        f.write("    - {duration: 1s, target: %d}\n" % (5 + i % 5))
+    f.write("endpoints: [{name: a, steps: [{cpu: 1ms}]}]\n")
+PY
+timeout 60 "$capsim" run ep20k.yaml --jobs 1 -f json -o ep20k.json 2>err
+rc=$?
+# 24 metrics per endpoint (4 counts and rates, 2 x 6 latencies, 8 causes)
+/usr/bin/python3 - <<'PY' && [ $rc -eq 0 ] && ok run-20000-endpoints-json ||
+import json, sys
+def leaves(o):
+    if "mean" in o and not isinstance(o["mean"], dict):
+        return 1
+    return sum(leaves(v) for v in o.values() if isinstance(v, dict))
+eps = json.load(open("ep20k.json"))["endpoints"]
+sys.exit(0 if len(eps) == 20000 and all(leaves(e) == 24 for e in eps.values()) else 1)
+PY
+	bad run-20000-endpoints-json "exit $rc, $(head -c 200 err)"
+timeout 60 "$capsim" run ep20k.yaml --jobs 1 -o ep20k.txt 2>err
+rc=$?
+rows=$(grep -c '^  e[0-9]' ep20k.txt 2>/dev/null)
+[ $rc -eq 0 ] && [ "$rows" = 20000 ] &&
+	ok run-20000-endpoints-table || bad run-20000-endpoints-table "exit $rc, $rows rows, $(head -c 200 err)"
+timeout 60 "$capsim" run ep20k-dup.yaml --jobs 1 >/dev/null 2>err
+rc=$?
+[ $rc -eq 2 ] && grep -q 'ep20k-dup.yaml:20004:.*endpoints\[20000\].name: endpoint name "e19999" is used twice' err &&
+	ok load-20000-endpoints-duplicate-name || bad load-20000-endpoints-duplicate-name "exit $rc, $(head -c 200 err)"
+timeout 60 "$capsim" run st100k.yaml --jobs 1 -f json -o st100k.json 2>err
+rc=$?
+[ $rc -eq 0 ] && grep -q '"duration_s":	100000,' st100k.json &&
+	ok run-100000-stages || bad run-100000-stages "exit $rc, $(head -c 200 err)"
+rm -f ep20k.yaml ep20k-dup.yaml ep20k.json ep20k.txt st100k.yaml st100k.json
 
 # Every invocation that prints an error exits non-zero.  Options that are
 # good (--jobs 1, --seed) come first: their status once leaked through.

@@ -80,6 +80,110 @@ echo '{"journal":"capsim sweep","scenario":"other.yaml","grid":"g","sets":"","se
 [ $? -eq 2 ] && grep -q "another sweep" "$tmp/err" && ok resume-refuses-other-journal ||
 	bad resume-refuses-other-journal "$(cat "$tmp/err")"
 
+# A journal kept whole and deterministic: a sweep whose final write fails
+# (its -o is a link to /dev/full) keeps every point in OUT.journal.
+full_journal() { # full_journal NAME SCENARIO ARGS...
+	name=$1
+	scen=$2
+	shift 2
+	rm -f "$tmp/$name.json" "$tmp/$name.json.journal"
+	ln -s /dev/full "$tmp/$name.json"
+	"$capsim" sweep "$scen" "$@" --jobs 1 -f json -o "$tmp/$name.json" 2>/dev/null
+	rm -f "$tmp/$name.json"
+	[ -s "$tmp/$name.json.journal" ]
+}
+if [ -c /dev/full ]; then
+	# resume refuses a journal when the scenario, --vary or --set changed,
+	# and names what changed; the journal is left as it was
+	cp "$tmp/s.yaml" "$tmp/e.yaml"
+	if ! full_journal stale "$tmp/e.yaml" --vary load.users=10,20,30; then
+		bad resume-stale-setup "no journal left by the failed write"
+	else
+		sum=$(md5sum < "$tmp/stale.json.journal")
+		stale_check() { # NAME WANT ARGS...
+			name=$1
+			want=$2
+			shift 2
+			"$capsim" sweep "$tmp/e.yaml" "$@" --jobs 1 -f json \
+				-o "$tmp/stale.json" --resume >/dev/null 2>"$tmp/err"
+			rc=$?
+			if [ $rc -eq 2 ] && grep -qF -- "$want" "$tmp/err" &&
+			   [ ! -e "$tmp/stale.json" ] &&
+			   [ "$(md5sum < "$tmp/stale.json.journal")" = "$sum" ]; then
+				ok "$name"
+			else
+				bad "$name" "exit $rc, $(head -c 300 "$tmp/err")"
+			fi
+		}
+		sed -i 's/size: 3,/size: 4,/' "$tmp/e.yaml"
+		stale_check resume-refuses-edited-scenario \
+			"e.yaml has changed since the journal was written" \
+			--vary load.users=10,20,30
+		cp "$tmp/s.yaml" "$tmp/e.yaml"
+		stale_check resume-refuses-changed-vary \
+			'the grid (--vary) differs ("load.users=10,20,30" there, "load.users=10,20,40" now)' \
+			--vary load.users=10,20,40
+		stale_check resume-refuses-changed-set \
+			'the --set list differs ("" there, "db.pool.size=2" now)' \
+			--vary load.users=10,20,30 --set db.pool.size=2
+		stale_check resume-refuses-changed-seed \
+			'the seed differs (9 there, 4 now)' \
+			--vary load.users=10,20,30 --seed 4
+		# a journal that does not record the content cannot be checked
+		/usr/bin/python3 - "$tmp/stale.json.journal" "$tmp/old.json.journal" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines(True)
+h = json.loads(lines[0])
+del h["scenario_fnv1a64"]
+open(sys.argv[2], "w").write(json.dumps(h) + "\n" + "".join(lines[1:]))
+PY
+		"$capsim" sweep "$tmp/e.yaml" --vary load.users=10,20,30 --jobs 1 -f json \
+			-o "$tmp/old.json" --resume >/dev/null 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 2 ] && grep -q "does not record the content of" "$tmp/err" &&
+			ok resume-refuses-journal-without-content ||
+			bad resume-refuses-journal-without-content "exit $rc, $(head -c 300 "$tmp/err")"
+		# the unchanged sweep resumes every point
+		"$capsim" sweep "$tmp/e.yaml" --vary load.users=10,20,30 --jobs 1 -f json \
+			-o "$tmp/stale.json" --resume >/dev/null 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 0 ] && grep -q "resuming: 3 of 3 points" "$tmp/err" &&
+			ok resume-unchanged-scenario || bad resume-unchanged-scenario "exit $rc, $(head -c 300 "$tmp/err")"
+	fi
+
+	# a journal line cut mid-write (a kill, a full disk): the next resume
+	# cuts the partial line off before appending, so the resume after it
+	# still finds every point, and the output equals an uninterrupted run
+	"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --jobs 1 -f json \
+		-o "$tmp/whole.json" 2>/dev/null
+	if ! full_journal cutl "$tmp/s.yaml" --vary load.users=10:80:10; then
+		bad resume-after-cut-line "no journal left by the failed write"
+	else
+		/usr/bin/python3 - "$tmp/cutl.json.journal" <<'PY'
+import sys
+lines = open(sys.argv[1], "rb").read().splitlines(True)
+# the header, three points and half of the fourth
+open(sys.argv[1], "wb").write(b"".join(lines[:4]) + lines[4][:len(lines[4]) // 2])
+PY
+		ln -s /dev/full "$tmp/cutl.json"
+		"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --jobs 1 -f json \
+			-o "$tmp/cutl.json" --resume >/dev/null 2>"$tmp/err1"
+		rm -f "$tmp/cutl.json"
+		"$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --jobs 1 -f json \
+			-o "$tmp/cutl.json" --resume >/dev/null 2>"$tmp/err2"
+		rc=$?
+		if [ $rc -eq 0 ] && grep -q "resuming: 3 of 8 points" "$tmp/err1" &&
+		   grep -q "resuming: 8 of 8 points" "$tmp/err2" &&
+		   cmp -s "$tmp/whole.json" "$tmp/cutl.json"; then
+			ok resume-after-cut-line
+		else
+			bad resume-after-cut-line "exit $rc, $(cat "$tmp/err1" "$tmp/err2" | head -c 300)"
+		fi
+	fi
+else
+	echo "skip - resume-refuses-edited-scenario (no /dev/full)"
+fi
+
 # shards + merge = one run
 for i in 1 2 3; do
 	"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1:7:1 --shard $i/3 -o "$tmp/shard$i.json" 2>/dev/null
