@@ -138,7 +138,7 @@ psql_lab() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $PG_PORT -U lab -d la
 echo "== npm ci in lab2/app"
 (cd "$LAB/app" && npm ci --no-audit --no-fund --loglevel=error >"$TMP/npm.log" 2>&1) || { cat "$TMP/npm.log" >&2; die "npm ci failed"; }
 export LAB2_JMETER_BUILD="$TMP/jmeter-launcher"
-"$LAB/jmeter/jmeter.sh" -v >"$TMP/jmeter-version.log" 2>&1 || { cat "$TMP/jmeter-version.log" >&2; die "JMeter does not start"; }
+(cd "$TMP" && "$LAB/jmeter/jmeter.sh" -v >"$TMP/jmeter-version.log" 2>&1) || { cat "$TMP/jmeter-version.log" >&2; die "JMeter does not start"; }
 
 # ---- PostgreSQL: a throwaway cluster ----------------------------------------
 echo "== PostgreSQL ($PGBIN) in $TMP/pg"
