@@ -38,6 +38,7 @@
 #define CACHE_SIZE 512     /* remembered evaluations */
 #define LOG_FLOOR 1e-6     /* a predicted 0 or NaN counts as this ratio */
 #define BAD_RESIDUAL 10.0  /* residual of a run that failed to load */
+#define NOISE_PRIOR_DOF 4.0 /* the default floor's weight against repeats */
 #define MAX_STEADY 600.0   /* s: default cap on a steady run */
 #define SIMPLEX_TOL 5e-3   /* simplex size (log space) that ends a start */
 
@@ -2589,7 +2590,8 @@ same_experiment(const cs_cal *c, size_t i, size_t j)
 /*
  * The between-run floor of each metric: given, else from repeated points
  * (pooled variance within groups of the same experiment, less their mean
- * sampling variance, at least a tenth of the default), else the default.
+ * sampling variance, pooled with the default as a prior of
+ * NOISE_PRIOR_DOF degrees of freedom), else the default.
  */
 static void
 setup_noise(cs_cal *c)
@@ -2647,11 +2649,17 @@ setup_noise(cs_cal *c)
 				dof += n - 1;
 			}
 		}
-		if (dof >= 2) {
+		if (dof >= 1) {
+			/* a variance from a few repeats is itself uncertain
+			 * (2 dof: its 90% range spans x20): pool it with the
+			 * default as a prior worth NOISE_PRIOR_DOF degrees of
+			 * freedom, as an inverse-chi-square prior would */
 			double v = ss / (double)dof - (ns ? samp / (double)ns : 0);
-			double lo = 0.1 * cs_cal_noise_default((cs_cal_metric)m);
+			double d = cs_cal_noise_default((cs_cal_metric)m);
 
-			c->floor[m] = fmax(v > 0 ? sqrt(v) : 0, lo);
+			v = v > 0 ? v : 0;
+			c->floor[m] = sqrt((NOISE_PRIOR_DOF * d * d + (double)dof * v) /
+			                   (NOISE_PRIOR_DOF + (double)dof));
 			c->floor_src[m] = 1;
 			c->floor_dof[m] = dof;
 		}
