@@ -174,6 +174,19 @@ static const char *const metric_names[CS_CAL_NMETRICS] = {
 };
 
 const char *
+cs_cal_metric_path(cs_cal_metric m)
+{
+	static const char *const paths[CS_CAL_NMETRICS] = {
+		"overall.throughput_rps", "overall.latency_ms.p50",
+		"overall.latency_ms.p95", "overall.latency_ms.p99",
+		"overall.error_rate", "resources.app.cpu_utilization",
+		"resources.db.cpu_utilization"
+	};
+
+	return (unsigned)m < CS_CAL_NMETRICS ? paths[m] : "";
+}
+
+const char *
 cs_cal_metric_name(cs_cal_metric m)
 {
 	return (unsigned)m < CS_CAL_NMETRICS ? metric_names[m] : "?";
@@ -1976,12 +1989,6 @@ run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
             size_t nextra, unsigned reps, cs_cal_pred *out, double *ep,
             cs_error *err)
 {
-	static const char *const paths[CS_CAL_NMETRICS] = {
-		"overall.throughput_rps", "overall.latency_ms.p50",
-		"overall.latency_ms.p95", "overall.latency_ms.p99",
-		"overall.error_rate", "resources.app.cpu_utilization",
-		"resources.db.cpu_utilization"
-	};
 	const point *pt = &c->points[i];
 	size_t np = v ? c->nparams : 0, n = 0, k;
 	const char **all;
@@ -2026,7 +2033,8 @@ run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
 	}
 	/* the result's metric names point into the scenario: free it last */
 	for (m = 0; m < CS_CAL_NMETRICS; m++)
-		ci_of(res, paths[m], &out->mean[m], &out->lo[m], &out->hi[m]);
+		ci_of(res, cs_cal_metric_path((cs_cal_metric)m), &out->mean[m],
+		      &out->lo[m], &out->hi[m]);
 	if (ep) {
 		static const char *const eps[EP_N] = {
 			"requests", "latency_ms.p50", "latency_ms.p95",

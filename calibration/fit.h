@@ -41,6 +41,9 @@ typedef enum cs_cal_metric {
 	CS_CAL_NMETRICS
 } cs_cal_metric;
 
+/* The result path of metric m: "overall.throughput_rps",
+ * "overall.latency_ms.p95", "resources.app.cpu_utilization", ... */
+const char *cs_cal_metric_path(cs_cal_metric m);
 /* "throughput", "p50", "p95", "p99", "error_rate", "app_cpu", "db_cpu". */
 const char *cs_cal_metric_name(cs_cal_metric m);
 /* The reverse (also "X", "error", "errors"); -1 if unknown. */
@@ -464,6 +467,12 @@ void cs_cal_unc_free(cs_cal_unc *u);
  */
 void cs_cal_unc_draw(const cs_cal_unc *u, size_t ndraws, uint64_t seed,
                      double *values);
+
+/* The parameter sets a prediction simulates: the block's posterior sample,
+ * else 16 draws from its intervals and ranges (cs_cal_unc_draw, seed).
+ * *out gets *nd x u->n values; caller frees with free(). */
+cs_status cs_cal_unc_sets(const cs_cal_unc *u, uint64_t seed, double **out,
+                          size_t *nd, cs_error *err);
 
 /* "path=value" text of parameter k at value v (for cs_cal_predict_sets). */
 void cs_cal_unc_assign(const cs_cal_unc *u, size_t k, double v, char *buf,

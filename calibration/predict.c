@@ -268,6 +268,22 @@ cs_cal_unc_draw(const cs_cal_unc *u, size_t nd, uint64_t seed, double *v)
 	gsl_rng_free(rng);
 }
 
+cs_status
+cs_cal_unc_sets(const cs_cal_unc *u, uint64_t seed, double **out, size_t *nd,
+                cs_error *err)
+{
+	*nd = u->ndraws ? u->ndraws : 16;
+	*out = malloc((*nd * u->n + 1) * sizeof **out);
+	if (!*out)
+		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+		                    "out of memory");
+	if (u->ndraws)
+		memcpy(*out, u->draws, *nd * u->n * sizeof **out);
+	else
+		cs_cal_unc_draw(u, *nd, seed, *out);
+	return CS_OK;
+}
+
 void
 cs_cal_unc_assign(const cs_cal_unc *u, size_t k, double v, char *buf,
                   size_t size)
@@ -355,12 +371,6 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
                       const cs_run_opts *ro, cs_cal_run_pi *out,
                       cs_error *err)
 {
-	static const char *const paths[CS_CAL_NMETRICS] = {
-		"overall.throughput_rps", "overall.latency_ms.p50",
-		"overall.latency_ms.p95", "overall.latency_ms.p99",
-		"overall.error_rate", "resources.app.cpu_utilization",
-		"resources.db.cpu_utilization"
-	};
 	cs_cal_unc u;
 	double *draws = NULL, *y = NULL, window = NAN;
 	const char **all = NULL;
@@ -375,19 +385,16 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 		cs_cal_unc_free(&u);
 		return CS_OK;
 	}
-	nd = u.ndraws ? u.ndraws : 16;
-	draws = malloc(nd * u.n * sizeof *draws);
+	if ((s = cs_cal_unc_sets(&u, ro->has_seed ? ro->seed : 1, &draws, &nd,
+	                         err)))
+		goto out;
 	y = malloc(nd * CS_CAL_NMETRICS * sizeof *y);
 	all = calloc(nsets + u.n + 1, sizeof *all);
 	abuf = malloc(u.n * 600);
-	if (!draws || !y || !all || !abuf) {
+	if (!y || !all || !abuf) {
 		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
 		goto out;
 	}
-	if (u.ndraws)
-		memcpy(draws, u.draws, nd * u.n * sizeof *draws);
-	else
-		cs_cal_unc_draw(&u, nd, ro->has_seed ? ro->seed : 1, draws);
 	for (k = 0; k < nsets; k++)
 		all[k] = sets[k];
 	for (j = 0; j < nd; j++) {
@@ -411,7 +418,9 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 			for (m = 0; m < CS_CAL_NMETRICS; m++) {
 				double v = NAN;
 
-				if (cs_result_metric(res, paths[m], &v, NULL, NULL))
+				if (cs_result_metric(res,
+				    cs_cal_metric_path((cs_cal_metric)m), &v, NULL,
+				    NULL))
 					v = NAN;
 				y[m * nd + j] = v;
 			}

@@ -189,19 +189,16 @@ calibrated_spread(const char *file, const char **sets, size_t nsets,
 		cs_cal_unc_free(&u);
 		return s;
 	}
-	nd = u.ndraws ? u.ndraws : 16;
+	if ((s = cs_cal_unc_sets(&u, ro->has_seed ? ro->seed : 1, &draws, &nd,
+	                         err)))
+		goto out;
 	use = nd < 8 ? nd : 8;
-	draws = malloc(nd * u.n * sizeof *draws);
 	all = calloc(nsets + u.n + 1, sizeof *all);
 	abuf = malloc(u.n * 600);
-	if (!draws || !all || !abuf) {
+	if (!all || !abuf) {
 		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
 		goto out;
 	}
-	if (u.ndraws)
-		memcpy(draws, u.draws, nd * u.n * sizeof *draws);
-	else
-		cs_cal_unc_draw(&u, nd, ro->has_seed ? ro->seed : 1, draws);
 	for (k = 0; k < nsets; k++)
 		all[k] = sets[k];
 	for (j = 0; j < use; j++) {
