@@ -3963,7 +3963,7 @@ cs_cal_scenario_text(const cs_cal *c, const char *const *files,
 	if (c->opts.steady)
 		HEAD("#   fitted on steady runs (stages replaced by a jump to "
 		     "the point's load)");
-	HEAD("#   objective %.4g (weighted mean of squared log errors), %u "
+	HEAD("#   objective %.4g (mean squared error in units of each number's noise), %u "
 	     "simulations, %u replications each, seed %llu", c->objective,
 	     c->evals, c->opts.replications, (unsigned long long)c->seed);
 	/* global overrides that are single values go into the text; the

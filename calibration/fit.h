@@ -331,13 +331,19 @@ cs_status cs_cal_estimate(cs_cal *c, cs_error *err);
  * the parameters, from the first estimate, from the file's values, and
  * from Latin-hypercube points of the bounds box; each start runs until the
  * simplex is smaller than 5e-3 (0.5%) or max_evals evaluations.  The
- * objective is the weighted mean over points and known metrics of squared
- * log errors (throughput, p50, p95, p99) and of (error-rate difference /
- * error_scale)^2; values are clamped to the bounds and a penalty grows
- * outside them.  Keeps the best start, predicts every point there, and
- * estimates each value's standard error from the residuals' Jacobian
- * (Gauss-Newton: cov = s^2 (J'WJ)^-1, s^2 = weighted residual sum /
- * (residuals - parameters)).  Runs cs_cal_estimate() first if it was not.
+ * objective is the mean over points and known metrics (each endpoint's
+ * where the data name them) of squared errors in units of each number's
+ * noise: log errors for throughput, latencies and utilizations, the
+ * difference for the error rate, each over sqrt(sampling^2 (1 + 1/R) +
+ * floor^2) (cs_cal_sampling_sd, cs_cal_noise_floor; the k percentiles of
+ * a point weigh 1/k each); values are clamped to the bounds and a penalty
+ * grows outside them.  Keeps the best start, estimates each value's
+ * standard error from the residuals' Jacobian (Gauss-Newton: cov = s^2
+ * (J'J)^-1, s^2 = max(1, residual sum / (residuals - parameters))), marks
+ * the values it cannot pin (cs_cal_param.identified), measures the model's
+ * discrepancy, draws the posterior sample (opts.proposals), and predicts
+ * every point at the best values.  Runs cs_cal_estimate() first if it was
+ * not.
  */
 cs_status cs_cal_fit(cs_cal *c, cs_error *err);
 
