@@ -3,12 +3,14 @@
  * capsim merge FILE...: join the shards of one sweep.
  */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "calibration/fit.h"
 #include "cli/cli.h"
 #include "cli/sweepio.h"
 #include "sweep/sweep.h"
@@ -105,6 +107,93 @@ parse_fmt(const char *s, sweepfmt *f)
 	else
 		return -1;
 	return 0;
+}
+
+/*
+ * For a calibrated scenario (a calibration block with parameters): the
+ * 90% prediction interval of every point, as "prediction_interval" beside
+ * its metrics (capsim run's fields).  The block is read once; the points
+ * are done in order, each with the grid's values as overrides.
+ */
+static cs_status
+add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
+              const char **sets, size_t nsets, const cs_run_opts *ro,
+              cs_error *err)
+{
+	static const char *const names[CS_CAL_NMETRICS] = {
+		"throughput_rps", "p50_ms", "p95_ms", "p99_ms", "error_rate",
+		"app_cpu_utilization", "db_cpu_utilization"
+	};
+	size_t nd = cs_sweep_ndims(sw), i, k, m;
+	const char **all;
+	char *buf;
+	cs_cal_unc u;
+	cs_status s;
+
+	if ((s = cs_cal_unc_read(scenario, &u, err)))
+		return s;
+	k = u.n;
+	cs_cal_unc_free(&u);
+	if (!k)
+		return CS_OK;
+	all = calloc(nsets + nd + 1, sizeof *all);
+	buf = malloc((nd + 1) * 600);
+	if (!all || !buf) {
+		free(all);
+		free(buf);
+		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+		                    "out of memory");
+	}
+	for (k = 0; k < nsets; k++)
+		all[k] = sets[k];
+	for (i = 0; i < d->total; i++) {
+		cs_cal_run_pi pi;
+		cJSON *o, *mo;
+		cs_run_opts po = *ro;
+
+		if (!d->points[i] || cJSON_GetObjectItemCaseSensitive(d->points[i],
+		    "prediction_interval"))
+			continue;
+		for (k = 0; k < nd; k++) {
+			snprintf(buf + 600 * k, 600, "%s=%s", cs_sweep_path(sw, k),
+			         cs_sweep_value(sw, i, k));
+			all[nsets + k] = buf + 600 * k;
+		}
+		if (!po.has_seed) {
+			po.seed = d->seed;
+			po.has_seed = 1;
+		}
+		if ((s = cs_cal_run_pi_compute(scenario, all, nsets + nd, &po, &pi,
+		                               err)))
+			break;
+		o = cJSON_AddObjectToObject(d->points[i], "prediction_interval");
+		mo = o ? cJSON_AddObjectToObject(o, "metrics") : NULL;
+		if (!mo || !cJSON_AddNumberToObject(o, "level", 0.9) ||
+		    !cJSON_AddNumberToObject(o, "draws", (double)pi.draws) ||
+		    !cJSON_AddStringToObject(o, "unidentified", pi.unidentified)) {
+			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                 "out of memory");
+			break;
+		}
+		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+			cJSON *e;
+
+			if (isnan(pi.lo[m]))
+				continue;
+			e = cJSON_AddObjectToObject(mo, names[m]);
+			if (!e || !cJSON_AddNumberToObject(e, "low", pi.lo[m]) ||
+			    !cJSON_AddNumberToObject(e, "high", pi.hi[m])) {
+				s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+				                 "out of memory");
+				break;
+			}
+		}
+		if (s)
+			break;
+	}
+	free(all);
+	free(buf);
+	return s;
 }
 
 /* Write d into out (opened before any work, so that a bad -o fails
@@ -346,6 +435,13 @@ cs_cmd_sweep(int argc, char **argv)
 				doc.points[i] = NULL;
 				doc.done--;
 			}
+	}
+	/* a calibrated scenario: every point says where a real test would
+	 * land, as capsim run does */
+	if ((s = add_intervals(&doc, sw, scenario, sets, nsets, &ro, &err))) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
 	}
 	opened = 0;
 	rc = write_out("sweep", &doc, fmt, &output);

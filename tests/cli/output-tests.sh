@@ -404,6 +404,18 @@ ok = (d["found"] and r["sets"] == 8 and r["found"] >= 1
       and r["low"] <= r["high"] and "app.cores" in r["unidentified"])
 sys.exit(0 if ok else 1)
 PY
+# a sweep of a calibrated scenario: every point carries its interval
+"$capsim" sweep "$cal" --vary load.users=25,50 -f json -o swpi.json 2>err
+/usr/bin/python3 - swpi.json <<'PY' && ok sweep-prediction-intervals || bad sweep-prediction-intervals "$(head -c 300 err)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = len(d["points"]) == 2
+for p in d["points"]:
+    pi = p["result"]["prediction_interval"]["metrics"]["throughput_rps"]
+    x = p["result"]["overall"]["throughput_rps"]["mean"]
+    ok = ok and pi["low"] < x < pi["high"]
+sys.exit(0 if ok else 1)
+PY
 sed 's/kind: integer/kind: cores/' "$cal" > badcal.yaml
 "$capsim" run badcal.yaml > /dev/null 2>err
 rc=$?
