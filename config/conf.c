@@ -97,7 +97,8 @@ find_key(const cs_conf_node *map, const char *key, size_t len)
 	return SIZE_MAX;
 }
 
-/* The "name" scalar of a sequence item, or NULL. */
+/* The "name" scalar of a sequence item (an endpoint), else its "id" (a
+ * step), or NULL. */
 static const char *
 item_name(const cs_conf_node *item)
 {
@@ -106,6 +107,8 @@ item_name(const cs_conf_node *item)
 	if (item->kind != CS_CONF_MAP)
 		return NULL;
 	i = find_key(item, "name", 4);
+	if (i == SIZE_MAX)
+		i = find_key(item, "id", 2);
 	if (i == SIZE_MAX || item->items[i]->kind != CS_CONF_SCALAR)
 		return NULL;
 	return item->items[i]->value;

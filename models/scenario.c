@@ -1057,15 +1057,37 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 	int kind;
 	cs_status s;
 
+	static const char *const allowed[] = {
+		"cpu", "delay", "query", "db", "cache", "call", "branch", "id",
+		NULL
+	};
+	const cs_conf_node *id;
+	size_t nk;
+
 	if ((s = cs_conf_expect_map(b->c, n, path, b->err)))
 		return s;
-	if (n->n != 1)
+	/* an optional id names the step for --set and --fit paths
+	 * ("endpoints.checkout.steps.charge.cpu.mean"), so that inserting a
+	 * step does not change what a path means */
+	id = cs_conf_get(n, "id");
+	nk = n->n - (id ? 1 : 0);
+	if (id) {
+		const char *str;
+
+		cs_conf_path(q, sizeof q, path, "id");
+		if ((s = cs_conf_string(b->c, id, q, &str, b->err)))
+			return s;
+		if (!*str || strchr(str, '.'))
+			return cs_conf_error(b->c, id, q, b->err, "a step id is a "
+			    "non-empty word without dots (got \"%s\")", str);
+	}
+	if (nk != 1)
 		return cs_conf_error(b->c, n, path, b->err,
 		    "a step is a map with one key: cpu, delay, query, db, cache, "
-		    "call or branch (got %zu keys)", n->n);
-	if ((s = cs_conf_check_keys(b->c, n, path, step_names, b->err)))
+		    "call or branch, and optionally an id (got %zu keys)", n->n);
+	if ((s = cs_conf_check_keys(b->c, n, path, allowed, b->err)))
 		return s;
-	v = n->items[0];
+	v = n->items[0] == id ? n->items[1] : n->items[0];
 	((cs_conf_node *)v)->used = true;
 	cs_conf_path(p, sizeof p, path, v->key);
 	for (kind = 0; strcmp(step_names[kind], v->key); kind++)

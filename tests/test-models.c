@@ -1264,6 +1264,66 @@ START_TEST(run_conservation_holds)
 }
 END_TEST
 
+
+/* A step named by id: --set (and --fit) paths use the id, so inserting a
+ * step before it does not change what the path means. */
+START_TEST(steps_are_addressed_by_id)
+{
+	static const char *const yaml[2] = {
+		"run: {duration: 20s, warmup: 2s, replications: 2, seed: 3}\n"
+		"load: {users: 5, think: {dist: constant, value: 1s}}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps:\n"
+		"      - {id: work, delay: 10ms}\n",
+		/* the same with a step inserted before it */
+		"run: {duration: 20s, warmup: 2s, replications: 2, seed: 3}\n"
+		"load: {users: 5, think: {dist: constant, value: 1s}}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps:\n"
+		"      - {delay: 0ms}\n"
+		"      - {id: work, delay: 10ms}\n"
+	};
+	const char *sets[1] = { "endpoints.a.steps.work.delay=100ms" };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		cs_scenario *sc = NULL;
+		cs_result *res = NULL;
+		cs_run_opts ro = { 0 };
+		cs_error err;
+		double p50;
+
+		ck_assert_int_eq(cs_scenario_load_string(yaml[k], "t.yaml", sets, 1,
+		                                         &sc, &err), CS_OK);
+		ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
+		cs_result_metric(res, "overall.latency_ms.p50", &p50, NULL, NULL);
+		/* constant delays: exactly 100 ms (within the histogram's
+		 * 0.8% bucket) */
+		ck_assert_msg(fabs(p50 - 100) <= 1, "p50 %g", p50);
+		cs_result_free(res);
+		cs_scenario_free(sc);
+	}
+	{
+		cs_scenario *sc = NULL;
+		cs_error err;
+
+		ck_assert_int_eq(cs_scenario_load_string(
+		    "run: {duration: 20s}\nload: {users: 2}\nendpoints:\n"
+		    "  - name: a\n    steps:\n      - {id: a.b, delay: 4ms}\n",
+		    "t.yaml", NULL, 0, &sc, &err), CS_ERR_INVALID);
+		ck_assert_int_eq(err.line, 6);
+		ck_assert_str_eq(err.path, "endpoints[0].steps[0].id");
+		ck_assert_int_eq(cs_scenario_load_string(
+		    "run: {duration: 20s}\nload: {users: 2}\nendpoints:\n"
+		    "  - name: a\n    steps:\n      - {id: x, delay: 4ms, cpu: 1ms}\n",
+		    "t.yaml", NULL, 0, &sc, &err), CS_ERR_INVALID);
+		ck_assert_ptr_nonnull(strstr(err.msg, "one key"));
+	}
+}
+END_TEST
+
 static Suite *
 models_suite(void)
 {
@@ -1271,6 +1331,7 @@ models_suite(void)
 	TCase *tc = tcase_create("components");
 
 	tcase_add_test(tc, dbpool_times_out_when_saturated);
+	tcase_add_test(tc, steps_are_addressed_by_id);
 	tcase_add_test(tc, db_max_connections_refuses);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
 	tcase_add_test(tc, load_client_timeouts_keep_event_list_small);
