@@ -1981,13 +1981,26 @@ ci_of(const cs_result *r, const char *path, double *m, double *lo,
  * CS_ERR_USAGE) and err.
  */
 /* Per endpoint of a point: its share of requests and its p50, p95, p99
- * and error rate (EP_N numbers, in this order). */
-enum { EP_SHARE, EP_P50, EP_P95, EP_P99, EP_ERR, EP_N };
+ * and error rate (EP_N numbers, in this order: fit.h's CS_CAL_EP_*). */
+enum { EP_SHARE = CS_CAL_EP_SHARE, EP_P50 = CS_CAL_EP_P50,
+       EP_P95 = CS_CAL_EP_P95, EP_P99 = CS_CAL_EP_P99,
+       EP_ERR = CS_CAL_EP_ERR, EP_N = CS_CAL_EP_N };
+
+static const char *const cause_names[CS_CAL_NCAUSES] = {
+	"pool_timeout", "backlog_full", "client_timeout", "server_timeout",
+	"upstream_timeout", "rate_limited", "upstream_error", "db_refused"
+};
+
+const char *
+cs_cal_cause_name(size_t k)
+{
+	return k < CS_CAL_NCAUSES ? cause_names[k] : "";
+}
 
 static cs_status
 run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
             size_t nextra, unsigned reps, cs_cal_pred *out, double *ep,
-            cs_error *err)
+            double *causes, cs_error *err)
 {
 	const point *pt = &c->points[i];
 	size_t np = v ? c->nparams : 0, n = 0, k;
@@ -2035,6 +2048,17 @@ run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
 	for (m = 0; m < CS_CAL_NMETRICS; m++)
 		ci_of(res, cs_cal_metric_path((cs_cal_metric)m), &out->mean[m],
 		      &out->lo[m], &out->hi[m]);
+	if (causes) {
+		double total = metric_of(res, "overall.requests");
+
+		for (k = 0; k < CS_CAL_NCAUSES; k++) {
+			char path[128];
+
+			snprintf(path, sizeof path, "overall.errors_by_cause.%s",
+			         cause_names[k]);
+			causes[k] = total > 0 ? metric_of(res, path) / total : NAN;
+		}
+	}
 	if (ep) {
 		static const char *const eps[EP_N] = {
 			"requests", "latency_ms.p50", "latency_ms.p95",
@@ -2070,7 +2094,27 @@ static cs_status
 run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
           cs_cal_pred *out, cs_error *err)
 {
-	return run_point_x(c, i, v, NULL, 0, reps, out, NULL, err);
+	return run_point_x(c, i, v, NULL, 0, reps, out, NULL, NULL, err);
+}
+
+cs_status
+cs_cal_predict_detail(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
+                      double *ep, double *causes, cs_error *err)
+{
+	double *v = NULL;
+	size_t k;
+	cs_status s;
+
+	if (i >= c->npoints)
+		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
+		                    "no point %zu", i);
+	if (c->nparams && !(v = malloc(c->nparams * sizeof *v)))
+		return nomem(err);
+	for (k = 0; k < c->nparams; k++)
+		v[k] = c->params[k].pub.value;
+	s = run_point_x(c, i, v, NULL, 0, reps, out, ep, causes, err);
+	free(v);
+	return s;
 }
 
 cs_status
@@ -2081,7 +2125,8 @@ cs_cal_predict_sets(cs_cal *c, size_t i, const char *const *extra,
 	if (i >= c->npoints)
 		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
 		                    "no point %zu", i);
-	return run_point_x(c, i, NULL, extra, nextra, reps, out, NULL, err);
+	return run_point_x(c, i, NULL, extra, nextra, reps, out, NULL, NULL,
+	                   err);
 }
 
 cs_status
@@ -2987,7 +3032,7 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 			goto fail;
 		}
 		memset(&e2, 0, sizeof e2);
-		s = run_point_x(c, i, v, NULL, 0, 0, &pred[i], epv[i], &e2);
+		s = run_point_x(c, i, v, NULL, 0, 0, &pred[i], epv[i], NULL, &e2);
 		if (s == CS_ERR_NOMEM || s == CS_ERR_INTERNAL ||
 		    s == CS_ERR_IO || s == CS_ERR_NUMERIC) {
 			if (err)

@@ -397,6 +397,22 @@ const char *cs_cal_warning(const cs_cal *c, size_t i);
 cs_status cs_cal_predict(cs_cal *c, size_t i, unsigned reps,
                          cs_cal_pred *out, cs_error *err);
 
+/*
+ * Point i predicted with its endpoints and failure causes (as
+ * cs_cal_predict): ep gets, per endpoint the point names (in its order),
+ * CS_CAL_EP_N numbers: its share of the requests, p50, p95, p99 (ms) and
+ * error rate (NaN where the scenario has no such endpoint); causes gets
+ * the fraction of requests failed by each of capsim's causes, in the
+ * order of cs_cal_cause_name().  Either may be NULL.
+ */
+enum { CS_CAL_EP_SHARE, CS_CAL_EP_P50, CS_CAL_EP_P95, CS_CAL_EP_P99,
+       CS_CAL_EP_ERR, CS_CAL_EP_N };
+#define CS_CAL_NCAUSES 8
+const char *cs_cal_cause_name(size_t k);
+cs_status cs_cal_predict_detail(cs_cal *c, size_t i, unsigned reps,
+                                cs_cal_pred *out, double *ep, double *causes,
+                                cs_error *err);
+
 /* The same with extra "path=value" overrides applied where fitted
  * parameters go (after the point's load, before its own overrides). */
 cs_status cs_cal_predict_sets(cs_cal *c, size_t i, const char *const *extra,

@@ -884,6 +884,8 @@ typedef struct vrow {
 	cs_cal_pred pred;
 	double line[CS_CAL_NMETRICS], usl[CS_CAL_NMETRICS];
 	double pi_lo[CS_CAL_NMETRICS], pi_hi[CS_CAL_NMETRICS]; /* 90% PI */
+	double *ep;      /* per measured endpoint: CS_CAL_EP_N predictions */
+	double causes[CS_CAL_NCAUSES]; /* predicted share failed per cause */
 	bool cal;        /* a baseline calibration point */
 } vrow;
 
@@ -1019,6 +1021,53 @@ print_score(FILE *f, const char *who, const cs_cal_score *sc)
 			        "pp" : "%");
 	}
 	fputc('\n', f);
+}
+
+/* A point's endpoints and causes, measured beside predicted. */
+static bool
+detail_json(cJSON *pt, const cs_imp_point *p, const vrow *row)
+{
+	static const char *const names[CS_CAL_EP_N] = {
+		"share", "p50", "p95", "p99", "error_rate"
+	};
+	cJSON *ea = cJSON_AddArrayToObject(pt, "endpoints"), *co;
+	size_t k, m;
+	bool ok = ea != NULL;
+
+	for (k = 0; ok && k < p->nendpoints; k++) {
+		const cs_imp_endpoint *e = &p->endpoints[k];
+		double meas[CS_CAL_EP_N] = {
+			p->requests > 0 ? e->requests / p->requests : NAN,
+			e->latency.p50, e->latency.p95, e->latency.p99, e->error_rate
+		};
+		cJSON *o = cJSON_CreateObject(), *mo, *po;
+
+		ok = o && cJSON_AddItemToArray(ea, o) &&
+		     cJSON_AddStringToObject(o, "name", e->name ? e->name : "") &&
+		     add_num(o, "requests", e->requests);
+		mo = ok ? cJSON_AddObjectToObject(o, "measured") : NULL;
+		po = mo ? cJSON_AddObjectToObject(o, "predicted") : NULL;
+		ok = ok && mo && po;
+		for (m = 0; ok && m < CS_CAL_EP_N; m++)
+			ok = add_num(mo, names[m], meas[m]) &&
+			     add_num(po, names[m], row->ep[k * CS_CAL_EP_N + m]);
+	}
+	co = ok ? cJSON_AddObjectToObject(pt, "errors_by_cause") : NULL;
+	ok = ok && co;
+	for (k = 0; ok && k < CS_CAL_NCAUSES; k++) {
+		const char *name = cs_cal_cause_name(k);
+		double meas = NAN;
+		cJSON *o;
+
+		for (m = 0; m < p->ncauses; m++)
+			if (p->causes[m].name && !strcmp(p->causes[m].name, name) &&
+			    p->requests > 0)
+				meas = p->causes[m].count / p->requests;
+		o = cJSON_AddObjectToObject(co, name);
+		ok = o && add_num(o, "measured", meas) &&
+		     add_num(o, "predicted", row->causes[k]);
+	}
+	return ok;
 }
 
 int
@@ -1185,7 +1234,14 @@ cs_cmd_validate(int argc, char **argv)
 
 		fprintf(stderr, "  predicting \"%s\"...\n",
 		        cs_cal_point_name(cal, i));
-		s = cs_cal_predict(cal, i, reps, &rows[i].pred, &err);
+		rows[i].ep = malloc((p->nendpoints * CS_CAL_EP_N + 1) *
+		                    sizeof *rows[i].ep);
+		if (!rows[i].ep) {
+			rc = CS_EXIT_FAIL;
+			goto out;
+		}
+		s = cs_cal_predict_detail(cal, i, reps, &rows[i].pred,
+		                          rows[i].ep, rows[i].causes, &err);
 		if (s) {
 			cs_error_print(stderr, &err);
 			rc = cs_cli_exit(s);
@@ -1261,6 +1317,7 @@ cs_cmd_validate(int argc, char **argv)
 			                   p->arrival_rate);
 			ok = ok && cJSON_AddBoolToObject(pt, "calibration",
 			                                 rows[i].cal);
+			ok = ok && detail_json(pt, p, &rows[i]);
 			if (ok) {
 				cJSON *na = cJSON_AddArrayToObject(pt, "notes");
 				size_t j;
@@ -1513,6 +1570,8 @@ out:
 	free(e_lin);
 	free(e_usl);
 	free(bpts);
+	for (i = 0; rows && i < nmap; i++)
+		free(rows[i].ep);
 	free(rows);
 	free(scored);
 	free(draws);
