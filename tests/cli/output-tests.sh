@@ -416,6 +416,20 @@ for p in d["points"]:
     ok = ok and pi["low"] < x < pi["high"]
 sys.exit(0 if ok else 1)
 PY
+# validate's JSON: the endpoints and causes beside the prediction
+"$capsim" validate "$srcdir/lab2/results/calibrated.yaml" --data "$srcdir/lab2/data/measurements.yaml" \
+	--points c03 --replications 2 --format json -o vj.json 2>err
+/usr/bin/python3 - vj.json <<'PY' && ok validate-json-endpoints-and-causes || bad validate-json-endpoints-and-causes "$(head -c 300 err)"
+import json, sys
+p = json.load(open(sys.argv[1]))["points"][0]
+eps = {e["name"]: e for e in p["endpoints"]}
+chat = eps["POST /chat"]
+ok = (len(eps) == 4 and chat["measured"]["p95"] > 0 and chat["predicted"]["p95"] > 0
+      and abs(sum(e["predicted"]["share"] for e in eps.values()) - 1) < 1e-9
+      and len(p["errors_by_cause"]) == 8
+      and p["errors_by_cause"]["upstream_error"]["measured"] > 0)
+sys.exit(0 if ok else 1)
+PY
 sed 's/kind: integer/kind: cores/' "$cal" > badcal.yaml
 "$capsim" run badcal.yaml > /dev/null 2>err
 rc=$?
