@@ -21,6 +21,7 @@ static const struct component {
 	{ .name = "db", .init = cs_db_init, .destroy = cs_db_destroy },
 	{ .name = "service", .init = cs_service_init, .destroy = cs_service_destroy },
 	{ .name = "batch", .init = cs_batch_init, .destroy = cs_batch_destroy },
+	{ .name = "cache", .init = cs_cache_init, .destroy = cs_cache_destroy },
 	{ .name = "load", .init = cs_load_init, .destroy = cs_load_destroy },
 };
 #define NCOMP (sizeof components / sizeof components[0])
@@ -135,6 +136,8 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	}
 	cs_batch_reset(m, now);
 	m->cache_lookups = m->cache_hits = 0;
+	if (m->cache)
+		m->cache->misses = m->cache->evictions = 0;
 }
 
 /* The levels a timeseries row averages, in cs_tsrow order. */

@@ -88,9 +88,35 @@ typedef struct cs_db_conf {
 	double query_scale;     /* multiplies every query (a slower DB: 2) */
 } cs_db_conf;
 
+/* Most distinct keys a keyed cache takes: its per-key arrays cost 8 bytes
+ * a key in the scenario (Zipf only) and 8 (16 with capacity) a key in each
+ * running replication, 240 MB at this size. */
+#define CS_CACHE_MAX_KEYS 10000000L
+/* Keyed cache steps nested in each other's miss paths, deepest: a request
+ * keeps the key of each open lookup until its miss path sets it. */
+#define CS_CACHE_NEST 4
+
+/* How a keyed cache's keys are requested (cache.popularity). */
+enum {
+	CS_POP_UNIFORM, /* every key alike */
+	CS_POP_ZIPF,    /* p_i proportional to i^-s, ranks i = 1..keys */
+	CS_POP_HOT      /* hot_share of requests uniform over the first hot
+	                 * keys, the rest uniform over the others */
+};
+
 typedef struct cs_cache_conf {
-	double hit_ratio;
+	double hit_ratio;       /* constant form: probability a lookup hits */
 	cs_dist latency;
+	/* keyed form (cache.keys given): the hit ratio comes out of the load */
+	long keys;              /* distinct keys; 0: the constant hit_ratio */
+	int popularity;         /* CS_POP_* */
+	double zipf_s;          /* Zipf exponent, >= 0 */
+	double *cdf;            /* Zipf: cdf[i] = P(rank <= i + 1); keys
+	                         * entries, the last exactly 1 */
+	long hot;               /* CS_POP_HOT: size of the hot set */
+	double hot_share;       /* CS_POP_HOT: share of lookups to it */
+	double ttl;             /* seconds an entry lives; INFINITY: none */
+	long capacity;          /* entries before LRU eviction; 0: none */
 } cs_cache_conf;
 
 enum { CS_JITTER_FULL, CS_JITTER_EQUAL, CS_JITTER_NONE };
@@ -137,6 +163,7 @@ typedef enum cs_opkind {
 	CS_OP_QUERY,   /* run a query on the DB server (connection held) */
 	CS_OP_RELEASE, /* give the connection back */
 	CS_OP_CACHE,   /* lookup; a hit jumps over the miss path */
+	CS_OP_CACHE_SET, /* keyed cache: the miss path is done, set the entry */
 	CS_OP_CALL,    /* external service */
 	CS_OP_BRANCH,  /* with probability p run the next ops, else jump */
 	CS_OP_END
@@ -146,6 +173,10 @@ typedef struct cs_op {
 	cs_opkind kind;
 	uint32_t jump;    /* CACHE, BRANCH: pc to continue at when skipping */
 	int service;      /* CALL */
+	bool keyed;       /* CACHE: a key drawn from cache.popularity decides,
+	                   * not p */
+	uint8_t level;    /* CACHE (keyed), CACHE_SET: index into cs_req.ckey,
+	                   * the nesting depth of keyed lookups */
 	double p;         /* CACHE: hit ratio; BRANCH: probability */
 	cs_dist d;        /* CPU, DELAY, QUERY, CACHE latency */
 } cs_op;
@@ -208,6 +239,8 @@ struct cs_req {
 	uint32_t pool;        /* index into cs_model.pools */
 	uint32_t attempt;     /* of the current external call */
 	int svc;              /* service whose slot is held, or -1 */
+	uint32_t ckey[CS_CACHE_NEST]; /* keyed cache: the key each open
+	                       * lookup missed, set when its miss path ends */
 	/* batch service (batch.c): the sequence of the current attempt */
 	uint32_t b_left;      /* output tokens still to generate */
 	uint32_t b_prompt;    /* prompt tokens */
@@ -256,6 +289,19 @@ typedef struct cs_batch {
 	uint64_t in, out, dropped; /* whole run: conservation */
 } cs_batch;
 
+/* The run state of a keyed cache (cache.c): one shared by all app
+ * instances, as one Redis is.  Arrays of cache.keys entries. */
+typedef struct cs_cache {
+	double *expiry;          /* seconds, simulated: when key i's entry
+	                          * expires; < 0: no entry (never set, evicted
+	                          * or found expired); INFINITY: ttl none */
+	uint32_t *prev, *next;   /* capacity only: LRU list, most recent at
+	                          * head; UINT32_MAX ends it */
+	uint32_t head, tail;
+	long entries;            /* capacity only: entries in the list */
+	uint64_t misses, evictions; /* in the window */
+} cs_cache;
+
 typedef struct cs_service {
 	long *inflight;          /* per app instance: attempts holding a slot */
 	cs_queue *wait;          /* per app instance: waiting for a slot */
@@ -302,6 +348,7 @@ struct cs_model {
 	double db_work_total; /* the same since 0 */
 	long db_open;         /* connections open on the DB server */
 	cs_service *svc;
+	cs_cache *cache;      /* keyed cache, else NULL */
 
 	/* load */
 	cs_user *users;
@@ -378,6 +425,8 @@ cs_status cs_batch_init(cs_model *m);
 void cs_batch_destroy(cs_model *m);
 cs_status cs_load_init(cs_model *m);
 void cs_load_destroy(cs_model *m);
+cs_status cs_cache_init(cs_model *m);
+void cs_cache_destroy(cs_model *m);
 
 /* app.c */
 void cs_app_admit(cs_model *m, cs_req *r);
@@ -395,6 +444,16 @@ void cs_service_call(cs_model *m, cs_req *r, int svc);
 void cs_service_release(cs_model *m, cs_req *r);
 /* The attempt of r on service id ended: cause -1 is success. */
 void cs_service_attempt_end(cs_model *m, cs_req *r, int cause);
+
+/* cache.c: the keyed (TTL) cache */
+/* A keyed lookup by r at op: draws the key, remembers it in r->ckey, and
+ * returns true on a hit (the entry is present and unexpired). */
+bool cs_cache_lookup(cs_model *m, cs_req *r, const cs_op *op);
+/* r's miss path at op's level is done: set the entry, expiring ttl later. */
+void cs_cache_set(cs_model *m, cs_req *r, const cs_op *op);
+/* A key index 0..keys-1 drawn from the popularity.  O(log keys) (Zipf),
+ * O(1) otherwise. */
+uint32_t cs_cache_draw(const cs_cache_conf *c, gsl_rng *rng);
 
 /* batch.c: the continuous-batching server behind a kind: batch service */
 /* r holds its slot and passed the rate limit: join the server's queue. */

@@ -172,7 +172,9 @@ cs_req_run(cs_model *m, cs_req *r)
 			cs_pool_release(m, r);
 			break;
 		case CS_OP_CACHE: {
-			bool hit = gsl_rng_uniform(m->rng[CS_RNG_CACHE]) < op->p;
+			/* the hit is decided when the lookup is sent */
+			bool hit = op->keyed ? cs_cache_lookup(m, r, op) :
+			           gsl_rng_uniform(m->rng[CS_RNG_CACHE]) < op->p;
 			double lat = cs_dist_sample(&op->d, m->rng[CS_RNG_CACHE]);
 
 			if (m->measuring) {
@@ -189,6 +191,9 @@ cs_req_run(cs_model *m, cs_req *r)
 			}
 			break;
 		}
+		case CS_OP_CACHE_SET:
+			cs_cache_set(m, r, op);
+			break;
 		case CS_OP_CALL:
 			r->attempt = 0;
 			cs_service_call(m, r, op->service);

@@ -233,6 +233,15 @@ walk(walker *w, const cs_model *m)
 	put(w, U_RATIO, m && m->cache_lookups ?
 	    (double)m->cache_hits / (double)m->cache_lookups : NAN,
 	    "resources", "cache", "hit_ratio", NULL);
+	if (sc->cache.keys > 0) {
+		/* keyed cache only: the misses are the load the miss paths
+		 * (usually the DB) get */
+		put(w, U_RATE, m ? (double)m->cache->misses / window : 0,
+		    "resources", "cache", "misses_rps", NULL);
+		if (sc->cache.capacity > 0)
+			put(w, U_COUNT, m ? (double)m->cache->evictions : 0,
+			    "resources", "cache", "evictions", NULL);
+	}
 	for (i = 0; i < sc->nservices; i++) {
 		const char *nm = sc->services[i].name;
 		const cs_service *s = m ? &m->svc[i] : NULL;

@@ -21,6 +21,7 @@ typedef struct binder {
 	cs_error *err;
 	cs_scenario *sc;
 	bool counts;   /* distributions of counts (tokens), not durations */
+	int cache_depth; /* keyed cache steps open around the current step */
 } binder;
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -706,16 +707,107 @@ db(binder *b, const cs_conf_node *root)
 	return CS_OK;
 }
 
+/* The keys each popularity takes (CS_POP_* order). */
+static const char *const *const pop_keys[] = {
+	(const char *const[]){ "dist", NULL },
+	(const char *const[]){ "dist", "s", NULL },
+	(const char *const[]){ "dist", "hot", "hot_share", NULL },
+};
+
+/*
+ * cache.popularity: "uniform", {dist: uniform}, {dist: zipf, s: 0.9} or
+ * {dist: hot, hot: 1000, hot_share: 80%} (dist may be left out when "hot"
+ * is given).  Zipf builds its CDF here, once: O(keys) time and memory,
+ * shared read-only by every replication.
+ */
+static cs_status
+popularity(binder *b, const cs_conf_node *n, const char *path)
+{
+	static const char *const keys[] = { "dist", "s", "hot", "hot_share", NULL };
+	static const char *const names[] = { "uniform", "zipf", "hot", NULL };
+	cs_cache_conf *c = &b->sc->cache;
+	cs_conf_node *dn, *hn;
+	char p[PATHLEN];
+	cs_status s;
+	int kind = CS_POP_HOT;
+
+	if (n->kind == CS_CONF_SCALAR && n->value && !strcmp(n->value, "uniform")) {
+		((cs_conf_node *)n)->used = true;
+		c->popularity = CS_POP_UNIFORM;
+		return CS_OK;
+	}
+	if ((s = cs_conf_expect_map(b->c, n, path, b->err)) ||
+	    (s = cs_conf_check_keys(b->c, n, path, keys, b->err)))
+		return s;
+	if ((dn = cs_conf_get(n, "dist"))) {
+		cs_conf_path(p, sizeof p, path, "dist");
+		if ((s = cs_conf_enum(b->c, dn, p, names, &kind, b->err)))
+			return s;
+	} else if (!cs_conf_get(n, "hot")) {
+		return cs_conf_error(b->c, n, path, b->err,
+		    "popularity needs \"dist\" (uniform, zipf or hot), e.g. "
+		    "{dist: zipf, s: 0.9} or {hot: 1000, hot_share: 80%%}");
+	}
+	if ((s = cs_conf_check_keys(b->c, n, path, pop_keys[kind], b->err)))
+		return s;
+	c->popularity = kind;
+	if (kind == CS_POP_ZIPF) {
+		double sum = 0, acc = 0;
+		long i;
+
+		if (!cs_conf_get(n, "s"))
+			return cs_conf_error(b->c, n, path, b->err,
+			    "a zipf popularity needs \"s\", its exponent "
+			    "(0: uniform; web caches are often 0.6-1.0)");
+		if ((s = opt_num(b, n, path, "s", 0, 10, &c->zipf_s)))
+			return s;
+		c->cdf = malloc((size_t)c->keys * sizeof *c->cdf);
+		if (!c->cdf)
+			return CS_ERR_NOMEM;
+		for (i = 0; i < c->keys; i++)
+			sum += pow((double)(i + 1), -c->zipf_s);
+		for (i = 0; i < c->keys; i++) {
+			acc += pow((double)(i + 1), -c->zipf_s);
+			c->cdf[i] = acc / sum;
+		}
+		c->cdf[c->keys - 1] = 1; /* a draw u < 1 always finds a key */
+	} else if (kind == CS_POP_HOT) {
+		if (!(hn = cs_conf_get(n, "hot")) || !cs_conf_get(n, "hot_share"))
+			return cs_conf_error(b->c, n, path, b->err,
+			    "a hot popularity needs \"hot\" (keys in the hot set) "
+			    "and \"hot_share\" (the share of lookups to it), e.g. "
+			    "{hot: 1000, hot_share: 80%%}");
+		cs_conf_path(p, sizeof p, path, "hot");
+		if ((s = cs_conf_int(b->c, hn, p, 1, CS_CACHE_MAX_KEYS, &c->hot,
+		                     b->err)))
+			return s;
+		if (c->hot >= c->keys)
+			return cs_conf_error(b->c, hn, p, b->err,
+			    "the hot set must be smaller than cache.keys (%ld), so "
+			    "that the other keys get the rest (got %ld)", c->keys,
+			    c->hot);
+		if ((s = opt_ratio(b, n, path, "hot_share", &c->hot_share)))
+			return s;
+	}
+	return CS_OK;
+}
+
 static cs_status
 cache(binder *b, const cs_conf_node *root)
 {
-	static const char *const keys[] = { "hit_ratio", "latency", NULL };
+	static const char *const keys[] = {
+		"hit_ratio", "latency", "keys", "popularity", "ttl", "capacity",
+		NULL
+	};
+	static const char *const keyed[] = { "popularity", "ttl", "capacity", NULL };
 	cs_cache_conf *c = &b->sc->cache;
-	cs_conf_node *n, *l;
+	cs_conf_node *n, *l, *k;
 	char path[PATHLEN], p[PATHLEN];
 	cs_status s;
+	size_t i;
 
 	c->hit_ratio = 0.9;
+	c->ttl = INFINITY;
 	cs_dist_const(&c->latency, 0.001);
 	if ((s = opt_map(b, root, "", "cache", keys, &n, path)) || !n)
 		return s;
@@ -723,7 +815,48 @@ cache(binder *b, const cs_conf_node *root)
 		return s;
 	if ((l = cs_conf_get(n, "latency"))) {
 		cs_conf_path(p, sizeof p, path, "latency");
-		return dist(b, l, p, &c->latency);
+		if ((s = dist(b, l, p, &c->latency)))
+			return s;
+	}
+	if (!(k = cs_conf_get(n, "keys"))) {
+		for (i = 0; keyed[i]; i++)
+			if ((l = cs_conf_get(n, keyed[i]))) {
+				cs_conf_path(p, sizeof p, path, keyed[i]);
+				return cs_conf_error(b->c, l, p, b->err,
+				    "belongs to a keyed cache: give cache.keys (the "
+				    "number of distinct keys) too");
+			}
+		return CS_OK;
+	}
+	cs_conf_path(p, sizeof p, path, "keys");
+	if ((l = cs_conf_get(n, "hit_ratio")))
+		return cs_conf_error(b->c, l, "cache.hit_ratio", b->err,
+		    "give either hit_ratio (a constant) or keys (a TTL cache whose "
+		    "hit ratio comes out of the load), not both");
+	if ((s = cs_conf_int(b->c, k, p, 1, 1000000000000L, &c->keys, b->err)))
+		return s;
+	if (c->keys > CS_CACHE_MAX_KEYS)
+		return cs_conf_error(b->c, k, p, b->err,
+		    "at most %ld keys (got %ld): each key costs 8-16 bytes in "
+		    "every replication; model the hottest keys and fold the rest "
+		    "into a lower hot_share", CS_CACHE_MAX_KEYS, c->keys);
+	if ((s = opt_timeout(b, n, path, "ttl", 0, &c->ttl)))
+		return s;
+	if ((l = cs_conf_get(n, "capacity"))) {
+		cs_conf_path(p, sizeof p, path, "capacity");
+		if (l->kind == CS_CONF_SCALAR && l->value &&
+		    (!strcmp(l->value, "none") || !strcmp(l->value, "off")))
+			l->used = true;
+		else if ((s = cs_conf_int(b->c, l, p, 1, CS_CACHE_MAX_KEYS,
+		                          &c->capacity, b->err)))
+			return s;
+		if (c->capacity >= c->keys)
+			c->capacity = 0; /* room for every key: never evicts */
+	}
+	c->popularity = CS_POP_UNIFORM;
+	if ((l = cs_conf_get(n, "popularity"))) {
+		cs_conf_path(p, sizeof p, path, "popularity");
+		return popularity(b, l, p);
 	}
 	return CS_OK;
 }
@@ -1141,7 +1274,8 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 		static const char *const keys[] = {
 			"hit_ratio", "latency", "miss", NULL
 		};
-		const cs_conf_node *l, *miss;
+		const cs_conf_node *l, *miss = NULL;
+		bool keyed;
 		size_t at;
 
 		if (!(op = emit(pg, CS_OP_CACHE)))
@@ -1164,11 +1298,30 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 				if ((s = dist(b, l, q, &pg->ops[at].d)))
 					return s;
 			}
-			if ((miss = cs_conf_get(v, "miss"))) {
-				cs_conf_path(q, sizeof q, p, "miss");
-				if ((s = steps(b, miss, q, pg, in_tx)))
-					return s;
-			}
+			miss = cs_conf_get(v, "miss");
+		}
+		/* with cache.keys, a step without its own hit_ratio is a
+		 * lookup in the keyed cache; its miss path ends with a SET */
+		keyed = b->sc->cache.keys > 0 &&
+		        !(v->kind == CS_CONF_MAP && cs_conf_get(v, "hit_ratio"));
+		if (keyed && b->cache_depth >= CS_CACHE_NEST)
+			return cs_conf_error(b->c, v, p, b->err,
+			    "keyed cache steps nest at most %d deep (one inside "
+			    "another's miss path)", CS_CACHE_NEST);
+		pg->ops[at].keyed = keyed;
+		pg->ops[at].level = (uint8_t)b->cache_depth;
+		if (miss) {
+			cs_conf_path(q, sizeof q, p, "miss");
+			b->cache_depth += keyed;
+			s = steps(b, miss, q, pg, in_tx);
+			b->cache_depth -= keyed;
+			if (s)
+				return s;
+		}
+		if (keyed) {
+			if (!(op = emit(pg, CS_OP_CACHE_SET)))
+				return CS_ERR_NOMEM;
+			op->level = pg->ops[at].level;
 		}
 		pg->ops[at].jump = (uint32_t)pg->n;
 		return CS_OK;
@@ -1480,6 +1633,7 @@ cs_scenario_free(cs_scenario *sc)
 	}
 	free(sc->services);
 	cs_dist_destroy(&sc->cache.latency);
+	free(sc->cache.cdf);
 	cs_dist_destroy(&sc->load.think);
 	cs_dist_destroy(&sc->load.rtt);
 	free(sc->load.stages);

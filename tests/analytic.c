@@ -480,3 +480,24 @@ out:
 	free(xs);
 	return s;
 }
+
+/* ---- TTL cache ------------------------------------------------------------ */
+
+double
+cs_an_ttl_hit_ratio(size_t n, const double *p, double lambda, double ttl)
+{
+	double h = 0, x;
+	size_t i;
+
+	if (!(lambda > 0) || !(ttl >= 0) || !p)
+		return NAN;
+	for (i = 0; i < n; i++) {
+		if (!(p[i] >= 0))
+			return NAN;
+		if (p[i] == 0)
+			continue;
+		x = lambda * p[i] * ttl;
+		h += p[i] * (isinf(x) ? 1 : x / (1 + x));
+	}
+	return h;
+}

@@ -160,4 +160,20 @@ cs_status cs_an_mva_ld(unsigned n, double z, size_t k,
                        const struct cs_an_station *st, double *x, double *r,
                        double *util, double *qlen);
 
+/* ---- TTL cache ------------------------------------------------------------ */
+
+/*
+ * Hit ratio of a TTL cache set on every miss (and only then), under Poisson
+ * lookups at lambda per second, key i asked with probability p[i] (n keys,
+ * summing to 1), every entry living ttl seconds, the miss path taking no
+ * time.  Key i's misses form a renewal process: each starts a window of ttl
+ * in which all lookups hit (lambda p_i ttl of them on average), then the
+ * next miss comes an exponential 1 / (lambda p_i) later.  So
+ * h_i = x_i / (1 + x_i) with x_i = lambda p_i ttl, and the hit ratio is
+ * sum p_i h_i (the Che approximation, exact for this cache).  ttl may be
+ * INFINITY (every key asked at all ends up cached: 1).
+ */
+double cs_an_ttl_hit_ratio(size_t n, const double *p, double lambda,
+                           double ttl);
+
 #endif /* CS_TESTS_ANALYTIC_H */

@@ -719,6 +719,27 @@ START_TEST(analytic_mva_ld_no_think_time)
 }
 END_TEST
 
+/*
+ * TTL cache: uniform over n keys gives x / (1 + x) with x = lambda T / n;
+ * two keys by hand; no TTL caches everything asked; bad input is NAN.
+ */
+START_TEST(analytic_ttl_hit_ratio_values)
+{
+	double u[4] = { 0.25, 0.25, 0.25, 0.25 }, two[2] = { 0.75, 0.25 };
+
+	/* x = 8 x 0.25 x 0.5 = 1: 1/2 */
+	ck_assert_double_eq_tol(cs_an_ttl_hit_ratio(4, u, 8, 0.5), 0.5, 1e-15);
+	/* x = 3, 1: 0.75 x 3/4 + 0.25 x 1/2 = 0.6875 */
+	ck_assert_double_eq_tol(cs_an_ttl_hit_ratio(2, two, 4, 1), 0.6875,
+	                        1e-15);
+	ck_assert_double_eq_tol(cs_an_ttl_hit_ratio(2, two, 4, INFINITY), 1,
+	                        1e-15);
+	ck_assert_double_eq_tol(cs_an_ttl_hit_ratio(2, two, 4, 0), 0, 1e-15);
+	ck_assert(isnan(cs_an_ttl_hit_ratio(2, two, 0, 1)));
+	ck_assert(isnan(cs_an_ttl_hit_ratio(2, NULL, 1, 1)));
+}
+END_TEST
+
 static Suite *analytic_suite(void)
 {
 	Suite *s = suite_create("analytic");
@@ -737,6 +758,7 @@ static Suite *analytic_suite(void)
 	tcase_add_test(tc, analytic_mmck_textbook);
 	tcase_add_test(tc, analytic_mmck_limits);
 	tcase_add_test(tc, analytic_mg1_pollaczek_khinchine);
+	tcase_add_test(tc, analytic_ttl_hit_ratio_values);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mva");

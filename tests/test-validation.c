@@ -2,7 +2,8 @@
  * Analytic validation: the simulation engine against the closed forms of
  * queueing theory in analytic.h (M/M/1, M/M/c with the Erlang C waiting
  * and response tails, M/M/c/K and Erlang B loss, M/D/1, closed networks
- * against exact MVA), Little's law and conservation on every run, and
+ * against exact MVA), the keyed TTL cache against its renewal (Che) hit
+ * ratio, Little's law and conservation on every run, and
  * byte-identical output whatever the thread count.
  *
  * The tolerance rule, the same for every comparison (within()):
@@ -838,6 +839,87 @@ START_TEST(validation_determinism)
 }
 END_TEST
 
+/* ---- TTL cache ------------------------------------------------------------ */
+
+/*
+ * A keyed cache with a TTL under Poisson lookups against the renewal
+ * (Che) closed form, cs_an_ttl_hit_ratio: every cache latency and miss
+ * path takes no time, so a miss sets its entry at once, as the formula
+ * assumes.  The popularity is written out here independently of the
+ * simulator's CDF: uniform (pop_s = 0, hot = 0), Zipf (pop_s > 0), or a
+ * hot set (hot keys share hot_share, the rest uniform).  The warm-up is
+ * many TTLs long: the cache starts empty.
+ */
+static void
+check_ttl(const char *name, long n, double pop_s, long hot, double hot_share,
+          double lambda, double ttl, double duration)
+{
+	double *p = malloc((size_t)n * sizeof *p), sum = 0, ref;
+	char pop[128];
+	vcase v;
+	long i;
+
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < n; i++) {
+		if (hot > 0)
+			p[i] = i < hot ? hot_share / (double)hot :
+			       (1 - hot_share) / (double)(n - hot);
+		else
+			p[i] = pow((double)(i + 1), -pop_s);
+		sum += p[i];
+	}
+	for (i = 0; i < n; i++)
+		p[i] /= sum;
+	ref = cs_an_ttl_hit_ratio((size_t)n, p, lambda, ttl);
+	free(p);
+	if (hot > 0)
+		snprintf(pop, sizeof pop, "{hot: %ld, hot_share: %.17g}", hot,
+		         hot_share);
+	else if (pop_s > 0)
+		snprintf(pop, sizeof pop, "{dist: zipf, s: %.17g}", pop_s);
+	else
+		snprintf(pop, sizeof pop, "uniform");
+	case_run(&v, name,
+	    "name: ttl cache\n"
+	    "run: {duration: %gs, warmup: %gs, seed: 1}\n"
+	    "load: {arrival_rate: %g, client_timeout: none}\n"
+	    "app: {workers: 100000}\n"
+	    "cache: {keys: %ld, popularity: %s, ttl: %gs, latency: 0}\n"
+	    "endpoints:\n"
+	    "  - name: get\n"
+	    "    steps: [{cache: {miss: []}}]\n",
+	    duration, 20 * ttl, lambda, n, pop, ttl);
+	expect(&v, "hit ratio", ref, "resources.cache.hit_ratio");
+	expect(&v, "misses/s", lambda * (1 - ref), "resources.cache.misses_rps");
+	case_end(&v);
+}
+
+/* uniform over 100 keys, lambda T / n = 1: exactly 1/2 */
+START_TEST(validation_ttl_uniform)
+{
+	check_ttl("ttl_uniform_n100", 100, 0, 0, 0, 100, 1, 2000);
+}
+END_TEST
+
+START_TEST(validation_ttl_zipf09)
+{
+	check_ttl("ttl_zipf_n1000_s0.9", 1000, 0.9, 0, 0, 200, 10, 2000);
+}
+END_TEST
+
+/* a long tail of rare keys: most of the misses come from it */
+START_TEST(validation_ttl_zipf12_long_tail)
+{
+	check_ttl("ttl_zipf_n100000_s1.2", 100000, 1.2, 0, 0, 500, 2, 2000);
+}
+END_TEST
+
+START_TEST(validation_ttl_hot_set)
+{
+	check_ttl("ttl_hot_n10000", 10000, 0, 100, 0.9, 50, 5, 4000);
+}
+END_TEST
+
 /* ---- suite ------------------------------------------------------------------ */
 
 static Suite *
@@ -860,6 +942,13 @@ validation_suite(void)
 	tcase_add_test(tc, validation_mva_n50);
 	tcase_add_test(tc, validation_mva_ld_cores4);
 	tcase_add_test(tc, validation_determinism);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ttl_cache");
+	tcase_add_test(tc, validation_ttl_uniform);
+	tcase_add_test(tc, validation_ttl_zipf09);
+	tcase_add_test(tc, validation_ttl_zipf12_long_tail);
+	tcase_add_test(tc, validation_ttl_hot_set);
 	suite_add_tcase(s, tc);
 	return s;
 }
