@@ -465,6 +465,58 @@ find(const cJSON *o, const char *p)
 	}
 }
 
+/* The prediction_interval key (capsim run's) of a metric path, or NULL. */
+static const char *
+pi_key(const char *path)
+{
+	static const char *const map[][2] = {
+		{ "overall.throughput_rps", "throughput_rps" },
+		{ "overall.latency_ms.p50", "p50_ms" },
+		{ "overall.latency_ms.p95", "p95_ms" },
+		{ "overall.latency_ms.p99", "p99_ms" },
+		{ "overall.error_rate", "error_rate" },
+		{ "resources.app.cpu_utilization", "app_cpu_utilization" },
+		{ "resources.db.cpu_utilization", "db_cpu_utilization" },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof map / sizeof map[0]; k++)
+		if (!strcmp(path, map[k][0]))
+			return map[k][1];
+	return NULL;
+}
+
+/* Replace ci's ends by the result's 90% prediction interval of path, when
+ * it has one. */
+static void
+pi_band(const cJSON *result, const char *path, cs_rep_ci *ci)
+{
+	const char *key = pi_key(path);
+	const cJSON *pi = cJSON_GetObjectItemCaseSensitive(result,
+	                                                   "prediction_interval");
+	const cJSON *m = key ? cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(pi, "metrics"), key) : NULL;
+	const cJSON *lo = cJSON_GetObjectItemCaseSensitive(m, "low");
+	const cJSON *hi = cJSON_GetObjectItemCaseSensitive(m, "high");
+
+	if (cJSON_IsNumber(lo) && cJSON_IsNumber(hi)) {
+		ci->lo = lo->valuedouble;
+		ci->hi = hi->valuedouble;
+	}
+}
+
+bool
+cs_rep_doc_has_pi(const cs_rep_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (cJSON_GetObjectItemCaseSensitive(d->results[i],
+		                                     "prediction_interval"))
+			return true;
+	return false;
+}
+
 cs_status
 cs_rep_metric(const cJSON *result, const char *path, cs_rep_ci *out)
 {
@@ -891,6 +943,9 @@ cs_rep_series_build(const cs_rep_doc *d, const cs_rep_x *x,
 			if (cs_rep_metric(d->results[i], y->path, &ci) ||
 			    !isfinite(xv) || !isfinite(ci.mean))
 				continue;
+			/* a calibrated scenario's points: the band is where a
+			 * real test should land, not the simulation's CI */
+			pi_band(d->results[i], y->path, &ci);
 			tmp[m].x = xv;
 			tmp[m].y.mean = cs_rep_shown(y->unit, ci.mean);
 			tmp[m].y.lo = cs_rep_shown(y->unit, ci.lo);

@@ -581,7 +581,10 @@ charts(FILE *f, const cs_rep_doc *d, const cs_rep_html_opts *o,
 		fprintf(f, "<figure id=\"chart-%zu\">\n%s\n<figcaption>", i + 1, svg);
 		esc(f, which[i].caption);
 		fputs(cs_rep_chart_logy(c) ? " (logarithmic axis)" : "", f);
-		fputs(". Shaded bands: 95% confidence intervals.", f);
+		fputs(cs_rep_doc_has_pi(d) ? ". Shaded bands: 90% prediction "
+		      "intervals (a calibrated scenario: where a real test "
+		      "should land)." : ". Shaded bands: 95% confidence "
+		      "intervals.", f);
 		if (cs_rep_chart_nlimits(c))
 			fputs(" Dashed red lines: the SLO.", f);
 		if (cs_rep_chart_note(c)) {

@@ -498,10 +498,12 @@ cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
 	for (i = 0; i < c->nlines && c->lines[i].s.n < 2; i++)
 		;
 	/* lines of one point have an error bar instead of a band */
-	c->subtitle = fmt("%s%s%u replications per point; %s are 95%% "
-	                  "confidence intervals", d->name ? d->name : "",
-	                  d->name ? ": " : "", d->replications,
-	                  i < c->nlines ? "shaded bands" : "error bars");
+	c->subtitle = fmt("%s%s%u replications per point; %s are %s",
+	                  d->name ? d->name : "", d->name ? ": " : "",
+	                  d->replications,
+	                  i < c->nlines ? "shaded bands" : "error bars",
+	                  cs_rep_doc_has_pi(d) ? "90% prediction intervals" :
+	                  "95% confidence intervals");
 	if (!c->subtitle) {
 		cs_rep_chart_free(c);
 		return oom(err);

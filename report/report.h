@@ -151,6 +151,11 @@ cs_status cs_rep_x_resolve(const cs_rep_doc *d, const char *path,
                            cs_rep_x *x, cs_error *err);
 
 /* One line: the points that share the varied values other than x. */
+/* Does any point carry a prediction_interval (a calibrated scenario's
+ * sweep)?  Then the charts' bands are those 90% intervals, for the metrics
+ * that have one, instead of the simulation's 95% CIs. */
+bool cs_rep_doc_has_pi(const cs_rep_doc *d);
+
 typedef struct cs_rep_series {
 	char *label;         /* "db.pool.size=20", "" when one line */
 	size_t n;

@@ -430,6 +430,13 @@ ok = (len(eps) == 4 and chat["measured"]["p95"] > 0 and chat["predicted"]["p95"]
       and p["errors_by_cause"]["upstream_error"]["measured"] > 0)
 sys.exit(0 if ok else 1)
 PY
+if command -v gnuplot >/dev/null 2>&1; then
+	"$capsim" plot swpi.json -o swpi.svg --y throughput 2>err &&
+	grep -q "90% prediction intervals" swpi.svg &&
+		ok plot-draws-prediction-band || bad plot-draws-prediction-band "$(head -c 300 err)"
+fi
+"$capsim" report swpi.json -o swpi.html 2>err && grep -q "Shaded bands: 90% prediction" swpi.html &&
+	ok report-says-prediction-band || bad report-says-prediction-band "$(head -c 300 err)"
 sed 's/kind: integer/kind: cores/' "$cal" > badcal.yaml
 "$capsim" run badcal.yaml > /dev/null 2>err
 rc=$?
