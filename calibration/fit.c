@@ -3917,9 +3917,12 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 		else
 			se[0] = '\0';
 		ADD("    - {path: \"%s\", kind: %s, value: %.6g%s, low: %.6g, "
-		    "high: %.6g, identified: %s}", pr->path, kinds[pr->pub.kind],
-		    pr->pub.value, se, pr->pub.lo, pr->pub.hi,
-		    pr->pub.identified ? "true" : "false");
+		    "high: %.6g, identified: %s%s%s%s}", pr->path,
+		    kinds[pr->pub.kind], pr->pub.value, se, pr->pub.lo,
+		    pr->pub.hi, pr->pub.identified ? "true" : "false",
+		    pr->pub.identified ? "" : ", pin: \"",
+		    pr->pub.identified ? "" : pr->pub.pin_with,
+		    pr->pub.identified ? "" : "\"");
 	}
 	{
 		char buf[600];

@@ -461,6 +461,8 @@ typedef struct cs_cal_unc_param {
 	cs_cal_kind kind;
 	double value, se_log, lo, hi;
 	int identified;      /* 0: sampled log-uniformly over [lo, hi] */
+	char *pin;           /* for an unidentified value: what would pin
+	                      * it (NULL if the block does not say) */
 } cs_cal_unc_param;
 
 typedef struct cs_cal_unc {
@@ -540,6 +542,7 @@ typedef struct cs_cal_run_pi {
 	size_t draws;
 	double lo[CS_CAL_NMETRICS], hi[CS_CAL_NMETRICS];
 	char unidentified[512]; /* the unidentified paths, ", "-joined */
+	char pin[512];        /* what would pin them, "; "-joined */
 } cs_cal_run_pi;
 
 cs_status cs_cal_run_pi_compute(const char *path, const char *const *sets,

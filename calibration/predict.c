@@ -25,8 +25,10 @@ cs_cal_unc_free(cs_cal_unc *u)
 
 	if (!u)
 		return;
-	for (k = 0; k < u->n; k++)
+	for (k = 0; k < u->n; k++) {
 		free(u->params[k].path);
+		free(u->params[k].pin);
+	}
 	free(u->params);
 	free(u->draws);
 	memset(u, 0, sizeof *u);
@@ -38,7 +40,7 @@ read_param(const cs_conf *cf, const cs_conf_node *n, const char *base,
 {
 	static const char *const keys[] = {
 		"path", "kind", "value", "se_log", "low", "high", "identified",
-		NULL
+		"pin", NULL
 	};
 	char path[300];
 	const char *str;
@@ -81,6 +83,14 @@ read_param(const cs_conf *cf, const cs_conf_node *n, const char *base,
 			return s;
 	}
 	p->identified = b;
+	if ((x = cs_conf_get(n, "pin"))) {
+		cs_conf_path(path, sizeof path, base, "pin");
+		if ((s = cs_conf_string(cf, x, path, &str, err)))
+			return s;
+		if (!(p->pin = strdup(str)))
+			return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                    "out of memory");
+	}
 	if ((x = cs_conf_get(n, "se_log"))) {
 		cs_conf_path(path, sizeof path, base, "se_log");
 		if ((s = cs_conf_number(cf, x, path, 0, 100, &p->se_log, err)))
@@ -451,11 +461,15 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 	}
 	for (k = 0; k < u.n; k++)
 		if (!u.params[k].identified) {
-			size_t len = strlen(out->unidentified);
+			size_t len = strlen(out->unidentified), pl;
 
 			snprintf(out->unidentified + len,
 			         sizeof out->unidentified - len, "%s%s",
 			         len ? ", " : "", u.params[k].path);
+			pl = strlen(out->pin);
+			if (u.params[k].pin && !strstr(out->pin, u.params[k].pin))
+				snprintf(out->pin + pl, sizeof out->pin - pl, "%s%s",
+				         pl ? "; " : "", u.params[k].pin);
 		}
 	out->has = 1;
 	out->draws = nd;

@@ -1553,9 +1553,11 @@ cs_cmd_validate(int argc, char **argv)
 		for (i = 0; i < unc.n; i++)
 			if (!unc.params[i].identified)
 				fprintf(f, "  %s is not identified: the intervals "
-				        "span its range %g .. %g\n",
+				        "span its range %g .. %g%s%s\n",
 				        unc.params[i].path, unc.params[i].lo,
-				        unc.params[i].hi);
+				        unc.params[i].hi, unc.params[i].pin ?
+				        "; to pin it, measure " : "",
+				        unc.params[i].pin ? unc.params[i].pin : "");
 	}
 	opened = false;
 	if (cs_out_commit(&out)) {

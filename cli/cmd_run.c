@@ -45,7 +45,8 @@ write_json_pi(const cs_result *res, const cs_cal_run_pi *pi, FILE *f)
 	ok = o && cJSON_AddItemToObject(root, "prediction_interval", o) &&
 	     cJSON_AddNumberToObject(o, "level", 0.9) &&
 	     cJSON_AddNumberToObject(o, "draws", (double)pi->draws) &&
-	     cJSON_AddStringToObject(o, "unidentified", pi->unidentified);
+	     cJSON_AddStringToObject(o, "unidentified", pi->unidentified) &&
+	     cJSON_AddStringToObject(o, "to_narrow_it", pi->pin);
 	mo = ok ? cJSON_AddObjectToObject(o, "metrics") : NULL;
 	ok = ok && mo;
 	for (m = 0; ok && m < CS_CAL_NMETRICS; m++) {
@@ -90,6 +91,8 @@ write_table_pi(const cs_cal_run_pi *pi, FILE *f)
 	if (pi->unidentified[0])
 		fprintf(f, "    not known from the calibration data, so spanning "
 		        "their ranges: %s\n", pi->unidentified);
+	if (pi->pin[0])
+		fprintf(f, "    to narrow it, measure %s\n", pi->pin);
 }
 
 int

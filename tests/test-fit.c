@@ -904,13 +904,15 @@ START_TEST(fit_unidentified_keeps_a_range)
 	ck_assert_int_eq(cs_cal_scenario_text(cal, &data, 1, &text, &err),
 	                 CS_OK);
 	ck_assert_has(text, "NOT IDENTIFIED: range 2 .. 32");
-	ck_assert_has(text, "identified: false");
+	ck_assert_has(text, "identified: false, pin: \"the app's CPU "
+	              "utilization");
 	ck_assert_has(text, "  draws:\n");
 	calp = write_tmp("c.yaml", text);
 	ck_assert_int_eq(cs_cal_unc_read(calp, &u, &err), CS_OK);
 	ck_assert_uint_eq(u.n, 1);
 	ck_assert_str_eq(u.params[0].path, "app.cores");
 	ck_assert_int_eq(u.params[0].identified, 0);
+	ck_assert_has(u.params[0].pin, "CPU utilization");
 	ck_assert(u.params[0].lo == 2 && u.params[0].hi == 32);
 	ck_assert_uint_eq(u.ndraws, 16);
 	for (i = 0; i < u.ndraws; i++)
