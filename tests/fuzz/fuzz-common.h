@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fz_dir[4096];
 
-static void
+static inline void
 fz_cleanup(void)
 {
 	if (fz_dir[0])
@@ -30,7 +30,7 @@ fz_cleanup(void)
 
 /* The process's temporary directory (under $TMPDIR, else /tmp); aborts
  * if it cannot be made, which is no finding of the code under test. */
-static const char *
+static inline const char *
 fz_tmpdir(void)
 {
 	const char *base;
@@ -51,7 +51,7 @@ fz_tmpdir(void)
 
 /* Write n bytes to name in the temporary directory; the full path goes
  * to out (size bytes).  The caller unlinks it.  Aborts on failure. */
-static void
+static inline void
 fz_write(const char *name, const uint8_t *data, size_t n, char *out,
          size_t size)
 {
@@ -66,7 +66,7 @@ fz_write(const char *name, const uint8_t *data, size_t n, char *out,
 }
 
 /* A NUL-terminated copy of n bytes (caller frees); aborts without memory. */
-static char *
+static inline char *
 fz_strndup(const uint8_t *data, size_t n)
 {
 	char *s = malloc(n + 1);
@@ -82,7 +82,7 @@ fz_strndup(const uint8_t *data, size_t n)
 /* The offset of the first line that is exactly sep (without its newline)
  * in data, or size when there is none; *next gets where the text after
  * that line starts. */
-static size_t
+static inline size_t
 fz_split(const uint8_t *data, size_t size, const char *sep, size_t *next)
 {
 	size_t k = strlen(sep), i = 0;
