@@ -12,7 +12,7 @@ out=$here/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-mkdir -p "$out/sweepio" "$out/report" "$out/slo" "$out/vary" "$out/scenario"
+mkdir -p "$out/sweepio" "$out/report" "$out/import" "$out/slo" "$out/vary" "$out/scenario"
 # relative scenario names: nothing of this machine's paths in the seeds
 cp "$here/../cli/good/closed.yaml" "$tmp/closed.yaml"
 cd "$tmp"
@@ -63,3 +63,8 @@ done
 # a scenario with --set lines (fuzz-scenario.c)
 { cat "$here/../cli/good/closed.yaml"; printf '#--set\ndb.pool.size=25\nload.users=300\napp.workers=2\n'; } \
     > "$out/scenario/closed-sets.yaml"
+# a Locust run as three files in one input (fuzz-import.c)
+data=$here/../data/import
+{ cat "$data/jiangbm__XFJ__example_stats.csv"; echo '--8<--'
+  head -40 "$data/jiangbm__XFJ__example_stats_history.csv"; echo '--8<--'
+  cat "$data/jiangbm__XFJ__example_failures.csv"; } > "$out/import/locust-siblings"

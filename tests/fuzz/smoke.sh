@@ -50,8 +50,12 @@ else
 	bin=$work/build/tests/fuzz
 fi
 
-# The seed corpus of each harness: directories read, never written.
+# The seed corpus of each harness: directories read, never written (those
+# that exist: libFuzzer stops at a missing one).
 seeds() {
+	for d in $(seed_dirs "$1"); do [ -d "$d" ] && echo "$d"; done
+}
+seed_dirs() {
 	case $1 in
 	scenario) echo "$src/scenarios $src/tests/cli/good $src/tests/cli/bad" \
 	               "$src/calibration/measurements $here/corpus/scenario" ;;
