@@ -14,6 +14,7 @@ typedef struct dim {
 	char *path;
 	char **values;
 	size_t n;
+	size_t cap;   /* values allocated */
 } dim;
 
 struct cs_sweep {
@@ -42,10 +43,16 @@ push(dim *d, const char *s, size_t n)
 
 	if (d->n >= MAXVALUES)
 		return -1;
-	nv = realloc(d->values, (d->n + 1) * sizeof *nv);
-	if (!nv)
-		return -1;
-	d->values = nv;
+	if (d->n == d->cap) {
+		/* doubling: a value at a time would copy the list each time */
+		size_t cap = d->cap ? 2 * d->cap : 8;
+
+		nv = realloc(d->values, cap * sizeof *nv);
+		if (!nv)
+			return -1;
+		d->values = nv;
+		d->cap = cap;
+	}
 	if (!(d->values[d->n] = xstrndup(s, n)))
 		return -1;
 	d->n++;
@@ -189,17 +196,23 @@ cs_sweep_new(const char *const *specs, size_t nspecs, cs_sweep **out,
 		cs_sweep_free(sw);
 		return CS_ERR_NOMEM;
 	}
-	sw->spec[0] = 0;
-	for (i = 0; i < sw->ndims; i++) {
-		if (i)
-			strcat(sw->spec, ";");
-		strcat(sw->spec, sw->dims[i].path);
-		strcat(sw->spec, "=");
-		for (j = 0; j < sw->dims[i].n; j++) {
-			if (j)
-				strcat(sw->spec, ",");
-			strcat(sw->spec, sw->dims[i].values[j]);
+	/* appended at a moving end: strcat would rescan the whole text for
+	 * every value, seconds for a 100000-value range */
+	{
+		char *e = sw->spec;
+
+		for (i = 0; i < sw->ndims; i++) {
+			if (i)
+				*e++ = ';';
+			e = stpcpy(e, sw->dims[i].path);
+			*e++ = '=';
+			for (j = 0; j < sw->dims[i].n; j++) {
+				if (j)
+					*e++ = ',';
+				e = stpcpy(e, sw->dims[i].values[j]);
+			}
 		}
+		*e = 0;
 	}
 	*out = sw;
 	return CS_OK;

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sweep/capacity.h"
 #include "sweep/slo.h"
+#include "sweep/sweep.h"
 #include "analytic.h"
 
 START_TEST(slo_parses_terms)
@@ -152,6 +154,35 @@ START_TEST(capacity_largest_load_and_unreachable)
 }
 END_TEST
 
+/* Found by fuzzing (tests/fuzz/regress/vary/): the canonical spec was built
+ * with strcat, rescanning it for every value, so a 100000-value range --
+ * within the limits -- took seconds (quadratic) before the sweep began. */
+START_TEST(sweep_long_range_is_linear)
+{
+	const char *spec[] = { "load.users=1:100000:1", "db.pool.size=5,10" };
+	cs_sweep *sw = NULL;
+	cs_error e;
+	clock_t t0 = clock();
+	const char *text;
+	double cpu;
+
+	ck_assert_int_eq(cs_sweep_new(spec, 2, &sw, &e), CS_OK);
+	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	ck_assert_uint_eq(cs_sweep_npoints(sw), 200000);
+	ck_assert_uint_eq(cs_sweep_nvalues(sw, 0), 100000);
+	ck_assert_str_eq(cs_sweep_value(sw, 2 * 99999 + 1, 0), "100000");
+	ck_assert_str_eq(cs_sweep_value(sw, 2 * 99999 + 1, 1), "10");
+	text = cs_sweep_spec(sw);
+	ck_assert(!strncmp(text, "load.users=1,2,3,", 17));
+	ck_assert(strstr(text, ",99999,100000;db.pool.size=5,10") != NULL);
+	ck_assert_uint_eq(strlen(text), strlen("load.users=;db.pool.size=5,10") +
+	                  488895 + 99999);
+	/* linear: milliseconds; the quadratic build took over 5 s */
+	ck_assert_msg(cpu < 2.0, "parsing took %.2f s of CPU", cpu);
+	cs_sweep_free(sw);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -163,6 +194,7 @@ main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, slo_parses_terms);
 	tcase_add_test(tc, slo_rejects_bad_terms);
+	tcase_add_test(tc, sweep_long_range_is_linear);
 	tcase_add_test(tc, capacity_finds_mmc_servers);
 	tcase_add_test(tc, capacity_largest_load_and_unreachable);
 	suite_add_tcase(s, tc);
