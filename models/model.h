@@ -95,6 +95,8 @@ typedef struct cs_db_conf {
 /* Keyed cache steps nested in each other's miss paths, deepest: a request
  * keeps the key of each open lookup until its miss path sets it. */
 #define CS_CACHE_NEST 4
+/* Points in a service's load-dependent error_rate table. */
+#define CS_ERR_TABLE_MAX 32
 
 /* How a keyed cache's keys are requested (cache.popularity). */
 enum {
@@ -149,6 +151,10 @@ typedef struct cs_service_conf {
 	double rl_burst;        /* bucket size, requests */
 	double rl_latency;      /* seconds to receive a 429 */
 	double error_rate;      /* probability an attempt answers an error */
+	double err_n[CS_ERR_TABLE_MAX]; /* error_rate as a table: attempts in
+	                         * flight at the provider (increasing) ... */
+	double err_p[CS_ERR_TABLE_MAX]; /* ... and the probability there */
+	int err_len;            /* points in the table; 0: error_rate */
 	long retries;           /* extra attempts after a failed one */
 	double backoff;         /* seconds: first retry delay (doubles each time) */
 	double max_backoff;     /* seconds */
@@ -304,6 +310,7 @@ typedef struct cs_cache {
 
 typedef struct cs_service {
 	long *inflight;          /* per app instance: attempts holding a slot */
+	long active;             /* all instances: attempts at the provider */
 	cs_queue *wait;          /* per app instance: waiting for a slot */
 	double tokens, tokens_t; /* bucket level and when it was computed */
 	cs_tstat conc;

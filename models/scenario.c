@@ -978,6 +978,65 @@ step_time(binder *b, const cs_conf_node *n, const char *path,
 }
 
 /* The keys of a kind: batch service (see batch.c). */
+/*
+ * error_rate: a ratio, or {table: [[N, R], ...]}: the probability R of an
+ * error when N attempts (this one included) are in flight at the provider,
+ * N increasing from 1, linear between points and flat beyond the ends.
+ */
+static cs_status
+service_errors(binder *b, const cs_conf_node *it, const char *sp,
+               cs_service_conf *sv)
+{
+	static const char *const keys[] = { "table", NULL };
+	cs_conf_node *n = cs_conf_get(it, "error_rate"), *t;
+	char p[PATHLEN], q[PATHLEN];
+	cs_status s;
+	size_t k;
+
+	sv->err_len = 0;
+	if (!n || n->kind != CS_CONF_MAP)
+		return opt_ratio(b, it, sp, "error_rate", &sv->error_rate);
+	cs_conf_path(p, sizeof p, sp, "error_rate");
+	if ((s = cs_conf_check_keys(b->c, n, p, keys, b->err)))
+		return s;
+	if (!(t = cs_conf_get(n, "table")))
+		return cs_conf_error(b->c, n, p, b->err, "give a table of "
+		    "[attempts in flight, error rate] pairs, e.g. {table: "
+		    "[[1, 1%%], [20, 8%%]]}, or a single rate such as 2%%");
+	cs_conf_path(p, sizeof p, p, "table");
+	if ((s = cs_conf_expect_seq(b->c, t, p, b->err)))
+		return s;
+	if (t->n < 1 || t->n > CS_ERR_TABLE_MAX)
+		return cs_conf_error(b->c, t, p, b->err, "from 1 to %d points "
+		    "(got %zu)", CS_ERR_TABLE_MAX, t->n);
+	for (k = 0; k < t->n; k++) {
+		cs_conf_node *row = t->items[k];
+		double v;
+
+		cs_conf_path_index(q, sizeof q, p, k);
+		if ((s = cs_conf_expect_seq(b->c, row, q, b->err)))
+			return s;
+		if (row->n != 2)
+			return cs_conf_error(b->c, row, q, b->err, "a point is "
+			    "[attempts in flight, error rate] (got %zu values)",
+			    row->n);
+		if ((s = cs_conf_number(b->c, row->items[0], q, 1, 1e9, &v,
+		                        b->err)))
+			return s;
+		if (k && !(v > sv->err_n[k - 1]))
+			return cs_conf_error(b->c, row->items[0], q, b->err,
+			    "the attempts in flight must increase from point to "
+			    "point (%g after %g)", v, sv->err_n[k - 1]);
+		sv->err_n[k] = v;
+		if ((s = cs_conf_ratio(b->c, row->items[1], q, &sv->err_p[k],
+		                       b->err)))
+			return s;
+	}
+	sv->err_len = (int)t->n;
+	sv->error_rate = sv->err_p[0];
+	return CS_OK;
+}
+
 static cs_status
 batch_service(binder *b, const cs_conf_node *it, const char *sp,
               cs_service_conf *sv)
@@ -1108,7 +1167,7 @@ services(binder *b, const cs_conf_node *root)
 		if ((s = opt_timeout(b, it, sp, "timeout", 1e-6, &sv->timeout)) ||
 		    (s = opt_int(b, it, sp, "concurrency", 0, 100000000,
 		                 &sv->concurrency)) ||
-		    (s = opt_ratio(b, it, sp, "error_rate", &sv->error_rate)))
+		    (s = service_errors(b, it, sp, sv)))
 			return s;
 		if ((s = opt_map(b, it, sp, "rate_limit", rkeys, &rl, p)))
 			return s;

@@ -34,11 +34,13 @@ cs_service_release(cs_model *m, cs_req *r)
 		cs_batch_leave(m, r, r->svc);
 	r->svc = -1;
 	s->inflight[r->inst]--;
+	s->active--;
 	cs_tstat_add(&s->conc, m->e->now, -1);
 	next = cs_queue_pop(&s->wait[r->inst]);
 	if (next) {
 		next->svc = (int)(s - m->svc);
 		s->inflight[r->inst]++;
+		s->active++;
 		cs_tstat_add(&s->conc, m->e->now, 1);
 		/* an event, not a nested call: hand-off chains stay flat */
 		if (cs_engine_schedule(m->e, m->e->now, slot_granted_ev, next,
@@ -132,6 +134,26 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 	cs_service_attempt_end(m, r, CS_CAUSE_UPSTREAM_TIMEOUT);
 }
 
+/*
+ * A provider that fails more as it gets busier (an LLM API's 500s rising
+ * with load): the probability at the attempts in flight at the provider,
+ * this one included, linear between the table's points and flat beyond
+ * its ends.  O(table) per attempt; tables hold at most CS_ERR_TABLE_MAX.
+ */
+static double
+error_at(const cs_service_conf *c, double n)
+{
+	int k;
+
+	if (n <= c->err_n[0])
+		return c->err_p[0];
+	for (k = 1; k < c->err_len; k++)
+		if (n <= c->err_n[k])
+			return c->err_p[k - 1] + (c->err_p[k] - c->err_p[k - 1]) *
+			       (n - c->err_n[k - 1]) / (c->err_n[k] - c->err_n[k - 1]);
+	return c->err_p[c->err_len - 1];
+}
+
 /* The request holds a slot: the provider sees the attempt. */
 static void
 attempt_go(cs_model *m, cs_req *r)
@@ -139,7 +161,7 @@ attempt_go(cs_model *m, cs_req *r)
 	int id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
 	const cs_service_conf *c = &m->sc->services[id];
 	cs_service *s = &m->svc[id];
-	double now = m->e->now, lat;
+	double now = m->e->now, lat, perr;
 
 	if (m->measuring)
 		s->attempts++;
@@ -165,8 +187,8 @@ attempt_go(cs_model *m, cs_req *r)
 	}
 	lat = cs_dist_sample(&c->latency, m->rng[CS_RNG_EXT]);
 	r->fail = -1;
-	if (c->error_rate > 0 &&
-	    gsl_rng_uniform(m->rng[CS_RNG_EXT]) < c->error_rate)
+	perr = c->err_len ? error_at(c, (double)s->active) : c->error_rate;
+	if (perr > 0 && gsl_rng_uniform(m->rng[CS_RNG_EXT]) < perr)
 		r->fail = CS_CAUSE_UPSTREAM_ERROR; /* counted when it arrives */
 	if (cs_engine_schedule(m->e, now + lat, answer_ev, r, r->token))
 		m->status = CS_ERR_NOMEM;
@@ -200,6 +222,7 @@ attempt_start(cs_model *m, cs_req *r)
 	}
 	r->svc = id;
 	s->inflight[r->inst]++;
+	s->active++;
 	cs_tstat_add(&s->conc, m->e->now, 1);
 	attempt_go(m, r);
 }

@@ -1633,6 +1633,46 @@ START_TEST(steps_are_addressed_by_id)
 }
 END_TEST
 
+
+/*
+ * Errors that grow with load: 4 users, no think time, a constant 100 ms
+ * answer.  The users stay in step: at each answer instant the four answers
+ * come first, then the four new attempts start one by one, finding 1, 2,
+ * 3 and 4 attempts in flight (themselves included).  With the table
+ * [[1, 0%], [4, 50%]] they fail with 0, 1/6, 1/3 and 1/2: 25% in all.
+ */
+START_TEST(service_errors_grow_with_load)
+{
+	const char *yaml =
+		"run: {duration: 200s, warmup: 20s, replications: 5, seed: 4}\n"
+		"load: {users: 4, think: {dist: constant, value: 0s}}\n"
+		"services:\n"
+		"  llm:\n"
+		"    latency: {dist: constant, value: 100ms}\n"
+		"    timeout: none\n"
+		"    error_rate: {table: [[1, 0%], [4, 50%]]}\n"
+		"endpoints:\n"
+		"  - name: ask\n"
+		"    steps: [{call: llm}]\n";
+	cs_scenario *sc = NULL;
+	cs_result *res = NULL;
+	cs_run_opts ro = { 0 };
+	cs_error err;
+	double e, lo, hi, half;
+
+	ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc,
+	                                         &err), CS_OK);
+	ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
+	cs_result_metric(res, "overall.error_rate", &e, &lo, &hi);
+	/* the run's own 95% CI, widened to 99.9% (t(4): 2.776 -> 8.610) */
+	half = (hi - lo) / 2 * 8.610 / 2.776;
+	ck_assert_msg(fabs(e - 0.25) <= half, "error rate %g, want 0.25 +- %g",
+	              e, half);
+	cs_result_free(res);
+	cs_scenario_free(sc);
+}
+END_TEST
+
 static Suite *
 models_suite(void)
 {
@@ -1641,6 +1681,7 @@ models_suite(void)
 
 	tcase_add_test(tc, dbpool_times_out_when_saturated);
 	tcase_add_test(tc, steps_are_addressed_by_id);
+	tcase_add_test(tc, service_errors_grow_with_load);
 	tcase_add_test(tc, db_max_connections_refuses);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
 	tcase_add_test(tc, load_client_timeouts_keep_event_list_small);
