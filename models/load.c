@@ -373,7 +373,17 @@ cs_load_init(cs_model *m)
 	}
 	m->nusers = maxu;
 	m->users = calloc(maxu > 0 ? (size_t)maxu : 1, sizeof *m->users);
-	return m->users ? CS_OK : CS_ERR_NOMEM;
+	if (!m->users)
+		return CS_ERR_NOMEM;
+	/* each user's keep-alive connection lands on a process at random, as
+	 * processes racing in accept() spread them: unevenly (its own
+	 * stream, so the other draws are those of affinity: user) */
+	if (m->sc->app.sticky && m->sc->app.pin_random)
+		for (i = 0; i < (size_t)maxu; i++)
+			m->users[i].proc = (uint32_t)gsl_rng_uniform_int(
+			    m->rng[CS_RNG_PIN],
+			    (unsigned long)m->sc->app.processes);
+	return CS_OK;
 }
 
 void

@@ -74,6 +74,9 @@ typedef struct cs_app_conf {
 	double cpu_scale;       /* multiplies every cpu step (a slower CPU: 2) */
 	bool sticky;            /* affinity: user — a closed user's requests
 	                         * always go to the same process (keep-alive) */
+	bool pin_random;        /* affinity: user_random — that process is
+	                         * drawn at random per user (the kernel's
+	                         * accept race), not user i -> process i mod n */
 } cs_app_conf;
 
 typedef struct cs_db_conf {
@@ -218,7 +221,7 @@ size_t cs_scenario_npools(const cs_scenario *sc);
 /* ---- run state of one replication -------------------------------------- */
 
 enum { CS_RNG_LOAD, CS_RNG_ROUTE, CS_RNG_APP, CS_RNG_DB, CS_RNG_CACHE,
-       CS_RNG_EXT, CS_RNG_N };
+       CS_RNG_EXT, CS_RNG_PIN, CS_RNG_N };
 
 typedef struct cs_req cs_req;
 typedef struct cs_model cs_model;
@@ -320,6 +323,7 @@ typedef struct cs_service {
 
 typedef struct cs_user {
 	uint64_t token;
+	uint32_t proc;        /* affinity: user_random — its process */
 	uint32_t instant;     /* answers in a row that took no time at all */
 	bool running;         /* in its loop (thinking or waiting) */
 	bool waiting;         /* has a request outstanding */

@@ -631,13 +631,16 @@ app(binder *b, const cs_conf_node *root)
 		    a->processes);
 	}
 	if ((lb = cs_conf_get(n, "affinity"))) {
-		static const char *const aff[] = { "none", "user", NULL };
+		static const char *const aff[] = {
+			"none", "user", "user_random", NULL
+		};
 		int k;
 
 		cs_conf_path(p, sizeof p, path, "affinity");
 		if ((s = cs_conf_enum(b->c, lb, p, aff, &k, b->err)))
 			return s;
-		a->sticky = k == 1;
+		a->sticky = k >= 1;
+		a->pin_random = k == 2;
 	}
 	if ((lb = cs_conf_get(n, "balancer"))) {
 		cs_conf_path(p, sizeof p, path, "balancer");

@@ -1673,6 +1673,56 @@ START_TEST(service_errors_grow_with_load)
 }
 END_TEST
 
+
+/*
+ * Keep-alive pinning at random: 2 users, no think time, a constant 100 ms
+ * in a process of one thread, 2 processes.  Pinned i mod 2 (affinity:
+ * user) each user has a process: 20 answers/s.  Pinned at random, both
+ * land on one process with probability 1/2 (10/s), else 20/s: 15/s on
+ * average over replications, each replication drawing anew.
+ */
+START_TEST(app_affinity_user_random_pins_unevenly)
+{
+	const char *yaml =
+		"run: {duration: 100s, warmup: 10s, replications: 40, seed: 11}\n"
+		"load: {users: 2, think: {dist: constant, value: 0s}}\n"
+		"app: {processes: 2, workers: 2, cores: 2, affinity: %s}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{delay: 100ms}]\n";
+	const char *modes[2] = { "user", "user_random" };
+	double want[2] = { 20, 15 };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		char text[512];
+		cs_scenario *sc = NULL;
+		cs_result *res = NULL;
+		cs_run_opts ro = { 0 };
+		cs_error err;
+		double x, lo, hi, half;
+
+		snprintf(text, sizeof text, yaml, modes[k]);
+		ck_assert_int_eq(cs_scenario_load_string(text, "t.yaml", NULL, 0,
+		                                         &sc, &err), CS_OK);
+		ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
+		cs_result_metric(res, "overall.throughput_rps", &x, &lo, &hi);
+		if (k == 0) {
+			ck_assert_msg(fabs(x - 20) < 0.05, "round robin: %g", x);
+		} else {
+			/* the run's 95% CI (t(39) 2.023) widened to 99.9%
+			 * (3.558) */
+			half = (hi - lo) / 2 * 3.558 / 2.023;
+			ck_assert_msg(fabs(x - want[k]) <= half && hi - lo > 1,
+			              "random pinning: %g [%g, %g], want 15", x,
+			              lo, hi);
+		}
+		cs_result_free(res);
+		cs_scenario_free(sc);
+	}
+}
+END_TEST
+
 static Suite *
 models_suite(void)
 {
@@ -1682,6 +1732,7 @@ models_suite(void)
 	tcase_add_test(tc, dbpool_times_out_when_saturated);
 	tcase_add_test(tc, steps_are_addressed_by_id);
 	tcase_add_test(tc, service_errors_grow_with_load);
+	tcase_add_test(tc, app_affinity_user_random_pins_unevenly);
 	tcase_add_test(tc, db_max_connections_refuses);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
 	tcase_add_test(tc, load_client_timeouts_keep_event_list_small);
