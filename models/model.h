@@ -158,6 +158,9 @@ typedef struct cs_service_conf {
 	                         * flight at the provider (increasing) ... */
 	double err_p[CS_ERR_TABLE_MAX]; /* ... and the probability there */
 	int err_len;            /* points in the table; 0: error_rate */
+	bool hold_on_timeout;   /* on_timeout: hold — an attempt the client
+	                         * gave up on keeps its slot until the
+	                         * provider would have answered */
 	long retries;           /* extra attempts after a failed one */
 	double backoff;         /* seconds: first retry delay (doubles each time) */
 	double max_backoff;     /* seconds */
@@ -248,6 +251,8 @@ struct cs_req {
 	uint32_t pool;        /* index into cs_model.pools */
 	uint32_t attempt;     /* of the current external call */
 	int svc;              /* service whose slot is held, or -1 */
+	double svc_end;       /* seconds: when the provider answers the
+	                       * current attempt (fixed kind) */
 	uint32_t ckey[CS_CACHE_NEST]; /* keyed cache: the key each open
 	                       * lookup missed, set when its miss path ends */
 	/* batch service (batch.c): the sequence of the current attempt */

@@ -1096,11 +1096,12 @@ static cs_status
 services(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
-		"kind", "latency", "timeout", "concurrency", "rate_limit",
-		"error_rate", "retries", NULL
+		"kind", "latency", "timeout", "on_timeout", "concurrency",
+		"rate_limit", "error_rate", "retries", NULL
 	};
 	static const char *const bkeys[] = {
-		"kind", "timeout", "concurrency", "rate_limit", "error_rate",
+		"kind", "timeout", "on_timeout", "concurrency", "rate_limit",
+		"error_rate",
 		"retries", "prompt_tokens", "output_tokens", "step_time",
 		"prefill_per_token", "max_batch", "max_tokens", NULL
 	};
@@ -1172,6 +1173,18 @@ services(binder *b, const cs_conf_node *root)
 		                 &sv->concurrency)) ||
 		    (s = service_errors(b, it, sp, sv)))
 			return s;
+		{
+			static const char *const ot[] = { "release", "hold", NULL };
+			cs_conf_node *on = cs_conf_get(it, "on_timeout");
+			int k;
+
+			if (on) {
+				cs_conf_path(p, sizeof p, sp, "on_timeout");
+				if ((s = cs_conf_enum(b->c, on, p, ot, &k, b->err)))
+					return s;
+				sv->hold_on_timeout = k == 1;
+			}
+		}
 		if ((s = opt_map(b, it, sp, "rate_limit", rkeys, &rl, p)))
 			return s;
 		if (rl) {

@@ -23,23 +23,21 @@
 static void attempt_start(cs_model *m, cs_req *r);
 static void slot_granted_ev(cs_engine *e, void *data, uint64_t token);
 
-/* Give the slot back and hand it to the next waiter. */
-void
-cs_service_release(cs_model *m, cs_req *r)
+/* Free a slot of service id at app instance inst and hand it to the next
+ * waiter there. */
+static void
+slot_free(cs_model *m, int id, uint32_t inst)
 {
-	cs_service *s = &m->svc[r->svc];
+	cs_service *s = &m->svc[id];
 	cs_req *next;
 
-	if (r->b_where != CS_BATCH_NONE)
-		cs_batch_leave(m, r, r->svc);
-	r->svc = -1;
-	s->inflight[r->inst]--;
+	s->inflight[inst]--;
 	s->active--;
 	cs_tstat_add(&s->conc, m->e->now, -1);
-	next = cs_queue_pop(&s->wait[r->inst]);
+	next = cs_queue_pop(&s->wait[inst]);
 	if (next) {
-		next->svc = (int)(s - m->svc);
-		s->inflight[r->inst]++;
+		next->svc = id;
+		s->inflight[inst]++;
 		s->active++;
 		cs_tstat_add(&s->conc, m->e->now, 1);
 		/* an event, not a nested call: hand-off chains stay flat */
@@ -47,6 +45,28 @@ cs_service_release(cs_model *m, cs_req *r)
 		                       next->token))
 			m->status = CS_ERR_NOMEM;
 	}
+}
+
+/* Give the slot back and hand it to the next waiter. */
+void
+cs_service_release(cs_model *m, cs_req *r)
+{
+	int id = r->svc;
+
+	if (r->b_where != CS_BATCH_NONE)
+		cs_batch_leave(m, r, id);
+	r->svc = -1;
+	slot_free(m, id, r->inst);
+}
+
+/* The provider finishes an attempt its client gave up on (on_timeout:
+ * hold): the slot is free now.  No request is involved: the token carries
+ * the service (high 32 bits) and the instance (low 32). */
+static void
+held_end_ev(cs_engine *e, void *data, uint64_t token)
+{
+	(void)e;
+	slot_free(data, (int)(token >> 32), (uint32_t)(token & 0xffffffffu));
 }
 
 static double
@@ -129,6 +149,15 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 	else if (r->b_where != CS_BATCH_NONE) /* the client hangs up: vLLM
 	                                       * aborts the sequence */
 		cs_batch_leave(m, r, id);
+	else if (m->sc->services[id].hold_on_timeout &&
+	         r->svc_end > m->e->now) {
+		/* the provider goes on with it: the slot stays taken until
+		 * it would have answered; the request moves on without it */
+		if (cs_engine_schedule(m->e, r->svc_end, held_end_ev, m,
+		                       (uint64_t)id << 32 | r->inst))
+			m->status = CS_ERR_NOMEM;
+		r->svc = -1;
+	}
 	if (m->measuring)
 		m->svc[id].timeouts++;
 	cs_service_attempt_end(m, r, CS_CAUSE_UPSTREAM_TIMEOUT);
@@ -174,6 +203,7 @@ attempt_go(cs_model *m, cs_req *r)
 			if (m->measuring)
 				s->rejected++;
 			r->fail = CS_CAUSE_RATE_LIMITED;
+			r->svc_end = now + c->rl_latency;
 			if (cs_engine_schedule(m->e, now + c->rl_latency, answer_ev,
 			                       r, r->token))
 				m->status = CS_ERR_NOMEM;
@@ -190,6 +220,7 @@ attempt_go(cs_model *m, cs_req *r)
 	perr = c->err_len ? error_at(c, (double)s->active) : c->error_rate;
 	if (perr > 0 && gsl_rng_uniform(m->rng[CS_RNG_EXT]) < perr)
 		r->fail = CS_CAUSE_UPSTREAM_ERROR; /* counted when it arrives */
+	r->svc_end = now + lat;
 	if (cs_engine_schedule(m->e, now + lat, answer_ev, r, r->token))
 		m->status = CS_ERR_NOMEM;
 }

@@ -1723,6 +1723,61 @@ START_TEST(app_affinity_user_random_pins_unevenly)
 }
 END_TEST
 
+
+/*
+ * Work that goes on after the caller gives up: 1 user thinking 0.3 s, a
+ * provider answering in exactly 1 s through 1 slot, a 0.5 s timeout.
+ * release: each attempt holds the slot 0.5 s of every 0.8 s cycle (mean
+ * concurrency 0.625).  hold: the slot stays taken until the provider
+ * answers; attempts at 0, 0.8, 1.6, 2.4 get it at 0, 1.0, 2.0 and never
+ * (the fourth times out in the queue at 2.9), the slot idles from 3.0 to
+ * 3.2, and it repeats: busy 3.0 of every 3.2 s (0.9375).  Every attempt
+ * times out either way (1.25 a second).
+ */
+START_TEST(service_on_timeout_hold_keeps_the_slot)
+{
+	const char *yaml =
+		"run: {duration: 352s, warmup: 32s, replications: 2, seed: 1}\n"
+		"load: {users: 1, think: {dist: constant, value: 300ms}}\n"
+		"services:\n"
+		"  slow:\n"
+		"    latency: {dist: constant, value: 1s}\n"
+		"    timeout: 500ms\n"
+		"    concurrency: 1\n"
+		"    on_timeout: %s\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{call: slow}]\n";
+	const char *modes[2] = { "release", "hold" };
+	double want[2] = { 0.625, 0.9375 };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		char text[512];
+		cs_scenario *sc = NULL;
+		cs_result *res = NULL;
+		cs_run_opts ro = { 0 };
+		cs_error err;
+		double c, x, e;
+
+		snprintf(text, sizeof text, yaml, modes[k]);
+		ck_assert_int_eq(cs_scenario_load_string(text, "t.yaml", NULL, 0,
+		                                         &sc, &err), CS_OK);
+		ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
+		cs_result_metric(res, "resources.services.slow.concurrency.mean",
+		                 &c, NULL, NULL);
+		cs_result_metric(res, "overall.throughput_rps", &x, NULL, NULL);
+		cs_result_metric(res, "overall.error_rate", &e, NULL, NULL);
+		ck_assert_msg(fabs(c - want[k]) < 1e-9, "%s: concurrency %.12g",
+		              modes[k], c);
+		ck_assert_msg(fabs(x - 1.25) < 1e-9 && e == 1, "%s: %g/s, %g",
+		              modes[k], x, e);
+		cs_result_free(res);
+		cs_scenario_free(sc);
+	}
+}
+END_TEST
+
 static Suite *
 models_suite(void)
 {
@@ -1733,6 +1788,7 @@ models_suite(void)
 	tcase_add_test(tc, steps_are_addressed_by_id);
 	tcase_add_test(tc, service_errors_grow_with_load);
 	tcase_add_test(tc, app_affinity_user_random_pins_unevenly);
+	tcase_add_test(tc, service_on_timeout_hold_keeps_the_slot);
 	tcase_add_test(tc, db_max_connections_refuses);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
 	tcase_add_test(tc, load_client_timeouts_keep_event_list_small);
