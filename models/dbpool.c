@@ -4,7 +4,9 @@
  * A pool (SQLAlchemy QueuePool, node-postgres Pool, HikariCP) opens up to
  * pool.size connections, lazily, and keeps them; a request that finds none
  * idle waits in FIFO order up to acquire_timeout, then fails with
- * pool_timeout.  Opening a connection beyond the server's max_connections
+ * pool_timeout.  With db.pool.max_waiting, a request that finds that many
+ * already waiting fails at once, also with pool_timeout (the application's
+ * guard against a deep queue: a pool-exhausted / queue-full error).  Opening a connection beyond the server's max_connections
  * fails at once (PostgreSQL's "too many clients": db_refused).  Queries share
  * the server's cores by processor sharing.
  */
@@ -57,6 +59,14 @@ cs_pool_acquire(cs_model *m, cs_req *r)
 		cs_tstat_set(&m->db_conns, m->e->now, (double)m->db_open);
 		grant(m, r);
 		return true;
+	}
+	/* bounded wait queue: fail fast, before any timer is scheduled.
+	 * O(1): the queue keeps its length */
+	if (db->max_waiting >= 0 &&
+	    pl->wait.n >= (size_t)db->max_waiting) {
+		m->pool_full++;
+		cs_req_finish(m, r, CS_CAUSE_POOL_TIMEOUT);
+		return false;
 	}
 	/* unique across requests and waits, so a late timer cannot match */
 	r->token = ++m->tokens;

@@ -136,6 +136,7 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	}
 	cs_batch_reset(m, now);
 	m->cache_lookups = m->cache_hits = 0;
+	m->pool_full = 0;
 	if (m->cache)
 		m->cache->misses = m->cache->evictions = 0;
 }

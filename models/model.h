@@ -83,6 +83,8 @@ typedef struct cs_db_conf {
 	long pool_size;         /* per pool */
 	bool per_process;       /* one pool per app process, else per instance */
 	double acquire_timeout; /* seconds; INFINITY: wait forever */
+	long max_waiting;       /* per pool: a request that finds this many
+	                         * waiting fails at once; -1: no limit */
 	long cores;
 	long max_connections;   /* server limit over all pools */
 	bool on_app_host;       /* the DB shares the (first) app instance's
@@ -284,7 +286,7 @@ typedef struct cs_instance {
 
 typedef struct cs_pool {
 	long open, in_use;    /* connections */
-	cs_queue wait;
+	cs_queue wait;        /* FIFO; wait.n is bounded by db.pool.max_waiting */
 } cs_pool;
 
 enum { CS_BATCH_NONE, CS_BATCH_WAITING, CS_BATCH_RUNNING };
@@ -380,6 +382,7 @@ struct cs_model {
 	cs_tstat workers_busy, backlog, pool_in_use, pool_waiters, db_conns,
 	         inflight, users_running;
 	uint64_t cache_lookups, cache_hits;
+	uint64_t pool_full;   /* requests refused: max_waiting already waiting */
 
 	/* conservation over the whole run */
 	uint64_t generated, completed, failed, outstanding;

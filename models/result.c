@@ -223,6 +223,11 @@ walk(walker *w, const cs_model *m)
 	put(w, U_RATIO, TS(pool_in_use) / pool, "resources", "db_pool", "utilization", NULL);
 	put(w, U_NUM, TS(pool_waiters), "resources", "db_pool", "waiters", "mean");
 	put(w, U_NUM, MX(pool_waiters), "resources", "db_pool", "waiters", "max");
+	/* only with db.pool.max_waiting, so that other runs' output is
+	 * unchanged */
+	if (sc->db.max_waiting >= 0)
+		put(w, U_COUNT, m ? (double)m->pool_full : 0, "resources",
+		    "db_pool", "queue_full", NULL);
 	put(w, U_NUM, MX(db_conns), "resources", "db", "connections", "max");
 	/* on the app host: the queries' share of that host's cores (work
 	 * started in the window; app.cpu_utilization is then the host's) */

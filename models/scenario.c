@@ -658,7 +658,9 @@ db(binder *b, const cs_conf_node *root)
 		"query_scale", NULL
 	};
 	static const char *const hosts[] = { "own", "app", NULL };
-	static const char *const pkeys[] = { "size", "acquire_timeout", "per", NULL };
+	static const char *const pkeys[] = {
+		"size", "acquire_timeout", "per", "max_waiting", NULL
+	};
 	static const char *const pers[] = { "instance", "process", NULL };
 	cs_db_conf *d = &b->sc->db;
 	cs_conf_node *n, *pn, *per;
@@ -667,6 +669,7 @@ db(binder *b, const cs_conf_node *root)
 
 	d->pool_size = 10;
 	d->acquire_timeout = 30;
+	d->max_waiting = -1;
 	d->cores = 2;
 	d->max_connections = 100; /* PostgreSQL's default */
 	d->query_scale = 1;
@@ -686,6 +689,18 @@ db(binder *b, const cs_conf_node *root)
 		if ((s = cs_conf_enum(b->c, per, q, pers, &k, b->err)))
 			return s;
 		d->per_process = k == 1;
+	}
+	/* an integer >= 0, or "none"/"off" (the default): no limit */
+	if (pn && (per = cs_conf_get(pn, "max_waiting"))) {
+		char q[PATHLEN];
+
+		cs_conf_path(q, sizeof q, pp, "max_waiting");
+		if (per->kind == CS_CONF_SCALAR && per->value &&
+		    (!strcmp(per->value, "none") || !strcmp(per->value, "off")))
+			per->used = true;
+		else if ((s = cs_conf_int(b->c, per, q, 0, 1000000000,
+		                          &d->max_waiting, b->err)))
+			return s;
 	}
 	if ((per = cs_conf_get(n, "host"))) {
 		char q[PATHLEN];

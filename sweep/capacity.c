@@ -42,7 +42,8 @@ integer_path(const char *p)
 {
 	static const char *const ints[] = {
 		"users", "size", "workers", "instances", "cores",
-		"max_connections", "processes", "backlog", "concurrency", NULL
+		"max_connections", "processes", "backlog", "concurrency",
+		"max_waiting", NULL
 	};
 	int i;
 

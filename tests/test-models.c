@@ -231,6 +231,170 @@ START_TEST(db_max_connections_refuses)
 }
 END_TEST
 
+/*
+ * db.pool.max_waiting: Poisson arrivals at 20/s, one connection held for an
+ * exponential 100 ms, no acquire timeout and at most 2 waiting: an M/M/1/3
+ * loss queue in the pool.  A request that finds 2 waiting fails at once
+ * with pool_timeout: the share failing is the blocking probability, the
+ * waiters are the queue (tests/analytic.c).  Exact besides: the queue never
+ * passes 2, every failure is a refusal counted in queue_full.
+ */
+static const char maxwait_yaml[] =
+	"run: {duration: 220s, warmup: 20s}\n"
+	"load: {arrival_rate: 20}\n"
+	"app: {workers: 100000, backlog: 1000000000}\n"
+	"db: {pool: {size: 1, acquire_timeout: none, max_waiting: 2}}\n"
+	"endpoints:\n"
+	"  - name: hold\n"
+	"    steps: [{db: {steps: [{delay: {dist: exponential, mean: 100ms}}]}}]\n";
+
+START_TEST(dbpool_max_waiting_fails_fast)
+{
+	struct cs_an_mmck q;
+	sim s;
+	double req, to;
+
+	ck_assert_int_eq(cs_an_mmck_solve(1, 3, 20, 10, &q), CS_OK);
+	sim_run(&s, maxwait_yaml, 8, 11);
+	req = M(&s, "overall.requests");
+	to = M(&s, "overall.errors_by_cause.pool_timeout");
+	ck_assert(to > 0);
+	ck_near(to, req - M(&s, "overall.ok_rps") * window(&s), 1e-6);
+	/* refused at once, so counted at the pool and by the client at the
+	 * same instant: the same requests in the window */
+	ck_assert(M(&s, "resources.db_pool.queue_full") == to);
+	ck_assert(M(&s, "resources.db_pool.waiters.max") == 2);
+	ck_assert(M(&s, "resources.db_pool.in_use.max") == 1);
+	ci_covers(&s, "overall.error_rate", q.p_block);
+	ci_covers(&s, "overall.ok_rps", q.throughput);
+	ci_covers(&s, "resources.db_pool.waiters.mean", q.lq);
+	ci_covers(&s, "resources.db_pool.in_use.mean", q.throughput / 10);
+	ci_covers(&s, "overall.latency_ok_ms.mean", q.w * 1e3);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * max_waiting 0 without a timeout and acquire_timeout 0 without a limit
+ * are the same loss system (Erlang B in the pool): a request that finds no
+ * idle connection fails at once.  With continuous holds no two events tie,
+ * so the runs make the same draws and agree bit for bit.  They differ in
+ * two places only: acquire_timeout 0 queues a request for no time (its
+ * waiters.max is 1), and only max_waiting reports queue_full.
+ */
+START_TEST(dbpool_max_waiting_0_is_acquire_timeout_0)
+{
+	static const char yaml[] =
+		"run: {duration: 120s, warmup: 10s}\n"
+		"load: {arrival_rate: 25}\n"
+		"app: {workers: 100000}\n"
+		"db: {pool: {size: 3, %s}}\n"
+		"endpoints:\n"
+		"  - name: hold\n"
+		"    steps: [{db: {steps: [{delay: {dist: exponential, mean: 100ms}}]}}]\n";
+	static const char *const paths[] = {
+		"overall.requests", "overall.error_rate", "overall.ok_rps",
+		"overall.errors_by_cause.pool_timeout", "overall.latency_ms.mean",
+		"overall.latency_ms.p99", "overall.latency_ok_ms.mean",
+		"resources.db_pool.in_use.mean", "resources.db_pool.waiters.mean",
+		"checks.conservation.generated",
+	};
+	char ya[512], yb[512];
+	sim a, b;
+	double ma, la, ha, mb, lb, hb;
+	size_t i;
+
+	snprintf(ya, sizeof ya, yaml, "max_waiting: 0, acquire_timeout: none");
+	snprintf(yb, sizeof yb, yaml, "acquire_timeout: 0");
+	sim_run(&a, ya, 3, 5);
+	sim_run(&b, yb, 3, 5);
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		get3(&a, paths[i], &ma, &la, &ha);
+		get3(&b, paths[i], &mb, &lb, &hb);
+		ck_assert_msg(ma == mb && la == lb && ha == hb,
+		              "%s: max_waiting 0 %.17g, acquire_timeout 0 %.17g",
+		              paths[i], ma, mb);
+	}
+	ck_assert(M(&a, "overall.errors_by_cause.pool_timeout") > 0);
+	ck_assert(M(&a, "resources.db_pool.queue_full") ==
+	          M(&a, "overall.errors_by_cause.pool_timeout"));
+	ck_assert(M(&a, "resources.db_pool.waiters.max") == 0);
+	ck_assert_int_eq(cs_result_metric(b.r, "resources.db_pool.queue_full",
+	                                  &mb, &lb, &hb), CS_ERR_INVALID);
+	sim_free(&a);
+	sim_free(&b);
+}
+END_TEST
+
+/* Bad db.pool.max_waiting values: position, key path and message. */
+static const struct bad_maxwait {
+	const char *value;
+	int col;
+	const char *msg;
+} bad_maxwaits[] = {
+	{ "-1", 26, ">= 0" },
+	{ "1.5", 26, "integer" },
+	{ "lots", 26, "integer" },
+	{ "2000000000", 26, "<= 1000000000" },
+	{ "[1]", 26, "" },
+};
+
+START_TEST(dbpool_max_waiting_rejects_bad_values)
+{
+	const struct bad_maxwait *b = &bad_maxwaits[_i];
+	char yaml[512];
+	cs_scenario *sc = NULL;
+	cs_error err;
+	cs_status st;
+
+	memset(&err, 0, sizeof err);
+	snprintf(yaml, sizeof yaml,
+	         "load: {users: 1}\n"
+	         "db: {pool: {max_waiting: %s}}\n"
+	         "endpoints: [{steps: [{query: 1ms}]}]\n", b->value);
+	st = cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc, &err);
+	ck_assert_int_eq(st, CS_ERR_INVALID);
+	ck_assert_ptr_null(sc);
+	ck_assert_msg(err.line == 2 && err.col == b->col &&
+	              !strcmp(err.path, "db.pool.max_waiting") &&
+	              strstr(err.msg, b->msg),
+	              "case %d: got %d:%d: %s: %s", _i, err.line, err.col,
+	              err.path, err.msg);
+}
+END_TEST
+
+/* "none", "off" and 0 .. 1e9 are accepted; the default is no limit. */
+START_TEST(dbpool_max_waiting_accepts_none_and_zero)
+{
+	static const char *const ok[] = { "none", "off", "0", "1000000000" };
+	static const long want[] = { -1, -1, 0, 1000000000 };
+	char yaml[512];
+	cs_scenario *sc;
+	cs_error err;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(yaml, sizeof yaml,
+		         "load: {users: 1}\n"
+		         "db: {pool: {max_waiting: %s}}\n"
+		         "endpoints: [{steps: [{query: 1ms}]}]\n", ok[i]);
+		sc = NULL;
+		memset(&err, 0, sizeof err);
+		ck_assert_msg(cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc,
+		                                      &err) == CS_OK,
+		              "%s: %s", ok[i], err.msg);
+		ck_assert_int_eq(sc->db.max_waiting, want[i]);
+		cs_scenario_free(sc);
+	}
+	sc = NULL;
+	ck_assert_int_eq(cs_scenario_load_string(
+	    "load: {users: 1}\nendpoints: [{steps: [{query: 1ms}]}]\n",
+	    "t.yaml", NULL, 0, &sc, &err), CS_OK);
+	ck_assert_int_eq(sc->db.max_waiting, -1);
+	cs_scenario_free(sc);
+}
+END_TEST
+
 /* ---- app ------------------------------------------------------------------- */
 
 /*
@@ -1790,6 +1954,11 @@ models_suite(void)
 	tcase_add_test(tc, app_affinity_user_random_pins_unevenly);
 	tcase_add_test(tc, service_on_timeout_hold_keeps_the_slot);
 	tcase_add_test(tc, db_max_connections_refuses);
+	tcase_add_test(tc, dbpool_max_waiting_fails_fast);
+	tcase_add_test(tc, dbpool_max_waiting_0_is_acquire_timeout_0);
+	tcase_add_loop_test(tc, dbpool_max_waiting_rejects_bad_values, 0,
+	                    (int)(sizeof bad_maxwaits / sizeof bad_maxwaits[0]));
+	tcase_add_test(tc, dbpool_max_waiting_accepts_none_and_zero);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
 	tcase_add_test(tc, load_client_timeouts_keep_event_list_small);
 	tcase_add_test(tc, load_client_timeout_abandons_but_server_continues);

@@ -578,6 +578,59 @@ START_TEST(validation_erlang_b_pool)
 }
 END_TEST
 
+/*
+ * M/M/c/(c+K) through the DB pool: plenty of workers, a pool of c
+ * connections, no acquire timeout and db.pool.max_waiting K.  A request
+ * that finds K waiting fails at once with pool_timeout (latency 0); by
+ * PASTA the fraction failing is P_{c+K}.  The connection is held for an
+ * exponential delay, so the pool is the M/M/c/(c+K) queue: its waiters are
+ * the queue Lq and an admitted request's response is W = Wq + 1/mu.
+ */
+START_TEST(validation_mmck_pool_max_waiting)
+{
+	const unsigned c = 5, kw = 4;
+	const double lambda = 4.5, mu = 1;
+	struct cs_an_mmck q;
+	double full, to;
+	vcase v;
+
+	ck_assert(cs_an_mmck_solve(c, c + kw, lambda, mu, &q) == CS_OK);
+	case_run(&v, "mmck_pool_c5_k4",
+	    "name: mmck pool\n"
+	    "run: {duration: 200000s, warmup: 20000s, seed: 3}\n"
+	    "load: {arrival_rate: %g/s, client_timeout: none}\n"
+	    "app: {instances: 1, workers: 100000, backlog: 1000000000}\n"
+	    "db: {pool: {size: %u, acquire_timeout: none, max_waiting: %u}}\n"
+	    "endpoints:\n"
+	    "  - name: serve\n"
+	    "    steps: [{db: {steps: [{delay: {dist: exponential, mean: %gs}}]}}]\n",
+	    lambda, c, kw, 1 / mu);
+	expect(&v, "blocking P_c+K (error rate)", q.p_block,
+	       "overall.error_rate");
+	expect(&v, "throughput admitted (/s)", q.throughput,
+	       "overall.ok_rps");
+	expect(&v, "busy connections", q.throughput / mu,
+	       "resources.db_pool.in_use.mean");
+	expect(&v, "mean queue Lq (pool waiters)", q.lq,
+	       "resources.db_pool.waiters.mean");
+	expect_ms(&v, "mean response, admitted (s)", q.w,
+	          "overall.latency_ok_ms.mean", 0);
+	expect_lin(&v, "mean wait Wq, admitted (s)", q.wq,
+	           "overall.latency_ok_ms.mean", MS, -1 / mu, 0);
+	expect_true(&v, "waiters never above K",
+	            metric(&v, "resources.db_pool.waiters.max", NULL, NULL) <= kw,
+	            "max %g <= %u",
+	            metric(&v, "resources.db_pool.waiters.max", NULL, NULL), kw);
+	full = metric(&v, "resources.db_pool.queue_full", NULL, NULL);
+	to = metric(&v, "overall.errors_by_cause.pool_timeout", NULL, NULL);
+	expect_true(&v, "every failure a queue_full refusal", full == to,
+	            "queue_full %g = pool_timeout %g", full, to);
+	expect_no_failures_but(&v, "pool_timeout");
+	expect_little_and_conservation(&v, q.l, 1);
+	case_end(&v);
+}
+END_TEST
+
 /* ---- 4. M/D/1 ------------------------------------------------------------ */
 
 START_TEST(validation_md1_rho07)
@@ -935,6 +988,7 @@ validation_suite(void)
 	tcase_add_test(tc, validation_mmck_c3_k6);
 	tcase_add_test(tc, validation_erlang_b_backlog0);
 	tcase_add_test(tc, validation_erlang_b_pool);
+	tcase_add_test(tc, validation_mmck_pool_max_waiting);
 	tcase_add_test(tc, validation_md1_rho07);
 	tcase_add_test(tc, validation_mva_n1);
 	tcase_add_test(tc, validation_mva_n5);
