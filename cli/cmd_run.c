@@ -10,11 +10,19 @@
 
 #include "calibration/fit.h"
 #include "cli/cli.h"
+#include "sweep/slo.h"
+
+/* Exit status when an --slo term is missed (k6's for failed thresholds). */
+#define EXIT_SLO_MISSED 99
 
 static const char usage[] =
 	"usage: capsim run SCENARIO [--replications R] [--seed S] [--jobs N]\n"
 	"                  [--set path=value]... [--format table|json|csv]\n"
-	"                  [-o FILE] [--timeseries 10s]\n";
+	"                  [-o FILE] [--timeseries 10s]\n"
+	"                  [--slo 'p95<400ms,error_rate<1%']\n"
+	"\n"
+	"  --slo TERMS   judge the run like k6's thresholds: each term is printed\n"
+	"                with its CI; exit status 99 when a term's mean misses\n";
 
 static int
 bad(const char *fmt, const char *arg)
@@ -29,20 +37,64 @@ static const char *const pi_names[] = {
 	"app_cpu_utilization", "db_cpu_utilization"
 };
 
-/* The run's JSON with a "prediction_interval" object beside "overall". */
+/* One --slo term judged on the result: its value with CI, and whether the
+ * mean meets it and whether the whole CI does. */
+typedef struct judged {
+	double mean, lo, hi;
+	bool met, certain;
+} judged;
+
+static void
+judge(const cs_slo_term *t, const cs_result *res, judged *j)
+{
+	j->mean = j->lo = j->hi = NAN;
+	cs_result_metric(res, t->metric, &j->mean, &j->lo, &j->hi);
+	j->met = cs_slo_ratio(t, res, 0) <= 1 && !isnan(j->mean) &&
+	         (t->less ? j->mean < t->limit : j->mean > t->limit);
+	/* the whole interval on the same side as the mean */
+	j->certain = j->met ? (t->less ? j->hi < t->limit : j->lo > t->limit) :
+	             (t->less ? j->lo >= t->limit : j->hi <= t->limit);
+}
+
+/* The run's JSON with "prediction_interval" (a calibrated scenario) and
+ * "slo" (--slo) objects beside "overall". */
 static cs_status
-write_json_pi(const cs_result *res, const cs_cal_run_pi *pi, FILE *f)
+write_json_extra(const cs_result *res, const cs_cal_run_pi *pi,
+                 const cs_slo *slo, FILE *f)
 {
 	char *txt = cs_result_json(res), *outs;
 	cJSON *root = txt ? cJSON_Parse(txt) : NULL, *o, *mo;
 	size_t m;
-	bool ok;
+	bool ok = true;
 
 	free(txt);
 	if (!root)
 		return CS_ERR_NOMEM;
+	if (slo && slo->n) {
+		cJSON *sa = cJSON_AddArrayToObject(root, "slo");
+
+		ok = sa != NULL;
+		for (m = 0; ok && m < slo->n; m++) {
+			cJSON *e = cJSON_CreateObject();
+			judged j;
+
+			judge(&slo->t[m], res, &j);
+			ok = e && cJSON_AddItemToArray(sa, e) &&
+			     cJSON_AddStringToObject(e, "term", slo->t[m].text) &&
+			     cJSON_AddStringToObject(e, "metric", slo->t[m].metric) &&
+			     cJSON_AddNumberToObject(e, "limit", slo->t[m].limit) &&
+			     (isnan(j.mean) ? cJSON_AddNullToObject(e, "mean") != NULL :
+			      cJSON_AddNumberToObject(e, "mean", j.mean) != NULL &&
+			      cJSON_AddNumberToObject(e, "ci_low", j.lo) != NULL &&
+			      cJSON_AddNumberToObject(e, "ci_high", j.hi) != NULL) &&
+			     cJSON_AddBoolToObject(e, "met", j.met) &&
+			     cJSON_AddBoolToObject(e, "certain", j.certain);
+		}
+	}
+	if (!pi || !pi->has)
+		goto print;
 	o = cJSON_CreateObject();
-	ok = o && cJSON_AddItemToObject(root, "prediction_interval", o) &&
+	ok = ok && o && cJSON_AddItemToObject(root, "prediction_interval", o) &&
 	     cJSON_AddNumberToObject(o, "level", 0.9) &&
 	     cJSON_AddNumberToObject(o, "draws", (double)pi->draws) &&
 	     cJSON_AddStringToObject(o, "unidentified", pi->unidentified) &&
@@ -58,6 +110,7 @@ write_json_pi(const cs_result *res, const cs_cal_run_pi *pi, FILE *f)
 		ok = e && cJSON_AddNumberToObject(e, "low", pi->lo[m]) &&
 		     cJSON_AddNumberToObject(e, "high", pi->hi[m]);
 	}
+print:
 	outs = ok ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
 	if (!outs)
@@ -95,6 +148,39 @@ write_table_pi(const cs_cal_run_pi *pi, FILE *f)
 		fprintf(f, "    to narrow it, measure %s\n", pi->pin);
 }
 
+/* The table's thresholds block, as k6 prints its thresholds. */
+static void
+write_table_slo(const cs_slo *slo, const cs_result *res, FILE *f)
+{
+	size_t m;
+
+	fputs("\n  thresholds (--slo; judged on the mean, 95% CI beside it)\n", f);
+	for (m = 0; m < slo->n; m++) {
+		judged j;
+
+		judge(&slo->t[m], res, &j);
+		fprintf(f, "    %s %-22s %.4g [%.4g .. %.4g]%s\n",
+		        j.met ? "met   " : "MISSED", slo->t[m].text, j.mean, j.lo,
+		        j.hi, j.certain ? "" : "  (the CI crosses the limit: "
+		        "more replications would say)");
+	}
+}
+
+static bool
+slo_all_met(const cs_slo *slo, const cs_result *res)
+{
+	size_t m;
+
+	for (m = 0; m < slo->n; m++) {
+		judged j;
+
+		judge(&slo->t[m], res, &j);
+		if (!j.met)
+			return false;
+	}
+	return true;
+}
+
 int
 cs_cmd_run(int argc, char **argv)
 {
@@ -106,6 +192,7 @@ cs_cmd_run(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "timeseries", required_argument, NULL, 't' },
+		{ "slo", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -118,6 +205,8 @@ cs_cmd_run(int argc, char **argv)
 	cs_error err = { 0 };
 	cs_out out;
 	cs_cal_run_pi pi;
+	cs_slo slo = { 0 };
+	const char *slo_text = NULL;
 	int c, rc;
 	cs_status s;
 
@@ -126,7 +215,7 @@ cs_cmd_run(int argc, char **argv)
 		return CS_EXIT_FAIL;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:S:j:s:f:o:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:S:j:s:f:o:t:l:h", opts, NULL)) != -1) {
 		switch ((rc = cs_cli_run_option("run", c, optarg, &ro))) {
 		case 0:
 			continue;
@@ -156,6 +245,9 @@ cs_cmd_run(int argc, char **argv)
 		case 'o':
 			out_path = optarg;
 			break;
+		case 'l':
+			slo_text = optarg;
+			break;
 		case 't':
 			ro.timeseries = cs_cli_seconds(optarg);
 			if (!(ro.timeseries > 0)) {
@@ -180,6 +272,11 @@ cs_cmd_run(int argc, char **argv)
 	if ((rc = cs_cli_same_file("run", out_path, argv[optind]))) {
 		free(sets);
 		return rc;
+	}
+	if (slo_text && (s = cs_slo_parse(slo_text, &slo, &err))) {
+		free(sets);
+		cs_error_print(stderr, &err);
+		return cs_cli_exit(s);
 	}
 	s = cs_scenario_load_file(argv[optind], sets, nsets, &sc, &err);
 	if (s) {
@@ -239,12 +336,15 @@ cs_cmd_run(int argc, char **argv)
 		return s == CS_ERR_INVALID ? CS_EXIT_INPUT : CS_EXIT_FAIL;
 	}
 	errno = 0;
-	if (pi.has && fmt == CS_FORMAT_JSON)
-		s = write_json_pi(res, &pi, out.f);
+	if ((pi.has || slo.n) && fmt == CS_FORMAT_JSON)
+		s = write_json_extra(res, &pi, &slo, out.f);
 	else
 		s = cs_result_write(res, fmt, out.f);
-	if (!s && pi.has && fmt == CS_FORMAT_TABLE) {
-		write_table_pi(&pi, out.f);
+	if (!s && fmt == CS_FORMAT_TABLE) {
+		if (pi.has)
+			write_table_pi(&pi, out.f);
+		if (slo.n)
+			write_table_slo(&slo, res, out.f);
 		if (ferror(out.f))
 			s = CS_ERR_IO;
 	}
@@ -258,6 +358,11 @@ cs_cmd_run(int argc, char **argv)
 		rc = CS_EXIT_FAIL;
 	} else if (cs_out_commit(&out)) {
 		rc = cs_out_fail("run", &out, CS_EXIT_FAIL);
+	} else if (slo.n && !slo_all_met(&slo, res)) {
+		/* the output is written; the status gates a pipeline */
+		fputs("capsim run: an --slo term is missed (exit status 99)\n",
+		      stderr);
+		rc = EXIT_SLO_MISSED;
 	} else {
 		rc = CS_EXIT_OK;
 	}

@@ -439,6 +439,17 @@ if command -v gnuplot >/dev/null 2>&1; then
 fi
 "$capsim" report swpi.json -o swpi.html 2>err && grep -q "Shaded bands: 90% prediction" swpi.html &&
 	ok report-says-prediction-band || bad report-says-prediction-band "$(head -c 300 err)"
+# run --slo: k6-style thresholds, exit 99 when one is missed
+"$capsim" run s.yaml --slo 'p95<10s,error_rate<50%' > slo.txt 2>err
+rc=$?
+[ $rc -eq 0 ] && grep -q "met    p95<10s" slo.txt && ok run-slo-met || bad run-slo-met "exit $rc, $(tail -3 slo.txt)"
+"$capsim" run s.yaml --slo 'p95<1ms' -f json -o slo.json 2>err
+rc=$?
+[ $rc -eq 99 ] && grep -q "exit status 99" err && /usr/bin/python3 -c "
+import json,sys; t=json.load(open('slo.json'))['slo'][0]; sys.exit(0 if t['term']=='p95<1ms' and not t['met'] and t['certain'] else 1)" &&
+	ok run-slo-missed-exit-99 || bad run-slo-missed-exit-99 "exit $rc, $(head -c 200 err)"
+"$capsim" run s.yaml --slo 'p97<1s' > /dev/null 2>err
+[ $? -eq 2 ] && ok run-slo-bad-term || bad run-slo-bad-term "$(head -c 200 err)"
 sed 's/kind: integer/kind: cores/' "$cal" > badcal.yaml
 "$capsim" run badcal.yaml > /dev/null 2>err
 rc=$?
