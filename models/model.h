@@ -451,6 +451,9 @@ void cs_service_call(cs_model *m, cs_req *r, int svc);
 void cs_service_release(cs_model *m, cs_req *r);
 /* The attempt of r on service id ended: cause -1 is success. */
 void cs_service_attempt_end(cs_model *m, cs_req *r, int cause);
+/* A draw of a distribution of counts (tokens), rounded to the nearest
+ * integer, at least lo and at most 1e9. */
+uint32_t cs_service_count(const cs_dist *d, gsl_rng *rng, uint32_t lo);
 
 /* cache.c: the keyed (TTL) cache */
 /* A keyed lookup by r at op: draws the key, remembers it in r->ckey, and

@@ -977,7 +977,19 @@ step_time(binder *b, const cs_conf_node *n, const char *path,
 	return CS_OK;
 }
 
-/* The keys of a kind: batch service (see batch.c). */
+/* A distribution of counts (tokens): plain numbers, a duration is an
+ * error. */
+static cs_status
+count_dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
+{
+	cs_status s;
+
+	b->counts = true;
+	s = dist(b, n, path, d);
+	b->counts = false;
+	return s;
+}
+
 /*
  * error_rate: a ratio, or {table: [[N, R], ...]}: the probability R of an
  * error when N attempts (this one included) are in flight at the provider,
@@ -1037,6 +1049,7 @@ service_errors(binder *b, const cs_conf_node *it, const char *sp,
 	return CS_OK;
 }
 
+/* The keys of a kind: batch service (see batch.c). */
 static cs_status
 batch_service(binder *b, const cs_conf_node *it, const char *sp,
               cs_service_conf *sv)
@@ -1052,15 +1065,13 @@ batch_service(binder *b, const cs_conf_node *it, const char *sp,
 		    "a batch service needs \"output_tokens\", e.g. {dist: "
 		    "lognormal, median: 200, p95: 600}");
 	cs_conf_path(p, sizeof p, sp, "output_tokens");
-	b->counts = true;
-	s = dist(b, n, p, &sv->output_tokens);
-	if (!s && (n = cs_conf_get(it, "prompt_tokens"))) {
-		cs_conf_path(p, sizeof p, sp, "prompt_tokens");
-		s = dist(b, n, p, &sv->prompt_tokens);
-	}
-	b->counts = false;
-	if (s)
+	if ((s = count_dist(b, n, p, &sv->output_tokens)))
 		return s;
+	if ((n = cs_conf_get(it, "prompt_tokens"))) {
+		cs_conf_path(p, sizeof p, sp, "prompt_tokens");
+		if ((s = count_dist(b, n, p, &sv->prompt_tokens)))
+			return s;
+	}
 	if (!(n = cs_conf_get(it, "step_time")))
 		return cs_conf_error(b->c, it, sp, b->err,
 		    "a batch service needs \"step_time\", e.g. {base: 30ms, "

@@ -49,6 +49,16 @@ cs_service_release(cs_model *m, cs_req *r)
 	}
 }
 
+uint32_t
+cs_service_count(const cs_dist *d, gsl_rng *rng, uint32_t lo)
+{
+	double x = nearbyint(cs_dist_sample(d, rng));
+
+	if (!(x >= lo))
+		return lo;
+	return x > 1e9 ? 1000000000u : (uint32_t)x;
+}
+
 static double
 backoff(cs_model *m, const cs_service_conf *c, uint32_t attempt)
 {
