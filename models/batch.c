@@ -65,24 +65,14 @@ wake(cs_model *m, cs_batch *b, int id)
 		m->status = CS_ERR_NOMEM;
 }
 
-static uint32_t
-tokens(const cs_dist *d, gsl_rng *rng, uint32_t lo)
-{
-	double x = nearbyint(cs_dist_sample(d, rng));
-
-	if (!(x >= lo))
-		return lo;
-	return x > 1e9 ? 1000000000u : (uint32_t)x;
-}
-
 void
 cs_batch_submit(cs_model *m, cs_req *r, int id)
 {
 	const cs_service_conf *c = &m->sc->services[id];
 	cs_batch *b = m->svc[id].batch;
 
-	r->b_prompt = tokens(&c->prompt_tokens, m->rng[CS_RNG_EXT], 0);
-	r->b_left = tokens(&c->output_tokens, m->rng[CS_RNG_EXT], 1);
+	r->b_prompt = cs_service_count(&c->prompt_tokens, m->rng[CS_RNG_EXT], 0);
+	r->b_left = cs_service_count(&c->output_tokens, m->rng[CS_RNG_EXT], 1);
 	r->b_need = (double)r->b_prompt + (double)r->b_left;
 	r->b_t0 = m->e->now;
 	b->in++;

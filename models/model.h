@@ -155,6 +155,11 @@ typedef struct cs_service_conf {
 	double rl_rate;         /* token bucket refill, requests/s; 0: no limit */
 	double rl_burst;        /* bucket size, requests */
 	double rl_latency;      /* seconds to receive a 429 */
+	double tpm_rate;        /* token bucket for rate_limit.tpm: refill,
+	                         * tokens/s (tpm / 60); 0: no token limit */
+	double tpm_burst;       /* its size, tokens */
+	cs_dist tokens;         /* a call's count against tpm (a number) */
+	bool retry_after;       /* 429s carry Retry-After and retries wait it */
 	double error_rate;      /* probability an attempt answers an error */
 	double err_n[CS_ERR_TABLE_MAX]; /* error_rate as a table: attempts in
 	                         * flight at the provider (increasing) ... */
@@ -252,6 +257,9 @@ struct cs_req {
 	uint32_t proc;        /* app process within the instance */
 	uint32_t pool;        /* index into cs_model.pools */
 	uint32_t attempt;     /* of the current external call */
+	double tpm_need;      /* tokens the current call counts against
+	                       * rate_limit.tpm (drawn once a call) */
+	double retry_after;   /* seconds: the last 429's Retry-After; 0: none */
 	int svc;              /* service whose slot is held, or -1 */
 	double svc_end;       /* seconds: when the provider answers the
 	                       * current attempt (fixed kind) */
@@ -323,6 +331,8 @@ typedef struct cs_service {
 	long active;             /* all instances: attempts at the provider */
 	cs_queue *wait;          /* per app instance: waiting for a slot */
 	double tokens, tokens_t; /* bucket level and when it was computed */
+	double tpm_level;        /* tokens in the rate_limit.tpm bucket, at
+	                          * tokens_t too */
 	cs_tstat conc;
 	uint64_t attempts, rejected, errors, timeouts;
 	cs_batch *batch;         /* kind: batch only, else NULL */
@@ -463,6 +473,9 @@ void cs_service_call(cs_model *m, cs_req *r, int svc);
 void cs_service_release(cs_model *m, cs_req *r);
 /* The attempt of r on service id ended: cause -1 is success. */
 void cs_service_attempt_end(cs_model *m, cs_req *r, int cause);
+/* A draw of a distribution of counts (tokens), rounded to the nearest
+ * integer, at least lo and at most 1e9. */
+uint32_t cs_service_count(const cs_dist *d, gsl_rng *rng, uint32_t lo);
 
 /* cache.c: the keyed (TTL) cache */
 /* A keyed lookup by r at op: draws the key, remembers it in r->ckey, and

@@ -995,7 +995,19 @@ step_time(binder *b, const cs_conf_node *n, const char *path,
 	return CS_OK;
 }
 
-/* The keys of a kind: batch service (see batch.c). */
+/* A distribution of counts (tokens): plain numbers, a duration is an
+ * error. */
+static cs_status
+count_dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
+{
+	cs_status s;
+
+	b->counts = true;
+	s = dist(b, n, path, d);
+	b->counts = false;
+	return s;
+}
+
 /*
  * error_rate: a ratio, or {table: [[N, R], ...]}: the probability R of an
  * error when N attempts (this one included) are in flight at the provider,
@@ -1055,6 +1067,7 @@ service_errors(binder *b, const cs_conf_node *it, const char *sp,
 	return CS_OK;
 }
 
+/* The keys of a kind: batch service (see batch.c). */
 static cs_status
 batch_service(binder *b, const cs_conf_node *it, const char *sp,
               cs_service_conf *sv)
@@ -1070,15 +1083,13 @@ batch_service(binder *b, const cs_conf_node *it, const char *sp,
 		    "a batch service needs \"output_tokens\", e.g. {dist: "
 		    "lognormal, median: 200, p95: 600}");
 	cs_conf_path(p, sizeof p, sp, "output_tokens");
-	b->counts = true;
-	s = dist(b, n, p, &sv->output_tokens);
-	if (!s && (n = cs_conf_get(it, "prompt_tokens"))) {
-		cs_conf_path(p, sizeof p, sp, "prompt_tokens");
-		s = dist(b, n, p, &sv->prompt_tokens);
-	}
-	b->counts = false;
-	if (s)
+	if ((s = count_dist(b, n, p, &sv->output_tokens)))
 		return s;
+	if ((n = cs_conf_get(it, "prompt_tokens"))) {
+		cs_conf_path(p, sizeof p, sp, "prompt_tokens");
+		if ((s = count_dist(b, n, p, &sv->prompt_tokens)))
+			return s;
+	}
 	if (!(n = cs_conf_get(it, "step_time")))
 		return cs_conf_error(b->c, it, sp, b->err,
 		    "a batch service needs \"step_time\", e.g. {base: 30ms, "
@@ -1107,24 +1118,122 @@ batch_service(binder *b, const cs_conf_node *it, const char *sp,
 	return CS_OK;
 }
 
+/*
+ * rate_limit: a request bucket (rps, or rpm = rps x 60, with burst) and a
+ * token bucket (tpm with tpm_burst, counting the service's tokens), at
+ * least one of the two; latency of the 429; retry_after: none or header.
+ * tokens belongs with tpm: each needs the other.
+ */
+static cs_status
+rate_limit(binder *b, const cs_conf_node *it, const char *sp,
+           cs_service_conf *sv)
+{
+	static const char *const keys[] = {
+		"rps", "rpm", "burst", "tpm", "tpm_burst", "latency",
+		"retry_after", NULL
+	};
+	static const char *const ra[] = { "none", "header", NULL };
+	cs_conf_node *rl, *rps, *rpm, *tpm, *tk, *n;
+	char p[PATHLEN], q[PATHLEN];
+	cs_status s;
+	double v;
+	int k;
+
+	if ((s = opt_map(b, it, sp, "rate_limit", keys, &rl, p)))
+		return s;
+	tk = cs_conf_get(it, "tokens");
+	tpm = rl ? cs_conf_get(rl, "tpm") : NULL;
+	if (tk && !tpm) {
+		cs_conf_path(q, sizeof q, sp, "tokens");
+		return cs_conf_error(b->c, tk, q, b->err,
+		    "tokens count against a tokens-per-minute limit: give "
+		    "rate_limit.tpm too, e.g. rate_limit: {tpm: 90000}");
+	}
+	if (!rl)
+		return CS_OK;
+	rps = cs_conf_get(rl, "rps");
+	rpm = cs_conf_get(rl, "rpm");
+	if (!rps && !rpm && !tpm)
+		return cs_conf_error(b->c, rl, p, b->err,
+		    "a rate limit needs \"rps\" (requests per second), \"rpm\" "
+		    "(requests per minute) or \"tpm\" (tokens per minute)");
+	if (rps && rpm) {
+		cs_conf_path(q, sizeof q, p, "rpm");
+		return cs_conf_error(b->c, rpm, q, b->err,
+		    "give rps or rpm, not both (rpm: 600 is rps: 10)");
+	}
+	if (rps) {
+		cs_conf_path(q, sizeof q, p, "rps");
+		if ((s = cs_conf_rate(b->c, rps, q, 1e-9, 1e9, &sv->rl_rate,
+		                      b->err)))
+			return s;
+	} else if (rpm) {
+		cs_conf_path(q, sizeof q, p, "rpm");
+		if ((s = cs_conf_number(b->c, rpm, q, 1e-9, 6e10, &v, b->err)))
+			return s;
+		sv->rl_rate = v / 60;
+	}
+	if (rps || rpm) {
+		sv->rl_burst = sv->rl_rate < 1 ? 1 : sv->rl_rate;
+		if ((s = opt_num(b, rl, p, "burst", 1, 1e9, &sv->rl_burst)))
+			return s;
+	} else if ((n = cs_conf_get(rl, "burst"))) {
+		cs_conf_path(q, sizeof q, p, "burst");
+		return cs_conf_error(b->c, n, q, b->err,
+		    "burst sizes the requests bucket, which needs rps or rpm; "
+		    "the tokens bucket's size is tpm_burst");
+	}
+	if (tpm) {
+		cs_conf_path(q, sizeof q, p, "tpm");
+		if ((s = cs_conf_number(b->c, tpm, q, 1, 1e15, &v, b->err)))
+			return s;
+		if (!tk)
+			return cs_conf_error(b->c, tpm, q, b->err,
+			    sv->kind == CS_SVC_BATCH ?
+			    "a kind: batch service has no tokens-per-minute limit "
+			    "(it takes no \"tokens\"); leave tpm out" :
+			    "a tokens-per-minute limit needs the service's "
+			    "\"tokens\": the count one call holds against it "
+			    "(input + max output), e.g. tokens: {dist: lognormal, "
+			    "median: 1500, p95: 4000}");
+		sv->tpm_rate = v / 60;
+		sv->tpm_burst = v; /* a full minute's worth */
+		if ((s = opt_num(b, rl, p, "tpm_burst", 1, 1e15, &sv->tpm_burst)))
+			return s;
+		cs_conf_path(q, sizeof q, sp, "tokens");
+		if ((s = count_dist(b, tk, q, &sv->tokens)))
+			return s;
+	} else if ((n = cs_conf_get(rl, "tpm_burst"))) {
+		cs_conf_path(q, sizeof q, p, "tpm_burst");
+		return cs_conf_error(b->c, n, q, b->err,
+		    "tpm_burst sizes the tokens bucket: give tpm too");
+	}
+	if ((n = cs_conf_get(rl, "retry_after"))) {
+		cs_conf_path(q, sizeof q, p, "retry_after");
+		if ((s = cs_conf_enum(b->c, n, q, ra, &k, b->err)))
+			return s;
+		sv->retry_after = k == 1;
+	}
+	return opt_dur(b, rl, p, "latency", 0, BIG, &sv->rl_latency);
+}
+
 static cs_status
 services(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
 		"kind", "latency", "timeout", "on_timeout", "concurrency",
-		"rate_limit", "error_rate", "retries", NULL
+		"rate_limit", "error_rate", "retries", "tokens", NULL
 	};
 	static const char *const bkeys[] = {
-		"kind", "timeout", "on_timeout", "concurrency", "rate_limit",
+		"kind", "timeout", "concurrency", "rate_limit",
 		"error_rate",
 		"retries", "prompt_tokens", "output_tokens", "step_time",
 		"prefill_per_token", "max_batch", "max_tokens", NULL
 	};
 	static const char *const kinds[] = { "fixed", "batch", NULL };
-	static const char *const rkeys[] = { "rps", "burst", "latency", NULL };
 	cs_conf_node *n = cs_conf_get(root, "services");
 	cs_scenario *sc = b->sc;
-	char p[PATHLEN], sp[PATHLEN], q[PATHLEN];
+	char p[PATHLEN], sp[PATHLEN];
 	size_t i;
 	cs_status s;
 
@@ -1136,7 +1245,7 @@ services(binder *b, const cs_conf_node *root)
 	if (!sc->services)
 		return CS_ERR_NOMEM;
 	for (i = 0; i < n->n; i++) {
-		cs_conf_node *it = n->items[i], *lat, *rl, *rt, *kn;
+		cs_conf_node *it = n->items[i], *lat, *rt, *kn;
 		cs_service_conf *sv = &sc->services[i];
 
 		sc->nservices++;
@@ -1154,6 +1263,7 @@ services(binder *b, const cs_conf_node *root)
 		cs_dist_const(&sv->latency, 0);
 		cs_dist_const(&sv->prompt_tokens, 0);
 		cs_dist_const(&sv->output_tokens, 1);
+		cs_dist_const(&sv->tokens, 0);
 		if ((s = cs_conf_expect_map(b->c, it, sp, b->err)))
 			return s;
 		if ((kn = cs_conf_get(it, "kind"))) {
@@ -1200,23 +1310,8 @@ services(binder *b, const cs_conf_node *root)
 				sv->hold_on_timeout = k == 1;
 			}
 		}
-		if ((s = opt_map(b, it, sp, "rate_limit", rkeys, &rl, p)))
+		if ((s = rate_limit(b, it, sp, sv)))
 			return s;
-		if (rl) {
-			cs_conf_node *rps = cs_conf_get(rl, "rps");
-
-			if (!rps)
-				return cs_conf_error(b->c, rl, p, b->err,
-				    "a rate limit needs \"rps\" (requests per second)");
-			cs_conf_path(q, sizeof q, p, "rps");
-			if ((s = cs_conf_rate(b->c, rps, q, 1e-9, 1e9, &sv->rl_rate,
-			                      b->err)))
-				return s;
-			sv->rl_burst = sv->rl_rate < 1 ? 1 : sv->rl_rate;
-			if ((s = opt_num(b, rl, p, "burst", 1, 1e9, &sv->rl_burst)) ||
-			    (s = opt_dur(b, rl, p, "latency", 0, BIG, &sv->rl_latency)))
-				return s;
-		}
 		if ((rt = cs_conf_get(it, "retries"))) {
 			cs_conf_path(p, sizeof p, sp, "retries");
 			if ((s = retries(b, rt, p, sv)))
@@ -1717,6 +1812,7 @@ cs_scenario_free(cs_scenario *sc)
 		cs_dist_destroy(&sc->services[i].latency);
 		cs_dist_destroy(&sc->services[i].prompt_tokens);
 		cs_dist_destroy(&sc->services[i].output_tokens);
+		cs_dist_destroy(&sc->services[i].tokens);
 		free(sc->services[i].step_n);
 		free(sc->services[i].step_t);
 		free(sc->services[i].name);

@@ -4,10 +4,12 @@
  * One attempt: wait for a client-side concurrency slot (an HTTP agent's
  * maxSockets; the limit holds per app instance, each having its own
  * client), pass the provider's token bucket (or get a 429 after
- * rl_latency), then take a latency draw; with probability error_rate the
- * answer is an error.  The attempt's timeout counts from its start, queueing
+ * rl_latency; a second bucket counts the call's tokens against a
+ * tokens-per-minute limit), then take a latency draw; with probability
+ * error_rate the answer is an error.  The attempt's timeout counts from its start, queueing
  * included.  A failed attempt is retried up to `retries` times after an
- * exponential backoff with jitter, when its cause is in retry_on.
+ * exponential backoff with jitter, when its cause is in retry_on; a client
+ * that honours Retry-After waits at least the 429's value.
  *
  * A kind: batch service replaces the latency draw by a place in one
  * continuous-batching server (batch.c); slots, rate limit, timeout, errors
@@ -69,6 +71,16 @@ held_end_ev(cs_engine *e, void *data, uint64_t token)
 	slot_free(data, (int)(token >> 32), (uint32_t)(token & 0xffffffffu));
 }
 
+uint32_t
+cs_service_count(const cs_dist *d, gsl_rng *rng, uint32_t lo)
+{
+	double x = nearbyint(cs_dist_sample(d, rng));
+
+	if (!(x >= lo))
+		return lo;
+	return x > 1e9 ? 1000000000u : (uint32_t)x;
+}
+
 static double
 backoff(cs_model *m, const cs_service_conf *c, uint32_t attempt)
 {
@@ -114,6 +126,11 @@ cs_service_attempt_end(cs_model *m, cs_req *r, int cause)
 	    !r->aborted) {
 		double d = backoff(m, c, r->attempt);
 
+		/* a client that honours Retry-After (the OpenAI SDKs do) waits
+		 * at least that long after a 429 */
+		if (cause == CS_CAUSE_RATE_LIMITED && c->retry_after &&
+		    r->retry_after > d)
+			d = r->retry_after;
 		r->attempt++;
 		if (cs_engine_schedule(m->e, m->e->now + d, retry_ev, r, r->token))
 			m->status = CS_ERR_NOMEM;
@@ -183,6 +200,54 @@ error_at(const cs_service_conf *c, double n)
 	return c->err_p[c->err_len - 1];
 }
 
+/*
+ * The provider's rate limits: a request bucket (rps) and a token bucket
+ * (tpm), both refilled continuously up to now.  The attempt passes when the
+ * first holds 1 and the second its need, and then takes both; otherwise it
+ * takes nothing and *wait gets the seconds until both would hold enough
+ * without other takers (the Retry-After), 0 when never (a call larger than
+ * the token bucket: no retry-after helps).  O(1).
+ */
+static bool
+rate_pass(cs_service *s, const cs_service_conf *c, double need, double now,
+          double *wait)
+{
+	double dt = now - s->tokens_t, w = 0;
+	bool pass = true;
+
+	s->tokens_t = now;
+	if (c->rl_rate > 0) {
+		s->tokens += dt * c->rl_rate;
+		if (s->tokens > c->rl_burst)
+			s->tokens = c->rl_burst;
+		if (s->tokens < 1) {
+			pass = false;
+			w = (1 - s->tokens) / c->rl_rate;
+		}
+	}
+	if (c->tpm_rate > 0) {
+		s->tpm_level += dt * c->tpm_rate;
+		if (s->tpm_level > c->tpm_burst)
+			s->tpm_level = c->tpm_burst;
+		if (need > c->tpm_burst) {
+			*wait = 0;
+			return false;
+		}
+		if (s->tpm_level < need) {
+			pass = false;
+			w = fmax(w, (need - s->tpm_level) / c->tpm_rate);
+		}
+	}
+	*wait = w;
+	if (!pass)
+		return false;
+	if (c->rl_rate > 0)
+		s->tokens -= 1;
+	if (c->tpm_rate > 0)
+		s->tpm_level -= need;
+	return true;
+}
+
 /* The request holds a slot: the provider sees the attempt. */
 static void
 attempt_go(cs_model *m, cs_req *r)
@@ -194,22 +259,16 @@ attempt_go(cs_model *m, cs_req *r)
 
 	if (m->measuring)
 		s->attempts++;
-	if (c->rl_rate > 0) {
-		s->tokens += (now - s->tokens_t) * c->rl_rate;
-		if (s->tokens > c->rl_burst)
-			s->tokens = c->rl_burst;
-		s->tokens_t = now;
-		if (s->tokens < 1) {
-			if (m->measuring)
-				s->rejected++;
-			r->fail = CS_CAUSE_RATE_LIMITED;
-			r->svc_end = now + c->rl_latency;
-			if (cs_engine_schedule(m->e, now + c->rl_latency, answer_ev,
-			                       r, r->token))
-				m->status = CS_ERR_NOMEM;
-			return;
-		}
-		s->tokens -= 1;
+	if ((c->rl_rate > 0 || c->tpm_rate > 0) &&
+	    !rate_pass(s, c, r->tpm_need, now, &r->retry_after)) {
+		if (m->measuring)
+			s->rejected++;
+		r->fail = CS_CAUSE_RATE_LIMITED;
+		r->svc_end = now + c->rl_latency;
+		if (cs_engine_schedule(m->e, now + c->rl_latency, answer_ev, r,
+		                       r->token))
+			m->status = CS_ERR_NOMEM;
+		return;
 	}
 	if (c->kind == CS_SVC_BATCH) {
 		cs_batch_submit(m, r, id);
@@ -261,7 +320,12 @@ attempt_start(cs_model *m, cs_req *r)
 void
 cs_service_call(cs_model *m, cs_req *r, int svc)
 {
-	(void)svc; /* read back from the CALL op at r->pc - 1 */
+	const cs_service_conf *c = &m->sc->services[svc];
+
+	/* one count for the call: a retry sends the same request again */
+	if (c->tpm_rate > 0)
+		r->tpm_need = (double)cs_service_count(&c->tokens,
+		                                       m->rng[CS_RNG_EXT], 0);
 	attempt_start(m, r);
 }
 
@@ -279,6 +343,7 @@ cs_service_init(cs_model *m)
 		size_t ni = (size_t)m->sc->app.instances;
 
 		m->svc[i].tokens = m->sc->services[i].rl_burst;
+		m->svc[i].tpm_level = m->sc->services[i].tpm_burst;
 		cs_tstat_init(&m->svc[i].conc, 0, 0);
 		m->svc[i].inflight = calloc(ni, sizeof *m->svc[i].inflight);
 		m->svc[i].wait = calloc(ni, sizeof *m->svc[i].wait);

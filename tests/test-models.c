@@ -867,6 +867,214 @@ START_TEST(service_retries_recover)
 END_TEST
 
 /*
+ * A tokens-per-minute limit, by hand.  tpm 60000 refills 1000 tokens/s into
+ * a bucket of 2000 (full at 0); each call counts 1000 tokens; the provider
+ * answers in 250 ms, a 429 in 125 ms; one user, no think time.  Retries
+ * honour Retry-After (backoff 62.5 ms, less than any Retry-After here):
+ *   t = 0      passes (2000 -> 1000), answered at 0.25
+ *   t = 0.25   1250 -> passes (250), answered at 0.5
+ *   t = 0.5    500: 429, Retry-After (1000 - 500) / 1000 = 0.5 s, received
+ *              at 0.625; retry at 1.125: 1125 -> passes (125), answered
+ *              at 1.375 (the request took 0.875 s)
+ *   t = 1.375  375: 429, Retry-After 0.625 s, received at 1.5; retry at
+ *              2.125: 1125 -> passes (125), answered at 2.375
+ * and from then on every request repeats the last: one 429 and one success,
+ * 1 s each, so 1 request/s = tpm / (60 x tokens), two attempts a request.
+ * Every time is a multiple of 1/64 s, so the arithmetic is exact.
+ */
+static const char tpm_yaml[] =
+	"run: {duration: 100s, warmup: 10s}\n"
+	"load: {users: 1, think: 0s}\n"
+	"services:\n"
+	"  llm:\n"
+	"    latency: 250ms\n"
+	"    tokens: %d\n"
+	"    rate_limit: {tpm: 60000, tpm_burst: 2000, latency: 125ms%s}\n"
+	"    retries: {max: 3, backoff: 62.5ms, jitter: none}\n"
+	"endpoints:\n"
+	"  - name: ask\n"
+	"    steps: [{call: llm}]\n";
+
+START_TEST(service_tpm_retry_after_by_hand)
+{
+	char yaml[1024];
+	sim s;
+	double w;
+
+	snprintf(yaml, sizeof yaml, tpm_yaml, 1000, ", retry_after: header");
+	sim_run(&s, yaml, 2, 7);
+	w = window(&s);
+	ck_near(w, 90.0, 1e-6);
+	ck_near(M(&s, "overall.error_rate"), 0, 0);
+	ck_near(M(&s, "overall.latency_ms.mean"), 1000.0, 1e-6);
+	ck_near(M(&s, "overall.latency_ms.max"), 1000.0, 1e-6);
+	/* 90 windows of 1 s: one success and one 429 each, +-1 at the edges */
+	ck_near(M(&s, "overall.ok_rps") * w, 90.0, 1.0);
+	ck_near(M(&s, "resources.services.llm.rate_limited"), 90.0, 1.0);
+	ck_near(M(&s, "resources.services.llm.attempts_rps") * w, 180.0, 2.0);
+	sim_free(&s);
+
+	/*
+	 * Without Retry-After the client goes by its backoff alone: retries
+	 * 62.5, 187.5 and 437.5 ms after the 429 arrives, at S + 0.1875,
+	 * S + 0.4375 and S + 0.8125 for a request sent at S finding L tokens.
+	 * The third request finds 500: short twice more, passes at the third
+	 * retry and leaves 500 + 812.5 - 1000 + 250 = 562.5 for the next.
+	 * From there L cycles 562.5 (passes at the second retry: 3 429s,
+	 * 0.6875 s), 250, 312.5, 375, 437.5, 500 (each at the third: 4 429s,
+	 * 1.0625 s; L grows by 62.5): 6 requests in 6 s with 17 429s between
+	 * them, so again 1 request/s, 1 s on average, none failing.
+	 */
+	snprintf(yaml, sizeof yaml, tpm_yaml, 1000, "");
+	sim_run(&s, yaml, 2, 7);
+	w = window(&s);
+	ck_near(M(&s, "overall.error_rate"), 0, 0);
+	ck_near(M(&s, "overall.ok_rps") * w, 90.0, 1.0);
+	ck_near(M(&s, "overall.latency_ms.max"), 1062.5, 1e-6);
+	/* a partial cycle at each edge: at most 1 s and 4 429s */
+	ck_near(M(&s, "overall.latency_ms.mean"), 1000.0, 2 * 375.0 / 90);
+	ck_near(M(&s, "resources.services.llm.rate_limited"), 90.0 * 17 / 6,
+	        8.0);
+	sim_free(&s);
+
+	/*
+	 * A call of 3000 tokens never fits a bucket of 2000: every attempt is
+	 * answered 429 (with no Retry-After), and every request fails after
+	 * its 3 retries.
+	 */
+	snprintf(yaml, sizeof yaml, tpm_yaml, 3000, ", retry_after: header");
+	sim_run(&s, yaml, 2, 7);
+	ck_near(M(&s, "overall.error_rate"), 1.0, 0);
+	ck_near(M(&s, "overall.errors_by_cause.rate_limited"),
+	        M(&s, "overall.requests"), 0);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * Poisson calls of 100 tokens against tpm 60000: room for
+ * 60000 / (60 x 100) = 10 calls/s.  At 2/s a bucket of a minute's tokens
+ * (600 calls) never runs dry: no 429 at all.  At 40/s the provider passes
+ * exactly its refill: successes per second are 10, give or take the
+ * bucket's content at the window's two ends (at most tpm_burst / 100 = 10
+ * calls over the window); the run's own CI must cover 10 as well.
+ * rpm: 600 is rps: 10, to the byte.
+ */
+START_TEST(service_tpm_throughput_closed_form)
+{
+	static const char yaml[] =
+		"run: {duration: 130s, warmup: 30s}\n"
+		"load: {arrival_rate: %d}\n"
+		"app: {workers: 1000}\n"
+		"services:\n"
+		"  llm:\n"
+		"    latency: {dist: exponential, mean: 200ms}\n"
+		"    tokens: 100\n"
+		"    rate_limit: {tpm: 60000%s}\n"
+		"endpoints:\n"
+		"  - name: ask\n"
+		"    steps: [{call: llm}]\n";
+	static const char rl_yaml[] =
+		"run: {duration: 60s, warmup: 10s}\n"
+		"load: {arrival_rate: 20}\n"
+		"services:\n"
+		"  api:\n"
+		"    latency: 50ms\n"
+		"    rate_limit: {%s}\n"
+		"endpoints:\n"
+		"  - name: send\n"
+		"    steps: [{call: api}]\n";
+	const unsigned reps = 6;
+	char y[1024];
+	char *a, *b;
+	sim s;
+	double w;
+
+	snprintf(y, sizeof y, yaml, 2, "");
+	sim_run(&s, y, reps, 7);
+	ck_assert(M(&s, "overall.requests") > 0);
+	ck_near(M(&s, "resources.services.llm.rate_limited"), 0, 0);
+	ck_near(M(&s, "overall.error_rate"), 0, 0);
+	sim_free(&s);
+
+	snprintf(y, sizeof y, yaml, 40, ", tpm_burst: 1000");
+	sim_run(&s, y, reps, 7);
+	w = window(&s);
+	ck_near(M(&s, "overall.ok_rps"), 10.0, 10.0 / w);
+	ci_covers(&s, "overall.ok_rps", 10.0);
+	ck_assert(M(&s, "overall.errors_by_cause.rate_limited") > 0);
+	sim_free(&s);
+
+	snprintf(y, sizeof y, rl_yaml, "rps: 10");
+	sim_run(&s, y, 2, 7);
+	a = cs_result_json(s.r);
+	sim_free(&s);
+	snprintf(y, sizeof y, rl_yaml, "rpm: 600");
+	sim_run(&s, y, 2, 7);
+	b = cs_result_json(s.r);
+	sim_free(&s);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* Bad rate-limit and token keys: position, path and the gist. */
+static const struct bad_svc {
+	const char *svc;
+	int line, col;
+	const char *path, *msg;
+} bad_svcs[] = {
+	{ "{latency: 1s, tokens: 100}", 2, 37, "services.a.tokens", "tpm" },
+	{ "{latency: 1s, rate_limit: {tpm: 6000}}", 2, 47,
+	  "services.a.rate_limit.tpm", "\"tokens\"" },
+	{ "{latency: 1s, tokens: 1s, rate_limit: {tpm: 6000}}", 2, 37,
+	  "services.a.tokens", "" },
+	{ "{latency: 1s, tokens: 10, rate_limit: {tpm: 0}}", 2, 59,
+	  "services.a.rate_limit.tpm", ">= 1" },
+	{ "{latency: 1s, rate_limit: {latency: 1s}}", 2, 41,
+	  "services.a.rate_limit", "tpm" },
+	{ "{latency: 1s, rate_limit: {rps: 1, rpm: 60}}", 2, 55,
+	  "services.a.rate_limit.rpm", "not both" },
+	{ "{latency: 1s, rate_limit: {rpm: -5}}", 2, 47,
+	  "services.a.rate_limit.rpm", "" },
+	{ "{latency: 1s, tokens: 10, rate_limit: {tpm: 600, burst: 5}}", 2, 71,
+	  "services.a.rate_limit.burst", "tpm_burst" },
+	{ "{latency: 1s, rate_limit: {rps: 5, tpm_burst: 5}}", 2, 61,
+	  "services.a.rate_limit.tpm_burst", "give tpm" },
+	{ "{latency: 1s, rate_limit: {rps: 5, retry_after: yes}}", 2, 63,
+	  "services.a.rate_limit.retry_after", "header" },
+	{ "{kind: batch, output_tokens: 9, step_time: {base: 1ms}, "
+	  "rate_limit: {tpm: 600}}", 2, 89, "services.a.rate_limit.tpm",
+	  "batch" },
+};
+
+START_TEST(service_rejects_bad_rate_limits)
+{
+	const struct bad_svc *b = &bad_svcs[_i];
+	char yaml[512];
+	cs_scenario *sc = NULL;
+	cs_error err;
+	cs_status st;
+
+	memset(&err, 0, sizeof err);
+	snprintf(yaml, sizeof yaml,
+	         "load: {users: 1}\n"
+	         "services: {a: %s}\n"
+	         "endpoints: [{steps: [{call: a}]}]\n", b->svc);
+	st = cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc, &err);
+	ck_assert_int_eq(st, CS_ERR_INVALID);
+	ck_assert_ptr_null(sc);
+	ck_assert_msg(err.line == b->line && err.col == b->col &&
+	              !strcmp(err.path, b->path) && strstr(err.msg, b->msg),
+	              "case %d: got %d:%d: %s: %s", _i, err.line, err.col,
+	              err.path, err.msg);
+}
+END_TEST
+
+/*
  * A provider that takes 2 s behind a 500 ms timeout: every attempt times
  * out.  Without retries a request fails at 500 ms; with one retry after a
  * fixed 100 ms backoff at 500 + 100 + 500 = 1100 ms, two timeouts each.
@@ -1967,6 +2175,10 @@ models_suite(void)
 	tcase_add_test(tc, app_cpu_processor_sharing_on_cores);
 	tcase_add_test(tc, service_rate_limit_answers_429);
 	tcase_add_test(tc, service_retries_recover);
+	tcase_add_test(tc, service_tpm_retry_after_by_hand);
+	tcase_add_test(tc, service_tpm_throughput_closed_form);
+	tcase_add_loop_test(tc, service_rejects_bad_rate_limits, 0,
+	                    (int)(sizeof bad_svcs / sizeof bad_svcs[0]));
 	tcase_add_test(tc, service_timeout_counts_upstream_timeout);
 	tcase_add_test(tc, service_concurrency_limits_inflight);
 	tcase_add_test(tc, cache_hit_ratio_respected);
