@@ -315,6 +315,14 @@ point(unsigned t, void *arg)
 		sets[jb->nsets + k] = own[k];
 	}
 	s = cs_scenario_load_file(jb->scenario, sets, n, &sc, &jb->errs[t]);
+	if (s && !strcmp(jb->errs[t].file, "--set"))
+		for (k = 0; k < jb->sw->ndims; k++)
+			if (!strcmp(jb->errs[t].path, own[k])) {
+				/* the value came from --vary: say so */
+				snprintf(jb->errs[t].file, sizeof jb->errs[t].file,
+				         "--vary");
+				break;
+			}
 	if (!s)
 		s = cs_run(sc, &jb->ro, &res, &jb->errs[t]);
 	if (!s) {

@@ -224,8 +224,8 @@ check_bad vary-bad-range "LO:HI:STEP" sweep "$tmp/s.yaml" --vary db.pool.size=1:
 check_bad vary-mixed-units "same unit" sweep "$tmp/s.yaml" --vary run.duration=1s:1m:1s
 check_bad vary-zero-step "STEP > 0" sweep "$tmp/s.yaml" --vary db.pool.size=1:5:0
 check_bad vary-twice "varied twice" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --vary db.pool.size=3
-check_bad vary-bad-value "db.pool.size" sweep "$tmp/s.yaml" --vary db.pool.size=0,1
-check_bad vary-unknown-key "did you mean" sweep "$tmp/s.yaml" --vary db.pool.sise=1,2
+check_bad vary-bad-value "--vary: error: db.pool.size=0" sweep "$tmp/s.yaml" --vary db.pool.size=0,1
+check_bad vary-unknown-key "--vary: error: db.pool.sise=1: unknown key" sweep "$tmp/s.yaml" --vary db.pool.sise=1,2
 check_bad sweep-no-vary "at least one --vary" sweep "$tmp/s.yaml"
 check_bad shard-bad "--shard is I/N" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --shard 4/3 -f json
 check_bad shard-not-json "written as JSON" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --shard 1/2
