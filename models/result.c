@@ -883,6 +883,22 @@ table_batch(FILE *f, const cs_result *r, const char *nm)
 #undef G
 }
 
+/* Does any endpoint take a connection or run a query?  A scenario whose
+ * endpoints never touch the DB leaves its (default) pool and cores out of
+ * the table. */
+static bool
+uses_db(const cs_scenario *sc)
+{
+	size_t e, k;
+
+	for (e = 0; e < sc->nendpoints; e++)
+		for (k = 0; k < sc->endpoints[e].nops; k++)
+			if (sc->endpoints[e].ops[k].kind == CS_OP_ACQUIRE ||
+			    sc->endpoints[e].ops[k].kind == CS_OP_QUERY)
+				return true;
+	return false;
+}
+
 static void
 write_table(const cs_result *r, FILE *f)
 {
@@ -968,6 +984,8 @@ write_table(const cs_result *r, FILE *f)
 	fprintf(f, "%.0f%% of %ld cores\n",
 	        100 * get(r, "resources.app.cpu_utilization", NULL, NULL),
 	        sc->app.instances * sc->app.cores);
+	if (!uses_db(sc))
+		goto cache; /* no endpoint touches the DB: nothing to show */
 	dots(f, "db pool in use");
 	fprintf(f, "%.1f of %ld (%.0f%%), max %.0f\n",
 	        get(r, "resources.db_pool.in_use.mean", NULL, NULL),
@@ -982,6 +1000,7 @@ write_table(const cs_result *r, FILE *f)
 	fprintf(f, "%.0f%% of %ld cores\n",
 	        100 * get(r, "resources.db.cpu_utilization", NULL, NULL),
 	        sc->db.cores);
+cache:
 	v = get(r, "resources.cache.hit_ratio", NULL, NULL);
 	if (isfinite(v)) {
 		dots(f, "cache hit ratio");
