@@ -5,6 +5,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
+#include "config/conf.h"
 #include "cli/commands.h"
 
 static const char usage[] =
@@ -22,7 +23,8 @@ static const char usage[] =
 	"  report RESULTS    a sweep as one HTML page: -o report.html\n"
 	"  version           print the version\n"
 	"\n"
-	"capsim COMMAND --help shows a command's options; docs/ has the guide.\n";
+	"capsim COMMAND --help (or capsim help COMMAND) shows a command's\n"
+	"options; docs/ has the guide.\n";
 
 int
 main(int argc, char **argv)
@@ -32,6 +34,12 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CS_EXIT_INPUT;
+	}
+	/* "capsim help CMD" is "capsim CMD --help" */
+	if (argc == 3 && !strcmp(argv[1], "help") && strcmp(argv[2], "help")) {
+		char *args[3] = { argv[0], argv[2], (char *)"--help" };
+
+		return main(3, args);
 	}
 	if (!strcmp(argv[1], "run"))
 		return cs_cmd_run(argc - 1, argv + 1);
@@ -60,6 +68,16 @@ main(int argc, char **argv)
 		fputs(usage, stdout);
 		return CS_EXIT_OK;
 	}
-	fprintf(stderr, "capsim: error: unknown command \"%s\"\n\n%s", argv[1], usage);
+	{
+		static const char *const cmds[] = {
+			"run", "sweep", "merge", "capacity", "import", "calibrate",
+			"validate", "plot", "report", "version", "help", NULL
+		};
+		const char *near = cs_conf_suggest(argv[1], cmds);
+
+		fprintf(stderr, "capsim: error: unknown command \"%s\"%s%s%s\n\n%s",
+		        argv[1], near ? " (did you mean \"" : "",
+		        near ? near : "", near ? "\"?)" : "", usage);
+	}
 	return CS_EXIT_INPUT;
 }

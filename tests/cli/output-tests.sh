@@ -439,6 +439,12 @@ if command -v gnuplot >/dev/null 2>&1; then
 fi
 "$capsim" report swpi.json -o swpi.html 2>err && grep -q "Shaded bands: 90% prediction" swpi.html &&
 	ok report-says-prediction-band || bad report-says-prediction-band "$(head -c 300 err)"
+# capsim help CMD, and a suggestion for a mistyped command
+"$capsim" help run > help.txt 2>&1 && grep -q "usage: capsim run" help.txt &&
+	ok help-command || bad help-command "$(head -c 200 help.txt)"
+"$capsim" rn s.yaml > /dev/null 2>err
+[ $? -eq 2 ] && grep -q 'did you mean "run"' err && ok unknown-command-suggests ||
+	bad unknown-command-suggests "$(head -c 200 err)"
 # run --slo: k6-style thresholds, exit 99 when one is missed
 "$capsim" run s.yaml --slo 'p95<10s,error_rate<50%' > slo.txt 2>err
 rc=$?
