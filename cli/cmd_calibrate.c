@@ -386,8 +386,9 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 		case 'D':
 			a->opts.duration = cs_cli_seconds(optarg);
 			if (!(a->opts.duration >= 0.001))
-				return bad(a, "--duration needs a time like 5m "
-				           "or 300s (got \"%s\")", optarg);
+				return bad(a, "--duration needs a time with a "
+				           "unit, like 5m, 300s or 4m30s (got \"%s\")",
+				           optarg);
 			break;
 		case 'b':
 			a->baseline = optarg;

@@ -252,7 +252,7 @@ cs_cmd_run(int argc, char **argv)
 			ro.timeseries = cs_cli_seconds(optarg);
 			if (!(ro.timeseries > 0)) {
 				free(sets);
-				return bad("--timeseries needs an interval like 10s or 1m (got \"%s\")", optarg);
+				return bad("--timeseries needs an interval with a unit, like 10s, 1m or 1m30s (got \"%s\")", optarg);
 			}
 			break;
 		case 'h':

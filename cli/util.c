@@ -1,5 +1,6 @@
 /* Atomic output files and small parsers for the CLI. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "config/conf.h"
 
 /*
  * A named temporary output is removed if a signal that ends the process
@@ -143,24 +145,21 @@ cs_cli_same_file(const char *cmd, const char *out, const char *in)
 double
 cs_cli_seconds(const char *s)
 {
-	char *end;
+	/* the scenario file's own grammar (config/conf.c): "250ms", "30s",
+	 * "1m30s", "1h"; a bare number other than 0 has no unit and is
+	 * refused, as it is in YAML */
+	cs_conf cf;
+	cs_conf_node n;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !(v >= 0))
+	memset(&cf, 0, sizeof cf);
+	memset(&n, 0, sizeof n);
+	cf.file = (char *)"";
+	n.kind = CS_CONF_SCALAR;
+	n.value = (char *)s;
+	if (cs_conf_duration(&cf, &n, "", 0, INFINITY, &v, NULL))
 		return -1;
-	while (*end == ' ')
-		end++;
-	if (!strcmp(end, "ms"))
-		return v / 1e3;
-	if (!strcmp(end, "s") || !*end)
-		return v;
-	if (!strcmp(end, "m") || !strcmp(end, "min"))
-		return v * 60;
-	if (!strcmp(end, "h"))
-		return v * 3600;
-	return -1;
+	return v;
 }
 
 int

@@ -370,13 +370,15 @@ cli_bad seed-negative "run $SC --seed -1" \
 cli_bad jobs-word "run $SC --jobs lots" \
 	'capsim run: error: --jobs must be a whole number from 0 (all cores) to 1024 (got "lots")'
 cli_bad timeseries-abc "run $SC --timeseries abc" \
-	'capsim run: error: --timeseries needs an interval like 10s or 1m (got "abc")'
+	'capsim run: error: --timeseries needs an interval with a unit, like 10s, 1m or 1m30s (got "abc")'
 cli_bad timeseries-zero "run $SC --timeseries 0s" \
-	'--timeseries needs an interval like 10s or 1m (got "0s")'
+	'--timeseries needs an interval with a unit, like 10s, 1m or 1m30s (got "0s")'
 cli_bad timeseries-negative "run $SC --timeseries -10s" \
-	'--timeseries needs an interval like 10s or 1m (got "-10s")'
+	'--timeseries needs an interval with a unit, like 10s, 1m or 1m30s (got "-10s")'
 cli_bad timeseries-bad-unit "run $SC --timeseries 10parsecs" \
-	'--timeseries needs an interval like 10s or 1m (got "10parsecs")'
+	'--timeseries needs an interval with a unit, like 10s, 1m or 1m30s (got "10parsecs")'
+cli_bad timeseries-bare-number "run $SC --timeseries 10" \
+	'--timeseries needs an interval with a unit, like 10s, 1m or 1m30s (got "10")'
 
 # --set: errors name --set and the assignment, as a compiler names a file.
 cli_bad set-without-equals "run $SC --set db.pool.size" \
