@@ -10,6 +10,7 @@
 
 #include "calibration/fit.h"
 #include "cli/cli.h"
+#include "cli/sweepio.h"
 #include "sweep/slo.h"
 
 /* Exit status when an --slo term is missed (k6's for failed thresholds). */
@@ -60,19 +61,32 @@ judge(const cs_slo_term *t, const cs_result *res, judged *j)
  * "slo" (--slo) objects beside "overall". */
 static cs_status
 write_json_extra(const cs_result *res, const cs_cal_run_pi *pi,
-                 const cs_slo *slo, FILE *f)
+                 const cs_slo *slo, const char *file, const char **sets,
+                 size_t nsets, FILE *f)
 {
-	char *txt = cs_result_json(res), *outs;
-	cJSON *root = txt ? cJSON_Parse(txt) : NULL, *o, *mo;
+	char *txt = cs_result_json(res), *outs, hex[17];
+	cJSON *root = txt ? cJSON_Parse(txt) : NULL, *o, *mo, *run, *sa;
 	size_t m;
 	bool ok = true;
 
 	free(txt);
 	if (!root)
 		return CS_ERR_NOMEM;
-	if (slo && slo->n) {
-		cJSON *sa = cJSON_AddArrayToObject(root, "slo");
-
+	/* provenance: what exactly was run, so that a result file says it */
+	run = cJSON_GetObjectItemCaseSensitive(root, "run");
+	if (run) {
+		ok = cJSON_AddStringToObject(run, "capsim_version",
+		                             CAPSIM_VERSION) != NULL;
+		if (ok && !sweep_file_hash(file, hex, NULL))
+			ok = cJSON_AddStringToObject(run, "scenario_fnv1a64",
+			                             hex) != NULL;
+		sa = ok ? cJSON_AddArrayToObject(run, "sets") : NULL;
+		ok = ok && sa;
+		for (m = 0; ok && m < nsets; m++)
+			ok = cJSON_AddItemToArray(sa, cJSON_CreateString(sets[m]));
+	}
+	if (ok && slo && slo->n) {
+		sa = cJSON_AddArrayToObject(root, "slo");
 		ok = sa != NULL;
 		for (m = 0; ok && m < slo->n; m++) {
 			cJSON *e = cJSON_CreateObject();
@@ -296,10 +310,11 @@ cs_cmd_run(int argc, char **argv)
 		s = cs_cal_run_pi_compute(argv[optind], sets, nsets, &po, &pi,
 		                          &err);
 	}
-	free(sets);
+	/* sets stay until the output is written: its provenance */
 	if (s) {
 		cs_error_print(stderr, &err);
 		cs_scenario_free(sc);
+		free(sets);
 		return cs_cli_exit(s);
 	}
 	if (ro.timeseries > cs_scenario_duration(sc)) {
@@ -308,6 +323,7 @@ cs_cmd_run(int argc, char **argv)
 		snprintf(msg, sizeof msg, "--timeseries interval (%gs) is longer "
 		         "than the run (%gs)", ro.timeseries, cs_scenario_duration(sc));
 		cs_scenario_free(sc);
+		free(sets);
 		return bad("%s", msg);
 	}
 	if (ro.timeseries > 0 &&
@@ -321,11 +337,13 @@ cs_cmd_run(int argc, char **argv)
 		         cs_scenario_duration(sc), CS_TIMESERIES_MAX_ROWS,
 		         cs_scenario_duration(sc) / CS_TIMESERIES_MAX_ROWS);
 		cs_scenario_free(sc);
+		free(sets);
 		return bad("%s", msg);
 	}
 	/* before the simulation: a bad -o path should not cost a whole run */
 	if (cs_out_open(&out, out_path)) {
 		cs_scenario_free(sc);
+		free(sets);
 		return cs_out_fail("run", &out, CS_EXIT_INPUT);
 	}
 	s = cs_run(sc, &ro, &res, &err);
@@ -333,11 +351,13 @@ cs_cmd_run(int argc, char **argv)
 		cs_error_print(stderr, &err);
 		cs_out_abort(&out);
 		cs_scenario_free(sc);
+		free(sets);
 		return s == CS_ERR_INVALID ? CS_EXIT_INPUT : CS_EXIT_FAIL;
 	}
 	errno = 0;
-	if ((pi.has || slo.n) && fmt == CS_FORMAT_JSON)
-		s = write_json_extra(res, &pi, &slo, out.f);
+	if (fmt == CS_FORMAT_JSON)
+		s = write_json_extra(res, &pi, &slo, argv[optind], sets, nsets,
+		                     out.f);
 	else
 		s = cs_result_write(res, fmt, out.f);
 	if (!s && fmt == CS_FORMAT_TABLE) {
@@ -368,5 +388,6 @@ cs_cmd_run(int argc, char **argv)
 	}
 	cs_result_free(res);
 	cs_scenario_free(sc);
+	free(sets);
 	return rc;
 }
