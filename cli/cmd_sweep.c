@@ -354,8 +354,9 @@ cs_cmd_sweep(int argc, char **argv)
 		        cs_sweep_npoints(sw), nd, paths))
 			goto out;
 	}
-	if (out_path) {
-		/* the journal is bound to what the file says, not its name */
+	{
+		/* the journal and the output are bound to what the file says,
+		 * not its name */
 		char hex[17];
 
 		if (sweep_file_hash(scenario, hex, &err)) {

@@ -340,6 +340,10 @@ header_json(const sweepdoc *d)
 	v = cJSON_AddArrayToObject(h, "vary");
 	for (k = 0; k < d->ndims; k++)
 		cJSON_AddItemToArray(v, cJSON_CreateString(d->paths[k]));
+	/* what the file said, not only its name: shards of an edited
+	 * scenario are not one sweep */
+	if (d->content)
+		cJSON_AddStringToObject(h, "scenario_fnv1a64", d->content);
 	return h;
 }
 
@@ -442,6 +446,17 @@ header_matches(const sweepdoc *d, const cJSON *h, const char *path,
 			return -1;
 		}
 	}
+	if (!journal && d->content) {
+		/* a shard that records its scenario's content must match */
+		v = cJSON_GetObjectItemCaseSensitive(h, "scenario_fnv1a64");
+		if (cJSON_IsString(v) && strcmp(v->valuestring, d->content)) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "scenario",
+			    "belongs to another sweep: %s had other contents when "
+			    "this shard ran (content hash %s there, %s in the first "
+			    "file)", d->scenario, v->valuestring, d->content);
+			return -1;
+		}
+	}
 	seed = header_num(h, "seed");
 	if (seed != (double)d->seed) {
 		cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "seed",
@@ -530,6 +545,18 @@ header_init(sweepdoc *d, const cJSON *h, const char *path, cs_error *err)
 	                  (unsigned)reps, (size_t)total, nd, paths)) {
 		cs_error_set(err, CS_ERR_NOMEM, path, 0, 0, "", "out of memory");
 		return -1;
+	}
+	{
+		/* the first file's record of its scenario's content, which
+		 * the other shards must match and the merge keeps */
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(h,
+		                                                  "scenario_fnv1a64");
+
+		if (cJSON_IsString(c) && !(d->content = strdup(c->valuestring))) {
+			cs_error_set(err, CS_ERR_NOMEM, path, 0, 0, "",
+			             "out of memory");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -700,8 +727,6 @@ journal_open(const sweepdoc *d, const char *path, int append, long keep)
 		return NULL;
 	h = header_json(d);
 	cJSON_AddStringToObject(h, "journal", "capsim sweep");
-	if (d->content)
-		cJSON_AddStringToObject(h, "scenario_fnv1a64", d->content);
 	t = cJSON_PrintUnformatted(h);
 	cJSON_Delete(h);
 	if (!t) {

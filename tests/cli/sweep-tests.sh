@@ -195,6 +195,15 @@ cmp -s "$tmp/merged.json" "$tmp/single.json" && ok shard-merge-equals-single || 
 grep -q "some shards are missing" "$tmp/err" && ok merge-warns-missing-shard || bad merge-warns-missing-shard "$(cat "$tmp/err")"
 "$capsim" merge "$tmp/shard1.json" "$tmp/grid.csv" 2>"$tmp/err"
 [ $? -eq 2 ] && ok merge-rejects-non-sweep || bad merge-rejects-non-sweep "$(cat "$tmp/err")"
+# a shard made from an edited scenario is not part of the same sweep
+sed 's/size: 3/size: 4/' "$tmp/s.yaml" > "$tmp/edited.yaml"
+cp "$tmp/s.yaml" "$tmp/s.keep"
+cp "$tmp/edited.yaml" "$tmp/s.yaml"
+"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1:7:1 --shard 2/3 -o "$tmp/shard2e.json" 2>/dev/null
+cp "$tmp/s.keep" "$tmp/s.yaml"
+"$capsim" merge "$tmp/shard1.json" "$tmp/shard2e.json" "$tmp/shard3.json" -o "$tmp/mixed.json" 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "had other contents when this shard ran" "$tmp/err" && [ ! -e "$tmp/mixed.json" ] &&
+	ok merge-refuses-edited-scenario-shard || bad merge-refuses-edited-scenario-shard "$(cat "$tmp/err")"
 
 # the same under GNU parallel, as the docs show
 if command -v parallel >/dev/null 2>&1; then
