@@ -71,7 +71,11 @@ double cs_cal_little_think(double users, double throughput, double resp);
  * per request.  util U (0..1), servers (cores), throughput X (1/s). */
 double cs_cal_util_demand(double util, double servers, double throughput);
 
-/* ---- baselines ------------------------------------------------------------ */
+/* A point's response time R, seconds: its mean latency when known and
+ * use_mean, else its p50 (NaN if unknown). */
+double cs_cal_resp(const cs_imp_point *p, int use_mean);
+
+/* ---- baselines (calibration/baseline.c) ----------------------------------- */
 
 /*
  * Least-squares straight line y = a + b x through n points (n >= 1).  With

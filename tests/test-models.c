@@ -1022,6 +1022,43 @@ START_TEST(service_tpm_throughput_closed_form)
 END_TEST
 
 /* Bad rate-limit and token keys: position, path and the gist. */
+/* yaml must fail to load at line:col, naming path, with msg in the
+ * message; case i of a table (for the failure message). */
+static void
+expect_load_error(const char *yaml, int i, int line, int col,
+                  const char *path, const char *msg)
+{
+	cs_scenario *sc = NULL;
+	cs_error err;
+
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc,
+	                                         &err), CS_ERR_INVALID);
+	ck_assert_ptr_null(sc);
+	ck_assert_msg(err.line == line && err.col == col &&
+	              !strcmp(err.path, path) && strstr(err.msg, msg),
+	              "case %d: got %d:%d: %s: %s", i, err.line, err.col,
+	              err.path, err.msg);
+}
+
+/* Load yaml (sets applied), run it, and read one metric's mean and CI. */
+static void
+run_metric(const char *yaml, const char *const *sets, size_t nsets,
+           const char *path, double *mean, double *lo, double *hi)
+{
+	cs_scenario *sc = NULL;
+	cs_result *res = NULL;
+	cs_run_opts ro = { 0 };
+	cs_error err;
+
+	ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", sets, nsets,
+	                                         &sc, &err), CS_OK);
+	ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
+	ck_assert_int_eq(cs_result_metric(res, path, mean, lo, hi), CS_OK);
+	cs_result_free(res);
+	cs_scenario_free(sc);
+}
+
 static const struct bad_svc {
 	const char *svc;
 	int line, col;
@@ -1055,22 +1092,12 @@ START_TEST(service_rejects_bad_rate_limits)
 {
 	const struct bad_svc *b = &bad_svcs[_i];
 	char yaml[512];
-	cs_scenario *sc = NULL;
-	cs_error err;
-	cs_status st;
 
-	memset(&err, 0, sizeof err);
 	snprintf(yaml, sizeof yaml,
 	         "load: {users: 1}\n"
 	         "services: {a: %s}\n"
 	         "endpoints: [{steps: [{call: a}]}]\n", b->svc);
-	st = cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc, &err);
-	ck_assert_int_eq(st, CS_ERR_INVALID);
-	ck_assert_ptr_null(sc);
-	ck_assert_msg(err.line == b->line && err.col == b->col &&
-	              !strcmp(err.path, b->path) && strstr(err.msg, b->msg),
-	              "case %d: got %d:%d: %s: %s", _i, err.line, err.col,
-	              err.path, err.msg);
+	expect_load_error(yaml, _i, b->line, b->col, b->path, b->msg);
 }
 END_TEST
 
@@ -1447,22 +1474,12 @@ START_TEST(cache_rejects_bad_keys)
 {
 	const struct bad_cache *b = &bad_caches[_i];
 	char yaml[512];
-	cs_scenario *sc = NULL;
-	cs_error err;
-	cs_status st;
 
-	memset(&err, 0, sizeof err);
 	snprintf(yaml, sizeof yaml,
 	         "load: {users: 1}\n"
 	         "cache: %s\n"
 	         "endpoints: [{steps: [{cache: default}]}]\n", b->cache);
-	st = cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc, &err);
-	ck_assert_int_eq(st, CS_ERR_INVALID);
-	ck_assert_ptr_null(sc);
-	ck_assert_msg(err.line == b->line && err.col == b->col &&
-	              !strcmp(err.path, b->path) && strstr(err.msg, b->msg),
-	              "case %d: got %d:%d: %s: %s", _i, err.line, err.col,
-	              err.path, err.msg);
+	expect_load_error(yaml, _i, b->line, b->col, b->path, b->msg);
 }
 END_TEST
 
@@ -1970,21 +1987,13 @@ START_TEST(steps_are_addressed_by_id)
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		cs_scenario *sc = NULL;
-		cs_result *res = NULL;
-		cs_run_opts ro = { 0 };
-		cs_error err;
 		double p50;
 
-		ck_assert_int_eq(cs_scenario_load_string(yaml[k], "t.yaml", sets, 1,
-		                                         &sc, &err), CS_OK);
-		ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
-		cs_result_metric(res, "overall.latency_ms.p50", &p50, NULL, NULL);
+		run_metric(yaml[k], sets, 1, "overall.latency_ms.p50", &p50, NULL,
+		           NULL);
 		/* constant delays: exactly 100 ms (within the histogram's
 		 * 0.8% bucket) */
 		ck_assert_msg(fabs(p50 - 100) <= 1, "p50 %g", p50);
-		cs_result_free(res);
-		cs_scenario_free(sc);
 	}
 	{
 		cs_scenario *sc = NULL;
@@ -2026,22 +2035,13 @@ START_TEST(service_errors_grow_with_load)
 		"endpoints:\n"
 		"  - name: ask\n"
 		"    steps: [{call: llm}]\n";
-	cs_scenario *sc = NULL;
-	cs_result *res = NULL;
-	cs_run_opts ro = { 0 };
-	cs_error err;
 	double e, lo, hi, half;
 
-	ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc,
-	                                         &err), CS_OK);
-	ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
-	cs_result_metric(res, "overall.error_rate", &e, &lo, &hi);
+	run_metric(yaml, NULL, 0, "overall.error_rate", &e, &lo, &hi);
 	/* the run's own 95% CI, widened to 99.9% (t(4): 2.776 -> 8.610) */
 	half = (hi - lo) / 2 * 8.610 / 2.776;
 	ck_assert_msg(fabs(e - 0.25) <= half, "error rate %g, want 0.25 +- %g",
 	              e, half);
-	cs_result_free(res);
-	cs_scenario_free(sc);
 }
 END_TEST
 
@@ -2068,17 +2068,10 @@ START_TEST(app_affinity_user_random_pins_unevenly)
 
 	for (k = 0; k < 2; k++) {
 		char text[512];
-		cs_scenario *sc = NULL;
-		cs_result *res = NULL;
-		cs_run_opts ro = { 0 };
-		cs_error err;
 		double x, lo, hi, half;
 
 		snprintf(text, sizeof text, yaml, modes[k]);
-		ck_assert_int_eq(cs_scenario_load_string(text, "t.yaml", NULL, 0,
-		                                         &sc, &err), CS_OK);
-		ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
-		cs_result_metric(res, "overall.throughput_rps", &x, &lo, &hi);
+		run_metric(text, NULL, 0, "overall.throughput_rps", &x, &lo, &hi);
 		if (k == 0) {
 			ck_assert_msg(fabs(x - 20) < 0.05, "round robin: %g", x);
 		} else {
@@ -2089,8 +2082,6 @@ START_TEST(app_affinity_user_random_pins_unevenly)
 			              "random pinning: %g [%g, %g], want 15", x,
 			              lo, hi);
 		}
-		cs_result_free(res);
-		cs_scenario_free(sc);
 	}
 }
 END_TEST
