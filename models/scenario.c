@@ -591,7 +591,8 @@ app(binder *b, const cs_conf_node *root)
 {
 	static const char *const keys[] = {
 		"instances", "workers", "processes", "cores", "backlog", "balancer",
-		"request_timeout", "contention", "cpu_scale", "affinity", NULL
+		"request_timeout", "contention", "cpu_scale", "affinity", "gil",
+		"hosts", NULL
 	};
 	static const char *const lbs[] = {
 		"round_robin", "least_connections", "random", NULL
@@ -609,6 +610,7 @@ app(binder *b, const cs_conf_node *root)
 	a->backlog = 2048; /* gunicorn's and Linux's usual listen backlog */
 	a->balancer = CS_LB_ROUND_ROBIN;
 	a->request_timeout = INFINITY;
+	a->hosts = 1; /* one an instance */
 	if ((s = opt_map(b, root, "", "app", keys, &n, path)) || !n)
 		return s;
 	if ((s = opt_int(b, n, path, "instances", 1, 100000, &a->instances)) ||
@@ -621,6 +623,18 @@ app(binder *b, const cs_conf_node *root)
 	                     &a->request_timeout)) ||
 	    (s = contention(b, n, path, &a->sigma, &a->kappa)))
 		return s;
+	a->hosts = a->instances;
+	if ((lb = cs_conf_get(n, "hosts"))) {
+		cs_conf_path(p, sizeof p, path, "hosts");
+		if ((s = cs_conf_int(b->c, lb, p, 1, a->instances, &a->hosts,
+		                     b->err)))
+			return s;
+	}
+	if ((lb = cs_conf_get(n, "gil"))) {
+		cs_conf_path(p, sizeof p, path, "gil");
+		if ((s = cs_conf_bool(b->c, lb, p, &a->gil, b->err)))
+			return s;
+	}
 	if (a->workers % a->processes) {
 		cs_conf_node *pn = cs_conf_get(n, "processes");
 
