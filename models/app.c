@@ -177,6 +177,8 @@ cs_app_init(cs_model *m)
 			return CS_ERR_NOMEM;
 		/* the processes of every instance on this host: ceil(instances
 		 * / hosts) of them on host 0 */
+		if (i < a->hosts)
+			cs_ps_set_background(&m->inst[i].cpu, a->background);
 		if (a->gil && i < a->hosts &&
 		    cs_ps_set_lanes(&m->inst[i].cpu, (unsigned)(
 		        (a->instances + a->hosts - 1) / a->hosts * a->processes)))

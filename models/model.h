@@ -73,6 +73,8 @@ typedef struct cs_app_conf {
 	bool gil;               /* the CPU steps of one process share at most
 	                         * one core (CPython's GIL, a Node.js event
 	                         * loop): a lane of the host's cores */
+	double background;      /* per host: runnable threads of other work
+	                         * competing for its cores (0: none) */
 	long backlog;           /* per instance: waiting requests beyond workers */
 	int balancer;
 	double request_timeout; /* seconds from arrival at the instance; INFINITY */

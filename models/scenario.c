@@ -592,7 +592,7 @@ app(binder *b, const cs_conf_node *root)
 	static const char *const keys[] = {
 		"instances", "workers", "processes", "cores", "backlog", "balancer",
 		"request_timeout", "contention", "cpu_scale", "affinity", "gil",
-		"hosts", NULL
+		"hosts", "background", NULL
 	};
 	static const char *const lbs[] = {
 		"round_robin", "least_connections", "random", NULL
@@ -617,6 +617,7 @@ app(binder *b, const cs_conf_node *root)
 	    (s = opt_int(b, n, path, "workers", 1, 10000000, &a->workers)) ||
 	    (s = opt_int(b, n, path, "processes", 1, 100000, &a->processes)) ||
 	    (s = opt_num(b, n, path, "cpu_scale", 0, 1e6, &a->cpu_scale)) ||
+	    (s = opt_num(b, n, path, "background", 0, 1e6, &a->background)) ||
 	    (s = opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||
 	    (s = opt_int(b, n, path, "backlog", 0, 1000000000, &a->backlog)) ||
 	    (s = opt_timeout(b, n, path, "request_timeout", 1e-6,

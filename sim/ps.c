@@ -25,6 +25,8 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->nlanes = ps->active = 0;
 	ps->total = 0;
 	ps->next = 0;
+	ps->background = 0;
+	ps->general = 0;
 	cs_tstat_init(&ps->busy, 0, 0);
 	return ps->heap ? CS_OK : CS_ERR_NOMEM;
 }
@@ -41,6 +43,7 @@ cs_ps_set_lanes(cs_ps *ps, unsigned nlanes)
 	if (!ps->lanes)
 		return CS_ERR_NOMEM;
 	ps->nlanes = nlanes;
+	ps->general = 1;
 	for (l = 1; l <= nlanes; l++) {
 		ps->lanes[l].cap = 8;
 		ps->lanes[l].heap = malloc(8 * sizeof *ps->lanes[l].heap);
@@ -48,6 +51,15 @@ cs_ps_set_lanes(cs_ps *ps, unsigned nlanes)
 			return CS_ERR_NOMEM; /* cs_ps_destroy frees the rest */
 	}
 	return CS_OK;
+}
+
+void
+cs_ps_set_background(cs_ps *ps, double b)
+{
+	assert(ps->n == 0 && b >= 0);
+	ps->background = b;
+	if (b > 0)
+		ps->general = 1;
 }
 
 void
@@ -141,14 +153,14 @@ heap_grow(cs_ps_job ***heap, size_t *cap)
 static double
 entity_rate(const cs_ps *ps)
 {
-	size_t ent = ps->n + ps->active, n = ps->total;
-	double active, u;
+	double ent = (double)(ps->n + ps->active) + ps->background;
+	double n = (double)ps->total, active, u;
 
-	if (ent == 0)
+	if (ps->total == 0)
 		return 1;
-	active = ent < ps->cores ? (double)ent : (double)ps->cores;
-	u = 1 + ps->sigma * (double)(n - 1) + ps->kappa * (double)n * (double)(n - 1);
-	return active / ((double)ent * u);
+	active = ent < (double)ps->cores ? ent : (double)ps->cores;
+	u = 1 + ps->sigma * (n - 1) + ps->kappa * n * (n - 1);
+	return active / (ent * u);
 }
 
 /* O(lanes) */
@@ -158,7 +170,7 @@ advance(cs_ps *ps, double now)
 	double dt = now - ps->last, r;
 	unsigned l;
 
-	if (!ps->lanes) {
+	if (!ps->general) {
 		if (ps->n > 0)
 			ps->v += dt * cs_ps_rate(ps, ps->n);
 		ps->last = now;
@@ -179,12 +191,11 @@ static void fire(cs_engine *e, void *data, uint64_t gen);
 static void
 reschedule(cs_ps *ps, cs_engine *e)
 {
-	double dv, r, best, t;
-	size_t ent;
+	double dv, r, best, t, ent, busy;
 	unsigned l;
 
 	ps->gen++;
-	if (!ps->lanes) {
+	if (!ps->general) {
 		cs_tstat_set(&ps->busy, e->now,
 		             ps->n < ps->cores ? (double)ps->n : (double)ps->cores);
 		if (ps->n == 0)
@@ -196,9 +207,11 @@ reschedule(cs_ps *ps, cs_engine *e)
 		                   ps, ps->gen);
 		return;
 	}
-	ent = ps->n + ps->active;
-	cs_tstat_set(&ps->busy, e->now,
-	             ent < ps->cores ? (double)ent : (double)ps->cores);
+	/* the station's own entities' share of the busy cores */
+	ent = (double)(ps->n + ps->active) + ps->background;
+	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
+	cs_tstat_set(&ps->busy, e->now, ent > 0 ?
+	             busy * (double)(ps->n + ps->active) / ent : 0);
 	if (ps->total == 0)
 		return;
 	r = entity_rate(ps);
@@ -233,7 +246,7 @@ fire(cs_engine *e, void *data, uint64_t gen)
 	if (gen != ps->gen)
 		return; /* superseded by a later change */
 	advance(ps, e->now);
-	if (ps->lanes && ps->next > 0) {
+	if (ps->general && ps->next > 0) {
 		cs_ps_lane *ln = &ps->lanes[ps->next];
 
 		assert(ln->n > 0);

@@ -21,6 +21,11 @@
  * station is exactly the one above.  Each lane keeps its own virtual clock
  * and heap; the next departure is the earliest over the lanes: O(lanes +
  * log n) per arrival/departure.
+ *
+ * Background (optional, cs_ps_set_background): b runnable threads of other
+ * work (noisy neighbours, a load generator on the same machine) that are
+ * always there: E grows by b, and they take b of every E shares.  The busy
+ * statistic counts only the station's own jobs.
  */
 #ifndef CS_SIM_PS_H
 #define CS_SIM_PS_H
@@ -61,6 +66,8 @@ typedef struct cs_ps {
 	unsigned active;      /* lanes holding a job */
 	size_t total;         /* jobs in all lanes and outside them */
 	unsigned next;        /* lane of the pending departure (0: outside) */
+	double background;    /* runnable threads of other work; 0: none */
+	int general;          /* lanes or background: the O(lanes) path */
 } cs_ps;
 
 cs_status cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
@@ -70,6 +77,10 @@ void cs_ps_destroy(cs_ps *ps);
 /* Give the station `nlanes` lanes, numbered 1..nlanes (see above); call
  * once, before any job.  Freed by cs_ps_destroy(). */
 cs_status cs_ps_set_lanes(cs_ps *ps, unsigned nlanes);
+
+/* Give the station b >= 0 threads of other work (see above); call once,
+ * before any job. */
+void cs_ps_set_background(cs_ps *ps, double b);
 
 /* Start a job needing `work` core-seconds; done(e, ctx, job) is called when
  * it completes.  job must stay valid until then. */

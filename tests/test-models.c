@@ -815,6 +815,52 @@ START_TEST(app_gil_and_hosts_share_cores_by_hand)
 END_TEST
 
 /*
+ * app.background: threads of other work on the host take their share.
+ * One user, no think time, 100 ms of CPU a request, everything constant.
+ */
+START_TEST(app_background_takes_its_share_by_hand)
+{
+	static const struct {
+		const char *app;
+		double r_ms, cpu_util;
+	} cases[] = {
+		/* one core, one other thread: half a core each */
+		{ "{cores: 1, background: 1}", 200, 0.5 },
+		/* two cores, one other thread: a core each */
+		{ "{cores: 2, background: 1}", 100, 0.5 },
+		/* two cores, three other threads: 4 entities, half a core each */
+		{ "{cores: 2, background: 3}", 200, 0.25 },
+		/* half a thread of other work: 1.5 entities on one core */
+		{ "{cores: 1, background: 0.5}", 150, 2.0 / 3.0 },
+		/* with a GIL lane: the same rule, the lane is one entity */
+		{ "{cores: 1, background: 1, gil: true}", 200, 0.5 },
+	};
+	static const char yaml[] =
+		"run: {duration: 30s}\n"
+		"load: {users: 1, think: 0s}\n"
+		"app: %s\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 100ms}]\n";
+	char text[512];
+	size_t i;
+	sim s;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(text, sizeof text, yaml, cases[i].app);
+		sim_run(&s, text, 2, 7);
+		ck_assert_msg(fabs(M(&s, "overall.latency_ms.mean") -
+		                   cases[i].r_ms) < 1e-6,
+		              "%s: mean %.9g ms, want %g", cases[i].app,
+		              M(&s, "overall.latency_ms.mean"), cases[i].r_ms);
+		ck_near(M(&s, "resources.app.cpu_utilization"),
+		        cases[i].cpu_util, 1e-9);
+		sim_free(&s);
+	}
+}
+END_TEST
+
+/*
  * Poisson 8/s, exponential 100 ms of CPU, 16 threads of one process on 4
  * cores under the GIL: one core serves them all, M/M/1 (processor sharing
  * or not: exponential work, the same mean): R = 100 / (1 - 0.8) = 500 ms,
@@ -2255,6 +2301,7 @@ models_suite(void)
 	tcase_add_test(tc, app_cpu_processor_sharing_on_cores);
 	tcase_add_test(tc, app_gil_and_hosts_share_cores_by_hand);
 	tcase_add_test(tc, app_gil_is_one_core_per_process);
+	tcase_add_test(tc, app_background_takes_its_share_by_hand);
 	tcase_add_test(tc, service_rate_limit_answers_429);
 	tcase_add_test(tc, service_retries_recover);
 	tcase_add_test(tc, service_tpm_retry_after_by_hand);
