@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,8 @@ typedef struct state {
 	double t0;
 	int tty;
 	int failed;
+	size_t die_after;  /* tests: SIGKILL after this many journal lines */
+	size_t journaled;
 } state;
 
 static double
@@ -87,6 +90,9 @@ on_point(size_t i, const cs_result *res, void *ctx)
 		cJSON_Delete(j);
 		return st->failed = 1;
 	}
+	/* the resume tests' deterministic "kill -9 mid-sweep" */
+	if (st->journal && st->die_after && ++st->journaled == st->die_after)
+		raise(SIGKILL);
 	if (sweepdoc_put(st->doc, i, values_of(st->sw, i, vals), j))
 		return st->failed = 1;
 	st->finished++;
@@ -415,6 +421,8 @@ cs_cmd_sweep(int argc, char **argv)
 	st.wanted = nwanted;
 	st.t0 = mono();
 	st.tty = isatty(2);
+	if (getenv("CAPSIM_TEST_KILL_AFTER"))
+		st.die_after = strtoul(getenv("CAPSIM_TEST_KILL_AFTER"), NULL, 10);
 	s = cs_sweep_run(sw, scenario, sets, nsets, &ro, wanted, nwanted,
 	                 ro.jobs, on_point, &st, &err);
 	if (s || st.failed) {
