@@ -2,8 +2,10 @@
  * Scenario files: YAML (through config/conf.h) to struct cs_scenario.
  *
  * Every key is checked: unknown keys get a suggestion, values their range,
- * and every message points at file:line:col with the key path.  Defaults are
- * documented in docs/guide.md; keep the two in step.
+ * and every message points at file:line:col with the key path.  The keys
+ * each map allows and the words of each choice come from the key table
+ * (models/keys.c), which also documents the defaults set here; a test
+ * checks that table against docs/guide.md.
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "config/conf.h"
+#include "models/keys.h"
 #include "models/model.h"
 
 #define BIG 1e12
@@ -25,6 +28,27 @@ typedef struct binder {
 } binder;
 
 /* ---- small helpers ----------------------------------------------------- */
+
+/* The keys the table allows right under parent, for variant (NULL: any):
+ * O(rows of the table) per call. */
+typedef struct keyset {
+	const char *v[64];
+} keyset;
+
+static const char *const *
+allowed(keyset *ks, const char *parent, const char *variant)
+{
+	cs_scenario_key_names(parent, variant, ks->v, 64);
+	return ks->v;
+}
+
+/* The words of the choice at table path key, in the loader's order. */
+static const char *const *
+choices(cs_key_words *w, const char *key)
+{
+	cs_scenario_key_choices(key, w);
+	return w->v;
+}
 
 static char *
 xstrdup(const char *s)
@@ -147,13 +171,15 @@ static cs_status
 contention(binder *b, const cs_conf_node *map, const char *base,
            double *sigma, double *kappa)
 {
-	static const char *const keys[] = { "sigma", "kappa", NULL };
 	cs_conf_node *n;
 	char path[PATHLEN];
+	keyset ks;
 	cs_status s;
 
 	*sigma = *kappa = 0;
-	s = opt_map(b, map, base, "contention", keys, &n, path);
+	cs_conf_path(path, sizeof path, base, "contention");
+	s = opt_map(b, map, base, "contention", allowed(&ks, path, NULL), &n,
+	            path);
 	if (s || !n)
 		return s;
 	s = opt_num(b, n, path, "sigma", 0, 1, sigma);
@@ -163,11 +189,6 @@ contention(binder *b, const cs_conf_node *map, const char *base,
 }
 
 /* ---- distributions ----------------------------------------------------- */
-
-static const char *const dist_names[] = {
-	"constant", "exponential", "uniform", "lognormal", "gamma", "weibull",
-	"empirical", NULL
-};
 
 static cs_status
 need(binder *b, const cs_conf_node *map, const char *path, const char *key,
@@ -303,17 +324,6 @@ out:
 	return s;
 }
 
-/* The keys each distribution takes (dist_names order). */
-static const char *const *const dist_keys[] = {
-	(const char *const[]){ "dist", "value", "scale", NULL },
-	(const char *const[]){ "dist", "mean", "scale", NULL },
-	(const char *const[]){ "dist", "min", "max", "scale", NULL },
-	(const char *const[]){ "dist", "median", "p95", "mean", "cv", "scale", NULL },
-	(const char *const[]){ "dist", "mean", "cv", "scale", NULL },
-	(const char *const[]){ "dist", "shape", "mean", "scale", NULL },
-	(const char *const[]){ "dist", "samples", "percentiles", "scale", NULL },
-};
-
 /*
  * A distribution: a duration scalar ("450ms": constant), or a map with
  * "dist" and its parameters, plus an optional "scale" multiplier.
@@ -321,11 +331,9 @@ static const char *const *const dist_keys[] = {
 static cs_status
 dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
 {
-	static const char *const keys[] = {
-		"dist", "value", "mean", "min", "max", "median", "p95", "cv",
-		"shape", "scale", "samples", "percentiles", NULL
-	};
 	cs_conf_node *dn;
+	keyset ks;
+	cs_key_words kinds;
 	double a = 0, c = 0, k = 0, scale = 1;
 	int kind;
 	cs_status s;
@@ -340,7 +348,8 @@ dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
 		return s;
 	}
 	if ((s = cs_conf_expect_map(b->c, n, path, b->err)) ||
-	    (s = cs_conf_check_keys(b->c, n, path, keys, b->err)))
+	    (s = cs_conf_check_keys(b->c, n, path,
+	                            allowed(&ks, "<distribution>", NULL), b->err)))
 		return s;
 	dn = cs_conf_get(n, "dist");
 	if (!dn)
@@ -349,9 +358,12 @@ dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
 		    "uniform, lognormal, gamma, weibull, empirical), or write a "
 		    "plain duration like 450ms");
 	cs_conf_path(p, sizeof p, path, "dist");
-	if ((s = cs_conf_enum(b->c, dn, p, dist_names, &kind, b->err)))
+	if ((s = cs_conf_enum(b->c, dn, p,
+	                      choices(&kinds, "<distribution>.dist"), &kind,
+	                      b->err)))
 		return s;
-	if ((s = cs_conf_check_keys(b->c, n, path, dist_keys[kind], b->err)))
+	if ((s = cs_conf_check_keys(b->c, n, path, allowed(&ks,
+	                            "<distribution>", kinds.v[kind]), b->err)))
 		return s;
 	switch (kind) {
 	case 0:
@@ -435,7 +447,8 @@ dist(binder *b, const cs_conf_node *n, const char *path, cs_dist *d)
 static cs_status
 stages(binder *b, const cs_conf_node *n, const char *path)
 {
-	static const char *const keys[] = { "duration", "target", NULL };
+	const char *const *keys;
+	keyset ks;
 	cs_load_conf *l = &b->sc->load;
 	char ip[PATHLEN], p[PATHLEN];
 	size_t i;
@@ -446,6 +459,7 @@ stages(binder *b, const cs_conf_node *n, const char *path)
 	if (n->n == 0)
 		return cs_conf_error(b->c, n, path, b->err,
 		                     "needs at least one stage");
+	keys = allowed(&ks, "load.stages[]", NULL);
 	l->stages = calloc(n->n, sizeof *l->stages);
 	if (!l->stages)
 		return CS_ERR_NOMEM;
@@ -500,19 +514,17 @@ stages(binder *b, const cs_conf_node *n, const char *path)
 static cs_status
 load(binder *b, const cs_conf_node *root)
 {
-	static const char *const keys[] = {
-		"users", "arrival_rate", "think", "client_timeout", "rtt", "stages",
-		NULL
-	};
 	cs_load_conf *l = &b->sc->load;
 	cs_conf_node *n, *u, *r, *t, *st;
 	char path[PATHLEN], p[PATHLEN];
+	keyset ks;
 	cs_status s;
 
 	l->client_timeout = 60; /* k6's default */
 	cs_dist_const(&l->think, 0);
 	cs_dist_const(&l->rtt, 0);
-	if ((s = opt_map(b, root, "", "load", keys, &n, path)))
+	if ((s = opt_map(b, root, "", "load", allowed(&ks, "load", NULL), &n,
+	                 path)))
 		return s;
 	if (!n)
 		return cs_conf_error(b->c, root, "load", b->err,
@@ -589,16 +601,11 @@ load(binder *b, const cs_conf_node *root)
 static cs_status
 app(binder *b, const cs_conf_node *root)
 {
-	static const char *const keys[] = {
-		"instances", "workers", "processes", "cores", "backlog", "balancer",
-		"request_timeout", "contention", "cpu_scale", "affinity", NULL
-	};
-	static const char *const lbs[] = {
-		"round_robin", "least_connections", "random", NULL
-	};
 	cs_app_conf *a = &b->sc->app;
 	cs_conf_node *n, *lb;
 	char path[PATHLEN], p[PATHLEN];
+	keyset ks;
+	cs_key_words w;
 	cs_status s;
 
 	a->instances = 1;
@@ -609,7 +616,8 @@ app(binder *b, const cs_conf_node *root)
 	a->backlog = 2048; /* gunicorn's and Linux's usual listen backlog */
 	a->balancer = CS_LB_ROUND_ROBIN;
 	a->request_timeout = INFINITY;
-	if ((s = opt_map(b, root, "", "app", keys, &n, path)) || !n)
+	if ((s = opt_map(b, root, "", "app", allowed(&ks, "app", NULL), &n,
+	                 path)) || !n)
 		return s;
 	if ((s = opt_int(b, n, path, "instances", 1, 100000, &a->instances)) ||
 	    (s = opt_int(b, n, path, "workers", 1, 10000000, &a->workers)) ||
@@ -631,20 +639,19 @@ app(binder *b, const cs_conf_node *root)
 		    a->processes);
 	}
 	if ((lb = cs_conf_get(n, "affinity"))) {
-		static const char *const aff[] = {
-			"none", "user", "user_random", NULL
-		};
 		int k;
 
 		cs_conf_path(p, sizeof p, path, "affinity");
-		if ((s = cs_conf_enum(b->c, lb, p, aff, &k, b->err)))
+		if ((s = cs_conf_enum(b->c, lb, p, choices(&w, "app.affinity"), &k,
+		                      b->err)))
 			return s;
 		a->sticky = k >= 1;
 		a->pin_random = k == 2;
 	}
 	if ((lb = cs_conf_get(n, "balancer"))) {
 		cs_conf_path(p, sizeof p, path, "balancer");
-		if ((s = cs_conf_enum(b->c, lb, p, lbs, &a->balancer, b->err)))
+		if ((s = cs_conf_enum(b->c, lb, p, choices(&w, "app.balancer"),
+		                      &a->balancer, b->err)))
 			return s;
 	}
 	return CS_OK;
@@ -653,18 +660,11 @@ app(binder *b, const cs_conf_node *root)
 static cs_status
 db(binder *b, const cs_conf_node *root)
 {
-	static const char *const keys[] = {
-		"pool", "cores", "max_connections", "contention", "host",
-		"query_scale", NULL
-	};
-	static const char *const hosts[] = { "own", "app", NULL };
-	static const char *const pkeys[] = {
-		"size", "acquire_timeout", "per", "max_waiting", NULL
-	};
-	static const char *const pers[] = { "instance", "process", NULL };
 	cs_db_conf *d = &b->sc->db;
 	cs_conf_node *n, *pn, *per;
 	char path[PATHLEN], pp[PATHLEN];
+	keyset ks;
+	cs_key_words w;
 	cs_status s;
 
 	d->pool_size = 10;
@@ -673,9 +673,11 @@ db(binder *b, const cs_conf_node *root)
 	d->cores = 2;
 	d->max_connections = 100; /* PostgreSQL's default */
 	d->query_scale = 1;
-	if ((s = opt_map(b, root, "", "db", keys, &n, path)) || !n)
+	if ((s = opt_map(b, root, "", "db", allowed(&ks, "db", NULL), &n,
+	                 path)) || !n)
 		return s;
-	if ((s = opt_map(b, n, path, "pool", pkeys, &pn, pp)))
+	if ((s = opt_map(b, n, path, "pool", allowed(&ks, "db.pool", NULL), &pn,
+	                 pp)))
 		return s;
 	if (pn && ((s = opt_int(b, pn, pp, "size", 1, 10000000, &d->pool_size)) ||
 	           (s = opt_timeout(b, pn, pp, "acquire_timeout", 0,
@@ -686,7 +688,8 @@ db(binder *b, const cs_conf_node *root)
 		int k;
 
 		cs_conf_path(q, sizeof q, pp, "per");
-		if ((s = cs_conf_enum(b->c, per, q, pers, &k, b->err)))
+		if ((s = cs_conf_enum(b->c, per, q, choices(&w, "db.pool.per"), &k,
+		                      b->err)))
 			return s;
 		d->per_process = k == 1;
 	}
@@ -707,7 +710,8 @@ db(binder *b, const cs_conf_node *root)
 		int k;
 
 		cs_conf_path(q, sizeof q, path, "host");
-		if ((s = cs_conf_enum(b->c, per, q, hosts, &k, b->err)))
+		if ((s = cs_conf_enum(b->c, per, q, choices(&w, "db.host"), &k,
+		                      b->err)))
 			return s;
 		d->on_app_host = k == 1;
 		if (d->on_app_host && cs_conf_get(n, "cores")) {
@@ -725,13 +729,6 @@ db(binder *b, const cs_conf_node *root)
 	return CS_OK;
 }
 
-/* The keys each popularity takes (CS_POP_* order). */
-static const char *const *const pop_keys[] = {
-	(const char *const[]){ "dist", NULL },
-	(const char *const[]){ "dist", "s", NULL },
-	(const char *const[]){ "dist", "hot", "hot_share", NULL },
-};
-
 /*
  * cache.popularity: "uniform", {dist: uniform}, {dist: zipf, s: 0.9} or
  * {dist: hot, hot: 1000, hot_share: 80%} (dist may be left out when "hot"
@@ -741,9 +738,9 @@ static const char *const *const pop_keys[] = {
 static cs_status
 popularity(binder *b, const cs_conf_node *n, const char *path)
 {
-	static const char *const keys[] = { "dist", "s", "hot", "hot_share", NULL };
-	static const char *const names[] = { "uniform", "zipf", "hot", NULL };
 	cs_cache_conf *c = &b->sc->cache;
+	cs_key_words kinds;
+	keyset ks;
 	cs_conf_node *dn, *hn;
 	char p[PATHLEN];
 	cs_status s;
@@ -755,18 +752,21 @@ popularity(binder *b, const cs_conf_node *n, const char *path)
 		return CS_OK;
 	}
 	if ((s = cs_conf_expect_map(b->c, n, path, b->err)) ||
-	    (s = cs_conf_check_keys(b->c, n, path, keys, b->err)))
+	    (s = cs_conf_check_keys(b->c, n, path,
+	                            allowed(&ks, "cache.popularity", NULL), b->err)))
 		return s;
+	choices(&kinds, "cache.popularity.dist");
 	if ((dn = cs_conf_get(n, "dist"))) {
 		cs_conf_path(p, sizeof p, path, "dist");
-		if ((s = cs_conf_enum(b->c, dn, p, names, &kind, b->err)))
+		if ((s = cs_conf_enum(b->c, dn, p, kinds.v, &kind, b->err)))
 			return s;
 	} else if (!cs_conf_get(n, "hot")) {
 		return cs_conf_error(b->c, n, path, b->err,
 		    "popularity needs \"dist\" (uniform, zipf or hot), e.g. "
 		    "{dist: zipf, s: 0.9} or {hot: 1000, hot_share: 80%%}");
 	}
-	if ((s = cs_conf_check_keys(b->c, n, path, pop_keys[kind], b->err)))
+	if ((s = cs_conf_check_keys(b->c, n, path, allowed(&ks,
+	                            "cache.popularity", kinds.v[kind]), b->err)))
 		return s;
 	c->popularity = kind;
 	if (kind == CS_POP_ZIPF) {
@@ -813,21 +813,19 @@ popularity(binder *b, const cs_conf_node *n, const char *path)
 static cs_status
 cache(binder *b, const cs_conf_node *root)
 {
-	static const char *const keys[] = {
-		"hit_ratio", "latency", "keys", "popularity", "ttl", "capacity",
-		NULL
-	};
 	static const char *const keyed[] = { "popularity", "ttl", "capacity", NULL };
 	cs_cache_conf *c = &b->sc->cache;
 	cs_conf_node *n, *l, *k;
 	char path[PATHLEN], p[PATHLEN];
+	keyset ks;
 	cs_status s;
 	size_t i;
 
 	c->hit_ratio = 0.9;
 	c->ttl = INFINITY;
 	cs_dist_const(&c->latency, 0.001);
-	if ((s = opt_map(b, root, "", "cache", keys, &n, path)) || !n)
+	if ((s = opt_map(b, root, "", "cache", allowed(&ks, "cache", NULL), &n,
+	                 path)) || !n)
 		return s;
 	if ((s = opt_ratio(b, n, path, "hit_ratio", &c->hit_ratio)))
 		return s;
@@ -883,32 +881,31 @@ static cs_status
 retries(binder *b, const cs_conf_node *n, const char *path,
         cs_service_conf *sv)
 {
-	static const char *const keys[] = {
-		"max", "backoff", "max_backoff", "jitter", "on", NULL
-	};
-	static const char *const jit[] = { "full", "equal", "none", NULL };
-	static const char *const on[] = {
-		"rate_limited", "upstream_error", "upstream_timeout", NULL
-	};
+	/* in the order of the table's services.NAME.retries.on */
 	static const int on_cause[] = {
 		CS_CAUSE_RATE_LIMITED, CS_CAUSE_UPSTREAM_ERROR,
 		CS_CAUSE_UPSTREAM_TIMEOUT
 	};
 	cs_conf_node *j, *o;
 	char p[PATHLEN], ip[PATHLEN];
+	keyset ks;
+	cs_key_words w;
 	cs_status s;
 	size_t i;
 	int k;
 
 	if ((s = cs_conf_expect_map(b->c, n, path, b->err)) ||
-	    (s = cs_conf_check_keys(b->c, n, path, keys, b->err)) ||
+	    (s = cs_conf_check_keys(b->c, n, path, allowed(&ks,
+	                            "services.NAME.retries", NULL), b->err)) ||
 	    (s = opt_int(b, n, path, "max", 0, 100, &sv->retries)) ||
 	    (s = opt_dur(b, n, path, "backoff", 0, BIG, &sv->backoff)) ||
 	    (s = opt_dur(b, n, path, "max_backoff", 0, BIG, &sv->max_backoff)))
 		return s;
 	if ((j = cs_conf_get(n, "jitter"))) {
 		cs_conf_path(p, sizeof p, path, "jitter");
-		if ((s = cs_conf_enum(b->c, j, p, jit, &sv->jitter, b->err)))
+		if ((s = cs_conf_enum(b->c, j, p,
+		                      choices(&w, "services.NAME.retries.jitter"),
+		                      &sv->jitter, b->err)))
 			return s;
 	}
 	if ((o = cs_conf_get(n, "on"))) {
@@ -916,9 +913,10 @@ retries(binder *b, const cs_conf_node *n, const char *path,
 		if ((s = cs_conf_expect_seq(b->c, o, p, b->err)))
 			return s;
 		sv->retry_on = 0;
+		choices(&w, "services.NAME.retries.on");
 		for (i = 0; i < o->n; i++) {
 			cs_conf_path_index(ip, sizeof ip, p, i);
-			if ((s = cs_conf_enum(b->c, o->items[i], ip, on, &k, b->err)))
+			if ((s = cs_conf_enum(b->c, o->items[i], ip, w.v, &k, b->err)))
 				return s;
 			sv->retry_on |= 1u << on_cause[k];
 		}
@@ -931,14 +929,15 @@ static cs_status
 step_time(binder *b, const cs_conf_node *n, const char *path,
           cs_service_conf *sv)
 {
-	static const char *const keys[] = { "base", "per_seq", "table", NULL };
 	cs_conf_node *t;
 	char p[PATHLEN], ip[PATHLEN], q[PATHLEN];
+	keyset ks;
 	cs_status s;
 	size_t i;
 
 	if ((s = cs_conf_expect_map(b->c, n, path, b->err)) ||
-	    (s = cs_conf_check_keys(b->c, n, path, keys, b->err)))
+	    (s = cs_conf_check_keys(b->c, n, path, allowed(&ks,
+	                            "services.NAME.step_time", NULL), b->err)))
 		return s;
 	t = cs_conf_get(n, "table");
 	if (!t == !cs_conf_get(n, "base") || (t && cs_conf_get(n, "per_seq")))
@@ -1017,9 +1016,9 @@ static cs_status
 service_errors(binder *b, const cs_conf_node *it, const char *sp,
                cs_service_conf *sv)
 {
-	static const char *const keys[] = { "table", NULL };
 	cs_conf_node *n = cs_conf_get(it, "error_rate"), *t;
 	char p[PATHLEN], q[PATHLEN];
+	keyset ks;
 	cs_status s;
 	size_t k;
 
@@ -1027,7 +1026,8 @@ service_errors(binder *b, const cs_conf_node *it, const char *sp,
 	if (!n || n->kind != CS_CONF_MAP)
 		return opt_ratio(b, it, sp, "error_rate", &sv->error_rate);
 	cs_conf_path(p, sizeof p, sp, "error_rate");
-	if ((s = cs_conf_check_keys(b->c, n, p, keys, b->err)))
+	if ((s = cs_conf_check_keys(b->c, n, p, allowed(&ks,
+	                            "services.NAME.error_rate", NULL), b->err)))
 		return s;
 	if (!(t = cs_conf_get(n, "table")))
 		return cs_conf_error(b->c, n, p, b->err, "give a table of "
@@ -1128,18 +1128,16 @@ static cs_status
 rate_limit(binder *b, const cs_conf_node *it, const char *sp,
            cs_service_conf *sv)
 {
-	static const char *const keys[] = {
-		"rps", "rpm", "burst", "tpm", "tpm_burst", "latency",
-		"retry_after", NULL
-	};
-	static const char *const ra[] = { "none", "header", NULL };
 	cs_conf_node *rl, *rps, *rpm, *tpm, *tk, *n;
 	char p[PATHLEN], q[PATHLEN];
+	keyset ks;
+	cs_key_words w;
 	cs_status s;
 	double v;
 	int k;
 
-	if ((s = opt_map(b, it, sp, "rate_limit", keys, &rl, p)))
+	if ((s = opt_map(b, it, sp, "rate_limit", allowed(&ks,
+	                 "services.NAME.rate_limit", NULL), &rl, p)))
 		return s;
 	tk = cs_conf_get(it, "tokens");
 	tpm = rl ? cs_conf_get(rl, "tpm") : NULL;
@@ -1210,7 +1208,9 @@ rate_limit(binder *b, const cs_conf_node *it, const char *sp,
 	}
 	if ((n = cs_conf_get(rl, "retry_after"))) {
 		cs_conf_path(q, sizeof q, p, "retry_after");
-		if ((s = cs_conf_enum(b->c, n, q, ra, &k, b->err)))
+		if ((s = cs_conf_enum(b->c, n, q, choices(&w,
+		                      "services.NAME.rate_limit.retry_after"), &k,
+		                      b->err)))
 			return s;
 		sv->retry_after = k == 1;
 	}
@@ -1220,18 +1220,9 @@ rate_limit(binder *b, const cs_conf_node *it, const char *sp,
 static cs_status
 services(binder *b, const cs_conf_node *root)
 {
-	static const char *const keys[] = {
-		"kind", "latency", "timeout", "on_timeout", "concurrency",
-		"rate_limit", "error_rate", "retries", "tokens", NULL
-	};
-	static const char *const bkeys[] = {
-		"kind", "timeout", "concurrency", "rate_limit",
-		"error_rate",
-		"retries", "prompt_tokens", "output_tokens", "step_time",
-		"prefill_per_token", "max_batch", "max_tokens", NULL
-	};
-	static const char *const kinds[] = { "fixed", "batch", NULL };
 	cs_conf_node *n = cs_conf_get(root, "services");
+	keyset ks;
+	cs_key_words kinds, w;
 	cs_scenario *sc = b->sc;
 	char p[PATHLEN], sp[PATHLEN];
 	size_t i;
@@ -1268,7 +1259,9 @@ services(binder *b, const cs_conf_node *root)
 			return s;
 		if ((kn = cs_conf_get(it, "kind"))) {
 			cs_conf_path(p, sizeof p, sp, "kind");
-			if ((s = cs_conf_enum(b->c, kn, p, kinds, &sv->kind, b->err)))
+			if ((s = cs_conf_enum(b->c, kn, p,
+			                      choices(&kinds, "services.NAME.kind"),
+			                      &sv->kind, b->err)))
 				return s;
 		}
 		if (sv->kind == CS_SVC_BATCH && (lat = cs_conf_get(it, "latency"))) {
@@ -1277,9 +1270,9 @@ services(binder *b, const cs_conf_node *root)
 			    "a kind: batch service takes its time from step_time, "
 			    "prefill_per_token and the tokens; leave latency out");
 		}
-		if ((s = cs_conf_check_keys(b->c, it, sp,
-		                            sv->kind == CS_SVC_BATCH ? bkeys : keys,
-		                            b->err)))
+		if ((s = cs_conf_check_keys(b->c, it, sp, allowed(&ks,
+		                            "services.NAME", sv->kind == CS_SVC_BATCH ?
+		                            "batch" : "fixed"), b->err)))
 			return s;
 		if (sv->kind == CS_SVC_BATCH) {
 			if ((s = batch_service(b, it, sp, sv)))
@@ -1299,13 +1292,14 @@ services(binder *b, const cs_conf_node *root)
 		    (s = service_errors(b, it, sp, sv)))
 			return s;
 		{
-			static const char *const ot[] = { "release", "hold", NULL };
 			cs_conf_node *on = cs_conf_get(it, "on_timeout");
 			int k;
 
 			if (on) {
 				cs_conf_path(p, sizeof p, sp, "on_timeout");
-				if ((s = cs_conf_enum(b->c, on, p, ot, &k, b->err)))
+				if ((s = cs_conf_enum(b->c, on, p, choices(&w,
+				                      "services.NAME.on_timeout"), &k,
+				                      b->err)))
 					return s;
 				sv->hold_on_timeout = k == 1;
 			}
@@ -1375,11 +1369,8 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 	int kind;
 	cs_status s;
 
-	static const char *const allowed[] = {
-		"cpu", "delay", "query", "db", "cache", "call", "branch", "id",
-		NULL
-	};
 	const cs_conf_node *id;
+	keyset ks;
 	size_t nk;
 
 	if ((s = cs_conf_expect_map(b->c, n, path, b->err)))
@@ -1403,7 +1394,8 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 		return cs_conf_error(b->c, n, path, b->err,
 		    "a step is a map with one key: cpu, delay, query, db, cache, "
 		    "call or branch, and optionally an id (got %zu keys)", n->n);
-	if ((s = cs_conf_check_keys(b->c, n, path, allowed, b->err)))
+	if ((s = cs_conf_check_keys(b->c, n, path, allowed(&ks, "<step>", NULL),
+	                            b->err)))
 		return s;
 	v = n->items[0] == id ? n->items[1] : n->items[0];
 	((cs_conf_node *)v)->used = true;
@@ -1434,7 +1426,6 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 		return CS_ERR_NOMEM;
 	}
 	case 3: { /* db: hold one connection across the inner steps */
-		static const char *const keys[] = { "steps", NULL };
 		const cs_conf_node *l;
 
 		if (in_tx)
@@ -1442,7 +1433,8 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 			    "a db block inside a db block would take a second "
 			    "connection; put the steps in the outer block");
 		if (v->kind == CS_CONF_MAP &&
-		    (s = cs_conf_check_keys(b->c, v, p, keys, b->err)))
+		    (s = cs_conf_check_keys(b->c, v, p, allowed(&ks, "<step>.db",
+		                            NULL), b->err)))
 			return s;
 		l = step_list(v);
 		if (!l)
@@ -1456,9 +1448,6 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 		return emit(pg, CS_OP_RELEASE) ? CS_OK : CS_ERR_NOMEM;
 	}
 	case 4: { /* cache */
-		static const char *const keys[] = {
-			"hit_ratio", "latency", "miss", NULL
-		};
 		const cs_conf_node *l, *miss = NULL;
 		bool keyed;
 		size_t at;
@@ -1474,7 +1463,8 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 			((cs_conf_node *)v)->used = true;
 		} else {
 			if ((s = cs_conf_expect_map(b->c, v, p, b->err)) ||
-			    (s = cs_conf_check_keys(b->c, v, p, keys, b->err)) ||
+			    (s = cs_conf_check_keys(b->c, v, p, allowed(&ks,
+			                            "<step>.cache", NULL), b->err)) ||
 			    (s = opt_ratio(b, v, p, "hit_ratio", &pg->ops[at].p)))
 				return s;
 			if ((l = cs_conf_get(v, "latency"))) {
@@ -1539,12 +1529,12 @@ step(binder *b, const cs_conf_node *n, const char *path, prog *pg, int in_tx)
 		return CS_OK;
 	}
 	case 6: { /* branch */
-		static const char *const keys[] = { "p", "steps", NULL };
 		const cs_conf_node *l;
 		size_t at;
 
 		if ((s = cs_conf_expect_map(b->c, v, p, b->err)) ||
-		    (s = cs_conf_check_keys(b->c, v, p, keys, b->err)))
+		    (s = cs_conf_check_keys(b->c, v, p, allowed(&ks,
+		                            "<step>.branch", NULL), b->err)))
 			return s;
 		if (!cs_conf_get(v, "p") || !(l = cs_conf_get(v, "steps")))
 			return cs_conf_error(b->c, v, p, b->err,
@@ -1627,9 +1617,10 @@ unique_names(binder *b, const cs_conf_node *n)
 static cs_status
 endpoints(binder *b, const cs_conf_node *root)
 {
-	static const char *const keys[] = { "name", "weight", "steps", NULL };
 	cs_conf_node *n = cs_conf_get(root, "endpoints");
 	cs_scenario *sc = b->sc;
+	const char *const *keys;
+	keyset ks;
 	char ip[PATHLEN], p[PATHLEN];
 	double total = 0;
 	size_t i;
@@ -1643,6 +1634,7 @@ endpoints(binder *b, const cs_conf_node *root)
 	if (n->n == 0)
 		return cs_conf_error(b->c, n, "endpoints", b->err,
 		                     "needs at least one endpoint");
+	keys = allowed(&ks, "endpoints[]", NULL);
 	sc->endpoints = calloc(n->n, sizeof *sc->endpoints);
 	sc->cum_weight = calloc(n->n, sizeof *sc->cum_weight);
 	if (!sc->endpoints || !sc->cum_weight)
@@ -1702,11 +1694,9 @@ endpoints(binder *b, const cs_conf_node *root)
 static cs_status
 run(binder *b, const cs_conf_node *root)
 {
-	static const char *const keys[] = {
-		"duration", "warmup", "replications", "seed", NULL
-	};
 	cs_scenario *sc = b->sc;
 	cs_conf_node *n, *w = NULL, *d = NULL;
+	keyset ks;
 	char path[PATHLEN];
 	double stages_total = 0;
 	long reps = 5, seed = 1;
@@ -1718,7 +1708,8 @@ run(binder *b, const cs_conf_node *root)
 		sc->load.stages[i].t_end = stages_total; /* a binary search's key */
 	}
 	sc->duration = stages_total > 0 ? stages_total : 300;
-	if ((s = opt_map(b, root, "", "run", keys, &n, path)))
+	if ((s = opt_map(b, root, "", "run", allowed(&ks, "run", NULL), &n,
+	                 path)))
 		return s;
 	if (n) {
 		if ((s = opt_dur(b, n, path, "duration", 1e-3, 1e9, &sc->duration)) ||
@@ -1751,13 +1742,8 @@ run(binder *b, const cs_conf_node *root)
 static cs_status
 bind(binder *b)
 {
-	static const char *const keys[] = {
-		"name", "description", "run", "load", "app", "db", "cache",
-		"services", "endpoints",
-		"calibration", /* read by calibration/predict.c */
-		NULL
-	};
 	const cs_conf_node *root = b->c->root;
+	keyset ks;
 	cs_conf_node *nm;
 	const char *name = "scenario";
 	cs_status s;
@@ -1766,7 +1752,8 @@ bind(binder *b)
 		return cs_error_set(b->err, CS_ERR_INVALID, b->c->file, 1, 1, "",
 		    "the scenario is empty: it needs at least load and endpoints");
 	if ((s = cs_conf_expect_map(b->c, root, "", b->err)) ||
-	    (s = cs_conf_check_keys(b->c, root, "", keys, b->err)))
+	    (s = cs_conf_check_keys(b->c, root, "", allowed(&ks, "", NULL),
+	                            b->err)))
 		return s;
 	if ((nm = cs_conf_get(root, "name")) &&
 	    (s = cs_conf_string(b->c, nm, "name", &name, b->err)))
