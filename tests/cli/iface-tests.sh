@@ -257,6 +257,19 @@ else
 	passed=$((passed + 1))
 fi
 
+# ---- README: the layout names every top-level folder ---------------------
+
+why=
+layout=$(awk '/^## Layout/ { on = 1; next } on && /^## / { exit } on' "$SRC/README.md")
+for d in $(find "$SRC" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name 'build*' \
+           -printf '%f\n' | sort); do
+	grep -qF -- "\`$d/\`" <<< "$layout" || why="$why $d/"
+done
+[ -z "$why" ] && ok readme-layout-names-every-folder ||
+	bad readme-layout-names-every-folder "not named:$why"
+grep -q 'meson install' "$SRC/README.md" && ok readme-shows-meson-install ||
+	bad readme-shows-meson-install "README.md does not show meson install"
+
 # ---- capsim init ---------------------------------------------------------
 
 # runs SCENARIO: a short run of it, exit 0, its JSON in run.json
