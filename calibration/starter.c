@@ -59,16 +59,19 @@ static const char template_text[] =
 
 /* ---- writing YAML ------------------------------------------------------- */
 
-/* s as a double-quoted YAML scalar: control bytes and bytes that are not
- * UTF-8 (a GBK label) as \xNN, so the file stays valid UTF-8. */
+/* s as a double-quoted YAML scalar: control bytes as \xNN, and every
+ * byte from 0x80 on too when s is not UTF-8 (a GBK label: escaped byte for
+ * byte, not half-decoded where its bytes happen to look like UTF-8, as
+ * capsim import prints it), so the file stays valid UTF-8. */
 static void
 quoted(FILE *f, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	bool utf8 = cs_text_utf8_valid(s);
 
 	fputc('"', f);
 	while (*u) {
-		size_t k = cs_text_utf8_len(u);
+		size_t k = utf8 ? cs_text_utf8_len(u) : *u < 0x80;
 
 		if (k == 1 && (*u < 0x20 || *u == 0x7F))
 			k = 0;

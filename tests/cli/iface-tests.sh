@@ -316,6 +316,11 @@ if abs(x / want - 1) > 0.15:
 PY
 	[ -z "$why" ] && ok "init-from-$tool" || bad "init-from-$tool" "$why"
 done
+# endpoint names in GBK: escaped byte for byte, the file stays UTF-8
+"$CAPSIM" init --from "$D/jiangbm__XFJ__example_stats.csv" -o gbk.yaml 2> e.txt &&
+	runs gbk.yaml && grep -q 'name: "GET \\xB2\\xE9' gbk.yaml &&
+	iconv -f UTF-8 -t UTF-8 gbk.yaml > /dev/null 2>&1 && ok init-from-gbk-names ||
+	bad init-from-gbk-names "$(head -c 200 e.txt)"
 "$CAPSIM" init --from nosuch.jtl 2> e.txt
 [ $? -eq 2 ] && grep -q 'nosuch.jtl' e.txt && ok init-from-missing-file ||
 	bad init-from-missing-file "$(head -c 200 e.txt)"
