@@ -2036,6 +2036,8 @@ cs_cal_estimate(cs_cal *c, cs_error *err)
 	if ((s = tree(c, c->points[lo].sets, c->points[lo].nsets, &cf, err)))
 		return s;
 	inst = tree_number(cf, "app.instances", 1);
+	/* app.cores is per host; one host per instance unless app.hosts */
+	inst = tree_number(cf, "app.hosts", inst);
 	cores = tree_number(cf, "app.cores", 2);
 	dbcores = tree_number(cf, "db.cores", 2);
 	cs_conf_free(cf);

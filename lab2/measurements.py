@@ -4,7 +4,12 @@ JMeter totals over the measured window (latency percentiles, errors by cause,
 exact, from the window's JTL) together with what lab2/sampler.py measured on
 the server side (throughput, CPU, pool, cache).
 
-  lab2/measurements.py [DATA_DIR] > DATA_DIR/measurements.yaml
+  lab2/measurements.py [--host] [--runs PREFIX] [DATA_DIR] > FILE
+
+--runs c (or h) keeps the runs whose name starts so (the calibration runs,
+the held-out ones).  --host writes app_cpu as lab2/scenario-host.yaml
+models it (db.host: app on one shared 2-core host): the share of the
+machine's cores busy with the Node instances and PostgreSQL together.
 
 Utilizations, as lab2/scenario.yaml models the system: app_cpu is the Node
 instances' CPU over the instances' cores (one event loop = one core each),
@@ -19,7 +24,15 @@ import os
 import re
 import sys
 
-data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+args = sys.argv[1:]
+host = "--host" in args
+args = [a for a in args if a != "--host"]
+runs = ""
+if "--runs" in args:
+    k = args.index("--runs")
+    runs = args[k + 1]
+    del args[k:k + 2]
+data = args[0] if args else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "data")
 CAUSES = ("pool_timeout", "backlog_full", "client_timeout", "server_timeout", "upstream_timeout",
           "rate_limited", "upstream_error", "db_refused")
@@ -48,6 +61,8 @@ out = ["# capsim measurements of the lab2 runs (lab2/measurements.py)",
        "tool: jmeter",
        "points:"]
 for util in sorted(glob.glob(os.path.join(data, "*_util.json"))):
+    if not os.path.basename(util).startswith(runs):
+        continue
     u = json.load(open(util))
     jtl = util[:-len("_util.json")] + ".jtl"
     if not os.path.exists(jtl):
@@ -85,7 +100,8 @@ for util in sorted(glob.glob(os.path.join(data, "*_util.json"))):
             ('"%s": %d' if ":" in k else "%s: %d") % (k, v) for k, v in sorted(errs.items())))
     out.append("    utilization: {app_cpu: %.4f, db_cpu: %.4f, pool_in_use: %.3f,"
                " pool_waiters: %.3f, cache_hit_ratio: %.4f}" % (
-                   min(1.0, app / inst), db / u["cores"], u["pool"]["in_use_mean"],
+                   min(1.0, (app + db) / u["cores"] if host else app / inst),
+                   db / u["cores"], u["pool"]["in_use_mean"],
                    u["pool"]["waiters_mean"], u["cache"]["hit_ratio"] or 0))
     out.append("    endpoints:")
     for name in sorted(eps):

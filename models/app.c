@@ -142,11 +142,19 @@ cpu_done(cs_engine *e, void *ctx, cs_ps_job *job)
 	cs_req_run(r->m, r);
 }
 
+/* Instance i runs on host i mod hosts, whose cores are the station of
+ * instance (i mod hosts); with gil, process p of the k-th instance on that
+ * host is lane 1 + k x processes + p. */
 void
 cs_app_cpu(cs_model *m, cs_req *r, double work)
 {
-	if (cs_ps_add(&m->inst[r->inst].cpu, m->e, &r->ps,
-	              work * m->sc->app.cpu_scale))
+	const cs_app_conf *a = &m->sc->app;
+	long h = (long)r->inst % a->hosts;
+	unsigned lane = a->gil ? 1 + (unsigned)((long)r->inst / a->hosts *
+	                                        a->processes) + r->proc : 0;
+
+	if (cs_ps_add_in(&m->inst[h].cpu, m->e, &r->ps, work * a->cpu_scale,
+	                 lane))
 		m->status = CS_ERR_NOMEM;
 }
 
@@ -166,6 +174,14 @@ cs_app_init(cs_model *m)
 		if (!m->inst[i].proc_busy || !m->inst[i].proc_wait ||
 		    cs_ps_init(&m->inst[i].cpu, (unsigned)a->cores, a->sigma,
 		               a->kappa, cpu_done, m))
+			return CS_ERR_NOMEM;
+		/* the processes of every instance on this host: ceil(instances
+		 * / hosts) of them on host 0 */
+		if (i < a->hosts)
+			cs_ps_set_background(&m->inst[i].cpu, a->background);
+		if (a->gil && i < a->hosts &&
+		    cs_ps_set_lanes(&m->inst[i].cpu, (unsigned)(
+		        (a->instances + a->hosts - 1) / a->hosts * a->processes)))
 			return CS_ERR_NOMEM;
 	}
 	return CS_OK;

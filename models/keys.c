@@ -104,6 +104,15 @@ static const cs_key table[] = {
 	  "multiplies every cpu step's time" },
 	{ "app.affinity", CS_KEY_ENUM, 0, "none user user_random", NULL, "",
 	  "none", "whether a closed user's requests stay with one process" },
+	{ "app.gil", CS_KEY_BOOL, 0, NULL, NULL, "", "false",
+	  "the cpu steps of one process share at most one core (CPython's GIL, "
+	  "a Node.js event loop)" },
+	{ "app.hosts", CS_KEY_INT, 0, NULL, NULL, "machines", "instances",
+	  "machines the instances run on, sharing each host's cores, "
+	  "1 - instances" },
+	{ "app.background", CS_KEY_NUMBER, 0, NULL, NULL, "threads", "0",
+	  "always-runnable threads of other work on each host, competing for "
+	  "its cores" },
 
 	/* ---- db (4.7) */
 	{ "db.pool", CS_KEY_MAP, 0, NULL, NULL, "", NULL,
@@ -402,7 +411,8 @@ cs_scenario_key_type_text(const cs_key *k, char *buf, size_t size)
 		[CS_KEY_MAP] = "map", [CS_KEY_NAMED] = "map of name -> map",
 		[CS_KEY_LIST] = "list of maps", [CS_KEY_STEPS] = "list of steps",
 		[CS_KEY_STRING] = "string", [CS_KEY_INT] = "integer",
-		[CS_KEY_NUMBER] = "number", [CS_KEY_DURATION] = "duration",
+		[CS_KEY_NUMBER] = "number", [CS_KEY_BOOL] = "boolean",
+		[CS_KEY_DURATION] = "duration",
 		[CS_KEY_AMOUNT] = "duration (number for tokens)",
 		[CS_KEY_RATE] = "rate", [CS_KEY_RATIO] = "ratio",
 		[CS_KEY_DIST] = "distribution",
@@ -524,6 +534,7 @@ schema_of(const cs_key *k)
 	case CS_KEY_STRING: o = typed("string"); break;
 	case CS_KEY_INT: o = typed("integer"); break;
 	case CS_KEY_NUMBER: o = typed("number"); break;
+	case CS_KEY_BOOL: o = typed("boolean"); break;
 	case CS_KEY_DURATION: o = ref("duration"); break;
 	case CS_KEY_AMOUNT: o = ref("amount"); break;
 	case CS_KEY_RATE: o = ref("rate"); break;

@@ -26,6 +26,7 @@ typedef enum cs_key_type {
 	CS_KEY_STRING,
 	CS_KEY_INT,
 	CS_KEY_NUMBER,
+	CS_KEY_BOOL,       /* true / false (yes, no, on, off) */
 	CS_KEY_DURATION,   /* "450ms", "1m30s" */
 	CS_KEY_AMOUNT,     /* a duration, or a plain number in a count
 	                    * distribution (tokens) */

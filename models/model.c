@@ -154,7 +154,7 @@ ts_levels(const cs_model *m, double now, double *v)
 	v[4] = 0;
 	for (k = 0; k < m->sc->app.instances; k++)
 		v[4] += cs_tstat_total(&m->inst[k].cpu.busy, now);
-	v[4] /= (double)(m->sc->app.instances * m->sc->app.cores);
+	v[4] /= (double)(m->sc->app.hosts * m->sc->app.cores);
 	v[5] = m->sc->db.on_app_host ?
 	       m->db_work_total / (double)m->sc->app.cores :
 	       cs_tstat_total(&m->dbcpu.busy, now) / (double)m->sc->db.cores;

@@ -66,7 +66,15 @@ typedef struct cs_app_conf {
 	long workers;           /* per instance: concurrent requests in service */
 	long processes;         /* per instance: the workers are split evenly
 	                         * across this many processes (gunicorn -w) */
-	long cores;             /* per instance */
+	long cores;             /* per instance (per host with `hosts`) */
+	long hosts;             /* machines the instances run on: instance i
+	                         * on host i mod hosts, sharing its cores;
+	                         * = instances by default (one each) */
+	bool gil;               /* the CPU steps of one process share at most
+	                         * one core (CPython's GIL, a Node.js event
+	                         * loop): a lane of the host's cores */
+	double background;      /* per host: runnable threads of other work
+	                         * competing for its cores (0: none) */
 	long backlog;           /* per instance: waiting requests beyond workers */
 	int balancer;
 	double request_timeout; /* seconds from arrival at the instance; INFINITY */

@@ -215,7 +215,7 @@ walk(walker *w, const cs_model *m)
 	if (m)
 		for (k = 0; k < sc->app.instances; k++)
 			cpu += cs_tstat_mean(&m->inst[k].cpu.busy, now);
-	put(w, U_RATIO, cpu / (double)(sc->app.instances * sc->app.cores),
+	put(w, U_RATIO, cpu / (double)(sc->app.hosts * sc->app.cores),
 	    "resources", "app", "cpu_utilization", NULL);
 
 	put(w, U_NUM, TS(pool_in_use), "resources", "db_pool", "in_use", "mean");
@@ -983,7 +983,7 @@ write_table(const cs_result *r, FILE *f)
 	dots(f, "app CPU");
 	fprintf(f, "%.0f%% of %ld cores\n",
 	        100 * get(r, "resources.app.cpu_utilization", NULL, NULL),
-	        sc->app.instances * sc->app.cores);
+	        sc->app.hosts * sc->app.cores);
 	if (!uses_db(sc))
 		goto cache; /* no endpoint touches the DB: nothing to show */
 	dots(f, "db pool in use");

@@ -648,6 +648,7 @@ app(binder *b, const cs_conf_node *root)
 	a->backlog = 2048; /* gunicorn's and Linux's usual listen backlog */
 	a->balancer = CS_LB_ROUND_ROBIN;
 	a->request_timeout = INFINITY;
+	a->hosts = 1; /* one an instance */
 	if ((s = opt_map(b, root, "", "app", allowed(b, "app", NULL), &n,
 	                 path)) || !n)
 		return s;
@@ -655,12 +656,25 @@ app(binder *b, const cs_conf_node *root)
 	    (s = opt_int(b, n, path, "workers", 1, 10000000, &a->workers)) ||
 	    (s = opt_int(b, n, path, "processes", 1, 100000, &a->processes)) ||
 	    (s = opt_num(b, n, path, "cpu_scale", 0, 1e6, &a->cpu_scale)) ||
+	    (s = opt_num(b, n, path, "background", 0, 1e6, &a->background)) ||
 	    (s = opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||
 	    (s = opt_int(b, n, path, "backlog", 0, 1000000000, &a->backlog)) ||
 	    (s = opt_timeout(b, n, path, "request_timeout", 1e-6,
 	                     &a->request_timeout)) ||
 	    (s = contention(b, n, path, &a->sigma, &a->kappa)))
 		return s;
+	a->hosts = a->instances;
+	if ((lb = cs_conf_get(n, "hosts"))) {
+		cs_conf_path(p, sizeof p, path, "hosts");
+		if ((s = cs_conf_int(b->c, lb, p, 1, a->instances, &a->hosts,
+		                     b->err)))
+			return s;
+	}
+	if ((lb = cs_conf_get(n, "gil"))) {
+		cs_conf_path(p, sizeof p, path, "gil");
+		if ((s = cs_conf_bool(b->c, lb, p, &a->gil, b->err)))
+			return s;
+	}
 	if (a->workers % a->processes) {
 		cs_conf_node *pn = cs_conf_get(n, "processes");
 

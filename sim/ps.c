@@ -1,4 +1,5 @@
 /* Processor sharing by a virtual clock; see ps.h. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "sim/ps.h"
@@ -20,16 +21,61 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->done = done;
 	ps->ctx = ctx;
 	ps->work_done = 0;
+	ps->lanes = NULL;
+	ps->nlanes = ps->active = 0;
+	ps->total = 0;
+	ps->next = 0;
+	ps->background = 0;
+	ps->general = 0;
 	cs_tstat_init(&ps->busy, 0, 0);
 	return ps->heap ? CS_OK : CS_ERR_NOMEM;
+}
+
+cs_status
+cs_ps_set_lanes(cs_ps *ps, unsigned nlanes)
+{
+	unsigned l;
+
+	assert(!ps->lanes && ps->n == 0);
+	if (nlanes == 0)
+		return CS_OK;
+	ps->lanes = calloc((size_t)nlanes + 1, sizeof *ps->lanes);
+	if (!ps->lanes)
+		return CS_ERR_NOMEM;
+	ps->nlanes = nlanes;
+	ps->general = 1;
+	for (l = 1; l <= nlanes; l++) {
+		ps->lanes[l].cap = 8;
+		ps->lanes[l].heap = malloc(8 * sizeof *ps->lanes[l].heap);
+		if (!ps->lanes[l].heap)
+			return CS_ERR_NOMEM; /* cs_ps_destroy frees the rest */
+	}
+	return CS_OK;
+}
+
+void
+cs_ps_set_background(cs_ps *ps, double b)
+{
+	assert(ps->n == 0 && b >= 0);
+	ps->background = b;
+	if (b > 0)
+		ps->general = 1;
 }
 
 void
 cs_ps_destroy(cs_ps *ps)
 {
+	unsigned l;
+
 	free(ps->heap);
 	ps->heap = NULL;
 	ps->n = ps->cap = 0;
+	if (ps->lanes)
+		for (l = 1; l <= ps->nlanes; l++)
+			free(ps->lanes[l].heap);
+	free(ps->lanes);
+	ps->lanes = NULL;
+	ps->nlanes = 0;
 }
 
 double
@@ -51,11 +97,91 @@ earlier(const cs_ps_job *a, const cs_ps_job *b)
 	       (a->vfinish == b->vfinish && a->seq < b->seq);
 }
 
+/* Binary heap by (vfinish, seq): O(log n). */
+static void
+heap_pop(cs_ps_job **heap, size_t n)
+{
+	cs_ps_job *last = heap[n];
+	size_t i = 0;
+
+	if (n == 0)
+		return;
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && earlier(heap[c + 1], heap[c]))
+			c++;
+		if (!earlier(heap[c], last))
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i] = last;
+}
+
+static void
+heap_push(cs_ps_job **heap, size_t i, cs_ps_job *job)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+
+		if (!earlier(job, heap[p]))
+			break;
+		heap[i] = heap[p];
+		i = p;
+	}
+	heap[i] = job;
+}
+
+static cs_status
+heap_grow(cs_ps_job ***heap, size_t *cap)
+{
+	size_t ncap = *cap * 2;
+	cs_ps_job **nh = realloc(*heap, ncap * sizeof *nh);
+
+	if (!nh)
+		return CS_ERR_NOMEM;
+	*heap = nh;
+	*cap = ncap;
+	return CS_OK;
+}
+
+/* With lanes: the speed of each runnable entity (a job outside the lanes,
+ * or a lane with a job), core-seconds per second. */
+static double
+entity_rate(const cs_ps *ps)
+{
+	double ent = (double)(ps->n + ps->active) + ps->background;
+	double n = (double)ps->total, active, u;
+
+	if (ps->total == 0)
+		return 1;
+	active = ent < (double)ps->cores ? ent : (double)ps->cores;
+	u = 1 + ps->sigma * (n - 1) + ps->kappa * n * (n - 1);
+	return active / (ent * u);
+}
+
+/* O(lanes) */
 static void
 advance(cs_ps *ps, double now)
 {
+	double dt = now - ps->last, r;
+	unsigned l;
+
+	if (!ps->general) {
+		if (ps->n > 0)
+			ps->v += dt * cs_ps_rate(ps, ps->n);
+		ps->last = now;
+		return;
+	}
+	r = entity_rate(ps);
 	if (ps->n > 0)
-		ps->v += (now - ps->last) * cs_ps_rate(ps, ps->n);
+		ps->v += dt * r;
+	for (l = 1; l <= ps->nlanes; l++)
+		if (ps->lanes[l].n > 0)
+			ps->lanes[l].v += dt * r / (double)ps->lanes[l].n;
 	ps->last = now;
 }
 
@@ -65,82 +191,118 @@ static void fire(cs_engine *e, void *data, uint64_t gen);
 static void
 reschedule(cs_ps *ps, cs_engine *e)
 {
-	double dv;
+	double dv, r, best, t, ent, busy;
+	unsigned l;
 
 	ps->gen++;
-	cs_tstat_set(&ps->busy, e->now,
-	             ps->n < ps->cores ? (double)ps->n : (double)ps->cores);
-	if (ps->n == 0)
+	if (!ps->general) {
+		cs_tstat_set(&ps->busy, e->now,
+		             ps->n < ps->cores ? (double)ps->n : (double)ps->cores);
+		if (ps->n == 0)
+			return;
+		dv = ps->heap[0]->vfinish - ps->v;
+		if (dv < 0)
+			dv = 0;
+		cs_engine_schedule(e, e->now + dv / cs_ps_rate(ps, ps->n), fire,
+		                   ps, ps->gen);
 		return;
-	dv = ps->heap[0]->vfinish - ps->v;
-	if (dv < 0)
-		dv = 0;
-	cs_engine_schedule(e, e->now + dv / cs_ps_rate(ps, ps->n), fire, ps,
-	                   ps->gen);
+	}
+	/* the station's own entities' share of the busy cores */
+	ent = (double)(ps->n + ps->active) + ps->background;
+	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
+	cs_tstat_set(&ps->busy, e->now, ent > 0 ?
+	             busy * (double)(ps->n + ps->active) / ent : 0);
+	if (ps->total == 0)
+		return;
+	r = entity_rate(ps);
+	best = -1;
+	if (ps->n > 0) {
+		dv = ps->heap[0]->vfinish - ps->v;
+		best = (dv < 0 ? 0 : dv) / r;
+		ps->next = 0;
+	}
+	/* ties go to the lowest lane: the same choice whatever the history */
+	for (l = 1; l <= ps->nlanes; l++) {
+		const cs_ps_lane *ln = &ps->lanes[l];
+
+		if (ln->n == 0)
+			continue;
+		dv = ln->heap[0]->vfinish - ln->v;
+		t = (dv < 0 ? 0 : dv) * (double)ln->n / r;
+		if (best < 0 || t < best) {
+			best = t;
+			ps->next = l;
+		}
+	}
+	cs_engine_schedule(e, e->now + best, fire, ps, ps->gen);
 }
 
 static void
 fire(cs_engine *e, void *data, uint64_t gen)
 {
 	cs_ps *ps = data;
-	cs_ps_job *job, *last;
-	size_t i = 0, n;
+	cs_ps_job *job;
 
 	if (gen != ps->gen)
 		return; /* superseded by a later change */
 	advance(ps, e->now);
-	job = ps->heap[0];
-	if (job->vfinish > ps->v)
-		ps->v = job->vfinish; /* rounding: the event was exact */
-	n = --ps->n;
-	if (n > 0) {
-		last = ps->heap[n];
-		for (;;) {
-			size_t c = 2 * i + 1;
+	if (ps->general && ps->next > 0) {
+		cs_ps_lane *ln = &ps->lanes[ps->next];
 
-			if (c >= n)
-				break;
-			if (c + 1 < n && earlier(ps->heap[c + 1], ps->heap[c]))
-				c++;
-			if (!earlier(ps->heap[c], last))
-				break;
-			ps->heap[i] = ps->heap[c];
-			i = c;
-		}
-		ps->heap[i] = last;
+		assert(ln->n > 0);
+		job = ln->heap[0];
+		if (job->vfinish > ln->v)
+			ln->v = job->vfinish; /* rounding: the event was exact */
+		heap_pop(ln->heap, --ln->n);
+		if (ln->n == 0)
+			ps->active--;
+	} else {
+		assert(ps->n > 0);
+		job = ps->heap[0];
+		if (job->vfinish > ps->v)
+			ps->v = job->vfinish; /* rounding: the event was exact */
+		heap_pop(ps->heap, --ps->n);
 	}
+	ps->total--;
 	reschedule(ps, e);
 	ps->done(e, ps->ctx, job);
 }
 
 cs_status
+cs_ps_add_in(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work,
+             unsigned lane)
+{
+	cs_ps_lane *ln;
+
+	assert(lane <= ps->nlanes);
+	if (lane == 0)
+		return cs_ps_add(ps, e, job, work);
+	ln = &ps->lanes[lane];
+	if (ln->n == ln->cap && heap_grow(&ln->heap, &ln->cap))
+		return CS_ERR_NOMEM;
+	advance(ps, e->now);
+	ps->work_done += work;
+	job->vfinish = ln->v + work;
+	job->seq = ps->seq++;
+	if (ln->n == 0)
+		ps->active++;
+	heap_push(ln->heap, ln->n++, job);
+	ps->total++;
+	reschedule(ps, e);
+	return CS_OK;
+}
+
+cs_status
 cs_ps_add(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work)
 {
-	size_t i;
-
-	if (ps->n == ps->cap) {
-		size_t ncap = ps->cap * 2;
-		cs_ps_job **nh = realloc(ps->heap, ncap * sizeof *nh);
-
-		if (!nh)
-			return CS_ERR_NOMEM;
-		ps->heap = nh;
-		ps->cap = ncap;
-	}
+	if (ps->n == ps->cap && heap_grow(&ps->heap, &ps->cap))
+		return CS_ERR_NOMEM;
 	advance(ps, e->now);
 	ps->work_done += work;
 	job->vfinish = ps->v + work;
 	job->seq = ps->seq++;
-	i = ps->n++;
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-
-		if (!earlier(job, ps->heap[p]))
-			break;
-		ps->heap[i] = ps->heap[p];
-		i = p;
-	}
-	ps->heap[i] = job;
+	heap_push(ps->heap, ps->n++, job);
+	ps->total++;
 	reschedule(ps, e);
 	return CS_OK;
 }

@@ -11,6 +11,21 @@
  * work.  Jobs sit in a binary heap by finish V; one pending engine event
  * targets the earliest.  A change of n reschedules it (the old event is
  * ignored through a generation number).  O(log n) per arrival/departure.
+ *
+ * Lanes (optional, cs_ps_set_lanes): a lane is a group of jobs that can use
+ * at most one core between them — the threads of one CPython process under
+ * its GIL, the callbacks of one Node.js event loop.  The cores are shared
+ * equally among the runnable entities, E = (jobs outside lanes) + (lanes
+ * with a job): each gets min(1, c / E) / u(n), and a lane splits its share
+ * among its jobs.  Lane 0 is the jobs outside any lane; with no lanes the
+ * station is exactly the one above.  Each lane keeps its own virtual clock
+ * and heap; the next departure is the earliest over the lanes: O(lanes +
+ * log n) per arrival/departure.
+ *
+ * Background (optional, cs_ps_set_background): b runnable threads of other
+ * work (noisy neighbours, a load generator on the same machine) that are
+ * always there: E grows by b, and they take b of every E shares.  The busy
+ * statistic counts only the station's own jobs.
  */
 #ifndef CS_SIM_PS_H
 #define CS_SIM_PS_H
@@ -27,6 +42,13 @@ typedef struct cs_ps_job {
 
 typedef void (*cs_ps_done)(cs_engine *e, void *ctx, cs_ps_job *job);
 
+/* The jobs of one lane (lanes >= 1) that share one core between them. */
+typedef struct cs_ps_lane {
+	double v;             /* virtual seconds of this lane */
+	cs_ps_job **heap;
+	size_t n, cap;
+} cs_ps_lane;
+
 typedef struct cs_ps {
 	unsigned cores;
 	double sigma, kappa;  /* USL coefficients; 0 = none */
@@ -37,17 +59,36 @@ typedef struct cs_ps {
 	size_t n, cap;
 	cs_ps_done done;
 	void *ctx;
-	cs_tstat busy;        /* cores busy: min(n, c) */
+	cs_tstat busy;        /* cores busy: min(n, c) (with lanes: min(E, c)) */
 	double work_done;     /* core-seconds of work completed */
+	cs_ps_lane *lanes;    /* [1..nlanes]; NULL: none */
+	unsigned nlanes;
+	unsigned active;      /* lanes holding a job */
+	size_t total;         /* jobs in all lanes and outside them */
+	unsigned next;        /* lane of the pending departure (0: outside) */
+	double background;    /* runnable threads of other work; 0: none */
+	int general;          /* lanes or background: the O(lanes) path */
 } cs_ps;
 
 cs_status cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
                      cs_ps_done done, void *ctx);
 void cs_ps_destroy(cs_ps *ps);
 
+/* Give the station `nlanes` lanes, numbered 1..nlanes (see above); call
+ * once, before any job.  Freed by cs_ps_destroy(). */
+cs_status cs_ps_set_lanes(cs_ps *ps, unsigned nlanes);
+
+/* Give the station b >= 0 threads of other work (see above); call once,
+ * before any job. */
+void cs_ps_set_background(cs_ps *ps, double b);
+
 /* Start a job needing `work` core-seconds; done(e, ctx, job) is called when
  * it completes.  job must stay valid until then. */
 cs_status cs_ps_add(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work);
+
+/* The same in lane `lane` (0: outside every lane, as cs_ps_add). */
+cs_status cs_ps_add_in(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work,
+                       unsigned lane);
 
 /* Per-job speed with n jobs present (core-seconds per second). */
 double cs_ps_rate(const cs_ps *ps, size_t n);

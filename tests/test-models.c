@@ -758,6 +758,141 @@ START_TEST(app_cpu_processor_sharing_on_cores)
 }
 END_TEST
 
+/*
+ * app.gil and app.hosts, by hand: 8 users, no think time, one 100 ms CPU
+ * step each, everything constant.  The cores are shared equally by the
+ * runnable entities (a process under its GIL is one); each process's share
+ * is split among its requests.  R = 800 ms is 8 requests on one core;
+ * 400 ms, 8 on two; 200 ms, 4 on two.
+ */
+START_TEST(app_gil_and_hosts_share_cores_by_hand)
+{
+	static const struct {
+		const char *app;
+		double r_ms, cpu_util;
+	} cases[] = {
+		/* one process of 8 threads: one core of two, 8 requests */
+		{ "{workers: 8, cores: 2, gil: true}", 800, 0.5 },
+		/* two processes of 4 threads: each its own core */
+		{ "{workers: 8, processes: 2, cores: 2, gil: true}", 400, 1 },
+		/* four processes of 2: each half a core, a quarter a request */
+		{ "{workers: 8, processes: 4, cores: 2, gil: true}", 400, 1 },
+		/* two instances on one 2-core host: 8 requests on 2 cores */
+		{ "{instances: 2, hosts: 1, workers: 8, cores: 2}", 400, 1 },
+		/* two instances, a 2-core host each: 4 requests on 2 cores */
+		{ "{instances: 2, workers: 8, cores: 2}", 200, 1 },
+		/* two event loops on one 1-core host: half a core each */
+		{ "{instances: 2, hosts: 1, workers: 8, cores: 1, gil: true}",
+		  800, 1 },
+		/* two event loops on one 2-core host: a core each */
+		{ "{instances: 2, hosts: 1, workers: 8, cores: 2, gil: true}",
+		  400, 1 },
+	};
+	static const char yaml[] =
+		"run: {duration: 30s}\n"
+		"load: {users: 8, think: 0s}\n"
+		"app: %s\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 100ms}]\n";
+	char text[512];
+	size_t i;
+	sim s;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(text, sizeof text, yaml, cases[i].app);
+		sim_run(&s, text, 2, 7);
+		ck_assert_msg(fabs(M(&s, "overall.latency_ms.mean") -
+		                   cases[i].r_ms) < 1e-6,
+		              "%s: mean %.9g ms, want %g", cases[i].app,
+		              M(&s, "overall.latency_ms.mean"), cases[i].r_ms);
+		ck_near(M(&s, "overall.latency_ms.max"), cases[i].r_ms, 1e-6);
+		ck_near(M(&s, "resources.app.cpu_utilization"),
+		        cases[i].cpu_util, 1e-9);
+		sim_free(&s);
+	}
+}
+END_TEST
+
+/*
+ * app.background: threads of other work on the host take their share.
+ * One user, no think time, 100 ms of CPU a request, everything constant.
+ */
+START_TEST(app_background_takes_its_share_by_hand)
+{
+	static const struct {
+		const char *app;
+		double r_ms, cpu_util;
+	} cases[] = {
+		/* one core, one other thread: half a core each */
+		{ "{cores: 1, background: 1}", 200, 0.5 },
+		/* two cores, one other thread: a core each */
+		{ "{cores: 2, background: 1}", 100, 0.5 },
+		/* two cores, three other threads: 4 entities, half a core each */
+		{ "{cores: 2, background: 3}", 200, 0.25 },
+		/* half a thread of other work: 1.5 entities on one core */
+		{ "{cores: 1, background: 0.5}", 150, 2.0 / 3.0 },
+		/* with a GIL lane: the same rule, the lane is one entity */
+		{ "{cores: 1, background: 1, gil: true}", 200, 0.5 },
+	};
+	static const char yaml[] =
+		"run: {duration: 30s}\n"
+		"load: {users: 1, think: 0s}\n"
+		"app: %s\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 100ms}]\n";
+	char text[512];
+	size_t i;
+	sim s;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(text, sizeof text, yaml, cases[i].app);
+		sim_run(&s, text, 2, 7);
+		ck_assert_msg(fabs(M(&s, "overall.latency_ms.mean") -
+		                   cases[i].r_ms) < 1e-6,
+		              "%s: mean %.9g ms, want %g", cases[i].app,
+		              M(&s, "overall.latency_ms.mean"), cases[i].r_ms);
+		ck_near(M(&s, "resources.app.cpu_utilization"),
+		        cases[i].cpu_util, 1e-9);
+		sim_free(&s);
+	}
+}
+END_TEST
+
+/*
+ * Poisson 8/s, exponential 100 ms of CPU, 16 threads of one process on 4
+ * cores under the GIL: one core serves them all, M/M/1 (processor sharing
+ * or not: exponential work, the same mean): R = 100 / (1 - 0.8) = 500 ms,
+ * 0.8 of one core busy, a fifth of the four.  Without the GIL it is M/M/4:
+ * the mean is the M/M/4 figure (104.2 ms).
+ */
+START_TEST(app_gil_is_one_core_per_process)
+{
+	static const char yaml[] =
+		"run: {duration: 4000s, warmup: 400s}\n"
+		"load: {arrival_rate: 8/s, client_timeout: none}\n"
+		"app: {workers: 16, cores: 4, gil: %s}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: {dist: exponential, mean: 100ms}}]\n";
+	char text[512];
+	sim s;
+
+	snprintf(text, sizeof text, yaml, "true");
+	sim_run(&s, text, 6, 11);
+	ci_covers(&s, "overall.latency_ms.mean", 500.0);
+	ci_covers(&s, "resources.app.cpu_utilization", 0.2);
+	sim_free(&s);
+
+	snprintf(text, sizeof text, yaml, "false");
+	sim_run(&s, text, 6, 11);
+	ci_covers(&s, "overall.latency_ms.mean",
+	          1e3 * cs_an_mmc_w(4, 8.0, 10.0));
+	sim_free(&s);
+}
+END_TEST
+
 /* ---- services -------------------------------------------------------------- */
 
 /*
@@ -2164,6 +2299,9 @@ models_suite(void)
 	tcase_add_test(tc, app_server_timeout_stops_request);
 	tcase_add_test(tc, app_least_connections_balancer_avoids_busy_instance);
 	tcase_add_test(tc, app_cpu_processor_sharing_on_cores);
+	tcase_add_test(tc, app_gil_and_hosts_share_cores_by_hand);
+	tcase_add_test(tc, app_gil_is_one_core_per_process);
+	tcase_add_test(tc, app_background_takes_its_share_by_hand);
 	tcase_add_test(tc, service_rate_limit_answers_429);
 	tcase_add_test(tc, service_retries_recover);
 	tcase_add_test(tc, service_tpm_retry_after_by_hand);

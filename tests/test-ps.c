@@ -102,6 +102,40 @@ add_ev(cs_engine *e, void *data, uint64_t arg)
 	add(l->b, l->j);
 }
 
+/*
+ * Lanes (a GIL, an event loop): 2 cores; job C outside the lanes, A and B
+ * in lane 1, D in lane 2, each 1 core-second, all at t = 0.  Three
+ * entities share 2 cores: 2/3 each; lane 1 splits its 2/3 between A and
+ * B.  C and D finish at 1.5 (C first: the lower lane); A and B have done
+ * 0.5 each and, alone, share one core: 1 more second.  Busy cores: 2 until
+ * 1.5, then 1 (a lane uses one core at most): 1.6 on average.
+ */
+START_TEST(ps_lanes_use_one_core_each)
+{
+	bench b;
+	job j[4];
+	int i;
+
+	bench_init(&b, 2, 0, 0);
+	ck_assert_int_eq(cs_ps_set_lanes(&b.ps, 2), CS_OK);
+	for (i = 0; i < 4; i++)
+		job_init(&j[i], i, 1.0);
+	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[0].ps, 1.0, 1), CS_OK);
+	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[1].ps, 1.0, 1), CS_OK);
+	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[2].ps, 1.0, 0), CS_OK);
+	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[3].ps, 1.0, 2), CS_OK);
+	ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+	ck_near(j[2].finish, 1.5, 1e-12);
+	ck_near(j[3].finish, 1.5, 1e-12);
+	ck_assert_int_eq(j[2].order, 0);
+	ck_near(j[0].finish, 2.5, 1e-12);
+	ck_near(j[1].finish, 2.5, 1e-12);
+	ck_near(cs_tstat_mean(&b.ps.busy, 2.5), 1.6, 1e-12);
+	ck_near(b.ps.work_done, 4.0, 1e-12);
+	bench_free(&b);
+}
+END_TEST
+
 START_TEST(ps_single_job_runs_at_full_speed)
 {
 	bench b;
@@ -358,6 +392,7 @@ ps_suite(void)
 	tcase_add_test(tc, ps_usl_slowdown_formula);
 	tcase_add_test(tc, ps_jobs_finishing_at_the_same_time);
 	tcase_add_test(tc, ps_many_jobs_grow_heap);
+	tcase_add_test(tc, ps_lanes_use_one_core_each);
 	suite_add_tcase(s, tc);
 	return s;
 }
