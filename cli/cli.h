@@ -47,11 +47,6 @@ int cs_cli_same_file(const char *cmd, const char *out, const char *in);
 /* Parse "10s", "1m", "500ms" into seconds; -1 if malformed. */
 double cs_cli_seconds(const char *s);
 
-/* getopt_long was called with opterr = 0 and an optstring starting with
- * ':'; print what went wrong for return value c like every other error,
- * then the usage.  Returns CS_EXIT_INPUT. */
-int cs_cli_bad_option(const char *cmd, int c, char **argv, const char *usage);
-
 /* Print "capsim CMD: error: MESSAGE" on stderr; returns CS_EXIT_INPUT. */
 int cs_cli_fail(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)

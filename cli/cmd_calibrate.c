@@ -21,76 +21,145 @@
 #include "calibration/fit.h"
 #include "calibration/import.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/commands.h"
 
 /* declared in cli/commands.h too; repeated so this file stands alone */
 int cs_cmd_calibrate(int argc, char **argv);
 int cs_cmd_validate(int argc, char **argv);
 
-static const char cal_usage[] =
-	"usage: capsim calibrate SCENARIO --data FILE... --fit PATH[=LO:HI]...\n"
-	"                        [--points LIST] [--point-set P:PATH=VALUE]...\n"
-	"                        [--set PATH=VALUE]... [--weights M=W,...]\n"
-	"                        [--noise M=SD,...] [--replications R] [--seed S]\n"
-	"                        [--starts K] [--evals N] [--proposals P] [--jobs N]\n"
-	"                        [--steady] [--duration D] [-o FILE]\n"
-	"\n"
-	"  --data FILE...      measurements, Locust, k6 or JMeter output: the files\n"
-	"                      after --data, up to the next option (repeatable)\n"
-	"  --fit PATH[=LO:HI]  a scenario value to fit, with bounds in its units\n"
-	"                      (default: a tenth to ten times the file's value)\n"
-	"  --points LIST       the points to use: numbers from 1 or names, by commas\n"
-	"  --point-set P:PATH=VALUE  an override for point P only (pool size, ...)\n"
-	"  --set PATH=VALUE    an override for every run\n"
-	"  --weights M=W,...   objective weights of throughput, p50, p95, p99,\n"
-	"                      error_rate (default 1,1,1,0.5,1)\n"
-	"  --noise M=SD,...    between-run noise floor per metric: sd of ln(value),\n"
-	"                      of the error rate as a fraction (default: from\n"
-	"                      repeated points, else throughput 0.05, p50 0.1,\n"
-	"                      p95 0.12, p99 0.2, error_rate 0.005, app_cpu 0.1,\n"
-	"                      db_cpu 0.1)\n"
-	"  --error-scale E     the same as --noise error_rate=E\n"
-	"  --replications R    per evaluation (default 2)\n"
-	"  --seed S            the one seed of every evaluation (default: the\n"
-	"                      scenario's)\n"
-	"  --starts K          Nelder-Mead starts (default 3)\n"
-	"  --evals N           evaluations per start (default 200)\n"
-	"  --proposals P       parameter sets tried for the posterior sample\n"
-	"                      (default 96; 0: none)\n"
-	"  --jobs N            threads per run (default: all cores)\n"
-	"  --steady            replace the stages by a jump to the point's load\n"
-	"  --duration D        simulated time of a steady run (default: the\n"
-	"                      point's, at most 10m)\n"
-	"  -o, --output FILE   write the calibrated scenario to FILE\n";
+static const cs_cli_opt cal_opts[] = {
+	{ .name = "data", .val = 'd', .arg = "FILE...", .flags = CS_OPT_SHORT |
+	  CS_OPT_FILE | CS_OPT_FILES,
+	  .help = "measurements, Locust, k6 or JMeter output: the files after "
+	          "--data, up to the next option (repeatable; required)" },
+	{ .name = "fit", .val = 'F', .arg = "PATH[=LO:HI]",
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
+	  .def = "bounds a tenth to ten times the file's value",
+	  .help = "a scenario value to fit, with bounds in its units "
+	          "(repeatable; required)" },
+	{ .name = "points", .val = 'P', .arg = "LIST", .def = "every point",
+	  .flags = CS_OPT_SHORT,
+	  .help = "the points to use: numbers from 1 or names, by commas" },
+	{ .name = "point-set", .val = 'p', .arg = "P:PATH=VALUE",
+	  .flags = CS_OPT_SHORT,
+	  .help = "an override for point P only (pool size, instances...)" },
+	{ .name = "set", .val = 's', .arg = "PATH=VALUE",
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
+	  .help = "an override for every run" },
+	{ .name = "weights", .val = 'w', .arg = "M=W,...",
+	  .def = "throughput 1, p50 1, p95 1, p99 0.5, error_rate 1",
+	  .flags = CS_OPT_SHORT,
+	  .help = "objective weights of throughput, p50, p95, p99, error_rate, "
+	          "app_cpu, db_cpu" },
+	{ .name = "noise", .val = 'N', .arg = "M=SD,...",
+	  .def = "from repeated points, else throughput 0.05, p50 0.1, p95 0.12, "
+	         "p99 0.2, error_rate 0.005, app_cpu 0.1, db_cpu 0.1",
+	  .flags = CS_OPT_SHORT,
+	  .help = "between-run noise floor per metric: sd of ln(value), of the "
+	          "error rate as a fraction" },
+	{ .name = "error-scale", .val = 'e', .arg = "E", .def = "as --noise",
+	  .flags = CS_OPT_SHORT, .help = "the same as --noise error_rate=E" },
+	{ .name = "replications", .val = 'r', .arg = "R", .def = "2",
+	  .flags = CS_OPT_SHORT, .help = "replications per evaluation" },
+	{ .name = "seed", .val = 'S', .arg = "S", .def = "run.seed (1)",
+	  .flags = CS_OPT_SHORT, .help = "the one seed of every evaluation" },
+	{ .name = "starts", .val = 'k', .arg = "K", .def = "3",
+	  .flags = CS_OPT_SHORT, .help = "Nelder-Mead starts" },
+	{ .name = "evals", .val = 'n', .arg = "N", .def = "200",
+	  .flags = CS_OPT_SHORT, .help = "evaluations per start at most" },
+	{ .name = "proposals", .val = 'Q', .arg = "P", .def = "96",
+	  .flags = CS_OPT_SHORT,
+	  .help = "parameter sets tried for the posterior sample (0: none)" },
+	{ .name = "jobs", .val = 'j', .arg = "N", .def = "0: one per core",
+	  .flags = CS_OPT_SHORT,
+	  .help = "threads per run; never changes the result" },
+	{ .name = "steady", .val = 'y', .flags = CS_OPT_SHORT,
+	  .def = "off: the points' own stages",
+	  .help = "replace the stages by a jump to the point's load" },
+	{ .name = "duration", .val = 'D', .arg = "D",
+	  .def = "the point's, at most 10m", .flags = CS_OPT_SHORT,
+	  .help = "simulated time of a steady run (10m, 4m30s)" },
+	{ .name = "output", .val = 'o', .arg = "FILE", .def = "not written",
+	  .flags = CS_OPT_SHORT | CS_OPT_FILE,
+	  .help = "write the calibrated scenario to FILE" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
 
-static const char val_usage[] =
-	"usage: capsim validate SCENARIO --data FILE... [--points LIST]\n"
-	"                       [--point-set P:PATH=VALUE]... [--set PATH=VALUE]...\n"
-	"                       [--baseline-from N1,N2,...] [--format table|json]\n"
-	"                       [--replications R] [--seed S] [--jobs N]\n"
-	"                       [--draws K] [--steady] [--duration D] [-o FILE]\n"
-	"\n"
-	"  --data FILE...       measurements, Locust, k6 or JMeter output: the files\n"
-	"                       after --data, up to the next option (repeatable)\n"
-	"  --points LIST        the points to predict: numbers from 1 or names\n"
-	"  --point-set P:PATH=VALUE  an override for point P only\n"
-	"  --set PATH=VALUE     an override for every run\n"
-	"  --baseline-from LIST users of the calibration points: fit a straight\n"
-	"                       line and a USL on them, score the other points\n"
-	"  --format F           table (default) or json\n"
-	"  --replications R     per point (default: the scenario's)\n"
-	"  --seed S             (default: the scenario's)\n"
-	"  --jobs N             threads per run (default: all cores)\n"
-	"  --draws K            parameter sets sampled from the scenario's\n"
-	"                       calibration block for the 90% prediction\n"
-	"                       interval (default 16; 1: the fitted values only)\n"
-	"  --steady, --duration D  as for calibrate\n"
-	"  -o, --output FILE    write the report to FILE\n";
+const cs_cli_cmd cs_cli_cmd_calibrate = {
+	.name = "calibrate", .args = "SCENARIO --data FILE... --fit PATH...",
+	.summary = "Fit scenario values to measured load levels and write the "
+	           "calibrated scenario, with what the data could not pin: "
+	           "standard errors, ranges and a posterior sample.",
+	.example = "calibrate lab2/scenario.yaml --data "
+	           "lab2/data/measurements.yaml --fit app.cpu_scale=0.3:5 "
+	           "--steady --duration 80s -o calibrated.yaml",
+	.opts = cal_opts, .main = cs_cmd_calibrate, .in_order = 1,
+};
+
+static const cs_cli_opt val_opts[] = {
+	{ .name = "data", .val = 'd', .arg = "FILE...", .flags = CS_OPT_SHORT |
+	  CS_OPT_FILE | CS_OPT_FILES,
+	  .help = "measurements, Locust, k6 or JMeter output: the files after "
+	          "--data, up to the next option (repeatable; required)" },
+	{ .name = "points", .val = 'P', .arg = "LIST", .def = "every point",
+	  .flags = CS_OPT_SHORT,
+	  .help = "the points to predict: numbers from 1 or names" },
+	{ .name = "point-set", .val = 'p', .arg = "P:PATH=VALUE",
+	  .flags = CS_OPT_SHORT, .help = "an override for point P only" },
+	{ .name = "set", .val = 's', .arg = "PATH=VALUE",
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
+	  .help = "an override for every run" },
+	{ .name = "baseline-from", .val = 'b', .arg = "N1,N2,...",
+	  .def = "no baselines; score every point", .flags = CS_OPT_SHORT,
+	  .help = "users of the calibration points: fit a straight line and a "
+	          "USL on them, score the other points" },
+	{ .name = "format", .val = 'f', .arg = "F", .def = "table",
+	  .flags = CS_OPT_SHORT, .values = "table json",
+	  .help = "table or json" },
+	{ .name = "replications", .val = 'r', .arg = "R",
+	  .def = "run.replications (5)", .flags = CS_OPT_SHORT,
+	  .help = "replications per point" },
+	{ .name = "seed", .val = 'S', .arg = "S", .def = "run.seed (1)",
+	  .flags = CS_OPT_SHORT, .help = "base random seed" },
+	{ .name = "jobs", .val = 'j', .arg = "N", .def = "0: one per core",
+	  .flags = CS_OPT_SHORT,
+	  .help = "threads per run; never changes the result" },
+	{ .name = "draws", .val = 'K', .arg = "K", .def = "16",
+	  .flags = CS_OPT_SHORT,
+	  .help = "parameter sets sampled from the scenario's calibration "
+	          "block for the 90% prediction interval (1: the fitted values "
+	          "only)" },
+	{ .name = "steady", .val = 'y', .flags = CS_OPT_SHORT,
+	  .def = "off: the points' own stages",
+	  .help = "replace the stages by a jump to the point's load" },
+	{ .name = "duration", .val = 'D', .arg = "D",
+	  .def = "the point's, at most 10m", .flags = CS_OPT_SHORT,
+	  .help = "simulated time of a steady run (10m, 4m30s)" },
+	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
+	  .flags = CS_OPT_SHORT | CS_OPT_FILE,
+	  .help = "write the report to FILE" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
+
+const cs_cli_cmd cs_cli_cmd_validate = {
+	.name = "validate", .args = "SCENARIO --data FILE...",
+	.summary = "Predict measured load levels and score the predictions, "
+	           "beside a straight-line and a USL extrapolation from the "
+	           "calibration points.",
+	.example = "validate calibrated.yaml --data lab2/data/measurements.yaml "
+	           "lab2/data/heldout.yaml --steady --duration 80s "
+	           "--baseline-from 5,10,15,25",
+	.opts = val_opts, .main = cs_cmd_validate, .in_order = 1,
+};
 
 /* ---- shared arguments ---------------------------------------------------- */
 
 typedef struct args {
-	const char *cmd, *usage;
+	const char *cmd;
+	const cs_cli_cmd *cli;
 	const char *scenario;
 	const char **data;
 	size_t ndata;
@@ -115,7 +184,7 @@ bad(const args *a, const char *fmt, const char *arg)
 	fprintf(stderr, "capsim %s: error: ", a->cmd);
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
-	fputs(a->usage, stderr);
+	cs_cli_usage(a->cli, stderr);
 	return CS_EXIT_INPUT;
 }
 
@@ -211,33 +280,32 @@ print_terms(FILE *f, const cs_cal *cal)
 	}
 }
 
+/* An option getopt did not know: one of the other command's gets a
+ * pointer there, anything else a suggestion. */
+static int
+other_command(const args *a, int c, char **argv)
+{
+	const cs_cli_cmd *other = a->cli == &cs_cli_cmd_calibrate ?
+	                          &cs_cli_cmd_validate : &cs_cli_cmd_calibrate;
+	const char *arg = argv[optind - 1];
+	const cs_cli_opt *o;
+
+	if (c == '?' && !optopt && !strncmp(arg, "--", 2))
+		for (o = other->opts; o->name; o++)
+			if (!strncmp(arg + 2, o->name, strcspn(arg + 2, "=")) &&
+			    !o->name[strcspn(arg + 2, "=")] &&
+			    !cs_cli_opt_find(a->cli, o->name)) {
+				fprintf(stderr, "capsim %s: error: --%s belongs to "
+				        "capsim %s\n", a->cmd, o->name, other->name);
+				cs_cli_usage(a->cli, stderr);
+				return CS_EXIT_INPUT;
+			}
+	return cs_cli_bad_option(a->cli, c, argv);
+}
+
 static int
 parse_args(args *a, int argc, char **argv, bool calibrate)
 {
-	static const struct option longopts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "fit", required_argument, NULL, 'F' },
-		{ "points", required_argument, NULL, 'P' },
-		{ "point-set", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 's' },
-		{ "weights", required_argument, NULL, 'w' },
-		{ "error-scale", required_argument, NULL, 'e' },
-		{ "noise", required_argument, NULL, 'N' },
-		{ "draws", required_argument, NULL, 'K' },
-		{ "proposals", required_argument, NULL, 'Q' },
-		{ "replications", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "starts", required_argument, NULL, 'k' },
-		{ "evals", required_argument, NULL, 'n' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "steady", no_argument, NULL, 'y' },
-		{ "duration", required_argument, NULL, 'D' },
-		{ "baseline-from", required_argument, NULL, 'b' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	unsigned long v;
 	int c;
 	bool in_data = false; /* the last option was --data */
@@ -252,11 +320,9 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 	}
 	cs_cal_opts_init(&a->opts);
 	optind = 0;     /* glibc: start over */
-	opterr = 0;
-	/* "-": arguments that are not options come back in order as 1, so
-	 * the files after --data can be told from the scenario */
-	while ((c = getopt_long(argc, argv, "-:d:F:P:p:s:w:e:N:K:Q:r:S:k:n:j:yD:b:f:o:h",
-	                        longopts, NULL)) != -1) {
+	/* in order: arguments that are not options come back as 1, so the
+	 * files after --data can be told from the scenario */
+	while ((c = cs_cli_getopt(a->cli, argc, argv)) != -1) {
 		if (c == 1) {
 			if (in_data) {
 				a->data[a->ndata++] = optarg;
@@ -270,20 +336,6 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 			continue;
 		}
 		in_data = c == 'd';
-		/* options of the other command */
-		if ((!calibrate && c > 0 && strchr("FweknNQ", c)) ||
-		    (calibrate && c > 0 && strchr("bfK", c))) {
-			size_t k;
-
-			for (k = 0; longopts[k].name; k++)
-				if (longopts[k].val == c)
-					break;
-			fprintf(stderr, "capsim %s: error: --%s belongs to "
-			        "capsim %s\n", a->cmd, longopts[k].name,
-			        calibrate ? "validate" : "calibrate");
-			fputs(a->usage, stderr);
-			return CS_EXIT_INPUT;
-		}
 		switch (c) {
 		case 'd':
 			a->data[a->ndata++] = optarg;
@@ -408,10 +460,10 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 			a->out = optarg;
 			break;
 		case 'h':
-			fputs(a->usage, stdout);
+			cs_cli_help(a->cli, stdout);
 			return -1;
 		default:
-			return cs_cli_bad_option(a->cmd, c, argv, a->usage);
+			return other_command(a, c, argv);
 		}
 	}
 	if (!a->scenario)
@@ -757,7 +809,7 @@ cs_cmd_calibrate(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	memset(&err, 0, sizeof err);
 	a.cmd = "calibrate";
-	a.usage = cal_usage;
+	a.cli = &cs_cli_cmd_calibrate;
 	cs_imp_set_init(&set);
 	rc = parse_args(&a, argc, argv, true);
 	if (rc) {
@@ -1104,7 +1156,7 @@ cs_cmd_validate(int argc, char **argv)
 	memset(&err, 0, sizeof err);
 	memset(&base, 0, sizeof base);
 	a.cmd = "validate";
-	a.usage = val_usage;
+	a.cli = &cs_cli_cmd_validate;
 	memset(&unc, 0, sizeof unc);
 	cs_imp_set_init(&set);
 	rc = parse_args(&a, argc, argv, false);

@@ -10,13 +10,47 @@
 
 #include "calibration/fit.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "sweep/capacity.h"
 
-static const char usage[] =
-	"usage: capsim capacity SCENARIO --slo 'p95<400ms,error_rate<1%'\n"
-	"                       --search PATH[=LO:HI] [--set path=value]...\n"
-	"                       [--replications R] [--seed S] [--jobs N]\n"
-	"                       [--format table|json] [-o FILE]\n";
+static const cs_cli_opt capacity_opts[] = {
+	{ .name = "slo", .val = 'l', .arg = "TERMS", .flags = CS_OPT_SHORT,
+	  .help = "what must hold, every term at once: 'p95<400ms,"
+	          "error_rate<1%' (required)" },
+	{ .name = "search", .val = 'x', .arg = "PATH[=LO:HI]",
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
+	  .help = "the value to search (required): load.users finds the most "
+	          "that meet the SLO, a resource (db.pool.size) the least; "
+	          "LO:HI bounds it" },
+	{ .name = "set", .val = 's', .arg = "PATH=VALUE",
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
+	  .help = "an override for every run" },
+	{ .name = "replications", .val = 'r', .arg = "R",
+	  .def = "run.replications (5)", .flags = CS_OPT_SHORT,
+	  .help = "independent runs per value tried" },
+	{ .name = "seed", .val = 'S', .arg = "S", .def = "run.seed (1)",
+	  .flags = CS_OPT_SHORT, .help = "base random seed" },
+	{ .name = "jobs", .val = 'j', .arg = "N", .def = "0: one per core",
+	  .flags = CS_OPT_SHORT,
+	  .help = "threads per run; never changes the output" },
+	{ .name = "format", .val = 'f', .arg = "F", .def = "table",
+	  .flags = CS_OPT_SHORT, .values = "table json",
+	  .help = "table or json" },
+	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
+	  .flags = CS_OPT_SHORT | CS_OPT_FILE, .help = "write to FILE" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
+
+const cs_cli_cmd cs_cli_cmd_capacity = {
+	.name = "capacity", .args = "SCENARIO --slo TERMS --search PATH",
+	.summary = "The most users, or the least of a resource, that meets an "
+	           "SLO: a search over one scenario value, each step judged "
+	           "with its confidence interval.",
+	.example = "capacity scenarios/500u.yaml --slo 'p95<400ms,error_rate<1%' "
+	           "--search db.pool.size=5:60",
+	.opts = capacity_opts, .main = cs_cmd_capacity,
+};
 
 #define fail(...) cs_cli_fail("capacity", __VA_ARGS__)
 
@@ -246,18 +280,6 @@ out:
 int
 cs_cmd_capacity(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "slo", required_argument, NULL, 'l' },
-		{ "search", required_argument, NULL, 'x' },
-		{ "set", required_argument, NULL, 's' },
-		{ "replications", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char **sets = calloc((size_t)argc + 1, sizeof *sets);
 	const char *slo_text = NULL, *search = NULL, *out_path = NULL;
 	char path[256];
@@ -275,8 +297,7 @@ cs_cmd_capacity(int argc, char **argv)
 	if (!sets)
 		return CS_EXIT_FAIL;
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:x:s:r:S:j:f:o:h", opts, NULL)) != -1) {
+	while ((c = cs_cli_getopt(&cs_cli_cmd_capacity, argc, argv)) != -1) {
 		switch (c) {
 		case 'l': slo_text = optarg; break;
 		case 'x': search = optarg; break;
@@ -298,14 +319,19 @@ cs_cmd_capacity(int argc, char **argv)
 			}
 			break;
 		case 'o': out_path = optarg; break;
-		case 'h': fputs(usage, stdout); rc = CS_EXIT_OK; goto out;
-		default: rc = cs_cli_bad_option("capacity", c, argv, usage); goto out;
+		case 'h':
+			cs_cli_help(&cs_cli_cmd_capacity, stdout);
+			rc = CS_EXIT_OK;
+			goto out;
+		default:
+			rc = cs_cli_bad_option(&cs_cli_cmd_capacity, c, argv);
+			goto out;
 		}
 	}
 	if (optind != argc - 1) {
 		rc = fail("%s", optind >= argc ? "missing the scenario file" :
 		          "give exactly one scenario file");
-		fputs(usage, stderr);
+		cs_cli_usage(&cs_cli_cmd_capacity, stderr);
 		goto out;
 	}
 	if (!slo_text || !search) {

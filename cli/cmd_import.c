@@ -19,21 +19,37 @@
 #include "calibration/import.h"
 #include "config/text.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/commands.h"
 
-static const char usage[] =
-	"usage: capsim import FILE... [--type TYPE] [--format table|json]\n"
-	"                     [--no-siblings]\n"
-	"\n"
-	"  FILE           Locust --csv files, k6 --summary-export / handleSummary\n"
-	"                 JSON, k6 --out json or --out csv, JMeter JTL (CSV or\n"
-	"                 XML), or a measurements YAML file\n"
-	"  --type TYPE    locust, k6, k6-ndjson, k6-csv, jmeter or measurements\n"
-	"                 (default: detect from the name and content)\n"
-	"  --format F     table (default) or json\n"
-	"  --no-siblings  do not merge a Locust _stats.csv with its\n"
-	"                 _stats_history.csv and _failures.csv\n";
+static const cs_cli_opt import_opts[] = {
+	{ .name = "type", .val = 't', .arg = "TYPE",
+	  .def = "detected from the name and content", .flags = CS_OPT_SHORT,
+	  .values = "locust k6 k6-ndjson k6-csv jmeter measurements",
+	  .help = "locust, k6, k6-ndjson, k6-csv, jmeter or measurements, for "
+	          "every file" },
+	{ .name = "format", .val = 'f', .arg = "F", .def = "table",
+	  .flags = CS_OPT_SHORT, .values = "table json",
+	  .help = "table or json" },
+	{ .name = "no-siblings", .val = 'n',
+	  .help = "read a Locust _stats.csv alone, without its "
+	          "_stats_history.csv and _failures.csv" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
 
+const cs_cli_cmd cs_cli_cmd_import = {
+	.name = "import", .args = "FILE...",
+	.summary = "Show what capsim reads from load-test output: per file and "
+	           "point the users, duration, requests, throughput, "
+	           "percentiles, error rate and errors by cause, then the "
+	           "endpoints.",
+	.notes = "FILE: Locust --csv files, k6 --summary-export or "
+	         "handleSummary JSON, k6 --out json or --out csv, JMeter JTL "
+	         "(CSV or XML), or a measurements YAML file.",
+	.example = "import lab2/data/c03_15u_pool5_2inst.jtl",
+	.opts = import_opts, .main = cs_cmd_import,
+};
 
 /* s with control characters written as \xNN, and every byte >= 0x80 too
  * when s is not valid UTF-8 (JSON must be UTF-8); caller frees. */
@@ -407,20 +423,13 @@ usage_error(const char *fmt, const char *arg)
 	fputs("capsim import: error: ", stderr);
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
-	fputs(usage, stderr);
+	cs_cli_usage(&cs_cli_cmd_import, stderr);
 	return CS_EXIT_INPUT;
 }
 
 int
 cs_cmd_import(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "type", required_argument, NULL, 't' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "no-siblings", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	cs_imp_opts opts = { CS_IMP_AUTO, 0 };
 	cs_imp_set set;
 	cs_error err;
@@ -430,8 +439,7 @@ cs_cmd_import(int argc, char **argv)
 
 	memset(&err, 0, sizeof err);
 	optind = 0;     /* glibc: start over (the front end may parse twice) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:f:h", longopts, NULL)) != -1) {
+	while ((c = cs_cli_getopt(&cs_cli_cmd_import, argc, argv)) != -1) {
 		switch (c) {
 		case 't':
 			if ((s = cs_imp_type_parse(optarg, &opts.type, &err)) ||
@@ -454,14 +462,10 @@ cs_cmd_import(int argc, char **argv)
 			opts.no_siblings = 1;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			cs_cli_help(&cs_cli_cmd_import, stdout);
 			return CS_EXIT_OK;
-		case ':':
-			return usage_error("%s needs a value",
-			                   argv[optind - 1]);
 		default:
-			return usage_error("unknown option \"%s\"",
-			                   argv[optind - 1]);
+			return cs_cli_bad_option(&cs_cli_cmd_import, c, argv);
 		}
 	}
 	if (optind >= argc)

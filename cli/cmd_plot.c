@@ -15,46 +15,53 @@
 
 #include "calibration/import.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "report/report.h"
 
-static const char usage[] =
-	"usage: capsim plot RESULTS -o FILE.png|FILE.svg [--x PATH] [--y METRICS]\n"
-	"                   [--measured DATA...] [--measured-points NAMES]\n"
-	"                   [--slo SLO] [--title TEXT] [--size WxH]\n"
-	"\n"
-	"  RESULTS        capsim sweep --format json output, or capsim run --format json\n"
-	"  -o FILE        the picture: .png or .svg\n"
-	"  --x PATH       the horizontal axis: a varied path (default: the first)\n"
-	"                 or a metric of the results; a second varied path gives\n"
-	"                 one line per value\n"
-	"  --y METRICS    p50,p95,p99 (default), throughput, error_rate, or metric\n"
-	"                 paths (resources.db_pool.utilization), one unit per chart\n"
-	"  --measured DATA...  load-test output or measurements files (whatever\n"
-	"                 capsim import reads), drawn as markers at their users\n"
-	"  --measured-points NAMES  only these measured points (baseline,peak)\n"
-	"  --slo SLO      limits drawn as dashed lines: 'p95<400ms,error_rate<1%'\n"
-	"  --title TEXT   the chart's title (default: from the metrics)\n"
-	"  --size WxH     pixels (default 1000x600)\n";
+static const cs_cli_opt plot_opts[] = {
+	{ .name = "output", .val = 'o', .arg = "FILE", .flags = CS_OPT_SHORT |
+	  CS_OPT_FILE, .help = "the picture, .png or .svg (required)" },
+	{ .name = "x", .val = 'x', .arg = "PATH", .def = "the first varied path",
+	  .help = "the horizontal axis: a varied path or a metric of the "
+	          "results; a second varied path gives one line per value" },
+	{ .name = "y", .val = 'y', .arg = "METRICS", .def = "p50,p95,p99",
+	  .help = "p50, p95, p99, throughput, error_rate or metric paths "
+	          "(resources.db_pool.utilization), one unit per chart" },
+	{ .name = "measured", .val = 'm', .arg = "DATA...",
+	  .flags = CS_OPT_FILE | CS_OPT_FILES,
+	  .help = "load-test output or measurements files (whatever capsim "
+	          "import reads), drawn as markers at their users" },
+	{ .name = "measured-points", .val = 'P', .arg = "NAMES",
+	  .help = "only these measured points (baseline,peak)" },
+	{ .name = "slo", .val = 'S', .arg = "TERMS",
+	  .help = "limits drawn as dashed lines, each crossing marked at its "
+	          "interpolated value: 'p95<400ms,error_rate<1%'" },
+	{ .name = "title", .val = 't', .arg = "TEXT", .def = "from the metrics",
+	  .help = "the chart's title" },
+	{ .name = "size", .val = 'z', .arg = "WxH", .def = "1000x600",
+	  .help = "pixels, from 200x150 to 10000x10000" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
+
+const cs_cli_cmd cs_cli_cmd_plot = {
+	.name = "plot", .args = "RESULTS -o FILE.png|FILE.svg",
+	.summary = "A sweep's curves drawn by gnuplot: each metric with its 95% "
+	           "CI band, one line per value of another varied path, "
+	           "measured points as markers, SLO limits as dashed lines.",
+	.notes = "RESULTS: capsim sweep --format json output, or capsim run "
+	         "--format json.",
+	.example = "plot pool.json -o pool.png --slo 'p95<400ms'",
+	.opts = plot_opts, .main = cs_cmd_plot, .in_order = 1,
+};
 
 #define fail(...) cs_cli_fail("plot", __VA_ARGS__)
 
 int
 cs_cmd_plot(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "x", required_argument, NULL, 'x' },
-		{ "y", required_argument, NULL, 'y' },
-		{ "measured", required_argument, NULL, 'm' },
-		{ "measured-points", required_argument, NULL, 'P' },
-		{ "slo", required_argument, NULL, 'S' },
-		{ "title", required_argument, NULL, 't' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	cs_cli_inputs in;
 	const char *out = NULL, *yspec = "p50,p95,p99";
 	const char *xpath = NULL, *title = NULL, *slo_spec = NULL;
@@ -79,10 +86,9 @@ cs_cmd_plot(int argc, char **argv)
 		return CS_EXIT_FAIL;
 	}
 	optind = 0;     /* glibc: start over */
-	opterr = 0;
-	/* "-": arguments that are not options come back in order as 1, so
-	 * the files after --measured can be told from RESULTS */
-	while ((c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
+	/* in order: arguments that are not options come back as 1, so the
+	 * files after --measured can be told from RESULTS */
+	while ((c = cs_cli_getopt(&cs_cli_cmd_plot, argc, argv)) != -1) {
 		if ((rc = cs_cli_inputs_take(&in, c, optarg)) != 1) {
 			if (rc)
 				goto out;
@@ -107,15 +113,15 @@ cs_cmd_plot(int argc, char **argv)
 			break;
 		}
 		case 'h':
-			fputs(usage, stdout);
+			cs_cli_help(&cs_cli_cmd_plot, stdout);
 			rc = CS_EXIT_OK;
 			goto out;
 		default:
-			rc = cs_cli_bad_option("plot", c, argv, usage);
+			rc = cs_cli_bad_option(&cs_cli_cmd_plot, c, argv);
 			goto out;
 		}
 	}
-	if ((rc = cs_cli_inputs_need_results(&in, usage)))
+	if ((rc = cs_cli_inputs_need_results(&in, &cs_cli_cmd_plot)))
 		goto out;
 	if (!out) {
 		rc = fail("%s", "missing -o FILE.png or -o FILE.svg");

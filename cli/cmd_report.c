@@ -17,26 +17,44 @@
 
 #include "calibration/import.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "report/report.h"
 
-static const char usage[] =
-	"usage: capsim report RESULTS -o FILE.html [--measured DATA...]\n"
-	"                     [--measured-points NAMES] [--slo SLO] [--x PATH]\n"
-	"                     [--scenario FILE] [--no-charts]\n"
-	"\n"
-	"  RESULTS        capsim sweep --format json output, or capsim run --format json\n"
-	"  -o FILE.html   the page (\"-\": standard output)\n"
-	"  --measured DATA...  load-test output or measurements files (whatever\n"
-	"                 capsim import reads): a table, and markers on the charts\n"
-	"  --measured-points NAMES  only these measured points (baseline,peak)\n"
-	"  --slo SLO      the SLO the points are judged by\n"
-	"                 (default 'p95<400ms,error_rate<1%')\n"
-	"  --x PATH       the charts' horizontal axis (default: the first varied path)\n"
-	"  --scenario FILE  the scenario to show and read services' limits from\n"
-	"                 (default: the one the sweep names)\n"
-	"  --no-charts    tables only (no gnuplot needed)\n";
+static const cs_cli_opt report_opts[] = {
+	{ .name = "output", .val = 'o', .arg = "FILE.html", .flags =
+	  CS_OPT_SHORT | CS_OPT_FILE,
+	  .help = "the page; \"-\" is standard output (required)" },
+	{ .name = "measured", .val = 'm', .arg = "DATA...",
+	  .flags = CS_OPT_FILE | CS_OPT_FILES,
+	  .help = "load-test output or measurements files (whatever capsim "
+	          "import reads): a table, and markers on the charts" },
+	{ .name = "measured-points", .val = 'P', .arg = "NAMES",
+	  .help = "only these measured points (baseline,peak)" },
+	{ .name = "slo", .val = 'S', .arg = "TERMS",
+	  .def = "'p95<400ms,error_rate<1%'",
+	  .help = "the SLO the points are judged by" },
+	{ .name = "x", .val = 'x', .arg = "PATH", .def = "the first varied path",
+	  .help = "the charts' horizontal axis" },
+	{ .name = "scenario", .val = 's', .arg = "FILE", .flags = CS_OPT_FILE,
+	  .def = "the one the sweep names",
+	  .help = "the scenario to show and read services' limits from" },
+	{ .name = "no-charts", .val = 'n',
+	  .help = "tables only (no gnuplot needed)" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
+
+const cs_cli_cmd cs_cli_cmd_report = {
+	.name = "report", .args = "RESULTS -o FILE.html",
+	.summary = "A sweep as one self-contained HTML page: charts, the points, "
+	           "the bottleneck analysis and the scenario.",
+	.notes = "RESULTS: capsim sweep --format json output, or capsim run "
+	         "--format json.",
+	.example = "report pool.json -o report.html",
+	.opts = report_opts, .main = cs_cmd_report, .in_order = 1,
+};
 
 #define fail(...) cs_cli_fail("report", __VA_ARGS__)
 
@@ -52,17 +70,6 @@ is_html(const char *path)
 int
 cs_cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "measured", required_argument, NULL, 'm' },
-		{ "measured-points", required_argument, NULL, 'P' },
-		{ "slo", required_argument, NULL, 'S' },
-		{ "x", required_argument, NULL, 'x' },
-		{ "scenario", required_argument, NULL, 's' },
-		{ "no-charts", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	cs_cli_inputs in;
 	const char *out_path = NULL, *slo_spec = NULL;
 	int c, rc = CS_EXIT_FAIL;
@@ -82,9 +89,8 @@ cs_cmd_report(int argc, char **argv)
 	ho.charts = true;
 	ho.generator = "capsim " CAPSIM_VERSION;
 	optind = 0;     /* glibc: start over */
-	opterr = 0;
-	/* "-": non-options come back in order as 1 (see cmd_plot.c) */
-	while ((c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
+	/* in order: non-options come back as 1 (see cmd_plot.c) */
+	while ((c = cs_cli_getopt(&cs_cli_cmd_report, argc, argv)) != -1) {
 		if ((rc = cs_cli_inputs_take(&in, c, optarg)) != 1) {
 			if (rc)
 				goto out;
@@ -97,15 +103,15 @@ cs_cmd_report(int argc, char **argv)
 		case 's': ho.scenario = optarg; break;
 		case 'n': ho.charts = false; break;
 		case 'h':
-			fputs(usage, stdout);
+			cs_cli_help(&cs_cli_cmd_report, stdout);
 			rc = CS_EXIT_OK;
 			goto out;
 		default:
-			rc = cs_cli_bad_option("report", c, argv, usage);
+			rc = cs_cli_bad_option(&cs_cli_cmd_report, c, argv);
 			goto out;
 		}
 	}
-	if ((rc = cs_cli_inputs_need_results(&in, usage)))
+	if ((rc = cs_cli_inputs_need_results(&in, &cs_cli_cmd_report)))
 		goto out;
 	if (!out_path) {
 		rc = fail("%s", "missing -o FILE.html");

@@ -10,26 +10,60 @@
 
 #include "calibration/fit.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/sweepio.h"
 #include "sweep/slo.h"
 
 /* Exit status when an --slo term is missed (k6's for failed thresholds). */
 #define EXIT_SLO_MISSED 99
 
-static const char usage[] =
-	"usage: capsim run SCENARIO [--replications R] [--seed S] [--jobs N]\n"
-	"                  [--set path=value]... [--format table|json|csv]\n"
-	"                  [-o FILE] [--timeseries 10s]\n"
-	"                  [--slo 'p95<400ms,error_rate<1%']\n"
-	"\n"
-	"  --slo TERMS   judge the run like k6's thresholds: each term is printed\n"
-	"                with its CI; exit status 99 when a term's mean misses\n";
+static const cs_cli_opt run_opts[] = {
+	{ .name = "replications", .val = 'r', .arg = "R",
+	  .def = "run.replications (5)", .flags = CS_OPT_SHORT,
+	  .help = "independent runs, 1-100000; the CIs come from their spread" },
+	{ .name = "seed", .val = 'S', .arg = "S", .def = "run.seed (1)",
+	  .flags = CS_OPT_SHORT,
+	  .help = "base random seed, 0-2^53-1: the same seed gives the same "
+	          "bytes" },
+	{ .name = "jobs", .val = 'j', .arg = "N", .def = "0: one per core",
+	  .flags = CS_OPT_SHORT,
+	  .help = "threads running replications; never changes the output" },
+	{ .name = "set", .val = 's', .arg = "PATH=VALUE",
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
+	  .help = "override a scenario value (repeatable, in order): "
+	          "db.pool.size=25, 'load.think={dist: exponential, mean: 1s}'" },
+	{ .name = "format", .val = 'f', .arg = "F", .def = "table",
+	  .flags = CS_OPT_SHORT, .values = "table json csv",
+	  .help = "table (a k6-style summary), json or csv" },
+	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
+	  .flags = CS_OPT_SHORT | CS_OPT_FILE,
+	  .help = "write to FILE, atomically" },
+	{ .name = "timeseries", .val = 't', .arg = "INTERVAL", .def = "off",
+	  .flags = CS_OPT_SHORT,
+	  .help = "also one row per INTERVAL (10s, 1m) of replication 1" },
+	{ .name = "slo", .val = 'l', .arg = "TERMS", .def = "none",
+	  .flags = CS_OPT_SHORT,
+	  .help = "judge the run like k6's thresholds ('p95<400ms,"
+	          "error_rate<1%'): each term printed with its CI; exit status "
+	          "99 when a term's mean misses" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
+
+const cs_cli_cmd cs_cli_cmd_run = {
+	.name = "run", .args = "SCENARIO",
+	.summary = "Simulate a scenario and print a k6-style summary, JSON or "
+	           "CSV: latency percentiles, errors by cause, throughput and "
+	           "each resource's use, each with a 95% confidence interval.",
+	.example = "run scenarios/500u.yaml --set db.pool.size=25",
+	.opts = run_opts, .main = cs_cmd_run,
+};
 
 static int
 bad(const char *fmt, const char *arg)
 {
 	cs_cli_fail("run", fmt, arg);
-	fputs(usage, stderr);
+	cs_cli_usage(&cs_cli_cmd_run, stderr);
 	return CS_EXIT_INPUT;
 }
 
@@ -198,18 +232,6 @@ slo_all_met(const cs_slo *slo, const cs_result *res)
 int
 cs_cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "replications", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "set", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "timeseries", required_argument, NULL, 't' },
-		{ "slo", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	cs_run_opts ro = { 0 };
 	cs_format fmt = CS_FORMAT_TABLE;
 	const char *out_path = NULL, **sets;
@@ -228,8 +250,7 @@ cs_cmd_run(int argc, char **argv)
 	if (!sets)
 		return CS_EXIT_FAIL;
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:S:j:s:f:o:t:l:h", opts, NULL)) != -1) {
+	while ((c = cs_cli_getopt(&cs_cli_cmd_run, argc, argv)) != -1) {
 		switch ((rc = cs_cli_run_option("run", c, optarg, &ro))) {
 		case 0:
 			continue;
@@ -237,7 +258,7 @@ cs_cmd_run(int argc, char **argv)
 			break;
 		default:
 			free(sets);
-			fputs(usage, stderr);
+			cs_cli_usage(&cs_cli_cmd_run, stderr);
 			return rc;
 		}
 		switch (c) {
@@ -270,12 +291,12 @@ cs_cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			cs_cli_help(&cs_cli_cmd_run, stdout);
 			free(sets);
 			return CS_EXIT_OK;
 		default:
 			free(sets);
-			return cs_cli_bad_option("run", c, argv, usage);
+			return cs_cli_bad_option(&cs_cli_cmd_run, c, argv);
 		}
 	}
 	if (optind != argc - 1) {

@@ -13,15 +13,69 @@
 
 #include "calibration/fit.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/sweepio.h"
 #include "sweep/sweep.h"
 
-static const char usage[] =
-	"usage: capsim sweep SCENARIO --vary PATH=VALUES [--vary ...]\n"
-	"                    [--set path=value]... [--replications R] [--seed S]\n"
-	"                    [--jobs N] [--format table|csv|json] [-o FILE]\n"
-	"                    [--resume] [--shard I/N]\n"
-	"  VALUES: a list (10,20,50) or a range LO:HI:STEP (10:60:5)\n";
+static const cs_cli_opt sweep_opts[] = {
+	{ .name = "vary", .val = 'v', .arg = "PATH=VALUES",
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
+	  .help = "a scenario path and its values: a list (10,20,50) or a range "
+	          "LO:HI:STEP (10:60:5, 100ms:1s:100ms); repeat for a grid" },
+	{ .name = "set", .val = 's', .arg = "PATH=VALUE",
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
+	  .help = "a fixed override applied to every point first" },
+	{ .name = "replications", .val = 'r', .arg = "R",
+	  .def = "run.replications (5)", .flags = CS_OPT_SHORT,
+	  .help = "independent runs per point" },
+	{ .name = "seed", .val = 'S', .arg = "S", .def = "run.seed (1)",
+	  .flags = CS_OPT_SHORT, .help = "base random seed" },
+	{ .name = "jobs", .val = 'j', .arg = "N", .def = "0: one per core",
+	  .flags = CS_OPT_SHORT,
+	  .help = "points run in parallel; never changes the output" },
+	{ .name = "format", .val = 'f', .arg = "F",
+	  .def = "table; from -o's .csv or .json", .flags = CS_OPT_SHORT,
+	  .values = "table csv json", .help = "table, csv or json" },
+	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
+	  .flags = CS_OPT_SHORT | CS_OPT_FILE,
+	  .help = "write to FILE; each finished point is saved beside it in "
+	          "FILE.journal" },
+	{ .name = "resume", .val = 'R', .flags = CS_OPT_SHORT,
+	  .help = "skip the points already in FILE.journal (needs -o)" },
+	{ .name = "shard", .val = 'x', .arg = "I/N", .def = "1/1",
+	  .flags = CS_OPT_SHORT,
+	  .help = "run every N-th point from the I-th, as JSON for capsim merge" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
+
+const cs_cli_cmd cs_cli_cmd_sweep = {
+	.name = "sweep", .args = "SCENARIO --vary PATH=VALUES...",
+	.summary = "A what-if grid: run the scenario at every combination of "
+	           "the --vary values and print one row per point, every "
+	           "metric with its 95% CI.",
+	.example = "sweep scenarios/500u.yaml --vary db.pool.size=10:60:10 "
+	           "--vary load.users=100,300,500",
+	.opts = sweep_opts, .main = cs_cmd_sweep,
+};
+
+static const cs_cli_opt merge_opts[] = {
+	{ .name = "format", .val = 'f', .arg = "F", .def = "json",
+	  .flags = CS_OPT_SHORT, .values = "table csv json",
+	  .help = "table, csv or json" },
+	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
+	  .flags = CS_OPT_SHORT | CS_OPT_FILE, .help = "write to FILE" },
+	CS_CLI_OPT_HELP,
+	{ 0 }
+};
+
+const cs_cli_cmd cs_cli_cmd_merge = {
+	.name = "merge", .args = "SHARD.json...",
+	.summary = "Join the shards of one sweep (each run with --shard I/N) "
+	           "into one result, as if it had run on one machine.",
+	.example = "merge shard1.json shard2.json -o pool.json",
+	.opts = merge_opts, .main = cs_cmd_merge,
+};
 
 typedef struct state {
 	sweepdoc *doc;
@@ -220,19 +274,6 @@ write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt, cs_out *out)
 int
 cs_cmd_sweep(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "vary", required_argument, NULL, 'v' },
-		{ "set", required_argument, NULL, 's' },
-		{ "replications", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "resume", no_argument, NULL, 'R' },
-		{ "shard", required_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char **vary = calloc((size_t)argc, sizeof *vary);
 	const char **sets = calloc((size_t)argc, sizeof *sets);
 	size_t nvary = 0, nsets = 0, i, *wanted = NULL, nwanted = 0;
@@ -256,8 +297,7 @@ cs_cmd_sweep(int argc, char **argv)
 	if (!vary || !sets)
 		goto out;
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v:s:r:S:j:f:o:Rx:h", opts, NULL)) != -1) {
+	while ((c = cs_cli_getopt(&cs_cli_cmd_sweep, argc, argv)) != -1) {
 		switch (c) {
 		case 'v': vary[nvary++] = optarg; break;
 		case 's': sets[nsets++] = optarg; jl += strlen(optarg) + 1; break;
@@ -288,18 +328,18 @@ cs_cmd_sweep(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			cs_cli_help(&cs_cli_cmd_sweep, stdout);
 			rc = CS_EXIT_OK;
 			goto out;
 		default:
-			rc = cs_cli_bad_option("sweep", c, argv, usage);
+			rc = cs_cli_bad_option(&cs_cli_cmd_sweep, c, argv);
 			goto out;
 		}
 	}
 	if (optind != argc - 1) {
 		rc = fail("sweep", "%s", optind >= argc ? "missing the scenario file" :
 		          "give exactly one scenario file");
-		fputs(usage, stderr);
+		cs_cli_usage(&cs_cli_cmd_sweep, stderr);
 		goto out;
 	}
 	scenario = argv[optind];
@@ -478,12 +518,6 @@ out:
 int
 cs_cmd_merge(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	sweepfmt fmt = SWEEP_JSON;
 	const char *out_path = NULL;
 	sweepdoc doc = { 0 };
@@ -492,19 +526,17 @@ cs_cmd_merge(int argc, char **argv)
 	int c, rc, i;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
+	while ((c = cs_cli_getopt(&cs_cli_cmd_merge, argc, argv)) != -1) {
 		if (c == 'f') {
 			if (parse_fmt(optarg, &fmt))
 				return fail("merge", "--format must be table, csv or json (got \"%s\")", optarg);
 		} else if (c == 'o') {
 			out_path = optarg;
 		} else if (c == 'h') {
-			puts("usage: capsim merge SHARD.json... [--format table|csv|json] [-o FILE]");
+			cs_cli_help(&cs_cli_cmd_merge, stdout);
 			return CS_EXIT_OK;
 		} else {
-			return cs_cli_bad_option("merge", c, argv,
-			    "usage: capsim merge SHARD.json... [--format table|csv|json] [-o FILE]\n");
+			return cs_cli_bad_option(&cs_cli_cmd_merge, c, argv);
 		}
 	}
 	if (optind >= argc)

@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "cli/inputs.h"
+#include "cli/opts.h"
 
 int
 cs_cli_inputs_init(cs_cli_inputs *in, const char *cmd, int argc)
@@ -49,7 +50,7 @@ cs_cli_inputs_take(cs_cli_inputs *in, int c, const char *arg)
 }
 
 int
-cs_cli_inputs_need_results(const cs_cli_inputs *in, const char *usage)
+cs_cli_inputs_need_results(const cs_cli_inputs *in, const cs_cli_cmd *cmd)
 {
 	if (in->results)
 		return 0;
@@ -57,7 +58,7 @@ cs_cli_inputs_need_results(const cs_cli_inputs *in, const char *usage)
 	            "missing RESULTS (every file after --measured is measured "
 	            "data: put RESULTS first)" :
 	            "missing RESULTS (a capsim sweep or run JSON file)");
-	fputs(usage, stderr);
+	cs_cli_usage(cmd, stderr);
 	return CS_EXIT_INPUT;
 }
 

@@ -12,6 +12,8 @@
 #include "calibration/import.h"
 #include "report/report.h"
 
+struct cs_cli_cmd; /* cli/opts.h */
+
 typedef struct cs_cli_inputs {
 	const char *cmd;        /* for messages: "plot", "report" */
 	const char *results;
@@ -36,7 +38,8 @@ int cs_cli_inputs_take(cs_cli_inputs *in, int c, const char *arg);
 
 /* After the options: RESULTS must be there (else a message, the usage and
  * CS_EXIT_INPUT). */
-int cs_cli_inputs_need_results(const cs_cli_inputs *in, const char *usage);
+int cs_cli_inputs_need_results(const cs_cli_inputs *in,
+                               const struct cs_cli_cmd *cmd);
 /* --measured-points needs --measured: 0, or CS_EXIT_INPUT with a message. */
 int cs_cli_inputs_check_only(const cs_cli_inputs *in);
 

@@ -178,23 +178,6 @@ cs_cli_exit(cs_status s)
 }
 
 int
-cs_cli_bad_option(const char *cmd, int c, char **argv, const char *usage)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		fprintf(stderr, "capsim %s: error: option %s needs a value\n",
-		        cmd, arg);
-	else if (optopt)
-		fprintf(stderr, "capsim %s: error: unknown option -%c\n", cmd,
-		        optopt);
-	else
-		fprintf(stderr, "capsim %s: error: unknown option %s\n", cmd, arg);
-	fputs(usage, stderr);
-	return CS_EXIT_INPUT;
-}
-
-int
 cs_cli_fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

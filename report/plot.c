@@ -43,6 +43,7 @@ typedef struct line {
 	char *title;         /* legend */
 	cs_rep_series s;     /* owns its arrays */
 	int colour, dash;
+	size_t metric;       /* its index in the options' y */
 } line;
 
 typedef struct mark {
@@ -56,10 +57,20 @@ typedef struct mark {
 typedef struct hline {
 	double y;            /* as shown */
 	char *label;
+	char path[64];       /* the SLO term's metric */
 } hline;
+
+/* Where a line crosses an SLO limit, by linear interpolation between the
+ * two points around it: the load at which the SLO starts (or stops)
+ * being met, the answer a capacity chart is read for. */
+typedef struct crossing {
+	double x, y;         /* as shown */
+	char *label;
+} crossing;
 
 struct cs_rep_chart {
 	char *title, *subtitle, *xlabel, *ylabel, *note;
+	char *varies;        /* the third title line: what varies */
 	cs_rep_unit unit;
 	line *lines;
 	size_t nlines;
@@ -67,6 +78,8 @@ struct cs_rep_chart {
 	size_t nmarks;
 	hline *hlines;
 	size_t nhlines;
+	crossing *cross;
+	size_t ncross;
 	bool logy;
 	double ymin, ymax;   /* the y range, as shown */
 	unsigned width, height;
@@ -98,11 +111,15 @@ cs_rep_chart_free(cs_rep_chart *c)
 	}
 	for (i = 0; i < c->nhlines; i++)
 		free(c->hlines[i].label);
+	for (i = 0; i < c->ncross; i++)
+		free(c->cross[i].label);
+	free(c->cross);
 	free(c->lines);
 	free(c->marks);
 	free(c->hlines);
 	free(c->title);
 	free(c->subtitle);
+	free(c->varies);
 	free(c->xlabel);
 	free(c->ylabel);
 	free(c->note);
@@ -181,6 +198,78 @@ names_of(const cs_rep_y *y, size_t ny)
 	return s;
 }
 
+/*
+ * What a value counts where it matters: a varied pool size is per pool
+ * (pools are per instance or per process), not the system's connections;
+ * workers and cores are per instance; the resources' levels are sums over
+ * every instance or pool.  NULL: nothing to say.
+ */
+static const char *
+scope_of(const char *path)
+{
+	static const struct {
+		const char *prefix, *scope;
+	} t[] = {
+		{ "db.pool.size", "per pool" },
+		{ "db.pool.max_waiting", "per pool" },
+		{ "app.workers", "per instance" },
+		{ "app.cores", "per instance" },
+		{ "app.backlog", "per instance" },
+		{ "app.processes", "per instance" },
+		{ "resources.app.workers_busy", "all instances" },
+		{ "resources.app.backlog", "all instances" },
+		{ "resources.db_pool.in_use", "all pools" },
+		{ "resources.db_pool.waiters", "all pools" },
+		{ "resources.db_pool.queue_full", "all pools" },
+	};
+	size_t k, n;
+
+	for (k = 0; k < sizeof t / sizeof t[0]; k++) {
+		n = strlen(t[k].prefix);
+		if (!strncmp(path, t[k].prefix, n) &&
+		    (!path[n] || path[n] == '.' || path[n] == '='))
+			return t[k].scope;
+	}
+	/* services' concurrency limits are per app instance (docs/guide.md
+	 * 4.9): services.NAME.concurrency */
+	n = strlen(path);
+	if (!strncmp(path, "services.", 9) && n > 12 &&
+	    !strcmp(path + n - 12, ".concurrency"))
+		return "per instance";
+	return NULL;
+}
+
+/* A series label "a=1, b=2" with each value's scope after it:
+ * "db.pool.size=20 per pool". */
+static char *
+scoped_label(const char *label)
+{
+	size_t len = strlen(label), o = 0;
+	char *out = malloc(2 * len + 64), seg[256];
+	const char *p = label;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		size_t w = strcspn(p, ",");
+		const char *sc;
+
+		snprintf(seg, sizeof seg, "%.*s", (int)w, p);
+		sc = scope_of(seg[0] == ' ' ? seg + 1 : seg);
+		o += (size_t)snprintf(out + o, 2 * len + 64 - o, "%s%s%s", seg,
+		                      sc ? " " : "", sc ? sc : "");
+		p += w;
+		if (*p == ',') {
+			out[o++] = ',';
+			p++;
+		}
+		if (o + 20 >= 2 * len + 64)
+			break;
+	}
+	out[o] = 0;
+	return out;
+}
+
 static cs_status
 oom(cs_error *err)
 {
@@ -212,6 +301,7 @@ add_lines(cs_rep_chart *c, const cs_rep_doc *d, const cs_rep_x *x,
 
 			memset(l, 0, sizeof *l);
 			l->s = ss[i];
+			l->metric = k;
 			/* several groups: colour by group, dash by metric;
 			 * one group: colour by metric */
 			if (ns > 1) {
@@ -221,12 +311,22 @@ add_lines(cs_rep_chart *c, const cs_rep_doc *d, const cs_rep_x *x,
 				l->colour = (int)(k % NCOLOURS);
 				l->dash = 1;
 			}
-			if (o->ny > 1 && ss[i].label[0])
-				l->title = fmt("%s, %s", o->y[k].name, ss[i].label);
-			else if (ss[i].label[0])
-				l->title = fmt("%s", ss[i].label);
-			else
-				l->title = fmt("%s", o->y[k].name);
+			{
+				const char *ys = scope_of(o->y[k].path);
+				char *lab = scoped_label(ss[i].label);
+
+				if (o->ny > 1 && lab && lab[0])
+					l->title = fmt("%s%s%s%s, %s", o->y[k].name,
+					               ys ? " (" : "", ys ? ys : "",
+					               ys ? ")" : "", lab);
+				else if (lab && lab[0])
+					l->title = fmt("%s", lab);
+				else
+					l->title = fmt("%s%s%s%s", o->y[k].name,
+					               ys ? " (" : "", ys ? ys : "",
+					               ys ? ")" : "");
+				free(lab);
+			}
 			if (!l->title) {
 				/* the rest of ss is not owned by the chart yet */
 				for (i++; i < ns; i++) {
@@ -340,10 +440,57 @@ add_hlines(cs_rep_chart *c, const cs_rep_chart_opts *o, cs_error *err)
 		if (!show)
 			continue;
 		c->hlines[c->nhlines].y = cs_rep_shown(t->unit, t->limit);
+		snprintf(c->hlines[c->nhlines].path,
+		         sizeof c->hlines[c->nhlines].path, "%s", t->path);
 		if (!(c->hlines[c->nhlines].label = fmt("SLO %s", t->text)))
 			return oom(err);
 		c->nhlines++;
 	}
+	return CS_OK;
+}
+
+/*
+ * Every crossing of an SLO limit by a line of the limit's own metric,
+ * interpolated linearly between the two points around it.  O(lines x
+ * points x limits).
+ */
+static cs_status
+add_crossings(cs_rep_chart *c, const cs_rep_x *x, const cs_rep_chart_opts *o,
+              cs_error *err)
+{
+	size_t h, i, j;
+
+	for (h = 0; h < c->nhlines; h++)
+		for (i = 0; i < c->nlines; i++) {
+			const line *l = &c->lines[i];
+			double y = c->hlines[h].y;
+
+			if (strcmp(o->y[l->metric].path, c->hlines[h].path))
+				continue;
+			for (j = 0; j + 1 < l->s.n; j++) {
+				double y0 = l->s.y[j].mean, y1 = l->s.y[j + 1].mean;
+				double x0 = l->s.x[j], x1 = l->s.x[j + 1], xc;
+				crossing *nc;
+
+				if (!isfinite(y0) || !isfinite(y1) ||
+				    !((y0 <= y && y1 > y) || (y0 > y && y1 <= y)))
+					continue;
+				xc = x0 + (y - y0) * (x1 - x0) / (y1 - y0);
+				nc = realloc(c->cross, (c->ncross + 1) * sizeof *nc);
+				if (!nc)
+					return oom(err);
+				c->cross = nc;
+				nc[c->ncross].x = xc;
+				nc[c->ncross].y = y;
+				/* "≈217 users": whole numbers from 100 on */
+				nc[c->ncross].label = fmt(fabs(xc) >= 100 ?
+				    "\u2248%.0f%s" : "\u2248%.3g%s", xc,
+				    x->users ? " users" : "");
+				if (!nc[c->ncross].label)
+					return oom(err);
+				c->ncross++;
+			}
+		}
 	return CS_OK;
 }
 
@@ -463,6 +610,36 @@ y_label(const cs_rep_chart_opts *o)
 	return o->ny == 1 ? fmt("%s", o->y[0].name) : fmt("value");
 }
 
+/* The title's third line: "varies load.users (x), db.pool.size (one line
+ * each)", or that a single run varies nothing; caller frees. */
+static char *
+what_varies(const cs_rep_doc *d, const cs_rep_x *x)
+{
+	size_t k, len = 64;
+	char *s;
+
+	if (!d->ndims)
+		return fmt("a single run, nothing varied");
+	for (k = 0; k < d->ndims; k++)
+		len += strlen(d->paths[k]) + 32;
+	if (!(s = malloc(len)))
+		return NULL;
+	snprintf(s, len, "varies ");
+	if (x->dim >= 0) {
+		strcat(s, d->paths[x->dim]);
+		strcat(s, " (x)");
+	}
+	for (k = 0; k < d->ndims; k++) {
+		if ((int)k == x->dim)
+			continue;
+		if (strlen(s) > 7)
+			strcat(s, ", ");
+		strcat(s, d->paths[k]);
+		strcat(s, " (one line each)");
+	}
+	return s;
+}
+
 cs_status
 cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
                  cs_rep_chart **out, cs_error *err)
@@ -484,27 +661,29 @@ cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
 	c->width = o->width ? o->width : 1000;
 	c->height = o->height ? o->height : 600;
 	c->ylabel = y_label(o);
-	c->xlabel = fmt("%s", x.label);
+	c->xlabel = scope_of(x.path) ? fmt("%s (%s)", x.label,
+	            scope_of(x.path)) : fmt("%s", x.label);
 	c->title = o->title ? fmt("%s", o->title) : default_title(o, &x);
 	if (!c->ylabel || !c->xlabel || !c->title) {
 		cs_rep_chart_free(c);
 		return oom(err);
 	}
 	if ((s = add_lines(c, d, &x, o, err)) || (s = add_marks(c, &x, o, err)) ||
-	    (s = add_hlines(c, o, err))) {
+	    (s = add_hlines(c, o, err)) || (s = add_crossings(c, &x, o, err))) {
 		cs_rep_chart_free(c);
 		return s;
 	}
 	for (i = 0; i < c->nlines && c->lines[i].s.n < 2; i++)
 		;
 	/* lines of one point have an error bar instead of a band */
-	c->subtitle = fmt("%s%s%u replications per point; %s are %s",
+	c->varies = what_varies(d, &x);
+	c->subtitle = fmt("%s%s%u replications%s; %s are %s",
 	                  d->name ? d->name : "", d->name ? ": " : "",
-	                  d->replications,
+	                  d->replications, d->ndims ? " per point" : "",
 	                  i < c->nlines ? "shaded bands" : "error bars",
 	                  cs_rep_doc_has_pi(d) ? "90% prediction intervals" :
 	                  "95% confidence intervals");
-	if (!c->subtitle) {
+	if (!c->subtitle || !c->varies) {
 		cs_rep_chart_free(c);
 		return oom(err);
 	}
@@ -609,6 +788,8 @@ cs_rep_chart_script(const cs_rep_chart *c, cs_rep_fmt format,
 	quoted(fs, c->title);
 	fputs(" . \"\\n\" . ", fs);
 	quoted(fs, c->subtitle);
+	fputs(" . \"\\n\" . ", fs);
+	quoted(fs, c->varies);
 	fputs("\nset xlabel ", fs);
 	quoted(fs, c->xlabel);
 	fputs("\nset ylabel ", fs);
@@ -636,6 +817,13 @@ cs_rep_chart_script(const cs_rep_chart *c, cs_rep_fmt format,
 		fprintf(fs, "set arrow %zu from graph 0, first %.10g to graph 1, "
 		        "first %.10g nohead dt 2 lw 2 lc rgb '%s' front\n", i + 1,
 		        c->hlines[i].y, c->hlines[i].y, SLO_COLOUR);
+	}
+	for (i = 0; i < c->ncross; i++) {
+		fprintf(fs, "set label %zu ", c->nhlines + i + 1);
+		quoted(fs, c->cross[i].label);
+		fprintf(fs, " at first %.10g, first %.10g point pt 6 ps 1.6 "
+		        "lc rgb '%s' offset 0.6,-1 tc rgb '%s' front\n",
+		        c->cross[i].x, c->cross[i].y, SLO_COLOUR, SLO_COLOUR);
 	}
 	fputs("plot ", fs);
 	block = 0;

@@ -175,6 +175,9 @@ START_TEST(report_reads_sweep_document)
 }
 END_TEST
 
+static void script(const cs_rep_chart *c, cs_rep_fmt fmt, char **s,
+                   char **dat);
+
 START_TEST(report_reads_run_document_as_one_point)
 {
 	char *r = result(200, 50, 0.01, 0.5, 0, 0.3);
@@ -191,6 +194,27 @@ START_TEST(report_reads_run_document_as_one_point)
 	ck_assert_int_eq(cs_rep_x_resolve(d, NULL, &x, &err), CS_OK);
 	ck_assert_str_eq(x.path, "resources.load.users.max");
 	ck_assert(x.users);
+	/* its chart says it is one run */
+	{
+		cs_rep_y y[CS_REP_Y_MAX];
+		cs_rep_chart_opts o = { 0 };
+		cs_rep_chart *c;
+		size_t ny;
+		char *s, *dat;
+
+		ck_assert_int_eq(cs_rep_y_parse("p95", NULL, y, CS_REP_Y_MAX, &ny,
+		                                &err), CS_OK);
+		o.y = y;
+		o.ny = ny;
+		ck_assert_int_eq(cs_rep_chart_new(d, &o, &c, &err), CS_OK);
+		script(c, CS_REP_SVG, &s, &dat);
+		ck_assert_has(s, "3 replications; error bars are 95% confidence "
+		              "intervals' . \"\\n\" . 'a single run, nothing "
+		              "varied'");
+		free(s);
+		free(dat);
+		cs_rep_chart_free(c);
+	}
 	cs_rep_doc_free(d);
 	free(r);
 }
@@ -914,11 +938,21 @@ START_TEST(report_chart_script)
 	ck_assert_has(s, "'SLO p95 < 400 ms'");
 	ck_assert_has(s, "set arrow 1 from graph 0, first 400 to graph 1, first 400");
 	ck_assert_has(s, "'/tmp/d''x' index 0 using 1:3:4 with filledcurves");
-	ck_assert_has(s, "title 'p95, db.pool.size=50'");
+	ck_assert_has(s, "title 'p95, db.pool.size=50 per pool'");
+	ck_assert_has(s, ": 3 replications per point; shaded bands are 95% "
+	              "confidence intervals' . \"\\n\" . 'varies load.users (x), "
+	              "db.pool.size (one line each)'");
+	/* each p95 line's crossing of 400 ms, interpolated between its
+	 * points around it; p50 and p99 lines are not p95 */
+	ck_assert_has(s, "set label 2 '\u2248217 users' at first 216.6666667, "
+	              "first 400 point");
+	ck_assert_has(s, "set label 3 '\u2248293 users' at first 292.5925926, "
+	              "first 400 point");
+	ck_assert_lacks(s, "set label 4 ");
 	ck_assert_has(s, "title 'measured p95 (seed-002-whatsapp-saas.yaml)'");
 	ck_assert_lacks(s, "error_rate < 1%");
 	/* six lines of three points, then the measured p50, p95 and p99 */
-	ck_assert_has(dat, "# 0: \"p50, db.pool.size=20\"\n 100 25 22.5 27.5\n"
+	ck_assert_has(dat, "# 0: \"p50, db.pool.size=20 per pool\"\n 100 25 22.5 27.5\n"
 	              " 200 75 67.5 82.5\n 300 225 202.5 247.5\n\n\n");
 	ck_assert_has(dat, "# 7: \"measured p95 (seed-002-whatsapp-saas.yaml)\"\n"
 	              " 100 145 \"baseline\"\n 500 485 \"peak\"\n"
