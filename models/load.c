@@ -131,6 +131,8 @@ cs_load_respond(cs_model *m, cs_req *r, int cause)
 	if (m->measuring) {
 		record(m, &m->overall, lat, cause);
 		record(m, &m->eps[r->ep], lat, cause);
+		if (cause < 0)
+			cs_parts_record(m, r, lat);
 	}
 	if (m->ts_every > 0) {
 		cs_hist_add(&m->ts_hist, lat);

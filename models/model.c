@@ -22,6 +22,7 @@ static const struct component {
 	{ .name = "service", .init = cs_service_init, .destroy = cs_service_destroy },
 	{ .name = "batch", .init = cs_batch_init, .destroy = cs_batch_destroy },
 	{ .name = "cache", .init = cs_cache_init, .destroy = cs_cache_destroy },
+	{ .name = "parts", .init = cs_parts_init, .destroy = cs_parts_destroy },
 	{ .name = "load", .init = cs_load_init, .destroy = cs_load_destroy },
 };
 #define NCOMP (sizeof components / sizeof components[0])
@@ -135,6 +136,7 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 		m->svc[i].errors = m->svc[i].timeouts = 0;
 	}
 	cs_batch_reset(m, now);
+	cs_parts_reset(m);
 	m->cache_lookups = m->cache_hits = 0;
 	m->pool_full = 0;
 	if (m->cache)

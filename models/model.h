@@ -236,6 +236,36 @@ enum { CS_RNG_LOAD, CS_RNG_ROUTE, CS_RNG_APP, CS_RNG_DB, CS_RNG_CACHE,
 typedef struct cs_req cs_req;
 typedef struct cs_model cs_model;
 
+/*
+ * Where a request's time goes (timeparts.c): the part it is in now is
+ * known at every hand-over, so each transition adds the time since the
+ * last one to that part.  CPU and QUERY are each followed by their
+ * queueing part (the same step's time beyond its work at full speed).
+ * Then each service has CS_PART_SVC_N parts: CS_PART_SVC(id, k).
+ */
+enum {
+	CS_PART_NETWORK,     /* round trip: half on the way in, half out */
+	CS_PART_BACKLOG,     /* in the app backlog, waiting for a worker */
+	CS_PART_PROC_WAIT,   /* affinity: waiting for its process's worker */
+	CS_PART_CPU,         /* app CPU at full speed (work x cpu_scale) */
+	CS_PART_CPU_QUEUE,   /* the rest of the CPU steps: sharing, USL */
+	CS_PART_POOL_WAIT,   /* waiting for a DB pool connection */
+	CS_PART_QUERY,       /* queries at full speed (work x query_scale) */
+	CS_PART_QUERY_QUEUE, /* the rest of the queries: DB CPU sharing */
+	CS_PART_CACHE,       /* cache lookups */
+	CS_PART_DELAY,       /* delay steps */
+	CS_PART_FIXED
+};
+enum {
+	CS_PART_SVC_QUEUE,   /* waiting for a concurrency slot */
+	CS_PART_SVC_RATE,    /* attempts answered 429 and the waits after */
+	CS_PART_SVC_RETRY,   /* other failed attempts and their backoff */
+	CS_PART_SVC_BATCH,   /* kind: batch: waiting to join the batch */
+	CS_PART_SVC_SERVICE, /* the attempt that answered */
+	CS_PART_SVC_N
+};
+#define CS_PART_SVC(id, k) (CS_PART_FIXED + (unsigned)(id) * CS_PART_SVC_N + (k))
+
 /* An intrusive FIFO with O(1) removal (a timed-out waiter leaves). */
 typedef struct cs_queue {
 	cs_req *head, *tail;
@@ -280,6 +310,12 @@ struct cs_req {
 	                       * when none is left */
 	bool aborted;         /* server-side timeout: stop at the next step */
 	int fail;             /* cs_cause, or -1 */
+	/* where the time goes (timeparts.c) */
+	double *part;         /* [cs_model.nparts] seconds in each part */
+	double part_t;        /* seconds, simulated: last transition */
+	double part_work;     /* seconds: the CPU step's or query's work at
+	                       * full speed, to split off its queueing */
+	uint32_t part_now;    /* the part it is in since part_t */
 };
 
 typedef struct cs_instance {
@@ -351,6 +387,26 @@ typedef struct cs_epstats {
 	cs_hist all, okh;     /* latency, seconds */
 } cs_epstats;
 
+/* Response-time bins of the p95 neighbourhood: 16 to an octave (each
+ * 4.4% wide, four cs_hist buckets), 2^-14 s to 2^14 s; beyond, the end
+ * bins. */
+#define CS_PART_BIN_SUB 16
+#define CS_PART_BIN_EMIN (-14)
+#define CS_PART_BIN_EMAX 14
+#define CS_PART_BINS ((CS_PART_BIN_EMAX - CS_PART_BIN_EMIN) * CS_PART_BIN_SUB)
+/* Endpoints beyond this many get no p95 neighbourhood of their own (its
+ * bins cost CS_PART_BINS x (nparts + 1) x 8 bytes an endpoint). */
+#define CS_PART_BIN_EPS 64
+
+/* The successful requests' time by part, of one endpoint or overall. */
+typedef struct cs_parts {
+	uint64_t n;           /* requests added */
+	double *sum;          /* [nparts] seconds */
+	uint64_t *bn;         /* [CS_PART_BINS] requests by response time, or
+	                       * NULL (no neighbourhood kept) */
+	double *bsum;         /* [CS_PART_BINS x nparts] seconds, by bin */
+} cs_parts;
+
 typedef struct cs_tsrow {
 	double t;             /* seconds: end of the interval */
 	double users, rps, error_rate, p50, p95, p99; /* latency in seconds */
@@ -393,6 +449,8 @@ struct cs_model {
 	         inflight, users_running;
 	uint64_t cache_lookups, cache_hits;
 	uint64_t pool_full;   /* requests refused: max_waiting already waiting */
+	size_t nparts;        /* CS_PART_FIXED + CS_PART_SVC_N x services */
+	cs_parts parts_all, *parts_ep; /* successes in the window */
 
 	/* conservation over the whole run */
 	uint64_t generated, completed, failed, outstanding;
@@ -476,6 +534,49 @@ void cs_service_attempt_end(cs_model *m, cs_req *r, int cause);
 /* A draw of a distribution of counts (tokens), rounded to the nearest
  * integer, at least lo and at most 1e9. */
 uint32_t cs_service_count(const cs_dist *d, gsl_rng *rng, uint32_t lo);
+
+/* timeparts.c: where the time goes */
+/* r moves to part p now: the time since its last move goes to the part
+ * it was in (a CPU step's or query's beyond its work to their queueing).
+ * O(1), a few adds: it runs at every hand-over. */
+static inline void
+cs_part_to(cs_model *m, cs_req *r, unsigned p)
+{
+	double now = m->e->now, dt = now - r->part_t;
+	unsigned q = r->part_now;
+
+	if (q == CS_PART_CPU || q == CS_PART_QUERY) {
+		double w = dt < r->part_work ? dt : r->part_work;
+
+		r->part[q] += w;
+		r->part[q + 1] += dt - w;
+	} else {
+		r->part[q] += dt;
+	}
+	r->part_t = now;
+	r->part_now = p;
+}
+cs_status cs_parts_init(cs_model *m);
+void cs_parts_destroy(cs_model *m);
+void cs_parts_reset(cs_model *m);
+/* r's client has its successful answer now: close its last part and add
+ * its parts to its endpoint's and the overall sums.  O(parts). */
+void cs_parts_record(cs_model *m, cs_req *r, double lat);
+/* The mean seconds in each part (out[nparts]) over the p95
+ * neighbourhood of p: the requests in the bins from the one holding the
+ * 94th percentile to the one holding the 96th.  Returns how many
+ * requests that is (0, and NaNs, without bins). */
+uint64_t cs_parts_near(const cs_model *m, const cs_parts *p, double q_lo,
+                       double q_hi, double *out);
+/* Can endpoint ep (SIZE_MAX: any) spend time in part k?  The parts that
+ * cannot are left out of the output. */
+bool cs_parts_possible(const cs_scenario *sc, size_t ep, size_t k);
+/* Key (JSON) and words (table) of part k: fixed parts only; a service's
+ * part is named by its k - CS_PART_FIXED mod CS_PART_SVC_N. */
+extern const char *const cs_part_keys[CS_PART_FIXED];
+extern const char *const cs_part_words[CS_PART_FIXED];
+extern const char *const cs_part_svc_keys[CS_PART_SVC_N];
+extern const char *const cs_part_svc_words[CS_PART_SVC_N];
 
 /* cache.c: the keyed (TTL) cache */
 /* A keyed lookup by r at op: draws the key, remembers it in r->ckey, and

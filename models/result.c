@@ -19,7 +19,7 @@
 #include "sim/replicate.h"
 #include "sim/stats.h"
 
-#define MAXSEG 5
+#define MAXSEG 7
 
 typedef struct metric {
 	const char *seg[MAXSEG]; /* point into the scenario or static text */
@@ -85,6 +85,24 @@ put(walker *w, int unit, double val, const char *a, const char *b,
     const char *c, const char *d)
 {
 	put5(w, unit, val, a, b, c, d, NULL);
+}
+
+/* A metric named by nseg segments (at most MAXSEG). */
+static void
+put_segs(walker *w, int unit, double val, const char *const *seg, int nseg)
+{
+	if (w->r->metrics && !w->v) {
+		metric *mt = &w->r->metrics[w->i];
+		int k;
+
+		mt->nseg = nseg;
+		mt->unit = unit;
+		for (k = 0; k < nseg; k++)
+			mt->seg[k] = seg[k];
+	}
+	if (w->v)
+		w->v[w->i] = val;
+	w->i++;
 }
 
 static const char *const pct_names[] = { "p50", "p90", "p95", "p99" };
@@ -187,6 +205,78 @@ batch_metrics(walker *w, const cs_service_conf *c, const cs_batch *b,
 	     "sequences", NULL);
 }
 
+/* A p95 neighbourhood of fewer successful requests than this (in a
+ * replication) is too thin to say where its time goes: NaN. */
+#define NEAR_MIN 20
+
+/*
+ * <a>[.<b>].time_ms.<part> (and .services.<svc>.<part>): the mean
+ * milliseconds the successful requests spent in each part that the
+ * scenario makes possible (ep: the endpoint, SIZE_MAX overall); with
+ * bins, the same over the p95 neighbourhood under near_p95, with its
+ * request count and mean response time.
+ */
+static void
+time_parts(walker *w, const cs_model *m, const cs_parts *p, const char *a,
+           const char *b, size_t ep, bool bins)
+{
+	const cs_scenario *sc = w->r->sc;
+	size_t np = CS_PART_FIXED + CS_PART_SVC_N * sc->nservices, k;
+	double near[np ? np : 1], lat = NAN;
+	uint64_t n = 0;
+	int pass;
+
+	if (m && bins) {
+		n = cs_parts_near(m, p, 0.94, 0.96, near);
+		if (n < NEAR_MIN)
+			for (k = 0; k < np; k++)
+				near[k] = NAN;
+		lat = 0;
+		for (k = 0; k < np; k++)
+			lat += near[k];
+	}
+	for (pass = 0; pass < (bins ? 2 : 1); pass++) {
+		const char *seg[MAXSEG];
+		int ns = 0, base;
+
+		seg[ns++] = a;
+		if (b)
+			seg[ns++] = b;
+		if (pass) {
+			seg[ns++] = "near_p95";
+			seg[ns] = "requests";
+			put_segs(w, U_COUNT, (double)n, seg, ns + 1);
+			seg[ns] = "latency_ms";
+			put_segs(w, U_MS, lat * 1e3, seg, ns + 1);
+		}
+		seg[ns++] = "time_ms";
+		base = ns;
+		for (k = 0; k < np; k++) {
+			double v;
+
+			if (!cs_parts_possible(sc, ep, k))
+				continue;
+			ns = base;
+			if (k < CS_PART_FIXED) {
+				seg[ns++] = cs_part_keys[k];
+			} else {
+				seg[ns++] = "services";
+				seg[ns++] = sc->services[(k - CS_PART_FIXED) /
+				                         CS_PART_SVC_N].name;
+				seg[ns++] = cs_part_svc_keys[(k - CS_PART_FIXED) %
+				                             CS_PART_SVC_N];
+			}
+			if (!m)
+				v = 0;
+			else if (pass)
+				v = near[k] * 1e3;
+			else
+				v = p->n ? p->sum[k] / (double)p->n * 1e3 : NAN;
+			put_segs(w, U_MS, v, seg, ns);
+		}
+	}
+}
+
 /* Name (m == NULL) or fill every metric of one replication. */
 static void
 walk(walker *w, const cs_model *m)
@@ -276,6 +366,15 @@ walk(walker *w, const cs_model *m)
 	put(w, U_COUNT, m ? (double)m->completed : 0, "checks", "conservation", "completed", NULL);
 	put(w, U_COUNT, m ? (double)m->failed : 0, "checks", "conservation", "failed", NULL);
 	put(w, U_COUNT, m ? (double)m->outstanding : 0, "checks", "conservation", "in_flight", NULL);
+
+	/* after every older metric, so that their order (CSV rows and
+	 * columns) is unchanged */
+	time_parts(w, m, m ? &m->parts_all : NULL, "overall", NULL, SIZE_MAX,
+	           true);
+	for (i = 0; i < sc->nendpoints; i++)
+		time_parts(w, m, m ? &m->parts_ep[i] : NULL, "endpoints",
+		           sc->endpoints[i].name, i,
+		           sc->nendpoints <= CS_PART_BIN_EPS);
 #undef TS
 #undef MX
 }
@@ -899,6 +998,111 @@ uses_db(const cs_scenario *sc)
 	return false;
 }
 
+/* One line of parts: "<total>: 210ms waiting for a DB connection, ...",
+ * biggest first; parts under 1% of the total are summed as "other".
+ * base: "overall.time_ms" or "endpoints.E.near_p95.time_ms". */
+static void
+table_parts_line(FILE *f, const cs_result *r, const char *base, size_t ep,
+                 double total)
+{
+	const cs_scenario *sc = r->sc;
+	size_t np = CS_PART_FIXED + CS_PART_SVC_N * sc->nservices, k, j, n = 0;
+	size_t idx[np ? np : 1];
+	double v[np ? np : 1], rest = 0;
+	char p[768], buf[32], words[160];
+	int shown = 0;
+
+	for (k = 0; k < np; k++) {
+		if (!cs_parts_possible(sc, ep, k))
+			continue;
+		if (k < CS_PART_FIXED)
+			snprintf(p, sizeof p, "%s.%s", base, cs_part_keys[k]);
+		else
+			snprintf(p, sizeof p, "%s.services.%s.%s", base,
+			         sc->services[(k - CS_PART_FIXED) / CS_PART_SVC_N].name,
+			         cs_part_svc_keys[(k - CS_PART_FIXED) % CS_PART_SVC_N]);
+		v[n] = get(r, p, NULL, NULL);
+		idx[n++] = k;
+	}
+	/* biggest first; a stable insertion sort (n is a handful) */
+	for (k = 1; k < n; k++)
+		for (j = k; j > 0 && v[j - 1] < v[j]; j--) {
+			double tv = v[j];
+			size_t ti = idx[j];
+
+			v[j] = v[j - 1];
+			idx[j] = idx[j - 1];
+			v[j - 1] = tv;
+			idx[j - 1] = ti;
+		}
+	for (k = 0; k < n; k++) {
+		if (!(v[k] > 0))
+			continue;
+		if (v[k] < 0.01 * total) {
+			rest += v[k];
+			continue;
+		}
+		if (idx[k] < CS_PART_FIXED)
+			snprintf(words, sizeof words, "%s", cs_part_words[idx[k]]);
+		else
+			snprintf(words, sizeof words, "%s %s",
+			         sc->services[(idx[k] - CS_PART_FIXED) /
+			                      CS_PART_SVC_N].name,
+			         cs_part_svc_words[(idx[k] - CS_PART_FIXED) %
+			                           CS_PART_SVC_N]);
+		fprintf(f, "%s%s %s", shown++ ? ", " : " ",
+		        fmt_ms(buf, sizeof buf, v[k]), words);
+	}
+	if (rest > 0)
+		fprintf(f, "%s%s other", shown++ ? ", " : " ",
+		        fmt_ms(buf, sizeof buf, rest));
+	if (!shown)
+		fputs(" -", f);
+	fputc('\n', f);
+}
+
+/* "where the time goes": the mean's parts and the p95 neighbourhood's,
+ * overall and for each endpoint. */
+static void
+table_parts(FILE *f, const cs_result *r)
+{
+	const cs_scenario *sc = r->sc;
+	char base[512], p[sizeof base + 32], a[32], b[32];
+	size_t i;
+
+	fputs("\n  where the time goes (successful requests; the parts add up "
+	      "to the mean, and near p95\n  to the mean of the requests between "
+	      "the 94th and 96th percentiles)\n", f);
+	for (i = 0; i <= sc->nendpoints; i++) {
+		const char *nm = i ? sc->endpoints[i - 1].name : "overall";
+		size_t ep = i ? i - 1 : SIZE_MAX;
+		double mean, p95, near;
+
+		if (i)
+			snprintf(base, sizeof base, "endpoints.%s", nm);
+		else
+			snprintf(base, sizeof base, "overall");
+		snprintf(p, sizeof p, "%s.latency_ok_ms.mean", base);
+		mean = get(r, p, NULL, NULL);
+		if (!isfinite(mean))
+			continue; /* no successful request */
+		dots(f, nm);
+		fprintf(f, "avg=%s:", fmt_ms(a, sizeof a, mean));
+		snprintf(p, sizeof p, "%s.time_ms", base);
+		table_parts_line(f, r, p, ep, mean);
+		snprintf(p, sizeof p, "%s.near_p95.latency_ms", base);
+		near = get(r, p, NULL, NULL);
+		snprintf(p, sizeof p, "%s.latency_ok_ms.p95", base);
+		p95 = get(r, p, NULL, NULL);
+		if (!isfinite(near))
+			continue; /* no neighbourhood, or too thin */
+		fprintf(f, "     %-24s  p(95)=%s (near it: %s):", "",
+		        fmt_ms(a, sizeof a, p95), fmt_ms(b, sizeof b, near));
+		snprintf(p, sizeof p, "%s.near_p95.time_ms", base);
+		table_parts_line(f, r, p, ep, near);
+	}
+}
+
 static void
 write_table(const cs_result *r, FILE *f)
 {
@@ -967,6 +1171,8 @@ write_table(const cs_result *r, FILE *f)
 		fprintf(f, "  %-28.28s %9.1f %8s %9s %9s %9s %7.2f%%\n", nm, v, b[0],
 		        b[1], b[2], b[3], 100 * get(r, p, NULL, NULL));
 	}
+
+	table_parts(f, r);
 
 	fprintf(f, "\n  resources (time averages over the measured window; max = "
 	        "highest level, averaged across replications)\n");

@@ -112,8 +112,9 @@ retry_ev(cs_engine *e, void *data, uint64_t token)
 void
 cs_service_attempt_end(cs_model *m, cs_req *r, int cause)
 {
-	const cs_service_conf *c =
-		&m->sc->services[m->sc->endpoints[r->ep].ops[r->pc - 1].service];
+	int id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
+	const cs_service_conf *c = &m->sc->services[id];
+	unsigned k;
 
 	r->token = ++m->tokens;
 	if (r->svc >= 0)
@@ -131,6 +132,18 @@ cs_service_attempt_end(cs_model *m, cs_req *r, int cause)
 		if (cause == CS_CAUSE_RATE_LIMITED && c->retry_after &&
 		    r->retry_after > d)
 			d = r->retry_after;
+		/* the wait before the next attempt, and the failed attempt's
+		 * time at the provider (relabelled: it was not the answer),
+		 * go to rate limiting after a 429, else to retries; its time
+		 * in the slot queue stays queueing, a 429's stays rate
+		 * limiting */
+		k = cause == CS_CAUSE_RATE_LIMITED ? CS_PART_SVC_RATE :
+		    CS_PART_SVC_RETRY;
+		if (r->part_now == CS_PART_SVC(id, CS_PART_SVC_QUEUE) ||
+		    r->part_now == CS_PART_SVC(id, CS_PART_SVC_RATE))
+			cs_part_to(m, r, CS_PART_SVC(id, k));
+		else
+			r->part_now = CS_PART_SVC(id, k);
 		r->attempt++;
 		if (cs_engine_schedule(m->e, m->e->now + d, retry_ev, r, r->token))
 			m->status = CS_ERR_NOMEM;
@@ -263,6 +276,7 @@ attempt_go(cs_model *m, cs_req *r)
 	    !rate_pass(s, c, r->tpm_need, now, &r->retry_after)) {
 		if (m->measuring)
 			s->rejected++;
+		cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_RATE));
 		r->fail = CS_CAUSE_RATE_LIMITED;
 		r->svc_end = now + c->rl_latency;
 		if (cs_engine_schedule(m->e, now + c->rl_latency, answer_ev, r,
@@ -274,6 +288,7 @@ attempt_go(cs_model *m, cs_req *r)
 		cs_batch_submit(m, r, id);
 		return;
 	}
+	cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_SERVICE));
 	lat = cs_dist_sample(&c->latency, m->rng[CS_RNG_EXT]);
 	r->fail = -1;
 	perr = c->err_len ? error_at(c, (double)s->active) : c->error_rate;
@@ -307,6 +322,7 @@ attempt_start(cs_model *m, cs_req *r)
 	                       r->token))
 		m->status = CS_ERR_NOMEM;
 	if (c->concurrency > 0 && s->inflight[r->inst] >= c->concurrency) {
+		cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_QUEUE));
 		cs_queue_push(&s->wait[r->inst], r);
 		return;
 	}
