@@ -69,9 +69,11 @@ write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a,
 	}
 	cJSON_AddStringToObject(o, "binding", slo->t[a->binding].text);
 	if (a->found) {
-		cJSON_AddStringToObject(o, "bottleneck",
-		                        cs_cap_resource_names[a->bottleneck]);
+		cJSON_AddStringToObject(o, "bottleneck", a->bottleneck.name);
 		num_or_null(o, "bottleneck_utilization", a->bottleneck_util);
+		num_or_null(o, "bottleneck_queue", a->bottleneck.queue);
+		cJSON_AddBoolToObject(o, "bottleneck_saturated",
+		                      cs_use_saturated(&a->bottleneck));
 	}
 	ev = cJSON_AddArrayToObject(o, "evaluations");
 	for (i = 0; i < a->nevals; i++) {
@@ -162,8 +164,17 @@ write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a,
 	if (!a->at_bound)
 		fprintf(f, "  binding term: %s (the first to fail past the answer)\n",
 		        slo->t[a->binding].text);
-	fprintf(f, "  bottleneck at the answer: %s, %.0f%% utilized\n\n",
-	        cs_cap_resource_names[a->bottleneck], 100 * a->bottleneck_util);
+	if (a->bottleneck.name[0]) {
+		fprintf(f, "  bottleneck at the answer: %s%s, %.0f%% utilized",
+		        cs_use_saturated(&a->bottleneck) ? "" :
+		        "none saturated; the busiest is ", a->bottleneck.name,
+		        100 * a->bottleneck_util);
+		if (isfinite(a->bottleneck.queue) && a->bottleneck.queue >= 0.05)
+			fprintf(f, ", %.*f waiting", a->bottleneck.queue < 10 ?
+			        1 : 0, a->bottleneck.queue);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
 }
 
 /*

@@ -132,6 +132,8 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	m->db_work = 0;
 	for (i = 0; i < m->sc->nservices; i++) {
 		cs_tstat_reset(&m->svc[i].conc, now);
+		cs_tstat_reset(&m->svc[i].slotq, now);
+		m->svc[i].tpm_asked = 0;
 		m->svc[i].attempts = m->svc[i].rejected = 0;
 		m->svc[i].errors = m->svc[i].timeouts = 0;
 	}

@@ -370,6 +370,9 @@ typedef struct cs_service {
 	double tpm_level;        /* tokens in the rate_limit.tpm bucket, at
 	                          * tokens_t too */
 	cs_tstat conc;
+	cs_tstat slotq;          /* waiting for a slot, all instances */
+	double tpm_asked;        /* tokens the attempts asked rate_limit.tpm
+	                          * for, in the window */
 	uint64_t attempts, rejected, errors, timeouts;
 	cs_batch *batch;         /* kind: batch only, else NULL */
 } cs_service;
@@ -534,6 +537,9 @@ void cs_service_attempt_end(cs_model *m, cs_req *r, int cause);
 /* A draw of a distribution of counts (tokens), rounded to the nearest
  * integer, at least lo and at most 1e9. */
 uint32_t cs_service_count(const cs_dist *d, gsl_rng *rng, uint32_t lo);
+
+/* result.c: the scenario a result was run from */
+const cs_scenario *cs_result_scenario(const cs_result *r);
 
 /* timeparts.c: where the time goes */
 /* r moves to part p now: the time since its last move goes to the part

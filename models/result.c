@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "config/text.h"
+#include "models/bottleneck.h"
 #include "models/model.h"
 #include "sim/replicate.h"
 #include "sim/stats.h"
@@ -277,6 +278,50 @@ time_parts(walker *w, const cs_model *m, const cs_parts *p, const char *a,
 	}
 }
 
+/* The utilizations the bottleneck (bottleneck.c) reads besides the older
+ * ones, each only where the scenario has that limit: the backlog's fill,
+ * and each service's slot use and waiters, rate and token limits (asked
+ * for / allowed, so above 1 when the provider refuses), batch fill. */
+static void
+use_metrics(walker *w, const cs_model *m, double now, double window)
+{
+	const cs_scenario *sc = w->r->sc;
+	double inst = (double)sc->app.instances;
+	size_t i;
+
+	if (sc->app.backlog > 0)
+		put(w, U_RATIO, m ? cs_tstat_mean(&m->backlog, now) /
+		    (inst * (double)sc->app.backlog) : 0, "resources", "app",
+		    "backlog_utilization", NULL);
+	for (i = 0; i < sc->nservices; i++) {
+		const cs_service_conf *c = &sc->services[i];
+		const cs_service *s = m ? &m->svc[i] : NULL;
+		const char *nm = c->name;
+
+		if (c->concurrency > 0) {
+			put5(w, U_RATIO, s ? cs_tstat_mean(&s->conc, now) /
+			     (inst * (double)c->concurrency) : 0, "resources",
+			     "services", nm, "concurrency_utilization", NULL);
+			put5(w, U_NUM, s ? cs_tstat_mean(&s->slotq, now) : 0,
+			     "resources", "services", nm, "slot_waiters", "mean");
+			put5(w, U_NUM, s ? s->slotq.max : 0, "resources",
+			     "services", nm, "slot_waiters", "max");
+		}
+		if (c->rl_rate > 0)
+			put5(w, U_NUM, s ? (double)s->attempts / window /
+			     c->rl_rate : 0, "resources", "services", nm,
+			     "rate_limit_utilization", NULL);
+		if (c->tpm_rate > 0)
+			put5(w, U_NUM, s ? s->tpm_asked / window / c->tpm_rate : 0,
+			     "resources", "services", nm, "tpm_utilization", NULL);
+		if (c->kind == CS_SVC_BATCH)
+			put5(w, U_RATIO, s && s->batch ?
+			     cs_tstat_mean(&s->batch->size, now) /
+			     (double)c->max_batch : 0, "resources", "services", nm,
+			     "batch_utilization", NULL);
+	}
+}
+
 /* Name (m == NULL) or fill every metric of one replication. */
 static void
 walk(walker *w, const cs_model *m)
@@ -369,6 +414,7 @@ walk(walker *w, const cs_model *m)
 
 	/* after every older metric, so that their order (CSV rows and
 	 * columns) is unchanged */
+	use_metrics(w, m, now, window);
 	time_parts(w, m, m ? &m->parts_all : NULL, "overall", NULL, SIZE_MAX,
 	           true);
 	for (i = 0; i < sc->nendpoints; i++)
@@ -630,6 +676,12 @@ fail:
 	return s;
 }
 
+const cs_scenario *
+cs_result_scenario(const cs_result *r)
+{
+	return r->sc;
+}
+
 uint64_t
 cs_result_events(const cs_result *r)
 {
@@ -802,6 +854,7 @@ to_json(const cs_result *r)
 	const cs_scenario *sc = r->sc;
 	cJSON *root = cJSON_CreateObject(), *run, *ts;
 	kids ks = { 0 };
+	cs_use bn;
 	size_t i;
 
 	run = kid_of(&ks, root, "run");
@@ -824,6 +877,14 @@ to_json(const cs_result *r)
 		cJSON_AddItemToObject(leaf, "mean", num(r->mean[i]));
 		cJSON_AddItemToObject(leaf, "ci_low", num(r->lo[i]));
 		cJSON_AddItemToObject(leaf, "ci_high", num(r->hi[i]));
+	}
+	if (cs_result_bottleneck(r, &bn)) {
+		cJSON *b = kid_of(&ks, root, "bottleneck");
+
+		cJSON_AddStringToObject(b, "resource", bn.name);
+		cJSON_AddItemToObject(b, "utilization", num(bn.u));
+		cJSON_AddItemToObject(b, "queue", num(bn.queue));
+		cJSON_AddBoolToObject(b, "saturated", cs_use_saturated(&bn));
 	}
 	if (r->ts_every > 0) {
 		ts = cJSON_AddArrayToObject(root, "timeseries");
@@ -1103,6 +1164,27 @@ table_parts(FILE *f, const cs_result *r)
 	}
 }
 
+/* "DB pool, 98% busy, 80.2 waiting": the one rule of bottleneck.c */
+static void
+table_bottleneck(FILE *f, const cs_result *r)
+{
+	cs_use bn;
+	size_t n;
+
+	if (!cs_result_bottleneck(r, &bn))
+		return;
+	n = strlen(bn.name);
+	dots(f, "bottleneck");
+	if (!cs_use_saturated(&bn))
+		fputs("none saturated; the busiest is ", f);
+	fprintf(f, "%s, %.0f%% %s", bn.name, 100 * bn.u,
+	        n >= 5 && !strcmp(bn.name + n - 5, "limit") ?
+	        "of the limit asked for" : "busy");
+	if (isfinite(bn.queue) && bn.queue >= 0.05)
+		fprintf(f, ", %.*f waiting", bn.queue < 10 ? 1 : 0, bn.queue);
+	fputc('\n', f);
+}
+
 static void
 write_table(const cs_result *r, FILE *f)
 {
@@ -1229,6 +1311,7 @@ cache:
 		if (sc->services[i].kind == CS_SVC_BATCH)
 			table_batch(f, r, nm);
 	}
+	table_bottleneck(f, r);
 	if (r->ts_every > 0 && r->nts > 0) {
 		fprintf(f, "\n  timeseries (replication 1; levels are interval averages)\n"
 		        "  %8s %7s %9s %7s %9s %9s %6s %7s %6s %6s\n",

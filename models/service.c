@@ -38,6 +38,7 @@ slot_free(cs_model *m, int id, uint32_t inst)
 	cs_tstat_add(&s->conc, m->e->now, -1);
 	next = cs_queue_pop(&s->wait[inst]);
 	if (next) {
+		cs_tstat_add(&s->slotq, m->e->now, -1);
 		next->svc = id;
 		s->inflight[inst]++;
 		s->active++;
@@ -174,8 +175,10 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 	if (r->token != token)
 		return; /* answered already, or r is another request now */
 	id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
-	if (r->svc < 0) /* still queued for a slot */
+	if (r->svc < 0) { /* still queued for a slot */
 		cs_queue_remove(&m->svc[id].wait[r->inst], r);
+		cs_tstat_add(&m->svc[id].slotq, m->e->now, -1);
+	}
 	else if (r->b_where != CS_BATCH_NONE) /* the client hangs up: vLLM
 	                                       * aborts the sequence */
 		cs_batch_leave(m, r, id);
@@ -270,8 +273,11 @@ attempt_go(cs_model *m, cs_req *r)
 	cs_service *s = &m->svc[id];
 	double now = m->e->now, lat, perr;
 
-	if (m->measuring)
+	if (m->measuring) {
 		s->attempts++;
+		if (c->tpm_rate > 0)
+			s->tpm_asked += r->tpm_need;
+	}
 	if ((c->rl_rate > 0 || c->tpm_rate > 0) &&
 	    !rate_pass(s, c, r->tpm_need, now, &r->retry_after)) {
 		if (m->measuring)
@@ -324,6 +330,7 @@ attempt_start(cs_model *m, cs_req *r)
 	if (c->concurrency > 0 && s->inflight[r->inst] >= c->concurrency) {
 		cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_QUEUE));
 		cs_queue_push(&s->wait[r->inst], r);
+		cs_tstat_add(&s->slotq, m->e->now, 1);
 		return;
 	}
 	r->svc = id;
@@ -361,6 +368,7 @@ cs_service_init(cs_model *m)
 		m->svc[i].tokens = m->sc->services[i].rl_burst;
 		m->svc[i].tpm_level = m->sc->services[i].tpm_burst;
 		cs_tstat_init(&m->svc[i].conc, 0, 0);
+		cs_tstat_init(&m->svc[i].slotq, 0, 0);
 		m->svc[i].inflight = calloc(ni, sizeof *m->svc[i].inflight);
 		m->svc[i].wait = calloc(ni, sizeof *m->svc[i].wait);
 		if (!m->svc[i].inflight || !m->svc[i].wait)

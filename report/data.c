@@ -1185,73 +1185,129 @@ cs_rep_svc_load(const char *scenario, const char *const *sets, size_t nsets,
 	return CS_OK;
 }
 
+/* A result read back, and the services' limits for one written before
+ * their utilizations were. */
+typedef struct useget {
+	const cJSON *r;
+	const cs_rep_svc *svc;
+	size_t nsvc;
+} useget;
+
+static bool
+path_ends(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && !strcmp(s + n - k, tail);
+}
+
+static double
+use_get(void *ctx, const char *path)
+{
+	const useget *g = ctx;
+	char p[400];
+	cs_rep_ci ci;
+	size_t i;
+
+	if (!cs_rep_metric(g->r, path, &ci))
+		return ci.mean;
+	/* an older result: from the scenario's limits, if given */
+	for (i = 0; i < g->nsvc; i++) {
+		snprintf(p, sizeof p, "resources.services.%s.", g->svc[i].name);
+		if (strncmp(path, p, strlen(p)))
+			continue;
+		if (path_ends(path, ".concurrency_utilization") &&
+		    g->svc[i].concurrency > 0) {
+			snprintf(p, sizeof p, "resources.services.%s.concurrency.mean",
+			         g->svc[i].name);
+			if (!cs_rep_metric(g->r, p, &ci))
+				return ci.mean / g->svc[i].concurrency;
+		}
+		if (path_ends(path, ".rate_limit_utilization") &&
+		    g->svc[i].rate > 0) {
+			snprintf(p, sizeof p, "resources.services.%s.attempts_rps",
+			         g->svc[i].name);
+			if (!cs_rep_metric(g->r, p, &ci))
+				return ci.mean / g->svc[i].rate;
+		}
+	}
+	return NAN;
+}
+
+/* Every resource, in cs_uses order; *out is new (free()), NULL if none. */
+static size_t
+uses_all(const cJSON *result, const cs_rep_svc *svc, size_t nsvc,
+         cs_rep_use **out)
+{
+	const cJSON *ss = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(result, "resources"), "services"), *c;
+	useget g = { result, svc, nsvc };
+	size_t n = 0, max;
+	const char **names;
+
+	*out = NULL;
+	cJSON_ArrayForEach(c, ss)
+		n++;
+	names = calloc(n + 1, sizeof *names);
+	max = 5 + 4 * n;
+	*out = calloc(max, sizeof **out);
+	if (!names || !*out) {
+		free(names);
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	n = 0;
+	cJSON_ArrayForEach(c, ss)
+		if (c->string)
+			names[n++] = c->string;
+	n = cs_uses(use_get, &g, names, n, *out, max);
+	free(names);
+	return n;
+}
+
 size_t
 cs_rep_uses(const cJSON *result, const cs_rep_svc *svc, size_t nsvc,
             cs_rep_use *out, size_t max)
 {
-	static const struct { const char *name, *path, *queue; } fixed[] = {
-		{ "app workers", "resources.app.worker_utilization",
-		  "resources.app.backlog.mean" },
-		{ "app CPU", "resources.app.cpu_utilization", NULL },
-		{ "DB pool", "resources.db_pool.utilization",
-		  "resources.db_pool.waiters.mean" },
-		{ "DB CPU", "resources.db.cpu_utilization", NULL },
-	};
-	size_t i, n = 0;
-	cs_rep_ci ci;
-	char path[400];
+	cs_rep_use *all;
+	size_t n = uses_all(result, svc, nsvc, &all), i, j;
 
-	for (i = 0; i < sizeof fixed / sizeof fixed[0] && n < max; i++)
-		if (!cs_rep_metric(result, fixed[i].path, &ci) &&
-		    isfinite(ci.mean)) {
-			snprintf(out[n].name, sizeof out[n].name, "%s", fixed[i].name);
-			out[n].u = ci.mean;
-			out[n].queue = NAN;
-			if (fixed[i].queue &&
-			    !cs_rep_metric(result, fixed[i].queue, &ci))
-				out[n].queue = ci.mean;
-			n++;
-		}
-	for (i = 0; i < nsvc; i++) {
-		if (svc[i].concurrency > 0 && n < max) {
-			snprintf(path, sizeof path,
-			         "resources.services.%s.concurrency.mean", svc[i].name);
-			if (!cs_rep_metric(result, path, &ci) && isfinite(ci.mean)) {
-				snprintf(out[n].name, sizeof out[n].name,
-				         "service %s concurrency", svc[i].name);
-				out[n].queue = NAN;
-				out[n++].u = ci.mean / svc[i].concurrency;
-			}
-		}
-		if (svc[i].rate > 0 && n < max) {
-			snprintf(path, sizeof path,
-			         "resources.services.%s.attempts_rps", svc[i].name);
-			if (!cs_rep_metric(result, path, &ci) && isfinite(ci.mean)) {
-				snprintf(out[n].name, sizeof out[n].name,
-				         "service %s rate limit", svc[i].name);
-				out[n].queue = NAN;
-				out[n++].u = ci.mean / svc[i].rate;
-			}
-		}
-	}
-	/* busiest first; a stable insertion sort keeps ties in the order
-	 * above (n is a handful) */
+	/* busiest first; a stable insertion sort keeps ties in cs_uses
+	 * order (n is a handful) */
 	for (i = 1; i < n; i++) {
-		cs_rep_use u = out[i];
-		size_t j = i;
+		cs_rep_use u = all[i];
 
-		for (; j > 0 && out[j - 1].u < u.u; j--)
-			out[j] = out[j - 1];
-		out[j] = u;
+		for (j = i; j > 0 && all[j - 1].u < u.u; j--)
+			all[j] = all[j - 1];
+		all[j] = u;
 	}
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++)
+		out[i] = all[i];
+	free(all);
 	return n;
+}
+
+bool
+cs_rep_bottleneck(const cJSON *result, const cs_rep_svc *svc, size_t nsvc,
+                  cs_rep_use *out)
+{
+	cs_rep_use *all;
+	size_t n = uses_all(result, svc, nsvc, &all);
+	long k = cs_bottleneck_pick(all, n);
+
+	if (k >= 0)
+		*out = all[k];
+	free(all);
+	return k >= 0;
 }
 
 bool
 cs_rep_use_saturated(const cs_rep_use *u)
 {
-	return u->u >= CS_REP_SATURATED ||
-	       (isfinite(u->queue) && u->queue >= CS_REP_QUEUED);
+	return cs_use_saturated(u);
 }
 
 /* ---- measured points ----------------------------------------------------- */
