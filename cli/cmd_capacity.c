@@ -276,6 +276,7 @@ cs_cmd_capacity(int argc, char **argv)
 	size_t nsets = 0;
 	int c, json = 0, rc = CS_EXIT_INPUT;
 	cs_run_opts ro = { 0 };
+	cs_cli_progress prog;
 	cs_slo slo;
 	cs_cap_answer ans = { 0 };
 	spread sp = { 0 };
@@ -353,21 +354,20 @@ cs_cmd_capacity(int argc, char **argv)
 		rc = cs_out_fail("capacity", &out, CS_EXIT_INPUT);
 		goto out;
 	}
+	cs_cli_progress_start(&prog, "capacity", &ro);
 	s = cs_cap_search(argv[optind], sets, nsets, path, lo, hi, &slo, &ro,
 	                  &ans, &err);
+	if (!s)
+		s = calibrated_spread(argv[optind], sets, nsets, path, lo, hi,
+		                      &slo, &ro, &sp, &err);
+	cs_cli_progress_end(&prog);
 	if (s) {
 		cs_error_print(stderr, &err);
 		cs_out_abort(&out);
 		rc = cs_cli_exit(s);
 		goto out;
 	}
-	if ((s = calibrated_spread(argv[optind], sets, nsets, path, lo, hi,
-	                           &slo, &ro, &sp, &err))) {
-		cs_error_print(stderr, &err);
-		cs_out_abort(&out);
-		rc = cs_cli_exit(s);
-		goto out;
-	}
+
 	if (json)
 		write_json(out.f, path, &slo, &ans, &sp);
 	else

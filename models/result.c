@@ -8,6 +8,7 @@
  * {"overall": {"latency_ms": {"p95": {"mean", "ci_low", "ci_high"}}}}.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,9 @@ struct cs_result {
 	cs_tsrow *ts;        /* replication 0 */
 	size_t nts;
 	struct mref *byname; /* [nmetrics] sorted by path, for lookups */
+	char *version, *hash; /* provenance for the table; NULL: unknown */
+	char **sets;
+	size_t nsets;
 };
 
 /* A metric and its index, in the order of their dotted paths. */
@@ -429,6 +433,8 @@ walk(walker *w, const cs_model *m)
 
 typedef struct runctx {
 	cs_result *r;
+	const cs_run_opts *opts;
+	atomic_uint done;   /* replications finished, for opts->progress */
 	int *stall;         /* per replication: its instant failure, or -2 */
 	uint64_t *events;
 	cs_tsrow *ts;
@@ -459,6 +465,9 @@ one(unsigned rep, void *arg)
 		}
 	}
 	cs_model_free(m);
+	if (ctx->opts && ctx->opts->progress)
+		ctx->opts->progress(ctx->opts->progress_ctx,
+		                    atomic_fetch_add(&ctx->done, 1) + 1, r->reps);
 	return s;
 }
 
@@ -559,7 +568,51 @@ cs_result_free(cs_result *r)
 	free(r->hi);
 	free(r->ts);
 	free(r->byname);
+	free(r->version);
+	free(r->hash);
+	for (size_t i = 0; i < r->nsets; i++)
+		free(r->sets[i]);
+	free(r->sets);
 	free(r);
+}
+
+static char *
+dup_or_null(const char *s, bool *fail)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = malloc(strlen(s) + 1);
+	if (!d)
+		*fail = true;
+	else
+		strcpy(d, s);
+	return d;
+}
+
+cs_status
+cs_result_set_provenance(cs_result *r, const char *version,
+                         const char *file_hash, const char *const *sets,
+                         size_t nsets)
+{
+	bool fail = false;
+	size_t i;
+
+	free(r->version);
+	free(r->hash);
+	for (i = 0; i < r->nsets; i++)
+		free(r->sets[i]);
+	free(r->sets);
+	r->nsets = 0;
+	r->version = dup_or_null(version, &fail);
+	r->hash = dup_or_null(file_hash, &fail);
+	r->sets = nsets ? calloc(nsets, sizeof *r->sets) : NULL;
+	if (nsets && !r->sets)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < nsets; i++)
+		r->sets[r->nsets++] = dup_or_null(sets[i], &fail);
+	return fail ? CS_ERR_NOMEM : CS_OK;
 }
 
 cs_status
@@ -611,6 +664,8 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	w.i = 0;
 	walk(&w, NULL);
 	ctx.r = r;
+	ctx.opts = opts;
+	atomic_init(&ctx.done, 0);
 	s = cs_sim_replicate(r->reps, opts ? opts->jobs : 0, one, &ctx);
 	r->ts = ctx.ts;
 	r->nts = ctx.nts;
@@ -1194,8 +1249,22 @@ write_table(const cs_result *r, FILE *f)
 	size_t i;
 	int c, shown;
 
-	fprintf(f, "\n  capsim: %s%s%s%s\n", sc->name, sc->file[0] ? " (" : "",
-	        sc->file, sc->file[0] ? ")" : "");
+	if (r->nsets) {
+		/* the name describes the file, which the overrides change:
+		 * "pool 20" must not head a pool-25 run */
+		fprintf(f, "\n  capsim: %s", sc->file[0] ? sc->file : sc->name);
+		for (i = 0; i < r->nsets; i++)
+			fprintf(f, " --set %s", r->sets[i] ? r->sets[i] : "");
+		fprintf(f, "\n  (the file's own name, \"%s\", describes it "
+		        "without these overrides)\n", sc->name);
+	} else {
+		fprintf(f, "\n  capsim: %s%s%s%s\n", sc->name,
+		        sc->file[0] ? " (" : "", sc->file, sc->file[0] ? ")" : "");
+	}
+	if (r->version || r->hash)
+		fprintf(f, "  capsim %s%s%s\n", r->version ? r->version : "",
+		        r->hash ? ", scenario file fnv1a64 " : "",
+		        r->hash ? r->hash : "");
 	fprintf(f, "  %u replication%s x %gs simulated, warm-up %gs deleted, seed %llu;"
 	        " [..] = 95%% confidence interval\n\n", r->reps,
 	        r->reps == 1 ? "" : "s", sc->duration, sc->warmup,

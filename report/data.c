@@ -63,6 +63,25 @@ cs_rep_doc_free(cs_rep_doc *d)
 	free(d);
 }
 
+const char *
+cs_rep_doc_label(const cs_rep_doc *d, char *buf, size_t size)
+{
+	size_t o = 0, k;
+
+	if (!d->nsets && !d->ndims)
+		return d->name ? d->name : NULL;
+	o += (size_t)snprintf(buf, size, "%s", d->scenario ? d->scenario :
+	                      d->file);
+	for (k = 0; k < d->nsets && o < size; k++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s",
+		                      k ? ", " : " with ", d->sets[k]);
+	for (k = 0; k < d->ndims && o < size; k++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s",
+		                      k ? ", " : d->nsets ? "; varying " :
+		                      " varying ", d->paths[k]);
+	return buf;
+}
+
 int
 cs_rep_doc_dim(const cs_rep_doc *d, const char *path)
 {
@@ -250,9 +269,25 @@ parse_run(cs_rep_doc *d, cJSON *root, const char *name, cs_error *err)
 	d->results = calloc(1, sizeof *d->results);
 	if (!d->paths || !d->values || !d->results)
 		return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "", "out of memory");
+	const cJSON *sets = cJSON_GetObjectItemCaseSensitive(run, "sets"), *it;
+
 	d->results[0] = root;
 	d->n = d->total = 1;
 	d->scenario = str_of(run, "file") ? xstrdup(str_of(run, "file")) : NULL;
+	/* a run's --set overrides: its charts must not present the file's
+	 * name as a description of it */
+	if (cJSON_IsArray(sets) && cJSON_GetArraySize(sets) > 0) {
+		d->sets = calloc((size_t)cJSON_GetArraySize(sets),
+		                 sizeof *d->sets);
+		if (!d->sets)
+			return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "",
+			                    "out of memory");
+		cJSON_ArrayForEach(it, sets)
+			if (cJSON_IsString(it) &&
+			    !(d->sets[d->nsets++] = xstrdup(it->valuestring)))
+				return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "",
+				                    "out of memory");
+	}
 	return run_ids(d, run, name, "run", err);
 }
 

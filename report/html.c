@@ -627,6 +627,8 @@ cs_rep_html_write(const cs_rep_doc *d, const cs_rep_html_opts *o, FILE *f,
 	cs_rep_x x;
 	size_t i;
 	cs_status s;
+	char lbuf[512];
+	const char *label;
 
 	if (!slo) {
 		cs_rep_slo_parse("p95<400ms,error_rate<1%", &slo_default, NULL);
@@ -644,11 +646,12 @@ cs_rep_html_write(const cs_rep_doc *d, const cs_rep_html_opts *o, FILE *f,
 	      "<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, "
 	      "initial-scale=1\">\n<title>capsim report: ", f);
-	esc(f, d->name ? d->name : d->file);
+	label = cs_rep_doc_label(d, lbuf, sizeof lbuf);
+	esc(f, label ? label : d->file);
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
 	        style);
 	fputs("<h1>capsim report</h1>\n<p class=\"sub\">", f);
-	esc(f, d->name ? d->name : "(unnamed scenario)");
+	esc(f, label ? label : "(unnamed scenario)");
 	fputs("</p>\n<dl class=\"facts\">\n<dt>results</dt><dd><code>", f);
 	esc(f, d->file);
 	fputs("</code></dd>\n<dt>scenario</dt><dd><code>", f);

@@ -471,6 +471,8 @@ cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
 	cs_rep_x x;
 	cs_status s;
 	size_t i;
+	char lbuf[512];
+	const char *label;
 
 	*out = NULL;
 	if (!o->ny)
@@ -498,8 +500,9 @@ cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
 	for (i = 0; i < c->nlines && c->lines[i].s.n < 2; i++)
 		;
 	/* lines of one point have an error bar instead of a band */
+	label = cs_rep_doc_label(d, lbuf, sizeof lbuf);
 	c->subtitle = fmt("%s%s%u replications per point; %s are %s",
-	                  d->name ? d->name : "", d->name ? ": " : "",
+	                  label ? label : "", label ? ": " : "",
 	                  d->replications,
 	                  i < c->nlines ? "shaded bands" : "error bars",
 	                  cs_rep_doc_has_pi(d) ? "90% prediction intervals" :

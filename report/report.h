@@ -63,6 +63,15 @@ cs_status cs_rep_doc_parse(const char *text, const char *name,
 cs_status cs_rep_doc_load(const char *path, cs_rep_doc **out, cs_error *err);
 /* No-op on NULL. */
 void cs_rep_doc_free(cs_rep_doc *d);
+/*
+ * What the document's results are of, for a title: the scenario's name
+ * when nothing overrides the file; otherwise, since the name may then say
+ * the opposite ("pool 20" on a pool-25 run), the file with its --set
+ * overrides and varied paths ("s.yaml with db.pool.size=25; varying
+ * load.users"), written into buf.  NULL when there is neither.
+ */
+const char *cs_rep_doc_label(const cs_rep_doc *d, char *buf, size_t size);
+
 /* The dimension of a varied path, or -1. */
 int cs_rep_doc_dim(const cs_rep_doc *d, const char *path);
 
