@@ -203,6 +203,7 @@ send(cs_model *m, uint32_t u)
 	r->ep = (uint32_t)lo;
 	r->user = u;
 	r->t_start = m->e->now;
+	cs_parts_start(m, r);
 	m->generated++;
 	m->outstanding++;
 	cs_tstat_add(&m->inflight, m->e->now, 1);

@@ -241,6 +241,7 @@ cs_model_run(cs_model *m)
 		return s;
 	if (m->status)
 		return m->status;
+	cs_parts_finish(m);
 	/* conservation: generated = completed + failed + in flight */
 	if (m->generated != m->completed + m->failed + m->outstanding ||
 	    count_in_flight(m) != m->outstanding || !cs_batch_conserved(m))

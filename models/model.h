@@ -312,9 +312,8 @@ struct cs_req {
 	int fail;             /* cs_cause, or -1 */
 	/* where the time goes (timeparts.c) */
 	double *part;         /* [cs_model.nparts] seconds in each part */
-	double part_t;        /* seconds, simulated: last transition */
-	double part_work;     /* seconds: the CPU step's or query's work at
-	                       * full speed, to split off its queueing */
+	double part_t;        /* seconds, simulated: last transition (in a
+	                       * CPU step or query: plus its work) */
 	uint32_t part_now;    /* the part it is in since part_t */
 };
 
@@ -408,6 +407,8 @@ typedef struct cs_parts {
 	uint64_t *bn;         /* [CS_PART_BINS] requests by response time, or
 	                       * NULL (no neighbourhood kept) */
 	double *bsum;         /* [CS_PART_BINS x nparts] seconds, by bin */
+	uint32_t *idx;        /* endpoints: the parts it can spend time in */
+	size_t nidx;
 } cs_parts;
 
 typedef struct cs_tsrow {
@@ -453,7 +454,8 @@ struct cs_model {
 	uint64_t cache_lookups, cache_hits;
 	uint64_t pool_full;   /* requests refused: max_waiting already waiting */
 	size_t nparts;        /* CS_PART_FIXED + CS_PART_SVC_N x services */
-	cs_parts parts_all, *parts_ep; /* successes in the window */
+	cs_parts parts_all, *parts_ep; /* successes in the window; the
+	                       * overall sums are made by cs_parts_finish() */
 
 	/* conservation over the whole run */
 	uint64_t generated, completed, failed, outstanding;
@@ -543,31 +545,38 @@ const cs_scenario *cs_result_scenario(const cs_result *r);
 
 /* timeparts.c: where the time goes */
 /* r moves to part p now: the time since its last move goes to the part
- * it was in (a CPU step's or query's beyond its work to their queueing).
- * O(1), a few adds: it runs at every hand-over. */
+ * it was in.  O(1), a subtraction and an add: it runs at every hand-over. */
 static inline void
 cs_part_to(cs_model *m, cs_req *r, unsigned p)
 {
-	double now = m->e->now, dt = now - r->part_t;
-	unsigned q = r->part_now;
+	double now = m->e->now;
 
-	if (q == CS_PART_CPU || q == CS_PART_QUERY) {
-		double w = dt < r->part_work ? dt : r->part_work;
-
-		r->part[q] += w;
-		r->part[q + 1] += dt - w;
-	} else {
-		r->part[q] += dt;
-	}
+	r->part[r->part_now] += now - r->part_t;
 	r->part_t = now;
 	r->part_now = p;
+}
+/* r starts a CPU step or a query (part CS_PART_CPU or CS_PART_QUERY) of
+ * work seconds at full speed: they go to that part at once, and the time
+ * the step takes beyond them, counted from now + work, to its queueing
+ * part (the next in the enum) at the next hand-over.  No branch in
+ * cs_part_to for it. */
+static inline void
+cs_part_work(cs_model *m, cs_req *r, unsigned p, double work)
+{
+	cs_part_to(m, r, p + 1);
+	r->part[p] += work;
+	r->part_t += work;
 }
 cs_status cs_parts_init(cs_model *m);
 void cs_parts_destroy(cs_model *m);
 void cs_parts_reset(cs_model *m);
 /* r's client has its successful answer now: close its last part and add
  * its parts to its endpoint's and the overall sums.  O(parts). */
+/* r, with its endpoint chosen, starts now: its parts from 0. */
+void cs_parts_start(cs_model *m, cs_req *r);
 void cs_parts_record(cs_model *m, cs_req *r, double lat);
+/* End of the run: the overall sums (and bins) from the endpoints'. */
+void cs_parts_finish(cs_model *m);
 /* The mean seconds in each part (out[nparts]) over the p95
  * neighbourhood of p: the requests in the bins from the one holding the
  * 94th percentile to the one holding the 96th.  Returns how many

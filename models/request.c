@@ -5,7 +5,6 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -73,9 +72,6 @@ cs_req_new(cs_model *m)
 	r->client_done = false;
 	r->aborted = false;
 	r->fail = -1;
-	memset(r->part, 0, m->nparts * sizeof *r->part);
-	r->part_t = m->e->now;
-	r->part_now = CS_PART_NETWORK; /* on its way in */
 	return r;
 }
 
@@ -164,8 +160,7 @@ cs_req_run(cs_model *m, cs_req *r)
 		case CS_OP_CPU: {
 			double work = cs_dist_sample(&op->d, m->rng[CS_RNG_APP]);
 
-			cs_part_to(m, r, CS_PART_CPU);
-			r->part_work = work * m->sc->app.cpu_scale;
+			cs_part_work(m, r, CS_PART_CPU, work * m->sc->app.cpu_scale);
 			cs_app_cpu(m, r, work);
 			return;
 		}
@@ -183,8 +178,7 @@ cs_req_run(cs_model *m, cs_req *r)
 		case CS_OP_QUERY: {
 			double work = cs_dist_sample(&op->d, m->rng[CS_RNG_DB]);
 
-			cs_part_to(m, r, CS_PART_QUERY);
-			r->part_work = work * m->sc->db.query_scale;
+			cs_part_work(m, r, CS_PART_QUERY, work * m->sc->db.query_scale);
 			cs_db_query(m, r, work);
 			return;
 		}

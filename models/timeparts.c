@@ -7,10 +7,12 @@
  * the overall sums, and to the sums of its response-time bin, from which
  * the parts of the requests near the 95th percentile are read at the end.
  *
- * Cost: O(parts) per successful request (two or four adds a part), one
- * subtraction and add per hand-over; memory: parts x 8 bytes a request
- * object, and CS_PART_BINS x (parts + 1) x 8 bytes for the overall bins
- * and those of each of the first CS_PART_BIN_EPS endpoints.
+ * Cost: two adds per part the endpoint can spend time in, per successful
+ * request (its sums and its bin's; the overall ones are added up once at
+ * the end), one subtraction and add per hand-over; memory: parts x 8 bytes
+ * a request object, and CS_PART_BINS x (parts + 1) x 8 bytes for the
+ * overall bins and those of each endpoint when there are at most
+ * CS_PART_BIN_EPS.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -61,24 +63,26 @@ const char *const cs_part_svc_words[CS_PART_SVC_N] = {
 };
 
 /* Bin of a response time in seconds: the cs_hist bucket scheme with 16
- * instead of 64 steps an octave, so a bin is exactly four buckets. */
+ * instead of 64 steps an octave, so a bin is exactly four buckets.  Read
+ * off the double's bits (v = m 2^e, m in [0.5, 1): the exponent and the
+ * mantissa's top four bits), which is what frexp() would give, without its
+ * call: this runs once a successful request. */
 static size_t
 bin_of(double v)
 {
-	int e, i;
-	double f;
+	uint64_t bits;
+	int e;
 
 	if (!(v > 0))
 		return 0;
-	f = frexp(v, &e);
+	memcpy(&bits, &v, sizeof bits);
+	e = (int)(bits >> 52 & 0x7ff) - 1022; /* frexp's exponent */
 	if (e <= CS_PART_BIN_EMIN)
-		return 0;
+		return 0; /* subnormals too */
 	if (e > CS_PART_BIN_EMAX)
 		return CS_PART_BINS - 1;
-	i = (int)((f - 0.5) * (2 * CS_PART_BIN_SUB));
-	if (i >= CS_PART_BIN_SUB)
-		i = CS_PART_BIN_SUB - 1;
-	return (size_t)(e - CS_PART_BIN_EMIN - 1) * CS_PART_BIN_SUB + (size_t)i;
+	return (size_t)(e - CS_PART_BIN_EMIN - 1) * CS_PART_BIN_SUB +
+	       (size_t)(bits >> (52 - 4) & (CS_PART_BIN_SUB - 1));
 }
 
 static cs_status
@@ -117,18 +121,28 @@ cs_status
 cs_parts_init(cs_model *m)
 {
 	const cs_scenario *sc = m->sc;
-	size_t i;
+	bool ep_bins = sc->nendpoints <= CS_PART_BIN_EPS;
+	size_t i, k;
 
 	m->nparts = CS_PART_FIXED + CS_PART_SVC_N * sc->nservices;
 	m->parts_ep = calloc(sc->nendpoints ? sc->nendpoints : 1,
 	                     sizeof *m->parts_ep);
 	if (!m->parts_ep || parts_alloc(&m->parts_all, m->nparts, true))
 		return CS_ERR_NOMEM;
-	for (i = 0; i < sc->nendpoints; i++)
-		if (parts_alloc(&m->parts_ep[i], m->nparts,
-		                i < CS_PART_BIN_EPS &&
-		                sc->nendpoints <= CS_PART_BIN_EPS))
+	for (i = 0; i < sc->nendpoints; i++) {
+		cs_parts *p = &m->parts_ep[i];
+
+		if (parts_alloc(p, m->nparts, ep_bins))
 			return CS_ERR_NOMEM;
+		/* only the parts the endpoint can spend time in are added:
+		 * the others stay 0 */
+		p->idx = calloc(m->nparts, sizeof *p->idx);
+		if (!p->idx)
+			return CS_ERR_NOMEM;
+		for (k = 0; k < m->nparts; k++)
+			if (cs_parts_possible(sc, i, k))
+				p->idx[p->nidx++] = (uint32_t)k;
+	}
 	return CS_OK;
 }
 
@@ -139,8 +153,10 @@ cs_parts_destroy(cs_model *m)
 
 	parts_free(&m->parts_all);
 	if (m->parts_ep)
-		for (i = 0; i < m->sc->nendpoints; i++)
+		for (i = 0; i < m->sc->nendpoints; i++) {
 			parts_free(&m->parts_ep[i]);
+			free(m->parts_ep[i].idx);
+		}
 	free(m->parts_ep);
 	m->parts_ep = NULL;
 }
@@ -155,31 +171,77 @@ cs_parts_reset(cs_model *m)
 		parts_zero(&m->parts_ep[i], m->nparts);
 }
 
-static void
-add(cs_parts *p, const double *part, size_t nparts, size_t b)
+void
+cs_parts_start(cs_model *m, cs_req *r)
 {
-	size_t k;
+	const cs_parts *ep = &m->parts_ep[r->ep];
+	size_t j;
 
-	p->n++;
-	for (k = 0; k < nparts; k++)
-		p->sum[k] += part[k];
-	if (p->bn) {
-		double *bs = p->bsum + b * nparts;
-
-		p->bn[b]++;
-		for (k = 0; k < nparts; k++)
-			bs[k] += part[k];
-	}
+	/* only the parts its endpoint can spend time in are ever read: the
+	 * others may hold another request's (their hand-overs add 0) */
+	for (j = 0; j < ep->nidx; j++)
+		r->part[ep->idx[j]] = 0;
+	r->part_t = m->e->now;
+	r->part_now = CS_PART_NETWORK; /* on its way in */
 }
 
+/*
+ * A successful request: its parts go to its bin of its endpoint (whose
+ * sums are the bins' sums, made at the end), or, when endpoints keep no
+ * bins, to the endpoint's sums and the overall bins.  O(parts of the
+ * endpoint).
+ */
 void
 cs_parts_record(cs_model *m, cs_req *r, double lat)
 {
-	size_t b = bin_of(lat);
+	cs_parts *ep = &m->parts_ep[r->ep], *p = ep;
+	const uint32_t *idx = ep->idx;
+	size_t b = bin_of(lat), j, n = ep->nidx;
+	double *to;
 
 	cs_part_to(m, r, CS_PART_NETWORK);
-	add(&m->parts_all, r->part, m->nparts, b);
-	add(&m->parts_ep[r->ep], r->part, m->nparts, b);
+	ep->n++;
+	if (!ep->bn) {
+		for (j = 0; j < n; j++)
+			ep->sum[idx[j]] += r->part[idx[j]];
+		p = &m->parts_all;
+	}
+	p->bn[b]++;
+	to = p->bsum + b * m->nparts;
+	for (j = 0; j < n; j++)
+		to[idx[j]] += r->part[idx[j]];
+}
+
+void
+cs_parts_finish(cs_model *m)
+{
+	cs_parts *all = &m->parts_all;
+	size_t i, k, b, np = m->nparts, nb = CS_PART_BINS * np;
+
+	all->n = 0;
+	memset(all->sum, 0, np * sizeof *all->sum);
+	for (i = 0; i < m->sc->nendpoints; i++) {
+		cs_parts *p = &m->parts_ep[i];
+
+		all->n += p->n;
+		if (p->bn) {
+			/* the endpoint's sums are its bins' */
+			memset(p->sum, 0, np * sizeof *p->sum);
+			for (b = 0; b < CS_PART_BINS; b++)
+				for (k = 0; k < np; k++)
+					p->sum[k] += p->bsum[b * np + k];
+			if (i == 0) {
+				memset(all->bn, 0, CS_PART_BINS * sizeof *all->bn);
+				memset(all->bsum, 0, nb * sizeof *all->bsum);
+			}
+			for (b = 0; b < CS_PART_BINS; b++)
+				all->bn[b] += p->bn[b];
+			for (k = 0; k < nb; k++)
+				all->bsum[k] += p->bsum[k];
+		}
+		for (k = 0; k < np; k++)
+			all->sum[k] += p->sum[k];
+	}
 }
 
 /* The bin holding the nearest-rank q-quantile of the n requests. */
