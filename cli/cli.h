@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include <pthread.h>
+
 #include "capsim.h"
 #include "config/outfile.h"
 
@@ -62,6 +64,28 @@ int cs_cli_fail(const char *cmd, const char *fmt, ...)
  */
 int cs_cli_run_option(const char *cmd, int c, const char *arg,
                       cs_run_opts *ro);
+
+/*
+ * Progress on a terminal: after a second, one line on stderr that each
+ * finished replication rewrites ("capsim run: 3/20 replications, 4s"),
+ * cleared at the end.  Nothing when stderr is not a terminal (a pipe, a
+ * file, a test), so that output there never changes.  Set ro->progress
+ * to cs_cli_progress_rep and ro->progress_ctx to the state.
+ */
+typedef struct cs_cli_progress {
+	const char *cmd;      /* "run", "capacity" */
+	int tty;              /* isatty(2) */
+	double t0;            /* seconds, monotonic clock: the start */
+	unsigned runs;        /* capacity: evaluations finished */
+	int shown;            /* the line is on the terminal */
+	pthread_mutex_t lock;
+} cs_cli_progress;
+
+void cs_cli_progress_start(cs_cli_progress *p, const char *cmd,
+                           cs_run_opts *ro);
+void cs_cli_progress_rep(void *ctx, unsigned done, unsigned total);
+/* Clear the line (if shown) before the results or an error. */
+void cs_cli_progress_end(cs_cli_progress *p);
 
 /* Map a library status to an exit status. */
 int cs_cli_exit(cs_status s);

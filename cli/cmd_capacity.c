@@ -103,9 +103,11 @@ write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a,
 	}
 	cJSON_AddStringToObject(o, "binding", slo->t[a->binding].text);
 	if (a->found) {
-		cJSON_AddStringToObject(o, "bottleneck",
-		                        cs_cap_resource_names[a->bottleneck]);
+		cJSON_AddStringToObject(o, "bottleneck", a->bottleneck.name);
 		num_or_null(o, "bottleneck_utilization", a->bottleneck_util);
+		num_or_null(o, "bottleneck_queue", a->bottleneck.queue);
+		cJSON_AddBoolToObject(o, "bottleneck_saturated",
+		                      cs_use_saturated(&a->bottleneck));
 	}
 	ev = cJSON_AddArrayToObject(o, "evaluations");
 	for (i = 0; i < a->nevals; i++) {
@@ -196,8 +198,17 @@ write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a,
 	if (!a->at_bound)
 		fprintf(f, "  binding term: %s (the first to fail past the answer)\n",
 		        slo->t[a->binding].text);
-	fprintf(f, "  bottleneck at the answer: %s, %.0f%% utilized\n\n",
-	        cs_cap_resource_names[a->bottleneck], 100 * a->bottleneck_util);
+	if (a->bottleneck.name[0]) {
+		fprintf(f, "  bottleneck at the answer: %s%s, %.0f%% utilized",
+		        cs_use_saturated(&a->bottleneck) ? "" :
+		        "none saturated; the busiest is ", a->bottleneck.name,
+		        100 * a->bottleneck_util);
+		if (isfinite(a->bottleneck.queue) && a->bottleneck.queue >= 0.05)
+			fprintf(f, ", %.*f waiting", a->bottleneck.queue < 10 ?
+			        1 : 0, a->bottleneck.queue);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
 }
 
 /*
@@ -287,6 +298,7 @@ cs_cmd_capacity(int argc, char **argv)
 	size_t nsets = 0;
 	int c, json = 0, rc = CS_EXIT_INPUT;
 	cs_run_opts ro = { 0 };
+	cs_cli_progress prog;
 	cs_slo slo;
 	cs_cap_answer ans = { 0 };
 	spread sp = { 0 };
@@ -368,21 +380,20 @@ cs_cmd_capacity(int argc, char **argv)
 		rc = cs_out_fail("capacity", &out, CS_EXIT_INPUT);
 		goto out;
 	}
+	cs_cli_progress_start(&prog, "capacity", &ro);
 	s = cs_cap_search(argv[optind], sets, nsets, path, lo, hi, &slo, &ro,
 	                  &ans, &err);
+	if (!s)
+		s = calibrated_spread(argv[optind], sets, nsets, path, lo, hi,
+		                      &slo, &ro, &sp, &err);
+	cs_cli_progress_end(&prog);
 	if (s) {
 		cs_error_print(stderr, &err);
 		cs_out_abort(&out);
 		rc = cs_cli_exit(s);
 		goto out;
 	}
-	if ((s = calibrated_spread(argv[optind], sets, nsets, path, lo, hi,
-	                           &slo, &ro, &sp, &err))) {
-		cs_error_print(stderr, &err);
-		cs_out_abort(&out);
-		rc = cs_cli_exit(s);
-		goto out;
-	}
+
 	if (json)
 		write_json(out.f, path, &slo, &ans, &sp);
 	else

@@ -233,6 +233,7 @@ int
 cs_cmd_run(int argc, char **argv)
 {
 	cs_run_opts ro = { 0 };
+	cs_cli_progress prog;
 	cs_format fmt = CS_FORMAT_TABLE;
 	const char *out_path = NULL, **sets;
 	size_t nsets = 0;
@@ -367,7 +368,9 @@ cs_cmd_run(int argc, char **argv)
 		free(sets);
 		return cs_out_fail("run", &out, CS_EXIT_INPUT);
 	}
+	cs_cli_progress_start(&prog, "run", &ro);
 	s = cs_run(sc, &ro, &res, &err);
+	cs_cli_progress_end(&prog);
 	if (s) {
 		cs_error_print(stderr, &err);
 		cs_out_abort(&out);
@@ -375,8 +378,19 @@ cs_cmd_run(int argc, char **argv)
 		free(sets);
 		return s == CS_ERR_INVALID ? CS_EXIT_INPUT : CS_EXIT_FAIL;
 	}
+	/* the table's header says what exactly ran, as the JSON's run
+	 * block does */
+	{
+		char hex[17];
+
+		s = cs_result_set_provenance(res, CAPSIM_VERSION,
+		    sweep_file_hash(argv[optind], hex, NULL) ? NULL : hex,
+		    sets, nsets);
+	}
 	errno = 0;
-	if (fmt == CS_FORMAT_JSON)
+	if (s)
+		; /* out of memory: reported below */
+	else if (fmt == CS_FORMAT_JSON)
 		s = write_json_extra(res, &pi, &slo, argv[optind], sets, nsets,
 		                     out.f);
 	else

@@ -7,6 +7,7 @@
 
 #include "cli/sweepio.h"
 #include "config/text.h"
+#include "report/report.h"
 
 static char *
 xstrdup(const char *s)
@@ -294,12 +295,13 @@ write_table(const sweepdoc *d, FILE *f)
 	fputs(" ", f);
 	for (k = 0; k < d->ndims; k++)
 		fprintf(f, " %*s", width(d->paths[k]), d->paths[k]);
-	fprintf(f, " %9s %8s %8s %8s %8s %8s %6s %8s %6s %6s\n", "rps", "errors",
-	        "p50", "p95", "p95 CI+-", "p99", "pool", "waiters", "appCPU",
-	        "dbCPU");
+	fprintf(f, " %9s %8s %8s %8s %8s %8s %6s %8s %6s %6s  %s\n", "rps",
+	        "errors", "p50", "p95", "p95 CI+-", "p99", "pool", "waiters",
+	        "appCPU", "dbCPU", "bottleneck");
 	for (i = 0; i < d->total; i++) {
 		const cJSON *r = d->points[i];
 		char a[32], b[32], c[32], e[32];
+		cs_use bn;
 		double lo, hi;
 
 		if (!r)
@@ -310,7 +312,7 @@ write_table(const sweepdoc *d, FILE *f)
 			        d->values[i][k]);
 		lo = result_get(r, "overall.latency_ms.p95", "ci_low");
 		hi = result_get(r, "overall.latency_ms.p95", "ci_high");
-		fprintf(f, " %9.1f %7.2f%% %8s %8s %8s %8s %5.0f%% %8.1f %5.0f%% %5.0f%%\n",
+		fprintf(f, " %9.1f %7.2f%% %8s %8s %8s %8s %5.0f%% %8.1f %5.0f%% %5.0f%%",
 		        result_get(r, "overall.throughput_rps", NULL),
 		        100 * result_get(r, "overall.error_rate", NULL),
 		        ms(a, sizeof a, result_get(r, "overall.latency_ms.p50", NULL)),
@@ -321,6 +323,11 @@ write_table(const sweepdoc *d, FILE *f)
 		        result_get(r, "resources.db_pool.waiters.mean", NULL),
 		        100 * result_get(r, "resources.app.cpu_utilization", NULL),
 		        100 * result_get(r, "resources.db.cpu_utilization", NULL));
+		/* by the rule of run, capacity and report (models/bottleneck.h) */
+		if (cs_rep_bottleneck(r, NULL, 0, &bn))
+			fprintf(f, "  %s%s %.0f%%", cs_use_saturated(&bn) ? "" :
+			        "(none) ", bn.name, 100 * bn.u);
+		fputc('\n', f);
 	}
 	fputc('\n', f);
 }

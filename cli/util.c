@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -231,4 +232,66 @@ cs_cli_run_option(const char *cmd, int c, const char *arg, cs_run_opts *ro)
 	default:
 		return 1;
 	}
+}
+
+/* ---- progress on a terminal ---------------------------------------------- */
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+cs_cli_progress_start(cs_cli_progress *p, const char *cmd, cs_run_opts *ro)
+{
+	p->cmd = cmd;
+	p->tty = isatty(2);
+	p->t0 = mono_now();
+	p->runs = 0;
+	p->shown = 0;
+	pthread_mutex_init(&p->lock, NULL);
+	if (p->tty) {
+		ro->progress = cs_cli_progress_rep;
+		ro->progress_ctx = p;
+	}
+}
+
+void
+cs_cli_progress_rep(void *ctx, unsigned done, unsigned total)
+{
+	cs_cli_progress *p = ctx;
+	double el;
+
+	pthread_mutex_lock(&p->lock);
+	if (done == total)
+		p->runs++; /* the calls may come in any order: count ends */
+	el = mono_now() - p->t0;
+	/* a run shorter than a second shows nothing */
+	if (el >= 1) {
+		if (!strcmp(p->cmd, "capacity"))
+			fprintf(stderr, "\r\033[Kcapsim capacity: %u runs done; "
+			        "this one %u/%u replications, %.0fs", p->runs,
+			        done, total, el);
+		else
+			fprintf(stderr, "\r\033[Kcapsim %s: %u/%u replications, "
+			        "%.0fs", p->cmd, done, total, el);
+		fflush(stderr);
+		p->shown = 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+cs_cli_progress_end(cs_cli_progress *p)
+{
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		p->shown = 0;
+	}
+	pthread_mutex_destroy(&p->lock);
 }

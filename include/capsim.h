@@ -91,6 +91,12 @@ typedef struct cs_run_opts {
 	unsigned jobs;         /* threads; 0: number of cores.  Never changes output. */
 	double timeseries;     /* seconds per timeseries row; 0: none; at most
 	                        * CS_TIMESERIES_MAX_ROWS rows per run */
+	/* Called after each replication with how many are done of how many
+	 * (NULL: not called).  Called from the threads that run them, one at
+	 * a time or at once, in any order: it must be thread-safe.  Never
+	 * changes the output. */
+	void (*progress)(void *ctx, unsigned done, unsigned total);
+	void *progress_ctx;
 } cs_run_opts;
 
 /* The most timeseries rows one run records: run.duration / timeseries
@@ -119,6 +125,18 @@ typedef enum cs_format {
 
 /* Write the result to f in the given format. */
 cs_status cs_result_write(const cs_result *r, cs_format fmt, FILE *f);
+
+/*
+ * What the run was made from, for the table's header: the capsim version,
+ * the scenario file's hash (hex) and the "path=value" overrides it was
+ * loaded with (the CLI's --set; sets may be NULL when nsets is 0).  Any
+ * string may be NULL: left out.  Copied.  With overrides the header names
+ * the file and them instead of presenting the scenario's name, which they
+ * may contradict, as the run's description.  CS_ERR_NOMEM on failure.
+ */
+cs_status cs_result_set_provenance(cs_result *r, const char *version,
+                                   const char *file_hash,
+                                   const char *const *sets, size_t nsets);
 
 /* Events the engine executed over all replications (for benchmarks). */
 uint64_t cs_result_events(const cs_result *r);

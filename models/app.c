@@ -104,6 +104,7 @@ cs_app_admit(cs_model *m, cs_req *r)
 		start(m, r);
 		cs_req_run(m, r);
 	} else if (in->waiting < a->backlog) {
+		cs_part_to(m, r, p >= 0 ? CS_PART_PROC_WAIT : CS_PART_BACKLOG);
 		cs_queue_push(p >= 0 ? &in->proc_wait[p] : &in->backlog, r);
 		in->waiting++;
 		cs_tstat_add(&m->backlog, m->e->now, 1);

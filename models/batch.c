@@ -86,6 +86,7 @@ cs_batch_submit(cs_model *m, cs_req *r, int id)
 		return;
 	}
 	r->b_where = CS_BATCH_WAITING;
+	cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_BATCH));
 	cs_queue_push(&b->waiting, r);
 	cs_tstat_set(&b->queue, m->e->now, (double)b->waiting.n);
 	wake(m, b, id);
@@ -152,6 +153,7 @@ step_ev(cs_engine *e, void *data, uint64_t arg)
 		cs_queue_remove(&b->waiting, r);
 		cs_queue_push(&b->running, r);
 		r->b_where = CS_BATCH_RUNNING;
+		cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_SERVICE));
 		b->kv_used += r->b_need;
 		prefill += c->prefill_per_token * r->b_prompt;
 		if (m->measuring)

@@ -70,6 +70,7 @@ cs_pool_acquire(cs_model *m, cs_req *r)
 	}
 	/* unique across requests and waits, so a late timer cannot match */
 	r->token = ++m->tokens;
+	cs_part_to(m, r, CS_PART_POOL_WAIT);
 	cs_queue_push(&pl->wait, r);
 	cs_tstat_add(&m->pool_waiters, m->e->now, 1);
 	if (isfinite(db->acquire_timeout) &&

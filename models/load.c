@@ -131,6 +131,8 @@ cs_load_respond(cs_model *m, cs_req *r, int cause)
 	if (m->measuring) {
 		record(m, &m->overall, lat, cause);
 		record(m, &m->eps[r->ep], lat, cause);
+		if (cause < 0)
+			cs_parts_record(m, r, lat);
 	}
 	if (m->ts_every > 0) {
 		cs_hist_add(&m->ts_hist, lat);
@@ -201,6 +203,7 @@ send(cs_model *m, uint32_t u)
 	r->ep = (uint32_t)lo;
 	r->user = u;
 	r->t_start = m->e->now;
+	cs_parts_start(m, r);
 	m->generated++;
 	m->outstanding++;
 	cs_tstat_add(&m->inflight, m->e->now, 1);

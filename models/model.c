@@ -22,6 +22,7 @@ static const struct component {
 	{ .name = "service", .init = cs_service_init, .destroy = cs_service_destroy },
 	{ .name = "batch", .init = cs_batch_init, .destroy = cs_batch_destroy },
 	{ .name = "cache", .init = cs_cache_init, .destroy = cs_cache_destroy },
+	{ .name = "parts", .init = cs_parts_init, .destroy = cs_parts_destroy },
 	{ .name = "load", .init = cs_load_init, .destroy = cs_load_destroy },
 };
 #define NCOMP (sizeof components / sizeof components[0])
@@ -131,10 +132,13 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	m->db_work = 0;
 	for (i = 0; i < m->sc->nservices; i++) {
 		cs_tstat_reset(&m->svc[i].conc, now);
+		cs_tstat_reset(&m->svc[i].slotq, now);
+		m->svc[i].tpm_asked = 0;
 		m->svc[i].attempts = m->svc[i].rejected = 0;
 		m->svc[i].errors = m->svc[i].timeouts = 0;
 	}
 	cs_batch_reset(m, now);
+	cs_parts_reset(m);
 	m->cache_lookups = m->cache_hits = 0;
 	m->pool_full = 0;
 	if (m->cache)
@@ -237,6 +241,7 @@ cs_model_run(cs_model *m)
 		return s;
 	if (m->status)
 		return m->status;
+	cs_parts_finish(m);
 	/* conservation: generated = completed + failed + in flight */
 	if (m->generated != m->completed + m->failed + m->outstanding ||
 	    count_in_flight(m) != m->outstanding || !cs_batch_conserved(m))

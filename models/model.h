@@ -244,6 +244,36 @@ enum { CS_RNG_LOAD, CS_RNG_ROUTE, CS_RNG_APP, CS_RNG_DB, CS_RNG_CACHE,
 typedef struct cs_req cs_req;
 typedef struct cs_model cs_model;
 
+/*
+ * Where a request's time goes (timeparts.c): the part it is in now is
+ * known at every hand-over, so each transition adds the time since the
+ * last one to that part.  CPU and QUERY are each followed by their
+ * queueing part (the same step's time beyond its work at full speed).
+ * Then each service has CS_PART_SVC_N parts: CS_PART_SVC(id, k).
+ */
+enum {
+	CS_PART_NETWORK,     /* round trip: half on the way in, half out */
+	CS_PART_BACKLOG,     /* in the app backlog, waiting for a worker */
+	CS_PART_PROC_WAIT,   /* affinity: waiting for its process's worker */
+	CS_PART_CPU,         /* app CPU at full speed (work x cpu_scale) */
+	CS_PART_CPU_QUEUE,   /* the rest of the CPU steps: sharing, USL */
+	CS_PART_POOL_WAIT,   /* waiting for a DB pool connection */
+	CS_PART_QUERY,       /* queries at full speed (work x query_scale) */
+	CS_PART_QUERY_QUEUE, /* the rest of the queries: DB CPU sharing */
+	CS_PART_CACHE,       /* cache lookups */
+	CS_PART_DELAY,       /* delay steps */
+	CS_PART_FIXED
+};
+enum {
+	CS_PART_SVC_QUEUE,   /* waiting for a concurrency slot */
+	CS_PART_SVC_RATE,    /* attempts answered 429 and the waits after */
+	CS_PART_SVC_RETRY,   /* other failed attempts and their backoff */
+	CS_PART_SVC_BATCH,   /* kind: batch: waiting to join the batch */
+	CS_PART_SVC_SERVICE, /* the attempt that answered */
+	CS_PART_SVC_N
+};
+#define CS_PART_SVC(id, k) (CS_PART_FIXED + (unsigned)(id) * CS_PART_SVC_N + (k))
+
 /* An intrusive FIFO with O(1) removal (a timed-out waiter leaves). */
 typedef struct cs_queue {
 	cs_req *head, *tail;
@@ -288,6 +318,11 @@ struct cs_req {
 	                       * when none is left */
 	bool aborted;         /* server-side timeout: stop at the next step */
 	int fail;             /* cs_cause, or -1 */
+	/* where the time goes (timeparts.c) */
+	double *part;         /* [cs_model.nparts] seconds in each part */
+	double part_t;        /* seconds, simulated: last transition (in a
+	                       * CPU step or query: plus its work) */
+	uint32_t part_now;    /* the part it is in since part_t */
 };
 
 typedef struct cs_instance {
@@ -342,6 +377,9 @@ typedef struct cs_service {
 	double tpm_level;        /* tokens in the rate_limit.tpm bucket, at
 	                          * tokens_t too */
 	cs_tstat conc;
+	cs_tstat slotq;          /* waiting for a slot, all instances */
+	double tpm_asked;        /* tokens the attempts asked rate_limit.tpm
+	                          * for, in the window */
 	uint64_t attempts, rejected, errors, timeouts;
 	cs_batch *batch;         /* kind: batch only, else NULL */
 } cs_service;
@@ -358,6 +396,28 @@ typedef struct cs_epstats {
 	uint64_t requests, ok, fail[CS_CAUSE_N];
 	cs_hist all, okh;     /* latency, seconds */
 } cs_epstats;
+
+/* Response-time bins of the p95 neighbourhood: 16 to an octave (each
+ * 4.4% wide, four cs_hist buckets), 2^-14 s to 2^14 s; beyond, the end
+ * bins. */
+#define CS_PART_BIN_SUB 16
+#define CS_PART_BIN_EMIN (-14)
+#define CS_PART_BIN_EMAX 14
+#define CS_PART_BINS ((CS_PART_BIN_EMAX - CS_PART_BIN_EMIN) * CS_PART_BIN_SUB)
+/* Endpoints beyond this many get no p95 neighbourhood of their own (its
+ * bins cost CS_PART_BINS x (nparts + 1) x 8 bytes an endpoint). */
+#define CS_PART_BIN_EPS 64
+
+/* The successful requests' time by part, of one endpoint or overall. */
+typedef struct cs_parts {
+	uint64_t n;           /* requests added */
+	double *sum;          /* [nparts] seconds */
+	uint64_t *bn;         /* [CS_PART_BINS] requests by response time, or
+	                       * NULL (no neighbourhood kept) */
+	double *bsum;         /* [CS_PART_BINS x nparts] seconds, by bin */
+	uint32_t *idx;        /* endpoints: the parts it can spend time in */
+	size_t nidx;
+} cs_parts;
 
 typedef struct cs_tsrow {
 	double t;             /* seconds: end of the interval */
@@ -401,6 +461,9 @@ struct cs_model {
 	         inflight, users_running;
 	uint64_t cache_lookups, cache_hits;
 	uint64_t pool_full;   /* requests refused: max_waiting already waiting */
+	size_t nparts;        /* CS_PART_FIXED + CS_PART_SVC_N x services */
+	cs_parts parts_all, *parts_ep; /* successes in the window; the
+	                       * overall sums are made by cs_parts_finish() */
 
 	/* conservation over the whole run */
 	uint64_t generated, completed, failed, outstanding;
@@ -484,6 +547,59 @@ void cs_service_attempt_end(cs_model *m, cs_req *r, int cause);
 /* A draw of a distribution of counts (tokens), rounded to the nearest
  * integer, at least lo and at most 1e9. */
 uint32_t cs_service_count(const cs_dist *d, gsl_rng *rng, uint32_t lo);
+
+/* result.c: the scenario a result was run from */
+const cs_scenario *cs_result_scenario(const cs_result *r);
+
+/* timeparts.c: where the time goes */
+/* r moves to part p now: the time since its last move goes to the part
+ * it was in.  O(1), a subtraction and an add: it runs at every hand-over. */
+static inline void
+cs_part_to(cs_model *m, cs_req *r, unsigned p)
+{
+	double now = m->e->now;
+
+	r->part[r->part_now] += now - r->part_t;
+	r->part_t = now;
+	r->part_now = p;
+}
+/* r starts a CPU step or a query (part CS_PART_CPU or CS_PART_QUERY) of
+ * work seconds at full speed: they go to that part at once, and the time
+ * the step takes beyond them, counted from now + work, to its queueing
+ * part (the next in the enum) at the next hand-over.  No branch in
+ * cs_part_to for it. */
+static inline void
+cs_part_work(cs_model *m, cs_req *r, unsigned p, double work)
+{
+	cs_part_to(m, r, p + 1);
+	r->part[p] += work;
+	r->part_t += work;
+}
+cs_status cs_parts_init(cs_model *m);
+void cs_parts_destroy(cs_model *m);
+void cs_parts_reset(cs_model *m);
+/* r's client has its successful answer now: close its last part and add
+ * its parts to its endpoint's and the overall sums.  O(parts). */
+/* r, with its endpoint chosen, starts now: its parts from 0. */
+void cs_parts_start(cs_model *m, cs_req *r);
+void cs_parts_record(cs_model *m, cs_req *r, double lat);
+/* End of the run: the overall sums (and bins) from the endpoints'. */
+void cs_parts_finish(cs_model *m);
+/* The mean seconds in each part (out[nparts]) over the p95
+ * neighbourhood of p: the requests in the bins from the one holding the
+ * 94th percentile to the one holding the 96th.  Returns how many
+ * requests that is (0, and NaNs, without bins). */
+uint64_t cs_parts_near(const cs_model *m, const cs_parts *p, double q_lo,
+                       double q_hi, double *out);
+/* Can endpoint ep (SIZE_MAX: any) spend time in part k?  The parts that
+ * cannot are left out of the output. */
+bool cs_parts_possible(const cs_scenario *sc, size_t ep, size_t k);
+/* Key (JSON) and words (table) of part k: fixed parts only; a service's
+ * part is named by its k - CS_PART_FIXED mod CS_PART_SVC_N. */
+extern const char *const cs_part_keys[CS_PART_FIXED];
+extern const char *const cs_part_words[CS_PART_FIXED];
+extern const char *const cs_part_svc_keys[CS_PART_SVC_N];
+extern const char *const cs_part_svc_words[CS_PART_SVC_N];
 
 /* cache.c: the keyed (TTL) cache */
 /* A keyed lookup by r at op: draws the key, remembers it in r->ckey, and

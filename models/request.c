@@ -40,11 +40,16 @@ cs_req_new(cs_model *m)
 			m->slabs = ns;
 			m->capslabs = nc;
 		}
-		slab = calloc(CS_REQ_SLAB, sizeof *slab);
+		/* the requests, then their time-by-part arrays, in one
+		 * block: nothing more to allocate or free per request */
+		slab = calloc(CS_REQ_SLAB, sizeof *slab +
+		              m->nparts * sizeof(double));
 		if (!slab)
 			return NULL;
 		m->slabs[m->nslabs++] = slab;
 		for (i = 0; i < CS_REQ_SLAB; i++) {
+			slab[i].part = (double *)(slab + CS_REQ_SLAB) +
+			               i * m->nparts;
 			slab[i].next = m->free_reqs;
 			m->free_reqs = &slab[i];
 		}
@@ -152,10 +157,15 @@ cs_req_run(cs_model *m, cs_req *r)
 		}
 		op = &ep->ops[r->pc++];
 		switch (op->kind) {
-		case CS_OP_CPU:
-			cs_app_cpu(m, r, cs_dist_sample(&op->d, m->rng[CS_RNG_APP]));
+		case CS_OP_CPU: {
+			double work = cs_dist_sample(&op->d, m->rng[CS_RNG_APP]);
+
+			cs_part_work(m, r, CS_PART_CPU, work * m->sc->app.cpu_scale);
+			cs_app_cpu(m, r, work);
 			return;
+		}
 		case CS_OP_DELAY:
+			cs_part_to(m, r, CS_PART_DELAY);
 			if (cs_engine_schedule(m->e, m->e->now +
 			    cs_dist_sample(&op->d, m->rng[CS_RNG_APP]),
 			    resume_ev, r, r->serial))
@@ -165,9 +175,13 @@ cs_req_run(cs_model *m, cs_req *r)
 			if (!cs_pool_acquire(m, r))
 				return; /* waiting, or failed and finished */
 			break;
-		case CS_OP_QUERY:
-			cs_db_query(m, r, cs_dist_sample(&op->d, m->rng[CS_RNG_DB]));
+		case CS_OP_QUERY: {
+			double work = cs_dist_sample(&op->d, m->rng[CS_RNG_DB]);
+
+			cs_part_work(m, r, CS_PART_QUERY, work * m->sc->db.query_scale);
+			cs_db_query(m, r, work);
 			return;
+		}
 		case CS_OP_RELEASE:
 			cs_pool_release(m, r);
 			break;
@@ -184,6 +198,7 @@ cs_req_run(cs_model *m, cs_req *r)
 			if (hit)
 				r->pc = op->jump;
 			if (lat > 0) {
+				cs_part_to(m, r, CS_PART_CACHE);
 				if (cs_engine_schedule(m->e, m->e->now + lat,
 				    resume_ev, r, r->serial))
 					m->status = CS_ERR_NOMEM;
@@ -260,6 +275,7 @@ cs_req_finish(cs_model *m, cs_req *r, int cause)
 		cs_app_release_worker(m, r);
 	m->inst[r->inst].inflight--;
 	r->server_done = true;
+	cs_part_to(m, r, CS_PART_NETWORK); /* the answer's way back */
 	cs_req_answer(m, r, cause);
 	release_hold(m, r);
 }

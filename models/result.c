@@ -8,6 +8,7 @@
  * {"overall": {"latency_ms": {"p95": {"mean", "ci_low", "ci_high"}}}}.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,12 @@
 #include <cjson/cJSON.h>
 
 #include "config/text.h"
+#include "models/bottleneck.h"
 #include "models/model.h"
 #include "sim/replicate.h"
 #include "sim/stats.h"
 
-#define MAXSEG 5
+#define MAXSEG 7
 
 typedef struct metric {
 	const char *seg[MAXSEG]; /* point into the scenario or static text */
@@ -45,6 +47,9 @@ struct cs_result {
 	cs_tsrow *ts;        /* replication 0 */
 	size_t nts;
 	struct mref *byname; /* [nmetrics] sorted by path, for lookups */
+	char *version, *hash; /* provenance for the table; NULL: unknown */
+	char **sets;
+	size_t nsets;
 };
 
 /* A metric and its index, in the order of their dotted paths. */
@@ -85,6 +90,24 @@ put(walker *w, int unit, double val, const char *a, const char *b,
     const char *c, const char *d)
 {
 	put5(w, unit, val, a, b, c, d, NULL);
+}
+
+/* A metric named by nseg segments (at most MAXSEG). */
+static void
+put_segs(walker *w, int unit, double val, const char *const *seg, int nseg)
+{
+	if (w->r->metrics && !w->v) {
+		metric *mt = &w->r->metrics[w->i];
+		int k;
+
+		mt->nseg = nseg;
+		mt->unit = unit;
+		for (k = 0; k < nseg; k++)
+			mt->seg[k] = seg[k];
+	}
+	if (w->v)
+		w->v[w->i] = val;
+	w->i++;
 }
 
 static const char *const pct_names[] = { "p50", "p90", "p95", "p99" };
@@ -187,6 +210,122 @@ batch_metrics(walker *w, const cs_service_conf *c, const cs_batch *b,
 	     "sequences", NULL);
 }
 
+/* A p95 neighbourhood of fewer successful requests than this (in a
+ * replication) is too thin to say where its time goes: NaN. */
+#define NEAR_MIN 20
+
+/*
+ * <a>[.<b>].time_ms.<part> (and .services.<svc>.<part>): the mean
+ * milliseconds the successful requests spent in each part that the
+ * scenario makes possible (ep: the endpoint, SIZE_MAX overall); with
+ * bins, the same over the p95 neighbourhood under near_p95, with its
+ * request count and mean response time.
+ */
+static void
+time_parts(walker *w, const cs_model *m, const cs_parts *p, const char *a,
+           const char *b, size_t ep, bool bins)
+{
+	const cs_scenario *sc = w->r->sc;
+	size_t np = CS_PART_FIXED + CS_PART_SVC_N * sc->nservices, k;
+	double near[np ? np : 1], lat = NAN;
+	uint64_t n = 0;
+	int pass;
+
+	if (m && bins) {
+		n = cs_parts_near(m, p, 0.94, 0.96, near);
+		if (n < NEAR_MIN)
+			for (k = 0; k < np; k++)
+				near[k] = NAN;
+		lat = 0;
+		for (k = 0; k < np; k++)
+			lat += near[k];
+	}
+	for (pass = 0; pass < (bins ? 2 : 1); pass++) {
+		const char *seg[MAXSEG];
+		int ns = 0, base;
+
+		seg[ns++] = a;
+		if (b)
+			seg[ns++] = b;
+		if (pass) {
+			seg[ns++] = "near_p95";
+			seg[ns] = "requests";
+			put_segs(w, U_COUNT, (double)n, seg, ns + 1);
+			seg[ns] = "latency_ms";
+			put_segs(w, U_MS, lat * 1e3, seg, ns + 1);
+		}
+		seg[ns++] = "time_ms";
+		base = ns;
+		for (k = 0; k < np; k++) {
+			double v;
+
+			if (!cs_parts_possible(sc, ep, k))
+				continue;
+			ns = base;
+			if (k < CS_PART_FIXED) {
+				seg[ns++] = cs_part_keys[k];
+			} else {
+				seg[ns++] = "services";
+				seg[ns++] = sc->services[(k - CS_PART_FIXED) /
+				                         CS_PART_SVC_N].name;
+				seg[ns++] = cs_part_svc_keys[(k - CS_PART_FIXED) %
+				                             CS_PART_SVC_N];
+			}
+			if (!m)
+				v = 0;
+			else if (pass)
+				v = near[k] * 1e3;
+			else
+				v = p->n ? p->sum[k] / (double)p->n * 1e3 : NAN;
+			put_segs(w, U_MS, v, seg, ns);
+		}
+	}
+}
+
+/* The utilizations the bottleneck (bottleneck.c) reads besides the older
+ * ones, each only where the scenario has that limit: the backlog's fill,
+ * and each service's slot use and waiters, rate and token limits (asked
+ * for / allowed, so above 1 when the provider refuses), batch fill. */
+static void
+use_metrics(walker *w, const cs_model *m, double now, double window)
+{
+	const cs_scenario *sc = w->r->sc;
+	double inst = (double)sc->app.instances;
+	size_t i;
+
+	if (sc->app.backlog > 0)
+		put(w, U_RATIO, m ? cs_tstat_mean(&m->backlog, now) /
+		    (inst * (double)sc->app.backlog) : 0, "resources", "app",
+		    "backlog_utilization", NULL);
+	for (i = 0; i < sc->nservices; i++) {
+		const cs_service_conf *c = &sc->services[i];
+		const cs_service *s = m ? &m->svc[i] : NULL;
+		const char *nm = c->name;
+
+		if (c->concurrency > 0) {
+			put5(w, U_RATIO, s ? cs_tstat_mean(&s->conc, now) /
+			     (inst * (double)c->concurrency) : 0, "resources",
+			     "services", nm, "concurrency_utilization", NULL);
+			put5(w, U_NUM, s ? cs_tstat_mean(&s->slotq, now) : 0,
+			     "resources", "services", nm, "slot_waiters", "mean");
+			put5(w, U_NUM, s ? s->slotq.max : 0, "resources",
+			     "services", nm, "slot_waiters", "max");
+		}
+		if (c->rl_rate > 0)
+			put5(w, U_NUM, s ? (double)s->attempts / window /
+			     c->rl_rate : 0, "resources", "services", nm,
+			     "rate_limit_utilization", NULL);
+		if (c->tpm_rate > 0)
+			put5(w, U_NUM, s ? s->tpm_asked / window / c->tpm_rate : 0,
+			     "resources", "services", nm, "tpm_utilization", NULL);
+		if (c->kind == CS_SVC_BATCH)
+			put5(w, U_RATIO, s && s->batch ?
+			     cs_tstat_mean(&s->batch->size, now) /
+			     (double)c->max_batch : 0, "resources", "services", nm,
+			     "batch_utilization", NULL);
+	}
+}
+
 /* Name (m == NULL) or fill every metric of one replication. */
 static void
 walk(walker *w, const cs_model *m)
@@ -276,6 +415,16 @@ walk(walker *w, const cs_model *m)
 	put(w, U_COUNT, m ? (double)m->completed : 0, "checks", "conservation", "completed", NULL);
 	put(w, U_COUNT, m ? (double)m->failed : 0, "checks", "conservation", "failed", NULL);
 	put(w, U_COUNT, m ? (double)m->outstanding : 0, "checks", "conservation", "in_flight", NULL);
+
+	/* after every older metric, so that their order (CSV rows and
+	 * columns) is unchanged */
+	use_metrics(w, m, now, window);
+	time_parts(w, m, m ? &m->parts_all : NULL, "overall", NULL, SIZE_MAX,
+	           true);
+	for (i = 0; i < sc->nendpoints; i++)
+		time_parts(w, m, m ? &m->parts_ep[i] : NULL, "endpoints",
+		           sc->endpoints[i].name, i,
+		           sc->nendpoints <= CS_PART_BIN_EPS);
 #undef TS
 #undef MX
 }
@@ -284,6 +433,8 @@ walk(walker *w, const cs_model *m)
 
 typedef struct runctx {
 	cs_result *r;
+	const cs_run_opts *opts;
+	atomic_uint done;   /* replications finished, for opts->progress */
 	int *stall;         /* per replication: its instant failure, or -2 */
 	uint64_t *events;
 	cs_tsrow *ts;
@@ -314,6 +465,9 @@ one(unsigned rep, void *arg)
 		}
 	}
 	cs_model_free(m);
+	if (ctx->opts && ctx->opts->progress)
+		ctx->opts->progress(ctx->opts->progress_ctx,
+		                    atomic_fetch_add(&ctx->done, 1) + 1, r->reps);
 	return s;
 }
 
@@ -414,7 +568,51 @@ cs_result_free(cs_result *r)
 	free(r->hi);
 	free(r->ts);
 	free(r->byname);
+	free(r->version);
+	free(r->hash);
+	for (size_t i = 0; i < r->nsets; i++)
+		free(r->sets[i]);
+	free(r->sets);
 	free(r);
+}
+
+static char *
+dup_or_null(const char *s, bool *fail)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = malloc(strlen(s) + 1);
+	if (!d)
+		*fail = true;
+	else
+		strcpy(d, s);
+	return d;
+}
+
+cs_status
+cs_result_set_provenance(cs_result *r, const char *version,
+                         const char *file_hash, const char *const *sets,
+                         size_t nsets)
+{
+	bool fail = false;
+	size_t i;
+
+	free(r->version);
+	free(r->hash);
+	for (i = 0; i < r->nsets; i++)
+		free(r->sets[i]);
+	free(r->sets);
+	r->nsets = 0;
+	r->version = dup_or_null(version, &fail);
+	r->hash = dup_or_null(file_hash, &fail);
+	r->sets = nsets ? calloc(nsets, sizeof *r->sets) : NULL;
+	if (nsets && !r->sets)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < nsets; i++)
+		r->sets[r->nsets++] = dup_or_null(sets[i], &fail);
+	return fail ? CS_ERR_NOMEM : CS_OK;
 }
 
 cs_status
@@ -466,6 +664,8 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	w.i = 0;
 	walk(&w, NULL);
 	ctx.r = r;
+	ctx.opts = opts;
+	atomic_init(&ctx.done, 0);
 	s = cs_sim_replicate(r->reps, opts ? opts->jobs : 0, one, &ctx);
 	r->ts = ctx.ts;
 	r->nts = ctx.nts;
@@ -529,6 +729,12 @@ fail:
 	free(ctx.stall);
 	cs_result_free(r);
 	return s;
+}
+
+const cs_scenario *
+cs_result_scenario(const cs_result *r)
+{
+	return r->sc;
 }
 
 uint64_t
@@ -703,6 +909,7 @@ to_json(const cs_result *r)
 	const cs_scenario *sc = r->sc;
 	cJSON *root = cJSON_CreateObject(), *run, *ts;
 	kids ks = { 0 };
+	cs_use bn;
 	size_t i;
 
 	run = kid_of(&ks, root, "run");
@@ -725,6 +932,14 @@ to_json(const cs_result *r)
 		cJSON_AddItemToObject(leaf, "mean", num(r->mean[i]));
 		cJSON_AddItemToObject(leaf, "ci_low", num(r->lo[i]));
 		cJSON_AddItemToObject(leaf, "ci_high", num(r->hi[i]));
+	}
+	if (cs_result_bottleneck(r, &bn)) {
+		cJSON *b = kid_of(&ks, root, "bottleneck");
+
+		cJSON_AddStringToObject(b, "resource", bn.name);
+		cJSON_AddItemToObject(b, "utilization", num(bn.u));
+		cJSON_AddItemToObject(b, "queue", num(bn.queue));
+		cJSON_AddBoolToObject(b, "saturated", cs_use_saturated(&bn));
 	}
 	if (r->ts_every > 0) {
 		ts = cJSON_AddArrayToObject(root, "timeseries");
@@ -899,6 +1114,132 @@ uses_db(const cs_scenario *sc)
 	return false;
 }
 
+/* One line of parts: "<total>: 210ms waiting for a DB connection, ...",
+ * biggest first; parts under 1% of the total are summed as "other".
+ * base: "overall.time_ms" or "endpoints.E.near_p95.time_ms". */
+static void
+table_parts_line(FILE *f, const cs_result *r, const char *base, size_t ep,
+                 double total)
+{
+	const cs_scenario *sc = r->sc;
+	size_t np = CS_PART_FIXED + CS_PART_SVC_N * sc->nservices, k, j, n = 0;
+	size_t idx[np ? np : 1];
+	double v[np ? np : 1], rest = 0;
+	char p[768], buf[32], words[160];
+	int shown = 0;
+
+	for (k = 0; k < np; k++) {
+		if (!cs_parts_possible(sc, ep, k))
+			continue;
+		if (k < CS_PART_FIXED)
+			snprintf(p, sizeof p, "%s.%s", base, cs_part_keys[k]);
+		else
+			snprintf(p, sizeof p, "%s.services.%s.%s", base,
+			         sc->services[(k - CS_PART_FIXED) / CS_PART_SVC_N].name,
+			         cs_part_svc_keys[(k - CS_PART_FIXED) % CS_PART_SVC_N]);
+		v[n] = get(r, p, NULL, NULL);
+		idx[n++] = k;
+	}
+	/* biggest first; a stable insertion sort (n is a handful) */
+	for (k = 1; k < n; k++)
+		for (j = k; j > 0 && v[j - 1] < v[j]; j--) {
+			double tv = v[j];
+			size_t ti = idx[j];
+
+			v[j] = v[j - 1];
+			idx[j] = idx[j - 1];
+			v[j - 1] = tv;
+			idx[j - 1] = ti;
+		}
+	for (k = 0; k < n; k++) {
+		if (!(v[k] > 0))
+			continue;
+		if (v[k] < 0.01 * total) {
+			rest += v[k];
+			continue;
+		}
+		if (idx[k] < CS_PART_FIXED)
+			snprintf(words, sizeof words, "%s", cs_part_words[idx[k]]);
+		else
+			snprintf(words, sizeof words, "%s %s",
+			         sc->services[(idx[k] - CS_PART_FIXED) /
+			                      CS_PART_SVC_N].name,
+			         cs_part_svc_words[(idx[k] - CS_PART_FIXED) %
+			                           CS_PART_SVC_N]);
+		fprintf(f, "%s%s %s", shown++ ? ", " : " ",
+		        fmt_ms(buf, sizeof buf, v[k]), words);
+	}
+	if (rest > 0)
+		fprintf(f, "%s%s other", shown++ ? ", " : " ",
+		        fmt_ms(buf, sizeof buf, rest));
+	if (!shown)
+		fputs(" -", f);
+	fputc('\n', f);
+}
+
+/* "where the time goes": the mean's parts and the p95 neighbourhood's,
+ * overall and for each endpoint. */
+static void
+table_parts(FILE *f, const cs_result *r)
+{
+	const cs_scenario *sc = r->sc;
+	char base[512], p[sizeof base + 32], a[32], b[32];
+	size_t i;
+
+	fputs("\n  where the time goes (successful requests; the parts add up "
+	      "to the mean, and near p95\n  to the mean of the requests between "
+	      "the 94th and 96th percentiles)\n", f);
+	for (i = 0; i <= sc->nendpoints; i++) {
+		const char *nm = i ? sc->endpoints[i - 1].name : "overall";
+		size_t ep = i ? i - 1 : SIZE_MAX;
+		double mean, p95, near;
+
+		if (i)
+			snprintf(base, sizeof base, "endpoints.%s", nm);
+		else
+			snprintf(base, sizeof base, "overall");
+		snprintf(p, sizeof p, "%s.latency_ok_ms.mean", base);
+		mean = get(r, p, NULL, NULL);
+		if (!isfinite(mean))
+			continue; /* no successful request */
+		dots(f, nm);
+		fprintf(f, "avg=%s:", fmt_ms(a, sizeof a, mean));
+		snprintf(p, sizeof p, "%s.time_ms", base);
+		table_parts_line(f, r, p, ep, mean);
+		snprintf(p, sizeof p, "%s.near_p95.latency_ms", base);
+		near = get(r, p, NULL, NULL);
+		snprintf(p, sizeof p, "%s.latency_ok_ms.p95", base);
+		p95 = get(r, p, NULL, NULL);
+		if (!isfinite(near))
+			continue; /* no neighbourhood, or too thin */
+		fprintf(f, "     %-24s  p(95)=%s (near it: %s):", "",
+		        fmt_ms(a, sizeof a, p95), fmt_ms(b, sizeof b, near));
+		snprintf(p, sizeof p, "%s.near_p95.time_ms", base);
+		table_parts_line(f, r, p, ep, near);
+	}
+}
+
+/* "DB pool, 98% busy, 80.2 waiting": the one rule of bottleneck.c */
+static void
+table_bottleneck(FILE *f, const cs_result *r)
+{
+	cs_use bn;
+	size_t n;
+
+	if (!cs_result_bottleneck(r, &bn))
+		return;
+	n = strlen(bn.name);
+	dots(f, "bottleneck");
+	if (!cs_use_saturated(&bn))
+		fputs("none saturated; the busiest is ", f);
+	fprintf(f, "%s, %.0f%% %s", bn.name, 100 * bn.u,
+	        n >= 5 && !strcmp(bn.name + n - 5, "limit") ?
+	        "of the limit asked for" : "busy");
+	if (isfinite(bn.queue) && bn.queue >= 0.05)
+		fprintf(f, ", %.*f waiting", bn.queue < 10 ? 1 : 0, bn.queue);
+	fputc('\n', f);
+}
+
 static void
 write_table(const cs_result *r, FILE *f)
 {
@@ -908,8 +1249,22 @@ write_table(const cs_result *r, FILE *f)
 	size_t i;
 	int c, shown;
 
-	fprintf(f, "\n  capsim: %s%s%s%s\n", sc->name, sc->file[0] ? " (" : "",
-	        sc->file, sc->file[0] ? ")" : "");
+	if (r->nsets) {
+		/* the name describes the file, which the overrides change:
+		 * "pool 20" must not head a pool-25 run */
+		fprintf(f, "\n  capsim: %s", sc->file[0] ? sc->file : sc->name);
+		for (i = 0; i < r->nsets; i++)
+			fprintf(f, " --set %s", r->sets[i] ? r->sets[i] : "");
+		fprintf(f, "\n  (the file's own name, \"%s\", describes it "
+		        "without these overrides)\n", sc->name);
+	} else {
+		fprintf(f, "\n  capsim: %s%s%s%s\n", sc->name,
+		        sc->file[0] ? " (" : "", sc->file, sc->file[0] ? ")" : "");
+	}
+	if (r->version || r->hash)
+		fprintf(f, "  capsim %s%s%s\n", r->version ? r->version : "",
+		        r->hash ? ", scenario file fnv1a64 " : "",
+		        r->hash ? r->hash : "");
 	fprintf(f, "  %u replication%s x %gs simulated, warm-up %gs deleted, seed %llu;"
 	        " [..] = 95%% confidence interval\n\n", r->reps,
 	        r->reps == 1 ? "" : "s", sc->duration, sc->warmup,
@@ -968,6 +1323,8 @@ write_table(const cs_result *r, FILE *f)
 		        b[1], b[2], b[3], 100 * get(r, p, NULL, NULL));
 	}
 
+	table_parts(f, r);
+
 	fprintf(f, "\n  resources (time averages over the measured window; max = "
 	        "highest level, averaged across replications)\n");
 	dots(f, "app workers busy");
@@ -1023,6 +1380,7 @@ cache:
 		if (sc->services[i].kind == CS_SVC_BATCH)
 			table_batch(f, r, nm);
 	}
+	table_bottleneck(f, r);
 	if (r->ts_every > 0 && r->nts > 0) {
 		fprintf(f, "\n  timeseries (replication 1; levels are interval averages)\n"
 		        "  %8s %7s %9s %7s %9s %9s %6s %7s %6s %6s\n",

@@ -38,6 +38,7 @@ slot_free(cs_model *m, int id, uint32_t inst)
 	cs_tstat_add(&s->conc, m->e->now, -1);
 	next = cs_queue_pop(&s->wait[inst]);
 	if (next) {
+		cs_tstat_add(&s->slotq, m->e->now, -1);
 		next->svc = id;
 		s->inflight[inst]++;
 		s->active++;
@@ -112,8 +113,9 @@ retry_ev(cs_engine *e, void *data, uint64_t token)
 void
 cs_service_attempt_end(cs_model *m, cs_req *r, int cause)
 {
-	const cs_service_conf *c =
-		&m->sc->services[m->sc->endpoints[r->ep].ops[r->pc - 1].service];
+	int id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
+	const cs_service_conf *c = &m->sc->services[id];
+	unsigned k;
 
 	r->token = ++m->tokens;
 	if (r->svc >= 0)
@@ -131,6 +133,18 @@ cs_service_attempt_end(cs_model *m, cs_req *r, int cause)
 		if (cause == CS_CAUSE_RATE_LIMITED && c->retry_after &&
 		    r->retry_after > d)
 			d = r->retry_after;
+		/* the wait before the next attempt, and the failed attempt's
+		 * time at the provider (relabelled: it was not the answer),
+		 * go to rate limiting after a 429, else to retries; its time
+		 * in the slot queue stays queueing, a 429's stays rate
+		 * limiting */
+		k = cause == CS_CAUSE_RATE_LIMITED ? CS_PART_SVC_RATE :
+		    CS_PART_SVC_RETRY;
+		if (r->part_now == CS_PART_SVC(id, CS_PART_SVC_QUEUE) ||
+		    r->part_now == CS_PART_SVC(id, CS_PART_SVC_RATE))
+			cs_part_to(m, r, CS_PART_SVC(id, k));
+		else
+			r->part_now = CS_PART_SVC(id, k);
 		r->attempt++;
 		if (cs_engine_schedule(m->e, m->e->now + d, retry_ev, r, r->token))
 			m->status = CS_ERR_NOMEM;
@@ -161,8 +175,10 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 	if (r->token != token)
 		return; /* answered already, or r is another request now */
 	id = m->sc->endpoints[r->ep].ops[r->pc - 1].service;
-	if (r->svc < 0) /* still queued for a slot */
+	if (r->svc < 0) { /* still queued for a slot */
 		cs_queue_remove(&m->svc[id].wait[r->inst], r);
+		cs_tstat_add(&m->svc[id].slotq, m->e->now, -1);
+	}
 	else if (r->b_where != CS_BATCH_NONE) /* the client hangs up: vLLM
 	                                       * aborts the sequence */
 		cs_batch_leave(m, r, id);
@@ -257,12 +273,16 @@ attempt_go(cs_model *m, cs_req *r)
 	cs_service *s = &m->svc[id];
 	double now = m->e->now, lat, perr;
 
-	if (m->measuring)
+	if (m->measuring) {
 		s->attempts++;
+		if (c->tpm_rate > 0)
+			s->tpm_asked += r->tpm_need;
+	}
 	if ((c->rl_rate > 0 || c->tpm_rate > 0) &&
 	    !rate_pass(s, c, r->tpm_need, now, &r->retry_after)) {
 		if (m->measuring)
 			s->rejected++;
+		cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_RATE));
 		r->fail = CS_CAUSE_RATE_LIMITED;
 		r->svc_end = now + c->rl_latency;
 		if (cs_engine_schedule(m->e, now + c->rl_latency, answer_ev, r,
@@ -274,6 +294,7 @@ attempt_go(cs_model *m, cs_req *r)
 		cs_batch_submit(m, r, id);
 		return;
 	}
+	cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_SERVICE));
 	lat = cs_dist_sample(&c->latency, m->rng[CS_RNG_EXT]);
 	r->fail = -1;
 	perr = c->err_len ? error_at(c, (double)s->active) : c->error_rate;
@@ -307,7 +328,9 @@ attempt_start(cs_model *m, cs_req *r)
 	                       r->token))
 		m->status = CS_ERR_NOMEM;
 	if (c->concurrency > 0 && s->inflight[r->inst] >= c->concurrency) {
+		cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_QUEUE));
 		cs_queue_push(&s->wait[r->inst], r);
+		cs_tstat_add(&s->slotq, m->e->now, 1);
 		return;
 	}
 	r->svc = id;
@@ -345,6 +368,7 @@ cs_service_init(cs_model *m)
 		m->svc[i].tokens = m->sc->services[i].rl_burst;
 		m->svc[i].tpm_level = m->sc->services[i].tpm_burst;
 		cs_tstat_init(&m->svc[i].conc, 0, 0);
+		cs_tstat_init(&m->svc[i].slotq, 0, 0);
 		m->svc[i].inflight = calloc(ni, sizeof *m->svc[i].inflight);
 		m->svc[i].wait = calloc(ni, sizeof *m->svc[i].wait);
 		if (!m->svc[i].inflight || !m->svc[i].wait)

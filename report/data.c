@@ -63,6 +63,25 @@ cs_rep_doc_free(cs_rep_doc *d)
 	free(d);
 }
 
+const char *
+cs_rep_doc_label(const cs_rep_doc *d, char *buf, size_t size)
+{
+	size_t o = 0, k;
+
+	if (!d->nsets && !d->ndims)
+		return d->name ? d->name : NULL;
+	o += (size_t)snprintf(buf, size, "%s", d->scenario ? d->scenario :
+	                      d->file);
+	for (k = 0; k < d->nsets && o < size; k++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s",
+		                      k ? ", " : " with ", d->sets[k]);
+	for (k = 0; k < d->ndims && o < size; k++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s",
+		                      k ? ", " : d->nsets ? "; varying " :
+		                      " varying ", d->paths[k]);
+	return buf;
+}
+
 int
 cs_rep_doc_dim(const cs_rep_doc *d, const char *path)
 {
@@ -250,9 +269,25 @@ parse_run(cs_rep_doc *d, cJSON *root, const char *name, cs_error *err)
 	d->results = calloc(1, sizeof *d->results);
 	if (!d->paths || !d->values || !d->results)
 		return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "", "out of memory");
+	const cJSON *sets = cJSON_GetObjectItemCaseSensitive(run, "sets"), *it;
+
 	d->results[0] = root;
 	d->n = d->total = 1;
 	d->scenario = str_of(run, "file") ? xstrdup(str_of(run, "file")) : NULL;
+	/* a run's --set overrides: its charts must not present the file's
+	 * name as a description of it */
+	if (cJSON_IsArray(sets) && cJSON_GetArraySize(sets) > 0) {
+		d->sets = calloc((size_t)cJSON_GetArraySize(sets),
+		                 sizeof *d->sets);
+		if (!d->sets)
+			return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "",
+			                    "out of memory");
+		cJSON_ArrayForEach(it, sets)
+			if (cJSON_IsString(it) &&
+			    !(d->sets[d->nsets++] = xstrdup(it->valuestring)))
+				return cs_error_set(err, CS_ERR_NOMEM, name, 0, 0, "",
+				                    "out of memory");
+	}
 	return run_ids(d, run, name, "run", err);
 }
 
@@ -1185,73 +1220,129 @@ cs_rep_svc_load(const char *scenario, const char *const *sets, size_t nsets,
 	return CS_OK;
 }
 
+/* A result read back, and the services' limits for one written before
+ * their utilizations were. */
+typedef struct useget {
+	const cJSON *r;
+	const cs_rep_svc *svc;
+	size_t nsvc;
+} useget;
+
+static bool
+path_ends(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && !strcmp(s + n - k, tail);
+}
+
+static double
+use_get(void *ctx, const char *path)
+{
+	const useget *g = ctx;
+	char p[400];
+	cs_rep_ci ci;
+	size_t i;
+
+	if (!cs_rep_metric(g->r, path, &ci))
+		return ci.mean;
+	/* an older result: from the scenario's limits, if given */
+	for (i = 0; i < g->nsvc; i++) {
+		snprintf(p, sizeof p, "resources.services.%s.", g->svc[i].name);
+		if (strncmp(path, p, strlen(p)))
+			continue;
+		if (path_ends(path, ".concurrency_utilization") &&
+		    g->svc[i].concurrency > 0) {
+			snprintf(p, sizeof p, "resources.services.%s.concurrency.mean",
+			         g->svc[i].name);
+			if (!cs_rep_metric(g->r, p, &ci))
+				return ci.mean / g->svc[i].concurrency;
+		}
+		if (path_ends(path, ".rate_limit_utilization") &&
+		    g->svc[i].rate > 0) {
+			snprintf(p, sizeof p, "resources.services.%s.attempts_rps",
+			         g->svc[i].name);
+			if (!cs_rep_metric(g->r, p, &ci))
+				return ci.mean / g->svc[i].rate;
+		}
+	}
+	return NAN;
+}
+
+/* Every resource, in cs_uses order; *out is new (free()), NULL if none. */
+static size_t
+uses_all(const cJSON *result, const cs_rep_svc *svc, size_t nsvc,
+         cs_rep_use **out)
+{
+	const cJSON *ss = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(result, "resources"), "services"), *c;
+	useget g = { result, svc, nsvc };
+	size_t n = 0, max;
+	const char **names;
+
+	*out = NULL;
+	cJSON_ArrayForEach(c, ss)
+		n++;
+	names = calloc(n + 1, sizeof *names);
+	max = 5 + 4 * n;
+	*out = calloc(max, sizeof **out);
+	if (!names || !*out) {
+		free(names);
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	n = 0;
+	cJSON_ArrayForEach(c, ss)
+		if (c->string)
+			names[n++] = c->string;
+	n = cs_uses(use_get, &g, names, n, *out, max);
+	free(names);
+	return n;
+}
+
 size_t
 cs_rep_uses(const cJSON *result, const cs_rep_svc *svc, size_t nsvc,
             cs_rep_use *out, size_t max)
 {
-	static const struct { const char *name, *path, *queue; } fixed[] = {
-		{ "app workers", "resources.app.worker_utilization",
-		  "resources.app.backlog.mean" },
-		{ "app CPU", "resources.app.cpu_utilization", NULL },
-		{ "DB pool", "resources.db_pool.utilization",
-		  "resources.db_pool.waiters.mean" },
-		{ "DB CPU", "resources.db.cpu_utilization", NULL },
-	};
-	size_t i, n = 0;
-	cs_rep_ci ci;
-	char path[400];
+	cs_rep_use *all;
+	size_t n = uses_all(result, svc, nsvc, &all), i, j;
 
-	for (i = 0; i < sizeof fixed / sizeof fixed[0] && n < max; i++)
-		if (!cs_rep_metric(result, fixed[i].path, &ci) &&
-		    isfinite(ci.mean)) {
-			snprintf(out[n].name, sizeof out[n].name, "%s", fixed[i].name);
-			out[n].u = ci.mean;
-			out[n].queue = NAN;
-			if (fixed[i].queue &&
-			    !cs_rep_metric(result, fixed[i].queue, &ci))
-				out[n].queue = ci.mean;
-			n++;
-		}
-	for (i = 0; i < nsvc; i++) {
-		if (svc[i].concurrency > 0 && n < max) {
-			snprintf(path, sizeof path,
-			         "resources.services.%s.concurrency.mean", svc[i].name);
-			if (!cs_rep_metric(result, path, &ci) && isfinite(ci.mean)) {
-				snprintf(out[n].name, sizeof out[n].name,
-				         "service %s concurrency", svc[i].name);
-				out[n].queue = NAN;
-				out[n++].u = ci.mean / svc[i].concurrency;
-			}
-		}
-		if (svc[i].rate > 0 && n < max) {
-			snprintf(path, sizeof path,
-			         "resources.services.%s.attempts_rps", svc[i].name);
-			if (!cs_rep_metric(result, path, &ci) && isfinite(ci.mean)) {
-				snprintf(out[n].name, sizeof out[n].name,
-				         "service %s rate limit", svc[i].name);
-				out[n].queue = NAN;
-				out[n++].u = ci.mean / svc[i].rate;
-			}
-		}
-	}
-	/* busiest first; a stable insertion sort keeps ties in the order
-	 * above (n is a handful) */
+	/* busiest first; a stable insertion sort keeps ties in cs_uses
+	 * order (n is a handful) */
 	for (i = 1; i < n; i++) {
-		cs_rep_use u = out[i];
-		size_t j = i;
+		cs_rep_use u = all[i];
 
-		for (; j > 0 && out[j - 1].u < u.u; j--)
-			out[j] = out[j - 1];
-		out[j] = u;
+		for (j = i; j > 0 && all[j - 1].u < u.u; j--)
+			all[j] = all[j - 1];
+		all[j] = u;
 	}
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++)
+		out[i] = all[i];
+	free(all);
 	return n;
+}
+
+bool
+cs_rep_bottleneck(const cJSON *result, const cs_rep_svc *svc, size_t nsvc,
+                  cs_rep_use *out)
+{
+	cs_rep_use *all;
+	size_t n = uses_all(result, svc, nsvc, &all);
+	long k = cs_bottleneck_pick(all, n);
+
+	if (k >= 0)
+		*out = all[k];
+	free(all);
+	return k >= 0;
 }
 
 bool
 cs_rep_use_saturated(const cs_rep_use *u)
 {
-	return u->u >= CS_REP_SATURATED ||
-	       (isfinite(u->queue) && u->queue >= CS_REP_QUEUED);
+	return cs_use_saturated(u);
 }
 
 /* ---- measured points ----------------------------------------------------- */

@@ -327,19 +327,6 @@ put_use(FILE *f, const cs_rep_use *u, bool named)
 		fprintf(f, ", %.*f waiting", u->queue < 10 ? 1 : 0, u->queue);
 }
 
-/* The saturated resource of a point, the busiest if several; NULL if
- * none is. */
-static const cs_rep_use *
-saturated(const cs_rep_use *use, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (cs_rep_use_saturated(&use[i]))
-			return &use[i];
-	return NULL;
-}
-
 static void
 points_table(FILE *f, const cs_rep_doc *d, const cs_rep_slo *slo,
              const limits *lim)
@@ -355,13 +342,13 @@ points_table(FILE *f, const cs_rep_doc *d, const cs_rep_slo *slo,
 	fputs("<th>req/s</th><th>errors %</th><th>p50 ms</th><th>p95 ms</th>"
 	      "<th>p99 ms</th><th>pool busy %</th><th>pool waiters</th>"
 	      "<th>app workers %</th><th>app CPU %</th><th>DB CPU %</th>"
-	      "<th>busiest resource</th><th>main error cause</th><th>SLO</th>"
+	      "<th>bottleneck</th><th>main error cause</th><th>SLO</th>"
 	      "</tr></thead>\n<tbody>\n", f);
 	for (i = 0; i < d->n; i++) {
 		const cJSON *r = d->results[i];
-		cs_rep_use use[32];
-		size_t nu = cs_rep_uses(r, lim ? lim[i].svc : NULL,
-		                        lim ? lim[i].n : 0, use, 32);
+		cs_rep_use bn;
+		bool has = cs_rep_bottleneck(r, lim ? lim[i].svc : NULL,
+		                             lim ? lim[i].n : 0, &bn);
 
 		fputs("<tr>", f);
 		for (k = 0; k < d->ndims; k++) {
@@ -380,8 +367,8 @@ points_table(FILE *f, const cs_rep_doc *d, const cs_rep_slo *slo,
 		td_metric(f, r, "resources.app.cpu_utilization", 100, 0);
 		td_metric(f, r, "resources.db.cpu_utilization", 100, 0);
 		fputs("<td>", f);
-		if (nu)
-			put_use(f, &use[0], true);
+		if (has)
+			put_use(f, &bn, true);
 		else
 			fputs("&ndash;", f);
 		fputs("</td>", f);
@@ -423,21 +410,23 @@ findings(FILE *f, const cs_rep_doc *d, const cs_rep_x *x,
 	for (g = 0; g < ns; g++) {
 		const cs_rep_series *l = &s[g];
 		size_t sat = l->n, miss = l->n, last_ok = l->n;
-		cs_rep_use use[32], sat_use = { "", 0, NAN }, top = { "", 0, NAN };
+		cs_rep_use bn, sat_use = { "", 0, NAN, 0 }, top = { "", 0, NAN, 0 };
 		char which[256], miss_which[256] = "";
 
 		for (k = 0; k < l->n; k++) {
 			const cJSON *r = d->results[l->point[k]];
-			size_t nu = cs_rep_uses(r, lim ? lim[l->point[k]].svc : NULL,
-			                        lim ? lim[l->point[k]].n : 0, use, 32);
+			bool has = cs_rep_bottleneck(r, lim ? lim[l->point[k]].svc :
+			                             NULL, lim ? lim[l->point[k]].n : 0,
+			                             &bn);
 			cs_rep_verdict v = judge(slo, r, which, sizeof which);
 
-			if (sat == l->n && saturated(use, nu)) {
+			/* the bottleneck by the rule run, sweep and capacity use */
+			if (sat == l->n && has && cs_rep_use_saturated(&bn)) {
 				sat = k;
-				sat_use = *saturated(use, nu);
+				sat_use = bn;
 			}
-			if (nu)
-				top = use[0];
+			if (has)
+				top = bn;
 			if (v == CS_REP_VIOLATES && miss == l->n) {
 				miss = k;
 				snprintf(miss_which, sizeof miss_which, "%s", which);
@@ -638,6 +627,8 @@ cs_rep_html_write(const cs_rep_doc *d, const cs_rep_html_opts *o, FILE *f,
 	cs_rep_x x;
 	size_t i;
 	cs_status s;
+	char lbuf[512];
+	const char *label;
 
 	if (!slo) {
 		cs_rep_slo_parse("p95<400ms,error_rate<1%", &slo_default, NULL);
@@ -655,11 +646,12 @@ cs_rep_html_write(const cs_rep_doc *d, const cs_rep_html_opts *o, FILE *f,
 	      "<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, "
 	      "initial-scale=1\">\n<title>capsim report: ", f);
-	esc(f, d->name ? d->name : d->file);
+	label = cs_rep_doc_label(d, lbuf, sizeof lbuf);
+	esc(f, label ? label : d->file);
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
 	        style);
 	fputs("<h1>capsim report</h1>\n<p class=\"sub\">", f);
-	esc(f, d->name ? d->name : "(unnamed scenario)");
+	esc(f, label ? label : "(unnamed scenario)");
 	fputs("</p>\n<dl class=\"facts\">\n<dt>results</dt><dd><code>", f);
 	esc(f, d->file);
 	fputs("</code></dd>\n<dt>scenario</dt><dd><code>", f);

@@ -648,6 +648,8 @@ cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
 	cs_rep_x x;
 	cs_status s;
 	size_t i;
+	char lbuf[512];
+	const char *label;
 
 	*out = NULL;
 	if (!o->ny)
@@ -677,8 +679,9 @@ cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
 		;
 	/* lines of one point have an error bar instead of a band */
 	c->varies = what_varies(d, &x);
+	label = cs_rep_doc_label(d, lbuf, sizeof lbuf);
 	c->subtitle = fmt("%s%s%u replications%s; %s are %s",
-	                  d->name ? d->name : "", d->name ? ": " : "",
+	                  label ? label : "", label ? ": " : "",
 	                  d->replications, d->ndims ? " per point" : "",
 	                  i < c->nlines ? "shaded bands" : "error bars",
 	                  cs_rep_doc_has_pi(d) ? "90% prediction intervals" :

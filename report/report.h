@@ -25,6 +25,7 @@
 
 #include "capsim.h"
 #include "calibration/import.h"
+#include "models/bottleneck.h"
 
 /* ---- results ------------------------------------------------------------ */
 
@@ -62,6 +63,15 @@ cs_status cs_rep_doc_parse(const char *text, const char *name,
 cs_status cs_rep_doc_load(const char *path, cs_rep_doc **out, cs_error *err);
 /* No-op on NULL. */
 void cs_rep_doc_free(cs_rep_doc *d);
+/*
+ * What the document's results are of, for a title: the scenario's name
+ * when nothing overrides the file; otherwise, since the name may then say
+ * the opposite ("pool 20" on a pool-25 run), the file with its --set
+ * overrides and varied paths ("s.yaml with db.pool.size=25; varying
+ * load.users"), written into buf.  NULL when there is neither.
+ */
+const char *cs_rep_doc_label(const cs_rep_doc *d, char *buf, size_t size);
+
 /* The dimension of a varied path, or -1. */
 int cs_rep_doc_dim(const cs_rep_doc *d, const char *path);
 
@@ -250,33 +260,31 @@ cs_status cs_rep_svc_load(const char *scenario, const char *const *sets,
                           size_t nsets, cs_rep_svc **out, size_t *n,
                           cs_error *err);
 
-/* How busy one resource is. */
-typedef struct cs_rep_use {
-	char name[96];       /* "DB pool", "app CPU", "service ai concurrency" */
-	double u;            /* fraction of its capacity, 0..1 (a rate limit
-	                      * may be asked for more than 1) */
-	double queue;        /* requests waiting for it (time average); NaN
-	                      * for a resource without a queue of its own */
-} cs_rep_use;
-
-/* A resource at or above this fraction of its capacity is saturated... */
-#define CS_REP_SATURATED 0.9
-/* ...and so is one with at least this many requests waiting for it: a DB
- * pool with 80 waiters is the wall even while it reports 83% busy (its
- * connections idle between a release and the next acquire). */
-#define CS_REP_QUEUED 1.0
+/* How busy one resource is: the rule and its thresholds are those of
+ * every command (models/bottleneck.h). */
+typedef cs_use cs_rep_use;
+#define CS_REP_SATURATED CS_USE_SATURATED
+#define CS_REP_QUEUED CS_USE_QUEUED
 
 bool cs_rep_use_saturated(const cs_rep_use *u);
 
 /*
- * The utilization of every resource in a result: app workers (queue: the
- * backlog), app CPU, DB pool (queue: its waiters), DB CPU, and for each
- * service with limits in svc its concurrency (concurrency.mean / limit)
- * and rate limit (attempts_rps / rate).  Writes at most max, busiest
- * first, and returns how many it wrote.
+ * The utilization of every resource in a result, by cs_uses(): app
+ * backlog, app workers (queue: the backlog), app CPU, DB pool (queue: its
+ * waiters), DB CPU, and each service's concurrency, rate and token limits
+ * and batch server.  A result written before those services' utilizations
+ * were (no concurrency_utilization, rate_limit_utilization) gets them from
+ * the limits in svc: concurrency.mean / limit, attempts_rps / rate.
+ * Writes at most max, busiest first, and returns how many it wrote.
  */
 size_t cs_rep_uses(const cJSON *result, const cs_rep_svc *svc, size_t nsvc,
                    cs_rep_use *out, size_t max);
+
+/* The bottleneck of a result (cs_bottleneck_pick over the same resources
+ * as cs_rep_uses): what `run`, `sweep` and `capacity` name for it.  false
+ * when the result has no resource metrics. */
+bool cs_rep_bottleneck(const cJSON *result, const cs_rep_svc *svc,
+                       size_t nsvc, cs_rep_use *out);
 
 /* ---- pictures ----------------------------------------------------------- */
 

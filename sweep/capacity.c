@@ -113,6 +113,7 @@ evaluate(ctx *c, double x, const cs_cap_eval **out)
 	ev->ratio = cs_slo_ratio(&c->slo->t[ev->worst], r, 0);
 	for (i = 0; i < cs_cap_nresources; i++)
 		cs_result_metric(r, util_paths[i], &ev->util[i], NULL, NULL);
+	ev->has_bn = cs_result_bottleneck(r, &ev->bn);
 	cs_result_free(r);
 	cs_scenario_free(sc); /* after the result, which names its parts */
 	*out = ev;
@@ -239,15 +240,9 @@ cs_cap_search(const char *scenario, const char *const *sets, size_t nsets,
 	for (i = 0; i < ans->nevals; i++) {
 		if (!isnan(bad_next) && ans->evals[i].x == bad_next)
 			ans->binding = ans->evals[i].worst;
-		if (ans->evals[i].x == ans->value) {
-			size_t k;
-
-			ans->bottleneck = 0;
-			for (k = 1; k < cs_cap_nresources; k++)
-				if (ans->evals[i].util[k] >
-				    ans->evals[i].util[ans->bottleneck])
-					ans->bottleneck = (int)k;
-			ans->bottleneck_util = ans->evals[i].util[ans->bottleneck];
+		if (ans->evals[i].x == ans->value && ans->evals[i].has_bn) {
+			ans->bottleneck = ans->evals[i].bn;
+			ans->bottleneck_util = ans->evals[i].bn.u;
 		}
 	}
 	return CS_OK;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "capsim.h"
+#include "models/bottleneck.h"
 #include "sweep/slo.h"
 
 typedef struct cs_cap_eval {
@@ -18,6 +19,8 @@ typedef struct cs_cap_eval {
 	size_t worst;        /* the binding term by the mean */
 	double ratio;        /* its value / limit */
 	double util[8];      /* see cs_cap_resource_names */
+	cs_use bn;           /* the bottleneck (models/bottleneck.h) */
+	bool has_bn;
 } cs_cap_eval;
 
 typedef struct cs_cap_answer {
@@ -30,13 +33,14 @@ typedef struct cs_cap_answer {
 	double value_pess;   /* by the pessimistic CI ends */
 	double value_opt;    /* by the optimistic CI ends */
 	size_t binding;      /* SLO term that fails just past the answer */
-	int bottleneck;      /* cs_cap_resource_names index at the answer */
-	double bottleneck_util;
+	cs_use bottleneck;   /* at the answer, by the rule every command
+	                      * uses (models/bottleneck.h); name "" if none */
+	double bottleneck_util; /* its utilization */
 	cs_cap_eval *evals;  /* every point evaluated, in order */
 	size_t nevals;
 } cs_cap_answer;
 
-/* Resources the bottleneck is chosen from, by utilization. */
+/* The four resources whose utilization each evaluation lists. */
 extern const char *const cs_cap_resource_names[];
 extern const size_t cs_cap_nresources;
 

@@ -292,7 +292,8 @@ with open("st100k.yaml", "w") as f:
 PY
 timeout 60 "$capsim" run ep20k.yaml --jobs 1 -f json -o ep20k.json 2>err
 rc=$?
-# 24 metrics per endpoint (4 counts and rates, 2 x 6 latencies, 8 causes)
+# 27 metrics per endpoint (4 counts and rates, 2 x 6 latencies, 8 causes,
+# time in its 3 possible parts: backlog, cpu, cpu_queue)
 /usr/bin/python3 - <<'PY' && [ $rc -eq 0 ] && ok run-20000-endpoints-json ||
 import json, sys
 def leaves(o):
@@ -300,7 +301,7 @@ def leaves(o):
         return 1
     return sum(leaves(v) for v in o.values() if isinstance(v, dict))
 eps = json.load(open("ep20k.json"))["endpoints"]
-sys.exit(0 if len(eps) == 20000 and all(leaves(e) == 24 for e in eps.values()) else 1)
+sys.exit(0 if len(eps) == 20000 and all(leaves(e) == 27 for e in eps.values()) else 1)
 PY
 	bad run-20000-endpoints-json "exit $rc, $(head -c 200 err)"
 timeout 60 "$capsim" run ep20k.yaml --jobs 1 -o ep20k.txt 2>err
@@ -461,6 +462,53 @@ sed 's/kind: integer/kind: cores/' "$cal" > badcal.yaml
 rc=$?
 [ $rc -eq 2 ] && grep -q "badcal.yaml:[0-9]*:[0-9]*: error: calibration.parameters\[2\].kind" err &&
 	ok run-bad-calibration-block || bad run-bad-calibration-block "exit $rc, $(head -c 300 err)"
+
+# explain: progress only on a terminal; the same bottleneck named by run,
+# sweep's table and JSON, capacity and report; the header's provenance
+"$capsim" run s.yaml --replications 3 > np.txt 2> np.err
+[ $? -eq 0 ] && [ ! -s np.err ] && ok run-no-progress-off-a-terminal ||
+	bad run-no-progress-off-a-terminal "stderr: $(head -c 200 np.err)"
+if command -v script > /dev/null; then
+	# a pseudo-terminal: a run of over a second shows its line there
+	cat > slow.yaml <<'YAML'
+run: {duration: 1000s, replications: 4, seed: 1}
+load: {users: 60, think: {dist: exponential, mean: 50ms}}
+app: {workers: 8, cores: 2}
+endpoints:
+  - steps: [{cpu: {dist: exponential, mean: 3ms}}]
+YAML
+	script -qec "'$capsim' run slow.yaml --jobs 1 -o slow.txt" /dev/null > tty.txt 2>&1
+	grep -q "capsim run: [0-9]/4 replications" tty.txt && ok run-progress-on-a-terminal ||
+		bad run-progress-on-a-terminal "$(head -c 200 tty.txt | cat -v)"
+fi
+"$capsim" run s.yaml --set db.pool.size=5 > hdr.txt 2>err &&
+	grep -q "capsim: s.yaml --set db.pool.size=5" hdr.txt &&
+	grep -q "capsim [0-9.]*, scenario file fnv1a64 [0-9a-f]\{16\}" hdr.txt &&
+	ok run-header-says-overrides || bad run-header-says-overrides "$(head -5 hdr.txt)"
+grep -q "where the time goes" np.txt && grep -q "bottleneck\.\.\.*: " np.txt &&
+	ok run-explains-itself || bad run-explains-itself "$(tail -5 np.txt)"
+"$capsim" sweep s.yaml --vary db.pool.size=1,8 --vary load.users=10,60 --jobs 2 -f json -o bn.json 2>err &&
+"$capsim" merge bn.json -f table > bn.txt 2>>err &&
+"$capsim" capacity s.yaml --slo 'p95<2s' --search load.users=10:60 -f json -o bncap.json 2>>err &&
+"$capsim" run s.yaml --set load.users=60 -f json -o bnrun.json 2>>err &&
+"$capsim" report bn.json -o bn.html 2>>err &&
+/usr/bin/python3 - bn.json bn.txt bncap.json bnrun.json bn.html <<'PY'
+import json, sys
+sw = json.load(open(sys.argv[1]))
+table = [l for l in open(sys.argv[2]) if l.strip()[:1].isdigit()]
+html = open(sys.argv[5]).read()
+assert len(table) == len(sw["points"]) == 4
+for p, line in zip(sw["points"], table):
+    b = p["result"]["bottleneck"]["resource"]
+    assert b in line, (b, line)           # the sweep's table, by the same rule
+    assert b in html, b                   # the report's points table
+cap = json.load(open(sys.argv[3]))
+run = json.load(open(sys.argv[4]))
+# the capacity's answer is the range's end, 60 users: the run there
+assert cap["value"] == 60, cap["value"]
+assert cap["bottleneck"] == run["bottleneck"]["resource"], (cap, run["bottleneck"])
+PY
+[ $? -eq 0 ] && ok bottleneck-named-alike || bad bottleneck-named-alike "$(head -c 300 err)"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,0 +1,365 @@
+/*
+ * Where the time goes: each request carries the seconds it has spent in
+ * each part of its life (network, backlog, CPU, pool, queries, cache, each
+ * service's queue, rate limiting, retries and answer), moved along by
+ * cs_part_to() at every hand-over, so the parts of one request add up to
+ * its response time.  A successful answer adds them to its endpoint's and
+ * the overall sums, and to the sums of its response-time bin, from which
+ * the parts of the requests near the 95th percentile are read at the end.
+ *
+ * Cost: two adds per part the endpoint can spend time in, per successful
+ * request (its sums and its bin's; the overall ones are added up once at
+ * the end), one subtraction and add per hand-over; memory: parts x 8 bytes
+ * a request object, and CS_PART_BINS x (parts + 1) x 8 bytes for the
+ * overall bins and those of each endpoint when there are at most
+ * CS_PART_BIN_EPS.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model.h"
+
+const char *const cs_part_keys[CS_PART_FIXED] = {
+	[CS_PART_NETWORK] = "network",
+	[CS_PART_BACKLOG] = "backlog",
+	[CS_PART_PROC_WAIT] = "process_wait",
+	[CS_PART_CPU] = "cpu",
+	[CS_PART_CPU_QUEUE] = "cpu_queue",
+	[CS_PART_POOL_WAIT] = "pool_wait",
+	[CS_PART_QUERY] = "query",
+	[CS_PART_QUERY_QUEUE] = "query_queue",
+	[CS_PART_CACHE] = "cache",
+	[CS_PART_DELAY] = "delay",
+};
+
+const char *const cs_part_words[CS_PART_FIXED] = {
+	[CS_PART_NETWORK] = "network round trip",
+	[CS_PART_BACKLOG] = "in the app backlog, waiting for a worker",
+	[CS_PART_PROC_WAIT] = "waiting for a worker of its process",
+	[CS_PART_CPU] = "app CPU",
+	[CS_PART_CPU_QUEUE] = "app CPU queueing",
+	[CS_PART_POOL_WAIT] = "waiting for a DB connection",
+	[CS_PART_QUERY] = "DB queries",
+	[CS_PART_QUERY_QUEUE] = "DB CPU queueing",
+	[CS_PART_CACHE] = "cache",
+	[CS_PART_DELAY] = "delay steps",
+};
+
+const char *const cs_part_svc_keys[CS_PART_SVC_N] = {
+	[CS_PART_SVC_QUEUE] = "queue",
+	[CS_PART_SVC_RATE] = "rate_limited",
+	[CS_PART_SVC_RETRY] = "retries",
+	[CS_PART_SVC_BATCH] = "batch_queue",
+	[CS_PART_SVC_SERVICE] = "service",
+};
+
+const char *const cs_part_svc_words[CS_PART_SVC_N] = {
+	[CS_PART_SVC_QUEUE] = "waiting for a concurrency slot",
+	[CS_PART_SVC_RATE] = "rate-limited (429s and the waits after)",
+	[CS_PART_SVC_RETRY] = "failed attempts and backoff",
+	[CS_PART_SVC_BATCH] = "waiting to join the batch",
+	[CS_PART_SVC_SERVICE] = "answering",
+};
+
+/* Bin of a response time in seconds: the cs_hist bucket scheme with 16
+ * instead of 64 steps an octave, so a bin is exactly four buckets.  Read
+ * off the double's bits (v = m 2^e, m in [0.5, 1): the exponent and the
+ * mantissa's top four bits), which is what frexp() would give, without its
+ * call: this runs once a successful request. */
+static size_t
+bin_of(double v)
+{
+	uint64_t bits;
+	int e;
+
+	if (!(v > 0))
+		return 0;
+	memcpy(&bits, &v, sizeof bits);
+	e = (int)(bits >> 52 & 0x7ff) - 1022; /* frexp's exponent */
+	if (e <= CS_PART_BIN_EMIN)
+		return 0; /* subnormals too */
+	if (e > CS_PART_BIN_EMAX)
+		return CS_PART_BINS - 1;
+	return (size_t)(e - CS_PART_BIN_EMIN - 1) * CS_PART_BIN_SUB +
+	       (size_t)(bits >> (52 - 4) & (CS_PART_BIN_SUB - 1));
+}
+
+static cs_status
+parts_alloc(cs_parts *p, size_t nparts, bool bins)
+{
+	p->sum = calloc(nparts ? nparts : 1, sizeof *p->sum);
+	if (!p->sum)
+		return CS_ERR_NOMEM;
+	if (!bins)
+		return CS_OK;
+	p->bn = calloc(CS_PART_BINS, sizeof *p->bn);
+	p->bsum = calloc(CS_PART_BINS * nparts, sizeof *p->bsum);
+	return p->bn && p->bsum ? CS_OK : CS_ERR_NOMEM;
+}
+
+static void
+parts_free(cs_parts *p)
+{
+	free(p->sum);
+	free(p->bn);
+	free(p->bsum);
+}
+
+static void
+parts_zero(cs_parts *p, size_t nparts)
+{
+	p->n = 0;
+	memset(p->sum, 0, nparts * sizeof *p->sum);
+	if (p->bn) {
+		memset(p->bn, 0, CS_PART_BINS * sizeof *p->bn);
+		memset(p->bsum, 0, CS_PART_BINS * nparts * sizeof *p->bsum);
+	}
+}
+
+cs_status
+cs_parts_init(cs_model *m)
+{
+	const cs_scenario *sc = m->sc;
+	bool ep_bins = sc->nendpoints <= CS_PART_BIN_EPS;
+	size_t i, k;
+
+	m->nparts = CS_PART_FIXED + CS_PART_SVC_N * sc->nservices;
+	m->parts_ep = calloc(sc->nendpoints ? sc->nendpoints : 1,
+	                     sizeof *m->parts_ep);
+	if (!m->parts_ep || parts_alloc(&m->parts_all, m->nparts, true))
+		return CS_ERR_NOMEM;
+	for (i = 0; i < sc->nendpoints; i++) {
+		cs_parts *p = &m->parts_ep[i];
+
+		if (parts_alloc(p, m->nparts, ep_bins))
+			return CS_ERR_NOMEM;
+		/* only the parts the endpoint can spend time in are added:
+		 * the others stay 0 */
+		p->idx = calloc(m->nparts, sizeof *p->idx);
+		if (!p->idx)
+			return CS_ERR_NOMEM;
+		for (k = 0; k < m->nparts; k++)
+			if (cs_parts_possible(sc, i, k))
+				p->idx[p->nidx++] = (uint32_t)k;
+	}
+	return CS_OK;
+}
+
+void
+cs_parts_destroy(cs_model *m)
+{
+	size_t i;
+
+	parts_free(&m->parts_all);
+	if (m->parts_ep)
+		for (i = 0; i < m->sc->nendpoints; i++) {
+			parts_free(&m->parts_ep[i]);
+			free(m->parts_ep[i].idx);
+		}
+	free(m->parts_ep);
+	m->parts_ep = NULL;
+}
+
+void
+cs_parts_reset(cs_model *m)
+{
+	size_t i;
+
+	parts_zero(&m->parts_all, m->nparts);
+	for (i = 0; i < m->sc->nendpoints; i++)
+		parts_zero(&m->parts_ep[i], m->nparts);
+}
+
+void
+cs_parts_start(cs_model *m, cs_req *r)
+{
+	const cs_parts *ep = &m->parts_ep[r->ep];
+	size_t j;
+
+	/* only the parts its endpoint can spend time in are ever read: the
+	 * others may hold another request's (their hand-overs add 0) */
+	for (j = 0; j < ep->nidx; j++)
+		r->part[ep->idx[j]] = 0;
+	r->part_t = m->e->now;
+	r->part_now = CS_PART_NETWORK; /* on its way in */
+}
+
+/*
+ * A successful request: its parts go to its bin of its endpoint (whose
+ * sums are the bins' sums, made at the end), or, when endpoints keep no
+ * bins, to the endpoint's sums and the overall bins.  O(parts of the
+ * endpoint).
+ */
+void
+cs_parts_record(cs_model *m, cs_req *r, double lat)
+{
+	cs_parts *ep = &m->parts_ep[r->ep], *p = ep;
+	const uint32_t *idx = ep->idx;
+	size_t b = bin_of(lat), j, n = ep->nidx;
+	double *to;
+
+	cs_part_to(m, r, CS_PART_NETWORK);
+	ep->n++;
+	if (!ep->bn) {
+		for (j = 0; j < n; j++)
+			ep->sum[idx[j]] += r->part[idx[j]];
+		p = &m->parts_all;
+	}
+	p->bn[b]++;
+	to = p->bsum + b * m->nparts;
+	for (j = 0; j < n; j++)
+		to[idx[j]] += r->part[idx[j]];
+}
+
+void
+cs_parts_finish(cs_model *m)
+{
+	cs_parts *all = &m->parts_all;
+	size_t i, k, b, np = m->nparts, nb = CS_PART_BINS * np;
+
+	all->n = 0;
+	memset(all->sum, 0, np * sizeof *all->sum);
+	for (i = 0; i < m->sc->nendpoints; i++) {
+		cs_parts *p = &m->parts_ep[i];
+
+		all->n += p->n;
+		if (p->bn) {
+			/* the endpoint's sums are its bins' */
+			memset(p->sum, 0, np * sizeof *p->sum);
+			for (b = 0; b < CS_PART_BINS; b++)
+				for (k = 0; k < np; k++)
+					p->sum[k] += p->bsum[b * np + k];
+			if (i == 0) {
+				memset(all->bn, 0, CS_PART_BINS * sizeof *all->bn);
+				memset(all->bsum, 0, nb * sizeof *all->bsum);
+			}
+			for (b = 0; b < CS_PART_BINS; b++)
+				all->bn[b] += p->bn[b];
+			for (k = 0; k < nb; k++)
+				all->bsum[k] += p->bsum[k];
+		}
+		for (k = 0; k < np; k++)
+			all->sum[k] += p->sum[k];
+	}
+}
+
+/* The bin holding the nearest-rank q-quantile of the n requests. */
+static size_t
+bin_at(const cs_parts *p, double q)
+{
+	uint64_t rank = (uint64_t)ceil(q * (double)p->n), seen = 0;
+	size_t b;
+
+	if (rank < 1)
+		rank = 1;
+	for (b = 0; b < CS_PART_BINS; b++) {
+		seen += p->bn[b];
+		if (seen >= rank)
+			return b;
+	}
+	return CS_PART_BINS - 1;
+}
+
+uint64_t
+cs_parts_near(const cs_model *m, const cs_parts *p, double q_lo, double q_hi,
+              double *out)
+{
+	size_t b, lo, hi, k;
+	uint64_t n = 0;
+
+	for (k = 0; k < m->nparts; k++)
+		out[k] = NAN;
+	if (!p->bn || p->n == 0)
+		return 0;
+	lo = bin_at(p, q_lo);
+	hi = bin_at(p, q_hi);
+	for (k = 0; k < m->nparts; k++)
+		out[k] = 0;
+	for (b = lo; b <= hi; b++) {
+		n += p->bn[b];
+		for (k = 0; k < m->nparts; k++)
+			out[k] += p->bsum[b * m->nparts + k];
+	}
+	for (k = 0; k < m->nparts; k++)
+		out[k] /= (double)n;
+	return n;
+}
+
+/* Does endpoint e have a step of kind? */
+static bool
+has_op(const cs_endpoint_conf *e, cs_opkind kind, int service)
+{
+	size_t k;
+
+	for (k = 0; k < e->nops; k++)
+		if (e->ops[k].kind == kind &&
+		    (kind != CS_OP_CALL || e->ops[k].service == service))
+			return true;
+	return false;
+}
+
+static bool
+ep_possible(const cs_scenario *sc, const cs_endpoint_conf *e, size_t k)
+{
+	const cs_service_conf *c;
+	size_t id;
+
+	switch (k) {
+	case CS_PART_NETWORK:
+		return sc->load.has_rtt;
+	case CS_PART_BACKLOG:
+		/* with affinity: user a closed user's request waits for its
+		 * own process; an open arrival for any worker */
+		return sc->app.backlog > 0 && (!sc->app.sticky || sc->load.open);
+	case CS_PART_PROC_WAIT:
+		return sc->app.backlog > 0 && sc->app.sticky && !sc->load.open;
+	case CS_PART_CPU:
+	case CS_PART_CPU_QUEUE:
+		return has_op(e, CS_OP_CPU, -1);
+	case CS_PART_POOL_WAIT:
+		return has_op(e, CS_OP_ACQUIRE, -1);
+	case CS_PART_QUERY:
+	case CS_PART_QUERY_QUEUE:
+		return has_op(e, CS_OP_QUERY, -1);
+	case CS_PART_CACHE:
+		return has_op(e, CS_OP_CACHE, -1);
+	case CS_PART_DELAY:
+		return has_op(e, CS_OP_DELAY, -1);
+	default:
+		break;
+	}
+	id = (k - CS_PART_FIXED) / CS_PART_SVC_N;
+	if (id >= sc->nservices || !has_op(e, CS_OP_CALL, (int)id))
+		return false;
+	c = &sc->services[id];
+	/* a successful request spent time in a failed attempt only if
+	 * that attempt was retried */
+	switch ((k - CS_PART_FIXED) % CS_PART_SVC_N) {
+	case CS_PART_SVC_QUEUE:
+		return c->concurrency > 0;
+	case CS_PART_SVC_RATE:
+		/* a 429 whose attempt then times out is retried on the
+		 * timeout: retry_on need not hold rate_limited */
+		return (c->rl_rate > 0 || c->tpm_rate > 0) && c->retries > 0;
+	case CS_PART_SVC_RETRY:
+		return c->retries > 0;
+	case CS_PART_SVC_BATCH:
+		return c->kind == CS_SVC_BATCH;
+	default:
+		return true;
+	}
+}
+
+bool
+cs_parts_possible(const cs_scenario *sc, size_t ep, size_t k)
+{
+	size_t i;
+
+	if (ep != SIZE_MAX)
+		return ep_possible(sc, &sc->endpoints[ep], k);
+	for (i = 0; i < sc->nendpoints; i++)
+		if (ep_possible(sc, &sc->endpoints[i], k))
+			return true;
+	return false;
+}
