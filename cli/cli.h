@@ -59,14 +59,39 @@ int cs_cli_fail(const char *cmd, const char *fmt, ...)
 #endif
 	;
 
+/* getopt values of the long-only options of the sequential rule, and
+ * their entries for a command's option table. */
+enum { CS_OPT_PRECISION = 1000, CS_OPT_PRECISION_FLOOR, CS_OPT_MAX_REPS };
+#define CS_CLI_PRECISION_OPTIONS \
+	{ "precision", required_argument, NULL, CS_OPT_PRECISION }, \
+	{ "precision-floor", required_argument, NULL, CS_OPT_PRECISION_FLOOR }, \
+	{ "max-replications", required_argument, NULL, CS_OPT_MAX_REPS }
+
+/* Their lines for a usage text. */
+#define CS_CLI_PRECISION_USAGE \
+	"  --precision P        add replications until every watched metric's\n" \
+	"                       95% CI is within +-P of its mean (e.g. 2%)\n" \
+	"  --precision-floor F  or, for a ratio (error rate, utilization),\n" \
+	"                       within +-F absolute (default 0.1%)\n" \
+	"  --max-replications N never more (default 200)\n"
+
 /*
  * The options every simulating command shares: -r/--replications,
- * -S/--seed and -j/--jobs (getopt value c, argument arg) into ro.  Returns
- * 0 when c was one of them and arg was good, 1 when c is not one of them,
- * and CS_EXIT_INPUT after printing why arg is bad.
+ * -S/--seed, -j/--jobs and the sequential rule's --precision,
+ * --precision-floor and --max-replications (getopt value c, argument arg)
+ * into ro.  Returns 0 when c was one of them and arg was good, 1 when c
+ * is not one of them, and CS_EXIT_INPUT after printing why arg is bad.
  */
 int cs_cli_run_option(const char *cmd, int c, const char *arg,
                       cs_run_opts *ro);
+
+/* After all options: --precision-floor and --max-replications need
+ * --precision, and the maximum cannot be below the first batch.  0, or
+ * CS_EXIT_INPUT after printing why. */
+int cs_cli_run_check(const char *cmd, const cs_run_opts *ro);
+
+/* "2%" or 0.02 as a fraction in (0, max]; -1 if s is anything else. */
+double cs_cli_fraction(const char *s, double max);
 
 /* Map a library status to an exit status. */
 int cs_cli_exit(cs_status s);

@@ -18,12 +18,16 @@
 
 static const char usage[] =
 	"usage: capsim run SCENARIO [--replications R] [--seed S] [--jobs N]\n"
+	"                  [--precision P [--precision-floor F]\n"
+	"                  [--max-replications N]]\n"
 	"                  [--set path=value]... [--format table|json|csv]\n"
 	"                  [-o FILE] [--timeseries 10s]\n"
 	"                  [--slo 'p95<400ms,error_rate<1%']\n"
 	"\n"
-	"  --slo TERMS   judge the run like k6's thresholds: each term is printed\n"
-	"                with its CI; exit status 99 when a term's mean misses\n";
+	"  --slo TERMS          judge the run like k6's thresholds: each term is\n"
+	"                       printed with its CI; exit status 99 when a term's\n"
+	"                       mean misses\n"
+	CS_CLI_PRECISION_USAGE;
 
 static int
 bad(const char *fmt, const char *arg)
@@ -207,6 +211,7 @@ cs_cmd_run(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "timeseries", required_argument, NULL, 't' },
 		{ "slo", required_argument, NULL, 'l' },
+		CS_CLI_PRECISION_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -282,6 +287,11 @@ cs_cmd_run(int argc, char **argv)
 		free(sets);
 		return bad("%s", optind >= argc ? "missing the scenario file" :
 		           "give exactly one scenario file");
+	}
+	if ((rc = cs_cli_run_check("run", &ro))) {
+		free(sets);
+		fputs(usage, stderr);
+		return rc;
 	}
 	if ((rc = cs_cli_same_file("run", out_path, argv[optind]))) {
 		free(sets);

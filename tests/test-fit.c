@@ -377,7 +377,7 @@ generate(gen *g)
 		const char *sets[1];
 		cs_scenario *sc = NULL;
 		cs_result *res = NULL;
-		cs_run_opts ro = { 4, 7, 1, 0, 0 };
+		cs_run_opts ro = { .replications = 4, .seed = 7, .has_seed = 1 };
 		cs_error err;
 		double x, lo, hi, p50, p95, p99, cpu, er;
 

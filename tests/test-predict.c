@@ -63,7 +63,7 @@ measure(const char *truth, double users, unsigned seed, char *buf,
 	const char *sets[2];
 	cs_scenario *sc = NULL;
 	cs_result *res = NULL;
-	cs_run_opts ro = { 1, 0, 1, 1, 0 };
+	cs_run_opts ro = { .replications = 1, .has_seed = 1, .jobs = 1 };
 	cs_error err;
 	double x, p50, p95, p99;
 	size_t o = strlen(buf);
