@@ -20,7 +20,11 @@ static const char usage[] =
 	"                    [--set path=value]... [--replications R] [--seed S]\n"
 	"                    [--jobs N] [--format table|csv|json] [-o FILE]\n"
 	"                    [--resume] [--shard I/N]\n"
-	"  VALUES: a list (10,20,50) or a range LO:HI:STEP (10:60:5)\n";
+	"                    [--precision P [--precision-floor F]\n"
+	"                    [--max-replications N]]\n"
+	"  VALUES: a list (10,20,50) or a range LO:HI:STEP (10:60:5)\n"
+	CS_CLI_PRECISION_USAGE
+	"                       (each point stops on its own)\n";
 
 typedef struct state {
 	sweepdoc *doc;
@@ -224,6 +228,7 @@ cs_cmd_sweep(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "resume", no_argument, NULL, 'R' },
 		{ "shard", required_argument, NULL, 'x' },
+		CS_CLI_PRECISION_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -258,6 +263,9 @@ cs_cmd_sweep(int argc, char **argv)
 		case 'r':
 		case 'S':
 		case 'j':
+		case CS_OPT_PRECISION:
+		case CS_OPT_PRECISION_FLOOR:
+		case CS_OPT_MAX_REPS:
 			/* rc stays an error status: a good option must not
 			 * turn a later failure into exit 0 */
 			if (cs_cli_run_option("sweep", c, optarg, &ro)) {
@@ -297,6 +305,11 @@ cs_cmd_sweep(int argc, char **argv)
 		goto out;
 	}
 	scenario = argv[optind];
+	if ((rc = cs_cli_run_check("sweep", &ro))) {
+		fputs(usage, stderr);
+		goto out;
+	}
+	rc = CS_EXIT_FAIL;
 	if (resume && !out_path) {
 		rc = fail("sweep", "%s", "--resume needs -o FILE (the journal sits beside it)");
 		goto out;
@@ -350,9 +363,19 @@ cs_cmd_sweep(int argc, char **argv)
 		/* the run options that decide the numbers */
 		if (sweepdoc_init(&doc, scenario, cs_sweep_spec(sw), joined,
 		        ro.has_seed ? ro.seed : cs_scenario_seed(sc),
+		        ro.precision > 0 ? (ro.replications > CS_PRECISION_MIN_REPS ?
+		                            ro.replications : CS_PRECISION_MIN_REPS) :
 		        ro.replications ? ro.replications : cs_scenario_replications(sc),
 		        cs_sweep_npoints(sw), nd, paths))
 			goto out;
+		if (ro.precision > 0) {
+			doc.precision = ro.precision;
+			doc.precision_floor = ro.precision_floor > 0 ?
+			                      ro.precision_floor : CS_PRECISION_FLOOR;
+			doc.max_replications = ro.max_replications ?
+			                       ro.max_replications :
+			                       CS_PRECISION_MAX_REPS;
+		}
 	}
 	{
 		/* the journal and the output are bound to what the file says,
