@@ -34,6 +34,8 @@ static const char cal_usage[] =
 	"                        [--noise M=SD,...] [--replications R] [--seed S]\n"
 	"                        [--starts K] [--evals N] [--proposals P] [--jobs N]\n"
 	"                        [--steady] [--duration D] [-o FILE]\n"
+	"                        [--precision P [--precision-floor F]\n"
+	"                        [--max-replications N]]\n"
 	"\n"
 	"  --data FILE...      measurements, Locust, k6 or JMeter output: the files\n"
 	"                      after --data, up to the next option (repeatable)\n"
@@ -61,7 +63,10 @@ static const char cal_usage[] =
 	"  --steady            replace the stages by a jump to the point's load\n"
 	"  --duration D        simulated time of a steady run (default: the\n"
 	"                      point's, at most 10m)\n"
-	"  -o, --output FILE   write the calibrated scenario to FILE\n";
+	"  -o, --output FILE   write the calibrated scenario to FILE\n"
+	CS_CLI_PRECISION_USAGE
+	"                       (the fitted points' report only: the fit's\n"
+	"                       evaluations run --replications each)\n";
 
 static const char val_usage[] =
 	"usage: capsim validate SCENARIO --data FILE... [--points LIST]\n"
@@ -69,6 +74,8 @@ static const char val_usage[] =
 	"                       [--baseline-from N1,N2,...] [--format table|json]\n"
 	"                       [--replications R] [--seed S] [--jobs N]\n"
 	"                       [--draws K] [--steady] [--duration D] [-o FILE]\n"
+	"                       [--precision P [--precision-floor F]\n"
+	"                       [--max-replications N]]\n"
 	"\n"
 	"  --data FILE...       measurements, Locust, k6 or JMeter output: the files\n"
 	"                       after --data, up to the next option (repeatable)\n"
@@ -85,7 +92,10 @@ static const char val_usage[] =
 	"                       calibration block for the 90% prediction\n"
 	"                       interval (default 16; 1: the fitted values only)\n"
 	"  --steady, --duration D  as for calibrate\n"
-	"  -o, --output FILE    write the report to FILE\n";
+	"  -o, --output FILE    write the report to FILE\n"
+	CS_CLI_PRECISION_USAGE
+	"                       (each point's prediction; --replications is\n"
+	"                       the first batch)\n";
 
 /* ---- shared arguments ---------------------------------------------------- */
 
@@ -235,9 +245,11 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 		{ "baseline-from", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		CS_CLI_PRECISION_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	cs_run_opts pro = { 0 }; /* the sequential rule's options */
 	unsigned long v;
 	int c;
 	bool in_data = false; /* the last option was --data */
@@ -407,12 +419,29 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 		case 'o':
 			a->out = optarg;
 			break;
+		case CS_OPT_PRECISION:
+		case CS_OPT_PRECISION_FLOOR:
+		case CS_OPT_MAX_REPS:
+			if (cs_cli_run_option(a->cmd, c, optarg, &pro)) {
+				fputs(a->usage, stderr);
+				return CS_EXIT_INPUT;
+			}
+			a->opts.precision = pro.precision;
+			a->opts.precision_floor = pro.precision_floor;
+			a->opts.max_replications = pro.max_replications;
+			break;
 		case 'h':
 			fputs(a->usage, stdout);
 			return -1;
 		default:
 			return cs_cli_bad_option(a->cmd, c, argv, a->usage);
 		}
+	}
+	/* the first batch is --replications (at least 5), as for run */
+	pro.replications = a->has_reps ? a->opts.replications : 0;
+	if (cs_cli_run_check(a->cmd, &pro)) {
+		fputs(a->usage, stderr);
+		return CS_EXIT_INPUT;
 	}
 	if (!a->scenario)
 		return bad(a, "%s", "missing the scenario file");
@@ -674,7 +703,7 @@ progress(const cs_cal_progress *p, void *ctx)
 }
 
 static void
-print_fit(FILE *f, const cs_cal *cal)
+print_fit(FILE *f, const cs_cal *cal, const cs_cal_opts *o)
 {
 	size_t i, m;
 	char a[64], b[64], c[64], lo[64], hi[64], ci[160];
@@ -711,8 +740,20 @@ print_fit(FILE *f, const cs_cal *cal)
 		fprintf(f, "  %-36s estimate from %s\n", "",
 		        p->estimated_from);
 	}
-	fputs("\nmeasured vs fitted (at the fitted values, with the fit's "
-	      "replications and seed)\n", f);
+	if (o->precision > 0) {
+		fprintf(f, "\nmeasured vs fitted (at the fitted values, the fit's "
+		        "seed, replications until +-%.3g%%:", 100 * o->precision);
+		for (i = 0; i < cs_cal_npoints(cal); i++) {
+			const cs_cal_pred *pr = cs_cal_fitted(cal, i);
+
+			fprintf(f, "%s %u%s", i ? "," : "", pr->reps,
+			        pr->prec_met ? "" : " (not met)");
+		}
+		fputs(")\n", f);
+	} else {
+		fputs("\nmeasured vs fitted (at the fitted values, with the fit's "
+		      "replications and seed)\n", f);
+	}
 	fprintf(f, "  %-22s %-12s %-11s %10s %10s %9s\n", "point", "load",
 	        "metric", "measured", "fitted", "error");
 	for (i = 0; i < cs_cal_npoints(cal); i++) {
@@ -839,7 +880,7 @@ cs_cmd_calibrate(int argc, char **argv)
 	       sqrt(cs_cal_objective(cal)), cs_cal_evaluations(cal),
 	       cs_cal_seconds(cal));
 	print_terms(stdout, cal);
-	print_fit(stdout, cal);
+	print_fit(stdout, cal, &a.opts);
 	if (cs_cal_nwarnings(cal)) {
 		fputs("\nwarnings\n", stdout);
 		for (i = 0; i < cs_cal_nwarnings(cal); i++)
@@ -1305,6 +1346,18 @@ cs_cmd_validate(int argc, char **argv)
 
 		ok = ok && cJSON_AddStringToObject(root, "scenario", a.scenario);
 		ok = ok && add_num(root, "replications", reps);
+		if (ok && a.opts.precision > 0) {
+			/* only with the sequential rule: other runs' files
+			 * are unchanged */
+			cJSON *pr = cJSON_AddObjectToObject(root, "precision");
+
+			ok = pr && add_num(pr, "target", a.opts.precision) &&
+			     add_num(pr, "floor", a.opts.precision_floor > 0 ?
+			             a.opts.precision_floor : CS_PRECISION_FLOOR) &&
+			     add_num(pr, "max_replications",
+			             a.opts.max_replications ?
+			             a.opts.max_replications : CS_PRECISION_MAX_REPS);
+		}
 		ok = ok && add_num(root, "seed", (double)a.opts.seed);
 		pa = ok ? cJSON_AddArrayToObject(root, "points") : NULL;
 		ok = ok && pa;
@@ -1320,6 +1373,12 @@ cs_cmd_validate(int argc, char **argv)
 			                   p->arrival_rate);
 			ok = ok && cJSON_AddBoolToObject(pt, "calibration",
 			                                 rows[i].cal);
+			if (ok && a.opts.precision > 0)
+				ok = add_num(pt, "replications", rows[i].pred.reps) &&
+				     add_num(pt, "precision_reached",
+				             rows[i].pred.reached) &&
+				     cJSON_AddBoolToObject(pt, "precision_met",
+				                           rows[i].pred.prec_met);
 			ok = ok && detail_json(pt, p, &rows[i]);
 			if (ok) {
 				cJSON *na = cJSON_AddArrayToObject(pt, "notes");
@@ -1439,10 +1498,21 @@ cs_cmd_validate(int argc, char **argv)
 		char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64], b7[64];
 		char b8[64], b9[160], b10[160];
 
-		fprintf(f, "capsim validate: %s, %zu point%s, %u "
-		        "replication%s, seed %llu\n", a.scenario, nmap,
-		        nmap == 1 ? "" : "s", reps, reps == 1 ? "" : "s",
-		        (unsigned long long)a.opts.seed);
+		if (a.opts.precision > 0) {
+			fprintf(f, "capsim validate: %s, %zu point%s, "
+			        "replications until +-%.3g%% (", a.scenario, nmap,
+			        nmap == 1 ? "" : "s", 100 * a.opts.precision);
+			for (i = 0; i < nmap; i++)
+				fprintf(f, "%s%u%s", i ? ", " : "", rows[i].pred.reps,
+				        rows[i].pred.prec_met ? "" : " not met");
+			fprintf(f, "), seed %llu\n",
+			        (unsigned long long)a.opts.seed);
+		} else {
+			fprintf(f, "capsim validate: %s, %zu point%s, %u "
+			        "replication%s, seed %llu\n", a.scenario, nmap,
+			        nmap == 1 ? "" : "s", reps, reps == 1 ? "" : "s",
+			        (unsigned long long)a.opts.seed);
+		}
 		if (has_base) {
 			fprintf(f, "baselines from %zu calibration point%s "
 			        "(users %s):\n", base.npoints,
