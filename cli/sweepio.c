@@ -640,6 +640,24 @@ header_init(sweepdoc *d, const cJSON *h, const char *path, cs_error *err)
 		cs_error_set(err, CS_ERR_NOMEM, path, 0, 0, "", "out of memory");
 		return -1;
 	}
+	if (cJSON_GetObjectItemCaseSensitive(h, "precision")) {
+		/* the sequential rule, in run's own limits */
+		double p[3];
+
+		header_precision(h, p);
+		if (!(p[0] >= 0.001 && p[0] <= 0.5) || !(p[1] > 0 && p[1] <= 0.5) ||
+		    !(p[2] >= reps && p[2] <= 100000) || p[2] != floor(p[2])) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "precision",
+			    "the sweep header's precision rule is out of range: "
+			    "target 0.001 to 0.5, floor above 0 to 0.5, "
+			    "max_replications a whole number from replications to "
+			    "100000");
+			return -1;
+		}
+		d->precision = p[0];
+		d->precision_floor = p[1];
+		d->max_replications = (unsigned)p[2];
+	}
 	{
 		/* the first file's record of its scenario's content, which
 		 * the other shards must match and the merge keeps */
