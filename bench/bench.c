@@ -126,6 +126,25 @@ count_point(size_t point, const cs_result *res, void *ctx)
 	return 0;
 }
 
+/* Replications run and points that met the precision asked. */
+typedef struct prec_tally {
+	unsigned reps;
+	size_t met;
+} prec_tally;
+
+static int
+tally_point(size_t point, const cs_result *res, void *ctx)
+{
+	prec_tally *t = ctx;
+	cs_precision_info pi;
+
+	(void)point;
+	cs_result_precision(res, &pi);
+	t->reps += pi.replications;
+	t->met += pi.met != 0;
+	return 0;
+}
+
 /* The issue's sweep: 20 pool sizes of scenarios/500u.yaml, 10
  * replications each, on 1 and on 2 threads. */
 static void
@@ -165,6 +184,31 @@ bench_sweep(const char *src)
 		printf("sweep 500u.yaml, 20 pool sizes x 10 replications: "
 		       "%.2f s on 1 job, %.2f s on 2 jobs (speed-up %.2fx)\n",
 		       t1, t2, t1 / t2);
+	/* the same sweep under the sequential rule, on 2 jobs: each point
+	 * stops when its watched metrics are within 2% (at most 200, and
+	 * at most 20 replications) */
+	{
+		static const unsigned maxes[] = { 0, 20 };
+		size_t m;
+
+		for (m = 0; m < 2; m++) {
+			cs_run_opts po = { .precision = 0.02,
+			                   .max_replications = maxes[m] };
+			prec_tally tl = { 0 };
+			double t0 = now_s();
+
+			if (cs_sweep_run(sw, path, NULL, 0, &po, wanted, 20, 2,
+			                 tally_point, &tl, &err)) {
+				cs_error_print(stderr, &err);
+				break;
+			}
+			printf("sweep 500u.yaml, 20 pool sizes, --precision 2%% "
+			       "--max-replications %u: %.2f s on 2 jobs, %u "
+			       "replications, %zu of 20 points within 2%%\n",
+			       maxes[m] ? maxes[m] : CS_PRECISION_MAX_REPS,
+			       now_s() - t0, tl.reps, tl.met);
+		}
+	}
 	cs_sweep_free(sw);
 }
 

@@ -1610,10 +1610,15 @@ cs_cal_cause_name(size_t k)
 	return k < CS_CAL_NCAUSES ? cause_names[k] : "";
 }
 
+/* precise: a reported prediction, which runs the sequential rule when
+ * opts.precision asks for it; the objective's evaluations do not (a
+ * replication count that changed with the parameters would make the
+ * objective's noise, and its comparisons under common random numbers,
+ * change with them too). */
 static cs_status
 run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
-            size_t nextra, unsigned reps, cs_cal_pred *out, double *ep,
-            double *causes, cs_error *err)
+            size_t nextra, unsigned reps, bool precise, cs_cal_pred *out,
+            double *ep, double *causes, cs_error *err)
 {
 	const point *pt = &c->points[i];
 	size_t np = v ? c->nparams : 0, n = 0, k;
@@ -1652,6 +1657,11 @@ run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
 	ro.seed = c->seed;
 	ro.has_seed = 1;
 	ro.jobs = c->opts.jobs;
+	if (precise && c->opts.precision > 0) {
+		ro.precision = c->opts.precision;
+		ro.precision_floor = c->opts.precision_floor;
+		ro.max_replications = c->opts.max_replications;
+	}
 	s = cs_run(sc, &ro, &res, err);
 	if (s) {
 		cs_scenario_free(sc);
@@ -1696,7 +1706,14 @@ run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
 	out->app_cpu = metric_of(res, "resources.app.cpu_utilization");
 	out->db_cpu = metric_of(res, "resources.db.cpu_utilization");
 	out->latency_mean = metric_of(res, "overall.latency_ms.mean");
-	out->reps = ro.replications;
+	{
+		cs_precision_info pi;
+
+		cs_result_precision(res, &pi);
+		out->reps = pi.replications;
+		out->reached = pi.reached;
+		out->prec_met = pi.met;
+	}
 	cs_result_free(res);
 	cs_scenario_free(sc);
 	c->evals++;
@@ -1707,7 +1724,15 @@ static cs_status
 run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
           cs_cal_pred *out, cs_error *err)
 {
-	return run_point_x(c, i, v, NULL, 0, reps, out, NULL, NULL, err);
+	return run_point_x(c, i, v, NULL, 0, reps, false, out, NULL, NULL, err);
+}
+
+/* run_point for a reported prediction (see run_point_x). */
+static cs_status
+run_point_precise(cs_cal *c, size_t i, const double *v, unsigned reps,
+                  cs_cal_pred *out, cs_error *err)
+{
+	return run_point_x(c, i, v, NULL, 0, reps, true, out, NULL, NULL, err);
 }
 
 cs_status
@@ -1725,7 +1750,7 @@ cs_cal_predict_detail(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
 		return nomem(err);
 	for (k = 0; k < c->nparams; k++)
 		v[k] = c->params[k].pub.value;
-	s = run_point_x(c, i, v, NULL, 0, reps, out, ep, causes, err);
+	s = run_point_x(c, i, v, NULL, 0, reps, true, out, ep, causes, err);
 	free(v);
 	return s;
 }
@@ -1738,8 +1763,8 @@ cs_cal_predict_sets(cs_cal *c, size_t i, const char *const *extra,
 	if (i >= c->npoints)
 		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
 		                    "no point %zu", i);
-	return run_point_x(c, i, NULL, extra, nextra, reps, out, NULL, NULL,
-	                   err);
+	return run_point_x(c, i, NULL, extra, nextra, reps, true, out, NULL,
+	                   NULL, err);
 }
 
 cs_status
@@ -1754,13 +1779,13 @@ cs_cal_predict(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
 		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
 		                    "no point %zu", i);
 	if (!c->nparams)
-		return run_point(c, i, NULL, reps, out, err);
+		return run_point_precise(c, i, NULL, reps, out, err);
 	v = malloc(c->nparams * sizeof *v);
 	if (!v)
 		return nomem(err);
 	for (k = 0; k < c->nparams; k++)
 		v[k] = c->params[k].pub.value;
-	s = run_point(c, i, v, reps, out, err);
+	s = run_point_precise(c, i, v, reps, out, err);
 	free(v);
 	return s;
 }
@@ -2647,7 +2672,8 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 			goto fail;
 		}
 		memset(&e2, 0, sizeof e2);
-		s = run_point_x(c, i, v, NULL, 0, 0, &pred[i], epv[i], NULL, &e2);
+		s = run_point_x(c, i, v, NULL, 0, 0, false, &pred[i], epv[i], NULL,
+		                &e2);
 		if (s == CS_ERR_NOMEM || s == CS_ERR_INTERNAL ||
 		    s == CS_ERR_IO || s == CS_ERR_NUMERIC) {
 			if (err)
@@ -3397,7 +3423,8 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	if ((s = posterior_draws(c, x.v, err)))
 		goto out;
 	for (i = 0; i < c->npoints; i++) {
-		if ((s = run_point(c, i, x.v, 0, &c->points[i].fitted, err)))
+		if ((s = run_point_precise(c, i, x.v, 0, &c->points[i].fitted,
+		                           err)))
 			goto out;
 		c->points[i].has_fitted = 1;
 	}

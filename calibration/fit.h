@@ -211,6 +211,8 @@ typedef struct cs_cal_pred {
 	double app_cpu, db_cpu; /* utilizations (mean), for the estimates */
 	double latency_mean;    /* milliseconds */
 	unsigned reps;          /* replications behind mean, lo and hi */
+	double reached;         /* their precision (cs_precision_info) */
+	int prec_met;           /* with opts.precision: reached <= it */
 } cs_cal_pred;
 
 typedef struct cs_cal_progress {
@@ -235,6 +237,14 @@ typedef struct cs_cal_opts {
 	                       * from repeated points when there are any,
 	                       * else cs_cal_noise_default() */
 	unsigned replications;/* per evaluation */
+	double precision;     /* > 0: the reported predictions (the fitted
+	                       * points, cs_cal_predict*) run the sequential
+	                       * rule of cs_run_opts.precision, with
+	                       * replications as the first batch; the
+	                       * objective's evaluations always run a fixed
+	                       * `replications` (see docs/calibration.md) */
+	double precision_floor; /* cs_run_opts.precision_floor */
+	unsigned max_replications; /* cs_run_opts.max_replications */
 	uint64_t seed;        /* used when has_seed */
 	int has_seed;         /* else the scenario's run.seed */
 	unsigned jobs;        /* threads per run; 0: all cores */

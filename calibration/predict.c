@@ -421,7 +421,10 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 			goto out;
 		if (isnan(window))
 			window = cs_scenario_duration(sc) - cs_scenario_warmup(sc);
+		/* a real test is one replication: the sequential rule
+		 * (--precision) is for the model's own CIs, not for these */
 		o.replications = 1;
+		o.precision = 0;
 		o.timeseries = 0;
 		s = cs_run(sc, &o, &res, err);
 		if (!s)

@@ -56,11 +56,28 @@ int cs_cli_fail(const char *cmd, const char *fmt, ...)
 #endif
 	;
 
+/* getopt values of the long-only options of the sequential rule, and
+ * their entries for a command's option table. */
+enum { CS_OPT_PRECISION = 1000, CS_OPT_PRECISION_FLOOR, CS_OPT_MAX_REPS };
+/* Their rows in a command's option table (cli/opts.h). */
+#define CS_CLI_OPT_PRECISION \
+	{ .name = "precision", .val = CS_OPT_PRECISION, .arg = "P", \
+	  .def = "off: exactly --replications", \
+	  .help = "add replications until every watched metric's 95% CI is " \
+	          "within +-P of its mean (2%); see the guide" }, \
+	{ .name = "precision-floor", .val = CS_OPT_PRECISION_FLOOR, .arg = "F", \
+	  .def = "0.1%", \
+	  .help = "with --precision: a ratio (error rate, utilization) is " \
+	          "also precise enough within +-F absolute" }, \
+	{ .name = "max-replications", .val = CS_OPT_MAX_REPS, .arg = "N", \
+	  .def = "200", .help = "with --precision: never more replications" }
+
 /*
  * The options every simulating command shares: -r/--replications,
- * -S/--seed and -j/--jobs (getopt value c, argument arg) into ro.  Returns
- * 0 when c was one of them and arg was good, 1 when c is not one of them,
- * and CS_EXIT_INPUT after printing why arg is bad.
+ * -S/--seed, -j/--jobs and the sequential rule's --precision,
+ * --precision-floor and --max-replications (getopt value c, argument arg)
+ * into ro.  Returns 0 when c was one of them and arg was good, 1 when c
+ * is not one of them, and CS_EXIT_INPUT after printing why arg is bad.
  */
 int cs_cli_run_option(const char *cmd, int c, const char *arg,
                       cs_run_opts *ro);
@@ -86,6 +103,13 @@ void cs_cli_progress_start(cs_cli_progress *p, const char *cmd,
 void cs_cli_progress_rep(void *ctx, unsigned done, unsigned total);
 /* Clear the line (if shown) before the results or an error. */
 void cs_cli_progress_end(cs_cli_progress *p);
+/* After all options: --precision-floor and --max-replications need
+ * --precision, and the maximum cannot be below the first batch.  0, or
+ * CS_EXIT_INPUT after printing why. */
+int cs_cli_run_check(const char *cmd, const cs_run_opts *ro);
+
+/* "2%" or 0.02 as a fraction in (0, max]; -1 if s is anything else. */
+double cs_cli_fraction(const char *s, double max);
 
 /* Map a library status to an exit status. */
 int cs_cli_exit(cs_status s);

@@ -83,6 +83,7 @@ static const cs_cli_opt cal_opts[] = {
 	{ .name = "output", .val = 'o', .arg = "FILE", .def = "not written",
 	  .flags = CS_OPT_SHORT | CS_OPT_FILE,
 	  .help = "write the calibrated scenario to FILE" },
+	CS_CLI_OPT_PRECISION,
 	CS_CLI_OPT_HELP,
 	{ 0 }
 };
@@ -140,6 +141,7 @@ static const cs_cli_opt val_opts[] = {
 	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
 	  .flags = CS_OPT_SHORT | CS_OPT_FILE,
 	  .help = "write the report to FILE" },
+	CS_CLI_OPT_PRECISION,
 	CS_CLI_OPT_HELP,
 	{ 0 }
 };
@@ -306,6 +308,7 @@ other_command(const args *a, int c, char **argv)
 static int
 parse_args(args *a, int argc, char **argv, bool calibrate)
 {
+	cs_run_opts pro = { 0 }; /* the sequential rule's options */
 	unsigned long v;
 	int c;
 	bool in_data = false; /* the last option was --data */
@@ -459,12 +462,29 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 		case 'o':
 			a->out = optarg;
 			break;
+		case CS_OPT_PRECISION:
+		case CS_OPT_PRECISION_FLOOR:
+		case CS_OPT_MAX_REPS:
+			if (cs_cli_run_option(a->cmd, c, optarg, &pro)) {
+				cs_cli_usage(a->cli, stderr);
+				return CS_EXIT_INPUT;
+			}
+			a->opts.precision = pro.precision;
+			a->opts.precision_floor = pro.precision_floor;
+			a->opts.max_replications = pro.max_replications;
+			break;
 		case 'h':
 			cs_cli_help(a->cli, stdout);
 			return -1;
 		default:
 			return other_command(a, c, argv);
 		}
+	}
+	/* the first batch is --replications (at least 5), as for run */
+	pro.replications = a->has_reps ? a->opts.replications : 0;
+	if (cs_cli_run_check(a->cmd, &pro)) {
+		cs_cli_usage(a->cli, stderr);
+		return CS_EXIT_INPUT;
 	}
 	if (!a->scenario)
 		return bad(a, "%s", "missing the scenario file");
@@ -726,7 +746,7 @@ progress(const cs_cal_progress *p, void *ctx)
 }
 
 static void
-print_fit(FILE *f, const cs_cal *cal)
+print_fit(FILE *f, const cs_cal *cal, const cs_cal_opts *o)
 {
 	size_t i, m;
 	char a[64], b[64], c[64], lo[64], hi[64], ci[160];
@@ -763,8 +783,20 @@ print_fit(FILE *f, const cs_cal *cal)
 		fprintf(f, "  %-36s estimate from %s\n", "",
 		        p->estimated_from);
 	}
-	fputs("\nmeasured vs fitted (at the fitted values, with the fit's "
-	      "replications and seed)\n", f);
+	if (o->precision > 0) {
+		fprintf(f, "\nmeasured vs fitted (at the fitted values, the fit's "
+		        "seed, replications until +-%.3g%%:", 100 * o->precision);
+		for (i = 0; i < cs_cal_npoints(cal); i++) {
+			const cs_cal_pred *pr = cs_cal_fitted(cal, i);
+
+			fprintf(f, "%s %u%s", i ? "," : "", pr->reps,
+			        pr->prec_met ? "" : " (not met)");
+		}
+		fputs(")\n", f);
+	} else {
+		fputs("\nmeasured vs fitted (at the fitted values, with the fit's "
+		      "replications and seed)\n", f);
+	}
 	fprintf(f, "  %-22s %-12s %-11s %10s %10s %9s\n", "point", "load",
 	        "metric", "measured", "fitted", "error");
 	for (i = 0; i < cs_cal_npoints(cal); i++) {
@@ -891,7 +923,7 @@ cs_cmd_calibrate(int argc, char **argv)
 	       sqrt(cs_cal_objective(cal)), cs_cal_evaluations(cal),
 	       cs_cal_seconds(cal));
 	print_terms(stdout, cal);
-	print_fit(stdout, cal);
+	print_fit(stdout, cal, &a.opts);
 	if (cs_cal_nwarnings(cal)) {
 		fputs("\nwarnings\n", stdout);
 		for (i = 0; i < cs_cal_nwarnings(cal); i++)
@@ -1357,6 +1389,18 @@ cs_cmd_validate(int argc, char **argv)
 
 		ok = ok && cJSON_AddStringToObject(root, "scenario", a.scenario);
 		ok = ok && add_num(root, "replications", reps);
+		if (ok && a.opts.precision > 0) {
+			/* only with the sequential rule: other runs' files
+			 * are unchanged */
+			cJSON *pr = cJSON_AddObjectToObject(root, "precision");
+
+			ok = pr && add_num(pr, "target", a.opts.precision) &&
+			     add_num(pr, "floor", a.opts.precision_floor > 0 ?
+			             a.opts.precision_floor : CS_PRECISION_FLOOR) &&
+			     add_num(pr, "max_replications",
+			             a.opts.max_replications ?
+			             a.opts.max_replications : CS_PRECISION_MAX_REPS);
+		}
 		ok = ok && add_num(root, "seed", (double)a.opts.seed);
 		pa = ok ? cJSON_AddArrayToObject(root, "points") : NULL;
 		ok = ok && pa;
@@ -1372,6 +1416,12 @@ cs_cmd_validate(int argc, char **argv)
 			                   p->arrival_rate);
 			ok = ok && cJSON_AddBoolToObject(pt, "calibration",
 			                                 rows[i].cal);
+			if (ok && a.opts.precision > 0)
+				ok = add_num(pt, "replications", rows[i].pred.reps) &&
+				     add_num(pt, "precision_reached",
+				             rows[i].pred.reached) &&
+				     cJSON_AddBoolToObject(pt, "precision_met",
+				                           rows[i].pred.prec_met);
 			ok = ok && detail_json(pt, p, &rows[i]);
 			if (ok) {
 				cJSON *na = cJSON_AddArrayToObject(pt, "notes");
@@ -1491,10 +1541,21 @@ cs_cmd_validate(int argc, char **argv)
 		char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64], b7[64];
 		char b8[64], b9[160], b10[160];
 
-		fprintf(f, "capsim validate: %s, %zu point%s, %u "
-		        "replication%s, seed %llu\n", a.scenario, nmap,
-		        nmap == 1 ? "" : "s", reps, reps == 1 ? "" : "s",
-		        (unsigned long long)a.opts.seed);
+		if (a.opts.precision > 0) {
+			fprintf(f, "capsim validate: %s, %zu point%s, "
+			        "replications until +-%.3g%% (", a.scenario, nmap,
+			        nmap == 1 ? "" : "s", 100 * a.opts.precision);
+			for (i = 0; i < nmap; i++)
+				fprintf(f, "%s%u%s", i ? ", " : "", rows[i].pred.reps,
+				        rows[i].pred.prec_met ? "" : " not met");
+			fprintf(f, "), seed %llu\n",
+			        (unsigned long long)a.opts.seed);
+		} else {
+			fprintf(f, "capsim validate: %s, %zu point%s, %u "
+			        "replication%s, seed %llu\n", a.scenario, nmap,
+			        nmap == 1 ? "" : "s", reps, reps == 1 ? "" : "s",
+			        (unsigned long long)a.opts.seed);
+		}
 		if (has_base) {
 			fprintf(f, "baselines from %zu calibration point%s "
 			        "(users %s):\n", base.npoints,

@@ -38,6 +38,7 @@ static const cs_cli_opt capacity_opts[] = {
 	  .help = "table or json" },
 	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
 	  .flags = CS_OPT_SHORT | CS_OPT_FILE, .help = "write to FILE" },
+	CS_CLI_OPT_PRECISION,
 	CS_CLI_OPT_HELP,
 	{ 0 }
 };
@@ -74,7 +75,7 @@ typedef struct spread {
 
 static void
 write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a,
-           const spread *sp)
+           const spread *sp, const cs_run_opts *ro)
 {
 	cJSON *o = cJSON_CreateObject(), *ev, *terms;
 	char *t;
@@ -101,6 +102,16 @@ write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a,
 		num_or_null(c, "high", sp->found ? sp->hi : NAN);
 		cJSON_AddStringToObject(c, "unidentified", sp->unidentified);
 	}
+	if (ro->precision > 0) {
+		cJSON *p = cJSON_AddObjectToObject(o, "precision");
+
+		cJSON_AddNumberToObject(p, "target", ro->precision);
+		cJSON_AddNumberToObject(p, "floor", ro->precision_floor > 0 ?
+		                        ro->precision_floor : CS_PRECISION_FLOOR);
+		cJSON_AddNumberToObject(p, "max_replications",
+		                        ro->max_replications ? ro->max_replications :
+		                        CS_PRECISION_MAX_REPS);
+	}
 	cJSON_AddStringToObject(o, "binding", slo->t[a->binding].text);
 	if (a->found) {
 		cJSON_AddStringToObject(o, "bottleneck", a->bottleneck.name);
@@ -122,6 +133,13 @@ write_json(FILE *f, const char *path, const cs_slo *slo, const cs_cap_answer *a,
 		u = cJSON_AddObjectToObject(e, "utilization");
 		for (k = 0; k < cs_cap_nresources; k++)
 			num_or_null(u, cs_cap_resource_names[k], a->evals[i].util[k]);
+		if (ro->precision > 0) {
+			/* only with the sequential rule: other searches'
+			 * output is unchanged */
+			cJSON_AddNumberToObject(e, "replications", a->evals[i].reps);
+			num_or_null(e, "precision_reached", a->evals[i].reached);
+			cJSON_AddBoolToObject(e, "precision_met", a->evals[i].prec_met);
+		}
 		cJSON_AddItemToArray(ev, e);
 	}
 	t = cJSON_Print(o);
@@ -142,7 +160,7 @@ cmp_x(const void *a, const void *b)
 
 static void
 write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a,
-            const spread *sp)
+            const spread *sp, const cs_run_opts *ro)
 {
 	cs_cap_eval *ev = malloc(a->nevals * sizeof *ev);
 	size_t i, k;
@@ -152,7 +170,15 @@ write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a,
 	        a->integer ? "whole" : "", path);
 	for (i = 0; i < slo->n; i++)
 		fprintf(f, "%s %s", i ? "," : "", slo->t[i].text);
-	fputs("\n\n", f);
+	fputc('\n', f);
+	if (ro->precision > 0)
+		fprintf(f, "  each value: replications until +-%.3g%% (ratios: "
+		        "+-%.3g points), at most %u\n", 100 * ro->precision,
+		        100 * (ro->precision_floor > 0 ? ro->precision_floor :
+		               CS_PRECISION_FLOOR),
+		        ro->max_replications ? ro->max_replications :
+		        CS_PRECISION_MAX_REPS);
+	fputc('\n', f);
 	if (ev) {
 		memcpy(ev, a->evals, a->nevals * sizeof *ev);
 		qsort(ev, a->nevals, sizeof *ev, cmp_x);
@@ -160,6 +186,8 @@ write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a,
 		        "x lim");
 		for (k = 0; k < cs_cap_nresources; k++)
 			fprintf(f, " %11s", cs_cap_resource_names[k]);
+		if (ro->precision > 0)
+			fprintf(f, " %5s %7s", "reps", "reached");
 		fputc('\n', f);
 		for (i = 0; i < a->nevals; i++) {
 			fprintf(f, "  %12.6g  %-6s %-22s %6.2f", ev[i].x,
@@ -167,6 +195,10 @@ write_table(FILE *f, const char *path, const cs_slo *slo, cs_cap_answer *a,
 			        slo->t[ev[i].worst].text, ev[i].ratio);
 			for (k = 0; k < cs_cap_nresources; k++)
 				fprintf(f, " %10.0f%%", 100 * ev[i].util[k]);
+			if (ro->precision > 0)
+				fprintf(f, " %5u %6.2f%%%s", ev[i].reps,
+				        100 * ev[i].reached,
+				        ev[i].prec_met ? "" : " NOT MET");
 			fputc('\n', f);
 		}
 		free(ev);
@@ -317,6 +349,9 @@ cs_cmd_capacity(int argc, char **argv)
 		case 'r':
 		case 'S':
 		case 'j':
+		case CS_OPT_PRECISION:
+		case CS_OPT_PRECISION_FLOOR:
+		case CS_OPT_MAX_REPS:
 			/* rc stays an error status: a good option must not
 			 * turn a later failure into exit 0 */
 			if (cs_cli_run_option("capacity", c, optarg, &ro))
@@ -343,6 +378,10 @@ cs_cmd_capacity(int argc, char **argv)
 	if (optind != argc - 1) {
 		rc = fail("%s", optind >= argc ? "missing the scenario file" :
 		          "give exactly one scenario file");
+		cs_cli_usage(&cs_cli_cmd_capacity, stderr);
+		goto out;
+	}
+	if ((rc = cs_cli_run_check("capacity", &ro))) {
 		cs_cli_usage(&cs_cli_cmd_capacity, stderr);
 		goto out;
 	}
@@ -395,9 +434,9 @@ cs_cmd_capacity(int argc, char **argv)
 	}
 
 	if (json)
-		write_json(out.f, path, &slo, &ans, &sp);
+		write_json(out.f, path, &slo, &ans, &sp, &ro);
 	else
-		write_table(out.f, path, &slo, &ans, &sp);
+		write_table(out.f, path, &slo, &ans, &sp, &ro);
 	rc = cs_out_commit(&out) ? cs_out_fail("capacity", &out, CS_EXIT_FAIL) :
 	     CS_EXIT_OK;
 out:

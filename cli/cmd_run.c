@@ -46,6 +46,7 @@ static const cs_cli_opt run_opts[] = {
 	  .help = "judge the run like k6's thresholds ('p95<400ms,"
 	          "error_rate<1%'): each term printed with its CI; exit status "
 	          "99 when a term's mean misses" },
+	CS_CLI_OPT_PRECISION,
 	CS_CLI_OPT_HELP,
 	{ 0 }
 };
@@ -304,6 +305,11 @@ cs_cmd_run(int argc, char **argv)
 		free(sets);
 		return bad("%s", optind >= argc ? "missing the scenario file" :
 		           "give exactly one scenario file");
+	}
+	if ((rc = cs_cli_run_check("run", &ro))) {
+		free(sets);
+		cs_cli_usage(&cs_cli_cmd_run, stderr);
+		return rc;
 	}
 	if ((rc = cs_cli_same_file("run", out_path, argv[optind]))) {
 		free(sets);

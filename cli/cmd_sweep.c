@@ -45,6 +45,7 @@ static const cs_cli_opt sweep_opts[] = {
 	{ .name = "shard", .val = 'x', .arg = "I/N", .def = "1/1",
 	  .flags = CS_OPT_SHORT,
 	  .help = "run every N-th point from the I-th, as JSON for capsim merge" },
+	CS_CLI_OPT_PRECISION,
 	CS_CLI_OPT_HELP,
 	{ 0 }
 };
@@ -304,6 +305,9 @@ cs_cmd_sweep(int argc, char **argv)
 		case 'r':
 		case 'S':
 		case 'j':
+		case CS_OPT_PRECISION:
+		case CS_OPT_PRECISION_FLOOR:
+		case CS_OPT_MAX_REPS:
 			/* rc stays an error status: a good option must not
 			 * turn a later failure into exit 0 */
 			if (cs_cli_run_option("sweep", c, optarg, &ro)) {
@@ -343,6 +347,11 @@ cs_cmd_sweep(int argc, char **argv)
 		goto out;
 	}
 	scenario = argv[optind];
+	if ((rc = cs_cli_run_check("sweep", &ro))) {
+		cs_cli_usage(&cs_cli_cmd_sweep, stderr);
+		goto out;
+	}
+	rc = CS_EXIT_FAIL;
 	if (resume && !out_path) {
 		rc = fail("sweep", "%s", "--resume needs -o FILE (the journal sits beside it)");
 		goto out;
@@ -396,9 +405,19 @@ cs_cmd_sweep(int argc, char **argv)
 		/* the run options that decide the numbers */
 		if (sweepdoc_init(&doc, scenario, cs_sweep_spec(sw), joined,
 		        ro.has_seed ? ro.seed : cs_scenario_seed(sc),
+		        ro.precision > 0 ? (ro.replications > CS_PRECISION_MIN_REPS ?
+		                            ro.replications : CS_PRECISION_MIN_REPS) :
 		        ro.replications ? ro.replications : cs_scenario_replications(sc),
 		        cs_sweep_npoints(sw), nd, paths))
 			goto out;
+		if (ro.precision > 0) {
+			doc.precision = ro.precision;
+			doc.precision_floor = ro.precision_floor > 0 ?
+			                      ro.precision_floor : CS_PRECISION_FLOOR;
+			doc.max_replications = ro.max_replications ?
+			                       ro.max_replications :
+			                       CS_PRECISION_MAX_REPS;
+		}
 	}
 	{
 		/* the journal and the output are bound to what the file says,

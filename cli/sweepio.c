@@ -123,6 +123,23 @@ result_get(const cJSON *result, const char *path, const char *which)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* From a point's "run" object: "replications", or a key of its
+ * "precision" object ("reached"; "met" as 1 or 0).  NaN if absent. */
+static double
+run_get(const cJSON *result, const char *key)
+{
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(result, "run"), *v;
+
+	if (!strcmp(key, "replications"))
+		v = cJSON_GetObjectItemCaseSensitive(run, key);
+	else
+		v = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(run, "precision"), key);
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v) ? 1 : 0;
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
 typedef struct leafs {
 	char **path;
 	size_t n, cap;
@@ -225,6 +242,11 @@ write_csv(const sweepdoc *d, FILE *f)
 		fputc(',', f);
 		cs_text_csv_field(f, d->paths[k]);
 	}
+	/* only with the sequential rule: other sweeps' columns are as
+	 * they were */
+	if (d->precision > 0)
+		fputs(",run.replications,run.precision.reached,"
+		      "run.precision.met", f);
 	for (k = 0; k < l.n; k++) {
 		static const char *const sfx[] = { ".mean", ".ci_low", ".ci_high" };
 		int j;
@@ -245,6 +267,19 @@ write_csv(const sweepdoc *d, FILE *f)
 		for (k = 0; k < d->ndims; k++) {
 			fputc(',', f);
 			cs_text_csv_field(f, d->values[i][k]);
+		}
+		if (d->precision > 0) {
+			double v[3];
+			int j;
+
+			v[0] = run_get(d->points[i], "replications");
+			v[1] = run_get(d->points[i], "reached");
+			v[2] = run_get(d->points[i], "met");
+			for (j = 0; j < 3; j++) {
+				fputc(',', f);
+				if (isfinite(v[j]))
+					fprintf(f, "%.10g", v[j]);
+			}
 		}
 		for (k = 0; k < l.n; k++) {
 			const cJSON *o = find(d->points[i], l.path[k]);
@@ -289,15 +324,26 @@ write_table(const sweepdoc *d, FILE *f)
 {
 	size_t i, k;
 
-	fprintf(f, "\n  capsim sweep: %s, %zu of %zu points, %u replications each, "
-	        "seed %llu (same seed at every point)\n\n", d->scenario, d->done,
-	        d->total, d->replications, d->seed);
+	if (d->precision > 0)
+		fprintf(f, "\n  capsim sweep: %s, %zu of %zu points, replications "
+		        "until +-%.3g%% (ratios: +-%.3g points), %u to %u a point, "
+		        "seed %llu (same seed at every point)\n\n", d->scenario,
+		        d->done, d->total, 100 * d->precision,
+		        100 * d->precision_floor, d->replications,
+		        d->max_replications, d->seed);
+	else
+		fprintf(f, "\n  capsim sweep: %s, %zu of %zu points, %u replications each, "
+		        "seed %llu (same seed at every point)\n\n", d->scenario, d->done,
+		        d->total, d->replications, d->seed);
 	fputs(" ", f);
 	for (k = 0; k < d->ndims; k++)
 		fprintf(f, " %*s", width(d->paths[k]), d->paths[k]);
-	fprintf(f, " %9s %8s %8s %8s %8s %8s %6s %8s %6s %6s  %s\n", "rps",
-	        "errors", "p50", "p95", "p95 CI+-", "p99", "pool", "waiters",
-	        "appCPU", "dbCPU", "bottleneck");
+	fprintf(f, " %9s %8s %8s %8s %8s %8s %6s %8s %6s %6s", "rps", "errors",
+	        "p50", "p95", "p95 CI+-", "p99", "pool", "waiters", "appCPU",
+	        "dbCPU");
+	if (d->precision > 0)
+		fprintf(f, " %5s %7s", "reps", "reached");
+	fprintf(f, "  %s\n", "bottleneck");
 	for (i = 0; i < d->total; i++) {
 		const cJSON *r = d->points[i];
 		char a[32], b[32], c[32], e[32];
@@ -323,6 +369,10 @@ write_table(const sweepdoc *d, FILE *f)
 		        result_get(r, "resources.db_pool.waiters.mean", NULL),
 		        100 * result_get(r, "resources.app.cpu_utilization", NULL),
 		        100 * result_get(r, "resources.db.cpu_utilization", NULL));
+		if (d->precision > 0)
+			fprintf(f, " %5.0f %6.2f%%%s", run_get(r, "replications"),
+			        100 * run_get(r, "reached"),
+			        run_get(r, "met") > 0 ? "" : " NOT MET");
 		/* by the rule of run, capacity and report (models/bottleneck.h) */
 		if (cs_rep_bottleneck(r, NULL, 0, &bn))
 			fprintf(f, "  %s%s %.0f%%", cs_use_saturated(&bn) ? "" :
@@ -343,6 +393,16 @@ header_json(const sweepdoc *d)
 	cJSON_AddStringToObject(h, "sets", d->sets);
 	cJSON_AddNumberToObject(h, "seed", (double)d->seed);
 	cJSON_AddNumberToObject(h, "replications", d->replications);
+	if (d->precision > 0) {
+		/* only with the sequential rule, so that other sweeps'
+		 * files are as they were */
+		cJSON *p = cJSON_AddObjectToObject(h, "precision");
+
+		cJSON_AddNumberToObject(p, "target", d->precision);
+		cJSON_AddNumberToObject(p, "floor", d->precision_floor);
+		cJSON_AddNumberToObject(p, "max_replications",
+		                        d->max_replications);
+	}
 	cJSON_AddNumberToObject(h, "points_total", (double)d->total);
 	v = cJSON_AddArrayToObject(h, "vary");
 	for (k = 0; k < d->ndims; k++)
@@ -404,6 +464,22 @@ header_num(const cJSON *h, const char *key)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, key);
 
 	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* The header's precision rule: target, floor, max_replications; all 0
+ * when the sweep ran a fixed count (no "precision" object), -1 where a
+ * value is not a number. */
+static void
+header_precision(const cJSON *h, double p[3])
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(h, "precision");
+
+	p[0] = p[1] = p[2] = 0;
+	if (!o)
+		return;
+	p[0] = header_num(o, "target");
+	p[1] = header_num(o, "floor");
+	p[2] = header_num(o, "max_replications");
 }
 
 /*
@@ -477,6 +553,23 @@ header_matches(const sweepdoc *d, const cJSON *h, const char *path,
 		    "belongs to another sweep: the replication count differs "
 		    "(%.17g there, %u now)%s", reps, d->replications, hint);
 		return -1;
+	}
+	{
+		/* the sequential rule decides the numbers as much as the
+		 * count does */
+		double p[3];
+
+		header_precision(h, p);
+		if (p[0] != d->precision || p[1] != d->precision_floor ||
+		    p[2] != (double)d->max_replications) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "precision",
+			    "belongs to another sweep: the precision rule differs "
+			    "(--precision %.6g, floor %.6g, at most %.17g "
+			    "replications there; %.6g, %.6g, %u now)%s", p[0], p[1],
+			    p[2], d->precision, d->precision_floor,
+			    d->max_replications, hint);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -552,6 +645,24 @@ header_init(sweepdoc *d, const cJSON *h, const char *path, cs_error *err)
 	                  (unsigned)reps, (size_t)total, nd, paths)) {
 		cs_error_set(err, CS_ERR_NOMEM, path, 0, 0, "", "out of memory");
 		return -1;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(h, "precision")) {
+		/* the sequential rule, in run's own limits */
+		double p[3];
+
+		header_precision(h, p);
+		if (!(p[0] >= 0.001 && p[0] <= 0.5) || !(p[1] > 0 && p[1] <= 0.5) ||
+		    !(p[2] >= reps && p[2] <= 100000) || p[2] != floor(p[2])) {
+			cs_error_set(err, CS_ERR_INVALID, path, 0, 0, "precision",
+			    "the sweep header's precision rule is out of range: "
+			    "target 0.001 to 0.5, floor above 0 to 0.5, "
+			    "max_replications a whole number from replications to "
+			    "100000");
+			return -1;
+		}
+		d->precision = p[0];
+		d->precision_floor = p[1];
+		d->max_replications = (unsigned)p[2];
 	}
 	{
 		/* the first file's record of its scenario's content, which

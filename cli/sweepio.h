@@ -22,7 +22,11 @@ typedef struct sweepdoc {
 	                      * in hex (sweep_file_hash), or NULL: binds the
 	                      * journal to the file, not only to its name */
 	unsigned long long seed;
-	unsigned replications;
+	unsigned replications; /* with precision: the first batch */
+	double precision;    /* the sequential rule (--precision); 0: a fixed
+	                      * count.  Set after sweepdoc_init */
+	double precision_floor;
+	unsigned max_replications;
 	size_t total;        /* points in the whole grid */
 	size_t ndims;
 	char **paths;        /* varied paths */

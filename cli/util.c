@@ -229,6 +229,29 @@ cs_cli_run_option(const char *cmd, int c, const char *arg, cs_run_opts *ro)
 			                   "(all cores) to 1024 (got \"%s\")", arg);
 		ro->jobs = (unsigned)v;
 		return 0;
+	case CS_OPT_PRECISION:
+		/* under the histogram's resolution (0.8%) a percentile
+		 * cannot get there: such a run goes to the maximum and says
+		 * so; above 50% an interval says little */
+		ro->precision = cs_cli_fraction(arg, 0.5);
+		if (!(ro->precision >= 0.001))
+			return cs_cli_fail(cmd, "--precision must be a relative "
+			                   "half-width from 0.1%% to 50%%, like 2%% or "
+			                   "0.02 (got \"%s\")", arg);
+		return 0;
+	case CS_OPT_PRECISION_FLOOR:
+		ro->precision_floor = cs_cli_fraction(arg, 0.5);
+		if (!(ro->precision_floor > 0))
+			return cs_cli_fail(cmd, "--precision-floor must be an absolute "
+			                   "half-width of a ratio in (0, 50%%], like "
+			                   "0.1%% or 0.001 (got \"%s\")", arg);
+		return 0;
+	case CS_OPT_MAX_REPS:
+		if (whole(arg, 100000, &v) || v < 2)
+			return cs_cli_fail(cmd, "--max-replications must be a whole "
+			                   "number from 2 to 100000 (got \"%s\")", arg);
+		ro->max_replications = (unsigned)v;
+		return 0;
 	default:
 		return 1;
 	}
@@ -294,4 +317,46 @@ cs_cli_progress_end(cs_cli_progress *p)
 		p->shown = 0;
 	}
 	pthread_mutex_destroy(&p->lock);
+}
+
+int
+cs_cli_run_check(const char *cmd, const cs_run_opts *ro)
+{
+	unsigned first;
+
+	if (!(ro->precision > 0)) {
+		if (ro->precision_floor > 0)
+			return cs_cli_fail(cmd, "--precision-floor needs --precision");
+		if (ro->max_replications)
+			return cs_cli_fail(cmd, "--max-replications needs --precision "
+			                   "(without it, --replications is the count)");
+		return 0;
+	}
+	first = ro->replications > CS_PRECISION_MIN_REPS ? ro->replications :
+	        CS_PRECISION_MIN_REPS;
+	if (ro->max_replications && ro->max_replications < first)
+		return cs_cli_fail(cmd, "--max-replications (%u) is below the "
+		                   "first batch of %u replications (--replications, "
+		                   "at least %d)", ro->max_replications, first,
+		                   CS_PRECISION_MIN_REPS);
+	return 0;
+}
+
+double
+cs_cli_fraction(const char *s, double max)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	if (end == s || errno)
+		return -1;
+	if (*end == '%') {
+		x /= 100;
+		end++;
+	}
+	if (*end || !(x > 0) || x > max)
+		return -1;
+	return x;
 }

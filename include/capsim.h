@@ -85,7 +85,9 @@ double cs_scenario_warmup(const cs_scenario *sc);
 /* ---- running ------------------------------------------------------------ */
 
 typedef struct cs_run_opts {
-	unsigned replications; /* 0: the scenario's (default 5) */
+	unsigned replications; /* 0: the scenario's (default 5).  With
+	                        * precision: the first batch (0: 5; at
+	                        * least CS_PRECISION_MIN_REPS) */
 	uint64_t seed;         /* used when has_seed != 0 */
 	int has_seed;
 	unsigned jobs;         /* threads; 0: number of cores.  Never changes output. */
@@ -97,7 +99,23 @@ typedef struct cs_run_opts {
 	 * changes the output. */
 	void (*progress)(void *ctx, unsigned done, unsigned total);
 	void *progress_ctx;
+	double precision;      /* > 0: add replications in batches until every
+	                        * metric of cs_precision_metrics has a 95% CI
+	                        * half-width <= precision x |mean| (a fraction:
+	                        * 0.02 for 2%), or until max_replications;
+	                        * 0: run exactly `replications` */
+	double precision_floor; /* with precision: a ratio metric (error rate,
+	                        * utilization) is also precise enough when its
+	                        * half-width is <= this (a fraction: 0.001 is
+	                        * 0.1 percentage point); 0: CS_PRECISION_FLOOR */
+	unsigned max_replications; /* with precision: never more; 0:
+	                        * CS_PRECISION_MAX_REPS */
 } cs_run_opts;
+
+/* Defaults of the sequential rule (cs_run_opts.precision). */
+#define CS_PRECISION_MIN_REPS 5
+#define CS_PRECISION_MAX_REPS 200
+#define CS_PRECISION_FLOOR 0.001
 
 /* The most timeseries rows one run records: run.duration / timeseries
  * beyond this is refused (CS_ERR_INVALID), as rows are kept in memory. */
@@ -137,6 +155,38 @@ cs_status cs_result_write(const cs_result *r, cs_format fmt, FILE *f);
 cs_status cs_result_set_provenance(cs_result *r, const char *version,
                                    const char *file_hash,
                                    const char *const *sets, size_t nsets);
+/* Replications behind the result (with precision: where the rule stopped). */
+unsigned cs_result_replications(const cs_result *r);
+
+/* The metrics the precision rule watches, as cs_result_metric paths;
+ * a NULL ends the list. */
+extern const char *const cs_precision_metrics[];
+
+/* How precise a result is.  reached is the largest, over
+ * cs_precision_metrics, of half-width / max(|mean|, floor / target): the
+ * relative half-width, with the floor standing in for a ratio near zero
+ * (so that met is reached <= target).  Half-widths are those reported
+ * (a percentile's includes the histogram's resolution). */
+typedef struct cs_precision_info {
+	double target;         /* asked; 0: a fixed number of replications */
+	double floor;          /* absolute half-width enough for a ratio */
+	unsigned first, max;   /* first batch, most replications allowed */
+	unsigned replications; /* run */
+	double reached;        /* see above; NaN with fewer than 2 replications */
+	int met;               /* reached <= target */
+	const char *worst;     /* the metric that sets reached, or "" */
+} cs_precision_info;
+
+/* Fill info for r.  A fixed-count run has target 0 and met 0; its
+ * reached is the plain largest relative half-width (no floor). */
+void cs_result_precision(const cs_result *r, cs_precision_info *info);
+
+/* reached (above) of any result against a target and floor of one's
+ * choosing, e.g. to compare a fixed-count run with a --precision one;
+ * *worst (may be NULL) gets the metric's path.  NaN with fewer than 2
+ * replications. */
+double cs_result_reached(const cs_result *r, double target, double floor,
+                         const char **worst);
 
 /* Events the engine executed over all replications (for benchmarks). */
 uint64_t cs_result_events(const cs_result *r);

@@ -37,6 +37,10 @@ enum { U_NUM, U_COUNT, U_RATE, U_MS, U_PCT, U_RATIO };
 struct cs_result {
 	const cs_scenario *sc;
 	unsigned reps;
+	unsigned cap;        /* rows of v allocated */
+	double prec, floor;  /* the sequential rule's (cs_run_opts); prec 0:
+	                      * a fixed count */
+	unsigned first, max; /* its first batch and its maximum */
 	uint64_t seed;
 	double ts_every;
 	metric *metrics;
@@ -436,7 +440,7 @@ typedef struct runctx {
 	const cs_run_opts *opts;
 	atomic_uint done;   /* replications finished, for opts->progress */
 	int *stall;         /* per replication: its instant failure, or -2 */
-	uint64_t *events;
+	uint64_t *events;   /* per replication */
 	cs_tsrow *ts;
 	size_t nts;
 } runctx;
@@ -615,6 +619,165 @@ cs_result_set_provenance(cs_result *r, const char *version,
 	return fail ? CS_ERR_NOMEM : CS_OK;
 }
 
+/* ---- summaries and the sequential rule --------------------------------- */
+
+const char *const cs_precision_metrics[] = {
+	"overall.throughput_rps", "overall.error_rate",
+	"overall.latency_ms.mean", "overall.latency_ms.p50",
+	"overall.latency_ms.p95", "overall.latency_ms.p99",
+	"resources.app.worker_utilization", "resources.app.cpu_utilization",
+	"resources.db_pool.utilization", "resources.db.cpu_utilization",
+	NULL
+};
+
+/*
+ * Metric i over replications 0..n-1: its mean and reported interval, and
+ * in *hw (may be NULL) the half-width the precision rule judges: Student
+ * t's before the cuts at 0 and 1 (a cut would make a ratio near zero look
+ * precise), at least the histogram's resolution for a percentile.  col:
+ * scratch for n values.  O(n).
+ */
+static void
+summarise(const cs_result *r, size_t i, unsigned n, double *col,
+          double *mean, double *lo, double *hi, double *hw)
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++)
+		col[k] = r->v[(size_t)k * r->nmetrics + i];
+	cs_stats_ci(col, n, mean, lo, hi);
+	if (hw)
+		*hw = (*hi - *lo) / 2;
+	/* every metric is >= 0 and ratios are <= 1: the symmetric t
+	 * interval is cut at those bounds */
+	if (*lo < 0)
+		*lo = 0;
+	if (r->metrics[i].unit == U_RATIO && *hi > 1)
+		*hi = 1;
+	/* a percentile read from the histogram is uncertain by half a
+	 * bucket even when every replication lands in the same one */
+	if (r->metrics[i].unit == U_PCT && isfinite(*lo)) {
+		double h = *mean * PCT_RESOLUTION;
+
+		if (*lo > *mean - h)
+			*lo = *mean - h;
+		if (*hi < *mean + h)
+			*hi = *mean + h;
+		if (hw && *hw < h)
+			*hw = h;
+	}
+}
+
+static long find_metric(const cs_result *r, const char *path);
+
+/*
+ * The precision of replications 0..n-1: the largest, over
+ * cs_precision_metrics, of half-width / max(|mean|, floor / target) (with
+ * target 0: half-width / |mean|).  A metric with no value in any
+ * replication (latency without requests) is skipped; one with a single
+ * value counts as infinitely imprecise.  NaN when n < 2.  *worst (may be
+ * NULL) gets the path that sets it.  O(n) per metric watched.
+ */
+static double
+reached_n(const cs_result *r, unsigned n, double target, double floor,
+          double *col, const char **worst)
+{
+	double most = 0;
+	const char *w = "";
+	size_t j;
+
+	if (worst)
+		*worst = "";
+	if (n < 2)
+		return NAN;
+	for (j = 0; cs_precision_metrics[j]; j++) {
+		long i = find_metric(r, cs_precision_metrics[j]);
+		double m, lo, hi, hw, scale, q;
+
+		if (i < 0)
+			continue;
+		summarise(r, (size_t)i, n, col, &m, &lo, &hi, &hw);
+		if (isnan(m))
+			continue;
+		scale = fabs(m);
+		if (target > 0 && r->metrics[i].unit == U_RATIO &&
+		    floor / target > scale)
+			scale = floor / target;
+		if (isnan(hw))
+			q = INFINITY;
+		else
+			q = hw == 0 ? 0 : scale > 0 ? hw / scale : INFINITY;
+		if (q > most || !w[0]) {
+			most = q;
+			w = cs_precision_metrics[j];
+		}
+	}
+	if (worst)
+		*worst = w;
+	return most;
+}
+
+/*
+ * How many replications to have after n, when the worst half-width is q
+ * times its target (q > 1).  A half-width shrinks about as 1/sqrt(n), so
+ * about n q^2 replications would meet it (a little over: Student's t
+ * also shrinks).  The step is at least max(2, n/4), so that a run just
+ * short of the target does not go one replication at a time, and at most
+ * n (doubling), so that a first variance estimate that is far off does
+ * not commit to a huge batch.  Depends on nothing but n and q, which come
+ * from replications 0..n-1: the same whatever the thread count.
+ */
+static unsigned
+next_count(unsigned n, double q, unsigned max)
+{
+	double need = isfinite(q) ? ceil((double)n * q * q) : 2.0 * n;
+	unsigned step_min = n / 4 > 2 ? n / 4 : 2, next;
+
+	if (need < (double)(n + step_min))
+		next = n + step_min;
+	else if (need > 2.0 * n)
+		next = 2 * n;
+	else
+		next = (unsigned)need;
+	return next < max ? next : max;
+}
+
+/* Room for rows replications in r->v and the context's per-replication
+ * arrays; the rows already there are kept. */
+static int
+grow(cs_result *r, runctx *ctx, double **col, unsigned rows)
+{
+	double *v, *c;
+	uint64_t *ev;
+	int *st;
+
+	if (rows <= r->cap)
+		return 0;
+	v = realloc(r->v, (size_t)rows * r->nmetrics * sizeof *v +
+	            (r->nmetrics ? 0 : sizeof *v));
+	if (!v)
+		return -1;
+	r->v = v;
+	ev = realloc(ctx->events, rows * sizeof *ev);
+	if (!ev)
+		return -1;
+	ctx->events = ev;
+	st = realloc(ctx->stall, rows * sizeof *st);
+	if (!st)
+		return -1;
+	ctx->stall = st;
+	c = realloc(*col, rows * sizeof *c);
+	if (!c)
+		return -1;
+	*col = c;
+	memset(r->v + (size_t)r->cap * r->nmetrics, 0,
+	       (size_t)(rows - r->cap) * r->nmetrics * sizeof *r->v);
+	memset(ctx->events + r->cap, 0, (rows - r->cap) * sizeof *ctx->events);
+	memset(ctx->stall + r->cap, 0, (rows - r->cap) * sizeof *ctx->stall);
+	r->cap = rows;
+	return 0;
+}
+
 cs_status
 cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
        cs_error *err)
@@ -624,7 +787,7 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	runctx ctx = { 0 };
 	double *col = NULL;
 	size_t i;
-	unsigned k;
+	unsigned k, done = 0;
 	int stall = -1;
 	cs_status s;
 
@@ -642,6 +805,20 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 		return CS_ERR_NOMEM;
 	r->sc = sc;
 	r->reps = opts && opts->replications ? opts->replications : sc->replications;
+	if (opts && opts->precision > 0) {
+		/* the sequential rule: a first batch, then batches sized from
+		 * the worst half-width so far (next_count) */
+		r->prec = opts->precision;
+		r->floor = opts->precision_floor > 0 ? opts->precision_floor :
+		           CS_PRECISION_FLOOR;
+		r->first = opts->replications > CS_PRECISION_MIN_REPS ?
+		           opts->replications : CS_PRECISION_MIN_REPS;
+		r->max = opts->max_replications ? opts->max_replications :
+		         CS_PRECISION_MAX_REPS;
+		if (r->max < r->first)
+			r->max = r->first;
+		r->reps = r->first;
+	}
 	r->seed = opts && opts->has_seed ? opts->seed : sc->seed;
 	r->ts_every = opts ? opts->timeseries : 0;
 	/* first pass counts, second names */
@@ -649,62 +826,62 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	walk(&w, NULL);
 	r->nmetrics = w.i;
 	r->metrics = calloc(r->nmetrics, sizeof *r->metrics);
-	r->v = calloc((size_t)r->reps * r->nmetrics, sizeof *r->v);
 	r->mean = calloc(r->nmetrics, sizeof *r->mean);
 	r->lo = calloc(r->nmetrics, sizeof *r->lo);
 	r->hi = calloc(r->nmetrics, sizeof *r->hi);
-	ctx.events = calloc(r->reps, sizeof *ctx.events);
-	ctx.stall = calloc(r->reps, sizeof *ctx.stall);
-	col = calloc(r->reps, sizeof *col);
-	if (!r->metrics || !r->v || !r->mean || !r->lo || !r->hi ||
-	    !ctx.events || !ctx.stall || !col) {
+	if (!r->metrics || !r->mean || !r->lo || !r->hi ||
+	    grow(r, &ctx, &col, r->reps)) {
 		s = CS_ERR_NOMEM;
 		goto fail;
 	}
 	w.i = 0;
 	walk(&w, NULL);
+	/* the names are known before any run: the rule looks metrics up */
+	if (index_names(r)) {
+		s = CS_ERR_NOMEM;
+		goto fail;
+	}
 	ctx.r = r;
 	ctx.opts = opts;
 	atomic_init(&ctx.done, 0);
-	s = cs_sim_replicate(r->reps, opts ? opts->jobs : 0, one, &ctx);
-	r->ts = ctx.ts;
-	r->nts = ctx.nts;
-	if (s)
-		goto fail;
+	for (;;) {
+		double q;
+		unsigned next;
+
+		s = cs_sim_replicate_range(done, r->reps, opts ? opts->jobs : 0,
+		                           one, &ctx);
+		if (!done) {
+			r->ts = ctx.ts;
+			r->nts = ctx.nts;
+		}
+		if (s)
+			goto fail;
+		done = r->reps;
+		if (!(r->prec > 0) || done >= r->max)
+			break;
+		/* decided on replications 0..done-1 only */
+		q = reached_n(r, done, r->prec, r->floor, col, NULL) / r->prec;
+		if (q <= 1)
+			break;
+		next = next_count(done, q, r->max);
+		if (grow(r, &ctx, &col, next)) {
+			s = CS_ERR_NOMEM;
+			goto fail;
+		}
+		r->reps = next;
+	}
 	for (k = 0; k < r->reps; k++)
 		r->events += ctx.events[k];
-	for (i = 0; i < r->nmetrics; i++) {
-		for (k = 0; k < r->reps; k++)
-			col[k] = r->v[(size_t)k * r->nmetrics + i];
-		cs_stats_ci(col, r->reps, &r->mean[i], &r->lo[i], &r->hi[i]);
-		/* every metric is >= 0 and ratios are <= 1: the symmetric t
-		 * interval is cut at those bounds */
-		if (r->lo[i] < 0)
-			r->lo[i] = 0;
-		if (r->metrics[i].unit == U_RATIO && r->hi[i] > 1)
-			r->hi[i] = 1;
-		/* a percentile read from the histogram is uncertain by half a
-		 * bucket even when every replication lands in the same one */
-		if (r->metrics[i].unit == U_PCT && isfinite(r->lo[i])) {
-			double h = r->mean[i] * PCT_RESOLUTION;
-
-			if (r->lo[i] > r->mean[i] - h)
-				r->lo[i] = r->mean[i] - h;
-			if (r->hi[i] < r->mean[i] + h)
-				r->hi[i] = r->mean[i] + h;
-		}
-	}
+	for (i = 0; i < r->nmetrics; i++)
+		summarise(r, i, r->reps, col, &r->mean[i], &r->lo[i], &r->hi[i],
+		          NULL);
 	free(col);
 	free(ctx.events);
 	free(ctx.stall);
-	if (index_names(r)) {
-		cs_result_free(r);
-		return CS_ERR_NOMEM;
-	}
 	*out = r;
 	return CS_OK;
 fail:
-	for (k = 0; ctx.stall && k < r->reps; k++)
+	for (k = done; s == CS_ERR_INVALID && k < r->reps; k++)
 		if (ctx.stall[k] != -2) {
 			stall = ctx.stall[k]; /* the lowest: the same whatever jobs */
 			break;
@@ -737,6 +914,40 @@ cs_result_scenario(const cs_result *r)
 	return r->sc;
 }
 
+unsigned
+cs_result_replications(const cs_result *r)
+{
+	return r->reps;
+}
+
+double
+cs_result_reached(const cs_result *r, double target, double floor,
+                  const char **worst)
+{
+	double *col = malloc((r->reps ? r->reps : 1) * sizeof *col), q;
+
+	if (worst)
+		*worst = "";
+	if (!col)
+		return NAN;
+	q = reached_n(r, r->reps, target, floor, col, worst);
+	free(col);
+	return q;
+}
+
+void
+cs_result_precision(const cs_result *r, cs_precision_info *info)
+{
+	info->target = r->prec;
+	info->floor = r->prec > 0 ? r->floor : 0;
+	info->first = r->prec > 0 ? r->first : r->reps;
+	info->max = r->prec > 0 ? r->max : r->reps;
+	info->replications = r->reps;
+	info->reached = cs_result_reached(r, info->target, info->floor,
+	                                  &info->worst);
+	info->met = r->prec > 0 && info->reached <= r->prec;
+}
+
 uint64_t
 cs_result_events(const cs_result *r)
 {
@@ -757,13 +968,13 @@ metric_path(const metric *mt, char *buf, size_t size)
 		                         k ? "." : "", mt->seg[k]);
 }
 
-cs_status
-cs_result_metric(const cs_result *r, const char *path, double *mean,
-                 double *ci_low, double *ci_high)
+/* The index of the metric at path, or -1.  O(log n). */
+static long
+find_metric(const cs_result *r, const char *path)
 {
-	size_t lo = 0, hi = r->nmetrics, i;
+	size_t lo = 0, hi = r->nmetrics;
 
-	/* the first metric whose path is not below path: O(log n) */
+	/* the first metric whose path is not below path */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -773,8 +984,20 @@ cs_result_metric(const cs_result *r, const char *path, double *mean,
 			hi = mid;
 	}
 	if (lo == r->nmetrics || path_cmp(r->byname[lo].mt, path))
+		return -1;
+	return (long)r->byname[lo].i;
+}
+
+cs_status
+cs_result_metric(const cs_result *r, const char *path, double *mean,
+                 double *ci_low, double *ci_high)
+{
+	long k = find_metric(r, path);
+	size_t i;
+
+	if (k < 0)
 		return CS_ERR_INVALID;
-	i = r->byname[lo].i;
+	i = (size_t)k;
 	if (mean)
 		*mean = r->mean[i];
 	if (ci_low)
@@ -921,6 +1144,21 @@ to_json(const cs_result *r)
 	cJSON_AddNumberToObject(run, "warmup_s", sc->warmup);
 	cJSON_AddNumberToObject(run, "events", (double)r->events);
 	cJSON_AddStringToObject(run, "confidence", "95% Student t across replications");
+	if (r->prec > 0) {
+		/* only with the sequential rule: other runs' output is
+		 * unchanged */
+		cs_precision_info pi;
+		cJSON *p = kid_of(&ks, run, "precision");
+
+		cs_result_precision(r, &pi);
+		cJSON_AddNumberToObject(p, "target", pi.target);
+		cJSON_AddNumberToObject(p, "floor", pi.floor);
+		cJSON_AddItemToObject(p, "reached", num(pi.reached));
+		cJSON_AddBoolToObject(p, "met", pi.met);
+		cJSON_AddStringToObject(p, "worst", pi.worst);
+		cJSON_AddNumberToObject(p, "first_batch", pi.first);
+		cJSON_AddNumberToObject(p, "max_replications", pi.max);
+	}
 	for (i = 0; i < r->nmetrics; i++) {
 		const metric *mt = &r->metrics[i];
 		cJSON *o = root, *leaf;
@@ -1266,9 +1504,20 @@ write_table(const cs_result *r, FILE *f)
 		        r->hash ? ", scenario file fnv1a64 " : "",
 		        r->hash ? r->hash : "");
 	fprintf(f, "  %u replication%s x %gs simulated, warm-up %gs deleted, seed %llu;"
-	        " [..] = 95%% confidence interval\n\n", r->reps,
+	        " [..] = 95%% confidence interval\n", r->reps,
 	        r->reps == 1 ? "" : "s", sc->duration, sc->warmup,
 	        (unsigned long long)r->seed);
+	if (r->prec > 0) {
+		cs_precision_info pi;
+
+		cs_result_precision(r, &pi);
+		fprintf(f, "  precision: +-%.3g%% asked (ratios: or +-%.3g points), "
+		        "+-%.3g%% reached%s (worst: %s)\n", 100 * pi.target,
+		        100 * pi.floor, 100 * pi.reached, pi.met ? "" :
+		        r->reps >= r->max ? " - NOT MET at --max-replications" :
+		        " - NOT MET", pi.worst);
+	}
+	fputc('\n', f);
 
 	total = get(r, "overall.requests", &lo, &hi);
 	dots(f, "http_reqs");

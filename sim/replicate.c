@@ -8,6 +8,7 @@
 
 typedef struct pool {
 	atomic_uint next;
+	unsigned first;    /* status[i - first] belongs to replication i */
 	unsigned n;
 	cs_rep_fn fn;
 	void *ctx;
@@ -21,7 +22,7 @@ worker(void *arg)
 	unsigned i;
 
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
-		p->status[i] = p->fn(i, p->ctx);
+		p->status[i - p->first] = p->fn(i, p->ctx);
 	return NULL;
 }
 
@@ -36,20 +37,28 @@ cs_sim_cores(void)
 cs_status
 cs_sim_replicate(unsigned n, unsigned jobs, cs_rep_fn fn, void *ctx)
 {
+	return cs_sim_replicate_range(0, n, jobs, fn, ctx);
+}
+
+cs_status
+cs_sim_replicate_range(unsigned first, unsigned n, unsigned jobs,
+                       cs_rep_fn fn, void *ctx)
+{
 	pool p;
 	pthread_t *th;
-	unsigned i, started = 0;
+	unsigned i, started = 0, count = n > first ? n - first : 0;
 	cs_status s = CS_OK;
 
 	if (jobs == 0)
 		jobs = cs_sim_cores();
-	if (jobs > n)
-		jobs = n;
+	if (jobs > count)
+		jobs = count;
+	p.first = first;
 	p.n = n;
 	p.fn = fn;
 	p.ctx = ctx;
-	atomic_init(&p.next, 0);
-	p.status = calloc(n ? n : 1, sizeof *p.status);
+	atomic_init(&p.next, first);
+	p.status = calloc(count ? count : 1, sizeof *p.status);
 	th = calloc(jobs ? jobs : 1, sizeof *th);
 	if (!p.status || !th) {
 		free(p.status);
@@ -65,7 +74,7 @@ cs_sim_replicate(unsigned n, unsigned jobs, cs_rep_fn fn, void *ctx)
 	worker(&p);
 	for (i = 1; i <= started; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < count; i++)
 		if (p.status[i]) {
 			s = p.status[i];
 			break;

@@ -21,6 +21,16 @@ typedef cs_status (*cs_rep_fn)(unsigned rep, void *ctx);
  */
 cs_status cs_sim_replicate(unsigned n, unsigned jobs, cs_rep_fn fn, void *ctx);
 
+/*
+ * The same for rep = first..n-1: one batch of a sequential run (models/
+ * result.c adds batches until the intervals are narrow enough).  Which
+ * replications a batch holds never depends on jobs, so neither does the
+ * output.  Returns CS_OK, or the status of the lowest-numbered
+ * replication of the batch that failed.
+ */
+cs_status cs_sim_replicate_range(unsigned first, unsigned n, unsigned jobs,
+                                 cs_rep_fn fn, void *ctx);
+
 /* Online cores (at least 1). */
 unsigned cs_sim_cores(void);
 

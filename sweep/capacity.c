@@ -114,6 +114,14 @@ evaluate(ctx *c, double x, const cs_cap_eval **out)
 	for (i = 0; i < cs_cap_nresources; i++)
 		cs_result_metric(r, util_paths[i], &ev->util[i], NULL, NULL);
 	ev->has_bn = cs_result_bottleneck(r, &ev->bn);
+	{
+		cs_precision_info pi;
+
+		cs_result_precision(r, &pi);
+		ev->reps = pi.replications;
+		ev->reached = pi.reached;
+		ev->prec_met = pi.met;
+	}
 	cs_result_free(r);
 	cs_scenario_free(sc); /* after the result, which names its parts */
 	*out = ev;

@@ -21,6 +21,10 @@ typedef struct cs_cap_eval {
 	double util[8];      /* see cs_cap_resource_names */
 	cs_use bn;           /* the bottleneck (models/bottleneck.h) */
 	bool has_bn;
+	unsigned reps;       /* replications run (the sequential rule's
+	                      * stopping point with cs_run_opts.precision) */
+	double reached;      /* precision reached (cs_precision_info) */
+	bool prec_met;       /* with precision: reached <= the target */
 } cs_cap_eval;
 
 typedef struct cs_cap_answer {

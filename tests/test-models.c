@@ -1910,6 +1910,176 @@ run_json(const char *yaml, unsigned reps, uint64_t seed, unsigned jobs)
 	return buf;
 }
 
+/* ---- the sequential rule (cs_run_opts.precision) ------------------------ */
+
+static const char prec_yaml[] =
+	"run: {duration: 20s, warmup: 2s}\n"
+	"load: {users: 20, think: {dist: exponential, mean: 200ms}}\n"
+	"app: {workers: 4, cores: 2}\n"
+	"db: {pool: {size: 3, acquire_timeout: 500ms}}\n"
+	"endpoints:\n"
+	"  - name: a\n"
+	"    steps: [{cpu: {dist: exponential, mean: 4ms}},\n"
+	"            {db: {steps: [{query: {dist: exponential, mean: 3ms}}]}}]\n";
+
+/* Run prec_yaml with o; the JSON as a string (caller frees). */
+static char *
+prec_json(const cs_run_opts *o, cs_precision_info *pi)
+{
+	cs_scenario *sc = NULL;
+	cs_result *r = NULL;
+	cs_error err;
+	char *j;
+
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_scenario_load_string(prec_yaml, "t.yaml", NULL, 0,
+	                                         &sc, &err), CS_OK);
+	ck_assert_int_eq(cs_run(sc, o, &r, &err), CS_OK);
+	if (pi)
+		cs_result_precision(r, pi);
+	j = cs_result_json(r);
+	ck_assert_ptr_nonnull(j);
+	cs_result_free(r);
+	cs_scenario_free(sc);
+	return j;
+}
+
+/* Equal, NaN included. */
+static int
+same(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
+}
+
+/* The rule stops with every watched metric within the target, and its
+ * numbers are those of a fixed run of as many replications: it only
+ * decides how many to run. */
+START_TEST(result_precision_stops_when_met_as_a_fixed_run_would_say)
+{
+	cs_run_opts o = { .seed = 3, .has_seed = 1, .jobs = 2,
+	                  .precision = 0.03 };
+	cs_run_opts f = { .seed = 3, .has_seed = 1, .jobs = 1 };
+	cs_precision_info pi, pf;
+	cs_scenario *sc = NULL;
+	cs_result *a = NULL, *b = NULL;
+	cs_error err;
+	size_t i, n;
+
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_scenario_load_string(prec_yaml, "t.yaml", NULL, 0,
+	                                         &sc, &err), CS_OK);
+	ck_assert_int_eq(cs_run(sc, &o, &a, &err), CS_OK);
+	cs_result_precision(a, &pi);
+	ck_assert_uint_ge(pi.replications, CS_PRECISION_MIN_REPS);
+	ck_assert_uint_lt(pi.replications, CS_PRECISION_MAX_REPS);
+	ck_assert_uint_eq(cs_result_replications(a), pi.replications);
+	ck_assert_int_eq(pi.met, 1);
+	ck_assert_double_le(pi.reached, 0.03);
+	ck_assert_str_ne(pi.worst, "");
+	f.replications = pi.replications;
+	ck_assert_int_eq(cs_run(sc, &f, &b, &err), CS_OK);
+	cs_result_precision(b, &pf);
+	ck_assert_int_eq(pf.met, 0);
+	ck_assert_double_eq(pf.target, 0);
+	n = cs_result_nmetrics(a);
+	ck_assert_uint_eq(n, cs_result_nmetrics(b));
+	for (i = 0; i < n; i++) {
+		double m[2], lo[2], hi[2];
+		char name[256];
+
+		cs_result_metric_at(a, i, &m[0], &lo[0], &hi[0]);
+		cs_result_metric_at(b, i, &m[1], &lo[1], &hi[1]);
+		cs_result_metric_name(a, i, name, sizeof name);
+		ck_assert_msg(same(m[0], m[1]) && same(lo[0], lo[1]) &&
+		              same(hi[0], hi[1]), "%s: %.17g [%.17g, %.17g] vs "
+		              "the fixed run's %.17g [%.17g, %.17g]", name, m[0],
+		              lo[0], hi[0], m[1], lo[1], hi[1]);
+	}
+	/* a fixed run of fewer replications is less precise than asked */
+	f.replications = pi.replications - 1;
+	cs_result_free(b);
+	ck_assert_int_eq(cs_run(sc, &f, &b, &err), CS_OK);
+	ck_assert_uint_eq(cs_result_replications(b), pi.replications - 1);
+	cs_result_free(a);
+	cs_result_free(b);
+	cs_scenario_free(sc);
+}
+END_TEST
+
+/* Where the rule stops does not depend on the thread count. */
+START_TEST(result_precision_same_output_whatever_jobs)
+{
+	cs_run_opts o = { .seed = 11, .has_seed = 1, .jobs = 1,
+	                  .precision = 0.02 };
+	char *a, *b;
+
+	a = prec_json(&o, NULL);
+	o.jobs = 3;
+	b = prec_json(&o, NULL);
+	ck_assert_msg(strcmp(a, b) == 0, "--jobs 1 and 3 differ under the rule");
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* The first batch is max(5, replications); the maximum is a hard stop,
+ * and a target not met there is reported as not met. */
+START_TEST(result_precision_first_batch_and_maximum)
+{
+	cs_run_opts o = { .seed = 5, .has_seed = 1, .precision = 0.5 };
+	cs_precision_info pi;
+
+	free(prec_json(&o, &pi));
+	ck_assert_uint_eq(pi.replications, CS_PRECISION_MIN_REPS);
+	ck_assert_uint_eq(pi.first, CS_PRECISION_MIN_REPS);
+	ck_assert_uint_eq(pi.max, CS_PRECISION_MAX_REPS);
+	ck_assert_double_eq(pi.floor, CS_PRECISION_FLOOR);
+	o.replications = 2;
+	free(prec_json(&o, &pi));
+	ck_assert_uint_eq(pi.replications, CS_PRECISION_MIN_REPS);
+	o.replications = 9;
+	free(prec_json(&o, &pi));
+	ck_assert_uint_eq(pi.replications, 9);
+	o.replications = 0;
+	o.precision = 0.001;
+	o.max_replications = 7;
+	free(prec_json(&o, &pi));
+	ck_assert_uint_eq(pi.replications, 7);
+	ck_assert_int_eq(pi.met, 0);
+	ck_assert_double_gt(pi.reached, 0.001);
+}
+END_TEST
+
+/* A ratio near zero is judged against the absolute floor: an error rate
+ * of exactly 0 everywhere, or one below floor / target, does not make
+ * the rule run to its maximum. */
+START_TEST(result_precision_floor_for_ratios_near_zero)
+{
+	cs_run_opts o = { .seed = 5, .has_seed = 1, .precision = 0.05 };
+	cs_precision_info pi;
+	const char *worst;
+	cs_scenario *sc = NULL;
+	cs_result *r = NULL;
+	cs_error err;
+	double with, without;
+
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_scenario_load_string(prec_yaml, "t.yaml", NULL, 0,
+	                                         &sc, &err), CS_OK);
+	ck_assert_int_eq(cs_run(sc, &o, &r, &err), CS_OK);
+	cs_result_precision(r, &pi);
+	ck_assert_int_eq(pi.met, 1);
+	ck_assert_uint_lt(pi.replications, CS_PRECISION_MAX_REPS);
+	/* the floor only ever makes the reached value smaller */
+	with = cs_result_reached(r, 0.05, 0.01, &worst);
+	without = cs_result_reached(r, 0, 0, NULL);
+	ck_assert_double_le(with, without);
+	ck_assert_str_ne(worst, "");
+	cs_result_free(r);
+	cs_scenario_free(sc);
+}
+END_TEST
+
 /* Timeseries rows are kept in memory: more than CS_TIMESERIES_MAX_ROWS
  * is refused before any work (1e-300 s once grew without bound), exactly
  * that many is run. */
@@ -2551,6 +2721,10 @@ models_suite(void)
 	tcase_add_test(tc, run_metric_lookup_finds_every_name);
 	tcase_add_test(tc, run_replications_give_ci);
 	tcase_add_test(tc, run_conservation_holds);
+	tcase_add_test(tc, result_precision_stops_when_met_as_a_fixed_run_would_say);
+	tcase_add_test(tc, result_precision_same_output_whatever_jobs);
+	tcase_add_test(tc, result_precision_first_batch_and_maximum);
+	tcase_add_test(tc, result_precision_floor_for_ratios_near_zero);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("explain");

@@ -369,6 +369,22 @@ cli_bad seed-negative "run $SC --seed -1" \
 	'capsim run: error: --seed must be a whole number >= 0 (got "-1")'
 cli_bad jobs-word "run $SC --jobs lots" \
 	'capsim run: error: --jobs must be a whole number from 0 (all cores) to 1024 (got "lots")'
+cli_bad precision-zero "run $SC --precision 0" \
+	'capsim run: error: --precision must be a relative half-width from 0.1% to 50%, like 2% or 0.02 (got "0")'
+cli_bad precision-too-big "run $SC --precision 2" \
+	'--precision must be a relative half-width from 0.1% to 50%, like 2% or 0.02 (got "2")'
+cli_bad precision-word "run $SC --precision tight" \
+	'--precision must be a relative half-width from 0.1% to 50%, like 2% or 0.02 (got "tight")'
+cli_bad precision-floor-negative "run $SC --precision 2% --precision-floor -1%" \
+	'capsim run: error: --precision-floor must be an absolute half-width of a ratio in (0, 50%], like 0.1% or 0.001 (got "-1%")'
+cli_bad precision-floor-alone "run $SC --precision-floor 0.1%" \
+	'capsim run: error: --precision-floor needs --precision'
+cli_bad max-replications-alone "run $SC --max-replications 50" \
+	'capsim run: error: --max-replications needs --precision'
+cli_bad max-replications-one "run $SC --precision 2% --max-replications 1" \
+	'--max-replications must be a whole number from 2 to 100000 (got "1")'
+cli_bad max-replications-below-first "run $SC --precision 2% --replications 10 --max-replications 8" \
+	'capsim run: error: --max-replications (8) is below the first batch of 10 replications'
 cli_bad timeseries-abc "run $SC --timeseries abc" \
 	'capsim run: error: --timeseries needs an interval with a unit, like 10s, 1m or 1m30s (got "abc")'
 cli_bad timeseries-zero "run $SC --timeseries 0s" \
@@ -610,6 +626,51 @@ run "$GOOD" run closed.yaml --format json --replications 3
 expect_rc 0
 [ "$(json_get "$OUT" run.replications)" = 3 ] ||
 	no "run.replications is $(json_get "$OUT" run.replications), expected 3"
+end
+
+# --precision: the run says where the rule stopped and how precise it is;
+# the same bytes whatever --jobs; a run without it has no such fields.
+begin "good/precision-json"
+run "$GOOD" run closed.yaml --format json --precision 5% --jobs 1
+expect_rc 0
+cp "$OUT" "$T/prec-j1.json"
+"$PY" - "$OUT" <<'PY' || no "run.precision: $(head -c 400 "$T/prec-j1.json" | tr '\n' ' ')"
+import json, sys
+r = json.load(open(sys.argv[1]))["run"]
+p = r["precision"]
+ok = (p["target"] == 0.05 and p["floor"] == 0.001 and p["met"] is True
+      and p["reached"] <= 0.05 and p["first_batch"] == 5
+      and p["max_replications"] == 200 and 5 <= r["replications"] <= 200
+      and p["worst"].startswith(("overall.", "resources.")))
+sys.exit(0 if ok else 1)
+PY
+run "$GOOD" run closed.yaml --format json --precision 5% --jobs 2
+expect_rc 0
+cmp -s "$OUT" "$T/prec-j1.json" || no "--jobs 1 and --jobs 2 differ under --precision"
+end
+
+begin "good/precision-table-line"
+run "$GOOD" run closed.yaml --precision 5%
+expect_rc 0
+grep -qE '^  precision: \+-5% asked \(ratios: or \+-0\.1 points\), \+-[0-9.]+% reached \(worst: ' "$OUT" ||
+	no "no precision line: $(grep -m1 precision "$OUT")"
+end
+
+begin "good/precision-at-most-max"
+run "$GOOD" run closed.yaml --format json --precision 0.1% --max-replications 6
+expect_rc 0
+[ "$(json_get "$OUT" run.replications)" = 6 ] ||
+	no "run.replications is $(json_get "$OUT" run.replications), expected 6"
+[ "$(json_get "$OUT" run.precision.met)" = false ] ||
+	no "run.precision.met is $(json_get "$OUT" run.precision.met)"
+end
+
+begin "good/no-precision-no-fields"
+run "$GOOD" run closed.yaml --format json
+expect_rc 0
+grep -q '"precision"' "$OUT" && no "a fixed-count run has a precision object"
+run "$GOOD" run closed.yaml
+grep -q 'precision:' "$OUT" && no "a fixed-count table has a precision line"
 end
 
 begin "good/output-dash-is-stdout"

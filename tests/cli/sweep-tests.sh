@@ -210,6 +210,48 @@ else
 	echo "skip - gnu-parallel-shards (parallel not installed)"
 fi
 
+# --precision: every point stops on its own, the same whatever --jobs; the
+# CSV says where; a journal of another rule is refused
+"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1,3 --precision 5% --jobs 1 -f json -o "$tmp/p1.json" 2>/dev/null
+"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1,3 --precision 5% --jobs 2 -f json -o "$tmp/p2.json" 2>/dev/null
+cmp -s "$tmp/p1.json" "$tmp/p2.json" && ok precision-jobs-identical || bad precision-jobs-identical "outputs differ"
+/usr/bin/python3 - "$tmp/p1.json" <<'PY' && ok precision-per-point || bad precision-per-point "$(head -c 300 "$tmp/p1.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d["sweep"]["precision"]
+ok = h == {"target": 0.05, "floor": 0.001, "max_replications": 200}
+for pt in d["points"]:
+    r = pt["result"]["run"]
+    ok = ok and r["precision"]["met"] and 5 <= r["replications"] <= 200
+sys.exit(0 if ok else 1)
+PY
+"$capsim" merge "$tmp/p1.json" -f csv -o "$tmp/p1.csv" 2>/dev/null
+head -1 "$tmp/p1.csv" | grep -q '^index,db.pool.size,run.replications,run.precision.reached,run.precision.met,overall' &&
+	ok precision-csv-columns || bad precision-csv-columns "$(head -c 200 "$tmp/p1.csv")"
+"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1,3 -f csv -o "$tmp/np.csv" 2>/dev/null
+head -1 "$tmp/np.csv" | grep -q '^index,db.pool.size,overall' &&
+	ok no-precision-csv-unchanged || bad no-precision-csv-unchanged "$(head -c 200 "$tmp/np.csv")"
+# a journal written under --precision 5% does not resume under 4%
+/usr/bin/python3 - "$tmp/p1.json" > "$tmp/pj.json.journal" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["sweep"]
+d.pop("points_done", None)
+d["journal"] = "capsim sweep"
+print(json.dumps(d))
+PY
+"$capsim" sweep "$tmp/s.yaml" --vary db.pool.size=1,3 --precision 4% -f json -o "$tmp/pj.json" --resume >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "the precision rule differs" "$tmp/err" && ok resume-refuses-other-precision ||
+	bad resume-refuses-other-precision "$(head -c 300 "$tmp/err")"
+"$capsim" capacity "$tmp/s.yaml" --slo 'p95<60ms' --search db.pool.size=1:12 --precision 5% -f json >"$tmp/capp.json" 2>"$tmp/err"
+/usr/bin/python3 - "$tmp/capp.json" <<'PY' && ok capacity-precision || bad capacity-precision "$(cat "$tmp/err") $(head -c 300 "$tmp/capp.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = d["precision"]["target"] == 0.05 and all(
+    e["replications"] >= 5 and isinstance(e["precision_met"], bool)
+    for e in d["evaluations"])
+sys.exit(0 if ok else 1)
+PY
+
 # bad arguments: exit 2 and a message
 check_bad() {
 	name=$1
@@ -234,6 +276,9 @@ check_bad sweep-no-vary "at least one --vary" sweep "$tmp/s.yaml"
 check_bad shard-bad "--shard is I/N" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --shard 4/3 -f json
 check_bad shard-not-json "written as JSON" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --shard 1/2
 check_bad resume-without-o "--resume needs -o" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --resume
+check_bad sweep-precision-bad "--precision must be" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --precision 0%
+check_bad sweep-max-without-precision "--max-replications needs --precision" sweep "$tmp/s.yaml" --vary db.pool.size=1,2 --max-replications 9
+check_bad capacity-precision-bad "--precision must be" capacity "$tmp/s.yaml" --slo 'p95<1s' --search db.pool.size --precision 90%
 check_bad slo-no-unit "needs a unit" capacity "$tmp/s.yaml" --slo 'p95<400' --search db.pool.size
 check_bad slo-unknown "unknown metric" capacity "$tmp/s.yaml" --slo 'p97<400ms' --search db.pool.size
 check_bad search-bad-range "PATH=LO:HI" capacity "$tmp/s.yaml" --slo 'p95<400ms' --search db.pool.size=9:3
