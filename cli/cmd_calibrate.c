@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "calibration/fit.h"
+#include "calibration/validate.h"
 #include "calibration/import.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -236,8 +237,6 @@ parse_metric_values(const char *s, double *w, double max)
 	return 0;
 }
 
-static const char *fmt_metric(cs_cal_metric m, double v, char *buf,
-                              size_t size);
 
 /* The objective's terms: what each measured number weighs, and why. */
 static void
@@ -272,7 +271,7 @@ print_terms(FILE *f, const cs_cal *cal)
 		if (t.endpoint && t.metric == CS_CAL_THROUGHPUT)
 			snprintf(b, sizeof b, "%.1f%%", 100 * t.measured);
 		else
-			fmt_metric(t.metric, t.measured, b, sizeof b);
+			cs_cal_fmt_metric(t.metric, t.measured, b, sizeof b);
 		fprintf(f, "  %-22.22s %-11s %10s %9.3g %9.3g %10.4g%s%s\n",
 		        cs_cal_point_name(cal, t.point), t.endpoint &&
 		        t.metric == CS_CAL_THROUGHPUT ? "share" :
@@ -667,72 +666,7 @@ out:
 	return rc;
 }
 
-static void
-print_notes(FILE *f, const cs_cal *cal)
-{
-	size_t i, j;
-	bool any = false;
-
-	for (i = 0; i < cs_cal_npoints(cal); i++) {
-		const cs_imp_point *p = cs_cal_point_at(cal, i);
-
-		for (j = 0; j < p->nnotes; j++) {
-			if (!any)
-				fputs("\nnotes in the data\n", f);
-			any = true;
-			fprintf(f, "  %s: %s\n", cs_cal_point_name(cal, i),
-			        p->notes[j]);
-		}
-	}
-}
-
 /* ---- number formatting --------------------------------------------------- */
-
-static const char *
-fmt_metric(cs_cal_metric m, double v, char *buf, size_t size)
-{
-	if (isnan(v))
-		return "-";
-	if (m == CS_CAL_THROUGHPUT && v != 0 && fabs(v) < 10)
-		snprintf(buf, size, "%.3g/s", v); /* 0.021/s, not 0.0/s */
-	else if (m == CS_CAL_THROUGHPUT)
-		snprintf(buf, size, "%.1f/s", v);
-	else if (m == CS_CAL_ERROR_RATE)
-		snprintf(buf, size, "%.2f%%", 100 * v);
-	else if (m == CS_CAL_APP_CPU || m == CS_CAL_DB_CPU)
-		snprintf(buf, size, "%.1f%%", 100 * v);
-	else if (v >= 100)
-		snprintf(buf, size, "%.0fms", v);
-	else if (v >= 10)
-		snprintf(buf, size, "%.1fms", v);
-	else
-		snprintf(buf, size, "%.2fms", v);
-	return buf;
-}
-
-static const char *
-fmt_error(cs_cal_metric m, double e, char *buf, size_t size)
-{
-	if (isnan(e))
-		return "-";
-	if (m == CS_CAL_ERROR_RATE)
-		snprintf(buf, size, "%+.2fpp", 100 * e);
-	else if (fabs(e) >= 10)
-		snprintf(buf, size, "%+.0fx", e + 1);
-	else
-		snprintf(buf, size, "%+.1f%%", 100 * e);
-	return buf;
-}
-
-static const char *
-load_text(const cs_imp_point *p, char *buf, size_t size)
-{
-	if (!isnan(p->users))
-		snprintf(buf, size, "%g users", p->users);
-	else
-		snprintf(buf, size, "%.4g/s", p->arrival_rate);
-	return buf;
-}
 
 /* ---- calibrate ----------------------------------------------------------- */
 
@@ -812,11 +746,11 @@ print_fit(FILE *f, const cs_cal *cal, const cs_cal_opts *o)
 				continue;
 			fprintf(f, "  %-22s %-12s %-11s %10s %10s %9s\n",
 			        first ? cs_cal_point_name(cal, i) : "",
-			        first ? load_text(p, lo, sizeof lo) : "",
+			        first ? cs_cal_fmt_load(p, lo, sizeof lo) : "",
 			        cs_cal_metric_name((cs_cal_metric)m),
-			        fmt_metric((cs_cal_metric)m, y, a, sizeof a),
-			        fmt_metric((cs_cal_metric)m, q, b, sizeof b),
-			        fmt_error((cs_cal_metric)m,
+			        cs_cal_fmt_metric((cs_cal_metric)m, y, a, sizeof a),
+			        cs_cal_fmt_metric((cs_cal_metric)m, q, b, sizeof b),
+			        cs_cal_fmt_error((cs_cal_metric)m,
 			                  cs_cal_error((cs_cal_metric)m, y, q),
 			                  c, sizeof c));
 			first = false;
@@ -891,10 +825,10 @@ cs_cmd_calibrate(int argc, char **argv)
 		char lb[64];
 
 		printf("  point \"%s\" (%s) from %s\n", cs_cal_point_name(cal, i),
-		       load_text(cs_cal_point_at(cal, i), lb, sizeof lb),
+		       cs_cal_fmt_load(cs_cal_point_at(cal, i), lb, sizeof lb),
 		       cs_cal_point_at(cal, i)->source);
 	}
-	print_notes(stdout, cal);
+	cs_cal_print_notes(stdout, cal);
 	s = cs_cal_estimate(cal, &err);
 	if (s) {
 		cs_error_print(stderr, &err);
@@ -967,69 +901,6 @@ out:
 
 /* ---- validate ------------------------------------------------------------ */
 
-typedef struct vrow {
-	cs_cal_pred pred;
-	double line[CS_CAL_NMETRICS], usl[CS_CAL_NMETRICS];
-	double pi_lo[CS_CAL_NMETRICS], pi_hi[CS_CAL_NMETRICS]; /* 90% PI */
-	double *ep;      /* per measured endpoint: CS_CAL_EP_N predictions */
-	double causes[CS_CAL_NCAUSES]; /* predicted share failed per cause */
-	bool cal;        /* a baseline calibration point */
-} vrow;
-
-/* Over the scored points, per metric: how often the 90% prediction
- * interval held the measurement, and its median half-width (relative to
- * the prediction; points of the error rate). */
-typedef struct piscore {
-	size_t covered[CS_CAL_NMETRICS], counted[CS_CAL_NMETRICS];
-	double median_half[CS_CAL_NMETRICS];
-} piscore;
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void
-piscore_compute(const vrow *rows, const bool *scored,
-                const cs_cal *cal, size_t n, piscore *ps)
-{
-	double *w = malloc((n + 1) * sizeof *w);
-	size_t i, m;
-
-	memset(ps, 0, sizeof *ps);
-	for (m = 0; m < CS_CAL_NMETRICS; m++) {
-		size_t k = 0;
-
-		for (i = 0; i < n; i++) {
-			double y = cs_cal_measured(cs_cal_point_at(cal, i),
-			                           (cs_cal_metric)m);
-			double lo = rows[i].pi_lo[m], hi = rows[i].pi_hi[m];
-			double mid = rows[i].pred.mean[m];
-
-			if (!scored[i] || isnan(y) || isnan(lo) || isnan(hi))
-				continue;
-			ps->counted[m]++;
-			if (y >= lo && y <= hi)
-				ps->covered[m]++;
-			if (w)
-				w[k++] = m == CS_CAL_ERROR_RATE ? (hi - lo) / 2 :
-				         mid > 0 ? (hi - lo) / 2 / mid : NAN;
-		}
-		if (w && k) {
-			qsort(w, k, sizeof *w, cmp_double);
-			ps->median_half[m] = k % 2 ? w[k / 2] :
-			                     (w[k / 2 - 1] + w[k / 2]) / 2;
-		} else {
-			ps->median_half[m] = NAN;
-		}
-	}
-	free(w);
-}
-
-
 /* Parse "100,200" into users; -1 on error. */
 static int
 parse_users(const char *s, double *u, size_t max, size_t *n)
@@ -1050,111 +921,11 @@ parse_users(const char *s, double *u, size_t max, size_t *n)
 	return *n ? 0 : -1;
 }
 
-static bool
-add_num(cJSON *o, const char *k, double v)
-{
-	cJSON *n = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-
-	return n && cJSON_AddItemToObject(o, k, n);
-}
-
-static cJSON *
-score_json(const cs_cal_score *sc)
-{
-	cJSON *o = cJSON_CreateObject();
-	size_t m;
-
-	if (!o)
-		return NULL;
-	for (m = 0; m < CS_CAL_NMETRICS; m++) {
-		cJSON *e = cJSON_AddObjectToObject(o,
-		    cs_cal_metric_name((cs_cal_metric)m));
-
-		if (!e || !add_num(e, "median_abs_error", sc->median[m]) ||
-		    !add_num(e, "target", cs_cal_target((cs_cal_metric)m)) ||
-		    !add_num(e, "within_target", isnan(cs_cal_target(
-		        (cs_cal_metric)m)) ? NAN : (double)sc->within[m]) ||
-		    !add_num(e, "points", (double)sc->counted[m])) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-	}
-	return o;
-}
-
 static void
-print_score(FILE *f, const char *who, const cs_cal_score *sc)
+predicting(const char *point, void *ctx)
 {
-	size_t m;
-	char b[32];
-
-	fprintf(f, "  %-7s", who);
-	for (m = 0; m < CS_CAL_NMETRICS; m++) {
-		double t = cs_cal_target((cs_cal_metric)m);
-
-		if (!sc->counted[m]) {
-			fprintf(f, "  %s -", cs_cal_metric_name((cs_cal_metric)m));
-			continue;
-		}
-		if (m == CS_CAL_ERROR_RATE)
-			snprintf(b, sizeof b, "%.2fpp", 100 * sc->median[m]);
-		else
-			snprintf(b, sizeof b, "%.1f%%", 100 * sc->median[m]);
-		fprintf(f, "  %s %s", cs_cal_metric_name((cs_cal_metric)m), b);
-		if (!isnan(t))
-			fprintf(f, " (%zu/%zu within %g%s)", sc->within[m],
-			        sc->counted[m], m == CS_CAL_ERROR_RATE ?
-			        100 * t : 100 * t, m == CS_CAL_ERROR_RATE ?
-			        "pp" : "%");
-	}
-	fputc('\n', f);
-}
-
-/* A point's endpoints and causes, measured beside predicted. */
-static bool
-detail_json(cJSON *pt, const cs_imp_point *p, const vrow *row)
-{
-	static const char *const names[CS_CAL_EP_N] = {
-		"share", "p50", "p95", "p99", "error_rate"
-	};
-	cJSON *ea = cJSON_AddArrayToObject(pt, "endpoints"), *co;
-	size_t k, m;
-	bool ok = ea != NULL;
-
-	for (k = 0; ok && k < p->nendpoints; k++) {
-		const cs_imp_endpoint *e = &p->endpoints[k];
-		double meas[CS_CAL_EP_N] = {
-			p->requests > 0 ? e->requests / p->requests : NAN,
-			e->latency.p50, e->latency.p95, e->latency.p99, e->error_rate
-		};
-		cJSON *o = cJSON_CreateObject(), *mo, *po;
-
-		ok = o && cJSON_AddItemToArray(ea, o) &&
-		     cJSON_AddStringToObject(o, "name", e->name ? e->name : "") &&
-		     add_num(o, "requests", e->requests);
-		mo = ok ? cJSON_AddObjectToObject(o, "measured") : NULL;
-		po = mo ? cJSON_AddObjectToObject(o, "predicted") : NULL;
-		ok = ok && mo && po;
-		for (m = 0; ok && m < CS_CAL_EP_N; m++)
-			ok = add_num(mo, names[m], meas[m]) &&
-			     add_num(po, names[m], row->ep[k * CS_CAL_EP_N + m]);
-	}
-	co = ok ? cJSON_AddObjectToObject(pt, "errors_by_cause") : NULL;
-	ok = ok && co;
-	for (k = 0; ok && k < CS_CAL_NCAUSES; k++) {
-		const char *name = cs_cal_cause_name(k);
-		double meas = NAN;
-		cJSON *o;
-
-		for (m = 0; m < p->ncauses; m++)
-			if (p->causes[m].name && !strcmp(p->causes[m].name, name) &&
-			    p->requests > 0)
-				meas = p->causes[m].count / p->requests;
-		o = cJSON_AddObjectToObject(co, name);
-		ok = o && add_num(o, "measured", meas) &&
-		     add_num(o, "predicted", row->causes[k]);
-	}
-	return ok;
+	(void)ctx;
+	fprintf(stderr, "  predicting \"%s\"...\n", point);
 }
 
 int
@@ -1163,33 +934,20 @@ cs_cmd_validate(int argc, char **argv)
 	args a;
 	cs_imp_set set;
 	cs_cal *cal = NULL;
+	cs_cal_validation *v = NULL;
+	cs_cal_validate_opts vo;
 	cs_error err;
-	size_t *map = NULL, nmap = 0, i, m, nb = 0, nheld = 0;
-	vrow *rows = NULL;
+	size_t *map = NULL, nmap = 0, nb = 0;
 	double busers[256];
-	const cs_imp_point **bpts = NULL;
-	cs_cal_baseline base;
-	double (*e_cap)[CS_CAL_NMETRICS] = NULL, (*e_lin)[CS_CAL_NMETRICS] = NULL;
-	double (*e_usl)[CS_CAL_NMETRICS] = NULL;
-	cs_cal_score sc_cap, sc_lin, sc_usl;
-	cs_cal_unc unc;
-	double *draws = NULL;
-	size_t ndraws;
-	bool *scored = NULL;
-	piscore pis;
-	unsigned reps;
 	cs_out out;
-	bool opened = false, has_base = false;
 	int rc;
 	cs_status s;
-	FILE *f;
 
 	memset(&a, 0, sizeof a);
 	memset(&err, 0, sizeof err);
-	memset(&base, 0, sizeof base);
+	memset(&vo, 0, sizeof vo);
 	a.cmd = "validate";
 	a.cli = &cs_cli_cmd_validate;
-	memset(&unc, 0, sizeof unc);
 	cs_imp_set_init(&set);
 	rc = parse_args(&a, argc, argv, false);
 	if (rc) {
@@ -1207,13 +965,6 @@ cs_cmd_validate(int argc, char **argv)
 		rc = cs_cli_exit(s);
 		goto out;
 	}
-	/* what the calibration knows: the intervals sample it */
-	s = cs_cal_unc_read(a.scenario, &unc, &err);
-	if (s) {
-		cs_error_print(stderr, &err);
-		rc = cs_cli_exit(s);
-		goto out;
-	}
 	/* the replications of validate are the scenario's unless given */
 	if (!a.has_reps)
 		a.opts.replications = 0;
@@ -1224,476 +975,56 @@ cs_cmd_validate(int argc, char **argv)
 		goto out;
 	}
 	map = calloc(set.n + 1, sizeof *map);
-	rows = calloc(set.n + 1, sizeof *rows);
-	scored = calloc(set.n + 1, sizeof *scored);
-	bpts = calloc(set.n + 1, sizeof *bpts);
-	e_cap = calloc(set.n + 1, sizeof *e_cap);
-	e_lin = calloc(set.n + 1, sizeof *e_lin);
-	e_usl = calloc(set.n + 1, sizeof *e_usl);
-	if (!map || !rows || !bpts || !e_cap || !e_lin || !e_usl || !scored) {
+	if (!map) {
 		rc = CS_EXIT_FAIL;
 		goto out;
 	}
 	if ((rc = add_points(&a, cal, &set, map, &nmap)))
 		goto out;
-	{
-		cs_scenario *scn = NULL;
-
-		s = cs_scenario_load_file(a.scenario,
-		                          (const char *const *)a.sets, a.nsets,
-		                          &scn, &err);
-		if (s) {
-			cs_error_print(stderr, &err);
-			rc = cs_cli_exit(s);
-			goto out;
-		}
-		reps = a.has_reps ? a.opts.replications :
-		       cs_scenario_replications(scn);
-		if (!a.opts.has_seed)
-			a.opts.seed = cs_scenario_seed(scn);
-		cs_scenario_free(scn);
-	}
 	s = cs_cal_check_data(cal, &err);
 	if (s) {
 		cs_error_print(stderr, &err);
 		rc = CS_EXIT_FAIL;
 		goto out;
 	}
-	/* baselines */
-	if (nb) {
-		size_t k = 0, j;
-
-		for (j = 0; j < nb; j++) {
-			bool found = false;
-
-			for (i = 0; i < nmap; i++) {
-				const cs_imp_point *p = cs_cal_point_at(cal, i);
-
-				if (p->users == busers[j]) {
-					rows[i].cal = true;
-					found = true;
-				}
-			}
-			if (!found) {
-				fprintf(stderr, "capsim validate: error: "
-				        "--baseline-from: no point with %g "
-				        "users among the points used\n",
-				        busers[j]);
-				rc = CS_EXIT_INPUT;
-				goto out;
-			}
-		}
-		for (i = 0; i < nmap; i++)
-			if (rows[i].cal)
-				bpts[k++] = cs_cal_point_at(cal, i);
-		s = cs_cal_baseline_fit(bpts, k, &base, &err);
-		if (s) {
-			cs_error_print(stderr, &err);
-			rc = cs_cli_exit(s);
-			goto out;
-		}
-		has_base = true;
+	vo.scenario = a.scenario;
+	vo.sets = (const char *const *)a.sets;
+	vo.nsets = a.nsets;
+	vo.baseline_users = busers;
+	vo.nbaseline = nb;
+	vo.baseline_text = a.baseline;
+	vo.replications = a.has_reps ? a.opts.replications : 0;
+	vo.draws = a.draws;
+	vo.progress = predicting;
+	s = cs_cal_validate(cal, &a.opts, &vo, &v, &err);
+	if (s == CS_ERR_INVALID && !strcmp(err.path, "--baseline-from")) {
+		fprintf(stderr, "capsim validate: error: --baseline-from: %s\n",
+		        err.msg);
+		rc = CS_EXIT_INPUT;
+		goto out;
 	}
-	/* the block's posterior sample; without one, draws from the
-	 * values' own intervals and ranges */
-	ndraws = !unc.n ? 1 : a.draws ? a.draws : unc.ndraws ? unc.ndraws : 16;
-	if (unc.n) {
-		draws = malloc(ndraws * unc.n * sizeof *draws);
-		if (!draws) {
-			rc = CS_EXIT_FAIL;
-			goto out;
-		}
-		if (unc.ndraws && !a.draws) {
-			memcpy(draws, unc.draws,
-			       ndraws * unc.n * sizeof *draws);
-		} else if (unc.ndraws) {
-			/* --draws K: cycle through the sample */
-			for (i = 0; i < ndraws; i++)
-				memcpy(draws + i * unc.n, unc.draws +
-				       (i % unc.ndraws) * unc.n,
-				       unc.n * sizeof *draws);
-		} else {
-			cs_cal_unc_draw(&unc, ndraws, a.opts.seed, draws);
-		}
+	if (s) {
+		cs_error_print(stderr, &err);
+		rc = cs_cli_exit(s);
+		goto out;
 	}
-	for (i = 0; i < nmap; i++) {
-		const cs_imp_point *p = cs_cal_point_at(cal, i);
-
-		fprintf(stderr, "  predicting \"%s\"...\n",
-		        cs_cal_point_name(cal, i));
-		rows[i].ep = malloc((p->nendpoints * CS_CAL_EP_N + 1) *
-		                    sizeof *rows[i].ep);
-		if (!rows[i].ep) {
-			rc = CS_EXIT_FAIL;
-			goto out;
-		}
-		s = cs_cal_predict_detail(cal, i, reps, &rows[i].pred,
-		                          rows[i].ep, rows[i].causes, &err);
-		if (s) {
-			cs_error_print(stderr, &err);
-			rc = cs_cli_exit(s);
-			goto out;
-		}
-		for (m = 0; m < CS_CAL_NMETRICS; m++) {
-			rows[i].line[m] = rows[i].usl[m] = NAN;
-		}
-		if (has_base && !isnan(p->users))
-			cs_cal_baseline_eval(&base, p->users, rows[i].line,
-			                     rows[i].usl);
-		s = cs_cal_point_pi(cal, i, &unc, draws, ndraws,
-		                    &rows[i].pred, rows[i].pi_lo, rows[i].pi_hi,
-		                    &err);
-		if (s) {
-			cs_error_print(stderr, &err);
-			rc = cs_cli_exit(s);
-			goto out;
-		}
-	}
-	/* scores: held-out points when there are baselines, else all */
-	for (i = 0; i < nmap; i++) {
-		const cs_imp_point *p = cs_cal_point_at(cal, i);
-
-		if (has_base && rows[i].cal)
-			continue;
-		scored[i] = true;
-		for (m = 0; m < CS_CAL_NMETRICS; m++) {
-			double y = cs_cal_measured(p, (cs_cal_metric)m);
-
-			e_cap[nheld][m] = cs_cal_error((cs_cal_metric)m, y,
-			                               rows[i].pred.mean[m]);
-			e_lin[nheld][m] = cs_cal_error((cs_cal_metric)m, y,
-			                               rows[i].line[m]);
-			e_usl[nheld][m] = cs_cal_error((cs_cal_metric)m, y,
-			                               rows[i].usl[m]);
-		}
-		nheld++;
-	}
-	cs_cal_score_compute((const double (*)[CS_CAL_NMETRICS])e_cap, nheld,
-	                     &sc_cap);
-	cs_cal_score_compute((const double (*)[CS_CAL_NMETRICS])e_lin, nheld,
-	                     &sc_lin);
-	cs_cal_score_compute((const double (*)[CS_CAL_NMETRICS])e_usl, nheld,
-	                     &sc_usl);
-	piscore_compute(rows, scored, cal, nmap, &pis);
-
 	if (cs_out_open(&out, a.out)) {
 		rc = cs_out_fail("validate", &out, CS_EXIT_INPUT);
 		goto out;
 	}
-	opened = true;
-	f = out.f;
-	if (a.json) {
-		cJSON *root = cJSON_CreateObject(), *pa, *o;
-		char *txt;
-		bool ok = root != NULL;
-
-		ok = ok && cJSON_AddStringToObject(root, "scenario", a.scenario);
-		ok = ok && add_num(root, "replications", reps);
-		if (ok && a.opts.precision > 0) {
-			/* only with the sequential rule: other runs' files
-			 * are unchanged */
-			cJSON *pr = cJSON_AddObjectToObject(root, "precision");
-
-			ok = pr && add_num(pr, "target", a.opts.precision) &&
-			     add_num(pr, "floor", a.opts.precision_floor > 0 ?
-			             a.opts.precision_floor : CS_PRECISION_FLOOR) &&
-			     add_num(pr, "max_replications",
-			             a.opts.max_replications ?
-			             a.opts.max_replications : CS_PRECISION_MAX_REPS);
-		}
-		ok = ok && add_num(root, "seed", (double)a.opts.seed);
-		pa = ok ? cJSON_AddArrayToObject(root, "points") : NULL;
-		ok = ok && pa;
-		for (i = 0; ok && i < nmap; i++) {
-			const cs_imp_point *p = cs_cal_point_at(cal, i);
-			cJSON *pt = cJSON_CreateObject(), *ms;
-
-			ok = pt && cJSON_AddItemToArray(pa, pt);
-			ok = ok && cJSON_AddStringToObject(pt, "name",
-			    cs_cal_point_name(cal, i));
-			ok = ok && add_num(pt, "users", p->users);
-			ok = ok && add_num(pt, "arrival_rate_rps",
-			                   p->arrival_rate);
-			ok = ok && cJSON_AddBoolToObject(pt, "calibration",
-			                                 rows[i].cal);
-			if (ok && a.opts.precision > 0)
-				ok = add_num(pt, "replications", rows[i].pred.reps) &&
-				     add_num(pt, "precision_reached",
-				             rows[i].pred.reached) &&
-				     cJSON_AddBoolToObject(pt, "precision_met",
-				                           rows[i].pred.prec_met);
-			ok = ok && detail_json(pt, p, &rows[i]);
-			if (ok) {
-				cJSON *na = cJSON_AddArrayToObject(pt, "notes");
-				size_t j;
-
-				ok = na != NULL;
-				for (j = 0; ok && j < p->nnotes; j++) {
-					cJSON *t = cJSON_CreateString(
-					    p->notes[j]);
-
-					ok = t && cJSON_AddItemToArray(na, t);
-				}
-			}
-			ms = ok ? cJSON_AddObjectToObject(pt, "metrics") : NULL;
-			ok = ok && ms;
-			for (m = 0; ok && m < CS_CAL_NMETRICS; m++) {
-				double y = cs_cal_measured(p, (cs_cal_metric)m);
-				cJSON *e = cJSON_AddObjectToObject(ms,
-				    cs_cal_metric_name((cs_cal_metric)m));
-
-				ok = e && add_num(e, "measured", y) &&
-				     add_num(e, "predicted",
-				             rows[i].pred.mean[m]) &&
-				     add_num(e, "ci_low", rows[i].pred.lo[m]) &&
-				     add_num(e, "ci_high", rows[i].pred.hi[m]) &&
-				     add_num(e, "pi_low", rows[i].pi_lo[m]) &&
-				     add_num(e, "pi_high", rows[i].pi_hi[m]) &&
-				     (isnan(y) || isnan(rows[i].pi_lo[m]) ||
-				      cJSON_AddBoolToObject(e, "covered",
-				          y >= rows[i].pi_lo[m] &&
-				          y <= rows[i].pi_hi[m])) &&
-				     add_num(e, "error", cs_cal_error(
-				         (cs_cal_metric)m, y,
-				         rows[i].pred.mean[m]));
-				if (ok && has_base)
-					ok = add_num(e, "line", rows[i].line[m]) &&
-					     add_num(e, "line_error",
-					         cs_cal_error((cs_cal_metric)m, y,
-					                      rows[i].line[m])) &&
-					     add_num(e, "usl", rows[i].usl[m]) &&
-					     add_num(e, "usl_error",
-					         cs_cal_error((cs_cal_metric)m, y,
-					                      rows[i].usl[m]));
-			}
-		}
-		if (ok && has_base) {
-			o = cJSON_AddObjectToObject(root, "baselines");
-			ok = o && add_num(o, "calibration_points",
-			                  (double)base.npoints) &&
-			     add_num(o, "usl_lambda", base.usl.lambda) &&
-			     add_num(o, "usl_sigma", base.usl.sigma) &&
-			     add_num(o, "usl_kappa", base.usl.kappa) &&
-			     add_num(o, "think_s", base.think) &&
-			     add_num(o, "line_throughput_intercept",
-			             base.line_a[CS_CAL_THROUGHPUT]) &&
-			     add_num(o, "line_throughput_slope",
-			             base.line_b[CS_CAL_THROUGHPUT]);
-		}
-		if (ok) {
-			cJSON *wa = cJSON_AddArrayToObject(root, "warnings");
-
-			ok = wa != NULL;
-			for (i = 0; ok && i < cs_cal_nwarnings(cal); i++) {
-				cJSON *t = cJSON_CreateString(
-				    cs_cal_warning(cal, i));
-
-				ok = t && cJSON_AddItemToArray(wa, t);
-			}
-		}
-		if (ok) {
-			cJSON *s2 = cJSON_AddObjectToObject(root, "score");
-			cJSON *x;
-
-			ok = s2 && add_num(s2, "points", (double)nheld) &&
-			     cJSON_AddStringToObject(s2, "over", has_base ?
-			         "held-out points" : "all points");
-			if (ok) {
-				x = score_json(&sc_cap);
-				ok = x && cJSON_AddItemToObject(s2, "capsim", x);
-			}
-			if (ok) {
-				cJSON *pj = cJSON_AddObjectToObject(s2,
-				    "prediction_interval");
-
-				ok = pj && cJSON_AddNumberToObject(pj, "level",
-				                                   0.9) &&
-				     add_num(pj, "draws", (double)ndraws);
-				for (m = 0; ok && m < CS_CAL_NMETRICS; m++) {
-					cJSON *e = cJSON_AddObjectToObject(pj,
-					    cs_cal_metric_name((cs_cal_metric)m));
-
-					ok = e && add_num(e, "covered",
-					         (double)pis.covered[m]) &&
-					     add_num(e, "points",
-					         (double)pis.counted[m]) &&
-					     add_num(e, "median_half_width",
-					         pis.median_half[m]);
-				}
-			}
-			if (ok && has_base) {
-				x = score_json(&sc_lin);
-				ok = x && cJSON_AddItemToObject(s2, "line", x);
-				x = ok ? score_json(&sc_usl) : NULL;
-				ok = ok && x && cJSON_AddItemToObject(s2, "usl", x);
-			}
-		}
-		txt = ok ? cJSON_Print(root) : NULL;
-		cJSON_Delete(root);
-		if (!txt) {
-			fputs("capsim validate: error: out of memory\n", stderr);
-			rc = CS_EXIT_FAIL;
-			goto out;
-		}
-		fprintf(f, "%s\n", txt);
-		free(txt);
-	} else {
-		char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64], b7[64];
-		char b8[64], b9[160], b10[160];
-
-		if (a.opts.precision > 0) {
-			fprintf(f, "capsim validate: %s, %zu point%s, "
-			        "replications until +-%.3g%% (", a.scenario, nmap,
-			        nmap == 1 ? "" : "s", 100 * a.opts.precision);
-			for (i = 0; i < nmap; i++)
-				fprintf(f, "%s%u%s", i ? ", " : "", rows[i].pred.reps,
-				        rows[i].pred.prec_met ? "" : " not met");
-			fprintf(f, "), seed %llu\n",
-			        (unsigned long long)a.opts.seed);
-		} else {
-			fprintf(f, "capsim validate: %s, %zu point%s, %u "
-			        "replication%s, seed %llu\n", a.scenario, nmap,
-			        nmap == 1 ? "" : "s", reps, reps == 1 ? "" : "s",
-			        (unsigned long long)a.opts.seed);
-		}
-		if (has_base) {
-			fprintf(f, "baselines from %zu calibration point%s "
-			        "(users %s):\n", base.npoints,
-			        base.npoints == 1 ? "" : "s", a.baseline);
-			fprintf(f, "  line: least squares of each metric "
-			        "against users%s; throughput = %.4g + %.4g x "
-			        "users\n", base.npoints == 1 ?
-			        " (one point: throughput proportional to "
-			        "users, the rest as measured)" : "",
-			        base.line_a[CS_CAL_THROUGHPUT],
-			        base.line_b[CS_CAL_THROUGHPUT]);
-			fprintf(f, "  USL: lambda %.4g/s, sigma %.4g, kappa "
-			        "%.4g; latency from R = N/X - Z with Z = %.3g s "
-			        "(Little's law, R = %s) and the measured "
-			        "percentile/R ratios\n", base.usl.lambda,
-			        base.usl.sigma, base.usl.kappa, base.think,
-			        base.r_is_mean ? "mean latency" : "p50");
-		}
-		print_notes(f, cal);
-		if (cs_cal_nwarnings(cal)) {
-			fputs("\nwarnings about the data\n", f);
-			for (i = 0; i < cs_cal_nwarnings(cal); i++)
-				fprintf(f, "  warning: %s\n",
-				        cs_cal_warning(cal, i));
-		}
-		for (i = 0; i < nmap; i++) {
-			const cs_imp_point *p = cs_cal_point_at(cal, i);
-
-			fprintf(f, "\npoint \"%s\" (%s)%s\n",
-			        cs_cal_point_name(cal, i),
-			        load_text(p, b1, sizeof b1), rows[i].cal ?
-			        "  [baseline calibration point]" : "");
-			fprintf(f, "  %-11s %10s %10s %-22s %-24s %9s", "metric",
-			        "measured", "capsim", "95% CI (simulation)",
-			        "90% prediction interval", "error");
-			if (has_base)
-				fprintf(f, " %10s %9s %10s %9s", "line", "error",
-				        "USL", "error");
-			fputc('\n', f);
-			for (m = 0; m < CS_CAL_NMETRICS; m++) {
-				cs_cal_metric mm = (cs_cal_metric)m;
-				double y = cs_cal_measured(p, mm);
-				const cs_cal_pred *q = &rows[i].pred;
-
-				if (isnan(q->lo[m]))
-					snprintf(b9, sizeof b9, "-");
-				else
-					snprintf(b9, sizeof b9, "[%s .. %s]",
-					         fmt_metric(mm, q->lo[m], b3,
-					                    sizeof b3),
-					         fmt_metric(mm, q->hi[m], b4,
-					                    sizeof b4));
-				if (isnan(rows[i].pi_lo[m]))
-					snprintf(b10, sizeof b10, "-");
-				else
-					snprintf(b10, sizeof b10, "[%s .. %s]%s",
-					         fmt_metric(mm, rows[i].pi_lo[m],
-					                    b3, sizeof b3),
-					         fmt_metric(mm, rows[i].pi_hi[m],
-					                    b4, sizeof b4),
-					         isnan(y) ? "" : y >= rows[i].pi_lo[m]
-					         && y <= rows[i].pi_hi[m] ? "" :
-					         " MISS");
-				fprintf(f, "  %-11s %10s %10s %-22s %-24s %9s",
-				        cs_cal_metric_name(mm),
-				        fmt_metric(mm, y, b1, sizeof b1),
-				        fmt_metric(mm, q->mean[m], b2,
-				                   sizeof b2), b9, b10,
-				        fmt_error(mm, cs_cal_error(mm, y,
-				                  q->mean[m]), b5, sizeof b5));
-				if (has_base)
-					fprintf(f, " %10s %9s %10s %9s",
-					        fmt_metric(mm, rows[i].line[m],
-					                   b6, sizeof b6),
-					        fmt_error(mm, cs_cal_error(mm, y,
-					                  rows[i].line[m]), b7,
-					                  sizeof b7),
-					        fmt_metric(mm, rows[i].usl[m],
-					                   b8, sizeof b8),
-					        fmt_error(mm, cs_cal_error(mm, y,
-					                  rows[i].usl[m]), b3,
-					                  sizeof b3));
-				fputc('\n', f);
-			}
-		}
-		fprintf(f, "\nscore on %zu %spoint%s (median |error|; points "
-		        "within the target)\n", nheld, has_base ? "held-out " :
-		        "", nheld == 1 ? "" : "s");
-		print_score(f, "capsim", &sc_cap);
-		if (has_base) {
-			print_score(f, "line", &sc_lin);
-			print_score(f, "USL", &sc_usl);
-		}
-		fprintf(f, "90%% prediction interval (%zu parameter set%s%s): "
-		        "measured inside / points; median half-width\n ",
-		        ndraws, ndraws == 1 ? "" : "s", !unc.n ? ", no "
-		        "calibration block: noise only" : unc.ndraws ? " from "
-		        "the calibration's posterior sample" : " from the "
-		        "calibration block's intervals and ranges");
-		for (m = 0; m < CS_CAL_NMETRICS; m++) {
-			if (!pis.counted[m])
-				continue;
-			fprintf(f, " %s %zu/%zu %s%.3g%s", cs_cal_metric_name(
-			        (cs_cal_metric)m), pis.covered[m], pis.counted[m],
-			        m == CS_CAL_ERROR_RATE ? "+-" : "+-",
-			        m == CS_CAL_ERROR_RATE ? 100 * pis.median_half[m] :
-			        100 * pis.median_half[m], m == CS_CAL_ERROR_RATE ?
-			        "pp" : "%");
-		}
-		fputc('\n', f);
-		for (i = 0; i < unc.n; i++)
-			if (!unc.params[i].identified)
-				fprintf(f, "  %s is not identified: the intervals "
-				        "span its range %g .. %g%s%s\n",
-				        unc.params[i].path, unc.params[i].lo,
-				        unc.params[i].hi, unc.params[i].pin ?
-				        "; to pin it, measure " : "",
-				        unc.params[i].pin ? unc.params[i].pin : "");
+	if (cs_cal_validation_write(v, a.json, out.f)) {
+		cs_out_abort(&out);
+		fputs("capsim validate: error: out of memory\n", stderr);
+		rc = CS_EXIT_FAIL;
+		goto out;
 	}
-	opened = false;
 	if (cs_out_commit(&out)) {
 		rc = cs_out_fail("validate", &out, CS_EXIT_FAIL);
 		goto out;
 	}
 	rc = CS_EXIT_OK;
 out:
-	if (opened)
-		cs_out_abort(&out);
-	free(e_cap);
-	free(e_lin);
-	free(e_usl);
-	free(bpts);
-	for (i = 0; rows && i < nmap; i++)
-		free(rows[i].ep);
-	free(rows);
-	free(scored);
-	free(draws);
-	cs_cal_unc_free(&unc);
+	cs_cal_validation_free(v);
 	free(map);
 	cs_cal_free(cal);
 	cs_imp_set_destroy(&set);

@@ -15,6 +15,7 @@
 
 #include "calibration/fit.h"
 #include "calibration/import.h"
+#include "calibration/validate.h"
 
 #define ck_assert_has(hay, needle) \
 	ck_assert_msg(strstr((hay), (needle)) != NULL, \
@@ -1086,6 +1087,95 @@ START_TEST(fit_scores_endpoints)
 }
 END_TEST
 
+/*
+ * validate as a library: the true model (no calibration block: noise-only
+ * intervals) predicts the data it generated.  Baselines from the two
+ * lower points, so the third alone is scored; its throughput is the
+ * model's own up to sampling noise, so the 90% interval holds it and the
+ * error is small.  A baseline user count no point has is refused with
+ * the option's name; the JSON writer gives every point.
+ */
+START_TEST(fit_validate_library_scores_held_out)
+{
+	char text[600], *json = NULL;
+	const char *data, *truth;
+	size_t jlen = 0, i;
+	cs_imp_set set;
+	cs_cal *cal = NULL;
+	cs_cal_opts o;
+	cs_cal_validate_opts vo;
+	cs_cal_validation *v = NULL;
+	cs_error err;
+	gen g;
+	FILE *f;
+	const double base[2] = { 20, 70 }, wrong[1] = { 33 };
+
+	make_tmp();
+	memset(&err, 0, sizeof err);
+	data = generate(&g);
+	snprintf(text, sizeof text, model_fmt, "1s", "20ms");
+	truth = write_tmp("truth.yaml", text);
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	cs_cal_opts_init(&o);
+	o.seed = 3;
+	o.has_seed = 1;
+	ck_assert_int_eq(cs_cal_new(truth, NULL, 0, &o, &cal, &err), CS_OK);
+	for (i = 0; i < set.n; i++)
+		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i], NULL, 0,
+		                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_check_data(cal, &err), CS_OK);
+
+	memset(&vo, 0, sizeof vo);
+	vo.scenario = truth;
+	vo.baseline_users = wrong;
+	vo.nbaseline = 1;
+	ck_assert_int_eq(cs_cal_validate(cal, &o, &vo, &v, &err),
+	                 CS_ERR_INVALID);
+	ck_assert_ptr_null(v);
+	ck_assert_str_eq(err.path, "--baseline-from");
+
+	vo.baseline_users = base;
+	vo.nbaseline = 2;
+	vo.baseline_text = "20,70";
+	vo.replications = 3;
+	ck_assert_int_eq(cs_cal_validate(cal, &o, &vo, &v, &err), CS_OK);
+	ck_assert_uint_eq(v->n, NDATA);
+	ck_assert(v->has_base);
+	ck_assert_uint_eq(v->nheld, 1);
+	ck_assert(v->rows[0].cal && v->rows[1].cal && !v->rows[2].cal);
+	ck_assert(v->rows[2].scored && !v->rows[0].scored);
+	ck_assert_uint_eq(v->reps, 3);
+	ck_assert_uint_eq(v->ndraws, 1); /* no block: its own values */
+	ck_assert_uint_eq(v->pis.counted[CS_CAL_THROUGHPUT], 1);
+	ck_assert_uint_eq(v->pis.covered[CS_CAL_THROUGHPUT], 1);
+	ck_assert(v->rows[2].pi_lo[CS_CAL_THROUGHPUT] <=
+	          v->rows[2].pred.mean[CS_CAL_THROUGHPUT] &&
+	          v->rows[2].pred.mean[CS_CAL_THROUGHPUT] <=
+	          v->rows[2].pi_hi[CS_CAL_THROUGHPUT]);
+	/* the same model, another seed: within a few sampling half-widths */
+	ck_assert_msg(fabs(v->cap.median[CS_CAL_THROUGHPUT]) <=
+	              4 * g.x_half[NDATA - 1] / g.x[NDATA - 1] + 0.01,
+	              "throughput error %g", v->cap.median[CS_CAL_THROUGHPUT]);
+	/* the baselines were fitted: the USL predicts the held-out point */
+	ck_assert(isfinite(v->rows[2].usl[CS_CAL_THROUGHPUT]));
+
+	f = open_memstream(&json, &jlen);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cs_cal_validation_write(v, true, f), CS_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(json, "\"name\":\t\"u160\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"pi_low\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"usl_lambda\""));
+	free(json);
+
+	cs_cal_validation_free(v);
+	cs_cal_validation_free(NULL);
+	cs_cal_free(cal);
+	cs_imp_set_destroy(&set);
+}
+END_TEST
+
 static Suite *
 fit_suite(void)
 {
@@ -1096,6 +1186,7 @@ fit_suite(void)
 	TCase *tf = tcase_create("calibrate");
 
 	tcase_add_test(tc, fit_little_and_utilization_laws);
+	tcase_add_test(tc, fit_validate_library_scores_held_out);
 	tcase_add_test(tc, fit_errors_and_targets);
 	tcase_add_test(tc, fit_score_median_and_within);
 	tcase_add_test(tb, fit_linear_exact_on_linear_data);
