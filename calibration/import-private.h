@@ -119,7 +119,6 @@ cs_status cs_imp_agg_fill(const cs_imp_agg *a, cs_imp_point *p);
 cs_imp_point *cs_imp_point_new(const char *source, const char *tool,
                                const char *format);
 void cs_imp_point_free(cs_imp_point *p);
-void cs_imp_point_clear(cs_imp_point *p); /* free members, keep p */
 /* Move *p into the set (the set owns it; p is freed). */
 cs_status cs_imp_set_take(cs_imp_set *set, cs_imp_point *p);
 

@@ -123,6 +123,10 @@ void cs_imp_set_init(cs_imp_set *set);
 /* Free every point and reset to empty.  No-op on NULL. */
 void cs_imp_set_destroy(cs_imp_set *set);
 
+/* Free a point's members and zero it, keeping p itself (one point of a set
+ * that a caller drops, as report --measured-points does). */
+void cs_imp_point_clear(cs_imp_point *p);
+
 /*
  * Read one file and append its points to set.  opts may be NULL (detect,
  * merge siblings).  A Locust _stats.csv picks up its _stats_history.csv

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "calibration/import-private.h"
+#include "calibration/import.h"
 #include "config/conf.h"
 #include "config/text.h"
 #include "sweep/slo.h"

@@ -10,7 +10,7 @@ typedef struct pool {
 	atomic_uint next;
 	unsigned first;    /* status[i - first] belongs to replication i */
 	unsigned n;
-	cs_rep_fn fn;
+	cs_sim_rep_fn fn;
 	void *ctx;
 	cs_status *status; /* per replication */
 } pool;
@@ -35,14 +35,14 @@ cs_sim_cores(void)
 }
 
 cs_status
-cs_sim_replicate(unsigned n, unsigned jobs, cs_rep_fn fn, void *ctx)
+cs_sim_replicate(unsigned n, unsigned jobs, cs_sim_rep_fn fn, void *ctx)
 {
 	return cs_sim_replicate_range(0, n, jobs, fn, ctx);
 }
 
 cs_status
 cs_sim_replicate_range(unsigned first, unsigned n, unsigned jobs,
-                       cs_rep_fn fn, void *ctx)
+                       cs_sim_rep_fn fn, void *ctx)
 {
 	pool p;
 	pthread_t *th;

@@ -12,14 +12,14 @@
 
 /* Run one replication; must be safe to call from several threads at once
  * for different rep. */
-typedef cs_status (*cs_rep_fn)(unsigned rep, void *ctx);
+typedef cs_status (*cs_sim_rep_fn)(unsigned rep, void *ctx);
 
 /*
  * Call fn(rep, ctx) for rep = 0..n-1 on up to `jobs` threads (0: one per
  * online core).  Returns CS_OK, or the status of the lowest-numbered
  * replication that failed.
  */
-cs_status cs_sim_replicate(unsigned n, unsigned jobs, cs_rep_fn fn, void *ctx);
+cs_status cs_sim_replicate(unsigned n, unsigned jobs, cs_sim_rep_fn fn, void *ctx);
 
 /*
  * The same for rep = first..n-1: one batch of a sequential run (models/
@@ -29,7 +29,7 @@ cs_status cs_sim_replicate(unsigned n, unsigned jobs, cs_rep_fn fn, void *ctx);
  * replication of the batch that failed.
  */
 cs_status cs_sim_replicate_range(unsigned first, unsigned n, unsigned jobs,
-                                 cs_rep_fn fn, void *ctx);
+                                 cs_sim_rep_fn fn, void *ctx);
 
 /* Online cores (at least 1). */
 unsigned cs_sim_cores(void);
