@@ -19,6 +19,7 @@
 
 #include "capsim.h"
 #include "analytic.h"
+#include "harness.h"
 
 #define HIST 0.008 /* relative error of a percentile (sim/hist.h) */
 
@@ -69,14 +70,6 @@ M(const sim *s, const char *path)
 	              "no metric \"%s\"", path);
 	return m;
 }
-
-#define ck_near(got, want, tol)                                              \
-	do {                                                                 \
-		double g_ = (got), w_ = (want), t_ = (tol);                  \
-		ck_assert_msg(fabs(g_ - w_) <= t_,                           \
-		              "%s = %.10g, want %.10g +- %.3g", #got, g_, w_,  \
-		              t_);                                           \
-	} while (0)
 
 /* The metric's 95% CI widened to 99.9% must cover want. */
 static void
@@ -535,12 +528,5 @@ batch_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(batch_suite());
-	int failed;
-
-	gsl_set_error_handler_off();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return cs_test_run(batch_suite());
 }

@@ -14,6 +14,7 @@
 #include "sweep/slo.h"
 #include "sweep/sweep.h"
 #include "analytic.h"
+#include "harness.h"
 
 START_TEST(slo_parses_terms)
 {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
+#include "harness.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -49,9 +50,6 @@ parse_fail(const char *text, cs_error *e)
 	return parse_fail_n(text, strlen(text), e);
 }
 
-#define ck_assert_has(hay, needle) \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, \
-	              "\"%s\" does not contain \"%s\"", (hay), (needle))
 
 /* A one-key document "v: <text>" and the node of v. */
 static cs_conf_node *

@@ -16,10 +16,8 @@
 #include "calibration/fit.h"
 #include "calibration/import.h"
 #include "calibration/validate.h"
+#include "harness.h"
 
-#define ck_assert_has(hay, needle) \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, \
-	              "\"%s\" does not contain \"%s\"", (hay), (needle))
 
 #define ck_assert_rel(got, want, tol) \
 	ck_assert_msg(fabs((double)(got) - (double)(want)) <= \
@@ -1218,12 +1216,5 @@ fit_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(fit_suite());
-	int failed;
-
-	gsl_set_error_handler_off();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return cs_test_run(fit_suite());
 }

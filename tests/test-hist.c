@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sim/hist.h"
+#include "harness.h"
 
 #define REL_BOUND 0.008 /* the documented 0.8% */
 
@@ -297,12 +298,5 @@ hist_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(hist_suite());
-	int failed;
-
-	gsl_set_error_handler_off();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return cs_test_run(hist_suite());
 }

@@ -19,10 +19,8 @@
 #include <unistd.h>
 
 #include "calibration/import-private.h"
+#include "harness.h"
 
-#define ck_assert_has(hay, needle) \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, \
-	              "\"%s\" does not contain \"%s\"", (hay), (needle))
 
 /* |got - want| <= 1% of want: the histogram's error bound. */
 #define ck_assert_pct1(got, want) \

@@ -28,6 +28,7 @@
 #include "analytic.h"
 #include "models/bottleneck.h"
 #include "models/model.h"
+#include "harness.h"
 
 #define ZB 4.5     /* standard deviations for binomial/Poisson/CLT bounds */
 #define HIST 0.008 /* relative error of a latency percentile (sim/hist.h) */
@@ -102,14 +103,6 @@ M(const sim *s, const char *path)
 	get3(s, path, &m, &lo, &hi);
 	return m;
 }
-
-#define ck_near(got, want, tol)                                              \
-	do {                                                                 \
-		double g_ = (got), w_ = (want), t_ = (tol);                  \
-		ck_assert_msg(fabs(g_ - w_) <= t_,                           \
-		              "%s = %.10g, want %.10g +- %.3g", #got, g_, w_,  \
-		              t_);                                           \
-	} while (0)
 
 /* The metric's 95% CI widened to 99.9% (same t degrees of freedom) must
  * cover want. */
@@ -2740,12 +2733,5 @@ models_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(models_suite());
-	int failed;
-
-	gsl_set_error_handler_off();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return cs_test_run(models_suite());
 }

@@ -24,6 +24,7 @@
 #include "capsim.h"
 #include "calibration/fit.h"
 #include "calibration/import.h"
+#include "harness.h"
 
 #define SYSTEMS 20
 

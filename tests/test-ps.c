@@ -11,16 +11,9 @@
 
 #include "sim/engine.h"
 #include "sim/ps.h"
+#include "harness.h"
 
 #define TOL 1e-12 /* seconds: only rounding separates got from want */
-
-#define ck_near(got, want, tol)                                              \
-	do {                                                                 \
-		double g_ = (got), w_ = (want);                              \
-		ck_assert_msg(fabs(g_ - w_) <= (tol),                        \
-		              "%s = %.15g, want %.15g (tol %g)", #got, g_, w_, \
-		              (double)(tol));                                \
-	} while (0)
 
 typedef struct job {
 	cs_ps_job ps;   /* first: done() gets this pointer back */
@@ -400,12 +393,5 @@ ps_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ps_suite());
-	int failed;
-
-	gsl_set_error_handler_off();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return cs_test_run(ps_suite());
 }

@@ -15,13 +15,8 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "harness.h"
 
-#define ck_assert_has(hay, needle) \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, \
-	              "\"%.300s\" does not contain \"%s\"", (hay), (needle))
-#define ck_assert_lacks(hay, needle) \
-	ck_assert_msg(strstr((hay), (needle)) == NULL, \
-	              "\"%.300s\" contains \"%s\"", (hay), (needle))
 
 static char tmp_dir[256];
 static char src_dir[1024];

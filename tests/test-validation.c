@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "analytic.h"
+#include "harness.h"
 
 #define MAX_REL_HW 0.02  /* widest acceptable 95% half-width, relative */
 #define HIST_RES 0.008   /* relative: a percentile is a bucket midpoint */
@@ -1173,12 +1174,5 @@ validation_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(validation_suite());
-	int failed;
-
-	gsl_set_error_handler_off();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return cs_test_run(validation_suite());
 }
