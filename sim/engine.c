@@ -56,6 +56,7 @@ cs_engine_free(cs_engine *e)
 	free(e->heap);
 	free(e->slot);
 	free(e->free);
+	free(e->ring);
 	free(e);
 }
 
@@ -63,6 +64,26 @@ static inline int
 before(const cs_hkey *a, const cs_hkey *b)
 {
 	return a->t < b->t || (a->t == b->t && a->key < b->key);
+}
+
+/* Double the ring, unwrapping it; 0 on success. */
+static int
+ring_grow(cs_engine *e)
+{
+	size_t ncap = e->rcap ? 2 * e->rcap : 256, i;
+	cs_nowev *r = malloc(ncap * sizeof *r);
+
+	if (!r || ncap > MAX_PENDING) {
+		free(r);
+		return -1;
+	}
+	for (i = 0; i < e->rn; i++)
+		r[i] = e->ring[(e->rhead + i) & (e->rcap - 1)];
+	free(e->ring);
+	e->ring = r;
+	e->rhead = 0;
+	e->rcap = ncap;
+	return 0;
 }
 
 cs_status
@@ -73,6 +94,21 @@ cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
 	uint32_t sl;
 	size_t i;
 
+	if (t <= e->now) {
+		/* now (or clamped to now): the back of the ring, O(1) */
+		cs_nowev *q;
+
+		if ((e->rn == e->rcap && ring_grow(e)) || e->seq >= MAX_SEQ) {
+			e->nomem = true;
+			return CS_ERR_NOMEM;
+		}
+		q = &e->ring[(e->rhead + e->rn++) & (e->rcap - 1)];
+		q->ev.fn = fn;
+		q->ev.data = data;
+		q->ev.arg = arg;
+		q->seq = e->seq++;
+		return CS_OK;
+	}
 	if (e->nfree == 0 &&
 	    (e->cap >= MAX_PENDING ||
 	     grow(e, e->cap * 2 > MAX_PENDING ? MAX_PENDING : e->cap * 2))) {
@@ -87,7 +123,7 @@ cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
 	e->slot[sl].fn = fn;
 	e->slot[sl].data = data;
 	e->slot[sl].arg = arg;
-	k.t = t < e->now ? e->now : t;
+	k.t = t;
 	k.key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
 	/* sift up: O(log4 n) */
 	i = e->n++;
@@ -136,14 +172,38 @@ pop(cs_engine *e, cs_event *out)
 	e->heap[i] = last;
 }
 
+/* The ring's front comes first unless the heap holds an event at the
+ * same time (the current one) that was scheduled before it. */
+static inline bool
+ring_first(const cs_engine *e)
+{
+	return e->rn > 0 &&
+	       !(e->n > 0 && e->heap[0].t == e->now &&
+	         e->heap[0].key >> CS_ENGINE_SLOT_BITS <
+	         e->ring[e->rhead].seq);
+}
+
+/* Take the next event (one is pending) and advance the clock to it. */
+static inline void
+next(cs_engine *e, cs_event *out)
+{
+	if (ring_first(e)) {
+		*out = e->ring[e->rhead].ev;
+		e->rhead = (e->rhead + 1) & (e->rcap - 1);
+		e->rn--;
+		return;
+	}
+	pop(e, out);
+}
+
 bool
 cs_engine_step(cs_engine *e)
 {
 	cs_event ev;
 
-	if (e->n == 0)
+	if (e->n == 0 && e->rn == 0)
 		return false;
-	pop(e, &ev);
+	next(e, &ev);
 	e->executed++;
 	ev.fn(e, ev.data, ev.arg);
 	return true;
@@ -153,10 +213,12 @@ cs_status
 cs_engine_run_until(cs_engine *e, double t)
 {
 	e->stopped = false;
-	while (e->n > 0 && e->heap[0].t <= t && !e->stopped) {
+	/* ring events are at now */
+	while (((e->rn > 0 && e->now <= t) || (e->n > 0 && e->heap[0].t <= t)) &&
+	       !e->stopped) {
 		cs_event ev;
 
-		pop(e, &ev);
+		next(e, &ev);
 		e->executed++;
 		ev.fn(e, ev.data, ev.arg);
 	}

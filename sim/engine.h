@@ -8,6 +8,13 @@
  * The heap moves only 16-byte keys (time; sequence and a slot number packed
  * in one word); what to call sits in a side array at that slot.
  *
+ * An event for the current time (a hand-off: a freed worker or connection
+ * resumes its next waiter "now") skips the heap: it goes to the back of a
+ * FIFO ring, O(1), and the loop takes the ring's front before any heap
+ * event except one at the same time with a smaller sequence.  Every event
+ * in the ring is at the current time and the ring is in sequence order, so
+ * that merge is the same (time, sequence) order the heap alone would give.
+ *
  * The engine knows nothing about requests or databases: a handler is a
  * function pointer with a data pointer and a 64-bit argument (components
  * use the argument as a generation number to ignore stale timers).
@@ -38,6 +45,12 @@ typedef struct cs_event {
 	uint64_t arg;
 } cs_event;
 
+/* An event in the ring of events for the current time. */
+typedef struct cs_nowev {
+	cs_event ev;
+	uint64_t seq;   /* insertion sequence, as in a heap key */
+} cs_nowev;
+
 struct cs_engine {
 	double now;        /* seconds, simulated */
 	uint64_t seq;
@@ -46,6 +59,8 @@ struct cs_engine {
 	cs_event *slot;    /* what each pending key calls */
 	uint32_t *free;    /* unused slots (a stack) */
 	size_t n, cap, nfree;
+	cs_nowev *ring;    /* events at the current time, FIFO */
+	size_t rhead, rn, rcap; /* front, count, capacity (a power of 2) */
 	bool stopped;
 	bool nomem;        /* a schedule failed (no memory, or too many) */
 };
@@ -55,7 +70,8 @@ cs_engine *cs_engine_new(void);
 void cs_engine_free(cs_engine *e);
 
 /* Schedule fn(e, data, arg) at absolute time t (>= now; earlier is clamped
- * to now).  O(log n).  Fails only when the array cannot grow. */
+ * to now).  O(log n); O(1) at the current time.  Fails only when the
+ * arrays cannot grow. */
 cs_status cs_engine_schedule(cs_engine *e, double t, cs_handler fn,
                              void *data, uint64_t arg);
 
@@ -78,7 +94,7 @@ void cs_engine_stop(cs_engine *e);
 static inline size_t
 cs_engine_pending(const cs_engine *e)
 {
-	return e->n;
+	return e->n + e->rn;
 }
 
 #endif
