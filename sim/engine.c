@@ -1,5 +1,6 @@
 /* The event list: a 4-ary heap of 16-byte keys in one array. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/engine.h"
 
@@ -60,10 +61,34 @@ cs_engine_free(cs_engine *e)
 	free(e);
 }
 
+__extension__ typedef unsigned __int128 u128;
+
+/* Times in the heap are > now >= 0, where the bit patterns of doubles order
+ * as the values do: (time, key) compares as one 128-bit integer, without
+ * branches.  (A NaN time lands in the heap too; its bits sort it after
+ * every number, so run_until never reaches it.) */
 static inline int
 before(const cs_hkey *a, const cs_hkey *b)
 {
-	return a->t < b->t || (a->t == b->t && a->key < b->key);
+	return ((u128)a->tb << 64 | a->key) < ((u128)b->tb << 64 | b->key);
+}
+
+static inline uint64_t
+tbits(double t)
+{
+	uint64_t b;
+
+	memcpy(&b, &t, sizeof b);
+	return b;
+}
+
+static inline double
+btime(uint64_t b)
+{
+	double t;
+
+	memcpy(&t, &b, sizeof t);
+	return t;
 }
 
 /* Double the ring, unwrapping it; 0 on success. */
@@ -123,7 +148,7 @@ cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
 	e->slot[sl].fn = fn;
 	e->slot[sl].data = data;
 	e->slot[sl].arg = arg;
-	k.t = t;
+	k.tb = tbits(t);
 	k.key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
 	/* sift up: O(log4 n) */
 	i = e->n++;
@@ -139,37 +164,54 @@ cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
 	return CS_OK;
 }
 
-/* Remove the root and return its slot's event; O(4 log4 n) comparisons. */
+/* The earlier of heap entries a and b (indices). */
+static inline size_t
+min2(const cs_hkey *h, size_t a, size_t b)
+{
+	/* a select by mask, not a branch: which child is earlier is a coin
+	 * toss the branch predictor loses half the time */
+	size_t lt = (size_t)before(&h[b], &h[a]);
+
+	return a ^ ((a ^ b) & (0 - lt));
+}
+
+/* Remove the root and return its slot's event; O(log4 n): 3 comparisons
+ * to find a node's earliest child, one to compare it with the moving entry,
+ * per level. */
 static void
 pop(cs_engine *e, cs_event *out)
 {
-	cs_hkey last;
-	size_t i = 0, n;
-	uint32_t sl = (uint32_t)(e->heap[0].key & SLOT_MASK);
+	cs_hkey *h = e->heap, last;
+	size_t i = 0, n, c, best;
+	uint32_t sl = (uint32_t)(h[0].key & SLOT_MASK);
 
-	e->now = e->heap[0].t;
+	e->now = btime(h[0].tb);
 	*out = e->slot[sl];
 	e->free[e->nfree++] = sl;
 	n = --e->n;
 	if (n == 0)
 		return;
-	last = e->heap[n];
-	for (;;) {
-		size_t c = 4 * i + 1, best, k, end;
-
-		if (c >= n)
-			break;
-		best = c;
-		end = c + 4 < n ? c + 4 : n;
-		for (k = c + 1; k < end; k++)
-			if (before(&e->heap[k], &e->heap[best]))
-				best = k;
-		if (!before(&e->heap[best], &last))
-			break;
-		e->heap[i] = e->heap[best];
+	last = h[n];
+	/* levels where all four children exist: no bounds checks inside */
+	while ((c = 4 * i + 1) + 3 < n) {
+		best = min2(h, min2(h, c, c + 1), min2(h, c + 2, c + 3));
+		if (!before(&h[best], &last))
+			goto done;
+		h[i] = h[best];
 		i = best;
 	}
-	e->heap[i] = last;
+	/* the last parent may have fewer */
+	if (c < n) {
+		best = c;
+		for (c++; c < n; c++)
+			best = min2(h, best, c);
+		if (before(&h[best], &last)) {
+			h[i] = h[best];
+			i = best;
+		}
+	}
+done:
+	h[i] = last;
 }
 
 /* The ring's front comes first unless the heap holds an event at the
@@ -178,7 +220,7 @@ static inline bool
 ring_first(const cs_engine *e)
 {
 	return e->rn > 0 &&
-	       !(e->n > 0 && e->heap[0].t == e->now &&
+	       !(e->n > 0 && e->heap[0].tb == tbits(e->now) &&
 	         e->heap[0].key >> CS_ENGINE_SLOT_BITS <
 	         e->ring[e->rhead].seq);
 }
@@ -214,7 +256,7 @@ cs_engine_run_until(cs_engine *e, double t)
 {
 	e->stopped = false;
 	/* ring events are at now */
-	while (((e->rn > 0 && e->now <= t) || (e->n > 0 && e->heap[0].t <= t)) &&
+	while (((e->rn > 0 && e->now <= t) || (e->n > 0 && btime(e->heap[0].tb) <= t)) &&
 	       !e->stopped) {
 		cs_event ev;
 
