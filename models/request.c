@@ -55,6 +55,7 @@ cs_req_new(cs_model *m)
 	r->m = m;
 	r->serial = ++m->serials;
 	r->token = 0;
+	r->tmo = r->srv_tmo = 0;
 	r->pc = 0;
 	r->attempt = 0;
 	r->svc = -1;
@@ -260,6 +261,8 @@ cs_req_finish(cs_model *m, cs_req *r, int cause)
 		cs_app_release_worker(m, r);
 	m->inst[r->inst].inflight--;
 	r->server_done = true;
+	/* app.request_timeout has nothing left to stop */
+	cs_engine_cancel(m->e, r->srv_tmo);
 	cs_req_answer(m, r, cause);
 	release_hold(m, r);
 }

@@ -116,6 +116,9 @@ cs_service_attempt_end(cs_model *m, cs_req *r, int cause)
 		&m->sc->services[m->sc->endpoints[r->ep].ops[r->pc - 1].service];
 
 	r->token = ++m->tokens;
+	/* an answer in time: its timeout would only be popped and ignored */
+	cs_engine_cancel(m->e, r->tmo);
+	r->tmo = 0;
 	if (r->svc >= 0)
 		cs_service_release(m, r);
 	if (cause < 0) {
@@ -303,8 +306,8 @@ attempt_start(cs_model *m, cs_req *r)
 
 	r->token = ++m->tokens;
 	if (isfinite(c->timeout) &&
-	    cs_engine_schedule(m->e, m->e->now + c->timeout, timeout_ev, r,
-	                       r->token))
+	    cs_engine_schedule_id(m->e, m->e->now + c->timeout, timeout_ev, r,
+	                          r->token, &r->tmo))
 		m->status = CS_ERR_NOMEM;
 	if (c->concurrency > 0 && s->inflight[r->inst] >= c->concurrency) {
 		cs_queue_push(&s->wait[r->inst], r);

@@ -18,6 +18,15 @@
  * in the ring is at the current time and the ring is in sequence order, so
  * that merge is the same (time, sequence) order the heap alone would give.
  *
+ * A timer that usually does not fire (an acquire timeout, most waits end
+ * with a grant) or that moves (a processor-sharing station's next
+ * completion) is scheduled with an id and cancelled or moved through it,
+ * O(log n): each slot knows where its key sits in the heap.  Left in the
+ * heap, such timers made up a quarter of scenarios/500u.yaml's events and
+ * most of its pending ones (every pool wait left a 30 s timer behind).
+ * Cancelling one changes nothing but the count of events run; moving one
+ * gives it a new sequence, exactly as scheduling a new one would.
+ *
  * The engine knows nothing about requests or databases: a handler is a
  * function pointer with a data pointer and a 64-bit argument (components
  * use the argument as a generation number to ignore stale timers).
@@ -48,6 +57,11 @@ typedef struct cs_event {
 	uint64_t arg;
 } cs_event;
 
+
+/* A pending event's id (its heap key), for cancelling or moving it; 0 is
+ * no event.  Ids are never reused within a run. */
+typedef uint64_t cs_event_id;
+
 /* An event in the ring of events for the current time. */
 typedef struct cs_nowev {
 	cs_event ev;
@@ -60,6 +74,7 @@ struct cs_engine {
 	uint64_t executed; /* events run so far */
 	cs_hkey *heap;
 	cs_event *slot;    /* what each pending key calls */
+	uint32_t *pos;     /* where each slot's key is in the heap */
 	uint32_t *free;    /* unused slots (a stack) */
 	size_t n, cap, nfree;
 	cs_nowev *ring;    /* events at the current time, FIFO */
@@ -77,6 +92,21 @@ void cs_engine_free(cs_engine *e);
  * arrays cannot grow. */
 cs_status cs_engine_schedule(cs_engine *e, double t, cs_handler fn,
                              void *data, uint64_t arg);
+
+/* As cs_engine_schedule, and *id gets the event's id (0 on failure).  The
+ * event stays in the heap even at the current time.  O(log n). */
+cs_status cs_engine_schedule_id(cs_engine *e, double t, cs_handler fn,
+                                void *data, uint64_t arg, cs_event_id *id);
+
+/* Remove a pending event.  False when id is 0, or the event has run or
+ * been cancelled already (then nothing happens).  O(log n). */
+bool cs_engine_cancel(cs_engine *e, cs_event_id id);
+
+/* Cancel *id if pending and schedule fn(e, data, arg) at t (clamped to
+ * now) in its place: the new event gets a new sequence and *id its id, as
+ * cancelling and scheduling would, but in one sift of the heap.  O(log n). */
+cs_status cs_engine_move(cs_engine *e, cs_event_id *id, double t,
+                         cs_handler fn, void *data, uint64_t arg);
 
 static inline double
 cs_engine_now(const cs_engine *e)

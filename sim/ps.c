@@ -14,6 +14,7 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->last = 0;
 	ps->gen = 0;
 	ps->seq = 0;
+	ps->ev = 0;
 	ps->n = 0;
 	ps->cap = 64;
 	ps->heap = malloc(ps->cap * sizeof *ps->heap);
@@ -70,13 +71,16 @@ reschedule(cs_ps *ps, cs_engine *e)
 	ps->gen++;
 	cs_tstat_set(&ps->busy, e->now,
 	             ps->n < ps->cores ? (double)ps->n : (double)ps->cores);
-	if (ps->n == 0)
+	if (ps->n == 0) {
+		cs_engine_cancel(e, ps->ev);
+		ps->ev = 0;
 		return;
+	}
 	dv = ps->heap[0]->vfinish - ps->v;
 	if (dv < 0)
 		dv = 0;
-	cs_engine_schedule(e, e->now + dv / cs_ps_rate(ps, ps->n), fire, ps,
-	                   ps->gen);
+	cs_engine_move(e, &ps->ev, e->now + dv / cs_ps_rate(ps, ps->n), fire, ps,
+	               ps->gen);
 }
 
 static void
@@ -86,6 +90,7 @@ fire(cs_engine *e, void *data, uint64_t gen)
 	cs_ps_job *job, *last;
 	size_t i = 0, n;
 
+	ps->ev = 0; /* it ran */
 	if (gen != ps->gen)
 		return; /* superseded by a later change */
 	advance(ps, e->now);
