@@ -175,7 +175,7 @@ cs_req_run(cs_model *m, cs_req *r)
 		case CS_OP_CACHE: {
 			/* the hit is decided when the lookup is sent */
 			bool hit = op->keyed ? cs_cache_lookup(m, r, op) :
-			           gsl_rng_uniform(m->rng[CS_RNG_CACHE]) < op->p;
+			           cs_rng_uniform(m->rng[CS_RNG_CACHE]) < op->p;
 			double lat = cs_dist_sample(&op->d, m->rng[CS_RNG_CACHE]);
 
 			if (m->measuring) {
@@ -200,7 +200,7 @@ cs_req_run(cs_model *m, cs_req *r)
 			cs_service_call(m, r, op->service);
 			return;
 		case CS_OP_BRANCH:
-			if (!(gsl_rng_uniform(m->rng[CS_RNG_ROUTE]) < op->p))
+			if (!(cs_rng_uniform(m->rng[CS_RNG_ROUTE]) < op->p))
 				r->pc = op->jump;
 			break;
 		case CS_OP_END:

@@ -280,7 +280,7 @@ attempt_go(cs_model *m, cs_req *r)
 	lat = cs_dist_sample(&c->latency, m->rng[CS_RNG_EXT]);
 	r->fail = -1;
 	perr = c->err_len ? error_at(c, (double)s->active) : c->error_rate;
-	if (perr > 0 && gsl_rng_uniform(m->rng[CS_RNG_EXT]) < perr)
+	if (perr > 0 && cs_rng_uniform(m->rng[CS_RNG_EXT]) < perr)
 		r->fail = CS_CAUSE_UPSTREAM_ERROR; /* counted when it arrives */
 	r->svc_end = now + lat;
 	if (cs_engine_schedule(m->e, now + lat, answer_ev, r, r->token))
