@@ -15,6 +15,7 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->gen = 0;
 	ps->seq = 0;
 	ps->ev = 0;
+	ps->rate = 1;
 	ps->n = 0;
 	ps->cap = 64;
 	ps->heap = malloc(ps->cap * sizeof *ps->heap);
@@ -56,7 +57,7 @@ static void
 advance(cs_ps *ps, double now)
 {
 	if (ps->n > 0)
-		ps->v += (now - ps->last) * cs_ps_rate(ps, ps->n);
+		ps->v += (now - ps->last) * ps->rate;
 	ps->last = now;
 }
 
@@ -76,11 +77,11 @@ reschedule(cs_ps *ps, cs_engine *e)
 		ps->ev = 0;
 		return;
 	}
+	ps->rate = cs_ps_rate(ps, ps->n);
 	dv = ps->heap[0]->vfinish - ps->v;
 	if (dv < 0)
 		dv = 0;
-	cs_engine_move(e, &ps->ev, e->now + dv / cs_ps_rate(ps, ps->n), fire, ps,
-	               ps->gen);
+	cs_engine_move(e, &ps->ev, e->now + dv / ps->rate, fire, ps, ps->gen);
 }
 
 static void

@@ -35,6 +35,9 @@ typedef struct cs_ps {
 	double last;          /* seconds, simulated: when v was last advanced */
 	uint64_t gen, seq;
 	cs_event_id ev;       /* the pending completion event, 0: none */
+	double rate;          /* cs_ps_rate at n, set whenever n changes (every
+	                       * change reschedules), so advancing V costs no
+	                       * second computation of it */
 	cs_ps_job **heap;
 	size_t n, cap;
 	cs_ps_done done;
