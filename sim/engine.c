@@ -376,12 +376,21 @@ cs_status
 cs_engine_run_until(cs_engine *e, double t)
 {
 	e->stopped = false;
-	/* ring events are at now */
-	while (((e->rn > 0 && e->now <= t) || (e->n > 0 && btime(e->heap[0].tb) <= t)) &&
-	       !e->stopped) {
+	while (!e->stopped) {
 		cs_event ev;
 
-		next(e, &ev);
+		if (ring_first(e)) {
+			/* ring events are at now */
+			if (e->now > t)
+				break;
+			ev = e->ring[e->rhead].ev;
+			e->rhead = (e->rhead + 1) & (e->rcap - 1);
+			e->rn--;
+		} else {
+			if (e->n == 0 || !(btime(e->heap[0].tb) <= t))
+				break;
+			pop(e, &ev);
+		}
 		e->executed++;
 		ev.fn(e, ev.data, ev.arg);
 	}
