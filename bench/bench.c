@@ -1,11 +1,15 @@
 /*
  * capsim-bench: wall time, requests/s, events/s and peak memory of the
- * engine on fixed models, and the same closed backend in SimPy side by side.
+ * engine on fixed models, the same closed backend in a minimal hand-written
+ * C loop (capsim-refloop) and in SimPy side by side, and, with --callgrind,
+ * the instructions each case executes per event and per request.
  *
- *   capsim-bench [--source DIR] [--no-simpy] [--quick]
+ *   capsim-bench [--source DIR] [--no-simpy] [--quick] [--repeat N]
+ *                [--callgrind]
  *
- * Each case runs in a child process (one replication, one thread), so its
- * peak resident memory is its own (wait4's ru_maxrss).
+ * Each case runs in a child process (this program again, with --run-case:
+ * one replication, one thread), so its peak resident memory is its own
+ * (wait4's ru_maxrss) and a case can run under valgrind alone.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,15 +30,31 @@ typedef struct bcase {
 	const char *label;
 	const char *file;   /* relative to the source dir */
 	const char *set;    /* one --set, or NULL */
+	int slow;           /* left out by --quick and --callgrind, run once */
 } bcase;
 
 static const bcase cases[] = {
-	{ "M/M/10, 200k customers", "bench/mm10.yaml", NULL },
-	{ "closed backend, 600 s", "bench/closed.yaml", NULL },
-	{ "scenarios/500u.yaml (1 rep)", "scenarios/500u.yaml", "run.replications=1" },
-	{ "500u steady, 1 min", "bench/steady500.yaml", "run.duration=1m" },
-	{ "500u steady, 24 h", "bench/steady500.yaml", "run.duration=24h" },
+	{ "M/M/10, 200k customers", "bench/mm10.yaml", NULL, 0 },
+	{ "closed backend, 600 s", "bench/closed.yaml", NULL, 0 },
+	{ "scenarios/500u.yaml (1 rep)", "scenarios/500u.yaml", "run.replications=1", 0 },
+	{ "500u steady, 1 min", "bench/steady500.yaml", "run.duration=1m", 0 },
+	{ "500u steady, 24 h", "bench/steady500.yaml", "run.duration=24h", 1 },
 };
+#define NCASES (sizeof cases / sizeof cases[0])
+#define CLOSED 1 /* the case capsim-refloop implements */
+#define REF_ARGS "--users", "500", "--duration", "600", "--seed", "1"
+
+/* What one run of a case measured. */
+typedef struct meas {
+	double req, ev;     /* requests, events */
+	double wall;        /* seconds, the run only (median over repeats) */
+	double cpu;         /* CPU seconds, the run only (median over repeats) */
+	double mb;          /* peak resident memory, MB (largest over repeats) */
+	double ir;          /* instructions (--callgrind), else 0 */
+} meas;
+
+static char self[4096];   /* this program's path */
+static char refloop[4096]; /* capsim-refloop's: built beside this one */
 
 static double
 now_s(void)
@@ -45,52 +65,65 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* In the child: run the case, write "requests events wall" to fd. */
-static int
-child(const char *path, const char *set, int fd)
+/* CPU seconds of this process, all threads: on a shared machine the time
+ * it ran, not the time it waited for a core. */
+static double
+cpu_s(void)
 {
-	const char *sets[1] = { set };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --run-case: run case i in this process, print "requests events wall
+ * cpu". */
+static int
+run_case_here(const char *src, int i)
+{
+	const bcase *c = &cases[i];
+	const char *sets[1] = { c->set };
+	char path[4096];
 	cs_scenario *sc;
 	cs_result *r;
 	cs_error err;
 	cs_run_opts o = { .replications = 1, .jobs = 1 };
-	double t0, wall, req;
-	char buf[128];
-	int n;
+	double t0, c0, wall, cpu, req;
 
 	gsl_set_error_handler_off();
-	if (cs_scenario_load_file(path, sets, set ? 1 : 0, &sc, &err)) {
+	snprintf(path, sizeof path, "%s/%s", src, c->file);
+	if (cs_scenario_load_file(path, sets, c->set ? 1 : 0, &sc, &err)) {
 		cs_error_print(stderr, &err);
 		return 2;
 	}
 	t0 = now_s();
+	c0 = cpu_s();
 	if (cs_run(sc, &o, &r, &err)) {
 		cs_error_print(stderr, &err);
 		return 1;
 	}
 	wall = now_s() - t0;
+	cpu = cpu_s() - c0;
 	cs_result_metric(r, "checks.conservation.generated", &req, NULL, NULL);
-	n = snprintf(buf, sizeof buf, "%.0f %llu %.6f\n", req,
-	             (unsigned long long)cs_result_events(r), wall);
-	if (write(fd, buf, (size_t)n) != n)
-		return 1;
+	printf("%.0f %llu %.6f %.6f\n", req,
+	       (unsigned long long)cs_result_events(r), wall, cpu);
 	cs_result_free(r);
 	cs_scenario_free(sc);
 	return 0;
 }
 
+/* Run argv with its stdout into out (NUL-terminated) and its stderr to
+ * /dev/null when quiet.  Returns the exit status, -1 when it could not run
+ * or was killed; *ru gets its resource usage. */
 static int
-run_case(const bcase *c, const char *src, double *rps)
+capture(char *const argv[], char *out, size_t outsz, int quiet,
+        struct rusage *ru)
 {
-	char path[4096], buf[128];
 	int p[2], status;
-	struct rusage ru;
-	pid_t pid;
+	size_t len = 0;
 	ssize_t n;
-	double req = 0, wall = 0;
-	unsigned long long ev = 0;
+	pid_t pid;
 
-	snprintf(path, sizeof path, "%s/%s", src, c->file);
 	if (pipe(p))
 		return -1;
 	fflush(stdout);
@@ -98,23 +131,166 @@ run_case(const bcase *c, const char *src, double *rps)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		dup2(p[1], 1);
 		close(p[0]);
-		_exit(child(path, c->set, p[1]));
+		close(p[1]);
+		if (quiet && !freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
 	}
 	close(p[1]);
-	n = read(p[0], buf, sizeof buf - 1);
+	while (len + 1 < outsz &&
+	       (n = read(p[0], out + len, outsz - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = 0;
 	close(p[0]);
-	if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) || n <= 0) {
-		printf("%-30s  failed\n", c->label);
+	if (wait4(pid, &status, 0, ru) < 0 || !WIFEXITED(status))
 		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* The instruction count a callgrind output file reports ("totals: N"). */
+static double
+callgrind_total(const char *file)
+{
+	char line[256];
+	double ir = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "totals:", 7) || !strncmp(line, "summary:", 8))
+			ir = atof(strchr(line, ':') + 1);
+	fclose(f);
+	return ir;
+}
+
+/* Run argv (a capsim case or capsim-refloop) once, under callgrind when
+ * toggle is set (counting only inside that function).  parse reads the
+ * child's output into *m. */
+static int
+run_once(char **argv, const char *toggle, int (*parse)(const char *, meas *),
+         meas *m)
+{
+	char out[1024], cgfile[] = "/tmp/capsim-bench-cg-XXXXXX";
+	char outopt[64], togopt[128];
+	char *vg[32];
+	struct rusage ru;
+	int k = 0, fd, rc;
+
+	if (!toggle) {
+		rc = capture(argv, out, sizeof out, 0, &ru);
+		if (rc || parse(out, m))
+			return -1;
+		m->mb = ru.ru_maxrss / 1024.0;
+		m->ir = 0;
+		return 0;
 	}
-	buf[n] = 0;
-	sscanf(buf, "%lf %llu %lf", &req, &ev, &wall);
-	*rps = req / wall;
-	printf("%-30s %11.0f %12llu %8.3f %13.0f %13.0f %8.1f\n", c->label, req,
-	       ev, wall, req / wall, (double)ev / wall, ru.ru_maxrss / 1024.0);
+	fd = mkstemp(cgfile);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(outopt, sizeof outopt, "--callgrind-out-file=%s", cgfile);
+	snprintf(togopt, sizeof togopt, "--toggle-collect=%s", toggle);
+	vg[k++] = "valgrind";
+	vg[k++] = "--tool=callgrind";
+	vg[k++] = "-q";
+	vg[k++] = outopt;
+	vg[k++] = togopt;
+	while (*argv && k < 31)
+		vg[k++] = *argv++;
+	vg[k] = NULL;
+	rc = capture(vg, out, sizeof out, 1, &ru);
+	m->ir = callgrind_total(cgfile);
+	remove(cgfile);
+	if (rc || parse(out, m) || m->ir <= 0)
+		return -1;
+	m->mb = 0;
 	return 0;
+}
+
+static int
+parse_case(const char *out, meas *m)
+{
+	return sscanf(out, "%lf %lf %lf %lf", &m->req, &m->ev, &m->wall,
+	              &m->cpu) == 4 ? 0 : -1;
+}
+
+static int
+parse_ref(const char *out, meas *m)
+{
+	const char *r = strstr(out, "requests="), *e = strstr(out, "events="),
+	           *w = strstr(out, "wall_s="), *c = strstr(out, "cpu_s=");
+
+	if (!r || !e || !w || !c)
+		return -1;
+	m->req = atof(r + 9);
+	m->ev = atof(e + 7);
+	m->wall = atof(w + 7);
+	m->cpu = atof(c + 6);
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Run argv `repeat` times: the median wall and CPU times, the largest
+ * memory. */
+static int
+run_median(char **argv, int (*parse)(const char *, meas *), int repeat,
+           meas *m)
+{
+	double walls[64], cpus[64];
+	int k;
+
+	if (repeat > 64)
+		repeat = 64;
+	for (k = 0; k < repeat; k++) {
+		meas one;
+
+		if (run_once(argv, NULL, parse, &one))
+			return -1;
+		walls[k] = one.wall;
+		cpus[k] = one.cpu;
+		if (k == 0)
+			*m = one;
+		else if (one.mb > m->mb)
+			m->mb = one.mb;
+	}
+	m->wall = median(walls, repeat);
+	m->cpu = median(cpus, repeat);
+	return 0;
+}
+
+/* Rates per CPU second: the same as per wall second on an idle machine,
+ * and not inflated by time spent waiting for a core on a busy one. */
+static void
+row(const char *label, const meas *m)
+{
+	printf("%-34s %11.0f %12.0f %8.3f %8.3f %13.0f %13.0f %8.1f\n", label,
+	       m->req, m->ev, m->wall, m->cpu, m->req / m->cpu, m->ev / m->cpu,
+	       m->mb);
+}
+
+static void
+cg_row(const char *label, const meas *m)
+{
+	printf("%-34s %11.0f %12.0f %15.0f %9.1f %9.1f %8.2f\n", label, m->req,
+	       m->ev, m->ir, m->ir / m->ev, m->ir / m->req, m->ev / m->req);
 }
 
 static int
@@ -156,7 +332,7 @@ bench_sweep(const char *src)
 	cs_error err;
 	cs_run_opts ro = { .replications = 10 };
 	size_t wanted[20], i, done;
-	double t1 = 0, t2 = 0;
+	double t1 = 0, t2 = 0, c1 = 0, c2 = 0;
 	unsigned jobs;
 
 	snprintf(path, sizeof path, "%s/scenarios/500u.yaml", src);
@@ -167,7 +343,7 @@ bench_sweep(const char *src)
 	for (i = 0; i < 20; i++)
 		wanted[i] = i;
 	for (jobs = 1; jobs <= 2; jobs++) {
-		double t0 = now_s();
+		double t0 = now_s(), c0 = cpu_s();
 
 		done = 0;
 		if (cs_sweep_run(sw, path, NULL, 0, &ro, wanted, 20, jobs,
@@ -175,15 +351,18 @@ bench_sweep(const char *src)
 			cs_error_print(stderr, &err);
 			break;
 		}
-		if (jobs == 1)
+		if (jobs == 1) {
 			t1 = now_s() - t0;
-		else
+			c1 = cpu_s() - c0;
+		} else {
 			t2 = now_s() - t0;
+			c2 = cpu_s() - c0;
+		}
 	}
 	if (t1 > 0 && t2 > 0)
 		printf("sweep 500u.yaml, 20 pool sizes x 10 replications: "
-		       "%.2f s on 1 job, %.2f s on 2 jobs (speed-up %.2fx)\n",
-		       t1, t2, t1 / t2);
+		       "%.2f s on 1 job, %.2f s on 2 jobs (speed-up %.2fx); "
+		       "CPU %.2f s and %.2f s\n", t1, t2, t1 / t2, c1, c2);
 	/* the same sweep under the sequential rule, on 2 jobs: each point
 	 * stops when its watched metrics are within 2% (at most 200, and
 	 * at most 20 replications) */
@@ -212,6 +391,90 @@ bench_sweep(const char *src)
 	cs_sweep_free(sw);
 }
 
+static void
+simpy(const char *src, double capsim_rps)
+{
+	char cmd[4096], line[512];
+	FILE *f;
+	double s_rps = 0;
+
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/simpy_closed.py "
+	         "--users 500 --duration 600 --seed 1", src);
+	f = popen(cmd, "r");
+	if (f && fgets(line, sizeof line, f)) {
+		char *p = strstr(line, "req_per_s=");
+
+		fputs(line, stdout);
+		if (p)
+			s_rps = atof(p + 10);
+	}
+	if (f)
+		pclose(f);
+	if (s_rps > 0 && capsim_rps > 0)
+		printf("closed backend: capsim %.0f requests/s vs SimPy %.0f "
+		       "requests/s = %.0fx\n", capsim_rps, s_rps, capsim_rps / s_rps);
+	else
+		printf("SimPy comparison unavailable (python3-simpy missing?)\n");
+}
+
+/* Find this program and capsim-refloop beside it. */
+static void
+find_programs(const char *argv0)
+{
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	char *slash;
+
+	if (n > 0)
+		self[n] = 0;
+	else
+		snprintf(self, sizeof self, "%s", argv0);
+	snprintf(refloop, sizeof refloop, "%s", self);
+	slash = strrchr(refloop, '/');
+	snprintf(slash ? slash + 1 : refloop,
+	         sizeof refloop - (size_t)(slash ? slash + 1 - refloop : 0),
+	         "capsim-refloop");
+}
+
+/* --callgrind: instructions per event and per request, each case and the
+ * hand-written loop under valgrind, counting only the run itself. */
+static int
+bench_callgrind(const char *src)
+{
+	char *ref[] = { refloop, REF_ARGS, NULL };
+	char idx[16], *argv[] = { self, "--source", (char *)src, "--run-case",
+	                          idx, NULL };
+	meas m, closed = { 0 }, rm;
+	size_t i;
+	int fails = 0;
+
+	printf("%-34s %11s %12s %15s %9s %9s %8s\n", "case", "requests",
+	       "events", "instructions", "per_event", "per_req", "ev/req");
+	for (i = 0; i < NCASES; i++) {
+		if (cases[i].slow)
+			continue;
+		snprintf(idx, sizeof idx, "%zu", i);
+		if (run_once(argv, "cs_run", parse_case, &m)) {
+			printf("%-34s  failed (is valgrind installed?)\n",
+			       cases[i].label);
+			fails++;
+			continue;
+		}
+		cg_row(cases[i].label, &m);
+		if (i == CLOSED)
+			closed = m;
+	}
+	if (run_once(ref, "ref_run", parse_ref, &rm)) {
+		printf("%-34s  failed\n", "hand-written loop, closed");
+		return 1;
+	}
+	cg_row("hand-written loop, closed", &rm);
+	if (closed.req > 0)
+		printf("closed backend: capsim %.0f instructions per request, the "
+		       "hand-written loop %.0f: %.2fx\n", closed.ir / closed.req,
+		       rm.ir / rm.req, (closed.ir / closed.req) / (rm.ir / rm.req));
+	return fails ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,55 +482,81 @@ main(int argc, char **argv)
 		{ "source", required_argument, NULL, 's' },
 		{ "no-simpy", no_argument, NULL, 'n' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "callgrind", no_argument, NULL, 'c' },
+		{ "run-case", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *src = ".";
-	int simpy = 1, quick = 0, c, fails = 0;
-	size_t i, ncases = sizeof cases / sizeof cases[0];
-	double rps[sizeof cases / sizeof cases[0]] = { 0 };
+	int simpy_on = 1, quick = 0, cg = 0, repeat = 3, one = -1, c, fails = 0;
+	size_t i;
+	meas m, closed = { 0 }, rm;
+	double load[1] = { -1 };
+	char idx[16];
+	char *ref[] = { refloop, REF_ARGS, NULL };
+	char *cargv[] = { self, "--source", NULL, "--run-case", idx, NULL };
 
-	while ((c = getopt_long(argc, argv, "s:nq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:nqr:cR:", opts, NULL)) != -1) {
 		if (c == 's')
 			src = optarg;
 		else if (c == 'n')
-			simpy = 0;
+			simpy_on = 0;
 		else if (c == 'q')
 			quick = 1;
+		else if (c == 'r')
+			repeat = atoi(optarg);
+		else if (c == 'c')
+			cg = 1;
+		else if (c == 'R')
+			one = atoi(optarg);
 		else
 			return 2;
 	}
-	printf("%-30s %11s %12s %8s %13s %13s %8s\n", "case", "requests",
-	       "events", "wall_s", "requests/s", "events/s", "peak_MB");
-	for (i = 0; i < ncases; i++) {
-		if (quick && i == ncases - 1)
+	if (one >= 0)
+		return one < (int)NCASES ? run_case_here(src, one) : 2;
+	if (repeat < 1 || repeat > 64) {
+		fprintf(stderr, "capsim-bench: --repeat must be 1..64\n");
+		return 2;
+	}
+	find_programs(argv[0]);
+	cargv[2] = (char *)src;
+	if (cg)
+		return bench_callgrind(src);
+	getloadavg(load, 1);
+	printf("wall_s, cpu_s: medians of %d runs (the 24 h case: 1); rates per "
+	       "CPU second; load average %.2f at the start\n", repeat, load[0]);
+	printf("%-34s %11s %12s %8s %8s %13s %13s %8s\n", "case", "requests",
+	       "events", "wall_s", "cpu_s", "requests/s", "events/s", "peak_MB");
+	for (i = 0; i < NCASES; i++) {
+		if (quick && cases[i].slow)
 			continue;
-		if (run_case(&cases[i], src, &rps[i]))
+		snprintf(idx, sizeof idx, "%zu", i);
+		if (run_median(cargv, parse_case, cases[i].slow ? 1 : repeat, &m)) {
+			printf("%-34s  failed\n", cases[i].label);
 			fails++;
+			continue;
+		}
+		row(cases[i].label, &m);
+		if (i == CLOSED)
+			closed = m;
+	}
+	if (run_median(ref, parse_ref, repeat, &rm)) {
+		printf("%-34s  failed\n", "hand-written loop, closed");
+		fails++;
+	} else {
+		row("hand-written loop, closed", &rm);
+		if (closed.req > 0)
+			printf("closed backend: capsim %.0f requests/s = %.0f%% of "
+			       "the hand-written loop's %.0f requests/s (by CPU "
+			       "time; by wall time %.0f%%)\n",
+			       closed.req / closed.cpu,
+			       100 * (closed.req / closed.cpu) / (rm.req / rm.cpu),
+			       rm.req / rm.cpu,
+			       100 * (closed.req / closed.wall) / (rm.req / rm.wall));
 	}
 	if (!quick)
 		bench_sweep(src);
-	if (simpy) {
-		char cmd[4096], line[512];
-		FILE *f;
-		double s_rps = 0;
-
-		snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench/simpy_closed.py "
-		         "--users 500 --duration 600 --seed 1", src);
-		f = popen(cmd, "r");
-		if (f && fgets(line, sizeof line, f)) {
-			char *p = strstr(line, "req_per_s=");
-
-			fputs(line, stdout);
-			if (p)
-				s_rps = atof(p + 10);
-		}
-		if (f)
-			pclose(f);
-		if (s_rps > 0 && rps[1] > 0)
-			printf("closed backend: capsim %.0f requests/s vs SimPy %.0f "
-			       "requests/s = %.0fx\n", rps[1], s_rps, rps[1] / s_rps);
-		else
-			printf("SimPy comparison unavailable (python3-simpy missing?)\n");
-	}
+	if (simpy_on)
+		simpy(src, closed.req > 0 ? closed.req / closed.wall : 0);
 	return fails ? 1 : 0;
 }

@@ -95,8 +95,8 @@ cs_app_admit(cs_model *m, cs_req *r)
 	in = &m->inst[r->inst];
 	in->inflight++;
 	if (isfinite(a->request_timeout) &&
-	    cs_engine_schedule(m->e, m->e->now + a->request_timeout,
-	                       server_timeout_ev, r, r->serial))
+	    cs_engine_schedule_id(m->e, m->e->now + a->request_timeout,
+	                          server_timeout_ev, r, r->serial, &r->srv_tmo))
 		m->status = CS_ERR_NOMEM;
 	p = pinned(m, r);
 	if (p >= 0 ? in->proc_busy[p] < a->workers / a->processes :

@@ -33,6 +33,7 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 
 	if (r->token != token)
 		return; /* it got a connection, or is another request now */
+	r->tmo = 0;
 	r->token = ++m->tokens;
 	cs_queue_remove(&m->pools[r->pool].wait, r);
 	cs_tstat_add(&m->pool_waiters, e->now, -1);
@@ -73,9 +74,11 @@ cs_pool_acquire(cs_model *m, cs_req *r)
 	cs_part_to(m, r, CS_PART_POOL_WAIT);
 	cs_queue_push(&pl->wait, r);
 	cs_tstat_add(&m->pool_waiters, m->e->now, 1);
+	/* most waits end with a grant, which cancels the timer: left pending,
+	 * 30 s timers outnumbered every other event in the list */
 	if (isfinite(db->acquire_timeout) &&
-	    cs_engine_schedule(m->e, m->e->now + db->acquire_timeout,
-	                       timeout_ev, r, r->token))
+	    cs_engine_schedule_id(m->e, m->e->now + db->acquire_timeout,
+	                          timeout_ev, r, r->token, &r->tmo))
 		m->status = CS_ERR_NOMEM;
 	return false;
 }
@@ -92,6 +95,8 @@ cs_pool_release(cs_model *m, cs_req *r)
 	next = cs_queue_pop(&pl->wait);
 	if (next) {
 		next->token = ++m->tokens; /* its timeout timer is now stale */
+		cs_engine_cancel(m->e, next->tmo);
+		next->tmo = 0;
 		cs_tstat_add(&m->pool_waiters, m->e->now, -1);
 		grant(m, next);
 		cs_req_resume_later(m, next);

@@ -191,7 +191,7 @@ send(cs_model *m, uint32_t u)
 		return;
 	}
 	/* endpoint by weight: binary search of the cumulative weights */
-	x = gsl_rng_uniform(m->rng[CS_RNG_LOAD]);
+	x = cs_rng_uniform(m->rng[CS_RNG_LOAD]);
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
@@ -333,7 +333,7 @@ arrival_ev(cs_engine *e, void *data, uint64_t candidate)
 	if (candidate) {
 		rate = cs_load_target_at(m->sc, now);
 		if (m->rate_now > 0 &&
-		    gsl_rng_uniform(m->rng[CS_RNG_LOAD]) * m->rate_now < rate)
+		    cs_rng_uniform(m->rng[CS_RNG_LOAD]) * m->rate_now < rate)
 			send(m, UINT32_MAX);
 	}
 	/* next candidate by thinning against the stage's peak rate */

@@ -54,7 +54,8 @@ cs_model_new(const cs_scenario *sc, uint64_t seed, unsigned rep,
 	if (!m->e || !m->eps)
 		goto nomem;
 	for (i = 0; i < CS_RNG_N; i++) {
-		m->rng[i] = gsl_rng_alloc(gsl_rng_mt19937);
+		/* GSL's mt19937 numbers, drawn inline (sim/dist.h) */
+		m->rng[i] = gsl_rng_alloc(cs_rng_mt19937);
 		if (!m->rng[i])
 			goto nomem;
 		gsl_rng_set(m->rng[i], cs_rng_seed(seed, rep, i));

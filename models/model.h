@@ -289,6 +289,9 @@ struct cs_req {
 	cs_model *m;
 	uint64_t serial;      /* incarnation: timers for an old one are ignored */
 	uint64_t token;       /* current wait/attempt: stale timers are ignored */
+	cs_event_id tmo;      /* the pool wait's or the attempt's timeout,
+	                       * cancelled when the wait or attempt ends */
+	cs_event_id srv_tmo;  /* app.request_timeout's, cancelled at the end */
 	double t_start;       /* seconds: client sent it */
 	double rtt;           /* seconds: this request's network round trip */
 	uint32_t ep, pc, inst, user;

@@ -60,6 +60,7 @@ cs_req_new(cs_model *m)
 	r->m = m;
 	r->serial = ++m->serials;
 	r->token = 0;
+	r->tmo = r->srv_tmo = 0;
 	r->pc = 0;
 	r->attempt = 0;
 	r->svc = -1;
@@ -188,7 +189,7 @@ cs_req_run(cs_model *m, cs_req *r)
 		case CS_OP_CACHE: {
 			/* the hit is decided when the lookup is sent */
 			bool hit = op->keyed ? cs_cache_lookup(m, r, op) :
-			           gsl_rng_uniform(m->rng[CS_RNG_CACHE]) < op->p;
+			           cs_rng_uniform(m->rng[CS_RNG_CACHE]) < op->p;
 			double lat = cs_dist_sample(&op->d, m->rng[CS_RNG_CACHE]);
 
 			if (m->measuring) {
@@ -214,7 +215,7 @@ cs_req_run(cs_model *m, cs_req *r)
 			cs_service_call(m, r, op->service);
 			return;
 		case CS_OP_BRANCH:
-			if (!(gsl_rng_uniform(m->rng[CS_RNG_ROUTE]) < op->p))
+			if (!(cs_rng_uniform(m->rng[CS_RNG_ROUTE]) < op->p))
 				r->pc = op->jump;
 			break;
 		case CS_OP_END:
@@ -275,6 +276,8 @@ cs_req_finish(cs_model *m, cs_req *r, int cause)
 		cs_app_release_worker(m, r);
 	m->inst[r->inst].inflight--;
 	r->server_done = true;
+	/* app.request_timeout has nothing left to stop */
+	cs_engine_cancel(m->e, r->srv_tmo);
 	cs_part_to(m, r, CS_PART_NETWORK); /* the answer's way back */
 	cs_req_answer(m, r, cause);
 	release_hold(m, r);

@@ -118,6 +118,9 @@ cs_service_attempt_end(cs_model *m, cs_req *r, int cause)
 	unsigned k;
 
 	r->token = ++m->tokens;
+	/* an answer in time: its timeout would only be popped and ignored */
+	cs_engine_cancel(m->e, r->tmo);
+	r->tmo = 0;
 	if (r->svc >= 0)
 		cs_service_release(m, r);
 	if (cause < 0) {
@@ -298,7 +301,7 @@ attempt_go(cs_model *m, cs_req *r)
 	lat = cs_dist_sample(&c->latency, m->rng[CS_RNG_EXT]);
 	r->fail = -1;
 	perr = c->err_len ? error_at(c, (double)s->active) : c->error_rate;
-	if (perr > 0 && gsl_rng_uniform(m->rng[CS_RNG_EXT]) < perr)
+	if (perr > 0 && cs_rng_uniform(m->rng[CS_RNG_EXT]) < perr)
 		r->fail = CS_CAUSE_UPSTREAM_ERROR; /* counted when it arrives */
 	r->svc_end = now + lat;
 	if (cs_engine_schedule(m->e, now + lat, answer_ev, r, r->token))
@@ -324,8 +327,8 @@ attempt_start(cs_model *m, cs_req *r)
 
 	r->token = ++m->tokens;
 	if (isfinite(c->timeout) &&
-	    cs_engine_schedule(m->e, m->e->now + c->timeout, timeout_ev, r,
-	                       r->token))
+	    cs_engine_schedule_id(m->e, m->e->now + c->timeout, timeout_ev, r,
+	                          r->token, &r->tmo))
 		m->status = CS_ERR_NOMEM;
 	if (c->concurrency > 0 && s->inflight[r->inst] >= c->concurrency) {
 		cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_QUEUE));

@@ -109,8 +109,9 @@ empirical_at(const cs_dist *d, double u)
 	       (d->q[hi] - d->q[lo]);
 }
 
+/* The draws cs_dist_sample does not make inline. */
 double
-cs_dist_sample(const cs_dist *d, gsl_rng *r)
+cs_dist_sample_slow(const cs_dist *d, gsl_rng *r)
 {
 	double v;
 
@@ -167,6 +168,82 @@ cs_dist_quantile(const cs_dist *d, double q)
 	}
 	return v * d->scale;
 }
+
+/* ---- MT19937 (Matsumoto and Nishimura, 1998; the 2002 seeding) ---------- */
+
+#define MT_M 397
+#define MT_UPPER 0x80000000u
+#define MT_LOWER 0x7fffffffu
+
+static inline uint32_t
+mt_twist(uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t y = (a & MT_UPPER) | (b & MT_LOWER);
+
+	return c ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0);
+}
+
+void
+cs_mt_refill(cs_mt_state *s)
+{
+	uint32_t *mt = s->mt;
+	int k;
+
+	for (k = 0; k < CS_MT_N - MT_M; k++)
+		mt[k] = mt_twist(mt[k], mt[k + 1], mt[k + MT_M]);
+	for (; k < CS_MT_N - 1; k++)
+		mt[k] = mt_twist(mt[k], mt[k + 1], mt[k + MT_M - CS_MT_N]);
+	mt[CS_MT_N - 1] = mt_twist(mt[CS_MT_N - 1], mt[0], mt[MT_M - 1]);
+	s->mti = 0;
+}
+
+static unsigned long
+mt_get(void *vs)
+{
+	cs_mt_state *s = vs;
+	uint32_t k;
+
+	if (s->mti >= CS_MT_N)
+		cs_mt_refill(s);
+	k = s->mt[s->mti++];
+	k ^= k >> 11;
+	k ^= (k << 7) & 0x9d2c5680u;
+	k ^= (k << 15) & 0xefc60000u;
+	k ^= k >> 18;
+	return k;
+}
+
+static double
+mt_get_double(void *vs)
+{
+	return (double)mt_get(vs) / 4294967296.0;
+}
+
+/* As GSL seeds its mt19937: 0 means 4357. */
+static void
+mt_set(void *vs, unsigned long seed)
+{
+	cs_mt_state *s = vs;
+	int i;
+
+	s->mt[0] = (uint32_t)(seed ? seed : 4357);
+	for (i = 1; i < CS_MT_N; i++)
+		s->mt[i] = 1812433253u * (s->mt[i - 1] ^ (s->mt[i - 1] >> 30)) +
+		           (uint32_t)i;
+	s->mti = CS_MT_N;
+}
+
+static const gsl_rng_type mt_type = {
+	.name = "capsim-mt19937",
+	.max = 0xffffffffUL,
+	.min = 0,
+	.size = sizeof(cs_mt_state),
+	.set = mt_set,
+	.get = mt_get,
+	.get_double = mt_get_double,
+};
+
+const gsl_rng_type *cs_rng_mt19937 = &mt_type;
 
 static uint64_t
 splitmix64(uint64_t x)

@@ -9,7 +9,9 @@
 #ifndef CS_SIM_DIST_H
 #define CS_SIM_DIST_H
 
+#include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -49,13 +51,72 @@ cs_status cs_dist_empirical(cs_dist *d, const double *q, const double *x,
 cs_status cs_dist_copy(cs_dist *dst, const cs_dist *src);
 void cs_dist_destroy(cs_dist *d);
 
-/* One draw, seconds (>= 0). */
-double cs_dist_sample(const cs_dist *d, gsl_rng *r);
+/* ---- random streams --------------------------------------------------- */
+
+/*
+ * The model's generator: MT19937 exactly as GSL's gsl_rng_mt19937 (the
+ * same seeding, the same numbers), with its state readable here, so that
+ * the hot draws take a number in a few instructions inline instead of two
+ * indirect calls into GSL.  Every GSL function takes it like any gsl_rng.
+ * Allocate with gsl_rng_alloc(cs_rng_mt19937).
+ */
+#define CS_MT_N 624
+typedef struct cs_mt_state {
+	uint32_t mt[CS_MT_N];
+	int mti;              /* next word; CS_MT_N: regenerate first */
+} cs_mt_state;
+
+extern const gsl_rng_type *cs_rng_mt19937;
+
+/* Regenerate the state's 624 words (every 624th draw). */
+void cs_mt_refill(cs_mt_state *s);
+
+/* gsl_rng_uniform(r), in [0, 1): inline for cs_rng_mt19937. */
+static inline double
+cs_rng_uniform(gsl_rng *r)
+{
+	cs_mt_state *s;
+	uint32_t k;
+
+	if (r->type != cs_rng_mt19937)
+		return gsl_rng_uniform(r);
+	s = r->state;
+	if (s->mti >= CS_MT_N)
+		cs_mt_refill(s);
+	k = s->mt[s->mti++];
+	k ^= k >> 11;
+	k ^= (k << 7) & 0x9d2c5680u;
+	k ^= (k << 15) & 0xefc60000u;
+	k ^= k >> 18;
+	return k / 4294967296.0;
+}
+
+double cs_dist_sample_slow(const cs_dist *d, gsl_rng *r);
+
+/* One draw, seconds (>= 0).  The constant, exponential and uniform draws
+ * are inline and give the numbers GSL's would (gsl_ran_exponential:
+ * -mean log1p(-u); gsl_ran_flat: a (1 - u) + b u). */
+static inline double
+cs_dist_sample(const cs_dist *d, gsl_rng *r)
+{
+	double u;
+
+	switch (d->kind) {
+	case CS_DIST_CONST:
+		return d->p1 * d->scale;
+	case CS_DIST_EXP:
+		u = cs_rng_uniform(r);
+		return -d->p1 * log1p(-u) * d->scale;
+	case CS_DIST_UNIFORM:
+		u = cs_rng_uniform(r);
+		return (d->p1 * (1 - u) + d->p2 * u) * d->scale;
+	default:
+		return cs_dist_sample_slow(d, r);
+	}
+}
 double cs_dist_mean(const cs_dist *d);
 /* Quantile q in (0,1) of the distribution (scale applied). */
 double cs_dist_quantile(const cs_dist *d, double q);
-
-/* ---- random streams --------------------------------------------------- */
 
 /* A seed for stream `stream` of replication `rep`: splitmix64 of the three,
  * so streams are independent and a stream's numbers do not depend on how

@@ -12,25 +12,6 @@ cs_hist_reset(cs_hist *h)
 	h->max = -INFINITY;
 }
 
-static inline int
-bucket_of(double v)
-{
-	int e, i;
-	double m;
-
-	if (!(v > 0))
-		return 0;
-	m = frexp(v, &e);
-	if (e <= CS_HIST_EMIN)
-		return 0;
-	if (e > CS_HIST_EMAX)
-		return CS_HIST_BUCKETS - 1;
-	i = (int)((m - 0.5) * (2 * CS_HIST_SUB));
-	if (i >= CS_HIST_SUB)
-		i = CS_HIST_SUB - 1;
-	return (e - CS_HIST_EMIN - 1) * CS_HIST_SUB + i;
-}
-
 /* Lower edge of bucket b in seconds. */
 static double
 bucket_low(int b)
@@ -39,18 +20,6 @@ bucket_low(int b)
 	int i = b % CS_HIST_SUB;
 
 	return ldexp(0.5 + (double)i / (2 * CS_HIST_SUB), e);
-}
-
-void
-cs_hist_add(cs_hist *h, double v)
-{
-	h->b[bucket_of(v)]++;
-	h->count++;
-	h->sum += v;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
 }
 
 void
@@ -109,7 +78,7 @@ cs_hist_tail(const cs_hist *h, double t)
 
 	if (h->count == 0)
 		return NAN;
-	b = bucket_of(t);
+	b = cs_hist_bucket(t);
 	for (i = b + 1; i < CS_HIST_BUCKETS; i++)
 		above += h->b[i];
 	/* the bucket holding t: assume uniform within it */

@@ -15,6 +15,8 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->last = 0;
 	ps->gen = 0;
 	ps->seq = 0;
+	ps->ev = 0;
+	ps->rate = 1;
 	ps->n = 0;
 	ps->cap = 64;
 	ps->heap = malloc(ps->cap * sizeof *ps->heap);
@@ -163,48 +165,49 @@ entity_rate(const cs_ps *ps)
 	return active / (ent * u);
 }
 
-/* O(lanes) */
+/* O(1); with lanes O(lanes).  ps->rate is the speed set at the last
+ * change: per job, or with lanes or background per entity. */
 static void
 advance(cs_ps *ps, double now)
 {
-	double dt = now - ps->last, r;
+	double dt = now - ps->last;
 	unsigned l;
 
-	if (!ps->general) {
-		if (ps->n > 0)
-			ps->v += dt * cs_ps_rate(ps, ps->n);
-		ps->last = now;
-		return;
-	}
-	r = entity_rate(ps);
 	if (ps->n > 0)
-		ps->v += dt * r;
-	for (l = 1; l <= ps->nlanes; l++)
-		if (ps->lanes[l].n > 0)
-			ps->lanes[l].v += dt * r / (double)ps->lanes[l].n;
+		ps->v += dt * ps->rate;
+	if (ps->general)
+		for (l = 1; l <= ps->nlanes; l++)
+			if (ps->lanes[l].n > 0)
+				ps->lanes[l].v += dt * ps->rate /
+				                  (double)ps->lanes[l].n;
 	ps->last = now;
 }
 
 static void fire(cs_engine *e, void *data, uint64_t gen);
 
-/* Point the one pending event at the earliest job. */
+/* Point the one pending event at the earliest job (moved, not scheduled
+ * anew: no stale event left to pop). */
 static void
 reschedule(cs_ps *ps, cs_engine *e)
 {
-	double dv, r, best, t, ent, busy;
+	double dv, best, t, ent, busy;
 	unsigned l;
 
 	ps->gen++;
 	if (!ps->general) {
 		cs_tstat_set(&ps->busy, e->now,
 		             ps->n < ps->cores ? (double)ps->n : (double)ps->cores);
-		if (ps->n == 0)
+		if (ps->n == 0) {
+			cs_engine_cancel(e, ps->ev);
+			ps->ev = 0;
 			return;
+		}
+		ps->rate = cs_ps_rate(ps, ps->n);
 		dv = ps->heap[0]->vfinish - ps->v;
 		if (dv < 0)
 			dv = 0;
-		cs_engine_schedule(e, e->now + dv / cs_ps_rate(ps, ps->n), fire,
-		                   ps, ps->gen);
+		cs_engine_move(e, &ps->ev, e->now + dv / ps->rate, fire, ps,
+		               ps->gen);
 		return;
 	}
 	/* the station's own entities' share of the busy cores */
@@ -212,13 +215,16 @@ reschedule(cs_ps *ps, cs_engine *e)
 	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
 	cs_tstat_set(&ps->busy, e->now, ent > 0 ?
 	             busy * (double)(ps->n + ps->active) / ent : 0);
-	if (ps->total == 0)
+	if (ps->total == 0) {
+		cs_engine_cancel(e, ps->ev);
+		ps->ev = 0;
 		return;
-	r = entity_rate(ps);
+	}
+	ps->rate = entity_rate(ps);
 	best = -1;
 	if (ps->n > 0) {
 		dv = ps->heap[0]->vfinish - ps->v;
-		best = (dv < 0 ? 0 : dv) / r;
+		best = (dv < 0 ? 0 : dv) / ps->rate;
 		ps->next = 0;
 	}
 	/* ties go to the lowest lane: the same choice whatever the history */
@@ -228,13 +234,13 @@ reschedule(cs_ps *ps, cs_engine *e)
 		if (ln->n == 0)
 			continue;
 		dv = ln->heap[0]->vfinish - ln->v;
-		t = (dv < 0 ? 0 : dv) * (double)ln->n / r;
+		t = (dv < 0 ? 0 : dv) * (double)ln->n / ps->rate;
 		if (best < 0 || t < best) {
 			best = t;
 			ps->next = l;
 		}
 	}
-	cs_engine_schedule(e, e->now + best, fire, ps, ps->gen);
+	cs_engine_move(e, &ps->ev, e->now + best, fire, ps, ps->gen);
 }
 
 static void
@@ -243,6 +249,7 @@ fire(cs_engine *e, void *data, uint64_t gen)
 	cs_ps *ps = data;
 	cs_ps_job *job;
 
+	ps->ev = 0; /* it ran */
 	if (gen != ps->gen)
 		return; /* superseded by a later change */
 	advance(ps, e->now);

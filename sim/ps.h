@@ -9,8 +9,9 @@
  * All jobs advance alike, so the station keeps one virtual clock V that runs
  * at that per-job rate; a job finishes when V reaches its arrival V plus its
  * work.  Jobs sit in a binary heap by finish V; one pending engine event
- * targets the earliest.  A change of n reschedules it (the old event is
- * ignored through a generation number).  O(log n) per arrival/departure.
+ * targets the earliest.  A change of n moves it (cs_engine_move: as a new
+ * event, without leaving the old one behind to be popped and ignored).
+ * O(log n) per arrival/departure.
  *
  * Lanes (optional, cs_ps_set_lanes): a lane is a group of jobs that can use
  * at most one core between them — the threads of one CPython process under
@@ -55,6 +56,10 @@ typedef struct cs_ps {
 	double v;             /* virtual seconds */
 	double last;          /* seconds, simulated: when v was last advanced */
 	uint64_t gen, seq;
+	cs_event_id ev;       /* the pending completion event, 0: none */
+	double rate;          /* cs_ps_rate at n, set whenever n changes (every
+	                       * change reschedules), so advancing V costs no
+	                       * second computation of it */
 	cs_ps_job **heap;
 	size_t n, cap;
 	cs_ps_done done;

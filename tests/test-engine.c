@@ -7,6 +7,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "sim/engine.h"
@@ -159,7 +160,6 @@ START_TEST(engine_clamps_past_times)
 	sched(e, -INFINITY, &l, 2);
 	sched(e, 5.0, &l, 3);
 	ck_assert_int_eq((int)cs_engine_pending(e), 3);
-	ck_assert(e->heap[0].t == 5.0);
 	ck_assert_int_eq(cs_engine_run_until(e, 5.0), CS_OK);
 	ck_assert_int_eq((int)l.n, 3);
 	ck_assert_uint_eq(l.e[0].id, 1);
@@ -340,6 +340,167 @@ START_TEST(engine_many_random_events_pop_sorted)
 }
 END_TEST
 
+/* Each of the first n events schedules one more for now: the ring of
+ * current-time events wraps and grows while it is being drained. */
+typedef struct fan {
+	elog l;
+	uint64_t n;
+} fan;
+
+static void
+fan_ev(cs_engine *e, void *data, uint64_t id)
+{
+	fan *f = data;
+
+	log_push(&f->l, cs_engine_now(e), id);
+	if (id < f->n)
+		ck_assert_int_eq(cs_engine_schedule(e, cs_engine_now(e), fan_ev, f,
+		                                    id + f->n), CS_OK);
+}
+
+START_TEST(engine_now_ring_keeps_fifo_order_while_growing)
+{
+	cs_engine *e = engine();
+	fan f = { .n = 700 };
+	uint64_t i;
+
+	ck_assert_int_eq(cs_engine_run_until(e, 1.0), CS_OK);
+	/* 700 at now (the ring), and one at 2 in the heap */
+	for (i = 0; i < f.n; i++)
+		ck_assert_int_eq(cs_engine_schedule(e, 1.0, fan_ev, &f, i), CS_OK);
+	ck_assert_int_eq(cs_engine_schedule(e, 2.0, fan_ev, &f, 5000), CS_OK);
+	ck_assert_uint_eq(cs_engine_pending(e), f.n + 1);
+	ck_assert_int_eq(cs_engine_run_until(e, 1.0), CS_OK);
+	/* the 700, then the 700 they spawned, in order; not the one at 2 */
+	ck_assert_uint_eq(f.l.n, 2 * f.n);
+	for (i = 0; i < 2 * f.n; i++) {
+		ck_assert_uint_eq(f.l.e[i].id, i);
+		ck_assert(f.l.e[i].t == 1.0);
+	}
+	ck_assert_uint_eq(cs_engine_pending(e), 1);
+	ck_assert_uint_eq(e->executed, 2 * f.n);
+	free(f.l.e);
+	cs_engine_free(e);
+}
+END_TEST
+
+START_TEST(engine_cancel_removes_only_pending_events)
+{
+	cs_engine *e = engine();
+	elog l = { 0 };
+	cs_event_id a, b, c;
+
+	ck_assert_int_eq(cs_engine_schedule_id(e, 1.0, record, &l, 1, &a), CS_OK);
+	ck_assert_int_eq(cs_engine_schedule_id(e, 2.0, record, &l, 2, &b), CS_OK);
+	ck_assert_int_eq(cs_engine_schedule_id(e, 3.0, record, &l, 3, &c), CS_OK);
+	ck_assert(a && b && c && a != b && b != c);
+	ck_assert(cs_engine_cancel(e, b));
+	ck_assert(!cs_engine_cancel(e, b)); /* twice: nothing */
+	ck_assert(!cs_engine_cancel(e, 0));
+	ck_assert_int_eq((int)cs_engine_pending(e), 2);
+	ck_assert(cs_engine_step(e));
+	ck_assert(!cs_engine_cancel(e, a)); /* it ran */
+	/* a's slot is reused: its old id still names nothing */
+	ck_assert_int_eq(cs_engine_schedule(e, 4.0, record, &l, 4), CS_OK);
+	ck_assert(!cs_engine_cancel(e, a));
+	ck_assert_int_eq(cs_engine_run_until(e, 10.0), CS_OK);
+	ck_assert_int_eq((int)l.n, 3);
+	ck_assert_uint_eq(l.e[0].id, 1);
+	ck_assert_uint_eq(l.e[1].id, 3);
+	ck_assert_uint_eq(l.e[2].id, 4);
+	ck_assert_uint_eq(e->executed, 3); /* a cancelled event never counts */
+	free(l.e);
+	cs_engine_free(e);
+}
+END_TEST
+
+START_TEST(engine_move_orders_as_a_new_event)
+{
+	cs_engine *e = engine();
+	elog l = { 0 };
+	cs_event_id a, none = 0;
+
+	ck_assert_int_eq(cs_engine_schedule_id(e, 5.0, record, &l, 1, &a), CS_OK);
+	sched(e, 2.0, &l, 2);
+	/* moved to 2: after the event already at 2, as a new one would be;
+	 * it takes the new argument */
+	ck_assert_int_eq(cs_engine_move(e, &a, 2.0, record, &l, 10), CS_OK);
+	sched(e, 2.0, &l, 3);
+	/* nothing pending under id 0: move schedules */
+	ck_assert_int_eq(cs_engine_move(e, &none, 1.0, record, &l, 4), CS_OK);
+	ck_assert(none != 0);
+	ck_assert_int_eq((int)cs_engine_pending(e), 4);
+	ck_assert_int_eq(cs_engine_run_until(e, 10.0), CS_OK);
+	ck_assert_int_eq((int)l.n, 4);
+	ck_assert_uint_eq(l.e[0].id, 4);
+	ck_assert_uint_eq(l.e[1].id, 2);
+	ck_assert_uint_eq(l.e[2].id, 10);
+	ck_assert_uint_eq(l.e[3].id, 3);
+	ck_assert(l.e[2].t == 2.0);
+	free(l.e);
+	cs_engine_free(e);
+}
+END_TEST
+
+/* Random schedules, cancels and moves against a list kept by hand: what
+ * runs is exactly what is left, in (time, sequence) order. */
+START_TEST(engine_random_cancel_and_move_keep_order)
+{
+	enum { N = 20000 };
+	cs_engine *e = engine();
+	elog l = { 0 };
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	cs_event_id *id = calloc(N, sizeof *id);
+	double *t = calloc(N, sizeof *t);
+	uint64_t *seq = calloc(N, sizeof *seq);
+	bool *live = calloc(N, sizeof *live);
+	size_t i, k, nlive = 0;
+
+	ck_assert(r && id && t && seq && live);
+	gsl_rng_set(r, 99);
+	for (i = 0; i < N; i++) {
+		/* a coarse grid: many ties */
+		t[i] = 1 + floor(gsl_rng_uniform(r) * 500) / 4;
+		seq[i] = e->seq;
+		ck_assert_int_eq(cs_engine_schedule_id(e, t[i], record, &l, i,
+		                                       &id[i]), CS_OK);
+		live[i] = true;
+		nlive++;
+		/* now and then cancel or move an earlier one */
+		k = (size_t)gsl_rng_uniform_int(r, i + 1);
+		if (gsl_rng_uniform(r) < 0.3) {
+			ck_assert(cs_engine_cancel(e, id[k]) == live[k]);
+			nlive -= live[k];
+			live[k] = false;
+		} else if (gsl_rng_uniform(r) < 0.3 && live[k]) {
+			t[k] = 1 + floor(gsl_rng_uniform(r) * 500) / 4;
+			seq[k] = e->seq;
+			ck_assert_int_eq(cs_engine_move(e, &id[k], t[k], record, &l,
+			                                k), CS_OK);
+		}
+	}
+	ck_assert_uint_eq(cs_engine_pending(e), nlive);
+	ck_assert_int_eq(cs_engine_run_until(e, 1e9), CS_OK);
+	ck_assert_uint_eq(l.n, nlive);
+	for (i = 0; i < l.n; i++) {
+		ck_assert(live[l.e[i].id]);
+		ck_assert(l.e[i].t == t[l.e[i].id]);
+		if (i > 0) {
+			uint64_t a = l.e[i - 1].id, b = l.e[i].id;
+
+			ck_assert(t[a] < t[b] || (t[a] == t[b] && seq[a] < seq[b]));
+		}
+	}
+	free(id);
+	free(t);
+	free(seq);
+	free(live);
+	free(l.e);
+	gsl_rng_free(r);
+	cs_engine_free(e);
+}
+END_TEST
+
 START_TEST(engine_free_null_is_noop)
 {
 	cs_engine *e = engine();
@@ -368,6 +529,10 @@ engine_suite(void)
 	tcase_add_test(tc, engine_stop_ends_run_at_the_stopping_event);
 	tcase_add_test(tc, engine_grows_past_1024_pending);
 	tcase_add_test(tc, engine_many_random_events_pop_sorted);
+	tcase_add_test(tc, engine_now_ring_keeps_fifo_order_while_growing);
+	tcase_add_test(tc, engine_cancel_removes_only_pending_events);
+	tcase_add_test(tc, engine_move_orders_as_a_new_event);
+	tcase_add_test(tc, engine_random_cancel_and_move_keep_order);
 	tcase_add_test(tc, engine_free_null_is_noop);
 	suite_add_tcase(s, tc);
 	return s;

@@ -10,6 +10,7 @@
  */
 #include <check.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
@@ -386,6 +387,55 @@ cmp_ulong(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The model's generator gives GSL's mt19937 numbers exactly: raw words,
+ * uniforms (inline and through GSL) and every distribution's draws, across
+ * several regenerations of the state. */
+START_TEST(dist_rng_matches_gsl_mt19937)
+{
+	static const unsigned long seeds[] = { 0, 1, 4357, 123456789UL,
+	                                       0xffffffffUL };
+	cs_dist d[5];
+	size_t s, i, k;
+
+	cs_dist_exp(&d[0], 0.02);
+	uniform(&d[1], 0.3, 1.3);
+	cs_dist_lognormal_median_p95(&d[2], 0.03, 0.08);
+	cs_dist_gamma_mean_cv(&d[3], 0.028, 0.5);
+	cs_dist_const(&d[4], 0.25);
+	for (s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {
+		gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+		gsl_rng *c = gsl_rng_alloc(cs_rng_mt19937);
+
+		ck_assert(g && c);
+		gsl_rng_set(g, seeds[s]);
+		gsl_rng_set(c, seeds[s]);
+		for (i = 0; i < 2000; i++)
+			ck_assert_uint_eq(gsl_rng_get(g), gsl_rng_get(c));
+		for (i = 0; i < 2000; i++) {
+			double u = gsl_rng_uniform(g);
+
+			ck_assert(u == (i % 2 ? cs_rng_uniform(c) :
+			                gsl_rng_uniform(c)));
+		}
+		for (i = 0; i < 3000; i++) {
+			k = i % 5;
+			/* GSL's own draw on g, capsim's on c */
+			double want = k == 0 ? gsl_ran_exponential(g, 0.02) :
+			              k == 1 ? gsl_ran_flat(g, 0.3, 1.3) :
+			              k == 2 ? gsl_ran_lognormal(g, d[2].p1, d[2].p2) :
+			              k == 3 ? gsl_ran_gamma(g, d[3].p1, d[3].p2) :
+			              0.25;
+
+			ck_assert_msg(want == cs_dist_sample(&d[k], c),
+			              "seed %lu draw %zu (kind %zu) differs",
+			              seeds[s], i, k);
+		}
+		gsl_rng_free(g);
+		gsl_rng_free(c);
+	}
+}
+END_TEST
+
 START_TEST(dist_rng_seed_distinct_per_stream_and_rep)
 {
 	enum { SEEDS = 3, REPS = 100, STREAMS = 8 };
@@ -446,6 +496,7 @@ stats_suite(void)
 	tcase_add_test(tc, dist_scale_multiplies);
 	tcase_add_test(tc, dist_copy_is_deep);
 	tcase_add_test(tc, dist_rng_seed_distinct_per_stream_and_rep);
+	tcase_add_test(tc, dist_rng_matches_gsl_mt19937);
 	suite_add_tcase(s, tc);
 	return s;
 }
