@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "sim/engine.h"
+#include "harness.h"
 
 /* ---- a log of executed events --------------------------------------------- */
 
@@ -541,12 +542,5 @@ engine_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(engine_suite());
-	int failed;
-
-	gsl_set_error_handler_off();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return cs_test_run(engine_suite());
 }

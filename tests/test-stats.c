@@ -18,17 +18,10 @@
 
 #include "sim/dist.h"
 #include "sim/stats.h"
+#include "harness.h"
 
 #define NSAMP 200000
 #define ZCLT 5.0
-
-#define ck_near(got, want, tol)                                              \
-	do {                                                                 \
-		double g_ = (got), w_ = (want);                              \
-		ck_assert_msg(fabs(g_ - w_) <= (tol),                        \
-		              "%s = %.15g, want %.15g (tol %g)", #got, g_, w_, \
-		              (double)(tol));                                \
-	} while (0)
 
 #define ck_rel(got, want, tol)                                               \
 	do {                                                                 \
@@ -504,12 +497,5 @@ stats_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(stats_suite());
-	int failed;
-
-	gsl_set_error_handler_off();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return cs_test_run(stats_suite());
 }
