@@ -119,6 +119,8 @@ cs_app_release_worker(cs_model *m, cs_req *r)
 	cs_instance *in = &m->inst[r->inst];
 	cs_req *next;
 
+	cs_assert(r->has_worker && in->busy > 0 && in->proc_busy[r->proc] > 0,
+	          "a worker is released by the request holding it");
 	r->has_worker = false;
 	in->busy--;
 	in->proc_busy[r->proc]--;

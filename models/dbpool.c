@@ -89,6 +89,8 @@ cs_pool_release(cs_model *m, cs_req *r)
 	cs_pool *pl = &m->pools[r->pool];
 	cs_req *next;
 
+	cs_assert(r->has_conn && pl->in_use > 0,
+	          "a pool connection is released by the request holding it");
 	r->has_conn = false;
 	pl->in_use--;
 	cs_tstat_add(&m->pool_in_use, m->e->now, -1);

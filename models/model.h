@@ -16,6 +16,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "capsim.h"
+#include "sim/check.h"
 #include "sim/dist.h"
 #include "sim/engine.h"
 #include "sim/hist.h"

@@ -111,6 +111,9 @@ cs_queue_pop(cs_queue *q)
 void
 cs_queue_remove(cs_queue *q, cs_req *r)
 {
+	cs_assert(q->n > 0 && (r->prev ? r->prev->next == r : q->head == r) &&
+	          (r->next ? r->next->prev == r : q->tail == r),
+	          "a request is removed from the queue it is in");
 	if (r->prev)
 		r->prev->next = r->next;
 	else

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/check.h"
 #include "sim/engine.h"
 
 #define SLOT_MASK ((UINT64_C(1) << CS_ENGINE_SLOT_BITS) - 1)
@@ -211,6 +212,7 @@ cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
 {
 	cs_hkey k;
 
+	cs_assert(t == t, "an event's time is a number");
 	if (t <= e->now) {
 		/* now (or clamped to now): the back of the ring, O(1) */
 		cs_nowev *q;
@@ -240,6 +242,7 @@ cs_engine_schedule_id(cs_engine *e, double t, cs_handler fn, void *data,
 {
 	cs_hkey k;
 
+	cs_assert(t == t, "an event's time is a number");
 	/* clamped, but in the heap: a ring entry could not be cancelled */
 	if (!(t > e->now) && !(t != t))
 		t = e->now;

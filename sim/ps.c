@@ -1,7 +1,7 @@
 /* Processor sharing by a virtual clock; see ps.h. */
-#include <assert.h>
 #include <stdlib.h>
 
+#include "sim/check.h"
 #include "sim/ps.h"
 
 cs_status
@@ -38,7 +38,7 @@ cs_ps_set_lanes(cs_ps *ps, unsigned nlanes)
 {
 	unsigned l;
 
-	assert(!ps->lanes && ps->n == 0);
+	cs_assert(!ps->lanes && ps->n == 0, "lanes are set before any job");
 	if (nlanes == 0)
 		return CS_OK;
 	ps->lanes = calloc((size_t)nlanes + 1, sizeof *ps->lanes);
@@ -58,7 +58,7 @@ cs_ps_set_lanes(cs_ps *ps, unsigned nlanes)
 void
 cs_ps_set_background(cs_ps *ps, double b)
 {
-	assert(ps->n == 0 && b >= 0);
+	cs_assert(ps->n == 0 && b >= 0, "background is set before any job");
 	ps->background = b;
 	if (b > 0)
 		ps->general = 1;
@@ -256,7 +256,7 @@ fire(cs_engine *e, void *data, uint64_t gen)
 	if (ps->general && ps->next > 0) {
 		cs_ps_lane *ln = &ps->lanes[ps->next];
 
-		assert(ln->n > 0);
+		cs_assert(ln->n > 0, "a departure from an empty lane");
 		job = ln->heap[0];
 		if (job->vfinish > ln->v)
 			ln->v = job->vfinish; /* rounding: the event was exact */
@@ -264,7 +264,7 @@ fire(cs_engine *e, void *data, uint64_t gen)
 		if (ln->n == 0)
 			ps->active--;
 	} else {
-		assert(ps->n > 0);
+		cs_assert(ps->n > 0, "a departure from an empty station");
 		job = ps->heap[0];
 		if (job->vfinish > ps->v)
 			ps->v = job->vfinish; /* rounding: the event was exact */
@@ -281,7 +281,7 @@ cs_ps_add_in(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work,
 {
 	cs_ps_lane *ln;
 
-	assert(lane <= ps->nlanes);
+	cs_assert(lane <= ps->nlanes, "a job in a lane the station has");
 	if (lane == 0)
 		return cs_ps_add(ps, e, job, work);
 	ln = &ps->lanes[lane];

@@ -3,7 +3,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "capsim.h"
+#include "sim/check.h"
+
+void
+cs_assert_fail(const char *expr, const char *what, const char *file,
+               int line)
+{
+	fprintf(stderr, "capsim: internal error at %s:%d: %s (%s is false); "
+	        "please report it with the scenario\n", file, line, what, expr);
+	fflush(stderr);
+	abort();
+}
 
 const char *
 cs_status_str(cs_status s)

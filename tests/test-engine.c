@@ -8,10 +8,14 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/engine.h"
 #include "harness.h"
+#include "sim/check.h"
 
 /* ---- a log of executed events --------------------------------------------- */
 
@@ -517,12 +521,44 @@ START_TEST(engine_free_null_is_noop)
 }
 END_TEST
 
+/* A broken invariant names its file, line and what broke, then aborts. */
+START_TEST(engine_assert_names_file_and_line)
+{
+	int fd[2], status;
+	char buf[512] = { 0 };
+	ssize_t got;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fd[1], 2);
+		close(fd[0]);
+		cs_assert(1 + 1 == 3, "arithmetic holds");
+		_exit(0); /* not reached */
+	}
+	close(fd[1]);
+	got = read(fd[0], buf, sizeof buf - 1);
+	close(fd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	ck_assert_int_gt(got, 0);
+	ck_assert_has(buf, "capsim: internal error at ");
+	ck_assert_has(buf, "test-engine.c:");
+	ck_assert_has(buf, "arithmetic holds (1 + 1 == 3 is false)");
+	/* assertions that hold cost nothing visible */
+	cs_assert(2 + 2 == 4, "arithmetic holds");
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("engine");
 
+	tcase_add_test(tc, engine_assert_names_file_and_line);
 	tcase_add_test(tc, engine_orders_by_time);
 	tcase_add_test(tc, engine_ties_fifo_by_insertion_sequence);
 	tcase_add_test(tc, engine_clamps_past_times);
