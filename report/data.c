@@ -255,6 +255,25 @@ parse_sweep(cs_rep_doc *d, const cJSON *h, const cJSON *pts, const char *name,
 			d->values[d->n * d->ndims + k] = s;
 		}
 		d->results[d->n++] = res;
+		/* under --precision each point ran its own number */
+		{
+			const cJSON *run = cJSON_GetObjectItemCaseSensitive(res,
+			                                                  "run");
+			double r = num_of(run, "replications");
+
+			if (r >= 1 && r < 1e9) {
+				if (!d->reps_min || r < d->reps_min)
+					d->reps_min = (unsigned)r;
+				if (r > d->reps_max)
+					d->reps_max = (unsigned)r;
+			}
+		}
+	}
+	{
+		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(h, "precision");
+		double t = pr ? num_of(pr, "target") : NAN;
+
+		d->precision = t > 0 && t < 1 ? t : 0;
 	}
 	return CS_OK;
 }

@@ -675,9 +675,16 @@ cs_rep_html_write(const cs_rep_doc *d, const cs_rep_html_opts *o, FILE *f,
 		fputs("</code>", f);
 	}
 	fprintf(f, "</dd>\n<dt>points</dt><dd>%zu of %zu", d->n, d->total);
-	fprintf(f, "</dd>\n<dt>replications</dt><dd>%u per point, seed %llu "
-	        "(the same at every point)</dd>\n<dt>SLO</dt><dd>",
-	        d->replications, d->seed);
+	if (d->precision > 0 && d->reps_max)
+		fprintf(f, "</dd>\n<dt>replications</dt><dd>%u to %u per point "
+		        "(--precision %g%%: each point until its CIs were "
+		        "within that), seed %llu (the same at every point)"
+		        "</dd>\n<dt>SLO</dt><dd>", d->reps_min, d->reps_max,
+		        100 * d->precision, d->seed);
+	else
+		fprintf(f, "</dd>\n<dt>replications</dt><dd>%u per point, seed "
+		        "%llu (the same at every point)</dd>\n<dt>SLO</dt><dd>",
+		        d->replications, d->seed);
 	for (i = 0; i < slo->n; i++) {
 		fputs(i ? ", " : "", f);
 		esc(f, slo->terms[i].text);

@@ -41,7 +41,9 @@ typedef struct cs_rep_doc {
 	char **sets;            /* the sweep's fixed --set assignments */
 	size_t nsets;
 	unsigned long long seed;
-	unsigned replications;
+	unsigned replications;  /* per point; with precision the first batch */
+	double precision;       /* the sweep's --precision target; 0: none */
+	unsigned reps_min, reps_max; /* replications the points ran */
 	size_t total;           /* points in the whole grid */
 	size_t ndims;
 	char **paths;           /* [ndims] varied paths, slowest first */
