@@ -277,6 +277,8 @@ typedef struct segs {
 	char buf[512];
 	char *s[MAXSEG];
 	size_t n;
+	const char *path; /* what was split, len bytes */
+	size_t len;
 } segs;
 
 static int
@@ -289,6 +291,8 @@ split_path(const char *path, size_t len, segs *g)
 	memcpy(g->buf, path, len);
 	g->buf[len] = '\0';
 	g->n = 0;
+	g->path = path;
+	g->len = len;
 	p = g->buf;
 	for (;;) {
 		char *dot = strchr(p, '.');
@@ -323,56 +327,11 @@ is_index(const char *s, size_t *idx)
 	return 1;
 }
 
-/*
- * Walk the segments in the tree as cs_conf_set does (map keys; sequence
- * items by number or by their "name").  Returns the node, or NULL; *last is
- * the deepest node reached and *matched how many segments led to it.
- */
+/* The node at g's path, by the rules of --set (cs_conf_walk). */
 static cs_conf_node *
 walk(cs_conf_node *root, const segs *g, cs_conf_node **last, size_t *matched)
 {
-	cs_conf_node *cur = root;
-	size_t i, j, idx;
-
-	*last = root;
-	*matched = 0;
-	for (i = 0; cur && i < g->n; i++) {
-		cs_conf_node *next = NULL;
-
-		if (cur->kind == CS_CONF_MAP) {
-			for (j = 0; j < cur->n; j++)
-				if (cur->items[j]->key &&
-				    !strcmp(cur->items[j]->key, g->s[i]))
-					next = cur->items[j];
-		} else if (cur->kind == CS_CONF_SEQ) {
-			if (is_index(g->s[i], &idx)) {
-				if (idx < cur->n)
-					next = cur->items[idx];
-			} else {
-				for (j = 0; j < cur->n && !next; j++) {
-					cs_conf_node *it = cur->items[j];
-					size_t k;
-
-					if (it->kind != CS_CONF_MAP)
-						continue;
-					for (k = 0; k < it->n; k++)
-						if (it->items[k]->key &&
-						    !strcmp(it->items[k]->key,
-						            "name") &&
-						    it->items[k]->value &&
-						    !strcmp(it->items[k]->value,
-						            g->s[i]))
-							next = it;
-				}
-			}
-		}
-		if (!next)
-			return NULL;
-		cur = next;
-		*last = cur;
-		*matched = i + 1;
-	}
-	return cur;
+	return cs_conf_walk(root, g->path, g->len, last, matched);
 }
 
 /* ---- editing YAML text ----------------------------------------------------- */

@@ -1092,6 +1092,59 @@ no_such_name(const cs_conf_node *seq, const struct seg *g,
 	             seq->n);
 }
 
+cs_conf_node *
+cs_conf_walk(cs_conf_node *root, const char *path, size_t len,
+             cs_conf_node **last, size_t *matched)
+{
+	cs_conf_node *cur = root;
+	const char *p = path, *end = path + len;
+	size_t n = 0, idx;
+
+	if (last)
+		*last = root;
+	if (matched)
+		*matched = 0;
+	while (cur) {
+		const char *dot = memchr(p, '.', (size_t)(end - p));
+		struct seg g = { p, (size_t)((dot ? dot : end) - p) };
+
+		if (g.len == 0)
+			return NULL;
+		if (cur->kind == CS_CONF_MAP) {
+			idx = find_key(cur, g.s, g.len);
+			if (idx == SIZE_MAX)
+				return NULL;
+		} else if (cur->kind == CS_CONF_SEQ) {
+			if (seg_index(&g, &idx)) {
+				if (idx >= cur->n)
+					return NULL;
+			} else {
+				for (idx = 0; idx < cur->n; idx++) {
+					const char *nm = item_name(cur->items[idx]);
+
+					if (nm && strncmp(nm, g.s, g.len) == 0 &&
+					    nm[g.len] == '\0')
+						break;
+				}
+				if (idx == cur->n)
+					return NULL;
+			}
+		} else {
+			return NULL;
+		}
+		cur = cur->items[idx];
+		n++;
+		if (last)
+			*last = cur;
+		if (matched)
+			*matched = n;
+		if (!dot)
+			return cur;
+		p = dot + 1;
+	}
+	return NULL;
+}
+
 cs_status
 cs_conf_set(cs_conf *c, const char *assignment, cs_error *err)
 {

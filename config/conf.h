@@ -66,6 +66,17 @@ void cs_conf_free(cs_conf *c);
  */
 cs_status cs_conf_set(cs_conf *c, const char *assignment, cs_error *err);
 
+/*
+ * The node at path (len bytes, dot-separated) under root, by the rules of
+ * cs_conf_set, which --set, calibrate's --fit and --point-set share: a
+ * map's key; a sequence's item by its index or by its "name" (else its
+ * "id": a step).  NULL when it is not there (or a segment is empty); then
+ * *last is the deepest node reached and *matched how many segments led to
+ * it (both may be NULL).  O(segments x items).
+ */
+cs_conf_node *cs_conf_walk(cs_conf_node *root, const char *path, size_t len,
+                           cs_conf_node **last, size_t *matched);
+
 /* Child of a map by key (NULL if absent or map is not a map).  Marks the
  * child used. */
 cs_conf_node *cs_conf_get(const cs_conf_node *map, const char *key);

@@ -1562,6 +1562,48 @@ START_TEST(conf_set_depth_limits)
 }
 END_TEST
 
+/* One walker for --set, --fit and --point-set: keys, indexes, item names
+ * and step ids; where it stops when a path is not there. */
+START_TEST(conf_walk_follows_the_set_rules)
+{
+	static const char text[] =
+		"app: {cores: 2}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{id: charge, cpu: 5ms}, {delay: 1s}]\n"
+		"  - name: b\n"
+		"    steps: [{cpu: 7ms}]\n";
+	static const char *const p[] = {
+		"app.cores", "endpoints.a.steps.charge.cpu",
+		"endpoints.1.steps.0.cpu", "endpoints.a.steps.1.delay",
+	};
+	static const char *const want[] = { "2", "5ms", "7ms", "1s" };
+	cs_conf *c = parse(text);
+	cs_conf_node *n, *last;
+	size_t i, matched;
+
+	for (i = 0; i < 4; i++) {
+		n = cs_conf_walk(c->root, p[i], strlen(p[i]), &last, &matched);
+		ck_assert_msg(n && n->value && !strcmp(n->value, want[i]),
+		              "%s", p[i]);
+		ck_assert_ptr_eq(last, n);
+	}
+	/* stops at the deepest node there: endpoints.a.steps */
+	n = cs_conf_walk(c->root, "endpoints.a.steps.nosuch.cpu", 28, &last,
+	                 &matched);
+	ck_assert_ptr_null(n);
+	ck_assert_uint_eq(matched, 3);
+	ck_assert_int_eq(last->kind, CS_CONF_SEQ);
+	ck_assert_ptr_null(cs_conf_walk(c->root, "endpoints.9", 11, NULL, NULL));
+	ck_assert_ptr_null(cs_conf_walk(c->root, "app..cores", 10, NULL, NULL));
+	ck_assert_ptr_null(cs_conf_walk(c->root, "app.cores.x", 11, NULL, NULL));
+	/* only len bytes count */
+	n = cs_conf_walk(c->root, "app.cores=9", 9, NULL, NULL);
+	ck_assert(n && !strcmp(n->value, "2"));
+	cs_conf_free(c);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1572,6 +1614,7 @@ conf_suite(void)
 	TCase *sets = tcase_create("set");
 
 	tcase_add_test(parsing, conf_parse_records_positions);
+	tcase_add_test(parsing, conf_walk_follows_the_set_rules);
 	tcase_add_test(parsing, conf_columns_count_characters);
 	tcase_add_test(parsing, conf_get_marks_used);
 	tcase_add_test(parsing, conf_empty_document);
