@@ -200,17 +200,7 @@ cs_mt_refill(cs_mt_state *s)
 static unsigned long
 mt_get(void *vs)
 {
-	cs_mt_state *s = vs;
-	uint32_t k;
-
-	if (s->mti >= CS_MT_N)
-		cs_mt_refill(s);
-	k = s->mt[s->mti++];
-	k ^= k >> 11;
-	k ^= (k << 7) & 0x9d2c5680u;
-	k ^= (k << 15) & 0xefc60000u;
-	k ^= k >> 18;
-	return k;
+	return cs_mt_next(vs);
 }
 
 static double

@@ -72,6 +72,22 @@ extern const gsl_rng_type *cs_rng_mt19937;
 void cs_mt_refill(cs_mt_state *s);
 
 /* gsl_rng_uniform(r), in [0, 1): inline for cs_rng_mt19937. */
+/* The next tempered 32-bit word of MT19937 (GSL's, word for word). */
+static inline uint32_t
+cs_mt_next(cs_mt_state *s)
+{
+	uint32_t k;
+
+	if (s->mti >= CS_MT_N)
+		cs_mt_refill(s);
+	k = s->mt[s->mti++];
+	k ^= k >> 11;
+	k ^= (k << 7) & 0x9d2c5680u;
+	k ^= (k << 15) & 0xefc60000u;
+	k ^= k >> 18;
+	return k;
+}
+
 static inline double
 cs_rng_uniform(gsl_rng *r)
 {
@@ -81,13 +97,7 @@ cs_rng_uniform(gsl_rng *r)
 	if (r->type != cs_rng_mt19937)
 		return gsl_rng_uniform(r);
 	s = r->state;
-	if (s->mti >= CS_MT_N)
-		cs_mt_refill(s);
-	k = s->mt[s->mti++];
-	k ^= k >> 11;
-	k ^= (k << 7) & 0x9d2c5680u;
-	k ^= (k << 15) & 0xefc60000u;
-	k ^= k >> 18;
+	k = cs_mt_next(s);
 	return k / 4294967296.0;
 }
 
