@@ -396,6 +396,13 @@ cs_engine_run_until(cs_engine *e, double t)
 		}
 		e->executed++;
 		ev.fn(e, ev.data, ev.arg);
+#ifdef CS_FUZZ_MAX_EVENTS
+		/* fuzz builds only (meson.build): bound the work of one input */
+		if (e->executed >= CS_FUZZ_MAX_EVENTS) {
+			e->stopped = true; /* the clock stays where it is */
+			break;
+		}
+#endif
 	}
 	if (!e->stopped && e->now < t)
 		e->now = t;

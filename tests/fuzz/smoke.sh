@@ -17,7 +17,7 @@ set -u
 src=$(cd "${1:?usage: smoke.sh SOURCE_ROOT BUILD_ROOT}" && pwd)
 build=$(cd "${2:?usage: smoke.sh SOURCE_ROOT BUILD_ROOT}" && pwd)
 seconds=${FUZZ_SECONDS:-60}
-harnesses=${FUZZ_HARNESSES:-scenario import sweepio report slo vary}
+harnesses=${FUZZ_HARNESSES:-scenario sim import sweepio report slo vary}
 work=$build/fuzz-smoke
 here=$src/tests/fuzz
 
@@ -57,7 +57,7 @@ seeds() {
 }
 seed_dirs() {
 	case $1 in
-	scenario) echo "$src/scenarios $src/tests/cli/good $src/tests/cli/bad" \
+	scenario|sim) echo "$src/scenarios $src/tests/cli/good $src/tests/cli/bad" \
 	               "$src/calibration/measurements $here/corpus/scenario" ;;
 	import)   echo "$src/tests/data/import $src/calibration/measurements" \
 	               "$here/corpus/import" ;;
@@ -71,12 +71,14 @@ seed_dirs() {
 # the importers ran at some 25 inputs a second).
 maxlen() {
 	case $1 in
-	import|scenario|sweepio|report) echo 16384 ;;
+	import|scenario|sim|sweepio|report) echo 16384 ;;
 	*) echo 1024 ;;
 	esac
 }
 dict() {
-	[ -f "$here/$1.dict" ] && echo "-dict=$here/$1.dict"
+	d=$1
+	[ "$d" = sim ] && d=scenario  # the simulator reads scenarios too
+	[ -f "$here/$d.dict" ] && echo "-dict=$here/$d.dict"
 }
 
 status=0
