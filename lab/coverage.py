@@ -73,7 +73,7 @@ def table(name, paths):
 def main():
     paths = sys.argv[1:]
     for p in paths:
-        table(p.split("/")[-1], [p])
+        table(p, [p])
     table("all held-out points", paths)
 
 

@@ -109,7 +109,9 @@ fi
 # coverage of the intervals on every held-out point above
 # lab 2 (its own script; the comparison once its held-out data are in)
 lab2/validate.sh "$capsim"
+lab2/validate-r2.sh "$capsim"
 /usr/bin/python3 lab/coverage.py "$out"/lab-validate.json lab2/results/validate.json \
+	lab2/results-r2/validate.json \
 	"$out"/seed00[124]-validate.json $O/ons-survey-validate.json \
 	$O/rag-vllm-validate.json > "$out/coverage.txt"
 echo "done: $out" >&2
