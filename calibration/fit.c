@@ -31,11 +31,10 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_vector.h>
 
-#include "calibration/fit.h"
+#include "calibration/fit-private.h"
 #include "config/conf.h"
 
 #define MAXSEG 32          /* path segments, as config's --set */
-#define CACHE_SIZE 512     /* remembered evaluations */
 #define LOG_FLOOR 1e-6     /* a predicted 0 or NaN counts as this ratio */
 #define BAD_RESIDUAL 10.0  /* residual of a run that failed to load */
 #define NOISE_PRIOR_DOF 4.0 /* the default floor's weight against repeats */
@@ -44,8 +43,8 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static char *
-xstrdup(const char *s)
+char *
+cs_calp_strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *d = malloc(n);
@@ -55,15 +54,8 @@ xstrdup(const char *s)
 	return d;
 }
 
-static char *
-xprintf(const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 1, 2)))
-#endif
-	;
-
-static char *
-xprintf(const char *fmt, ...)
+char *
+cs_calp_printf(const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -92,14 +84,8 @@ now_seconds(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* A growing list of lines. */
-typedef struct lines {
-	char **v;
-	size_t n, cap;
-} lines;
-
-static cs_status
-lines_add(lines *l, char *s)
+cs_status
+cs_calp_lines_add(lines *l, char *s)
 {
 	if (!s)
 		return CS_ERR_NOMEM;
@@ -118,8 +104,8 @@ lines_add(lines *l, char *s)
 	return CS_OK;
 }
 
-static void
-lines_free(lines *l)
+void
+cs_calp_lines_free(lines *l)
 {
 	size_t i;
 
@@ -129,8 +115,8 @@ lines_free(lines *l)
 	memset(l, 0, sizeof *l);
 }
 
-static void
-strv_free(char **v, size_t n)
+void
+cs_calp_strv_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -139,8 +125,8 @@ strv_free(char **v, size_t n)
 	free(v);
 }
 
-static cs_status
-strv_copy(const char *const *src, size_t n, char ***out)
+cs_status
+cs_calp_strv_copy(const char *const *src, size_t n, char ***out)
 {
 	size_t i;
 
@@ -151,9 +137,9 @@ strv_copy(const char *const *src, size_t n, char ***out)
 	if (!*out)
 		return CS_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
-		(*out)[i] = xstrdup(src[i]);
+		(*out)[i] = cs_calp_strdup(src[i]);
 		if (!(*out)[i]) {
-			strv_free(*out, n);
+			cs_calp_strv_free(*out, n);
 			*out = NULL;
 			return CS_ERR_NOMEM;
 		}
@@ -161,8 +147,8 @@ strv_copy(const char *const *src, size_t n, char ***out)
 	return CS_OK;
 }
 
-static cs_status
-nomem(cs_error *err)
+cs_status
+cs_calp_nomem(cs_error *err)
 {
 	return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
 }
@@ -490,7 +476,7 @@ edit_one(char **text, const char *name, const char *a, cs_error *err)
 		}
 		s = splice(text, off, end - off, eq + 1);
 		if (s)
-			s = nomem(err);
+			s = cs_calp_nomem(err);
 		goto out;
 	}
 	/* insert the missing keys into the deepest map there is */
@@ -510,7 +496,7 @@ edit_one(char **text, const char *name, const char *a, cs_error *err)
 
 		ins = malloc(cap);
 		if (!ins) {
-			s = nomem(err);
+			s = cs_calp_nomem(err);
 			goto out;
 		}
 		for (i = matched; i < g.n; i++)
@@ -534,7 +520,7 @@ edit_one(char **text, const char *name, const char *a, cs_error *err)
 		at = close;
 		while (at > off + 1 && isspace((unsigned char)(*text)[at - 1]))
 			at--;
-		t = xprintf("%s%s", last->n ? ", " : "", ins);
+		t = cs_calp_printf("%s%s", last->n ? ", " : "", ins);
 		s = t ? splice(text, at, 0, t) : CS_ERR_NOMEM;
 		free(t);
 	} else if (last->n && last->items[0]->key_line > 0) {
@@ -550,7 +536,7 @@ edit_one(char **text, const char *name, const char *a, cs_error *err)
 		}
 		while (ls > 0 && (*text)[ls - 1] != '\n')
 			ls--;
-		t = xprintf("%s\n%*s", ins, (int)(k - ls), "");
+		t = cs_calp_printf("%s\n%*s", ins, (int)(k - ls), "");
 		/* keep the bytes before the key on its line (a "- ") */
 		s = t ? splice(text, k, 0, t) : CS_ERR_NOMEM;
 		free(t);
@@ -559,7 +545,7 @@ edit_one(char **text, const char *name, const char *a, cs_error *err)
 		goto out;
 	}
 	if (s)
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 out:
 	free(ins);
 	cs_conf_free(cf);
@@ -571,13 +557,13 @@ cs_cal_edit_text(const char *text, const char *name,
                  const char *const *assignments, size_t n, char **out,
                  cs_error *err)
 {
-	char *t = xstrdup(text);
+	char *t = cs_calp_strdup(text);
 	size_t i;
 	cs_status s;
 
 	*out = NULL;
 	if (!t)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	/* one at a time, re-reading the text: positions stay right and a
 	 * map inserted by one assignment receives the next */
 	for (i = 0; i < n; i++)
@@ -678,79 +664,6 @@ parse_value(const char *s, double *v, cs_cal_kind *kind, int *pct)
 
 /* ---- the calibration object ------------------------------------------------ */
 
-/* What a first estimate scales a parameter by. */
-enum pclass {
-	PC_NONE, PC_THINK, PC_CPU, PC_APP_CORES, PC_QUERY, PC_DB_CORES,
-	PC_LATENCY, PC_DISPERSION, PC_HIT
-};
-
-typedef struct param {
-	cs_cal_param pub;
-	char *path;
-	char *from;
-	int pct;             /* ratio written as a percentage */
-	enum pclass cls;
-} param;
-
-typedef struct point {
-	const cs_imp_point *p;
-	char *name;
-	char **sets;         /* the point's own overrides */
-	size_t nsets;
-	char **load;         /* users / rate / steady-run overrides */
-	size_t nload;
-	cs_cal_pred fitted;
-	int has_fitted;
-	int use_ep;          /* the objective scores its endpoints */
-} point;
-
-typedef struct centry {
-	char *key;           /* the parameter values as text */
-	double *r;           /* residuals */
-	int bad;             /* the scenario did not load or run there */
-} centry;
-
-struct cs_cal {
-	char *path;
-	char *text;          /* the scenario file's content */
-	char **sets;
-	size_t nsets;
-	cs_cal_opts opts;
-	uint64_t seed;
-	double duration;     /* the scenario's run.duration, s */
-	int has_stages, stages_rel, has_users, has_rate;
-	param *params;
-	size_t nparams;
-	point *points;
-	size_t npoints;
-	lines est, warn;
-	int checked, estimated, fitted;
-	double objective, seconds;
-	unsigned evals;      /* simulations run (cache misses) */
-	/* the objective's residuals */
-	size_t nres;
-	int *res_point, *res_metric;
-	int *res_ep;         /* the point's endpoint index, -1: overall */
-	double *res_w;       /* weight of each residual: the metric's weight
-	                      * / (sampling^2 + floor^2) */
-	double *res_samp;    /* sampling sd of each residual's measurement */
-	double wsum;         /* sum of the metrics' weights over residuals */
-	double floor[CS_CAL_NMETRICS];   /* between-run noise used */
-	int floor_src[CS_CAL_NMETRICS];  /* 0 default, 1 repeats, 2 given */
-	size_t floor_dof[CS_CAL_NMETRICS];
-	double disc[CS_CAL_NMETRICS];    /* model discrepancy at the fit */
-	double *draws;       /* ndraws x nparams: a sample of the posterior */
-	size_t ndraws;
-	double ess;          /* effective sample size behind it */
-	double *svd_v, *svd_s; /* the fit's Jacobian: V (k x k) and singular
-	                      * values (k), log space; NULL if none */
-	centry cache[CACHE_SIZE];
-	size_t cache_next;
-	/* a fatal error inside the minimizer's callback */
-	cs_status fatal;
-	cs_error fatal_err;
-};
-
 void
 cs_cal_opts_init(cs_cal_opts *o)
 {
@@ -802,7 +715,7 @@ read_text(const char *path, char **out, cs_error *err)
 	}
 	if (!t) {
 		fclose(f);
-		return nomem(err);
+		return cs_calp_nomem(err);
 	}
 	if (ferror(f)) {
 		fclose(f);
@@ -879,7 +792,7 @@ cs_cal_new(const char *path, const char *const *sets, size_t nsets,
 	*out = NULL;
 	c = calloc(1, sizeof *c);
 	if (!c)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	if (opts)
 		c->opts = *opts;
 	else
@@ -892,9 +805,9 @@ cs_cal_new(const char *path, const char *const *sets, size_t nsets,
 		c->opts.max_evals = 200;
 	if (!(c->opts.error_scale > 0))
 		c->opts.error_scale = 0.1;
-	c->path = xstrdup(path);
-	if (!c->path || strv_copy(sets, nsets, &c->sets)) {
-		s = nomem(err);
+	c->path = cs_calp_strdup(path);
+	if (!c->path || cs_calp_strv_copy(sets, nsets, &c->sets)) {
+		s = cs_calp_nomem(err);
 		goto fail;
 	}
 	c->nsets = nsets;
@@ -963,8 +876,8 @@ cs_cal_free(cs_cal *c)
 	free(c->params);
 	for (i = 0; i < c->npoints; i++) {
 		free(c->points[i].name);
-		strv_free(c->points[i].sets, c->points[i].nsets);
-		strv_free(c->points[i].load, c->points[i].nload);
+		cs_calp_strv_free(c->points[i].sets, c->points[i].nsets);
+		cs_calp_strv_free(c->points[i].load, c->points[i].nload);
 	}
 	free(c->points);
 	for (i = 0; i < CACHE_SIZE; i++) {
@@ -979,9 +892,9 @@ cs_cal_free(cs_cal *c)
 	free(c->draws);
 	free(c->svd_v);
 	free(c->svd_s);
-	lines_free(&c->est);
-	lines_free(&c->warn);
-	strv_free(c->sets, c->nsets);
+	cs_calp_lines_free(&c->est);
+	cs_calp_lines_free(&c->warn);
+	cs_calp_strv_free(c->sets, c->nsets);
 	free(c->text);
 	free(c->path);
 	free(c);
@@ -997,7 +910,7 @@ load_with(const cs_cal *c, const char *const *extra, size_t nextra,
 	cs_status s;
 
 	if (!all)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	for (i = 0; i < c->nsets; i++)
 		all[i] = c->sets[i];
 	for (i = 0; i < nextra; i++)
@@ -1039,26 +952,30 @@ point_load_sets(const cs_cal *c, point *pt, cs_error *err)
 		if (c->has_stages && (c->stages_rel ||
 		                      (!c->has_users && !c->has_rate))) {
 			if (c->stages_rel)
-				v[n++] = xstrdup("load.stages=[{duration: 0s, "
-				                 "target: 100%}]");
+				v[n++] = cs_calp_strdup("load.stages=[{"
+				                        "duration: 0s, "
+				                        "target: 100%}]");
 			else if (open)
-				v[n++] = xprintf("load.stages=[{duration: 0s, "
-				                 "target: %.6g}]", p->arrival_rate);
+				v[n++] = cs_calp_printf("load.stages=[{"
+				                        "duration: 0s, "
+				                        "target: %.6g}]",
+				                        p->arrival_rate);
 			else
-				v[n++] = xprintf("load.stages=[{duration: 0s, "
-				                 "target: %.0f}]",
-				                 floor(p->users + 0.5));
+				v[n++] = cs_calp_printf("load.stages=[{"
+				                        "duration: 0s, "
+				                        "target: %.0f}]",
+				                        floor(p->users + 0.5));
 		}
-		v[n++] = xprintf("run.duration=%.6gs", d);
-		v[n++] = xprintf("run.warmup=%.6gs", 0.1 * d);
+		v[n++] = cs_calp_printf("run.duration=%.6gs", d);
+		v[n++] = cs_calp_printf("run.warmup=%.6gs", 0.1 * d);
 	}
 	if (c->has_users || c->has_rate || !c->has_stages || c->stages_rel) {
 		if (open)
-			v[n++] = xprintf("load.arrival_rate=%.6g",
-			                 p->arrival_rate);
+			v[n++] = cs_calp_printf("load.arrival_rate=%.6g",
+			                        p->arrival_rate);
 		else
-			v[n++] = xprintf("load.users=%.0f",
-			                 floor(p->users + 0.5));
+			v[n++] = cs_calp_printf("load.users=%.0f",
+			                        floor(p->users + 0.5));
 	} else if (!c->opts.steady) {
 		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
 		    "load.stages", "the stages' targets are absolute, so the "
@@ -1070,13 +987,13 @@ point_load_sets(const cs_cal *c, point *pt, cs_error *err)
 		if (!v[i]) {
 			for (i = 0; i < n; i++)
 				free(v[i]);
-			return nomem(err);
+			return cs_calp_nomem(err);
 		}
 	pt->load = calloc(n, sizeof *pt->load);
 	if (!pt->load) {
 		for (i = 0; i < n; i++)
 			free(v[i]);
-		return nomem(err);
+		return cs_calp_nomem(err);
 	}
 	memcpy(pt->load, v, n * sizeof *v);
 	pt->nload = n;
@@ -1094,15 +1011,15 @@ file_name(const cs_cal *c, const cs_imp_point *p)
 	size_t len, i, same = 0;
 
 	if (!src || !*src)
-		return xprintf("point %zu", c->npoints + 1);
+		return cs_calp_printf("point %zu", c->npoints + 1);
 	base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
 	dot = strrchr(base, '.');
 	len = dot && dot > base ? (size_t)(dot - base) : strlen(base);
 	for (i = 0; i < c->npoints; i++)
 		if (c->points[i].p->source && !strcmp(c->points[i].p->source, src))
 			same++;
-	name = same ? xprintf("%.*s#%zu", (int)len, base, same + 1) :
-	       xprintf("%.*s", (int)len, base);
+	name = same ? cs_calp_printf("%.*s#%zu", (int)len, base, same + 1) :
+	       cs_calp_printf("%.*s", (int)len, base);
 	return name;
 }
 
@@ -1120,21 +1037,21 @@ cs_cal_add_point(cs_cal *c, const cs_imp_point *p, const char *const *sets,
 		    p->name ? p->name : "?");
 	pts = realloc(c->points, (c->npoints + 1) * sizeof *pts);
 	if (!pts)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	c->points = pts;
 	pt = &pts[c->npoints];
 	memset(pt, 0, sizeof *pt);
 	pt->p = p;
-	pt->name = p->name ? xstrdup(p->name) : file_name(c, p);
-	if (!pt->name || strv_copy(sets, nsets, &pt->sets)) {
+	pt->name = p->name ? cs_calp_strdup(p->name) : file_name(c, p);
+	if (!pt->name || cs_calp_strv_copy(sets, nsets, &pt->sets)) {
 		free(pt->name);
-		return nomem(err);
+		return cs_calp_nomem(err);
 	}
 	pt->nsets = nsets;
 	s = point_load_sets(c, pt, err);
 	if (s) {
 		free(pt->name);
-		strv_free(pt->sets, pt->nsets);
+		cs_calp_strv_free(pt->sets, pt->nsets);
 		return s;
 	}
 	c->npoints++;
@@ -1146,7 +1063,7 @@ cs_cal_add_point(cs_cal *c, const cs_imp_point *p, const char *const *sets,
 		size_t i;
 
 		if (!all) {
-			s = nomem(err);
+			s = cs_calp_nomem(err);
 		} else {
 			for (i = 0; i < pt->nload; i++)
 				all[i] = pt->load[i];
@@ -1159,8 +1076,8 @@ cs_cal_add_point(cs_cal *c, const cs_imp_point *p, const char *const *sets,
 		if (s) {
 			c->npoints--;
 			free(pt->name);
-			strv_free(pt->sets, pt->nsets);
-			strv_free(pt->load, pt->nload);
+			cs_calp_strv_free(pt->sets, pt->nsets);
+			cs_calp_strv_free(pt->load, pt->nload);
 			return s;
 		}
 	}
@@ -1218,7 +1135,7 @@ static cs_status
 probe(const cs_cal *c, const char *path, const char *value, char *msg,
       size_t size)
 {
-	char *a = xprintf("%s=%s", path, value);
+	char *a = cs_calp_printf("%s=%s", path, value);
 	cs_scenario *sc = NULL;
 	cs_error e;
 	const char *one[1];
@@ -1372,7 +1289,7 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 	}
 	pr.path = malloc(plen + 1);
 	if (!pr.path)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	memcpy(pr.path, spec, plen);
 	pr.path[plen] = '\0';
 	if (eq) {
@@ -1432,7 +1349,7 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 		double v = have ? init : sqrt(lo * hi);
 
 		if ((s = probe_kind(c, pr.path, v, &kind))) {
-			s = nomem(err);
+			s = cs_calp_nomem(err);
 			goto fail;
 		}
 	}
@@ -1459,7 +1376,7 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 	cs_cal_format(kind, pct, sqrt(lo * hi), buf, sizeof buf);
 	s = probe(c, pr.path, buf, msg, sizeof msg);
 	if (s == CS_ERR_NOMEM) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto fail;
 	}
 	if (s) {
@@ -1477,16 +1394,16 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 	pr.pub.se_log = NAN;
 	pr.pct = pct;
 	pr.cls = classify(pr.path, kind);
-	pr.from = xstrdup(have ? "the scenario file" : scale ? "the default "
-	                  "scale, 1" : "the middle of the bounds (geometric "
-	                  "mean)");
+	pr.from = cs_calp_strdup(have ? "the scenario file" : scale ?
+	                         "the default scale, 1" : "the middle of the "
+	                         "bounds (geometric mean)");
 	if (!pr.from) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto fail;
 	}
 	ps = realloc(c->params, (c->nparams + 1) * sizeof *ps);
 	if (!ps) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto fail;
 	}
 	c->params = ps;
@@ -1594,7 +1511,7 @@ run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
 	if (!all || (np && !abuf)) {
 		free(all);
 		free(abuf);
-		return nomem(err);
+		return cs_calp_nomem(err);
 	}
 	for (k = 0; k < pt->nload; k++)
 		all[n++] = pt->load[k];
@@ -1706,7 +1623,7 @@ cs_cal_predict_detail(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
 		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
 		                    "no point %zu", i);
 	if (c->nparams && !(v = malloc(c->nparams * sizeof *v)))
-		return nomem(err);
+		return cs_calp_nomem(err);
 	for (k = 0; k < c->nparams; k++)
 		v[k] = c->params[k].pub.value;
 	s = run_point_x(c, i, v, NULL, 0, reps, true, out, ep, causes, err);
@@ -1741,7 +1658,7 @@ cs_cal_predict(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
 		return run_point_precise(c, i, NULL, reps, out, err);
 	v = malloc(c->nparams * sizeof *v);
 	if (!v)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	for (k = 0; k < c->nparams; k++)
 		v[k] = c->params[k].pub.value;
 	s = run_point_precise(c, i, v, reps, out, err);
@@ -1767,7 +1684,7 @@ warnf(cs_cal *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	return lines_add(&c->warn, xstrdup(buf));
+	return cs_calp_lines_add(&c->warn, cs_calp_strdup(buf));
 }
 
 static cs_status
@@ -1786,7 +1703,7 @@ estf(cs_cal *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	return lines_add(&c->est, xstrdup(buf));
+	return cs_calp_lines_add(&c->est, cs_calp_strdup(buf));
 }
 
 static int
@@ -1967,7 +1884,7 @@ cs_cal_check_data(cs_cal *c, cs_error *err)
 	if (c->checked)
 		return CS_OK;
 	c->checked = 1;
-	return check_data(c) ? nomem(err) : CS_OK;
+	return check_data(c) ? cs_calp_nomem(err) : CS_OK;
 }
 
 cs_status
@@ -2135,11 +2052,11 @@ cs_cal_estimate(cs_cal *c, cs_error *err)
 			v = pr->pub.initial * factor[pr->cls];
 		if (isnan(v) || !why[pr->cls] || !(v > 0))
 			continue;
-		from = xprintf("%s%s", why[pr->cls],
-		               v < pr->pub.lo || v > pr->pub.hi ?
-		               " (clamped to the bounds)" : "");
+		from = cs_calp_printf("%s%s", why[pr->cls],
+		                      v < pr->pub.lo || v > pr->pub.hi ?
+		                      " (clamped to the bounds)" : "");
 		if (!from)
-			return nomem(err);
+			return cs_calp_nomem(err);
 		free(pr->from);
 		pr->from = from;
 		pr->pub.estimated_from = from;
@@ -2449,7 +2366,7 @@ setup_residuals(cs_cal *c, cs_error *err)
 	c->res_ep = malloc(cap * sizeof *c->res_ep);
 	if (!c->res_point || !c->res_metric || !c->res_w || !c->res_samp ||
 	    !c->res_ep)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	/* the scenario's endpoint names, to match the data's */
 	if (tree(c, NULL, 0, &cf, NULL) == CS_OK && cf->root &&
 	    (eps = cs_conf_get(cf->root, "endpoints")) &&
@@ -2603,7 +2520,7 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 
 	*bad = 0;
 	if (key_of(c, v, &key))
-		return nomem(err);
+		return cs_calp_nomem(err);
 	for (i = 0; i < CACHE_SIZE; i++)
 		if (c->cache[i].key && !strcmp(c->cache[i].key, key)) {
 			memcpy(r, c->cache[i].r, c->nres * sizeof *r);
@@ -2617,7 +2534,7 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 		free(pred);
 		free(epv);
 		free(key);
-		return nomem(err);
+		return cs_calp_nomem(err);
 	}
 	for (i = 0; i < c->npoints; i++) {
 		cs_error e2;
@@ -2627,7 +2544,7 @@ residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
 		                      sizeof **epv))) {
 			s = CS_ERR_NOMEM;
 			if (err)
-				nomem(err);
+				cs_calp_nomem(err);
 			goto fail;
 		}
 		memset(&e2, 0, sizeof e2);
@@ -2770,7 +2687,7 @@ nm_run(cs_cal *c, fctx *x, gsl_vector *u0, unsigned start, double *best,
 	if (!step || !mz) {
 		gsl_vector_free(step);
 		gsl_multimin_fminimizer_free(mz);
-		return nomem(err);
+		return cs_calp_nomem(err);
 	}
 	for (k = 0; k < n; k++) {
 		double w = log(c->params[k].pub.hi / c->params[k].pub.lo);
@@ -2853,7 +2770,7 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 	if (m < k) {
 		return warnf(c, "%zu measured numbers for %zu parameters: the "
 		             "fit cannot pin them all down and no uncertainty "
-		             "is given", m, k) ? nomem(err) : CS_OK;
+		             "is given", m, k) ? cs_calp_nomem(err) : CS_OK;
 	}
 	J = gsl_matrix_alloc(m, k);
 	V = gsl_matrix_alloc(k, k);
@@ -2864,7 +2781,7 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 	rm = malloc(m * sizeof *rm);
 	skip = calloc(k, sizeof *skip);
 	if (!J || !V || !S || !work || !vp || !rp || !rm || !skip) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto out;
 	}
 	if ((s = residuals(c, v, rp, &bad, err)))
@@ -2946,14 +2863,14 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 		if (unident && (s = warnf(c, "%s is not identifiable from these "
 		    "data: changing it does not change the fit, or another "
 		    "parameter makes up for it", c->params[j].path))) {
-			s = nomem(err);
+			s = cs_calp_nomem(err);
 			goto out;
 		}
 	}
 	if (m == k && warnf(c, "as many measured numbers (%zu) as "
 	    "parameters: the fit can be exact; the intervals come from the "
 	    "measurements' noise alone", m)) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto out;
 	}
 	/* strongly correlated pairs */
@@ -2980,7 +2897,7 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 			    "fit (%.2f): the data fix a combination of them "
 			    "better than each", c->params[i].path,
 			    c->params[j].path, corr)) {
-				s = nomem(err);
+				s = cs_calp_nomem(err);
 				goto out;
 			}
 		}
@@ -3056,7 +2973,7 @@ identify(cs_cal *c, double *v, cs_error *err)
 		    "but not known; every prediction from the calibrated file "
 		    "samples its whole range %s .. %s; to pin it, measure %s",
 		    pr->path, a, lo, hi, pr->pub.pin_with))
-			return nomem(err);
+			return cs_calp_nomem(err);
 	}
 	return CS_OK;
 }
@@ -3077,7 +2994,7 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
 	cs_status s;
 
 	if (!r)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	for (m = 0; m < CS_CAL_NMETRICS; m++)
 		c->disc[m] = 0;
 	if ((s = residuals(c, v, r, &bad, err)) || bad) {
@@ -3141,7 +3058,7 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 	vals = malloc(PROPOSALS * n * sizeof *vals);
 	lw = malloc(PROPOSALS * sizeof *lw);
 	if (!vals || !lw || !r || !rng) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto out;
 	}
 	gsl_rng_set(rng, c->seed ^ 0xd1b54a32d192ed03ULL);
@@ -3225,7 +3142,7 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 	}
 	c->ess = 1 / sum2;
 	if (!(c->draws = malloc(KEPT * n * sizeof *c->draws))) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto out;
 	}
 	/* systematic resampling */
@@ -3242,7 +3159,7 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 	if (c->ess < 4 && warnf(c, "the posterior sample rests on %.1f "
 	    "effective parameter sets of %zu tried: its spread is rough",
 	    c->ess, PROPOSALS))
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 out:
 	gsl_rng_free(rng);
 	free(vals);
@@ -3278,7 +3195,7 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 		    "objective is a staircase in it and Nelder-Mead may stop "
 		    "on a step; try its neighbours by hand",
 		    c->params[k].path))
-			return nomem(err);
+			return cs_calp_nomem(err);
 	u = gsl_vector_alloc(n);
 	bestu = gsl_vector_alloc(n);
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -3288,7 +3205,7 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	perm = malloc(n * nlhs * sizeof *perm);
 	x.c = c;
 	if (!u || !bestu || !rng || !x.v || !x.r || !perm) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto out;
 	}
 	gsl_rng_set(rng, c->seed ^ 0x5eedca1bULL);
@@ -3367,7 +3284,7 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 			    "the model lacks something the data show",
 			    pr->path, a, pr->pub.on_bound < 0 ? "lower" :
 			    "upper", b)) {
-				s = nomem(err);
+				s = cs_calp_nomem(err);
 				goto out;
 			}
 		}
@@ -3497,8 +3414,9 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 	char *t;
 	int m;
 
-#define ADD(...) do { if (lines_add(&l, xprintf(__VA_ARGS__))) { \
-		lines_free(&l); return nomem(err); } } while (0)
+#define ADD(...) do { if (cs_calp_lines_add(&l, \
+		cs_calp_printf(__VA_ARGS__))) { cs_calp_lines_free(&l); \
+		return cs_calp_nomem(err); } } while (0)
 	strip_block(*text);
 	ADD("calibration:");
 	ADD("  # What the calibration knows, and does not: predictions from "
@@ -3565,8 +3483,8 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 		len += strlen(l.v[i]) + 1;
 	t = malloc(len);
 	if (!t) {
-		lines_free(&l);
-		return nomem(err);
+		cs_calp_lines_free(&l);
+		return cs_calp_nomem(err);
 	}
 	o = (size_t)sprintf(t, "%s", *text);
 	if (o && t[o - 1] != '\n')
@@ -3575,7 +3493,7 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 		o += (size_t)sprintf(t + o, "%s\n", l.v[i]);
 	free(*text);
 	*text = t;
-	lines_free(&l);
+	cs_calp_lines_free(&l);
 	return CS_OK;
 }
 
@@ -3593,9 +3511,10 @@ cs_cal_scenario_text(const cs_cal *c, const char *const *files,
 	*out = NULL;
 	as = calloc(c->nsets + c->nparams + 1, sizeof *as);
 	if (!as)
-		return nomem(err);
-#define HEAD(...) do { if (lines_add(&head, xprintf(__VA_ARGS__))) { \
-		s = nomem(err); goto out; } } while (0)
+		return cs_calp_nomem(err);
+#define HEAD(...) do { if (cs_calp_lines_add(&head, \
+		cs_calp_printf(__VA_ARGS__))) { s = cs_calp_nomem(err); \
+		goto out; } } while (0)
 	HEAD("# Calibrated by capsim calibrate from %s", c->path);
 	for (i = 0; i < nfiles; i++)
 		HEAD("#   data: %s", files[i]);
@@ -3617,9 +3536,9 @@ cs_cal_scenario_text(const cs_cal *c, const char *const *files,
 	     c->evals, c->opts.replications, (unsigned long long)c->seed);
 	/* global overrides that are single values go into the text; the
 	 * others stay on the command line */
-	cur = xstrdup(c->text);
+	cur = cs_calp_strdup(c->text);
 	if (!cur) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto out;
 	}
 	for (i = 0; i < c->nsets; i++) {
@@ -3653,7 +3572,7 @@ cs_cal_scenario_text(const cs_cal *c, const char *const *files,
 
 		as[na] = malloc(600);
 		if (!as[na]) {
-			s = nomem(err);
+			s = cs_calp_nomem(err);
 			goto out;
 		}
 		assign(pr, pr->pub.value, as[na], 600);
@@ -3707,7 +3626,7 @@ cs_cal_scenario_text(const cs_cal *c, const char *const *files,
 		len += strlen(head.v[i]) + 1;
 	t = malloc(len + 1);
 	if (!t) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto out;
 	}
 	t[0] = '\0';
@@ -3730,7 +3649,7 @@ out:
 	free(t);
 	free(edited);
 	free(cur);
-	strv_free(as, c->nsets + c->nparams + 1);
-	lines_free(&head);
+	cs_calp_strv_free(as, c->nsets + c->nparams + 1);
+	cs_calp_lines_free(&head);
 	return s;
 }

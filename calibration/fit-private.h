@@ -1,0 +1,120 @@
+/*
+ * calibration/fit — what the files of a calibration share: the
+ * calibration object (struct cs_cal, opaque in fit.h) with its points and
+ * parameters, and the small helpers they all use.  Not part of the public
+ * API: included only by the calibration's own .c files.
+ */
+#ifndef CS_CAL_FIT_PRIVATE_H
+#define CS_CAL_FIT_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calibration/fit.h"
+
+#define CACHE_SIZE 512     /* remembered evaluations */
+
+/* ---- small helpers (fit.c) ---------------------------------------------- */
+
+/* A growing list of lines. */
+typedef struct lines {
+	char **v;
+	size_t n, cap;
+} lines;
+
+/* A copy of s, or NULL when out of memory; caller frees. */
+char *cs_calp_strdup(const char *s);
+/* A new string formatted as printf does, or NULL; caller frees. */
+char *cs_calp_printf(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+/* Append s (l takes it; freed on failure); CS_ERR_NOMEM when s is NULL. */
+cs_status cs_calp_lines_add(lines *l, char *s);
+/* Free l's lines and empty it. */
+void cs_calp_lines_free(lines *l);
+/* Free v[0..n) and v itself; v may be NULL. */
+void cs_calp_strv_free(char **v, size_t n);
+/* *out = a copy of src[0..n), NULL when n is 0; free with cs_calp_strv_free. */
+cs_status cs_calp_strv_copy(const char *const *src, size_t n, char ***out);
+/* Set err to "out of memory"; returns CS_ERR_NOMEM. */
+cs_status cs_calp_nomem(cs_error *err);
+
+/* ---- the calibration object (fit.c) ------------------------------------- */
+
+/* What a first estimate scales a parameter by. */
+enum pclass {
+	PC_NONE, PC_THINK, PC_CPU, PC_APP_CORES, PC_QUERY, PC_DB_CORES,
+	PC_LATENCY, PC_DISPERSION, PC_HIT
+};
+
+typedef struct param {
+	cs_cal_param pub;
+	char *path;
+	char *from;
+	int pct;             /* ratio written as a percentage */
+	enum pclass cls;
+} param;
+
+typedef struct point {
+	const cs_imp_point *p;
+	char *name;
+	char **sets;         /* the point's own overrides */
+	size_t nsets;
+	char **load;         /* users / rate / steady-run overrides */
+	size_t nload;
+	cs_cal_pred fitted;
+	int has_fitted;
+	int use_ep;          /* the objective scores its endpoints */
+} point;
+
+typedef struct centry {
+	char *key;           /* the parameter values as text */
+	double *r;           /* residuals */
+	int bad;             /* the scenario did not load or run there */
+} centry;
+
+/* The calibration: fit.h's opaque cs_cal. */
+struct cs_cal {
+	char *path;
+	char *text;          /* the scenario file's content */
+	char **sets;
+	size_t nsets;
+	cs_cal_opts opts;
+	uint64_t seed;
+	double duration;     /* the scenario's run.duration, s */
+	int has_stages, stages_rel, has_users, has_rate;
+	param *params;
+	size_t nparams;
+	point *points;
+	size_t npoints;
+	lines est, warn;
+	int checked, estimated, fitted;
+	double objective, seconds;
+	unsigned evals;      /* simulations run (cache misses) */
+	/* the objective's residuals */
+	size_t nres;
+	int *res_point, *res_metric;
+	int *res_ep;         /* the point's endpoint index, -1: overall */
+	double *res_w;       /* weight of each residual: the metric's weight
+	                      * / (sampling^2 + floor^2) */
+	double *res_samp;    /* sampling sd of each residual's measurement */
+	double wsum;         /* sum of the metrics' weights over residuals */
+	double floor[CS_CAL_NMETRICS];   /* between-run noise used */
+	int floor_src[CS_CAL_NMETRICS];  /* 0 default, 1 repeats, 2 given */
+	size_t floor_dof[CS_CAL_NMETRICS];
+	double disc[CS_CAL_NMETRICS];    /* model discrepancy at the fit */
+	double *draws;       /* ndraws x nparams: a sample of the posterior */
+	size_t ndraws;
+	double ess;          /* effective sample size behind it */
+	double *svd_v, *svd_s; /* the fit's Jacobian: V (k x k) and singular
+	                      * values (k), log space; NULL if none */
+	centry cache[CACHE_SIZE];
+	size_t cache_next;
+	/* a fatal error inside the minimizer's callback */
+	cs_status fatal;
+	cs_error fatal_err;
+};
+
+#endif /* CS_CAL_FIT_PRIVATE_H */
