@@ -11,8 +11,10 @@
 #include <stdint.h>
 
 #include "calibration/fit.h"
+#include "config/conf.h"
 
 #define CACHE_SIZE 512     /* remembered evaluations */
+#define MAXSEG 32          /* path segments, as config's --set */
 
 /* ---- small helpers (fit.c) ---------------------------------------------- */
 
@@ -116,5 +118,27 @@ struct cs_cal {
 	cs_status fatal;
 	cs_error fatal_err;
 };
+
+/* ---- running points (fit.c) --------------------------------------------- */
+
+/* The assignment "path=value" of v to pr, in its units, in buf. */
+void cs_calp_assign(const param *pr, double v, char *buf, size_t size);
+
+/* ---- paths in a YAML tree (yamledit.c) ---------------------------------- */
+
+/* A dotted path split into its segments. */
+typedef struct segs {
+	char buf[512];
+	char *s[MAXSEG];
+	size_t n;
+	const char *path; /* what was split, len bytes */
+	size_t len;
+} segs;
+
+/* Split path[0..len) at its dots into g; -1 if empty or too long. */
+int cs_calp_split_path(const char *path, size_t len, segs *g);
+/* The node at g's path, by the rules of --set (cs_conf_walk). */
+cs_conf_node *cs_calp_walk(cs_conf_node *root, const segs *g,
+                           cs_conf_node **last, size_t *matched);
 
 #endif /* CS_CAL_FIT_PRIVATE_H */
