@@ -34,6 +34,12 @@ char *cs_calp_printf(const char *fmt, ...)
 	;
 /* Append s (l takes it; freed on failure); CS_ERR_NOMEM when s is NULL. */
 cs_status cs_calp_lines_add(lines *l, char *s);
+/* Append a line formatted as printf does, cut at 1,199 bytes. */
+cs_status cs_calp_lines_addf(lines *l, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
 /* Free l's lines and empty it. */
 void cs_calp_lines_free(lines *l);
 /* Free v[0..n) and v itself; v may be NULL. */
@@ -119,10 +125,23 @@ struct cs_cal {
 	cs_error fatal_err;
 };
 
+/* Add a warning (cs_cal_warning) to c, printf-style. */
+#define cs_calp_warnf(c, ...) cs_calp_lines_addf(&(c)->warn, __VA_ARGS__)
+
+/* "12ms" -> 0.012 (a duration), "85%" -> 0.85, "60/s", "0.5"; -1 if not. */
+int cs_calp_parse_value(const char *s, double *v, cs_cal_kind *kind,
+                        int *pct);
+/* The scenario's tree with the overrides and more[0..nmore); caller frees. */
+cs_status cs_calp_tree(const cs_cal *c, char *const *more, size_t nmore,
+                       cs_conf **out, cs_error *err);
+
 /* ---- running points (fit.c) --------------------------------------------- */
 
 /* The assignment "path=value" of v to pr, in its units, in buf. */
 void cs_calp_assign(const param *pr, double v, char *buf, size_t size);
+/* Simulate point i at values v (NULL: the file's), reps replications. */
+cs_status cs_calp_run_point(cs_cal *c, size_t i, const double *v,
+                            unsigned reps, cs_cal_pred *out, cs_error *err);
 
 /* ---- paths in a YAML tree (yamledit.c) ---------------------------------- */
 
