@@ -7,6 +7,7 @@
 #ifndef CS_CAL_FIT_PRIVATE_H
 #define CS_CAL_FIT_PRIVATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -135,13 +136,33 @@ int cs_calp_parse_value(const char *s, double *v, cs_cal_kind *kind,
 cs_status cs_calp_tree(const cs_cal *c, char *const *more, size_t nmore,
                        cs_conf **out, cs_error *err);
 
+/* Per endpoint of a point: its share of requests and its p50, p95, p99
+ * and error rate (EP_N numbers, in this order: fit.h's CS_CAL_EP_*). */
+enum { EP_SHARE = CS_CAL_EP_SHARE, EP_P50 = CS_CAL_EP_P50,
+       EP_P95 = CS_CAL_EP_P95, EP_P99 = CS_CAL_EP_P99,
+       EP_ERR = CS_CAL_EP_ERR, EP_N = CS_CAL_EP_N };
+
 /* ---- running points (fit.c) --------------------------------------------- */
 
 /* The assignment "path=value" of v to pr, in its units, in buf. */
 void cs_calp_assign(const param *pr, double v, char *buf, size_t size);
+/* Simulate point i at v; ep and causes, if not NULL, get its endpoints' and
+ * causes' numbers; precise: a reported prediction (opts.precision). */
+cs_status cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
+                              const char *const *extra, size_t nextra,
+                              unsigned reps, bool precise, cs_cal_pred *out,
+                              double *ep, double *causes, cs_error *err);
 /* Simulate point i at values v (NULL: the file's), reps replications. */
 cs_status cs_calp_run_point(cs_cal *c, size_t i, const double *v,
                             unsigned reps, cs_cal_pred *out, cs_error *err);
+
+/* ---- the objective (objective.c) ---------------------------------------- */
+
+/* The objective's residuals, their weights and noise floors, for c's points. */
+cs_status cs_calp_setup_residuals(cs_cal *c, cs_error *err);
+/* The weighted residuals at values v into r; *bad if the scenario failed. */
+cs_status cs_calp_residuals(cs_cal *c, const double *v, double *r, int *bad,
+                            cs_error *err);
 
 /* ---- paths in a YAML tree (yamledit.c) ---------------------------------- */
 

@@ -34,9 +34,6 @@
 #include "calibration/fit-private.h"
 #include "config/conf.h"
 
-#define LOG_FLOOR 1e-6     /* a predicted 0 or NaN counts as this ratio */
-#define BAD_RESIDUAL 10.0  /* residual of a run that failed to load */
-#define NOISE_PRIOR_DOF 4.0 /* the default floor's weight against repeats */
 #define MAX_STEADY 600.0   /* s: default cap on a steady run */
 #define SIMPLEX_TOL 5e-3   /* simplex size (log space) that ends a start */
 
@@ -1114,17 +1111,6 @@ ci_of(const cs_result *r, const char *path, double *m, double *lo,
 	cs_result_metric(r, path, m, lo, hi);
 }
 
-/*
- * Run point i with values v (NULL: the file's) and reps replications.
- * A scenario that does not load gives its status (CS_ERR_INVALID,
- * CS_ERR_USAGE) and err.
- */
-/* Per endpoint of a point: its share of requests and its p50, p95, p99
- * and error rate (EP_N numbers, in this order: fit.h's CS_CAL_EP_*). */
-enum { EP_SHARE = CS_CAL_EP_SHARE, EP_P50 = CS_CAL_EP_P50,
-       EP_P95 = CS_CAL_EP_P95, EP_P99 = CS_CAL_EP_P99,
-       EP_ERR = CS_CAL_EP_ERR, EP_N = CS_CAL_EP_N };
-
 static const char *const cause_names[CS_CAL_NCAUSES] = {
 	"pool_timeout", "backlog_full", "client_timeout", "server_timeout",
 	"upstream_timeout", "rate_limited", "upstream_error", "db_refused"
@@ -1136,15 +1122,21 @@ cs_cal_cause_name(size_t k)
 	return k < CS_CAL_NCAUSES ? cause_names[k] : "";
 }
 
+/*
+ * Run point i with values v (NULL: the file's) and reps replications.
+ * A scenario that does not load gives its status (CS_ERR_INVALID,
+ * CS_ERR_USAGE) and err.
+ */
 /* precise: a reported prediction, which runs the sequential rule when
  * opts.precision asks for it; the objective's evaluations do not (a
  * replication count that changed with the parameters would make the
  * objective's noise, and its comparisons under common random numbers,
  * change with them too). */
-static cs_status
-run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
-            size_t nextra, unsigned reps, bool precise, cs_cal_pred *out,
-            double *ep, double *causes, cs_error *err)
+cs_status
+cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
+                    const char *const *extra, size_t nextra, unsigned reps,
+                    bool precise, cs_cal_pred *out, double *ep,
+                    double *causes, cs_error *err)
 {
 	const point *pt = &c->points[i];
 	size_t np = v ? c->nparams : 0, n = 0, k;
@@ -1250,7 +1242,8 @@ cs_status
 cs_calp_run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
                   cs_cal_pred *out, cs_error *err)
 {
-	return run_point_x(c, i, v, NULL, 0, reps, false, out, NULL, NULL, err);
+	return cs_calp_run_point_x(c, i, v, NULL, 0, reps, false, out, NULL,
+	                           NULL, err);
 }
 
 /* run_point for a reported prediction (see run_point_x). */
@@ -1258,7 +1251,8 @@ static cs_status
 run_point_precise(cs_cal *c, size_t i, const double *v, unsigned reps,
                   cs_cal_pred *out, cs_error *err)
 {
-	return run_point_x(c, i, v, NULL, 0, reps, true, out, NULL, NULL, err);
+	return cs_calp_run_point_x(c, i, v, NULL, 0, reps, true, out, NULL,
+	                           NULL, err);
 }
 
 cs_status
@@ -1276,7 +1270,8 @@ cs_cal_predict_detail(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
 		return cs_calp_nomem(err);
 	for (k = 0; k < c->nparams; k++)
 		v[k] = c->params[k].pub.value;
-	s = run_point_x(c, i, v, NULL, 0, reps, true, out, ep, causes, err);
+	s = cs_calp_run_point_x(c, i, v, NULL, 0, reps, true, out, ep, causes,
+	                        err);
 	free(v);
 	return s;
 }
@@ -1289,8 +1284,8 @@ cs_cal_predict_sets(cs_cal *c, size_t i, const char *const *extra,
 	if (i >= c->npoints)
 		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
 		                    "no point %zu", i);
-	return run_point_x(c, i, NULL, extra, nextra, reps, true, out, NULL,
-	                   NULL, err);
+	return cs_calp_run_point_x(c, i, NULL, extra, nextra, reps, true, out,
+	                           NULL, NULL, err);
 }
 
 cs_status
@@ -1313,548 +1308,6 @@ cs_cal_predict(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
 		v[k] = c->params[k].pub.value;
 	s = run_point_precise(c, i, v, reps, out, err);
 	free(v);
-	return s;
-}
-
-/* ---- the objective ---------------------------------------------------------- */
-
-/* ---- noise ------------------------------------------------------------------- */
-
-double
-cs_cal_noise_default(cs_cal_metric m)
-{
-	static const double d[CS_CAL_NMETRICS] = {
-		0.05, 0.10, 0.12, 0.20, 0.005, 0.10, 0.10
-	};
-
-	return (unsigned)m < CS_CAL_NMETRICS ? d[m] : NAN;
-}
-
-double
-cs_cal_sampling_sd(cs_cal_metric m, double v, double count, const char *tool)
-{
-	double p, sd, res = 0;
-
-	if (!(count > 0))
-		return 0;
-	switch (m) {
-	case CS_CAL_THROUGHPUT:
-		return 1 / sqrt(count);
-	case CS_CAL_P50: p = 0.50; break;
-	case CS_CAL_P95: p = 0.95; break;
-	case CS_CAL_P99: p = 0.99; break;
-	case CS_CAL_ERROR_RATE: {
-		double e = isnan(v) ? 0 : fmin(fmax(v, 1 / count), 1);
-
-		return sqrt(e * (1 - e) / count + 1e-12);
-	}
-	default:
-		return 0;
-	}
-	/* the sample quantile of an exponential tail: var(q) = p(1-p) /
-	 * (n f(q)^2), f(q) = lambda (1-p), q = -ln(1-p) / lambda */
-	sd = sqrt(p / ((1 - p) * count)) / -log(1 - p);
-	/* Locust keeps response times rounded (stats.py): to 1 ms below
-	 * 100 ms, 10 ms below 1 s, 100 ms below 10 s, then 1 s; a uniform
-	 * rounding error of one step has sd step / sqrt(12) */
-	if (tool && !strcmp(tool, "locust") && v > 0) {
-		double step = v < 100 ? 1 : v < 1000 ? 10 : v < 10000 ? 100 :
-		              1000;
-
-		res = step / sqrt(12) / v;
-	}
-	return sqrt(sd * sd + res * res);
-}
-
-/* The value a residual of metric m compares: ln for relative metrics. */
-static double
-noise_scale(cs_cal_metric m, double y)
-{
-	return m == CS_CAL_ERROR_RATE ? y : log(y);
-}
-
-/* The number of requests behind point p's numbers. */
-static double
-count_of(const cs_imp_point *p)
-{
-	if (p->requests > 0)
-		return p->requests;
-	if (p->throughput > 0 && p->duration > 0)
-		return p->throughput * p->duration;
-	return NAN;
-}
-
-/* Points i and j are repeats: the same load and the same overrides. */
-static int
-same_experiment(const cs_cal *c, size_t i, size_t j)
-{
-	const point *a = &c->points[i], *b = &c->points[j];
-	size_t k;
-
-	if (!(a->p->users == b->p->users ||
-	      (isnan(a->p->users) && isnan(b->p->users))) ||
-	    !(a->p->arrival_rate == b->p->arrival_rate ||
-	      (isnan(a->p->arrival_rate) && isnan(b->p->arrival_rate))) ||
-	    a->nsets != b->nsets)
-		return 0;
-	for (k = 0; k < a->nsets; k++)
-		if (strcmp(a->sets[k], b->sets[k]))
-			return 0;
-	return 1;
-}
-
-/*
- * The between-run floor of each metric: given, else from repeated points
- * (pooled variance within groups of the same experiment, less their mean
- * sampling variance, pooled with the default as a prior of
- * NOISE_PRIOR_DOF degrees of freedom), else the default.
- */
-static void
-setup_noise(cs_cal *c)
-{
-	size_t m, i, j;
-	int *group = calloc(c->npoints + 1, sizeof *group);
-
-	for (i = 0; group && i < c->npoints; i++) {
-		group[i] = (int)i;
-		for (j = 0; j < i; j++)
-			if (same_experiment(c, i, j)) {
-				group[i] = group[j];
-				break;
-			}
-	}
-	for (m = 0; m < CS_CAL_NMETRICS; m++) {
-		double ss = 0, samp = 0;
-		size_t dof = 0, ns = 0;
-
-		c->floor[m] = cs_cal_noise_default((cs_cal_metric)m);
-		c->floor_src[m] = 0;
-		c->floor_dof[m] = 0;
-		if (!isnan(c->opts.noise[m])) {
-			c->floor[m] = c->opts.noise[m];
-			c->floor_src[m] = 2;
-			continue;
-		}
-		for (i = 0; group && i < c->npoints; i++) {
-			double sum = 0, sq = 0;
-			size_t n = 0;
-
-			if (group[i] != (int)i)
-				continue;
-			for (j = i; j < c->npoints; j++) {
-				double y = cs_cal_measured(c->points[j].p,
-				                           (cs_cal_metric)m);
-				double sd;
-
-				if (group[j] != (int)i || isnan(y) ||
-				    (m != CS_CAL_ERROR_RATE && !(y > 0)))
-					continue;
-				y = noise_scale((cs_cal_metric)m, y);
-				sum += y;
-				sq += y * y;
-				n++;
-				sd = cs_cal_sampling_sd((cs_cal_metric)m,
-				    cs_cal_measured(c->points[j].p,
-				                    (cs_cal_metric)m),
-				    count_of(c->points[j].p), c->points[j].p->tool);
-				samp += sd * sd;
-				ns++;
-			}
-			if (n >= 2) {
-				ss += sq - sum * sum / (double)n;
-				dof += n - 1;
-			}
-		}
-		if (dof >= 1) {
-			/* a variance from a few repeats is itself uncertain
-			 * (2 dof: its 90% range spans x20): pool it with the
-			 * default as a prior worth NOISE_PRIOR_DOF degrees of
-			 * freedom, as an inverse-chi-square prior would */
-			double v = ss / (double)dof - (ns ? samp / (double)ns : 0);
-			double d = cs_cal_noise_default((cs_cal_metric)m);
-
-			v = v > 0 ? v : 0;
-			c->floor[m] = sqrt((NOISE_PRIOR_DOF * d * d + (double)dof * v) /
-			                   (NOISE_PRIOR_DOF + (double)dof));
-			c->floor_src[m] = 1;
-			c->floor_dof[m] = dof;
-		}
-	}
-	free(group);
-}
-
-double
-cs_cal_noise_floor(const cs_cal *c, cs_cal_metric m, int *source,
-                   size_t *dof)
-{
-	if ((unsigned)m >= CS_CAL_NMETRICS)
-		return NAN;
-	if (source)
-		*source = c->floor_src[m];
-	if (dof)
-		*dof = c->floor_dof[m];
-	return c->floor[m];
-}
-
-/* The measured value residual k compares. */
-static double
-res_measured(const cs_cal *c, size_t k)
-{
-	const cs_imp_point *p = c->points[c->res_point[k]].p;
-	int m = c->res_metric[k], e = c->res_ep[k];
-	const cs_imp_endpoint *ep;
-
-	if (e < 0)
-		return cs_cal_measured(p, (cs_cal_metric)m);
-	ep = &p->endpoints[e];
-	switch (m) {
-	case CS_CAL_THROUGHPUT:
-		return p->requests > 0 ? ep->requests / p->requests : NAN;
-	case CS_CAL_P50: return ep->latency.p50;
-	case CS_CAL_P95: return ep->latency.p95;
-	case CS_CAL_P99: return ep->latency.p99;
-	case CS_CAL_ERROR_RATE: return ep->error_rate;
-	default: return NAN;
-	}
-}
-
-/* The endpoint-level counterpart of metric m in a point's EP_N numbers. */
-static int
-ep_slot(int m)
-{
-	switch (m) {
-	case CS_CAL_THROUGHPUT: return EP_SHARE;
-	case CS_CAL_P50: return EP_P50;
-	case CS_CAL_P95: return EP_P95;
-	case CS_CAL_P99: return EP_P99;
-	case CS_CAL_ERROR_RATE: return EP_ERR;
-	default: return -1;
-	}
-}
-
-/*
- * Does the objective score point i's endpoints?  When the point names
- * them with their requests, and every one that received requests is an
- * endpoint of the scenario (by name): then its p50/p95/p99 and error rate
- * are scored per endpoint (the overall ones, a mixture of them, are not
- * scored again), and each endpoint's share of the requests too.
- */
-static int
-endpoints_usable(const cs_cal *c, const cs_imp_point *p,
-                 const char *const *names, size_t nnames)
-{
-	size_t k, j, used = 0;
-
-	if (!p->nendpoints || !(p->requests > 0))
-		return 0;
-	for (k = 0; k < p->nendpoints; k++) {
-		const cs_imp_endpoint *e = &p->endpoints[k];
-		int found = 0;
-
-		if (!(e->requests > 0))
-			continue;
-		for (j = 0; j < nnames && !found; j++)
-			found = e->name && !strcmp(e->name, names[j]);
-		if (!found)
-			return 0;
-		used++;
-	}
-	(void)c;
-	return used > 0;
-}
-
-void
-cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out)
-{
-	memset(out, 0, sizeof *out);
-	if (k >= c->nres)
-		return;
-	out->point = (size_t)c->res_point[k];
-	out->metric = (cs_cal_metric)c->res_metric[k];
-	out->measured = res_measured(c, k);
-	out->endpoint = c->res_ep[k] >= 0 ?
-	    c->points[out->point].p->endpoints[c->res_ep[k]].name : NULL;
-	out->sampling = c->res_samp[k];
-	out->floor = c->floor[out->metric];
-	out->weight = c->res_w[k];
-}
-
-static int
-is_percentile(int m)
-{
-	return m == CS_CAL_P50 || m == CS_CAL_P95 || m == CS_CAL_P99;
-}
-
-/*
- * One residual per known measurement, weighted by its noise: a metric's
- * weight / (sampling sd^2 + floor^2), so that a residual of one standard
- * deviation counts 1 (times the metric's weight) whatever its unit.
- */
-static cs_status
-setup_residuals(cs_cal *c, cs_error *err)
-{
-	size_t i, m, n = 0, cap = c->npoints * CS_CAL_NMETRICS + 1, k;
-	const char **names = NULL;
-	size_t nnames = 0;
-	cs_conf *cf = NULL;
-	cs_conf_node *eps;
-
-	for (i = 0; i < c->npoints; i++)
-		cap += c->points[i].p->nendpoints * EP_N;
-	free(c->res_point);
-	free(c->res_metric);
-	free(c->res_w);
-	free(c->res_samp);
-	free(c->res_ep);
-	c->res_point = malloc(cap * sizeof *c->res_point);
-	c->res_metric = malloc(cap * sizeof *c->res_metric);
-	c->res_w = malloc(cap * sizeof *c->res_w);
-	c->res_samp = malloc(cap * sizeof *c->res_samp);
-	c->res_ep = malloc(cap * sizeof *c->res_ep);
-	if (!c->res_point || !c->res_metric || !c->res_w || !c->res_samp ||
-	    !c->res_ep)
-		return cs_calp_nomem(err);
-	/* the scenario's endpoint names, to match the data's */
-	if (cs_calp_tree(c, NULL, 0, &cf, NULL) == CS_OK && cf->root &&
-	    (eps = cs_conf_get(cf->root, "endpoints")) &&
-	    eps->kind == CS_CONF_SEQ) {
-		names = calloc(eps->n + 1, sizeof *names);
-		for (k = 0; names && k < eps->n; k++) {
-			cs_conf_node *nm = eps->items[k]->kind == CS_CONF_MAP ?
-			    cs_conf_get(eps->items[k], "name") : NULL;
-
-			if (nm && nm->value)
-				names[nnames++] = nm->value;
-		}
-	}
-	setup_noise(c);
-	c->wsum = 0;
-	for (i = 0; i < c->npoints; i++) {
-		const cs_imp_point *p = c->points[i].p;
-		int use = endpoints_usable(c, p, names, nnames);
-		int by_ep[CS_CAL_NMETRICS] = { 0 };
-
-		c->points[i].use_ep = use;
-		/* endpoint terms first; they replace the overall latency and
-		 * error rate that they make up */
-		for (k = 0; use && k < p->nendpoints; k++) {
-			const cs_imp_endpoint *e = &p->endpoints[k];
-
-			if (!(e->requests > 0))
-				continue;
-			for (m = 0; m < CS_CAL_NMETRICS; m++) {
-				double y, w = c->opts.weight[m], sd, cnt;
-
-				if (ep_slot((int)m) < 0 || !(w > 0))
-					continue;
-				c->res_point[n] = (int)i;
-				c->res_metric[n] = (int)m;
-				c->res_ep[n] = (int)k;
-				y = res_measured(c, n);
-				if (isnan(y) || (m != CS_CAL_ERROR_RATE && !(y > 0)))
-					continue;
-				if (m == CS_CAL_THROUGHPUT) {
-					/* a share s of n requests: binomial */
-					sd = y < 1 ? sqrt((1 - y) / (y * p->requests)) :
-					     0;
-				} else {
-					cnt = e->requests;
-					sd = cs_cal_sampling_sd((cs_cal_metric)m, y,
-					                        cnt, p->tool);
-				}
-				if (m != CS_CAL_THROUGHPUT)
-					by_ep[m] = 1;
-				c->res_samp[n] = sd;
-				c->res_w[n] = w / (sd * sd + c->floor[m] *
-				                   c->floor[m]);
-				c->wsum += w;
-				n++;
-			}
-		}
-		for (m = 0; m < CS_CAL_NMETRICS; m++) {
-			double y = cs_cal_measured(p, (cs_cal_metric)m);
-			double w = c->opts.weight[m], sd;
-
-			if (isnan(y) || !(w > 0) || by_ep[m] ||
-			    (m != CS_CAL_ERROR_RATE && !(y > 0)))
-				continue;
-			sd = cs_cal_sampling_sd((cs_cal_metric)m, y, count_of(p),
-			                        p->tool);
-			c->res_point[n] = (int)i;
-			c->res_metric[n] = (int)m;
-			c->res_ep[n] = -1;
-			c->res_samp[n] = sd;
-			c->res_w[n] = w / (sd * sd + c->floor[m] * c->floor[m]);
-			c->wsum += w;
-			n++;
-		}
-	}
-	free(names);
-	cs_conf_free(cf);
-	/*
-	 * Two corrections to independent sampling noise.  The model's own
-	 * prediction is noisy too (R replications of a run as long as the
-	 * test: 1/R of its variance), and the percentiles of one run share
-	 * that run's luck (a slow stretch moves p50, p95 and p99 together):
-	 * the k percentiles of one point (or endpoint) count as one
-	 * observation, each weighing 1/k.
-	 */
-	for (k = 0; k < n;) {
-		/* the terms of one point (or endpoint) are contiguous */
-		size_t end = k, kp = 0, j;
-
-		while (end < n && c->res_point[end] == c->res_point[k] &&
-		       c->res_ep[end] == c->res_ep[k])
-			end++;
-		for (j = k; j < end; j++)
-			if (is_percentile(c->res_metric[j]))
-				kp++;
-		for (j = k; j < end; j++) {
-			int mm = c->res_metric[j];
-			double sd = c->res_samp[j], reps = c->opts.replications ?
-			            (double)c->opts.replications : 2;
-
-			c->res_w[j] = c->opts.weight[mm] /
-			              (sd * sd * (1 + 1 / reps) +
-			               c->floor[mm] * c->floor[mm]);
-			if (is_percentile(mm) && kp > 1)
-				c->res_w[j] /= (double)kp;
-		}
-		k = end;
-	}
-	c->nres = n;
-	if (!n)
-		return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "",
-		    "the points have no measured throughput, p50, p95, p99 or "
-		    "error rate with a weight > 0: nothing to fit to");
-	return CS_OK;
-}
-
-static cs_status
-key_of(const cs_cal *c, const double *v, char **out)
-{
-	size_t k, cap = 64 * c->nparams + 1, o = 0;
-	char *s = malloc(cap);
-
-	*out = s;
-	if (!s)
-		return CS_ERR_NOMEM;
-	s[0] = '\0';
-	for (k = 0; k < c->nparams; k++) {
-		char val[64];
-
-		cs_cal_format(c->params[k].pub.kind, c->params[k].pct, v[k], val,
-		              sizeof val);
-		o += (size_t)snprintf(s + o, cap - o, "%s\n", val);
-	}
-	return CS_OK;
-}
-
-/*
- * The weighted residuals at values v.  A scenario that does not load or
- * run at v gives BAD_RESIDUAL everywhere (the simplex then moves away);
- * only out-of-memory and internal faults are returned.
- */
-static cs_status
-residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
-{
-	double **epv = NULL;  /* per point: its endpoints' numbers */
-	cs_cal_pred *pred;
-	char *key;
-	size_t i, k;
-	centry *e;
-	cs_status s = CS_OK;
-
-	*bad = 0;
-	if (key_of(c, v, &key))
-		return cs_calp_nomem(err);
-	for (i = 0; i < CACHE_SIZE; i++)
-		if (c->cache[i].key && !strcmp(c->cache[i].key, key)) {
-			memcpy(r, c->cache[i].r, c->nres * sizeof *r);
-			*bad = c->cache[i].bad;
-			free(key);
-			return CS_OK;
-		}
-	pred = malloc(c->npoints * sizeof *pred);
-	epv = calloc(c->npoints, sizeof *epv);
-	if (!pred || !epv) {
-		free(pred);
-		free(epv);
-		free(key);
-		return cs_calp_nomem(err);
-	}
-	for (i = 0; i < c->npoints; i++) {
-		cs_error e2;
-
-		if (c->points[i].use_ep &&
-		    !(epv[i] = malloc((c->points[i].p->nendpoints * EP_N + 1) *
-		                      sizeof **epv))) {
-			s = CS_ERR_NOMEM;
-			if (err)
-				cs_calp_nomem(err);
-			goto fail;
-		}
-		memset(&e2, 0, sizeof e2);
-		s = run_point_x(c, i, v, NULL, 0, 0, false, &pred[i], epv[i], NULL,
-		                &e2);
-		if (s == CS_ERR_NOMEM || s == CS_ERR_INTERNAL ||
-		    s == CS_ERR_IO || s == CS_ERR_NUMERIC) {
-			if (err)
-				*err = e2;
-			goto fail;
-		}
-		if (s) {
-			*bad = 1;
-			s = CS_OK;
-			break;
-		}
-	}
-	for (k = 0; k < c->nres; k++) {
-		int m = c->res_metric[k], ei = c->res_ep[k];
-		double y = res_measured(c, k);
-		double q, t;
-
-		if (*bad) {
-			r[k] = BAD_RESIDUAL;
-			continue;
-		}
-		q = ei < 0 ? pred[c->res_point[k]].mean[m] :
-		    epv[c->res_point[k]][ei * EP_N + ep_slot(m)];
-		if (m == CS_CAL_ERROR_RATE) {
-			t = isnan(q) ? 1 : q - y;
-		} else {
-			double ratio = q / y;
-
-			if (!(ratio >= LOG_FLOOR) || !isfinite(ratio))
-				ratio = ratio > 1 ? 1 / LOG_FLOOR : LOG_FLOOR;
-			t = log(ratio);
-		}
-		r[k] = sqrt(c->res_w[k]) * t;
-	}
-	for (i = 0; i < c->npoints; i++)
-		free(epv[i]);
-	free(epv);
-	free(pred);
-	e = &c->cache[c->cache_next];
-	c->cache_next = (c->cache_next + 1) % CACHE_SIZE;
-	free(e->key);
-	free(e->r);
-	e->key = key;
-	e->bad = *bad;
-	e->r = malloc((c->nres + 1) * sizeof *e->r);
-	if (e->r)
-		memcpy(e->r, r, c->nres * sizeof *r);
-	else {
-		free(e->key);
-		e->key = NULL;
-	}
-	return CS_OK;
-fail:
-	for (i = 0; i < c->npoints; i++)
-		free(epv[i]);
-	free(epv);
-	free(pred);
-	free(key);
 	return s;
 }
 
@@ -1902,7 +1355,7 @@ objective(const gsl_vector *u, void *params)
 	if (c->fatal)
 		return 1e30;
 	pen = to_values(c, u, x->v);
-	s = residuals(c, x->v, x->r, &bad, &c->fatal_err);
+	s = cs_calp_residuals(c, x->v, x->r, &bad, &c->fatal_err);
 	if (s) {
 		c->fatal = s;
 		return 1e30;
@@ -2032,7 +1485,7 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 		s = cs_calp_nomem(err);
 		goto out;
 	}
-	if ((s = residuals(c, v, rp, &bad, err)))
+	if ((s = cs_calp_residuals(c, v, rp, &bad, err)))
 		goto out;
 	for (q = 0; q < m; q++)
 		rss += rp[q] * rp[q];
@@ -2055,10 +1508,10 @@ uncertainty(cs_cal *c, const double *v, cs_error *err)
 			continue;
 		}
 		vp[j] = up;
-		if ((s = residuals(c, vp, rp, &bad, err)))
+		if ((s = cs_calp_residuals(c, vp, rp, &bad, err)))
 			goto out;
 		vp[j] = dn;
-		if ((s = residuals(c, vp, rm, &bad, err)))
+		if ((s = cs_calp_residuals(c, vp, rm, &bad, err)))
 			goto out;
 		for (q = 0; q < m; q++)
 			gsl_matrix_set(J, q, j, (rp[q] - rm[q]) /
@@ -2247,7 +1700,7 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
 		return cs_calp_nomem(err);
 	for (m = 0; m < CS_CAL_NMETRICS; m++)
 		c->disc[m] = 0;
-	if ((s = residuals(c, v, r, &bad, err)) || bad) {
+	if ((s = cs_calp_residuals(c, v, r, &bad, err)) || bad) {
 		free(r);
 		return s;
 	}
@@ -2369,7 +1822,7 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 
 			v[k] = applied(pr, exp(fmin(fmax(x[k], l), h)));
 		}
-		if ((s = residuals(c, v, r, &bad, err)))
+		if ((s = cs_calp_residuals(c, v, r, &bad, err)))
 			goto out;
 		for (k = 0; k < nres; k++)
 			chi2 += r[k] * r[k];
@@ -2437,7 +1890,7 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	if (!n)
 		return cs_error_set(err, CS_ERR_USAGE, "--fit", 0, 0, "",
 		                    "no parameter to fit");
-	if ((s = setup_residuals(c, err)))
+	if ((s = cs_calp_setup_residuals(c, err)))
 		return s;
 	for (k = 0; k < n; k++)
 		if (c->params[k].pub.kind == CS_CAL_INTEGER &&
