@@ -148,6 +148,12 @@ enum { EP_SHARE = CS_CAL_EP_SHARE, EP_P50 = CS_CAL_EP_P50,
 void cs_calp_assign(const param *pr, double v, char *buf, size_t size);
 /* Simulate point i at v; ep and causes, if not NULL, get its endpoints' and
  * causes' numbers; precise: a reported prediction (opts.precision). */
+/* cs_calp_run_point for a reported prediction (see cs_calp_run_point_x). */
+cs_status cs_calp_run_point_precise(cs_cal *c, size_t i, const double *v,
+                                    unsigned reps, cs_cal_pred *out,
+                                    cs_error *err);
+/* The value pr actually gets for v: v rounded as it is written. */
+double cs_calp_applied(const param *pr, double v);
 cs_status cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
                               const char *const *extra, size_t nextra,
                               unsigned reps, bool precise, cs_cal_pred *out,
