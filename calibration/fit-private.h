@@ -135,40 +135,9 @@ int cs_calp_parse_value(const char *s, double *v, cs_cal_kind *kind,
 /* The scenario's tree with the overrides and more[0..nmore); caller frees. */
 cs_status cs_calp_tree(const cs_cal *c, char *const *more, size_t nmore,
                        cs_conf **out, cs_error *err);
-
-/* Per endpoint of a point: its share of requests and its p50, p95, p99
- * and error rate (EP_N numbers, in this order: fit.h's CS_CAL_EP_*). */
-enum { EP_SHARE = CS_CAL_EP_SHARE, EP_P50 = CS_CAL_EP_P50,
-       EP_P95 = CS_CAL_EP_P95, EP_P99 = CS_CAL_EP_P99,
-       EP_ERR = CS_CAL_EP_ERR, EP_N = CS_CAL_EP_N };
-
-/* ---- running points (fit.c) --------------------------------------------- */
-
-/* The assignment "path=value" of v to pr, in its units, in buf. */
-void cs_calp_assign(const param *pr, double v, char *buf, size_t size);
-/* Simulate point i at v; ep and causes, if not NULL, get its endpoints' and
- * causes' numbers; precise: a reported prediction (opts.precision). */
-/* cs_calp_run_point for a reported prediction (see cs_calp_run_point_x). */
-cs_status cs_calp_run_point_precise(cs_cal *c, size_t i, const double *v,
-                                    unsigned reps, cs_cal_pred *out,
-                                    cs_error *err);
-/* The value pr actually gets for v: v rounded as it is written. */
-double cs_calp_applied(const param *pr, double v);
-cs_status cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
-                              const char *const *extra, size_t nextra,
-                              unsigned reps, bool precise, cs_cal_pred *out,
-                              double *ep, double *causes, cs_error *err);
-/* Simulate point i at values v (NULL: the file's), reps replications. */
-cs_status cs_calp_run_point(cs_cal *c, size_t i, const double *v,
-                            unsigned reps, cs_cal_pred *out, cs_error *err);
-
-/* ---- the objective (objective.c) ---------------------------------------- */
-
-/* The objective's residuals, their weights and noise floors, for c's points. */
-cs_status cs_calp_setup_residuals(cs_cal *c, cs_error *err);
-/* The weighted residuals at values v into r; *bad if the scenario failed. */
-cs_status cs_calp_residuals(cs_cal *c, const double *v, double *r, int *bad,
-                            cs_error *err);
+/* Load the scenario with the overrides and extra[0..nextra). */
+cs_status cs_calp_load_with(const cs_cal *c, const char *const *extra,
+                            size_t nextra, cs_scenario **sc, cs_error *err);
 
 /* ---- paths in a YAML tree (yamledit.c) ---------------------------------- */
 
@@ -186,5 +155,39 @@ int cs_calp_split_path(const char *path, size_t len, segs *g);
 /* The node at g's path, by the rules of --set (cs_conf_walk). */
 cs_conf_node *cs_calp_walk(cs_conf_node *root, const segs *g,
                            cs_conf_node **last, size_t *matched);
+
+/* ---- points (points.c) -------------------------------------------------- */
+
+/* Per endpoint of a point: its share of requests and its p50, p95, p99
+ * and error rate (EP_N numbers, in this order: fit.h's CS_CAL_EP_*). */
+enum { EP_SHARE = CS_CAL_EP_SHARE, EP_P50 = CS_CAL_EP_P50,
+       EP_P95 = CS_CAL_EP_P95, EP_P99 = CS_CAL_EP_P99,
+       EP_ERR = CS_CAL_EP_ERR, EP_N = CS_CAL_EP_N };
+
+/* The assignment "path=value" of v to pr, in its units, in buf. */
+void cs_calp_assign(const param *pr, double v, char *buf, size_t size);
+/* The value pr actually gets for v: v rounded as it is written. */
+double cs_calp_applied(const param *pr, double v);
+/* Simulate point i at v; ep and causes, if not NULL, get its endpoints' and
+ * causes' numbers; precise: a reported prediction (opts.precision). */
+cs_status cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
+                              const char *const *extra, size_t nextra,
+                              unsigned reps, bool precise, cs_cal_pred *out,
+                              double *ep, double *causes, cs_error *err);
+/* Simulate point i at values v (NULL: the file's), reps replications. */
+cs_status cs_calp_run_point(cs_cal *c, size_t i, const double *v,
+                            unsigned reps, cs_cal_pred *out, cs_error *err);
+/* cs_calp_run_point for a reported prediction (see cs_calp_run_point_x). */
+cs_status cs_calp_run_point_precise(cs_cal *c, size_t i, const double *v,
+                                    unsigned reps, cs_cal_pred *out,
+                                    cs_error *err);
+
+/* ---- the objective (objective.c) ---------------------------------------- */
+
+/* The objective's residuals, their weights and noise floors, for c's points. */
+cs_status cs_calp_setup_residuals(cs_cal *c, cs_error *err);
+/* The weighted residuals at values v into r; *bad if the scenario failed. */
+cs_status cs_calp_residuals(cs_cal *c, const double *v, double *r, int *bad,
+                            cs_error *err);
 
 #endif /* CS_CAL_FIT_PRIVATE_H */
