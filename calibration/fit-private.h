@@ -58,6 +58,7 @@ enum pclass {
 	PC_LATENCY, PC_DISPERSION, PC_HIT
 };
 
+/* A value being fitted: its public view (pub) and what only we keep. */
 typedef struct param {
 	cs_cal_param pub;
 	char *path;
@@ -66,6 +67,7 @@ typedef struct param {
 	enum pclass cls;
 } param;
 
+/* A measurement point with its overrides and its fitted prediction. */
 typedef struct point {
 	const cs_imp_point *p;
 	char *name;
@@ -78,6 +80,7 @@ typedef struct point {
 	int use_ep;          /* the objective scores its endpoints */
 } point;
 
+/* A remembered evaluation of the objective (objective.c). */
 typedef struct centry {
 	char *key;           /* the parameter values as text */
 	double *r;           /* residuals */

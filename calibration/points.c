@@ -239,12 +239,13 @@ cs_cal_cause_name(size_t k)
  * Run point i with values v (NULL: the file's) and reps replications.
  * A scenario that does not load gives its status (CS_ERR_INVALID,
  * CS_ERR_USAGE) and err.
- */
-/* precise: a reported prediction, which runs the sequential rule when
+ *
+ * precise: a reported prediction, which runs the sequential rule when
  * opts.precision asks for it; the objective's evaluations do not (a
  * replication count that changed with the parameters would make the
  * objective's noise, and its comparisons under common random numbers,
- * change with them too). */
+ * change with them too).
+ */
 cs_status
 cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
                     const char *const *extra, size_t nextra, unsigned reps,
