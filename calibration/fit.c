@@ -1,51 +1,27 @@
 /*
- * calibration/fit — fit a scenario to measurement points, predict points,
- * and the straight-line and USL baselines.  See fit.h for the method.
- *
- * Cost: one evaluation of the objective is one cs_run() per point (YAML
- * parsing included, a millisecond or so); a fit is at most
- * starts x max_evals evaluations plus 2 per parameter for the Jacobian.
- * Evaluations are cached by the text of the parameter values, so the
- * simplex revisiting a point (or an integer parameter rounding to the same
- * value) costs nothing.
+ * calibration/fit — the calibration object (cs_cal): the scenario it reads
+ * and its options, the parameters to fit (--fit PATH[=LO:HI]: their kinds,
+ * units and bounds) and the accessors; with the metrics, errors, value
+ * formats and small helpers the other parts share (fit-private.h).  The
+ * method is in fit.h.  The other parts: points.c (the measurement points
+ * and their simulation), estimate.c (the data checks and first
+ * estimates), objective.c (what the fit minimizes), optimize.c
+ * (cs_cal_fit) and yamledit.c (the calibrated scenario).
  */
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <gsl/gsl_blas.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_fit.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_matrix.h>
-#include <gsl/gsl_multifit.h>
-#include <gsl/gsl_multifit_nlinear.h>
-#include <gsl/gsl_multimin.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
-#include <gsl/gsl_vector.h>
-
-#include "calibration/fit.h"
+#include "calibration/fit-private.h"
 #include "config/conf.h"
-
-#define MAXSEG 32          /* path segments, as config's --set */
-#define CACHE_SIZE 512     /* remembered evaluations */
-#define LOG_FLOOR 1e-6     /* a predicted 0 or NaN counts as this ratio */
-#define BAD_RESIDUAL 10.0  /* residual of a run that failed to load */
-#define NOISE_PRIOR_DOF 4.0 /* the default floor's weight against repeats */
-#define MAX_STEADY 600.0   /* s: default cap on a steady run */
-#define SIMPLEX_TOL 5e-3   /* simplex size (log space) that ends a start */
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static char *
-xstrdup(const char *s)
+char *
+cs_calp_strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *d = malloc(n);
@@ -55,15 +31,8 @@ xstrdup(const char *s)
 	return d;
 }
 
-static char *
-xprintf(const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 1, 2)))
-#endif
-	;
-
-static char *
-xprintf(const char *fmt, ...)
+char *
+cs_calp_printf(const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -83,23 +52,8 @@ xprintf(const char *fmt, ...)
 	return s;
 }
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* A growing list of lines. */
-typedef struct lines {
-	char **v;
-	size_t n, cap;
-} lines;
-
-static cs_status
-lines_add(lines *l, char *s)
+cs_status
+cs_calp_lines_add(lines *l, char *s)
 {
 	if (!s)
 		return CS_ERR_NOMEM;
@@ -118,8 +72,20 @@ lines_add(lines *l, char *s)
 	return CS_OK;
 }
 
-static void
-lines_free(lines *l)
+cs_status
+cs_calp_lines_addf(lines *l, const char *fmt, ...)
+{
+	char buf[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return cs_calp_lines_add(l, cs_calp_strdup(buf));
+}
+
+void
+cs_calp_lines_free(lines *l)
 {
 	size_t i;
 
@@ -129,8 +95,8 @@ lines_free(lines *l)
 	memset(l, 0, sizeof *l);
 }
 
-static void
-strv_free(char **v, size_t n)
+void
+cs_calp_strv_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -139,8 +105,8 @@ strv_free(char **v, size_t n)
 	free(v);
 }
 
-static cs_status
-strv_copy(const char *const *src, size_t n, char ***out)
+cs_status
+cs_calp_strv_copy(const char *const *src, size_t n, char ***out)
 {
 	size_t i;
 
@@ -151,9 +117,9 @@ strv_copy(const char *const *src, size_t n, char ***out)
 	if (!*out)
 		return CS_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
-		(*out)[i] = xstrdup(src[i]);
+		(*out)[i] = cs_calp_strdup(src[i]);
 		if (!(*out)[i]) {
-			strv_free(*out, n);
+			cs_calp_strv_free(*out, n);
 			*out = NULL;
 			return CS_ERR_NOMEM;
 		}
@@ -161,13 +127,13 @@ strv_copy(const char *const *src, size_t n, char ***out)
 	return CS_OK;
 }
 
-static cs_status
-nomem(cs_error *err)
+cs_status
+cs_calp_nomem(cs_error *err)
 {
 	return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
 }
 
-/* ---- metrics, errors, laws ---------------------------------------------- */
+/* ---- metrics and errors ------------------------------------------------ */
 
 static const char *const metric_names[CS_CAL_NMETRICS] = {
 	"throughput", "p50", "p95", "p99", "error_rate", "app_cpu", "db_cpu"
@@ -247,348 +213,6 @@ cs_cal_target(cs_cal_metric m)
 	}
 }
 
-double
-cs_cal_little_think(double users, double throughput, double resp)
-{
-	if (!(throughput > 0) || isnan(users) || isnan(resp))
-		return NAN;
-	return users / throughput - resp;
-}
-
-double
-cs_cal_util_demand(double util, double servers, double throughput)
-{
-	if (!(throughput > 0) || isnan(util) || isnan(servers))
-		return NAN;
-	return util * servers / throughput;
-}
-
-double
-cs_cal_resp(const cs_imp_point *p, int use_mean)
-{
-	double r = use_mean ? p->latency.mean : p->latency.p50;
-
-	return isnan(r) ? NAN : r / 1e3;
-}
-
-/* ---- paths in a YAML tree -------------------------------------------------- */
-
-typedef struct segs {
-	char buf[512];
-	char *s[MAXSEG];
-	size_t n;
-	const char *path; /* what was split, len bytes */
-	size_t len;
-} segs;
-
-static int
-split_path(const char *path, size_t len, segs *g)
-{
-	char *p;
-
-	if (len >= sizeof g->buf || len == 0)
-		return -1;
-	memcpy(g->buf, path, len);
-	g->buf[len] = '\0';
-	g->n = 0;
-	g->path = path;
-	g->len = len;
-	p = g->buf;
-	for (;;) {
-		char *dot = strchr(p, '.');
-
-		if (g->n == MAXSEG)
-			return -1;
-		if (dot)
-			*dot = '\0';
-		if (!*p)
-			return -1;
-		g->s[g->n++] = p;
-		if (!dot)
-			return 0;
-		p = dot + 1;
-	}
-}
-
-static int
-is_index(const char *s, size_t *idx)
-{
-	size_t v = 0;
-	const char *p;
-
-	if (!*s || strlen(s) > 18)
-		return 0;
-	for (p = s; *p; p++) {
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		v = v * 10 + (size_t)(*p - '0');
-	}
-	*idx = v;
-	return 1;
-}
-
-/* The node at g's path, by the rules of --set (cs_conf_walk). */
-static cs_conf_node *
-walk(cs_conf_node *root, const segs *g, cs_conf_node **last, size_t *matched)
-{
-	return cs_conf_walk(root, g->path, g->len, last, matched);
-}
-
-/* ---- editing YAML text ----------------------------------------------------- */
-
-/* Byte offset of 1-based (line, col), col counted in characters as
- * libyaml's marks are.  -1 if outside the text. */
-static long
-offset_of(const char *text, int line, int col)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	int l = 1, c = 1;
-
-	if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-		p += 3;
-	while (*p && l < line) {
-		if (*p == '\n')
-			l++;
-		p++;
-	}
-	if (l != line)
-		return -1;
-	while (*p && *p != '\n' && c < col) {
-		p++;
-		while ((*p & 0xC0) == 0x80)
-			p++;
-		c++;
-	}
-	if (c != col)
-		return -1;
-	return (long)((const char *)p - text);
-}
-
-/* End (exclusive) of the scalar token starting at off; -1 if it does not
- * read as value there. */
-static long
-scalar_end(const char *text, long off, const cs_conf_node *n)
-{
-	const char *p = text + off;
-
-	if (*p == '"' || *p == '\'') {
-		char q = *p++;
-
-		while (*p) {
-			if (q == '"' && *p == '\\' && p[1]) {
-				p += 2;
-				continue;
-			}
-			if (*p == q) {
-				if (q == '\'' && p[1] == '\'') {
-					p += 2;
-					continue;
-				}
-				return (long)(p + 1 - text);
-			}
-			if (*p == '\n')
-				return -1;  /* multi-line quoted: not here */
-			p++;
-		}
-		return -1;
-	}
-	if (!n->value || !*n->value)
-		return -1;
-	if (strncmp(p, n->value, strlen(n->value)))
-		return -1;
-	return off + (long)strlen(n->value);
-}
-
-/* Offset of the bracket closing the flow collection opened at off; -1 if
- * none.  Skips quoted scalars and comments. */
-static long
-flow_end(const char *text, long off)
-{
-	const char *p = text + off;
-	int depth = 0;
-
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\'') {
-			char q = *p++;
-
-			while (*p && *p != q) {
-				if (q == '"' && *p == '\\' && p[1])
-					p++;
-				p++;
-			}
-			if (!*p)
-				return -1;
-		} else if (*p == '#' && (p == text || isspace((unsigned char)
-		                                               p[-1]))) {
-			while (*p && *p != '\n')
-				p++;
-			if (!*p)
-				return -1;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-		} else if (*p == '}' || *p == ']') {
-			if (--depth == 0)
-				return (long)(p - text);
-		}
-	}
-	return -1;
-}
-
-static cs_status
-splice(char **text, long at, long len, const char *ins)
-{
-	size_t old = strlen(*text), il = strlen(ins);
-	char *t = malloc(old - (size_t)len + il + 1);
-
-	if (!t)
-		return CS_ERR_NOMEM;
-	memcpy(t, *text, (size_t)at);
-	memcpy(t + at, ins, il);
-	memcpy(t + (size_t)at + il, *text + at + len, old - (size_t)at -
-	       (size_t)len + 1);
-	free(*text);
-	*text = t;
-	return CS_OK;
-}
-
-static cs_status
-edit_fail(cs_error *err, const char *name, const char *a, const char *why)
-{
-	return cs_error_set(err, CS_ERR_USAGE, name, 0, 0, a,
-	                    "cannot edit the file in place: %s", why);
-}
-
-static cs_status
-edit_one(char **text, const char *name, const char *a, cs_error *err)
-{
-	cs_conf *cf = NULL;
-	cs_conf_node *n, *last;
-	const char *eq = strchr(a, '=');
-	segs g;
-	size_t matched, i, dummy;
-	long off, end;
-	char *ins = NULL;
-	cs_status s;
-
-	if (!eq || split_path(a, (size_t)(eq - a), &g))
-		return edit_fail(err, name, a, "expected path=value");
-	if ((s = cs_conf_parse_string(*text, strlen(*text), name, &cf, err)))
-		return s;
-	n = walk(cf->root, &g, &last, &matched);
-	if (n) {
-		if (n->kind != CS_CONF_SCALAR) {
-			s = edit_fail(err, name, a, "the value there is a map or "
-			              "a list, not a single value");
-			goto out;
-		}
-		off = offset_of(*text, n->line, n->col);
-		end = off < 0 ? -1 : scalar_end(*text, off, n);
-		if (end < 0) {
-			s = edit_fail(err, name, a, "the value is not written "
-			              "on one line");
-			goto out;
-		}
-		s = splice(text, off, end - off, eq + 1);
-		if (s)
-			s = nomem(err);
-		goto out;
-	}
-	/* insert the missing keys into the deepest map there is */
-	if (!last || last->kind != CS_CONF_MAP) {
-		s = edit_fail(err, name, a, "its parent is not a map in the "
-		              "file");
-		goto out;
-	}
-	for (i = matched; i < g.n; i++)
-		if (is_index(g.s[i], &dummy)) {
-			s = edit_fail(err, name, a, "a list item is missing");
-			goto out;
-		}
-	{
-		/* "k1: {k2: {k3: value}}" */
-		size_t cap = strlen(a) + 8 * g.n + 16, o = 0;
-
-		ins = malloc(cap);
-		if (!ins) {
-			s = nomem(err);
-			goto out;
-		}
-		for (i = matched; i < g.n; i++)
-			o += (size_t)snprintf(ins + o, cap - o, "%s: %s",
-			                      g.s[i], i + 1 < g.n ? "{" : "");
-		o += (size_t)snprintf(ins + o, cap - o, "%s", eq + 1);
-		for (i = matched + 1; i < g.n; i++)
-			o += (size_t)snprintf(ins + o, cap - o, "}");
-	}
-	off = offset_of(*text, last->line, last->col);
-	if (off >= 0 && (*text)[off] == '{') {
-		/* flow map: a last item before the closing brace */
-		long close = flow_end(*text, off), at;
-		char *t;
-
-		if (close < 0) {
-			s = edit_fail(err, name, a, "cannot find the end of "
-			              "the map");
-			goto out;
-		}
-		at = close;
-		while (at > off + 1 && isspace((unsigned char)(*text)[at - 1]))
-			at--;
-		t = xprintf("%s%s", last->n ? ", " : "", ins);
-		s = t ? splice(text, at, 0, t) : CS_ERR_NOMEM;
-		free(t);
-	} else if (last->n && last->items[0]->key_line > 0) {
-		/* block map: a new first line at the first key's indentation */
-		long k = offset_of(*text, last->items[0]->key_line,
-		                   last->items[0]->key_col);
-		long ls = k;
-		char *t;
-
-		if (k < 0) {
-			s = edit_fail(err, name, a, "cannot find the map");
-			goto out;
-		}
-		while (ls > 0 && (*text)[ls - 1] != '\n')
-			ls--;
-		t = xprintf("%s\n%*s", ins, (int)(k - ls), "");
-		/* keep the bytes before the key on its line (a "- ") */
-		s = t ? splice(text, k, 0, t) : CS_ERR_NOMEM;
-		free(t);
-	} else {
-		s = edit_fail(err, name, a, "the map there is empty");
-		goto out;
-	}
-	if (s)
-		s = nomem(err);
-out:
-	free(ins);
-	cs_conf_free(cf);
-	return s;
-}
-
-cs_status
-cs_cal_edit_text(const char *text, const char *name,
-                 const char *const *assignments, size_t n, char **out,
-                 cs_error *err)
-{
-	char *t = xstrdup(text);
-	size_t i;
-	cs_status s;
-
-	*out = NULL;
-	if (!t)
-		return nomem(err);
-	/* one at a time, re-reading the text: positions stay right and a
-	 * map inserted by one assignment receives the next */
-	for (i = 0; i < n; i++)
-		if ((s = edit_one(&t, name, assignments[i], err))) {
-			free(t);
-			return s;
-		}
-	*out = t;
-	return CS_OK;
-}
-
 /* ---- values ---------------------------------------------------------------- */
 
 void
@@ -626,8 +250,8 @@ cs_cal_format(cs_cal_kind kind, int ratio_pct, double v, char *buf,
 
 /* "12ms" -> 0.012 (kind duration), "85%" -> 0.85 (ratio), "60/s" -> 60
  * (rate), "0.5" -> 0.5 (number).  -1 if not a number with such a unit. */
-static int
-parse_value(const char *s, double *v, cs_cal_kind *kind, int *pct)
+int
+cs_calp_parse_value(const char *s, double *v, cs_cal_kind *kind, int *pct)
 {
 	static const struct { const char *u; double f; } units[] = {
 		{ "us", 1e-6 }, { "\xC2\xB5s", 1e-6 }, { "ms", 1e-3 },
@@ -677,79 +301,6 @@ parse_value(const char *s, double *v, cs_cal_kind *kind, int *pct)
 }
 
 /* ---- the calibration object ------------------------------------------------ */
-
-/* What a first estimate scales a parameter by. */
-enum pclass {
-	PC_NONE, PC_THINK, PC_CPU, PC_APP_CORES, PC_QUERY, PC_DB_CORES,
-	PC_LATENCY, PC_DISPERSION, PC_HIT
-};
-
-typedef struct param {
-	cs_cal_param pub;
-	char *path;
-	char *from;
-	int pct;             /* ratio written as a percentage */
-	enum pclass cls;
-} param;
-
-typedef struct point {
-	const cs_imp_point *p;
-	char *name;
-	char **sets;         /* the point's own overrides */
-	size_t nsets;
-	char **load;         /* users / rate / steady-run overrides */
-	size_t nload;
-	cs_cal_pred fitted;
-	int has_fitted;
-	int use_ep;          /* the objective scores its endpoints */
-} point;
-
-typedef struct centry {
-	char *key;           /* the parameter values as text */
-	double *r;           /* residuals */
-	int bad;             /* the scenario did not load or run there */
-} centry;
-
-struct cs_cal {
-	char *path;
-	char *text;          /* the scenario file's content */
-	char **sets;
-	size_t nsets;
-	cs_cal_opts opts;
-	uint64_t seed;
-	double duration;     /* the scenario's run.duration, s */
-	int has_stages, stages_rel, has_users, has_rate;
-	param *params;
-	size_t nparams;
-	point *points;
-	size_t npoints;
-	lines est, warn;
-	int checked, estimated, fitted;
-	double objective, seconds;
-	unsigned evals;      /* simulations run (cache misses) */
-	/* the objective's residuals */
-	size_t nres;
-	int *res_point, *res_metric;
-	int *res_ep;         /* the point's endpoint index, -1: overall */
-	double *res_w;       /* weight of each residual: the metric's weight
-	                      * / (sampling^2 + floor^2) */
-	double *res_samp;    /* sampling sd of each residual's measurement */
-	double wsum;         /* sum of the metrics' weights over residuals */
-	double floor[CS_CAL_NMETRICS];   /* between-run noise used */
-	int floor_src[CS_CAL_NMETRICS];  /* 0 default, 1 repeats, 2 given */
-	size_t floor_dof[CS_CAL_NMETRICS];
-	double disc[CS_CAL_NMETRICS];    /* model discrepancy at the fit */
-	double *draws;       /* ndraws x nparams: a sample of the posterior */
-	size_t ndraws;
-	double ess;          /* effective sample size behind it */
-	double *svd_v, *svd_s; /* the fit's Jacobian: V (k x k) and singular
-	                      * values (k), log space; NULL if none */
-	centry cache[CACHE_SIZE];
-	size_t cache_next;
-	/* a fatal error inside the minimizer's callback */
-	cs_status fatal;
-	cs_error fatal_err;
-};
 
 void
 cs_cal_opts_init(cs_cal_opts *o)
@@ -802,7 +353,7 @@ read_text(const char *path, char **out, cs_error *err)
 	}
 	if (!t) {
 		fclose(f);
-		return nomem(err);
+		return cs_calp_nomem(err);
 	}
 	if (ferror(f)) {
 		fclose(f);
@@ -822,9 +373,9 @@ read_text(const char *path, char **out, cs_error *err)
 }
 
 /* The scenario's tree with the global overrides applied (caller frees). */
-static cs_status
-tree(const cs_cal *c, char *const *more, size_t nmore, cs_conf **out,
-     cs_error *err)
+cs_status
+cs_calp_tree(const cs_cal *c, char *const *more, size_t nmore, cs_conf **out,
+             cs_error *err)
 {
 	cs_status s;
 	size_t i;
@@ -844,26 +395,6 @@ tree(const cs_cal *c, char *const *more, size_t nmore, cs_conf **out,
 	return CS_OK;
 }
 
-/* A number at path in the tree, or dflt. */
-static double
-tree_number(cs_conf *cf, const char *path, double dflt)
-{
-	cs_conf_node *n, *last;
-	size_t matched;
-	segs g;
-	double v;
-	cs_cal_kind k;
-	int pct;
-
-	if (split_path(path, strlen(path), &g))
-		return dflt;
-	n = walk(cf->root, &g, &last, &matched);
-	if (!n || n->kind != CS_CONF_SCALAR || !n->value ||
-	    parse_value(n->value, &v, &k, &pct))
-		return dflt;
-	return v;
-}
-
 cs_status
 cs_cal_new(const char *path, const char *const *sets, size_t nsets,
            const cs_cal_opts *opts, cs_cal **out, cs_error *err)
@@ -879,7 +410,7 @@ cs_cal_new(const char *path, const char *const *sets, size_t nsets,
 	*out = NULL;
 	c = calloc(1, sizeof *c);
 	if (!c)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	if (opts)
 		c->opts = *opts;
 	else
@@ -892,9 +423,9 @@ cs_cal_new(const char *path, const char *const *sets, size_t nsets,
 		c->opts.max_evals = 200;
 	if (!(c->opts.error_scale > 0))
 		c->opts.error_scale = 0.1;
-	c->path = xstrdup(path);
-	if (!c->path || strv_copy(sets, nsets, &c->sets)) {
-		s = nomem(err);
+	c->path = cs_calp_strdup(path);
+	if (!c->path || cs_calp_strv_copy(sets, nsets, &c->sets)) {
+		s = cs_calp_nomem(err);
 		goto fail;
 	}
 	c->nsets = nsets;
@@ -908,10 +439,10 @@ cs_cal_new(const char *path, const char *const *sets, size_t nsets,
 	c->seed = c->opts.has_seed ? c->opts.seed : cs_scenario_seed(sc);
 	c->duration = cs_scenario_duration(sc);
 	cs_scenario_free(sc);
-	if ((s = tree(c, NULL, 0, &cf, err)))
+	if ((s = cs_calp_tree(c, NULL, 0, &cf, err)))
 		goto fail;
-	split_path("load", 4, &g);
-	load = walk(cf->root, &g, &last, &matched);
+	cs_calp_split_path("load", 4, &g);
+	load = cs_calp_walk(cf->root, &g, &last, &matched);
 	if (load && load->kind == CS_CONF_MAP) {
 		size_t i, j;
 
@@ -963,8 +494,8 @@ cs_cal_free(cs_cal *c)
 	free(c->params);
 	for (i = 0; i < c->npoints; i++) {
 		free(c->points[i].name);
-		strv_free(c->points[i].sets, c->points[i].nsets);
-		strv_free(c->points[i].load, c->points[i].nload);
+		cs_calp_strv_free(c->points[i].sets, c->points[i].nsets);
+		cs_calp_strv_free(c->points[i].load, c->points[i].nload);
 	}
 	free(c->points);
 	for (i = 0; i < CACHE_SIZE; i++) {
@@ -979,25 +510,25 @@ cs_cal_free(cs_cal *c)
 	free(c->draws);
 	free(c->svd_v);
 	free(c->svd_s);
-	lines_free(&c->est);
-	lines_free(&c->warn);
-	strv_free(c->sets, c->nsets);
+	cs_calp_lines_free(&c->est);
+	cs_calp_lines_free(&c->warn);
+	cs_calp_strv_free(c->sets, c->nsets);
 	free(c->text);
 	free(c->path);
 	free(c);
 }
 
 /* Load the scenario with the global, extra and more overrides. */
-static cs_status
-load_with(const cs_cal *c, const char *const *extra, size_t nextra,
-          cs_scenario **sc, cs_error *err)
+cs_status
+cs_calp_load_with(const cs_cal *c, const char *const *extra, size_t nextra,
+                  cs_scenario **sc, cs_error *err)
 {
 	const char **all = calloc(c->nsets + nextra + 1, sizeof *all);
 	size_t i;
 	cs_status s;
 
 	if (!all)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	for (i = 0; i < c->nsets; i++)
 		all[i] = c->sets[i];
 	for (i = 0; i < nextra; i++)
@@ -1006,165 +537,6 @@ load_with(const cs_cal *c, const char *const *extra, size_t nextra,
 	                            sc, err);
 	free(all);
 	return s;
-}
-
-/* ---- points ----------------------------------------------------------------- */
-
-static cs_status
-point_load_sets(const cs_cal *c, point *pt, cs_error *err)
-{
-	const cs_imp_point *p = pt->p;
-	char *v[4] = { NULL, NULL, NULL, NULL };
-	size_t n = 0, i;
-	int open = !isnan(p->arrival_rate);
-
-	if (open && c->has_users)
-		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
-		    "load", "point \"%s\" is an open test (an arrival rate) "
-		    "but the scenario has closed users", pt->name);
-	if (!open && c->has_rate)
-		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
-		    "load", "point \"%s\" is a closed test (users) but the "
-		    "scenario has an arrival rate", pt->name);
-	if (!open && !(p->users >= 1))
-		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
-		    "load.users", "point \"%s\" has %g users", pt->name,
-		    p->users);
-	if (c->opts.steady) {
-		double d = c->opts.duration;
-
-		if (!(d > 0))
-			d = p->duration > 0 ? fmin(p->duration, MAX_STEADY) :
-			    c->duration;
-		if (c->has_stages && (c->stages_rel ||
-		                      (!c->has_users && !c->has_rate))) {
-			if (c->stages_rel)
-				v[n++] = xstrdup("load.stages=[{duration: 0s, "
-				                 "target: 100%}]");
-			else if (open)
-				v[n++] = xprintf("load.stages=[{duration: 0s, "
-				                 "target: %.6g}]", p->arrival_rate);
-			else
-				v[n++] = xprintf("load.stages=[{duration: 0s, "
-				                 "target: %.0f}]",
-				                 floor(p->users + 0.5));
-		}
-		v[n++] = xprintf("run.duration=%.6gs", d);
-		v[n++] = xprintf("run.warmup=%.6gs", 0.1 * d);
-	}
-	if (c->has_users || c->has_rate || !c->has_stages || c->stages_rel) {
-		if (open)
-			v[n++] = xprintf("load.arrival_rate=%.6g",
-			                 p->arrival_rate);
-		else
-			v[n++] = xprintf("load.users=%.0f",
-			                 floor(p->users + 0.5));
-	} else if (!c->opts.steady) {
-		return cs_error_set(err, CS_ERR_INVALID, c->path, 0, 0,
-		    "load.stages", "the stages' targets are absolute, so the "
-		    "point's load cannot be applied: write the targets as "
-		    "percentages of load.users (target: 100%%) or use the "
-		    "steady option");
-	}
-	for (i = 0; i < n; i++)
-		if (!v[i]) {
-			for (i = 0; i < n; i++)
-				free(v[i]);
-			return nomem(err);
-		}
-	pt->load = calloc(n, sizeof *pt->load);
-	if (!pt->load) {
-		for (i = 0; i < n; i++)
-			free(v[i]);
-		return nomem(err);
-	}
-	memcpy(pt->load, v, n * sizeof *v);
-	pt->nload = n;
-	return CS_OK;
-}
-
-/* A point without a name of its own is named after its file (the last
- * component, less the extension): "result-1m-8", "r06_80u_pool4_2x8_stats";
- * "#2", "#3" tell apart the points of one file; "point N" without a file. */
-static char *
-file_name(const cs_cal *c, const cs_imp_point *p)
-{
-	const char *src = p->source, *base, *dot;
-	char *name;
-	size_t len, i, same = 0;
-
-	if (!src || !*src)
-		return xprintf("point %zu", c->npoints + 1);
-	base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
-	dot = strrchr(base, '.');
-	len = dot && dot > base ? (size_t)(dot - base) : strlen(base);
-	for (i = 0; i < c->npoints; i++)
-		if (c->points[i].p->source && !strcmp(c->points[i].p->source, src))
-			same++;
-	name = same ? xprintf("%.*s#%zu", (int)len, base, same + 1) :
-	       xprintf("%.*s", (int)len, base);
-	return name;
-}
-
-cs_status
-cs_cal_add_point(cs_cal *c, const cs_imp_point *p, const char *const *sets,
-                 size_t nsets, cs_error *err)
-{
-	point *pts, *pt;
-	cs_status s;
-
-	if (isnan(p->users) && isnan(p->arrival_rate))
-		return cs_error_set(err, CS_ERR_INVALID, p->source ? p->source :
-		    "", p->line, 0, "", "point \"%s\" has neither users nor an "
-		    "arrival rate: it cannot be simulated",
-		    p->name ? p->name : "?");
-	pts = realloc(c->points, (c->npoints + 1) * sizeof *pts);
-	if (!pts)
-		return nomem(err);
-	c->points = pts;
-	pt = &pts[c->npoints];
-	memset(pt, 0, sizeof *pt);
-	pt->p = p;
-	pt->name = p->name ? xstrdup(p->name) : file_name(c, p);
-	if (!pt->name || strv_copy(sets, nsets, &pt->sets)) {
-		free(pt->name);
-		return nomem(err);
-	}
-	pt->nsets = nsets;
-	s = point_load_sets(c, pt, err);
-	if (s) {
-		free(pt->name);
-		strv_free(pt->sets, pt->nsets);
-		return s;
-	}
-	c->npoints++;
-	/* check that it loads */
-	{
-		cs_scenario *sc = NULL;
-		const char **all = calloc(pt->nload + pt->nsets + 1,
-		                          sizeof *all);
-		size_t i;
-
-		if (!all) {
-			s = nomem(err);
-		} else {
-			for (i = 0; i < pt->nload; i++)
-				all[i] = pt->load[i];
-			for (i = 0; i < pt->nsets; i++)
-				all[pt->nload + i] = pt->sets[i];
-			s = load_with(c, all, pt->nload + pt->nsets, &sc, err);
-			free(all);
-			cs_scenario_free(sc);
-		}
-		if (s) {
-			c->npoints--;
-			free(pt->name);
-			strv_free(pt->sets, pt->nsets);
-			strv_free(pt->load, pt->nload);
-			return s;
-		}
-	}
-	return CS_OK;
 }
 
 /* ---- parameters ------------------------------------------------------------ */
@@ -1187,7 +559,7 @@ classify(const char *path, cs_cal_kind kind)
 	const char *lastseg;
 	int timeish;
 
-	if (split_path(path, strlen(path), &g))
+	if (cs_calp_split_path(path, strlen(path), &g))
 		return PC_NONE;
 	lastseg = g.s[g.n - 1];
 	if (!strcmp(path, "app.cores"))
@@ -1218,7 +590,7 @@ static cs_status
 probe(const cs_cal *c, const char *path, const char *value, char *msg,
       size_t size)
 {
-	char *a = xprintf("%s=%s", path, value);
+	char *a = cs_calp_printf("%s=%s", path, value);
 	cs_scenario *sc = NULL;
 	cs_error e;
 	const char *one[1];
@@ -1228,7 +600,7 @@ probe(const cs_cal *c, const char *path, const char *value, char *msg,
 	if (!a)
 		return CS_ERR_NOMEM;
 	one[0] = a;
-	s = load_with(c, one, 1, &sc, &e);
+	s = cs_calp_load_with(c, one, 1, &sc, &e);
 	cs_scenario_free(sc);
 	free(a);
 	if (msg)
@@ -1300,7 +672,7 @@ parse_bound(const char *s, cs_cal_kind k, double *v, cs_cal_kind *bk)
 {
 	int pct;
 
-	if (parse_value(s, v, bk, &pct))
+	if (cs_calp_parse_value(s, v, bk, &pct))
 		return -1;
 	if (*bk == k)
 		return 0;
@@ -1330,7 +702,7 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 	cs_status s;
 
 	memset(&pr, 0, sizeof pr);
-	if (split_path(spec, plen, &g))
+	if (cs_calp_split_path(spec, plen, &g))
 		return fit_usage(err, spec, "expected PATH or PATH=LO:HI, e.g. "
 		                 "load.think.mean=100ms:5s");
 	for (i = 0; i < c->nparams; i++)
@@ -1338,9 +710,9 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 		    !strncmp(c->params[i].path, spec, plen))
 			return fit_usage(err, spec, "this path is already "
 			                 "being fitted");
-	if ((s = tree(c, NULL, 0, &cf, err)))
+	if ((s = cs_calp_tree(c, NULL, 0, &cf, err)))
 		return s;
-	n = walk(cf->root, &g, &last, &matched);
+	n = cs_calp_walk(cf->root, &g, &last, &matched);
 	if (n && n->kind != CS_CONF_SCALAR) {
 		int map = n->kind == CS_CONF_MAP;
 
@@ -1352,7 +724,8 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 		                 (int)plen, spec);
 	}
 	if (n) {
-		if (!n->value || parse_value(n->value, &init, &kind, &pct)) {
+		if (!n->value ||
+		    cs_calp_parse_value(n->value, &init, &kind, &pct)) {
 			s = fit_usage(err, spec, "%.*s is \"%s\" in the "
 			              "scenario, not a number", (int)plen, spec,
 			              n->value ? n->value : "");
@@ -1372,7 +745,7 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 	}
 	pr.path = malloc(plen + 1);
 	if (!pr.path)
-		return nomem(err);
+		return cs_calp_nomem(err);
 	memcpy(pr.path, spec, plen);
 	pr.path[plen] = '\0';
 	if (eq) {
@@ -1390,8 +763,8 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 		memcpy(lo_s, eq + 1, (size_t)(colon - eq - 1));
 		lo_s[colon - eq - 1] = '\0';
 		snprintf(hi_s, sizeof hi_s, "%s", colon + 1);
-		if (parse_value(lo_s, &lo, &k1, &pct1) ||
-		    parse_value(hi_s, &hi, &k2, &pct2)) {
+		if (cs_calp_parse_value(lo_s, &lo, &k1, &pct1) ||
+		    cs_calp_parse_value(hi_s, &hi, &k2, &pct2)) {
 			s = fit_usage(err, spec, "bounds are LO:HI with numbers "
 			              "and units, e.g. 1ms:50ms or 0.5:2 or "
 			              "50%%:99%%");
@@ -1432,7 +805,7 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 		double v = have ? init : sqrt(lo * hi);
 
 		if ((s = probe_kind(c, pr.path, v, &kind))) {
-			s = nomem(err);
+			s = cs_calp_nomem(err);
 			goto fail;
 		}
 	}
@@ -1459,7 +832,7 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 	cs_cal_format(kind, pct, sqrt(lo * hi), buf, sizeof buf);
 	s = probe(c, pr.path, buf, msg, sizeof msg);
 	if (s == CS_ERR_NOMEM) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto fail;
 	}
 	if (s) {
@@ -1477,16 +850,16 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 	pr.pub.se_log = NAN;
 	pr.pct = pct;
 	pr.cls = classify(pr.path, kind);
-	pr.from = xstrdup(have ? "the scenario file" : scale ? "the default "
-	                  "scale, 1" : "the middle of the bounds (geometric "
-	                  "mean)");
+	pr.from = cs_calp_strdup(have ? "the scenario file" : scale ?
+	                         "the default scale, 1" : "the middle of the "
+	                         "bounds (geometric mean)");
 	if (!pr.from) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto fail;
 	}
 	ps = realloc(c->params, (c->nparams + 1) * sizeof *ps);
 	if (!ps) {
-		s = nomem(err);
+		s = cs_calp_nomem(err);
 		goto fail;
 	}
 	c->params = ps;
@@ -1499,1903 +872,6 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 fail:
 	free(pr.path);
 	free(pr.from);
-	return s;
-}
-
-/* ---- running points --------------------------------------------------------- */
-
-/* The parameter assignment for value v (in a buffer of the caller's). */
-static void
-assign(const param *pr, double v, char *buf, size_t size)
-{
-	char val[64];
-
-	cs_cal_format(pr->pub.kind, pr->pct, v, val, sizeof val);
-	snprintf(buf, size, "%s=%s", pr->path, val);
-}
-
-/* The value the scenario actually gets for v: rounded as written. */
-static double
-applied(const param *pr, double v)
-{
-	char val[64];
-	double x;
-	cs_cal_kind k;
-	int pct;
-
-	cs_cal_format(pr->pub.kind, pr->pct, v, val, sizeof val);
-	if (parse_value(val, &x, &k, &pct))
-		return v;
-	return x;
-}
-
-static double
-metric_of(const cs_result *r, const char *path)
-{
-	double m = NAN;
-
-	if (cs_result_metric(r, path, &m, NULL, NULL))
-		return NAN;
-	return m;
-}
-
-static void
-ci_of(const cs_result *r, const char *path, double *m, double *lo,
-      double *hi)
-{
-	*m = *lo = *hi = NAN;
-	cs_result_metric(r, path, m, lo, hi);
-}
-
-/*
- * Run point i with values v (NULL: the file's) and reps replications.
- * A scenario that does not load gives its status (CS_ERR_INVALID,
- * CS_ERR_USAGE) and err.
- */
-/* Per endpoint of a point: its share of requests and its p50, p95, p99
- * and error rate (EP_N numbers, in this order: fit.h's CS_CAL_EP_*). */
-enum { EP_SHARE = CS_CAL_EP_SHARE, EP_P50 = CS_CAL_EP_P50,
-       EP_P95 = CS_CAL_EP_P95, EP_P99 = CS_CAL_EP_P99,
-       EP_ERR = CS_CAL_EP_ERR, EP_N = CS_CAL_EP_N };
-
-static const char *const cause_names[CS_CAL_NCAUSES] = {
-	"pool_timeout", "backlog_full", "client_timeout", "server_timeout",
-	"upstream_timeout", "rate_limited", "upstream_error", "db_refused"
-};
-
-const char *
-cs_cal_cause_name(size_t k)
-{
-	return k < CS_CAL_NCAUSES ? cause_names[k] : "";
-}
-
-/* precise: a reported prediction, which runs the sequential rule when
- * opts.precision asks for it; the objective's evaluations do not (a
- * replication count that changed with the parameters would make the
- * objective's noise, and its comparisons under common random numbers,
- * change with them too). */
-static cs_status
-run_point_x(cs_cal *c, size_t i, const double *v, const char *const *extra,
-            size_t nextra, unsigned reps, bool precise, cs_cal_pred *out,
-            double *ep, double *causes, cs_error *err)
-{
-	const point *pt = &c->points[i];
-	size_t np = v ? c->nparams : 0, n = 0, k;
-	const char **all;
-	char *abuf = NULL;
-	cs_scenario *sc = NULL;
-	cs_result *res = NULL;
-	cs_run_opts ro;
-	cs_status s;
-	size_t m;
-
-	all = calloc(pt->nload + np + nextra + pt->nsets + 1, sizeof *all);
-	abuf = np ? malloc(np * 600) : NULL;
-	if (!all || (np && !abuf)) {
-		free(all);
-		free(abuf);
-		return nomem(err);
-	}
-	for (k = 0; k < pt->nload; k++)
-		all[n++] = pt->load[k];
-	for (k = 0; k < np; k++) {
-		assign(&c->params[k], v[k], abuf + 600 * k, 600);
-		all[n++] = abuf + 600 * k;
-	}
-	for (k = 0; k < nextra; k++)
-		all[n++] = extra[k];
-	for (k = 0; k < pt->nsets; k++)
-		all[n++] = pt->sets[k];
-	s = load_with(c, all, n, &sc, err);
-	free(all);
-	free(abuf);
-	if (s)
-		return s;
-	memset(&ro, 0, sizeof ro);
-	ro.replications = reps ? reps : c->opts.replications;
-	ro.seed = c->seed;
-	ro.has_seed = 1;
-	ro.jobs = c->opts.jobs;
-	if (precise && c->opts.precision > 0) {
-		ro.precision = c->opts.precision;
-		ro.precision_floor = c->opts.precision_floor;
-		ro.max_replications = c->opts.max_replications;
-	}
-	s = cs_run(sc, &ro, &res, err);
-	if (s) {
-		cs_scenario_free(sc);
-		return s;
-	}
-	/* the result's metric names point into the scenario: free it last */
-	for (m = 0; m < CS_CAL_NMETRICS; m++)
-		ci_of(res, cs_cal_metric_path((cs_cal_metric)m), &out->mean[m],
-		      &out->lo[m], &out->hi[m]);
-	if (causes) {
-		double total = metric_of(res, "overall.requests");
-
-		for (k = 0; k < CS_CAL_NCAUSES; k++) {
-			char path[128];
-
-			snprintf(path, sizeof path, "overall.errors_by_cause.%s",
-			         cause_names[k]);
-			causes[k] = total > 0 ? metric_of(res, path) / total : NAN;
-		}
-	}
-	if (ep) {
-		static const char *const eps[EP_N] = {
-			"requests", "latency_ms.p50", "latency_ms.p95",
-			"latency_ms.p99", "error_rate"
-		};
-		double total = metric_of(res, "overall.requests");
-		const cs_imp_point *p = pt->p;
-
-		for (k = 0; k < p->nendpoints; k++)
-			for (m = 0; m < EP_N; m++) {
-				char path[700];
-				double x;
-
-				snprintf(path, sizeof path, "endpoints.%s.%s",
-				         p->endpoints[k].name, eps[m]);
-				x = metric_of(res, path);
-				if (m == EP_SHARE)
-					x = total > 0 ? x / total : NAN;
-				ep[k * EP_N + m] = x;
-			}
-	}
-	out->app_cpu = metric_of(res, "resources.app.cpu_utilization");
-	out->db_cpu = metric_of(res, "resources.db.cpu_utilization");
-	out->latency_mean = metric_of(res, "overall.latency_ms.mean");
-	{
-		cs_precision_info pi;
-
-		cs_result_precision(res, &pi);
-		out->reps = pi.replications;
-		out->reached = pi.reached;
-		out->prec_met = pi.met;
-	}
-	cs_result_free(res);
-	cs_scenario_free(sc);
-	c->evals++;
-	return CS_OK;
-}
-
-static cs_status
-run_point(cs_cal *c, size_t i, const double *v, unsigned reps,
-          cs_cal_pred *out, cs_error *err)
-{
-	return run_point_x(c, i, v, NULL, 0, reps, false, out, NULL, NULL, err);
-}
-
-/* run_point for a reported prediction (see run_point_x). */
-static cs_status
-run_point_precise(cs_cal *c, size_t i, const double *v, unsigned reps,
-                  cs_cal_pred *out, cs_error *err)
-{
-	return run_point_x(c, i, v, NULL, 0, reps, true, out, NULL, NULL, err);
-}
-
-cs_status
-cs_cal_predict_detail(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
-                      double *ep, double *causes, cs_error *err)
-{
-	double *v = NULL;
-	size_t k;
-	cs_status s;
-
-	if (i >= c->npoints)
-		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
-		                    "no point %zu", i);
-	if (c->nparams && !(v = malloc(c->nparams * sizeof *v)))
-		return nomem(err);
-	for (k = 0; k < c->nparams; k++)
-		v[k] = c->params[k].pub.value;
-	s = run_point_x(c, i, v, NULL, 0, reps, true, out, ep, causes, err);
-	free(v);
-	return s;
-}
-
-cs_status
-cs_cal_predict_sets(cs_cal *c, size_t i, const char *const *extra,
-                    size_t nextra, unsigned reps, cs_cal_pred *out,
-                    cs_error *err)
-{
-	if (i >= c->npoints)
-		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
-		                    "no point %zu", i);
-	return run_point_x(c, i, NULL, extra, nextra, reps, true, out, NULL,
-	                   NULL, err);
-}
-
-cs_status
-cs_cal_predict(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
-               cs_error *err)
-{
-	double *v;
-	size_t k;
-	cs_status s;
-
-	if (i >= c->npoints)
-		return cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
-		                    "no point %zu", i);
-	if (!c->nparams)
-		return run_point_precise(c, i, NULL, reps, out, err);
-	v = malloc(c->nparams * sizeof *v);
-	if (!v)
-		return nomem(err);
-	for (k = 0; k < c->nparams; k++)
-		v[k] = c->params[k].pub.value;
-	s = run_point_precise(c, i, v, reps, out, err);
-	free(v);
-	return s;
-}
-
-/* ---- contradictions in the data ---------------------------------------------- */
-
-static cs_status
-warnf(cs_cal *c, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
-
-static cs_status
-warnf(cs_cal *c, const char *fmt, ...)
-{
-	char buf[1200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return lines_add(&c->warn, xstrdup(buf));
-}
-
-static cs_status
-estf(cs_cal *c, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
-
-static cs_status
-estf(cs_cal *c, const char *fmt, ...)
-{
-	char buf[1200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return lines_add(&c->est, xstrdup(buf));
-}
-
-static int
-has_kappa(const cs_cal *c)
-{
-	cs_conf *cf = NULL;
-	cs_error e;
-	int k = 0;
-
-	if (tree(c, NULL, 0, &cf, &e))
-		return 0;
-	k = tree_number(cf, "app.contention.kappa", 0) > 0 ||
-	    tree_number(cf, "db.contention.kappa", 0) > 0;
-	cs_conf_free(cf);
-	return k;
-}
-
-/* Order of points by load (users or arrival rate), for the checks. */
-static double
-load_of(const cs_imp_point *p)
-{
-	return isnan(p->users) ? p->arrival_rate : p->users;
-}
-
-static cs_status
-check_data(cs_cal *c)
-{
-	size_t i, j, k, n = c->npoints;
-	double zmin = INFINITY, zmax = -INFINITY;
-	size_t imin = 0, imax = 0, nz = 0;
-	cs_status s;
-
-	for (i = 0; i < n; i++) {
-		const cs_imp_point *p = c->points[i].p;
-		const char *nm = c->points[i].name;
-		int mean = !isnan(p->latency.mean);
-		double r = cs_cal_resp(p, mean);
-		double z = cs_cal_little_think(p->users, p->throughput, r);
-
-		if (!isnan(z)) {
-			if (z < 0 && (s = warnf(c, "point \"%s\": Little's law "
-			    "gives a negative think time: %g users / %.4g req/s "
-			    "= %.4g s per cycle, less than the response time "
-			    "(%s %.4g s); users, throughput and latency do not "
-			    "belong together (were all users active the whole "
-			    "time?)", nm, p->users, p->throughput,
-			    p->users / p->throughput, mean ? "mean" : "p50",
-			    r)))
-				return s;
-			if (z > 0 && z < zmin) {
-				zmin = z;
-				imin = i;
-			}
-			if (z > 0 && z > zmax) {
-				zmax = z;
-				imax = i;
-			}
-			nz += z > 0;
-		}
-		if (!isnan(p->requests) && p->requests > 0 &&
-		    !isnan(p->failures) && !isnan(p->error_rate)) {
-			double e = p->failures / p->requests;
-
-			if (fabs(e - p->error_rate) > 0.001 &&
-			    fabs(e - p->error_rate) > 0.1 * p->error_rate &&
-			    (s = warnf(c, "point \"%s\": %g failures in %g "
-			    "requests is %.3g%%, but the error rate is %.3g%%",
-			    nm, p->failures, p->requests, 100 * e,
-			    100 * p->error_rate)))
-				return s;
-		}
-		if (p->ncauses && (!isnan(p->failures) ||
-		                   (!isnan(p->error_rate) &&
-		                    !isnan(p->requests)))) {
-			double sum = 0, f = !isnan(p->failures) ? p->failures :
-			    p->error_rate * p->requests;
-
-			for (j = 0; j < p->ncauses; j++)
-				sum += p->causes[j].count;
-			if (fabs(sum - f) > 0.1 * f + 1 &&
-			    (s = warnf(c, "point \"%s\": the errors by cause add "
-			    "up to %g but the failures are %.0f (%.3g%% of "
-			    "requests): the error counts and the error rate "
-			    "disagree", nm, sum, f, 100 * f / p->requests)))
-				return s;
-		}
-	}
-	if (nz >= 2 && zmin > 0 && zmax > 1.3 * zmin &&
-	    (s = warnf(c, "Little's law gives think times that differ between "
-	    "points: %.3g s at \"%s\" (%g users) and %.3g s at \"%s\" (%g "
-	    "users), a factor %.2f; one think time cannot fit both (a "
-	    "different load script, measurement window or ramp-up?)",
-	    zmin, c->points[imin].name, c->points[imin].p->users, zmax,
-	    c->points[imax].name, c->points[imax].p->users, zmax / zmin)))
-		return s;
-	/* throughput falling while users rise: each point against the
-	 * busiest point with fewer users (one warning per point at most) */
-	for (j = 0; j < n; j++) {
-		const cs_imp_point *b = c->points[j].p, *a = NULL;
-
-		i = SIZE_MAX;
-		for (k = 0; k < n; k++) {
-			const cs_imp_point *q = c->points[k].p;
-
-			if (!isnan(q->users) && q->users < b->users &&
-			    !isnan(q->throughput) &&
-			    (!a || q->throughput > a->throughput)) {
-				a = q;
-				i = k;
-			}
-		}
-		if (!a || isnan(b->throughput) ||
-		    !(b->throughput < 0.97 * a->throughput))
-			continue;
-		{
-			s = warnf(c, "throughput falls while users rise: %.4g "
-			    "req/s at %g users (\"%s\"), %.4g req/s at %g users "
-			    "(\"%s\"); %s", a->throughput, a->users,
-			    c->points[i].name, b->throughput, b->users,
-			    c->points[j].name, has_kappa(c) ?
-			    "the scenario's coherency term (contention.kappa) "
-			    "can do that, if these points belong together" :
-			    "the scenario has no coherency term "
-			    "(app.contention.kappa or db.contention.kappa), so "
-			    "it cannot fit both unless a limit (errors, "
-			    "timeouts) causes the drop");
-			if (s)
-				return s;
-		}
-	}
-	return CS_OK;
-}
-
-/* ---- first estimates ------------------------------------------------------ */
-
-static const char *
-class_word(enum pclass k)
-{
-	switch (k) {
-	case PC_THINK: return "think time";
-	case PC_CPU: return "app CPU per request";
-	case PC_APP_CORES: return "app CPU per request (cores, inverse)";
-	case PC_QUERY: return "DB CPU per request";
-	case PC_DB_CORES: return "DB CPU per request (cores, inverse)";
-	case PC_LATENCY: return "low-load latency";
-	case PC_DISPERSION: return "dispersion p95/p50";
-	case PC_HIT: return "cache hit ratio";
-	default: return "";
-	}
-}
-
-/* The point with the lowest load among those with a throughput. */
-static size_t
-lowest_point(const cs_cal *c)
-{
-	size_t i, best = SIZE_MAX;
-
-	for (i = 0; i < c->npoints; i++) {
-		const cs_imp_point *p = c->points[i].p;
-
-		if (isnan(p->throughput))
-			continue;
-		if (best == SIZE_MAX || load_of(p) < load_of(c->points[best].p))
-			best = i;
-	}
-	return best;
-}
-
-static void
-fmt_dur(double s, char *buf, size_t size)
-{
-	cs_cal_format(CS_CAL_DURATION, 0, s, buf, size);
-}
-
-cs_status
-cs_cal_check_data(cs_cal *c, cs_error *err)
-{
-	if (c->checked)
-		return CS_OK;
-	c->checked = 1;
-	return check_data(c) ? nomem(err) : CS_OK;
-}
-
-cs_status
-cs_cal_estimate(cs_cal *c, cs_error *err)
-{
-	double factor[PC_HIT + 1];
-	const char *why[PC_HIT + 1];
-	char whybuf[PC_HIT + 1][400];
-	size_t lo, i;
-	const cs_imp_point *p;
-	const char *nm;
-	cs_cal_pred mp;
-	cs_conf *cf = NULL;
-	double inst, cores, dbcores, z, zm, r, rm, d, dm;
-	char a[32], b[32];
-	int use_mean;
-	cs_status s;
-
-	if (c->estimated)
-		return CS_OK;
-	c->estimated = 1;
-	if (!c->npoints)
-		return cs_error_set(err, CS_ERR_USAGE, "", 0, 0, "",
-		                    "no measurement points to calibrate on");
-	if ((s = cs_cal_check_data(c, err)))
-		return s;
-	for (i = 0; i <= PC_HIT; i++) {
-		factor[i] = NAN;
-		why[i] = NULL;
-		whybuf[i][0] = '\0';
-	}
-	lo = lowest_point(c);
-	if (lo == SIZE_MAX) {
-		estf(c, "no point has a throughput: no first estimates; the "
-		     "fit starts from the scenario's values");
-		return CS_OK;
-	}
-	p = c->points[lo].p;
-	nm = c->points[lo].name;
-	if (!isnan(p->users))
-		estf(c, "from the lowest-load point \"%s\" (%g users, %.4g "
-		     "req/s):", nm, p->users, p->throughput);
-	else
-		estf(c, "from the lowest-load point \"%s\" (%.4g/s arriving, "
-		     "%.4g req/s):", nm, p->arrival_rate, p->throughput);
-	/* the scenario as written, at that point */
-	s = run_point(c, lo, NULL, 0, &mp, err);
-	if (s)
-		return s;
-	if ((s = tree(c, c->points[lo].sets, c->points[lo].nsets, &cf, err)))
-		return s;
-	inst = tree_number(cf, "app.instances", 1);
-	/* app.cores is per host; one host per instance unless app.hosts */
-	inst = tree_number(cf, "app.hosts", inst);
-	cores = tree_number(cf, "app.cores", 2);
-	dbcores = tree_number(cf, "db.cores", 2);
-	cs_conf_free(cf);
-
-	/* Little's law */
-	use_mean = !isnan(p->latency.mean);
-	r = cs_cal_resp(p, use_mean);
-	z = cs_cal_little_think(p->users, p->throughput, r);
-	rm = (use_mean ? mp.latency_mean : mp.mean[CS_CAL_P50]) / 1e3;
-	zm = cs_cal_little_think(p->users, mp.mean[CS_CAL_THROUGHPUT], rm);
-	if (!isnan(z)) {
-		fmt_dur(z, a, sizeof a);
-		fmt_dur(zm, b, sizeof b);
-		estf(c, "  think time (Little's law, Z = N/X - R, R = %s): "
-		     "%g / %.4g - %.4g = %s; the scenario as written gives "
-		     "%s", use_mean ? "mean latency" : "p50", p->users,
-		     p->throughput, r, a, b);
-		if (z > 0 && zm > 0) {
-			factor[PC_THINK] = z / zm;
-			snprintf(whybuf[PC_THINK], sizeof whybuf[0],
-			         "Little's law at \"%s\": think time %s "
-			         "measured / %s in the model", nm, a, b);
-		}
-	}
-	/* the utilization law */
-	d = cs_cal_util_demand(p->util.app_cpu, inst * cores, p->throughput);
-	dm = cs_cal_util_demand(mp.app_cpu, inst * cores,
-	                        mp.mean[CS_CAL_THROUGHPUT]);
-	if (!isnan(d)) {
-		fmt_dur(d, a, sizeof a);
-		fmt_dur(dm, b, sizeof b);
-		estf(c, "  app CPU per request (utilization law, D = U x "
-		     "cores / X): %.3g%% x %g / %.4g = %s; the scenario gives "
-		     "%s", 100 * p->util.app_cpu, inst * cores, p->throughput,
-		     a, b);
-		if (d > 0 && dm > 0) {
-			factor[PC_CPU] = d / dm;
-			factor[PC_APP_CORES] = dm / d;
-			snprintf(whybuf[PC_CPU], sizeof whybuf[0],
-			         "utilization law at \"%s\": app CPU %s per "
-			         "request measured / %s in the model", nm, a, b);
-		}
-	}
-	d = cs_cal_util_demand(p->util.db_cpu, dbcores, p->throughput);
-	dm = cs_cal_util_demand(mp.db_cpu, dbcores, mp.mean[CS_CAL_THROUGHPUT]);
-	if (!isnan(d)) {
-		fmt_dur(d, a, sizeof a);
-		fmt_dur(dm, b, sizeof b);
-		estf(c, "  DB CPU per request (utilization law): %.3g%% x %g / "
-		     "%.4g = %s; the scenario gives %s", 100 * p->util.db_cpu,
-		     dbcores, p->throughput, a, b);
-		if (d > 0 && dm > 0) {
-			factor[PC_QUERY] = d / dm;
-			factor[PC_DB_CORES] = dm / d;
-			snprintf(whybuf[PC_QUERY], sizeof whybuf[0],
-			         "utilization law at \"%s\": DB CPU %s per "
-			         "request measured / %s in the model", nm, a, b);
-		}
-	}
-	/* low-load latency and dispersion */
-	if (!isnan(p->latency.p50)) {
-		estf(c, "  low-load latency (service time with little "
-		     "queueing): p50 %.4g ms; the scenario gives %.4g ms",
-		     p->latency.p50, mp.mean[CS_CAL_P50]);
-		if (mp.mean[CS_CAL_P50] > 0) {
-			factor[PC_LATENCY] = p->latency.p50 /
-			                     mp.mean[CS_CAL_P50];
-			snprintf(whybuf[PC_LATENCY], sizeof whybuf[0],
-			         "low-load p50 at \"%s\": %.4g ms measured / "
-			         "%.4g ms in the model", nm, p->latency.p50,
-			         mp.mean[CS_CAL_P50]);
-		}
-		if (!isnan(p->latency.p95) && p->latency.p50 > 0) {
-			double q = p->latency.p95 / p->latency.p50;
-			double qm = mp.mean[CS_CAL_P95] / mp.mean[CS_CAL_P50];
-
-			estf(c, "  dispersion p95/p50: %.3g; the scenario "
-			     "gives %.3g", q, qm);
-			if (qm > 0 && q > 0) {
-				factor[PC_DISPERSION] = log(q) / log(qm);
-				if (!(factor[PC_DISPERSION] > 0))
-					factor[PC_DISPERSION] = NAN;
-				snprintf(whybuf[PC_DISPERSION],
-				         sizeof whybuf[0], "p95/p50 at \"%s\": "
-				         "%.3g measured, %.3g in the model (cv "
-				         "scaled by the ratio of their logs)",
-				         nm, q, qm);
-			}
-		}
-	}
-	if (!isnan(p->util.cache_hit_ratio)) {
-		estf(c, "  cache hit ratio: %.3g%% measured",
-		     100 * p->util.cache_hit_ratio);
-		snprintf(whybuf[PC_HIT], sizeof whybuf[0], "the measured cache "
-		         "hit ratio at \"%s\"", nm);
-	}
-	for (i = 0; i <= PC_HIT; i++)
-		why[i] = whybuf[i][0] ? whybuf[i] : NULL;
-	why[PC_APP_CORES] = why[PC_CPU];
-	why[PC_DB_CORES] = why[PC_QUERY];
-	/* apply to the parameters */
-	for (i = 0; i < c->nparams; i++) {
-		param *pr = &c->params[i];
-		double v = NAN;
-		char *from;
-
-		if (pr->cls == PC_HIT && !isnan(p->util.cache_hit_ratio))
-			v = p->util.cache_hit_ratio;
-		else if (pr->cls != PC_NONE && !isnan(factor[pr->cls]) &&
-		         !isnan(pr->pub.initial))
-			v = pr->pub.initial * factor[pr->cls];
-		if (isnan(v) || !why[pr->cls] || !(v > 0))
-			continue;
-		from = xprintf("%s%s", why[pr->cls],
-		               v < pr->pub.lo || v > pr->pub.hi ?
-		               " (clamped to the bounds)" : "");
-		if (!from)
-			return nomem(err);
-		free(pr->from);
-		pr->from = from;
-		pr->pub.estimated_from = from;
-		pr->pub.estimate = fmin(fmax(v, pr->pub.lo), pr->pub.hi);
-		pr->pub.value = pr->pub.estimate;
-		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.estimate, a,
-		              sizeof a);
-		estf(c, "  -> %s = %s (%s)", pr->path, a, class_word(pr->cls));
-	}
-	return CS_OK;
-}
-
-/* ---- the objective ---------------------------------------------------------- */
-
-/* ---- noise ------------------------------------------------------------------- */
-
-double
-cs_cal_noise_default(cs_cal_metric m)
-{
-	static const double d[CS_CAL_NMETRICS] = {
-		0.05, 0.10, 0.12, 0.20, 0.005, 0.10, 0.10
-	};
-
-	return (unsigned)m < CS_CAL_NMETRICS ? d[m] : NAN;
-}
-
-double
-cs_cal_sampling_sd(cs_cal_metric m, double v, double count, const char *tool)
-{
-	double p, sd, res = 0;
-
-	if (!(count > 0))
-		return 0;
-	switch (m) {
-	case CS_CAL_THROUGHPUT:
-		return 1 / sqrt(count);
-	case CS_CAL_P50: p = 0.50; break;
-	case CS_CAL_P95: p = 0.95; break;
-	case CS_CAL_P99: p = 0.99; break;
-	case CS_CAL_ERROR_RATE: {
-		double e = isnan(v) ? 0 : fmin(fmax(v, 1 / count), 1);
-
-		return sqrt(e * (1 - e) / count + 1e-12);
-	}
-	default:
-		return 0;
-	}
-	/* the sample quantile of an exponential tail: var(q) = p(1-p) /
-	 * (n f(q)^2), f(q) = lambda (1-p), q = -ln(1-p) / lambda */
-	sd = sqrt(p / ((1 - p) * count)) / -log(1 - p);
-	/* Locust keeps response times rounded (stats.py): to 1 ms below
-	 * 100 ms, 10 ms below 1 s, 100 ms below 10 s, then 1 s; a uniform
-	 * rounding error of one step has sd step / sqrt(12) */
-	if (tool && !strcmp(tool, "locust") && v > 0) {
-		double step = v < 100 ? 1 : v < 1000 ? 10 : v < 10000 ? 100 :
-		              1000;
-
-		res = step / sqrt(12) / v;
-	}
-	return sqrt(sd * sd + res * res);
-}
-
-/* The value a residual of metric m compares: ln for relative metrics. */
-static double
-noise_scale(cs_cal_metric m, double y)
-{
-	return m == CS_CAL_ERROR_RATE ? y : log(y);
-}
-
-/* The number of requests behind point p's numbers. */
-static double
-count_of(const cs_imp_point *p)
-{
-	if (p->requests > 0)
-		return p->requests;
-	if (p->throughput > 0 && p->duration > 0)
-		return p->throughput * p->duration;
-	return NAN;
-}
-
-/* Points i and j are repeats: the same load and the same overrides. */
-static int
-same_experiment(const cs_cal *c, size_t i, size_t j)
-{
-	const point *a = &c->points[i], *b = &c->points[j];
-	size_t k;
-
-	if (!(a->p->users == b->p->users ||
-	      (isnan(a->p->users) && isnan(b->p->users))) ||
-	    !(a->p->arrival_rate == b->p->arrival_rate ||
-	      (isnan(a->p->arrival_rate) && isnan(b->p->arrival_rate))) ||
-	    a->nsets != b->nsets)
-		return 0;
-	for (k = 0; k < a->nsets; k++)
-		if (strcmp(a->sets[k], b->sets[k]))
-			return 0;
-	return 1;
-}
-
-/*
- * The between-run floor of each metric: given, else from repeated points
- * (pooled variance within groups of the same experiment, less their mean
- * sampling variance, pooled with the default as a prior of
- * NOISE_PRIOR_DOF degrees of freedom), else the default.
- */
-static void
-setup_noise(cs_cal *c)
-{
-	size_t m, i, j;
-	int *group = calloc(c->npoints + 1, sizeof *group);
-
-	for (i = 0; group && i < c->npoints; i++) {
-		group[i] = (int)i;
-		for (j = 0; j < i; j++)
-			if (same_experiment(c, i, j)) {
-				group[i] = group[j];
-				break;
-			}
-	}
-	for (m = 0; m < CS_CAL_NMETRICS; m++) {
-		double ss = 0, samp = 0;
-		size_t dof = 0, ns = 0;
-
-		c->floor[m] = cs_cal_noise_default((cs_cal_metric)m);
-		c->floor_src[m] = 0;
-		c->floor_dof[m] = 0;
-		if (!isnan(c->opts.noise[m])) {
-			c->floor[m] = c->opts.noise[m];
-			c->floor_src[m] = 2;
-			continue;
-		}
-		for (i = 0; group && i < c->npoints; i++) {
-			double sum = 0, sq = 0;
-			size_t n = 0;
-
-			if (group[i] != (int)i)
-				continue;
-			for (j = i; j < c->npoints; j++) {
-				double y = cs_cal_measured(c->points[j].p,
-				                           (cs_cal_metric)m);
-				double sd;
-
-				if (group[j] != (int)i || isnan(y) ||
-				    (m != CS_CAL_ERROR_RATE && !(y > 0)))
-					continue;
-				y = noise_scale((cs_cal_metric)m, y);
-				sum += y;
-				sq += y * y;
-				n++;
-				sd = cs_cal_sampling_sd((cs_cal_metric)m,
-				    cs_cal_measured(c->points[j].p,
-				                    (cs_cal_metric)m),
-				    count_of(c->points[j].p), c->points[j].p->tool);
-				samp += sd * sd;
-				ns++;
-			}
-			if (n >= 2) {
-				ss += sq - sum * sum / (double)n;
-				dof += n - 1;
-			}
-		}
-		if (dof >= 1) {
-			/* a variance from a few repeats is itself uncertain
-			 * (2 dof: its 90% range spans x20): pool it with the
-			 * default as a prior worth NOISE_PRIOR_DOF degrees of
-			 * freedom, as an inverse-chi-square prior would */
-			double v = ss / (double)dof - (ns ? samp / (double)ns : 0);
-			double d = cs_cal_noise_default((cs_cal_metric)m);
-
-			v = v > 0 ? v : 0;
-			c->floor[m] = sqrt((NOISE_PRIOR_DOF * d * d + (double)dof * v) /
-			                   (NOISE_PRIOR_DOF + (double)dof));
-			c->floor_src[m] = 1;
-			c->floor_dof[m] = dof;
-		}
-	}
-	free(group);
-}
-
-double
-cs_cal_noise_floor(const cs_cal *c, cs_cal_metric m, int *source,
-                   size_t *dof)
-{
-	if ((unsigned)m >= CS_CAL_NMETRICS)
-		return NAN;
-	if (source)
-		*source = c->floor_src[m];
-	if (dof)
-		*dof = c->floor_dof[m];
-	return c->floor[m];
-}
-
-/* The measured value residual k compares. */
-static double
-res_measured(const cs_cal *c, size_t k)
-{
-	const cs_imp_point *p = c->points[c->res_point[k]].p;
-	int m = c->res_metric[k], e = c->res_ep[k];
-	const cs_imp_endpoint *ep;
-
-	if (e < 0)
-		return cs_cal_measured(p, (cs_cal_metric)m);
-	ep = &p->endpoints[e];
-	switch (m) {
-	case CS_CAL_THROUGHPUT:
-		return p->requests > 0 ? ep->requests / p->requests : NAN;
-	case CS_CAL_P50: return ep->latency.p50;
-	case CS_CAL_P95: return ep->latency.p95;
-	case CS_CAL_P99: return ep->latency.p99;
-	case CS_CAL_ERROR_RATE: return ep->error_rate;
-	default: return NAN;
-	}
-}
-
-/* The endpoint-level counterpart of metric m in a point's EP_N numbers. */
-static int
-ep_slot(int m)
-{
-	switch (m) {
-	case CS_CAL_THROUGHPUT: return EP_SHARE;
-	case CS_CAL_P50: return EP_P50;
-	case CS_CAL_P95: return EP_P95;
-	case CS_CAL_P99: return EP_P99;
-	case CS_CAL_ERROR_RATE: return EP_ERR;
-	default: return -1;
-	}
-}
-
-/*
- * Does the objective score point i's endpoints?  When the point names
- * them with their requests, and every one that received requests is an
- * endpoint of the scenario (by name): then its p50/p95/p99 and error rate
- * are scored per endpoint (the overall ones, a mixture of them, are not
- * scored again), and each endpoint's share of the requests too.
- */
-static int
-endpoints_usable(const cs_cal *c, const cs_imp_point *p,
-                 const char *const *names, size_t nnames)
-{
-	size_t k, j, used = 0;
-
-	if (!p->nendpoints || !(p->requests > 0))
-		return 0;
-	for (k = 0; k < p->nendpoints; k++) {
-		const cs_imp_endpoint *e = &p->endpoints[k];
-		int found = 0;
-
-		if (!(e->requests > 0))
-			continue;
-		for (j = 0; j < nnames && !found; j++)
-			found = e->name && !strcmp(e->name, names[j]);
-		if (!found)
-			return 0;
-		used++;
-	}
-	(void)c;
-	return used > 0;
-}
-
-void
-cs_cal_term_at(const cs_cal *c, size_t k, cs_cal_term *out)
-{
-	memset(out, 0, sizeof *out);
-	if (k >= c->nres)
-		return;
-	out->point = (size_t)c->res_point[k];
-	out->metric = (cs_cal_metric)c->res_metric[k];
-	out->measured = res_measured(c, k);
-	out->endpoint = c->res_ep[k] >= 0 ?
-	    c->points[out->point].p->endpoints[c->res_ep[k]].name : NULL;
-	out->sampling = c->res_samp[k];
-	out->floor = c->floor[out->metric];
-	out->weight = c->res_w[k];
-}
-
-static int
-is_percentile(int m)
-{
-	return m == CS_CAL_P50 || m == CS_CAL_P95 || m == CS_CAL_P99;
-}
-
-/*
- * One residual per known measurement, weighted by its noise: a metric's
- * weight / (sampling sd^2 + floor^2), so that a residual of one standard
- * deviation counts 1 (times the metric's weight) whatever its unit.
- */
-static cs_status
-setup_residuals(cs_cal *c, cs_error *err)
-{
-	size_t i, m, n = 0, cap = c->npoints * CS_CAL_NMETRICS + 1, k;
-	const char **names = NULL;
-	size_t nnames = 0;
-	cs_conf *cf = NULL;
-	cs_conf_node *eps;
-
-	for (i = 0; i < c->npoints; i++)
-		cap += c->points[i].p->nendpoints * EP_N;
-	free(c->res_point);
-	free(c->res_metric);
-	free(c->res_w);
-	free(c->res_samp);
-	free(c->res_ep);
-	c->res_point = malloc(cap * sizeof *c->res_point);
-	c->res_metric = malloc(cap * sizeof *c->res_metric);
-	c->res_w = malloc(cap * sizeof *c->res_w);
-	c->res_samp = malloc(cap * sizeof *c->res_samp);
-	c->res_ep = malloc(cap * sizeof *c->res_ep);
-	if (!c->res_point || !c->res_metric || !c->res_w || !c->res_samp ||
-	    !c->res_ep)
-		return nomem(err);
-	/* the scenario's endpoint names, to match the data's */
-	if (tree(c, NULL, 0, &cf, NULL) == CS_OK && cf->root &&
-	    (eps = cs_conf_get(cf->root, "endpoints")) &&
-	    eps->kind == CS_CONF_SEQ) {
-		names = calloc(eps->n + 1, sizeof *names);
-		for (k = 0; names && k < eps->n; k++) {
-			cs_conf_node *nm = eps->items[k]->kind == CS_CONF_MAP ?
-			    cs_conf_get(eps->items[k], "name") : NULL;
-
-			if (nm && nm->value)
-				names[nnames++] = nm->value;
-		}
-	}
-	setup_noise(c);
-	c->wsum = 0;
-	for (i = 0; i < c->npoints; i++) {
-		const cs_imp_point *p = c->points[i].p;
-		int use = endpoints_usable(c, p, names, nnames);
-		int by_ep[CS_CAL_NMETRICS] = { 0 };
-
-		c->points[i].use_ep = use;
-		/* endpoint terms first; they replace the overall latency and
-		 * error rate that they make up */
-		for (k = 0; use && k < p->nendpoints; k++) {
-			const cs_imp_endpoint *e = &p->endpoints[k];
-
-			if (!(e->requests > 0))
-				continue;
-			for (m = 0; m < CS_CAL_NMETRICS; m++) {
-				double y, w = c->opts.weight[m], sd, cnt;
-
-				if (ep_slot((int)m) < 0 || !(w > 0))
-					continue;
-				c->res_point[n] = (int)i;
-				c->res_metric[n] = (int)m;
-				c->res_ep[n] = (int)k;
-				y = res_measured(c, n);
-				if (isnan(y) || (m != CS_CAL_ERROR_RATE && !(y > 0)))
-					continue;
-				if (m == CS_CAL_THROUGHPUT) {
-					/* a share s of n requests: binomial */
-					sd = y < 1 ? sqrt((1 - y) / (y * p->requests)) :
-					     0;
-				} else {
-					cnt = e->requests;
-					sd = cs_cal_sampling_sd((cs_cal_metric)m, y,
-					                        cnt, p->tool);
-				}
-				if (m != CS_CAL_THROUGHPUT)
-					by_ep[m] = 1;
-				c->res_samp[n] = sd;
-				c->res_w[n] = w / (sd * sd + c->floor[m] *
-				                   c->floor[m]);
-				c->wsum += w;
-				n++;
-			}
-		}
-		for (m = 0; m < CS_CAL_NMETRICS; m++) {
-			double y = cs_cal_measured(p, (cs_cal_metric)m);
-			double w = c->opts.weight[m], sd;
-
-			if (isnan(y) || !(w > 0) || by_ep[m] ||
-			    (m != CS_CAL_ERROR_RATE && !(y > 0)))
-				continue;
-			sd = cs_cal_sampling_sd((cs_cal_metric)m, y, count_of(p),
-			                        p->tool);
-			c->res_point[n] = (int)i;
-			c->res_metric[n] = (int)m;
-			c->res_ep[n] = -1;
-			c->res_samp[n] = sd;
-			c->res_w[n] = w / (sd * sd + c->floor[m] * c->floor[m]);
-			c->wsum += w;
-			n++;
-		}
-	}
-	free(names);
-	cs_conf_free(cf);
-	/*
-	 * Two corrections to independent sampling noise.  The model's own
-	 * prediction is noisy too (R replications of a run as long as the
-	 * test: 1/R of its variance), and the percentiles of one run share
-	 * that run's luck (a slow stretch moves p50, p95 and p99 together):
-	 * the k percentiles of one point (or endpoint) count as one
-	 * observation, each weighing 1/k.
-	 */
-	for (k = 0; k < n;) {
-		/* the terms of one point (or endpoint) are contiguous */
-		size_t end = k, kp = 0, j;
-
-		while (end < n && c->res_point[end] == c->res_point[k] &&
-		       c->res_ep[end] == c->res_ep[k])
-			end++;
-		for (j = k; j < end; j++)
-			if (is_percentile(c->res_metric[j]))
-				kp++;
-		for (j = k; j < end; j++) {
-			int mm = c->res_metric[j];
-			double sd = c->res_samp[j], reps = c->opts.replications ?
-			            (double)c->opts.replications : 2;
-
-			c->res_w[j] = c->opts.weight[mm] /
-			              (sd * sd * (1 + 1 / reps) +
-			               c->floor[mm] * c->floor[mm]);
-			if (is_percentile(mm) && kp > 1)
-				c->res_w[j] /= (double)kp;
-		}
-		k = end;
-	}
-	c->nres = n;
-	if (!n)
-		return cs_error_set(err, CS_ERR_INVALID, "", 0, 0, "",
-		    "the points have no measured throughput, p50, p95, p99 or "
-		    "error rate with a weight > 0: nothing to fit to");
-	return CS_OK;
-}
-
-static cs_status
-key_of(const cs_cal *c, const double *v, char **out)
-{
-	size_t k, cap = 64 * c->nparams + 1, o = 0;
-	char *s = malloc(cap);
-
-	*out = s;
-	if (!s)
-		return CS_ERR_NOMEM;
-	s[0] = '\0';
-	for (k = 0; k < c->nparams; k++) {
-		char val[64];
-
-		cs_cal_format(c->params[k].pub.kind, c->params[k].pct, v[k], val,
-		              sizeof val);
-		o += (size_t)snprintf(s + o, cap - o, "%s\n", val);
-	}
-	return CS_OK;
-}
-
-/*
- * The weighted residuals at values v.  A scenario that does not load or
- * run at v gives BAD_RESIDUAL everywhere (the simplex then moves away);
- * only out-of-memory and internal faults are returned.
- */
-static cs_status
-residuals(cs_cal *c, const double *v, double *r, int *bad, cs_error *err)
-{
-	double **epv = NULL;  /* per point: its endpoints' numbers */
-	cs_cal_pred *pred;
-	char *key;
-	size_t i, k;
-	centry *e;
-	cs_status s = CS_OK;
-
-	*bad = 0;
-	if (key_of(c, v, &key))
-		return nomem(err);
-	for (i = 0; i < CACHE_SIZE; i++)
-		if (c->cache[i].key && !strcmp(c->cache[i].key, key)) {
-			memcpy(r, c->cache[i].r, c->nres * sizeof *r);
-			*bad = c->cache[i].bad;
-			free(key);
-			return CS_OK;
-		}
-	pred = malloc(c->npoints * sizeof *pred);
-	epv = calloc(c->npoints, sizeof *epv);
-	if (!pred || !epv) {
-		free(pred);
-		free(epv);
-		free(key);
-		return nomem(err);
-	}
-	for (i = 0; i < c->npoints; i++) {
-		cs_error e2;
-
-		if (c->points[i].use_ep &&
-		    !(epv[i] = malloc((c->points[i].p->nendpoints * EP_N + 1) *
-		                      sizeof **epv))) {
-			s = CS_ERR_NOMEM;
-			if (err)
-				nomem(err);
-			goto fail;
-		}
-		memset(&e2, 0, sizeof e2);
-		s = run_point_x(c, i, v, NULL, 0, 0, false, &pred[i], epv[i], NULL,
-		                &e2);
-		if (s == CS_ERR_NOMEM || s == CS_ERR_INTERNAL ||
-		    s == CS_ERR_IO || s == CS_ERR_NUMERIC) {
-			if (err)
-				*err = e2;
-			goto fail;
-		}
-		if (s) {
-			*bad = 1;
-			s = CS_OK;
-			break;
-		}
-	}
-	for (k = 0; k < c->nres; k++) {
-		int m = c->res_metric[k], ei = c->res_ep[k];
-		double y = res_measured(c, k);
-		double q, t;
-
-		if (*bad) {
-			r[k] = BAD_RESIDUAL;
-			continue;
-		}
-		q = ei < 0 ? pred[c->res_point[k]].mean[m] :
-		    epv[c->res_point[k]][ei * EP_N + ep_slot(m)];
-		if (m == CS_CAL_ERROR_RATE) {
-			t = isnan(q) ? 1 : q - y;
-		} else {
-			double ratio = q / y;
-
-			if (!(ratio >= LOG_FLOOR) || !isfinite(ratio))
-				ratio = ratio > 1 ? 1 / LOG_FLOOR : LOG_FLOOR;
-			t = log(ratio);
-		}
-		r[k] = sqrt(c->res_w[k]) * t;
-	}
-	for (i = 0; i < c->npoints; i++)
-		free(epv[i]);
-	free(epv);
-	free(pred);
-	e = &c->cache[c->cache_next];
-	c->cache_next = (c->cache_next + 1) % CACHE_SIZE;
-	free(e->key);
-	free(e->r);
-	e->key = key;
-	e->bad = *bad;
-	e->r = malloc((c->nres + 1) * sizeof *e->r);
-	if (e->r)
-		memcpy(e->r, r, c->nres * sizeof *r);
-	else {
-		free(e->key);
-		e->key = NULL;
-	}
-	return CS_OK;
-fail:
-	for (i = 0; i < c->npoints; i++)
-		free(epv[i]);
-	free(epv);
-	free(pred);
-	free(key);
-	return s;
-}
-
-/* From log space to values, clamped; the squared distance outside. */
-static double
-to_values(const cs_cal *c, const gsl_vector *u, double *v)
-{
-	double out = 0;
-	size_t k;
-
-	for (k = 0; k < c->nparams; k++) {
-		const cs_cal_param *p = &c->params[k].pub;
-		double x = gsl_vector_get(u, k);
-		double l = log(p->lo), h = log(p->hi);
-
-		if (x < l) {
-			out += (l - x) * (l - x);
-			x = l;
-		} else if (x > h) {
-			out += (x - h) * (x - h);
-			x = h;
-		}
-		v[k] = exp(x);
-	}
-	return out;
-}
-
-typedef struct fctx {
-	cs_cal *c;
-	double *v, *r;
-	unsigned calls;
-} fctx;
-
-static double
-objective(const gsl_vector *u, void *params)
-{
-	fctx *x = params;
-	cs_cal *c = x->c;
-	double pen, sum = 0;
-	size_t k;
-	int bad;
-	cs_status s;
-
-	x->calls++;
-	if (c->fatal)
-		return 1e30;
-	pen = to_values(c, u, x->v);
-	s = residuals(c, x->v, x->r, &bad, &c->fatal_err);
-	if (s) {
-		c->fatal = s;
-		return 1e30;
-	}
-	for (k = 0; k < c->nres; k++)
-		sum += x->r[k] * x->r[k];
-	/* outside the bounds the value is clamped; the penalty makes the
-	 * simplex come back instead of wandering on a flat plateau */
-	return sum / c->wsum + 100 * pen;
-}
-
-/* One Nelder-Mead run from u0; the best point in u0, its value in *best. */
-static cs_status
-nm_run(cs_cal *c, fctx *x, gsl_vector *u0, unsigned start, double *best,
-       double best_all, cs_error *err)
-{
-	const gsl_multimin_fminimizer_type *T =
-		gsl_multimin_fminimizer_nmsimplex2;
-	gsl_multimin_fminimizer *mz;
-	gsl_multimin_function f;
-	gsl_vector *step;
-	cs_cal_progress pg;
-	double t0 = now_seconds();
-	size_t k, n = c->nparams;
-	int gs;
-
-	step = gsl_vector_alloc(n);
-	mz = gsl_multimin_fminimizer_alloc(T, n);
-	if (!step || !mz) {
-		gsl_vector_free(step);
-		gsl_multimin_fminimizer_free(mz);
-		return nomem(err);
-	}
-	for (k = 0; k < n; k++) {
-		double w = log(c->params[k].pub.hi / c->params[k].pub.lo);
-
-		gsl_vector_set(step, k, fmin(fmax(0.15 * w, 0.05), 0.7));
-	}
-	f.n = n;
-	f.f = objective;
-	f.params = x;
-	x->calls = 0;
-	gs = gsl_multimin_fminimizer_set(mz, &f, u0, step);
-	if (c->fatal)
-		goto fatal;
-	if (gs != GSL_SUCCESS) {
-		gsl_vector_free(step);
-		gsl_multimin_fminimizer_free(mz);
-		return cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
-		                    "Nelder-Mead could not start: %s",
-		                    gsl_strerror(gs));
-	}
-	while (x->calls < c->opts.max_evals) {
-		gs = gsl_multimin_fminimizer_iterate(mz);
-		if (c->fatal)
-			goto fatal;
-		if (gs == GSL_ENOPROG)
-			break;
-		if (gs != GSL_SUCCESS) {
-			gsl_vector_free(step);
-			gsl_multimin_fminimizer_free(mz);
-			return cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
-			                    "Nelder-Mead failed: %s",
-			                    gsl_strerror(gs));
-		}
-		if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz),
-		                           SIMPLEX_TOL) == GSL_SUCCESS)
-			break;
-	}
-	*best = gsl_multimin_fminimizer_minimum(mz);
-	gsl_vector_memcpy(u0, gsl_multimin_fminimizer_x(mz));
-	if (c->opts.progress) {
-		memset(&pg, 0, sizeof pg);
-		pg.start = start;
-		pg.starts = c->opts.starts;
-		pg.evals = x->calls;
-		pg.objective = *best;
-		pg.best = fmin(*best, best_all);
-		pg.seconds = now_seconds() - t0;
-		pg.done = 1;
-		c->opts.progress(&pg, c->opts.progress_ctx);
-	}
-	gsl_vector_free(step);
-	gsl_multimin_fminimizer_free(mz);
-	return CS_OK;
-fatal:
-	gsl_vector_free(step);
-	gsl_multimin_fminimizer_free(mz);
-	if (err)
-		*err = c->fatal_err;
-	return c->fatal;
-}
-
-/*
- * Standard errors from the Jacobian of the weighted residuals in log
- * space (central differences, h = 0.05, clamped to the bounds):
- * cov = s^2 (J'J)^-1 through the SVD of J; a singular direction makes the
- * parameters in it not identifiable (+inf).
- */
-static cs_status
-uncertainty(cs_cal *c, const double *v, cs_error *err)
-{
-	size_t k = c->nparams, m = c->nres, i, j, q;
-	gsl_matrix *J = NULL, *V = NULL;
-	gsl_vector *S = NULL, *work = NULL;
-	double *vp = NULL, *rp = NULL, *rm = NULL, rss = 0, s2;
-	int bad, *skip = NULL;
-	cs_status s = CS_OK;
-
-	for (i = 0; i < k; i++)
-		c->params[i].pub.se_log = NAN;
-	if (m < k) {
-		return warnf(c, "%zu measured numbers for %zu parameters: the "
-		             "fit cannot pin them all down and no uncertainty "
-		             "is given", m, k) ? nomem(err) : CS_OK;
-	}
-	J = gsl_matrix_alloc(m, k);
-	V = gsl_matrix_alloc(k, k);
-	S = gsl_vector_alloc(k);
-	work = gsl_vector_alloc(k);
-	vp = malloc(k * sizeof *vp);
-	rp = malloc(m * sizeof *rp);
-	rm = malloc(m * sizeof *rm);
-	skip = calloc(k, sizeof *skip);
-	if (!J || !V || !S || !work || !vp || !rp || !rm || !skip) {
-		s = nomem(err);
-		goto out;
-	}
-	if ((s = residuals(c, v, rp, &bad, err)))
-		goto out;
-	for (q = 0; q < m; q++)
-		rss += rp[q] * rp[q];
-	for (j = 0; j < k; j++) {
-		const param *pr = &c->params[j];
-		double up, dn, h = 0.05;
-
-		memcpy(vp, v, k * sizeof *vp);
-		up = applied(pr, fmin(v[j] * exp(h), pr->pub.hi));
-		dn = applied(pr, fmax(v[j] * exp(-h), pr->pub.lo));
-		if (pr->pub.kind == CS_CAL_INTEGER && up == dn) {
-			/* an integer too large to move by 5%: step by one */
-			up = applied(pr, fmin(v[j] + 1, pr->pub.hi));
-			dn = applied(pr, fmax(v[j] - 1, pr->pub.lo));
-		}
-		if (!(up > dn)) {
-			for (q = 0; q < m; q++)
-				gsl_matrix_set(J, q, j, 0);
-			skip[j] = 1;
-			continue;
-		}
-		vp[j] = up;
-		if ((s = residuals(c, vp, rp, &bad, err)))
-			goto out;
-		vp[j] = dn;
-		if ((s = residuals(c, vp, rm, &bad, err)))
-			goto out;
-		for (q = 0; q < m; q++)
-			gsl_matrix_set(J, q, j, (rp[q] - rm[q]) /
-			               (log(up) - log(dn)));
-	}
-	if (gsl_linalg_SV_decomp(J, V, S, work) != GSL_SUCCESS) {
-		s = cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
-		                 "SVD of the Jacobian failed");
-		goto out;
-	}
-	/* residuals are in units of their noise: s2 near 1 means the model
-	 * fits within it; a worse fit widens the intervals, a better one
-	 * (over-fitting few points) does not narrow them below the noise */
-	s2 = m > k ? fmax(rss / (double)(m - k), 1) : 1;
-	/* keep the directions: the posterior sample walks along them */
-	free(c->svd_v);
-	free(c->svd_s);
-	c->svd_v = malloc(k * k * sizeof *c->svd_v);
-	c->svd_s = malloc(k * sizeof *c->svd_s);
-	if (c->svd_v && c->svd_s) {
-		for (i = 0; i < k; i++) {
-			c->svd_s[i] = gsl_vector_get(S, i) / sqrt(s2);
-			for (j = 0; j < k; j++)
-				c->svd_v[i * k + j] = gsl_matrix_get(V, i, j);
-		}
-	} else {
-		free(c->svd_v);
-		free(c->svd_s);
-		c->svd_v = c->svd_s = NULL;
-	}
-	for (j = 0; j < k; j++) {
-		double var = 0;
-		int unident = 0;
-
-		if (skip[j])
-			continue;   /* pinned by its bounds: no interval */
-
-		for (i = 0; i < k; i++) {
-			double sv = gsl_vector_get(S, i);
-			double vji = gsl_matrix_get(V, j, i);
-
-			if (sv <= 1e-6 * gsl_vector_get(S, 0) || sv == 0) {
-				if (fabs(vji) > 0.1)
-					unident = 1;
-				continue;
-			}
-			var += vji * vji / (sv * sv);
-		}
-		c->params[j].pub.se_log = unident ? INFINITY : sqrt(s2 * var);
-		if (unident && (s = warnf(c, "%s is not identifiable from these "
-		    "data: changing it does not change the fit, or another "
-		    "parameter makes up for it", c->params[j].path))) {
-			s = nomem(err);
-			goto out;
-		}
-	}
-	if (m == k && warnf(c, "as many measured numbers (%zu) as "
-	    "parameters: the fit can be exact; the intervals come from the "
-	    "measurements' noise alone", m)) {
-		s = nomem(err);
-		goto out;
-	}
-	/* strongly correlated pairs */
-	for (i = 0; i < k; i++)
-		for (j = i + 1; j < k; j++) {
-			double cij = 0, cii = 0, cjj = 0, corr;
-
-			if (skip[i] || skip[j])
-				continue;
-
-			for (q = 0; q < k; q++) {
-				double sv = gsl_vector_get(S, q);
-
-				if (sv <= 1e-6 * gsl_vector_get(S, 0))
-					continue;
-				cij += gsl_matrix_get(V, i, q) *
-				       gsl_matrix_get(V, j, q) / (sv * sv);
-				cii += pow(gsl_matrix_get(V, i, q) / sv, 2);
-				cjj += pow(gsl_matrix_get(V, j, q) / sv, 2);
-			}
-			corr = cij / sqrt(cii * cjj);
-			if (fabs(corr) > 0.95 && isfinite(corr) &&
-			    warnf(c, "%s and %s are strongly correlated in the "
-			    "fit (%.2f): the data fix a combination of them "
-			    "better than each", c->params[i].path,
-			    c->params[j].path, corr)) {
-				s = nomem(err);
-				goto out;
-			}
-		}
-out:
-	free(skip);
-	free(vp);
-	free(rp);
-	free(rm);
-	gsl_vector_free(work);
-	gsl_vector_free(S);
-	gsl_matrix_free(V);
-	gsl_matrix_free(J);
-	return s;
-}
-
-/* What measurement would pin a parameter of this path and class. */
-static const char *
-pin_text(const param *pr)
-{
-	const char *p = pr->path;
-
-	if (pr->cls == PC_APP_CORES || pr->cls == PC_CPU ||
-	    (strstr(p, "app.") == p && strstr(p, "cpu")))
-		return "the app's CPU utilization at any measured point, or a "
-		       "point past the knee";
-	if (pr->cls == PC_DB_CORES || pr->cls == PC_QUERY ||
-	    (strstr(p, "db.") == p && (strstr(p, "cpu") || strstr(p, "query"))))
-		return "the DB's CPU utilization at any measured point, or a "
-		       "point past the knee";
-	if (pr->cls == PC_THINK)
-		return "throughput and mean latency at one point (Little's law)";
-	if (pr->cls == PC_HIT)
-		return "the cache hit ratio";
-	if (pr->cls == PC_LATENCY)
-		return "latency at a low-load point";
-	if (pr->cls == PC_DISPERSION)
-		return "p95 and p50 at a low-load point";
-	return "a point past the knee (where throughput stops "
-	       "rising with users)";
-}
-
-/*
- * A value whose 95% interval is wider than x10 overall (or infinite) is
- * not known from these data: its bounds become the range that
- * predictions sample over.  The value written stays the fit's best, not
- * the file's: when the data pin a combination of values (cores x CPU
- * time), putting one back alone would break the combination they pin.
- */
-static cs_status
-identify(cs_cal *c, double *v, cs_error *err)
-{
-	size_t k;
-
-	for (k = 0; k < c->nparams; k++) {
-		param *pr = &c->params[k];
-		double se = pr->pub.se_log;
-		char a[64], lo[64], hi[64];
-
-		pr->pub.identified = 1;
-		pr->pub.pin_with = "";
-		if (isfinite(se) && 2 * 1.96 * se <= log(10))
-			continue;
-		if (isnan(se) && c->nres > c->nparams)
-			continue;   /* pinned by its bounds: no interval */
-		pr->pub.identified = 0;
-		pr->pub.pin_with = pin_text(pr);
-		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a, sizeof a);
-		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.lo, lo, sizeof lo);
-		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.hi, hi, sizeof hi);
-		(void)v;
-		if (warnf(c, "%s is not identified by these data (its 95%% "
-		    "interval is wider than x10): the fit's best %s is written "
-		    "but not known; every prediction from the calibrated file "
-		    "samples its whole range %s .. %s; to pin it, measure %s",
-		    pr->path, a, lo, hi, pr->pub.pin_with))
-			return nomem(err);
-	}
-	return CS_OK;
-}
-
-/*
- * What the model misses at the calibration points beyond their noise, per
- * metric: sqrt(max(0, mean(t^2) - mean(sampling^2 + floor^2))), t the
- * log error (the error-rate difference).  A model that cannot reproduce
- * what it was fitted to will not do better elsewhere: predictions add it.
- */
-static cs_status
-discrepancy(cs_cal *c, const double *v, cs_error *err)
-{
-	double *r = malloc((c->nres + 1) * sizeof *r);
-	double t2[CS_CAL_NMETRICS] = { 0 }, n2[CS_CAL_NMETRICS] = { 0 };
-	size_t cnt[CS_CAL_NMETRICS] = { 0 }, k, m;
-	int bad;
-	cs_status s;
-
-	if (!r)
-		return nomem(err);
-	for (m = 0; m < CS_CAL_NMETRICS; m++)
-		c->disc[m] = 0;
-	if ((s = residuals(c, v, r, &bad, err)) || bad) {
-		free(r);
-		return s;
-	}
-	for (k = 0; k < c->nres; k++) {
-		int mm = c->res_metric[k];
-		double t = r[k] / sqrt(c->res_w[k] / c->opts.weight[mm]);
-
-		t2[mm] += t * t;
-		n2[mm] += c->res_samp[k] * c->res_samp[k] +
-		          c->floor[mm] * c->floor[mm];
-		cnt[mm]++;
-	}
-	for (m = 0; m < CS_CAL_NMETRICS; m++)
-		if (cnt[m]) {
-			double d = (t2[m] - n2[m]) / (double)cnt[m];
-
-			c->disc[m] = d > 0 ? sqrt(d) : 0;
-		}
-	free(r);
-	return CS_OK;
-}
-
-#define KEPT 16           /* resampled into the calibration block */
-
-/*
- * A sample of what the data allow: opts.proposals parameter sets, half drawn
- * log-uniformly over the bounds (the prior: --fit PATH=LO:HI is a range),
- * half near the fit (lognormal with twice the standard error where the
- * value is identified), each simulated at every calibration point and
- * weighted by prior / proposal x likelihood, the likelihood
- * exp(-chi^2 / 2 s2) in the residuals' noise units, tempered by s2 (the
- * fit's own mean squared residual when above 1: a model that misses its
- * data by more than the noise must not claim to know more).  KEPT sets
- * are then resampled (systematic, deterministic for the seed).  Values
- * the data pin stay near the fit; values they do not pin spread as far as
- * the data let them, together with the values they trade off against.
- */
-static cs_status
-posterior_draws(cs_cal *c, const double *best, cs_error *err)
-{
-	size_t n = c->nparams, j, k, nres = c->nres;
-	size_t PROPOSALS = c->opts.proposals;
-	double *vals = NULL, *lw = NULL;
-	double *r = malloc((nres + 1) * sizeof *r);
-	double s2, mx = -INFINITY, sum = 0, sum2 = 0, u0, acc, diag = 0;
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	cs_status s = CS_OK;
-	int bad;
-
-	free(c->draws);
-	c->draws = NULL;
-	c->ndraws = 0;
-	if (!PROPOSALS) {
-		free(r);
-		gsl_rng_free(rng);
-		return CS_OK;
-	}
-	vals = malloc(PROPOSALS * n * sizeof *vals);
-	lw = malloc(PROPOSALS * sizeof *lw);
-	if (!vals || !lw || !r || !rng) {
-		s = nomem(err);
-		goto out;
-	}
-	gsl_rng_set(rng, c->seed ^ 0xd1b54a32d192ed03ULL);
-	s2 = nres > n ? fmax(c->objective * c->wsum / (double)(nres - n), 1) : 1;
-	/* the local proposal: a normal around the fit along the Jacobian's
-	 * directions, twice their standard error, a flat direction as wide
-	 * as the box (so it walks the ridge the data leave free) */
-	for (k = 0; k < n; k++) {
-		const param *pr = &c->params[k];
-
-		diag += pow(log(pr->pub.hi) - log(pr->pub.lo), 2);
-	}
-	diag = sqrt(diag);
-	for (j = 0; j < PROPOSALS; j++) {
-		double lq_box = 0, lq_loc = 0, chi2 = 0, z[64], x[64];
-		double *v = vals + j * n;
-		int local = j % 2 == 1 && c->svd_v && n <= 64;
-		size_t q;
-
-		for (k = 0; k < n && n <= 64; k++) {
-			const param *pr = &c->params[k];
-			double l = log(pr->pub.lo), h = log(pr->pub.hi);
-
-			x[k] = j == 0 || local ? log(best[k]) :
-			       l + gsl_rng_uniform(rng) * (h - l);
-			lq_box += -log(h - l);
-		}
-		if (local || (j != 0 && c->svd_v && n <= 64)) {
-			/* the local density of this point (also for box
-			 * draws: the proposal is the mixture of both) */
-			for (q = 0; q < n; q++) {
-				double sd = c->svd_s[q] > 0 ?
-				            fmin(2 / c->svd_s[q], diag) : diag;
-
-				if (local) {
-					z[q] = gsl_ran_gaussian(rng, sd);
-					for (k = 0; k < n; k++)
-						x[k] += c->svd_v[k * n + q] * z[q];
-				}
-			}
-			for (q = 0; q < n; q++) {
-				double sd = c->svd_s[q] > 0 ?
-				            fmin(2 / c->svd_s[q], diag) : diag;
-				double t = 0;
-
-				for (k = 0; k < n; k++)
-					t += c->svd_v[k * n + q] *
-					     (x[k] - log(best[k]));
-				lq_loc += -0.5 * t * t / (sd * sd) -
-				          log(sd * sqrt(2 * M_PI));
-			}
-		} else {
-			lq_loc = j == 0 ? 0 : lq_box;
-		}
-		for (k = 0; k < n && n <= 64; k++) {
-			const param *pr = &c->params[k];
-			double l = log(pr->pub.lo), h = log(pr->pub.hi);
-
-			v[k] = applied(pr, exp(fmin(fmax(x[k], l), h)));
-		}
-		if ((s = residuals(c, v, r, &bad, err)))
-			goto out;
-		for (k = 0; k < nres; k++)
-			chi2 += r[k] * r[k];
-		/* prior (uniform in the box) over the two-part proposal */
-		lw[j] = lq_box - (fmax(lq_box, lq_loc) +
-		        log(0.5 * exp(lq_box - fmax(lq_box, lq_loc)) +
-		            0.5 * exp(lq_loc - fmax(lq_box, lq_loc)))) -
-		        0.5 * chi2 / s2;
-		if (bad)
-			lw[j] = -INFINITY;
-		mx = fmax(mx, lw[j]);
-	}
-	for (j = 0; j < PROPOSALS; j++) {
-		lw[j] = isfinite(mx) ? exp(lw[j] - mx) : (j == 0);
-		sum += lw[j];
-	}
-	for (j = 0; j < PROPOSALS; j++) {
-		lw[j] /= sum;
-		sum2 += lw[j] * lw[j];
-	}
-	c->ess = 1 / sum2;
-	if (!(c->draws = malloc(KEPT * n * sizeof *c->draws))) {
-		s = nomem(err);
-		goto out;
-	}
-	/* systematic resampling */
-	u0 = gsl_rng_uniform(rng) / KEPT;
-	acc = lw[0];
-	for (j = 0, k = 0; k < KEPT; k++) {
-		double target = u0 + (double)k / KEPT;
-
-		while (acc < target && j + 1 < PROPOSALS)
-			acc += lw[++j];
-		memcpy(c->draws + k * n, vals + j * n, n * sizeof *vals);
-	}
-	c->ndraws = KEPT;
-	if (c->ess < 4 && warnf(c, "the posterior sample rests on %.1f "
-	    "effective parameter sets of %zu tried: its spread is rough",
-	    c->ess, PROPOSALS))
-		s = nomem(err);
-out:
-	gsl_rng_free(rng);
-	free(vals);
-	free(lw);
-	free(r);
-	return s;
-}
-
-cs_status
-cs_cal_fit(cs_cal *c, cs_error *err)
-{
-	size_t k, n = c->nparams, i;
-	unsigned st, lhs = 0, nlhs;
-	gsl_vector *u = NULL, *bestu = NULL;
-	gsl_rng *rng = NULL;
-	size_t *perm = NULL;
-	double best = INFINITY, obj = INFINITY, t0 = now_seconds();
-	fctx x;
-	cs_status s;
-	char a[64], b[64];
-
-	memset(&x, 0, sizeof x);
-	if ((s = cs_cal_estimate(c, err)))
-		return s;
-	if (!n)
-		return cs_error_set(err, CS_ERR_USAGE, "--fit", 0, 0, "",
-		                    "no parameter to fit");
-	if ((s = setup_residuals(c, err)))
-		return s;
-	for (k = 0; k < n; k++)
-		if (c->params[k].pub.kind == CS_CAL_INTEGER &&
-		    warnf(c, "%s is an integer: the fit rounds it, so the "
-		    "objective is a staircase in it and Nelder-Mead may stop "
-		    "on a step; try its neighbours by hand",
-		    c->params[k].path))
-			return nomem(err);
-	u = gsl_vector_alloc(n);
-	bestu = gsl_vector_alloc(n);
-	rng = gsl_rng_alloc(gsl_rng_mt19937);
-	x.v = malloc(n * sizeof *x.v);
-	x.r = malloc((c->nres + 1) * sizeof *x.r);
-	nlhs = c->opts.starts > 2 ? c->opts.starts - 2 : 1;
-	perm = malloc(n * nlhs * sizeof *perm);
-	x.c = c;
-	if (!u || !bestu || !rng || !x.v || !x.r || !perm) {
-		s = nomem(err);
-		goto out;
-	}
-	gsl_rng_set(rng, c->seed ^ 0x5eedca1bULL);
-	/* Latin hypercube: in each dimension, one start per stratum */
-	for (k = 0; k < n; k++) {
-		size_t *pk = perm + k * nlhs;
-
-		for (i = 0; i < nlhs; i++)
-			pk[i] = i;
-		gsl_ran_shuffle(rng, pk, nlhs, sizeof *pk);
-	}
-	c->fatal = CS_OK;
-	for (st = 1; st <= c->opts.starts; st++) {
-		int differs = 0;
-
-		for (k = 0; k < n; k++) {
-			const param *pr = &c->params[k];
-			double l = log(pr->pub.lo), h = log(pr->pub.hi), x0;
-
-			if (st == 1) {
-				x0 = log(pr->pub.estimate);
-			} else if (st == 2 && !isnan(pr->pub.initial)) {
-				x0 = log(fmin(fmax(pr->pub.initial, pr->pub.lo),
-				              pr->pub.hi));
-			} else {
-				double q = ((double)perm[k * nlhs + lhs % nlhs] +
-				            gsl_rng_uniform(rng)) / (double)nlhs;
-
-				x0 = l + q * (h - l);
-			}
-			if (st == 2 && fabs(x0 - log(pr->pub.estimate)) > 0.01)
-				differs = 1;
-			gsl_vector_set(u, k, x0);
-		}
-		if (st == 2 && !differs) {
-			/* the file's values are the estimate: a random start */
-			for (k = 0; k < n; k++) {
-				const param *pr = &c->params[k];
-				double l = log(pr->pub.lo), h = log(pr->pub.hi);
-				double q = ((double)perm[k * nlhs + lhs % nlhs] +
-				            gsl_rng_uniform(rng)) / (double)nlhs;
-
-				gsl_vector_set(u, k, l + q * (h - l));
-			}
-			lhs++;
-		} else if (st > 2) {
-			lhs++;
-		}
-		if ((s = nm_run(c, &x, u, st, &obj, best, err)))
-			goto out;
-		if (obj < best) {
-			best = obj;
-			gsl_vector_memcpy(bestu, u);
-		}
-	}
-	/* the winner */
-	to_values(c, bestu, x.v);
-	for (k = 0; k < n; k++) {
-		param *pr = &c->params[k];
-		double l = log(pr->pub.lo), h = log(pr->pub.hi);
-		double xv = log(x.v[k]);
-
-		pr->pub.value = applied(pr, x.v[k]);
-		x.v[k] = pr->pub.value;
-		/* within 5% (or 1% of the box, if wider) of a bound: the
-		 * simplex stops about that close to a minimum on the edge */
-		pr->pub.on_bound = xv - l < fmax(0.01 * (h - l), 0.05) ? -1 :
-		                   h - xv < fmax(0.01 * (h - l), 0.05) ? 1 : 0;
-		if (pr->pub.on_bound) {
-			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a,
-			              sizeof a);
-			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.on_bound <
-			              0 ? pr->pub.lo : pr->pub.hi, b, sizeof b);
-			if (warnf(c, "%s = %s sits on (or next to) its %s bound (%s): the "
-			    "best fit may lie beyond it; widen the bounds, or "
-			    "the model lacks something the data show",
-			    pr->path, a, pr->pub.on_bound < 0 ? "lower" :
-			    "upper", b)) {
-				s = nomem(err);
-				goto out;
-			}
-		}
-	}
-	c->objective = best;
-	if ((s = uncertainty(c, x.v, err)))
-		goto out;
-	if ((s = identify(c, x.v, err)))
-		goto out;
-	if ((s = discrepancy(c, x.v, err)))
-		goto out;
-	if ((s = posterior_draws(c, x.v, err)))
-		goto out;
-	for (i = 0; i < c->npoints; i++) {
-		if ((s = run_point_precise(c, i, x.v, 0, &c->points[i].fitted,
-		                           err)))
-			goto out;
-		c->points[i].has_fitted = 1;
-	}
-	c->fitted = 1;
-	c->seconds = now_seconds() - t0;
-out:
-	free(perm);
-	free(x.v);
-	free(x.r);
-	gsl_rng_free(rng);
-	gsl_vector_free(u);
-	gsl_vector_free(bestu);
 	return s;
 }
 
@@ -3456,281 +932,4 @@ cs_cal_interval(const cs_cal_param *p, double *lo, double *hi)
 	}
 	*lo = fmax(p->value * exp(-1.96 * p->se_log), p->lo);
 	*hi = fmin(p->value * exp(1.96 * p->se_log), p->hi);
-}
-
-/* ---- the calibrated scenario --------------------------------------------------- */
-
-/* Remove a top-level "calibration:" block (a file calibrated before)
- * from text, in place: the key's line and the indented or blank lines
- * under it. */
-static void
-strip_block(char *text)
-{
-	char *p = text;
-
-	while (*p) {
-		char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p + 1) : strlen(p);
-
-		if (!strncmp(p, "calibration:", 12)) {
-			char *q = p + len;
-
-			/* the block: indented lines and blank ones */
-			while (*q == ' ' || *q == '\t' || *q == '\n') {
-				char *e = strchr(q, '\n');
-
-				q = e ? e + 1 : q + strlen(q);
-			}
-			memmove(p, q, strlen(q) + 1);
-			continue;
-		}
-		p += len;
-	}
-}
-
-/* Append the calibration block (cs_cal_unc_read reads it back). */
-static cs_status
-calibration_block(const cs_cal *c, char **text, cs_error *err)
-{
-	lines l = { 0 };
-	size_t i, len, o;
-	char *t;
-	int m;
-
-#define ADD(...) do { if (lines_add(&l, xprintf(__VA_ARGS__))) { \
-		lines_free(&l); return nomem(err); } } while (0)
-	strip_block(*text);
-	ADD("calibration:");
-	ADD("  # What the calibration knows, and does not: predictions from "
-	    "this file");
-	ADD("  # (capsim validate) sample these values and add this noise "
-	    "(docs/calibration.md).");
-	ADD("  parameters:");
-	for (i = 0; i < c->nparams; i++) {
-		const param *pr = &c->params[i];
-		static const char *const kinds[] = {
-			"duration", "rate", "ratio", "number", "integer"
-		};
-		char se[64];
-
-		if (isfinite(pr->pub.se_log) && pr->pub.identified)
-			snprintf(se, sizeof se, ", se_log: %.4g", pr->pub.se_log);
-		else
-			se[0] = '\0';
-		ADD("    - {path: \"%s\", kind: %s, value: %.6g%s, low: %.6g, "
-		    "high: %.6g, identified: %s%s%s%s}", pr->path,
-		    kinds[pr->pub.kind], pr->pub.value, se, pr->pub.lo,
-		    pr->pub.hi, pr->pub.identified ? "true" : "false",
-		    pr->pub.identified ? "" : ", pin: \"",
-		    pr->pub.identified ? "" : pr->pub.pin_with,
-		    pr->pub.identified ? "" : "\"");
-	}
-	{
-		char buf[600];
-		size_t n = 0;
-
-		/* the real system's noise, and what the model missed at the
-		 * calibration points beyond it: both blur every prediction */
-		for (m = 0; m < CS_CAL_NMETRICS; m++)
-			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s: %.4g",
-			    m ? ", " : "", cs_cal_metric_name((cs_cal_metric)m),
-			    c->floor[m]);
-		ADD("  noise: {%s}", buf);
-		n = 0;
-		for (m = 0; m < CS_CAL_NMETRICS; m++)
-			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s: %.4g",
-			    m ? ", " : "", cs_cal_metric_name((cs_cal_metric)m),
-			    c->disc[m]);
-		ADD("  discrepancy: {%s}", buf);
-	}
-	if (c->ndraws) {
-		ADD("  # a sample of the values the data allow (%zu sets, from %.1f "
-		    "effective of %u tried)", c->ndraws, c->ess,
-		    c->opts.proposals);
-		ADD("  draws:");
-		for (i = 0; i < c->ndraws; i++) {
-			char buf[2000];
-			size_t n = 0, k;
-
-			for (k = 0; k < c->nparams && n < sizeof buf - 40; k++)
-				n += (size_t)snprintf(buf + n, sizeof buf - n,
-				    "%s%.6g", k ? ", " : "",
-				    c->draws[i * c->nparams + k]);
-			ADD("    - [%s]", buf);
-		}
-	}
-#undef ADD
-	len = strlen(*text) + 2;
-	for (i = 0; i < l.n; i++)
-		len += strlen(l.v[i]) + 1;
-	t = malloc(len);
-	if (!t) {
-		lines_free(&l);
-		return nomem(err);
-	}
-	o = (size_t)sprintf(t, "%s", *text);
-	if (o && t[o - 1] != '\n')
-		t[o++] = '\n';
-	for (i = 0; i < l.n; i++)
-		o += (size_t)sprintf(t + o, "%s\n", l.v[i]);
-	free(*text);
-	*text = t;
-	lines_free(&l);
-	return CS_OK;
-}
-
-cs_status
-cs_cal_scenario_text(const cs_cal *c, const char *const *files,
-                     size_t nfiles, char **out, cs_error *err)
-{
-	lines head = { 0 };
-	char **as = NULL, *edited = NULL, *t = NULL, *cur = NULL;
-	size_t i, na = 0, len;
-	cs_scenario *sc = NULL;
-	cs_status s = CS_OK;
-	char a[64], b[160], d[64];
-
-	*out = NULL;
-	as = calloc(c->nsets + c->nparams + 1, sizeof *as);
-	if (!as)
-		return nomem(err);
-#define HEAD(...) do { if (lines_add(&head, xprintf(__VA_ARGS__))) { \
-		s = nomem(err); goto out; } } while (0)
-	HEAD("# Calibrated by capsim calibrate from %s", c->path);
-	for (i = 0; i < nfiles; i++)
-		HEAD("#   data: %s", files[i]);
-	for (i = 0; i < c->npoints; i++) {
-		char sets[600];
-		size_t j, o = 0;
-
-		sets[0] = '\0';
-		for (j = 0; j < c->points[i].nsets && o < sizeof sets; j++)
-			o += (size_t)snprintf(sets + o, sizeof sets - o,
-			                      " --point-set %s", c->points[i].sets[j]);
-		HEAD("#   point \"%s\"%s", c->points[i].name, sets);
-	}
-	if (c->opts.steady)
-		HEAD("#   fitted on steady runs (stages replaced by a jump to "
-		     "the point's load)");
-	HEAD("#   objective %.4g (mean squared error in units of each number's noise), %u "
-	     "simulations, %u replications each, seed %llu", c->objective,
-	     c->evals, c->opts.replications, (unsigned long long)c->seed);
-	/* global overrides that are single values go into the text; the
-	 * others stay on the command line */
-	cur = xstrdup(c->text);
-	if (!cur) {
-		s = nomem(err);
-		goto out;
-	}
-	for (i = 0; i < c->nsets; i++) {
-		const char *eqs = strchr(c->sets[i], '=');
-		const char *one[1];
-		char *next = NULL;
-		cs_error e2;
-
-		one[0] = c->sets[i];
-		if (eqs && (eqs[1] == '[' || eqs[1] == '{')) {
-			HEAD("#   not written into the file: --set %s (pass it "
-			     "to capsim run)", c->sets[i]);
-			continue;
-		}
-		memset(&e2, 0, sizeof e2);
-		if (cs_cal_edit_text(cur, c->path, one, 1, &next, &e2)) {
-			HEAD("#   not written into the file: --set %s (pass it "
-			     "to capsim run)", c->sets[i]);
-			continue;
-		}
-		free(cur);
-		cur = next;
-		HEAD("#   written into the file: --set %s", c->sets[i]);
-	}
-	HEAD("# Fitted values (95%% interval: exp(+-1.96 x standard error of "
-	     "the log), from the Gauss-Newton covariance of the fit, cut at "
-	     "the bounds):");
-	for (i = 0; i < c->nparams; i++) {
-		const param *pr = &c->params[i];
-		double se = pr->pub.se_log;
-
-		as[na] = malloc(600);
-		if (!as[na]) {
-			s = nomem(err);
-			goto out;
-		}
-		assign(pr, pr->pub.value, as[na], 600);
-		na++;
-		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a, sizeof a);
-		if (!isnan(pr->pub.initial))
-			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.initial, d,
-			              sizeof d);
-		else
-			snprintf(d, sizeof d, "(default)");
-		if (isfinite(se) && 1.96 * se > log(100)) {
-			snprintf(b, sizeof b, "(wider than x100 either way: the "
-			         "data do not pin it down)");
-		} else if (isfinite(se)) {
-			char lo[64], hi[64];
-			double l, h;
-
-			cs_cal_interval(&pr->pub, &l, &h);
-			cs_cal_format(pr->pub.kind, pr->pct, l, lo, sizeof lo);
-			cs_cal_format(pr->pub.kind, pr->pct, h, hi, sizeof hi);
-			snprintf(b, sizeof b, "[%s .. %s]", lo, hi);
-		} else {
-			snprintf(b, sizeof b, "%s", isinf(se) ?
-			         "(not identifiable)" : "(no interval)");
-		}
-		if (!pr->pub.identified) {
-			char lo[64], hi[64];
-
-			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.lo, lo,
-			              sizeof lo);
-			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.hi, hi,
-			              sizeof hi);
-			snprintf(b, sizeof b, "NOT IDENTIFIED: range %s .. %s",
-			         lo, hi);
-		}
-		HEAD("#   %s: %s -> %s %s%s", pr->path, d, a, b,
-		     pr->pub.on_bound ? " ON A BOUND" : "");
-		if (!pr->pub.identified)
-			HEAD("#     to pin it, measure %s", pr->pub.pin_with);
-	}
-	for (i = 0; i < c->warn.n; i++)
-		HEAD("# warning: %s", c->warn.v[i]);
-	s = cs_cal_edit_text(cur, c->path, (const char *const *)as, na,
-	                     &edited, err);
-	if (s)
-		goto out;
-	if ((s = calibration_block(c, &edited, err)))
-		goto out;
-	len = strlen(edited) + 2;
-	for (i = 0; i < head.n; i++)
-		len += strlen(head.v[i]) + 1;
-	t = malloc(len + 1);
-	if (!t) {
-		s = nomem(err);
-		goto out;
-	}
-	t[0] = '\0';
-	{
-		size_t o = 0;
-
-		for (i = 0; i < head.n; i++)
-			o += (size_t)sprintf(t + o, "%s\n", head.v[i]);
-		sprintf(t + o, "#\n%s", edited);
-	}
-	/* it must load, and say what the fit used */
-	s = cs_scenario_load_string(t, c->path, NULL, 0, &sc, err);
-	cs_scenario_free(sc);
-	if (s)
-		goto out;
-	*out = t;
-	t = NULL;
-out:
-#undef HEAD
-	free(t);
-	free(edited);
-	free(cur);
-	strv_free(as, c->nsets + c->nparams + 1);
-	lines_free(&head);
-	return s;
 }

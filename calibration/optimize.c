@@ -1,0 +1,754 @@
+/*
+ * calibration/optimize — the fit (cs_cal_fit): Nelder-Mead in log space
+ * from several starts (the first estimates, the file's values, a Latin
+ * hypercube over the bounds) on the objective (objective.c), then what the
+ * data leave unknown at the best values: standard errors from the
+ * Jacobian, the values not identified, the model's discrepancy per metric
+ * and a sample of the posterior.
+ *
+ * Cost: one evaluation of the objective is one cs_run() per point (YAML
+ * parsing included, a millisecond or so); a fit is at most
+ * starts x max_evals evaluations plus 2 per parameter for the Jacobian
+ * and opts.proposals for the posterior sample; evaluations are cached
+ * (objective.c).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+
+#include "calibration/fit-private.h"
+
+#define SIMPLEX_TOL 5e-3   /* simplex size (log space) that ends a start */
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- Nelder-Mead -------------------------------------------------------- */
+
+/* From log space to values, clamped; the squared distance outside. */
+static double
+to_values(const cs_cal *c, const gsl_vector *u, double *v)
+{
+	double out = 0;
+	size_t k;
+
+	for (k = 0; k < c->nparams; k++) {
+		const cs_cal_param *p = &c->params[k].pub;
+		double x = gsl_vector_get(u, k);
+		double l = log(p->lo), h = log(p->hi);
+
+		if (x < l) {
+			out += (l - x) * (l - x);
+			x = l;
+		} else if (x > h) {
+			out += (x - h) * (x - h);
+			x = h;
+		}
+		v[k] = exp(x);
+	}
+	return out;
+}
+
+typedef struct fctx {
+	cs_cal *c;
+	double *v, *r;
+	unsigned calls;
+} fctx;
+
+static double
+objective(const gsl_vector *u, void *params)
+{
+	fctx *x = params;
+	cs_cal *c = x->c;
+	double pen, sum = 0;
+	size_t k;
+	int bad;
+	cs_status s;
+
+	x->calls++;
+	if (c->fatal)
+		return 1e30;
+	pen = to_values(c, u, x->v);
+	s = cs_calp_residuals(c, x->v, x->r, &bad, &c->fatal_err);
+	if (s) {
+		c->fatal = s;
+		return 1e30;
+	}
+	for (k = 0; k < c->nres; k++)
+		sum += x->r[k] * x->r[k];
+	/* outside the bounds the value is clamped; the penalty makes the
+	 * simplex come back instead of wandering on a flat plateau */
+	return sum / c->wsum + 100 * pen;
+}
+
+/* One Nelder-Mead run from u0; the best point in u0, its value in *best. */
+static cs_status
+nm_run(cs_cal *c, fctx *x, gsl_vector *u0, unsigned start, double *best,
+       double best_all, cs_error *err)
+{
+	const gsl_multimin_fminimizer_type *T =
+		gsl_multimin_fminimizer_nmsimplex2;
+	gsl_multimin_fminimizer *mz;
+	gsl_multimin_function f;
+	gsl_vector *step;
+	cs_cal_progress pg;
+	double t0 = now_seconds();
+	size_t k, n = c->nparams;
+	int gs;
+
+	step = gsl_vector_alloc(n);
+	mz = gsl_multimin_fminimizer_alloc(T, n);
+	if (!step || !mz) {
+		gsl_vector_free(step);
+		gsl_multimin_fminimizer_free(mz);
+		return cs_calp_nomem(err);
+	}
+	for (k = 0; k < n; k++) {
+		double w = log(c->params[k].pub.hi / c->params[k].pub.lo);
+
+		gsl_vector_set(step, k, fmin(fmax(0.15 * w, 0.05), 0.7));
+	}
+	f.n = n;
+	f.f = objective;
+	f.params = x;
+	x->calls = 0;
+	gs = gsl_multimin_fminimizer_set(mz, &f, u0, step);
+	if (c->fatal)
+		goto fatal;
+	if (gs != GSL_SUCCESS) {
+		gsl_vector_free(step);
+		gsl_multimin_fminimizer_free(mz);
+		return cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
+		                    "Nelder-Mead could not start: %s",
+		                    gsl_strerror(gs));
+	}
+	while (x->calls < c->opts.max_evals) {
+		gs = gsl_multimin_fminimizer_iterate(mz);
+		if (c->fatal)
+			goto fatal;
+		if (gs == GSL_ENOPROG)
+			break;
+		if (gs != GSL_SUCCESS) {
+			gsl_vector_free(step);
+			gsl_multimin_fminimizer_free(mz);
+			return cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
+			                    "Nelder-Mead failed: %s",
+			                    gsl_strerror(gs));
+		}
+		if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz),
+		                           SIMPLEX_TOL) == GSL_SUCCESS)
+			break;
+	}
+	*best = gsl_multimin_fminimizer_minimum(mz);
+	gsl_vector_memcpy(u0, gsl_multimin_fminimizer_x(mz));
+	if (c->opts.progress) {
+		memset(&pg, 0, sizeof pg);
+		pg.start = start;
+		pg.starts = c->opts.starts;
+		pg.evals = x->calls;
+		pg.objective = *best;
+		pg.best = fmin(*best, best_all);
+		pg.seconds = now_seconds() - t0;
+		pg.done = 1;
+		c->opts.progress(&pg, c->opts.progress_ctx);
+	}
+	gsl_vector_free(step);
+	gsl_multimin_fminimizer_free(mz);
+	return CS_OK;
+fatal:
+	gsl_vector_free(step);
+	gsl_multimin_fminimizer_free(mz);
+	if (err)
+		*err = c->fatal_err;
+	return c->fatal;
+}
+
+/* ---- what the data leave unknown ---------------------------------------- */
+
+/*
+ * Standard errors from the Jacobian of the weighted residuals in log
+ * space (central differences, h = 0.05, clamped to the bounds):
+ * cov = s^2 (J'J)^-1 through the SVD of J; a singular direction makes the
+ * parameters in it not identifiable (+inf).
+ */
+static cs_status
+uncertainty(cs_cal *c, const double *v, cs_error *err)
+{
+	size_t k = c->nparams, m = c->nres, i, j, q;
+	gsl_matrix *J = NULL, *V = NULL;
+	gsl_vector *S = NULL, *work = NULL;
+	double *vp = NULL, *rp = NULL, *rm = NULL, rss = 0, s2;
+	int bad, *skip = NULL;
+	cs_status s = CS_OK;
+
+	for (i = 0; i < k; i++)
+		c->params[i].pub.se_log = NAN;
+	if (m < k) {
+		return cs_calp_warnf(c, "%zu measured numbers for %zu "
+		                     "parameters: the fit cannot pin them all "
+		                     "down and no uncertainty is given", m, k) ?
+		       cs_calp_nomem(err) : CS_OK;
+	}
+	J = gsl_matrix_alloc(m, k);
+	V = gsl_matrix_alloc(k, k);
+	S = gsl_vector_alloc(k);
+	work = gsl_vector_alloc(k);
+	vp = malloc(k * sizeof *vp);
+	rp = malloc(m * sizeof *rp);
+	rm = malloc(m * sizeof *rm);
+	skip = calloc(k, sizeof *skip);
+	if (!J || !V || !S || !work || !vp || !rp || !rm || !skip) {
+		s = cs_calp_nomem(err);
+		goto out;
+	}
+	if ((s = cs_calp_residuals(c, v, rp, &bad, err)))
+		goto out;
+	for (q = 0; q < m; q++)
+		rss += rp[q] * rp[q];
+	for (j = 0; j < k; j++) {
+		const param *pr = &c->params[j];
+		double up, dn, h = 0.05;
+
+		memcpy(vp, v, k * sizeof *vp);
+		up = cs_calp_applied(pr, fmin(v[j] * exp(h), pr->pub.hi));
+		dn = cs_calp_applied(pr, fmax(v[j] * exp(-h), pr->pub.lo));
+		if (pr->pub.kind == CS_CAL_INTEGER && up == dn) {
+			/* an integer too large to move by 5%: step by one */
+			up = cs_calp_applied(pr, fmin(v[j] + 1, pr->pub.hi));
+			dn = cs_calp_applied(pr, fmax(v[j] - 1, pr->pub.lo));
+		}
+		if (!(up > dn)) {
+			for (q = 0; q < m; q++)
+				gsl_matrix_set(J, q, j, 0);
+			skip[j] = 1;
+			continue;
+		}
+		vp[j] = up;
+		if ((s = cs_calp_residuals(c, vp, rp, &bad, err)))
+			goto out;
+		vp[j] = dn;
+		if ((s = cs_calp_residuals(c, vp, rm, &bad, err)))
+			goto out;
+		for (q = 0; q < m; q++)
+			gsl_matrix_set(J, q, j, (rp[q] - rm[q]) /
+			               (log(up) - log(dn)));
+	}
+	if (gsl_linalg_SV_decomp(J, V, S, work) != GSL_SUCCESS) {
+		s = cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
+		                 "SVD of the Jacobian failed");
+		goto out;
+	}
+	/* residuals are in units of their noise: s2 near 1 means the model
+	 * fits within it; a worse fit widens the intervals, a better one
+	 * (over-fitting few points) does not narrow them below the noise */
+	s2 = m > k ? fmax(rss / (double)(m - k), 1) : 1;
+	/* keep the directions: the posterior sample walks along them */
+	free(c->svd_v);
+	free(c->svd_s);
+	c->svd_v = malloc(k * k * sizeof *c->svd_v);
+	c->svd_s = malloc(k * sizeof *c->svd_s);
+	if (c->svd_v && c->svd_s) {
+		for (i = 0; i < k; i++) {
+			c->svd_s[i] = gsl_vector_get(S, i) / sqrt(s2);
+			for (j = 0; j < k; j++)
+				c->svd_v[i * k + j] = gsl_matrix_get(V, i, j);
+		}
+	} else {
+		free(c->svd_v);
+		free(c->svd_s);
+		c->svd_v = c->svd_s = NULL;
+	}
+	for (j = 0; j < k; j++) {
+		double var = 0;
+		int unident = 0;
+
+		if (skip[j])
+			continue;   /* pinned by its bounds: no interval */
+
+		for (i = 0; i < k; i++) {
+			double sv = gsl_vector_get(S, i);
+			double vji = gsl_matrix_get(V, j, i);
+
+			if (sv <= 1e-6 * gsl_vector_get(S, 0) || sv == 0) {
+				if (fabs(vji) > 0.1)
+					unident = 1;
+				continue;
+			}
+			var += vji * vji / (sv * sv);
+		}
+		c->params[j].pub.se_log = unident ? INFINITY : sqrt(s2 * var);
+		if (unident && (s = cs_calp_warnf(c, "%s is not identifiable "
+		    "from these data: changing it does not change the fit, or "
+		    "another parameter makes up for it", c->params[j].path))) {
+			s = cs_calp_nomem(err);
+			goto out;
+		}
+	}
+	if (m == k && cs_calp_warnf(c, "as many measured numbers (%zu) as "
+	    "parameters: the fit can be exact; the intervals come from the "
+	    "measurements' noise alone", m)) {
+		s = cs_calp_nomem(err);
+		goto out;
+	}
+	/* strongly correlated pairs */
+	for (i = 0; i < k; i++)
+		for (j = i + 1; j < k; j++) {
+			double cij = 0, cii = 0, cjj = 0, corr;
+
+			if (skip[i] || skip[j])
+				continue;
+
+			for (q = 0; q < k; q++) {
+				double sv = gsl_vector_get(S, q);
+
+				if (sv <= 1e-6 * gsl_vector_get(S, 0))
+					continue;
+				cij += gsl_matrix_get(V, i, q) *
+				       gsl_matrix_get(V, j, q) / (sv * sv);
+				cii += pow(gsl_matrix_get(V, i, q) / sv, 2);
+				cjj += pow(gsl_matrix_get(V, j, q) / sv, 2);
+			}
+			corr = cij / sqrt(cii * cjj);
+			if (fabs(corr) > 0.95 && isfinite(corr) &&
+			    cs_calp_warnf(c, "%s and %s are strongly "
+			    "correlated in the fit (%.2f): the data fix a "
+			    "combination of them better than each",
+			    c->params[i].path,
+			    c->params[j].path, corr)) {
+				s = cs_calp_nomem(err);
+				goto out;
+			}
+		}
+out:
+	free(skip);
+	free(vp);
+	free(rp);
+	free(rm);
+	gsl_vector_free(work);
+	gsl_vector_free(S);
+	gsl_matrix_free(V);
+	gsl_matrix_free(J);
+	return s;
+}
+
+/* What measurement would pin a parameter of this path and class. */
+static const char *
+pin_text(const param *pr)
+{
+	const char *p = pr->path;
+
+	if (pr->cls == PC_APP_CORES || pr->cls == PC_CPU ||
+	    (strstr(p, "app.") == p && strstr(p, "cpu")))
+		return "the app's CPU utilization at any measured point, or a "
+		       "point past the knee";
+	if (pr->cls == PC_DB_CORES || pr->cls == PC_QUERY ||
+	    (strstr(p, "db.") == p && (strstr(p, "cpu") || strstr(p, "query"))))
+		return "the DB's CPU utilization at any measured point, or a "
+		       "point past the knee";
+	if (pr->cls == PC_THINK)
+		return "throughput and mean latency at one point (Little's law)";
+	if (pr->cls == PC_HIT)
+		return "the cache hit ratio";
+	if (pr->cls == PC_LATENCY)
+		return "latency at a low-load point";
+	if (pr->cls == PC_DISPERSION)
+		return "p95 and p50 at a low-load point";
+	return "a point past the knee (where throughput stops "
+	       "rising with users)";
+}
+
+/*
+ * A value whose 95% interval is wider than x10 overall (or infinite) is
+ * not known from these data: its bounds become the range that
+ * predictions sample over.  The value written stays the fit's best, not
+ * the file's: when the data pin a combination of values (cores x CPU
+ * time), putting one back alone would break the combination they pin.
+ */
+static cs_status
+identify(cs_cal *c, double *v, cs_error *err)
+{
+	size_t k;
+
+	for (k = 0; k < c->nparams; k++) {
+		param *pr = &c->params[k];
+		double se = pr->pub.se_log;
+		char a[64], lo[64], hi[64];
+
+		pr->pub.identified = 1;
+		pr->pub.pin_with = "";
+		if (isfinite(se) && 2 * 1.96 * se <= log(10))
+			continue;
+		if (isnan(se) && c->nres > c->nparams)
+			continue;   /* pinned by its bounds: no interval */
+		pr->pub.identified = 0;
+		pr->pub.pin_with = pin_text(pr);
+		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a, sizeof a);
+		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.lo, lo, sizeof lo);
+		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.hi, hi, sizeof hi);
+		(void)v;
+		if (cs_calp_warnf(c, "%s is not identified by these data (its "
+		    "95%% interval is wider than x10): the fit's best %s is "
+		    "written but not known; every prediction from the "
+		    "calibrated file samples its whole range %s .. %s; to pin "
+		    "it, measure %s",
+		    pr->path, a, lo, hi, pr->pub.pin_with))
+			return cs_calp_nomem(err);
+	}
+	return CS_OK;
+}
+
+/*
+ * What the model misses at the calibration points beyond their noise, per
+ * metric: sqrt(max(0, mean(t^2) - mean(sampling^2 + floor^2))), t the
+ * log error (the error-rate difference).  A model that cannot reproduce
+ * what it was fitted to will not do better elsewhere: predictions add it.
+ */
+static cs_status
+discrepancy(cs_cal *c, const double *v, cs_error *err)
+{
+	double *r = malloc((c->nres + 1) * sizeof *r);
+	double t2[CS_CAL_NMETRICS] = { 0 }, n2[CS_CAL_NMETRICS] = { 0 };
+	size_t cnt[CS_CAL_NMETRICS] = { 0 }, k, m;
+	int bad;
+	cs_status s;
+
+	if (!r)
+		return cs_calp_nomem(err);
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		c->disc[m] = 0;
+	if ((s = cs_calp_residuals(c, v, r, &bad, err)) || bad) {
+		free(r);
+		return s;
+	}
+	for (k = 0; k < c->nres; k++) {
+		int mm = c->res_metric[k];
+		double t = r[k] / sqrt(c->res_w[k] / c->opts.weight[mm]);
+
+		t2[mm] += t * t;
+		n2[mm] += c->res_samp[k] * c->res_samp[k] +
+		          c->floor[mm] * c->floor[mm];
+		cnt[mm]++;
+	}
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		if (cnt[m]) {
+			double d = (t2[m] - n2[m]) / (double)cnt[m];
+
+			c->disc[m] = d > 0 ? sqrt(d) : 0;
+		}
+	free(r);
+	return CS_OK;
+}
+
+#define KEPT 16           /* resampled into the calibration block */
+
+/*
+ * A sample of what the data allow: opts.proposals parameter sets, half drawn
+ * log-uniformly over the bounds (the prior: --fit PATH=LO:HI is a range),
+ * half near the fit (lognormal with twice the standard error where the
+ * value is identified), each simulated at every calibration point and
+ * weighted by prior / proposal x likelihood, the likelihood
+ * exp(-chi^2 / 2 s2) in the residuals' noise units, tempered by s2 (the
+ * fit's own mean squared residual when above 1: a model that misses its
+ * data by more than the noise must not claim to know more).  KEPT sets
+ * are then resampled (systematic, deterministic for the seed).  Values
+ * the data pin stay near the fit; values they do not pin spread as far as
+ * the data let them, together with the values they trade off against.
+ */
+static cs_status
+posterior_draws(cs_cal *c, const double *best, cs_error *err)
+{
+	size_t n = c->nparams, j, k, nres = c->nres;
+	size_t PROPOSALS = c->opts.proposals;
+	double *vals = NULL, *lw = NULL;
+	double *r = malloc((nres + 1) * sizeof *r);
+	double s2, mx = -INFINITY, sum = 0, sum2 = 0, u0, acc, diag = 0;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	cs_status s = CS_OK;
+	int bad;
+
+	free(c->draws);
+	c->draws = NULL;
+	c->ndraws = 0;
+	if (!PROPOSALS) {
+		free(r);
+		gsl_rng_free(rng);
+		return CS_OK;
+	}
+	vals = malloc(PROPOSALS * n * sizeof *vals);
+	lw = malloc(PROPOSALS * sizeof *lw);
+	if (!vals || !lw || !r || !rng) {
+		s = cs_calp_nomem(err);
+		goto out;
+	}
+	gsl_rng_set(rng, c->seed ^ 0xd1b54a32d192ed03ULL);
+	s2 = nres > n ? fmax(c->objective * c->wsum / (double)(nres - n), 1) : 1;
+	/* the local proposal: a normal around the fit along the Jacobian's
+	 * directions, twice their standard error, a flat direction as wide
+	 * as the box (so it walks the ridge the data leave free) */
+	for (k = 0; k < n; k++) {
+		const param *pr = &c->params[k];
+
+		diag += pow(log(pr->pub.hi) - log(pr->pub.lo), 2);
+	}
+	diag = sqrt(diag);
+	for (j = 0; j < PROPOSALS; j++) {
+		double lq_box = 0, lq_loc = 0, chi2 = 0, z[64], x[64];
+		double *v = vals + j * n;
+		int local = j % 2 == 1 && c->svd_v && n <= 64;
+		size_t q;
+
+		for (k = 0; k < n && n <= 64; k++) {
+			const param *pr = &c->params[k];
+			double l = log(pr->pub.lo), h = log(pr->pub.hi);
+
+			x[k] = j == 0 || local ? log(best[k]) :
+			       l + gsl_rng_uniform(rng) * (h - l);
+			lq_box += -log(h - l);
+		}
+		if (local || (j != 0 && c->svd_v && n <= 64)) {
+			/* the local density of this point (also for box
+			 * draws: the proposal is the mixture of both) */
+			for (q = 0; q < n; q++) {
+				double sd = c->svd_s[q] > 0 ?
+				            fmin(2 / c->svd_s[q], diag) : diag;
+
+				if (local) {
+					z[q] = gsl_ran_gaussian(rng, sd);
+					for (k = 0; k < n; k++)
+						x[k] += c->svd_v[k * n + q] * z[q];
+				}
+			}
+			for (q = 0; q < n; q++) {
+				double sd = c->svd_s[q] > 0 ?
+				            fmin(2 / c->svd_s[q], diag) : diag;
+				double t = 0;
+
+				for (k = 0; k < n; k++)
+					t += c->svd_v[k * n + q] *
+					     (x[k] - log(best[k]));
+				lq_loc += -0.5 * t * t / (sd * sd) -
+				          log(sd * sqrt(2 * M_PI));
+			}
+		} else {
+			lq_loc = j == 0 ? 0 : lq_box;
+		}
+		for (k = 0; k < n && n <= 64; k++) {
+			const param *pr = &c->params[k];
+			double l = log(pr->pub.lo), h = log(pr->pub.hi);
+
+			v[k] = cs_calp_applied(pr, exp(fmin(fmax(x[k], l), h)));
+		}
+		if ((s = cs_calp_residuals(c, v, r, &bad, err)))
+			goto out;
+		for (k = 0; k < nres; k++)
+			chi2 += r[k] * r[k];
+		/* prior (uniform in the box) over the two-part proposal */
+		lw[j] = lq_box - (fmax(lq_box, lq_loc) +
+		        log(0.5 * exp(lq_box - fmax(lq_box, lq_loc)) +
+		            0.5 * exp(lq_loc - fmax(lq_box, lq_loc)))) -
+		        0.5 * chi2 / s2;
+		if (bad)
+			lw[j] = -INFINITY;
+		mx = fmax(mx, lw[j]);
+	}
+	for (j = 0; j < PROPOSALS; j++) {
+		lw[j] = isfinite(mx) ? exp(lw[j] - mx) : (j == 0);
+		sum += lw[j];
+	}
+	for (j = 0; j < PROPOSALS; j++) {
+		lw[j] /= sum;
+		sum2 += lw[j] * lw[j];
+	}
+	c->ess = 1 / sum2;
+	if (!(c->draws = malloc(KEPT * n * sizeof *c->draws))) {
+		s = cs_calp_nomem(err);
+		goto out;
+	}
+	/* systematic resampling */
+	u0 = gsl_rng_uniform(rng) / KEPT;
+	acc = lw[0];
+	for (j = 0, k = 0; k < KEPT; k++) {
+		double target = u0 + (double)k / KEPT;
+
+		while (acc < target && j + 1 < PROPOSALS)
+			acc += lw[++j];
+		memcpy(c->draws + k * n, vals + j * n, n * sizeof *vals);
+	}
+	c->ndraws = KEPT;
+	if (c->ess < 4 && cs_calp_warnf(c, "the posterior sample rests on %.1f "
+	    "effective parameter sets of %zu tried: its spread is rough",
+	    c->ess, PROPOSALS))
+		s = cs_calp_nomem(err);
+out:
+	gsl_rng_free(rng);
+	free(vals);
+	free(lw);
+	free(r);
+	return s;
+}
+
+/* ---- the fit ------------------------------------------------------------ */
+
+cs_status
+cs_cal_fit(cs_cal *c, cs_error *err)
+{
+	size_t k, n = c->nparams, i;
+	unsigned st, lhs = 0, nlhs;
+	gsl_vector *u = NULL, *bestu = NULL;
+	gsl_rng *rng = NULL;
+	size_t *perm = NULL;
+	double best = INFINITY, obj = INFINITY, t0 = now_seconds();
+	fctx x;
+	cs_status s;
+	char a[64], b[64];
+
+	memset(&x, 0, sizeof x);
+	if ((s = cs_cal_estimate(c, err)))
+		return s;
+	if (!n)
+		return cs_error_set(err, CS_ERR_USAGE, "--fit", 0, 0, "",
+		                    "no parameter to fit");
+	if ((s = cs_calp_setup_residuals(c, err)))
+		return s;
+	for (k = 0; k < n; k++)
+		if (c->params[k].pub.kind == CS_CAL_INTEGER &&
+		    cs_calp_warnf(c, "%s is an integer: the fit rounds it, so "
+		    "the objective is a staircase in it and Nelder-Mead may "
+		    "stop on a step; try its neighbours by hand",
+		    c->params[k].path))
+			return cs_calp_nomem(err);
+	u = gsl_vector_alloc(n);
+	bestu = gsl_vector_alloc(n);
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	x.v = malloc(n * sizeof *x.v);
+	x.r = malloc((c->nres + 1) * sizeof *x.r);
+	nlhs = c->opts.starts > 2 ? c->opts.starts - 2 : 1;
+	perm = malloc(n * nlhs * sizeof *perm);
+	x.c = c;
+	if (!u || !bestu || !rng || !x.v || !x.r || !perm) {
+		s = cs_calp_nomem(err);
+		goto out;
+	}
+	gsl_rng_set(rng, c->seed ^ 0x5eedca1bULL);
+	/* Latin hypercube: in each dimension, one start per stratum */
+	for (k = 0; k < n; k++) {
+		size_t *pk = perm + k * nlhs;
+
+		for (i = 0; i < nlhs; i++)
+			pk[i] = i;
+		gsl_ran_shuffle(rng, pk, nlhs, sizeof *pk);
+	}
+	c->fatal = CS_OK;
+	for (st = 1; st <= c->opts.starts; st++) {
+		int differs = 0;
+
+		for (k = 0; k < n; k++) {
+			const param *pr = &c->params[k];
+			double l = log(pr->pub.lo), h = log(pr->pub.hi), x0;
+
+			if (st == 1) {
+				x0 = log(pr->pub.estimate);
+			} else if (st == 2 && !isnan(pr->pub.initial)) {
+				x0 = log(fmin(fmax(pr->pub.initial, pr->pub.lo),
+				              pr->pub.hi));
+			} else {
+				double q = ((double)perm[k * nlhs + lhs % nlhs] +
+				            gsl_rng_uniform(rng)) / (double)nlhs;
+
+				x0 = l + q * (h - l);
+			}
+			if (st == 2 && fabs(x0 - log(pr->pub.estimate)) > 0.01)
+				differs = 1;
+			gsl_vector_set(u, k, x0);
+		}
+		if (st == 2 && !differs) {
+			/* the file's values are the estimate: a random start */
+			for (k = 0; k < n; k++) {
+				const param *pr = &c->params[k];
+				double l = log(pr->pub.lo), h = log(pr->pub.hi);
+				double q = ((double)perm[k * nlhs + lhs % nlhs] +
+				            gsl_rng_uniform(rng)) / (double)nlhs;
+
+				gsl_vector_set(u, k, l + q * (h - l));
+			}
+			lhs++;
+		} else if (st > 2) {
+			lhs++;
+		}
+		if ((s = nm_run(c, &x, u, st, &obj, best, err)))
+			goto out;
+		if (obj < best) {
+			best = obj;
+			gsl_vector_memcpy(bestu, u);
+		}
+	}
+	/* the winner */
+	to_values(c, bestu, x.v);
+	for (k = 0; k < n; k++) {
+		param *pr = &c->params[k];
+		double l = log(pr->pub.lo), h = log(pr->pub.hi);
+		double xv = log(x.v[k]);
+
+		pr->pub.value = cs_calp_applied(pr, x.v[k]);
+		x.v[k] = pr->pub.value;
+		/* within 5% (or 1% of the box, if wider) of a bound: the
+		 * simplex stops about that close to a minimum on the edge */
+		pr->pub.on_bound = xv - l < fmax(0.01 * (h - l), 0.05) ? -1 :
+		                   h - xv < fmax(0.01 * (h - l), 0.05) ? 1 : 0;
+		if (pr->pub.on_bound) {
+			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a,
+			              sizeof a);
+			cs_cal_format(pr->pub.kind, pr->pct, pr->pub.on_bound <
+			              0 ? pr->pub.lo : pr->pub.hi, b, sizeof b);
+			if (cs_calp_warnf(c, "%s = %s sits on (or next to) its "
+			    "%s bound (%s): the best fit may lie beyond it; "
+			    "widen the bounds, or the model lacks something "
+			    "the data show",
+			    pr->path, a, pr->pub.on_bound < 0 ? "lower" :
+			    "upper", b)) {
+				s = cs_calp_nomem(err);
+				goto out;
+			}
+		}
+	}
+	c->objective = best;
+	if ((s = uncertainty(c, x.v, err)))
+		goto out;
+	if ((s = identify(c, x.v, err)))
+		goto out;
+	if ((s = discrepancy(c, x.v, err)))
+		goto out;
+	if ((s = posterior_draws(c, x.v, err)))
+		goto out;
+	for (i = 0; i < c->npoints; i++) {
+		if ((s = cs_calp_run_point_precise(c, i, x.v, 0,
+		                                   &c->points[i].fitted, err)))
+			goto out;
+		c->points[i].has_fitted = 1;
+	}
+	c->fitted = 1;
+	c->seconds = now_seconds() - t0;
+out:
+	free(perm);
+	free(x.v);
+	free(x.r);
+	gsl_rng_free(rng);
+	gsl_vector_free(u);
+	gsl_vector_free(bestu);
+	return s;
+}
