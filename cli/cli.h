@@ -93,6 +93,8 @@ typedef struct cs_cli_progress {
 	const char *cmd;      /* "run", "capacity" */
 	int tty;              /* isatty(2) */
 	double t0;            /* seconds, monotonic clock: the start */
+	double after;         /* seconds before the line shows (1; env
+	                       * CAPSIM_PROGRESS_AFTER) */
 	unsigned runs;        /* capacity: evaluations finished */
 	int shown;            /* the line is on the terminal */
 	pthread_mutex_t lock;

@@ -274,6 +274,20 @@ cs_cli_progress_start(cs_cli_progress *p, const char *cmd, cs_run_opts *ro)
 	p->cmd = cmd;
 	p->tty = isatty(2);
 	p->t0 = mono_now();
+	p->after = 1;
+	{
+		/* how long a run must take before its line shows: a second,
+		 * unless the environment says otherwise (0: at once) */
+		const char *a = getenv("CAPSIM_PROGRESS_AFTER");
+		char *end;
+		double v;
+
+		if (a && *a) {
+			v = strtod(a, &end);
+			if (*end == '\0' && v >= 0 && v <= 1e6)
+				p->after = v;
+		}
+	}
 	p->runs = 0;
 	p->shown = 0;
 	pthread_mutex_init(&p->lock, NULL);
@@ -294,7 +308,7 @@ cs_cli_progress_rep(void *ctx, unsigned done, unsigned total)
 		p->runs++; /* the calls may come in any order: count ends */
 	el = mono_now() - p->t0;
 	/* a run shorter than a second shows nothing */
-	if (el >= 1) {
+	if (el >= p->after) {
 		if (!strcmp(p->cmd, "capacity"))
 			fprintf(stderr, "\r\033[Kcapsim capacity: %u runs done; "
 			        "this one %u/%u replications, %.0fs", p->runs,
