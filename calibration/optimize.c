@@ -372,6 +372,28 @@ pin_text(const param *pr)
 	       "rising with users)";
 }
 
+/* True when every point sets path itself (--point-set PATH=...): then
+ * no point shows the fit what the value does. */
+static int
+set_at_every_point(const cs_cal *c, const char *path)
+{
+	size_t i, j, n = strlen(path);
+
+	if (c->npoints == 0)
+		return 0;
+	for (i = 0; i < c->npoints; i++) {
+		const point *pt = &c->points[i];
+
+		for (j = 0; j < pt->nsets; j++)
+			if (!strncmp(pt->sets[j], path, n) &&
+			    pt->sets[j][n] == '=')
+				break;
+		if (j == pt->nsets)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * A value whose 95% interval is wider than x10 overall (or infinite) is
  * not known from these data: its bounds become the range that
@@ -396,7 +418,10 @@ identify(cs_cal *c, double *v, cs_error *err)
 		if (isnan(se) && c->nres > c->nparams)
 			continue;   /* pinned by its bounds: no interval */
 		pr->pub.identified = 0;
-		pr->pub.pin_with = pin_text(pr);
+		pr->pub.pin_with = set_at_every_point(c, pr->path) ?
+		    "a point that does not set it with --point-set (every "
+		    "point here does, so none shows what it changes)" :
+		    pin_text(pr);
 		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.value, a, sizeof a);
 		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.lo, lo, sizeof lo);
 		cs_cal_format(pr->pub.kind, pr->pct, pr->pub.hi, hi, sizeof hi);

@@ -858,6 +858,46 @@ START_TEST(fit_noise_floor_from_repeats)
 }
 END_TEST
 
+/* A value every point sets for itself (--point-set) is seen by no point:
+ * the fit says so, and says which measurement would pin it. */
+START_TEST(fit_set_at_every_point_names_why)
+{
+	static const char *const files[] = { "m.yaml", "d.yaml" };
+	static const char *const sets[] = { "app.cores=4" };
+	const char *model, *data;
+	cs_imp_set set;
+	cs_cal_opts o;
+	cs_cal *cal = NULL;
+	cs_error err;
+	const cs_cal_param *pc;
+
+	make_tmp();
+	model = write_tmp("m.yaml", small_model);
+	data = write_tmp("d.yaml", "points:\n  - {name: low, users: 5, "
+	                 "requests: 500, throughput: 4.9, latency: {p50: "
+	                 "14ms, p95: 60ms}}\n");
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	cs_cal_opts_init(&o);
+	o.proposals = 16;
+	o.starts = 1;
+	o.max_evals = 20;
+	o.replications = 1;
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
+	ck_assert_int_eq(cs_cal_add_point(cal, &set.points[0], sets, 1, &err),
+	                 CS_OK);
+	ck_assert_int_eq(cs_cal_add_param(cal, "app.cores=2:32", &err), CS_OK);
+	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	pc = cs_cal_param_at(cal, 0);
+	ck_assert_int_eq(pc->identified, 0);
+	ck_assert_has(pc->pin_with, "a point that does not set it with "
+	              "--point-set");
+	cs_cal_free(cal);
+	cs_imp_set_destroy(&set);
+	remove_tmp(files, 2);
+}
+END_TEST
+
 /* Cores cannot be known from a point far below saturation: the fit says
  * so, the calibrated file keeps the range, and the block reads back. */
 START_TEST(fit_unidentified_keeps_a_range)
@@ -1203,6 +1243,7 @@ fit_suite(void)
 	tcase_add_test(tc, fit_prediction_interval_quantiles);
 	tcase_add_test(tf, fit_noise_floor_from_repeats);
 	tcase_add_test(tf, fit_unidentified_keeps_a_range);
+	tcase_add_test(tf, fit_set_at_every_point_names_why);
 	tcase_add_test(te, fit_calibration_block_errors);
 	tcase_add_test(tf, fit_does_not_depend_on_the_seed);
 	tcase_add_test(tf, fit_scores_endpoints);
