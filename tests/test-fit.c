@@ -858,36 +858,50 @@ START_TEST(fit_noise_floor_from_repeats)
 }
 END_TEST
 
+/* A calibration of small_model on one point of 5 users far below
+ * saturation, the point setting sets[0 .. nsets), fitting app.cores over
+ * 2 .. 32 (which such a point cannot pin).  Returns the data file's path. */
+static const char *
+fit_cores_at_low_point(const char *const *sets, size_t nsets,
+                       cs_imp_set *set, cs_cal **cal, int starts, int evals)
+{
+	const char *model, *data;
+	cs_cal_opts o;
+	cs_error err;
+
+	model = write_tmp("m.yaml", small_model);
+	/* 5 users, 1 s think, 20 ms of CPU on 2 cores or more: at most 5%
+	 * busy, nothing waits */
+	data = write_tmp("d.yaml", "points:\n  - {name: low, users: 5, "
+	                 "requests: 500, throughput: 4.9, latency: {p50: "
+	                 "14ms, p95: 60ms}}\n");
+	cs_imp_set_init(set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, set, &err), CS_OK);
+	cs_cal_opts_init(&o);
+	o.proposals = 16; /* a small posterior sample: the tests stay quick */
+	o.starts = starts;
+	o.max_evals = evals;
+	o.replications = 1;
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, cal, &err), CS_OK);
+	ck_assert_int_eq(cs_cal_add_point(*cal, &set->points[0], sets, nsets,
+	                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_add_param(*cal, "app.cores=2:32", &err), CS_OK);
+	ck_assert_int_eq(cs_cal_fit(*cal, &err), CS_OK);
+	return data;
+}
+
 /* A value every point sets for itself (--point-set) is seen by no point:
  * the fit says so, and says which measurement would pin it. */
 START_TEST(fit_set_at_every_point_names_why)
 {
 	static const char *const files[] = { "m.yaml", "d.yaml" };
 	static const char *const sets[] = { "app.cores=4" };
-	const char *model, *data;
 	cs_imp_set set;
-	cs_cal_opts o;
 	cs_cal *cal = NULL;
-	cs_error err;
 	const cs_cal_param *pc;
 
 	make_tmp();
-	model = write_tmp("m.yaml", small_model);
-	data = write_tmp("d.yaml", "points:\n  - {name: low, users: 5, "
-	                 "requests: 500, throughput: 4.9, latency: {p50: "
-	                 "14ms, p95: 60ms}}\n");
-	cs_imp_set_init(&set);
-	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
-	cs_cal_opts_init(&o);
-	o.proposals = 16;
-	o.starts = 1;
-	o.max_evals = 20;
-	o.replications = 1;
-	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
-	ck_assert_int_eq(cs_cal_add_point(cal, &set.points[0], sets, 1, &err),
-	                 CS_OK);
-	ck_assert_int_eq(cs_cal_add_param(cal, "app.cores=2:32", &err), CS_OK);
-	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	fit_cores_at_low_point(sets, 1, &set, &cal, 1, 20);
 	pc = cs_cal_param_at(cal, 0);
 	ck_assert_int_eq(pc->identified, 0);
 	ck_assert_has(pc->pin_with, "a point that does not set it with "
@@ -903,10 +917,9 @@ END_TEST
 START_TEST(fit_unidentified_keeps_a_range)
 {
 	static const char *const files[] = { "m.yaml", "d.yaml", "c.yaml" };
-	const char *model, *data, *calp;
+	const char *data, *calp;
 	char *text = NULL;
 	cs_imp_set set;
-	cs_cal_opts o;
 	cs_cal *cal = NULL;
 	cs_cal_unc u;
 	cs_error err;
@@ -915,24 +928,7 @@ START_TEST(fit_unidentified_keeps_a_range)
 	int warned = 0;
 
 	make_tmp();
-	model = write_tmp("m.yaml", small_model);
-	/* 5 users, 1 s think, 20 ms of CPU on 2 cores or more: at most 5%
-	 * busy, nothing waits */
-	data = write_tmp("d.yaml", "points:\n  - {name: low, users: 5, "
-	                 "requests: 500, throughput: 4.9, latency: {p50: "
-	                 "14ms, p95: 60ms}}\n");
-	cs_imp_set_init(&set);
-	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
-	cs_cal_opts_init(&o);
-	o.proposals = 16; /* a small posterior sample: the tests stay quick */
-	o.starts = 2;
-	o.max_evals = 40;
-	o.replications = 1;
-	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
-	ck_assert_int_eq(cs_cal_add_point(cal, &set.points[0], NULL, 0, &err),
-	                 CS_OK);
-	ck_assert_int_eq(cs_cal_add_param(cal, "app.cores=2:32", &err), CS_OK);
-	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	data = fit_cores_at_low_point(NULL, 0, &set, &cal, 2, 40);
 	pc = cs_cal_param_at(cal, 0);
 	ck_assert_int_eq(pc->identified, 0);
 	ck_assert_has(pc->pin_with, "CPU utilization");

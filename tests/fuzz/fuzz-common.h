@@ -101,4 +101,25 @@ fz_split(const uint8_t *data, size_t size, const char *sep, size_t *next)
 	return size;
 }
 
+/* The scenario harnesses' input: the YAML text, then optionally a line
+ * "#--set" (a YAML comment, so a plain scenario is a valid input as it
+ * is) and one PATH=VALUE override per line.  *yaml gets the YAML and the
+ * return value the overrides' text (both NUL-terminated; the caller frees
+ * both); sets[0 .. *nsets) point into the latter, at most max of them. */
+static inline char *
+fz_scenario_input(const uint8_t *data, size_t size, char **yaml,
+                  const char **sets, size_t max, size_t *nsets)
+{
+	size_t next, cut = fz_split(data, size, "#--set", &next);
+	char *rest = fz_strndup(data + next, size - next);
+	char *line, *save = NULL;
+
+	*yaml = fz_strndup(data, cut);
+	*nsets = 0;
+	for (line = strtok_r(rest, "\n", &save); line && *nsets < max;
+	     line = strtok_r(NULL, "\n", &save))
+		sets[(*nsets)++] = line;
+	return rest;
+}
+
 #endif

@@ -13,20 +13,16 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *devnull;
-	size_t next, cut = fz_split(data, size, "#--set", &next);
-	char *yaml = fz_strndup(data, cut);
-	char *rest = fz_strndup(data + next, size - next);
 	const char *sets[MAX_SETS];
-	size_t nsets = 0;
-	char *line, *save = NULL;
+	size_t nsets;
+	char *yaml;
+	char *rest = fz_scenario_input(data, size, &yaml, sets, MAX_SETS,
+	                               &nsets);
 	cs_scenario *sc = NULL;
 	cs_error err;
 
 	if (!devnull)
 		devnull = fopen("/dev/null", "w");
-	for (line = strtok_r(rest, "\n", &save); line && nsets < MAX_SETS;
-	     line = strtok_r(NULL, "\n", &save))
-		sets[nsets++] = line;
 	memset(&err, 0, sizeof err);
 	if (cs_scenario_load_string(yaml, "fuzz.yaml", sets, nsets, &sc,
 	                            &err) == CS_OK) {
