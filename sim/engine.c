@@ -1,4 +1,4 @@
-/* The event list: a 4-ary heap of 16-byte keys in one array. */
+/* The event list: a calendar queue of buckets, one list node per slot. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,18 +9,26 @@
 #define MAX_PENDING ((size_t)1 << CS_ENGINE_SLOT_BITS)
 #define MAX_SEQ (UINT64_C(1) << (64 - CS_ENGINE_SLOT_BITS))
 
-/* Grow the four arrays to ncap; the new slots go on the free stack. */
+#define NONE UINT32_MAX
+/* days past this (and NaN times) share the last day: bucket nb - 1, in
+ * time order, found only when nothing earlier is pending */
+#define LAST_DAY UINT64_MAX
+#define MIN_BUCKETS 64
+
+/* Grow the slot arrays to ncap; the new slots go on the free stack. */
 static int
 grow(cs_engine *e, size_t ncap)
 {
-	cs_hkey *h = realloc(e->heap, ncap * sizeof *h);
+	cs_cqnode *nd = realloc(e->node, ncap * sizeof *nd);
 	cs_event *s;
 	uint32_t *f;
 	size_t i;
 
-	if (!h)
+	if (!nd)
 		return -1;
-	e->heap = h;
+	e->node = nd;
+	for (i = e->cap; i < ncap; i++)
+		nd[i].key = 0;
 	s = realloc(e->slot, ncap * sizeof *s);
 	if (!s)
 		return -1;
@@ -29,10 +37,6 @@ grow(cs_engine *e, size_t ncap)
 	if (!f)
 		return -1;
 	e->free = f;
-	f = realloc(e->pos, ncap * sizeof *f);
-	if (!f)
-		return -1;
-	e->pos = f;
 	/* highest first, so slot 0 is used first */
 	for (i = ncap; i-- > e->cap;)
 		e->free[e->nfree++] = (uint32_t)i;
@@ -44,14 +48,22 @@ cs_engine *
 cs_engine_new(void)
 {
 	cs_engine *e = calloc(1, sizeof *e);
+	size_t i;
 
 	if (!e)
 		return NULL;
 	e->seq = 1; /* no key is 0: an id of 0 means none */
-	if (grow(e, 1024)) {
+	e->first = NONE;
+	e->nb = MIN_BUCKETS;
+	e->width = 1e-3;
+	e->inv_width = 1e3;
+	e->bucket = malloc(e->nb * sizeof *e->bucket);
+	if (!e->bucket || grow(e, 1024)) {
 		cs_engine_free(e);
 		return NULL;
 	}
+	for (i = 0; i < e->nb; i++)
+		e->bucket[i] = NONE;
 	return e;
 }
 
@@ -60,22 +72,22 @@ cs_engine_free(cs_engine *e)
 {
 	if (!e)
 		return;
-	free(e->heap);
+	free(e->node);
 	free(e->slot);
 	free(e->free);
-	free(e->pos);
+	free(e->bucket);
 	free(e->ring);
 	free(e);
 }
 
 __extension__ typedef unsigned __int128 u128;
 
-/* Times in the heap are >= now >= 0 (+0), where the bit patterns of doubles order
- * as the values do: (time, key) compares as one 128-bit integer, without
- * branches.  (A NaN time lands in the heap too; its bits sort it after
- * every number, so run_until never reaches it.) */
+/* Times in the calendar are >= now >= 0 (+0), where the bit patterns of
+ * doubles order as the values do: (time, key) compares as one 128-bit
+ * integer, without branches.  (A NaN time is pending too; its bits sort
+ * it after every number, so run_until never reaches it.) */
 static inline int
-before(const cs_hkey *a, const cs_hkey *b)
+before(const cs_cqnode *a, const cs_cqnode *b)
 {
 	return ((u128)a->tb << 64 | a->key) < ((u128)b->tb << 64 | b->key);
 }
@@ -98,6 +110,18 @@ btime(uint64_t b)
 	return t;
 }
 
+/* The day of time t: floor(t / width), monotone in t; LAST_DAY for NaN
+ * and times too far to count in days. */
+static inline uint64_t
+day_of(const cs_engine *e, double t)
+{
+	double d = t * e->inv_width;
+
+	if (!(d < 4e18))
+		return LAST_DAY;
+	return (uint64_t)d;
+}
+
 /* Double the ring, unwrapping it; 0 on success. */
 static int
 ring_grow(cs_engine *e)
@@ -118,76 +142,161 @@ ring_grow(cs_engine *e)
 	return 0;
 }
 
-/* Put key k at heap index i and tell its slot. */
-static inline void
-put(cs_engine *e, size_t i, cs_hkey k)
-{
-	e->heap[i] = k;
-	e->pos[k.key & SLOT_MASK] = (uint32_t)i;
-}
-
-/* Move key k up from the hole at i to its place: O(log4 n). */
+/* Put pending slot sl (its tb and key set) in its bucket, in (time, key)
+ * order, and keep the calendar's day and earliest slot right.  */
 static void
-sift_up(cs_engine *e, size_t i, cs_hkey k)
+link_in(cs_engine *e, uint32_t sl)
 {
-	while (i > 0) {
-		size_t p = (i - 1) / 4;
+	cs_cqnode *nd = e->node, *x = &nd[sl];
+	size_t b;
+	uint32_t p, c;
 
-		if (!before(&k, &e->heap[p]))
-			break;
-		put(e, i, e->heap[p]);
-		i = p;
+	x->day = day_of(e, btime(x->tb));
+	b = x->day & (e->nb - 1);
+	p = NONE;
+	c = e->bucket[b];
+	while (c != NONE && before(&nd[c], x)) {
+		p = c;
+		c = nd[c].next;
 	}
-	put(e, i, k);
+	x->prev = p;
+	x->next = c;
+	if (p == NONE)
+		e->bucket[b] = sl;
+	else
+		nd[p].next = sl;
+	if (c != NONE)
+		nd[c].prev = sl;
+	if (x->day < e->day)
+		e->day = x->day;
+	if (e->first != NONE && before(x, &nd[e->first]))
+		e->first = sl;
 }
 
-/* The earlier of heap entries a and b (indices). */
-static inline size_t
-min2(const cs_hkey *h, size_t a, size_t b)
-{
-	/* a select by mask, not a branch: which child is earlier is a coin
-	 * toss the branch predictor loses half the time */
-	size_t lt = (size_t)before(&h[b], &h[a]);
-
-	return a ^ ((a ^ b) & (0 - lt));
-}
-
-/* Move key k down from the hole at i to its place, n keys in the heap:
- * O(log4 n), 3 comparisons to find a node's earliest child and one to
- * compare it with k per level. */
+/* Take pending slot sl out of its bucket. */
 static void
-sift_down(cs_engine *e, size_t i, cs_hkey k)
+unlink_out(cs_engine *e, uint32_t sl)
 {
-	cs_hkey *h = e->heap;
-	size_t n = e->n, c, best;
+	cs_cqnode *nd = e->node, *x = &nd[sl];
+	size_t b = x->day & (e->nb - 1);
 
-	/* levels where all four children exist: no bounds checks inside */
-	while ((c = 4 * i + 1) + 3 < n) {
-		best = min2(h, min2(h, c, c + 1), min2(h, c + 2, c + 3));
-		if (!before(&h[best], &k))
-			goto done;
-		put(e, i, h[best]);
-		i = best;
+	if (x->prev == NONE)
+		e->bucket[b] = x->next;
+	else
+		nd[x->prev].next = x->next;
+	if (x->next != NONE)
+		nd[x->next].prev = x->prev;
+	x->key = 0;
+	if (e->first == sl)
+		e->first = NONE;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Rebuild the calendar with nb buckets (a power of 2) and a day as long
+ * as three times the mean gap between the earliest pending events (the
+ * calendar queue's rule, R. Brown 1988), so the next events sit a bucket
+ * or two apart.  On failure the calendar stays as it was.
+ */
+static void
+rebuild(cs_engine *e, size_t nb)
+{
+	uint32_t *b = malloc(nb * sizeof *b), *all;
+	double *t, w;
+	size_t i, k, m = 0;
+
+	if (!b)
+		return;
+	all = malloc((e->n + 1) * sizeof *all);
+	t = malloc((e->n + 1) * sizeof *t);
+	if (!all || !t) {
+		free(b);
+		free(all);
+		free(t);
+		return;
 	}
-	/* the last parent may have fewer */
-	if (c < n) {
-		best = c;
-		for (c++; c < n; c++)
-			best = min2(h, best, c);
-		if (before(&h[best], &k)) {
-			put(e, i, h[best]);
-			i = best;
+	for (i = 0; i < e->nb; i++) {
+		uint32_t c;
+
+		for (c = e->bucket[i]; c != NONE; c = e->node[c].next) {
+			all[m] = c;
+			t[m] = btime(e->node[c].tb);
+			m++;
 		}
 	}
-done:
-	put(e, i, k);
+	cs_assert(m == e->n, "every pending event is in a bucket");
+	qsort(t, m, sizeof *t, cmp_double);
+	k = m < 25 ? m : 25;
+	w = 0;
+	while (k > 1 && !(t[k - 1] == t[k - 1] && t[k - 1] < 1e300))
+		k--; /* NaN and the far end do not set the day */
+	if (k > 1)
+		w = 3 * (t[k - 1] - t[0]) / (double)(k - 1);
+	if (!(w > 1e-9 * (t[0] > 1 ? t[0] : 1)))
+		w = e->width; /* all at once: keep the day */
+	free(t);
+	free(e->bucket);
+	e->bucket = b;
+	e->nb = nb;
+	e->width = w;
+	e->inv_width = 1 / w;
+	for (i = 0; i < nb; i++)
+		b[i] = NONE;
+	e->day = LAST_DAY;
+	e->first = NONE;
+	e->pops = e->scans = 0;
+	for (i = 0; i < m; i++)
+		link_in(e, all[i]);
+	free(all);
 }
 
-/* A free slot holding fn(data, arg), and a key for it at time t; -1 when
+/* The earliest pending slot, or NONE: the bucket of the calendar's day
+ * holds it when its first event is on that day; otherwise the next day's,
+ * for one year (nb days); after that a direct look at every bucket. */
+static uint32_t
+earliest(cs_engine *e)
+{
+	cs_cqnode *nd = e->node;
+	uint64_t d = e->day;
+	size_t i, mask = e->nb - 1;
+	uint32_t best = NONE;
+
+	if (e->first != NONE || e->n == 0)
+		return e->first;
+	for (i = 0; i < e->nb && d != LAST_DAY; i++, d++) {
+		uint32_t c = e->bucket[d & mask];
+
+		cs_assert(c == NONE || nd[c].day >= d,
+		          "no pending event is before the calendar's day");
+		if (c != NONE && nd[c].day == d) {
+			e->day = d;
+			e->scans += i + 1;
+			return e->first = c;
+		}
+	}
+	e->scans += i + e->nb;
+	for (i = 0; i < e->nb; i++) {
+		uint32_t c = e->bucket[i];
+
+		if (c != NONE && (best == NONE || before(&nd[c], &nd[best])))
+			best = c;
+	}
+	e->day = nd[best].day;
+	return e->first = best;
+}
+
+/* A free slot holding fn(data, arg), with its key at time t; -1 when
  * the arrays cannot grow or the sequence is spent. */
 static int
 new_key(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg,
-        cs_hkey *k)
+        uint32_t *out)
 {
 	uint32_t sl;
 
@@ -201,16 +310,27 @@ new_key(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg,
 	e->slot[sl].fn = fn;
 	e->slot[sl].data = data;
 	e->slot[sl].arg = arg;
-	k->tb = tbits(t);
-	k->key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
+	e->node[sl].tb = tbits(t);
+	e->node[sl].key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
+	*out = sl;
 	return 0;
+}
+
+/* Add pending slot sl to the calendar, which grows with the events. */
+static void
+add(cs_engine *e, uint32_t sl)
+{
+	e->n++;
+	link_in(e, sl);
+	if (e->n > 2 * e->nb)
+		rebuild(e, 2 * e->nb);
 }
 
 cs_status
 cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
                    uint64_t arg)
 {
-	cs_hkey k;
+	uint32_t sl = NONE;
 
 	cs_assert(t == t, "an event's time is a number");
 	if (t <= e->now) {
@@ -228,11 +348,11 @@ cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
 		q->seq = e->seq++;
 		return CS_OK;
 	}
-	if (new_key(e, t, fn, data, arg, &k)) {
+	if (new_key(e, t, fn, data, arg, &sl)) {
 		e->nomem = true;
 		return CS_ERR_NOMEM;
 	}
-	sift_up(e, e->n++, k);
+	add(e, sl);
 	return CS_OK;
 }
 
@@ -240,60 +360,43 @@ cs_status
 cs_engine_schedule_id(cs_engine *e, double t, cs_handler fn, void *data,
                       uint64_t arg, cs_event_id *id)
 {
-	cs_hkey k;
+	uint32_t sl = NONE;
 
 	cs_assert(t == t, "an event's time is a number");
-	/* clamped, but in the heap: a ring entry could not be cancelled */
+	/* clamped, but in the calendar: a ring entry could not be cancelled */
 	if (!(t > e->now) && !(t != t))
 		t = e->now;
-	if (new_key(e, t, fn, data, arg, &k)) {
+	if (new_key(e, t, fn, data, arg, &sl)) {
 		e->nomem = true;
 		*id = 0;
 		return CS_ERR_NOMEM;
 	}
-	*id = k.key;
-	sift_up(e, e->n++, k);
+	*id = e->node[sl].key;
+	add(e, sl);
 	return CS_OK;
 }
 
-/* Where pending event id's key is in the heap, or -1. */
-static inline long
+/* The slot of pending event id, or NONE. */
+static inline uint32_t
 find(const cs_engine *e, cs_event_id id)
 {
 	uint64_t sl = id & SLOT_MASK;
-	uint32_t pos;
 
-	if (id == 0 || sl >= e->cap)
-		return -1;
-	pos = e->pos[sl];
-	/* a slot run or cancelled keeps a stale pos: the key tells */
-	if (pos >= e->n || e->heap[pos].key != id)
-		return -1;
-	return (long)pos;
-}
-
-/* Put key k in the hole at i, up or down as it belongs. */
-static void
-refill(cs_engine *e, size_t i, cs_hkey k)
-{
-	if (i > 0 && before(&k, &e->heap[(i - 1) / 4]))
-		sift_up(e, i, k);
-	else
-		sift_down(e, i, k);
+	if (id == 0 || sl >= e->cap || e->node[sl].key != id)
+		return NONE;
+	return (uint32_t)sl;
 }
 
 bool
 cs_engine_cancel(cs_engine *e, cs_event_id id)
 {
-	long i = find(e, id);
-	size_t n;
+	uint32_t sl = find(e, id);
 
-	if (i < 0)
+	if (sl == NONE)
 		return false;
-	e->free[e->nfree++] = (uint32_t)(id & SLOT_MASK);
-	n = --e->n;
-	if ((size_t)i < n)
-		refill(e, (size_t)i, e->heap[n]);
+	unlink_out(e, sl);
+	e->free[e->nfree++] = sl;
+	e->n--;
 	return true;
 }
 
@@ -301,10 +404,9 @@ cs_status
 cs_engine_move(cs_engine *e, cs_event_id *id, double t, cs_handler fn,
                void *data, uint64_t arg)
 {
-	long i = find(e, *id);
-	cs_hkey k;
+	uint32_t sl = find(e, *id);
 
-	if (i < 0)
+	if (sl == NONE)
 		return cs_engine_schedule_id(e, t, fn, data, arg, id);
 	if (e->seq >= MAX_SEQ) {
 		e->nomem = true;
@@ -313,39 +415,44 @@ cs_engine_move(cs_engine *e, cs_event_id *id, double t, cs_handler fn,
 	if (!(t > e->now) && !(t != t))
 		t = e->now;
 	/* the same slot, a new sequence: the order of a fresh schedule */
-	k.tb = tbits(t);
-	k.key = e->seq++ << CS_ENGINE_SLOT_BITS | (*id & SLOT_MASK);
-	e->slot[k.key & SLOT_MASK].fn = fn;
-	e->slot[k.key & SLOT_MASK].data = data;
-	e->slot[k.key & SLOT_MASK].arg = arg;
-	*id = k.key;
-	refill(e, (size_t)i, k);
+	unlink_out(e, sl);
+	e->node[sl].tb = tbits(t);
+	e->node[sl].key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
+	e->slot[sl].fn = fn;
+	e->slot[sl].data = data;
+	e->slot[sl].arg = arg;
+	*id = e->node[sl].key;
+	link_in(e, sl);
 	return CS_OK;
 }
 
-/* Remove the root and return its slot's event. */
+/* Remove pending slot sl (the earliest) and return its event. */
 static void
-pop(cs_engine *e, cs_event *out)
+pop(cs_engine *e, uint32_t sl, cs_event *out)
 {
-	uint32_t sl = (uint32_t)(e->heap[0].key & SLOT_MASK);
-	size_t n;
-
-	e->now = btime(e->heap[0].tb);
+	e->now = btime(e->node[sl].tb);
 	*out = e->slot[sl];
+	unlink_out(e, sl);
 	e->free[e->nfree++] = sl;
-	n = --e->n;
-	if (n > 0)
-		sift_down(e, 0, e->heap[n]);
+	e->n--;
+	if (e->nb > MIN_BUCKETS && e->n < e->nb / 4)
+		rebuild(e, e->nb / 2);
+	else if (++e->pops >= e->nb && e->scans > 4 * e->pops)
+		rebuild(e, e->nb); /* the day no longer fits the events */
+	else if (e->pops >= e->nb)
+		e->pops = e->scans = 0;
 }
 
-/* The ring's front comes first unless the heap holds an event at the
- * same time (the current one) that was scheduled before it. */
+/* The ring's front comes first unless the calendar holds an event at
+ * the same time (the current one) that was scheduled before it; *sl gets
+ * the calendar's earliest slot (NONE: empty). */
 static inline bool
-ring_first(const cs_engine *e)
+ring_first(cs_engine *e, uint32_t *sl)
 {
+	*sl = earliest(e);
 	return e->rn > 0 &&
-	       !(e->n > 0 && e->heap[0].tb == tbits(e->now) &&
-	         e->heap[0].key >> CS_ENGINE_SLOT_BITS <
+	       !(*sl != NONE && e->node[*sl].tb == tbits(e->now) &&
+	         e->node[*sl].key >> CS_ENGINE_SLOT_BITS <
 	         e->ring[e->rhead].seq);
 }
 
@@ -353,13 +460,15 @@ ring_first(const cs_engine *e)
 static inline void
 next(cs_engine *e, cs_event *out)
 {
-	if (ring_first(e)) {
+	uint32_t sl;
+
+	if (ring_first(e, &sl)) {
 		*out = e->ring[e->rhead].ev;
 		e->rhead = (e->rhead + 1) & (e->rcap - 1);
 		e->rn--;
 		return;
 	}
-	pop(e, out);
+	pop(e, sl, out);
 }
 
 bool
@@ -381,8 +490,9 @@ cs_engine_run_until(cs_engine *e, double t)
 	e->stopped = false;
 	while (!e->stopped) {
 		cs_event ev;
+		uint32_t sl;
 
-		if (ring_first(e)) {
+		if (ring_first(e, &sl)) {
 			/* ring events are at now */
 			if (e->now > t)
 				break;
@@ -390,9 +500,9 @@ cs_engine_run_until(cs_engine *e, double t)
 			e->rhead = (e->rhead + 1) & (e->rcap - 1);
 			e->rn--;
 		} else {
-			if (e->n == 0 || !(btime(e->heap[0].tb) <= t))
+			if (sl == NONE || !(btime(e->node[sl].tb) <= t))
 				break;
-			pop(e, &ev);
+			pop(e, sl, &ev);
 		}
 		e->executed++;
 		ev.fn(e, ev.data, ev.arg);

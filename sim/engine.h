@@ -68,15 +68,30 @@ typedef struct cs_nowev {
 	uint64_t seq;   /* insertion sequence, as in a heap key */
 } cs_nowev;
 
+/* A pending event's place in the calendar (one per slot). */
+typedef struct cs_cqnode {
+	uint64_t tb;       /* time: the bits of a double >= +0 */
+	uint64_t key;      /* sequence << SLOT_BITS | slot; 0: not pending */
+	uint64_t day;      /* floor(time / width): which bucket, which year */
+	uint32_t next, prev; /* the bucket's list, in (time, key) order */
+} cs_cqnode;
+
 struct cs_engine {
 	double now;        /* seconds, simulated */
 	uint64_t seq;
 	uint64_t executed; /* events run so far */
-	cs_hkey *heap;
+	cs_cqnode *node;   /* each slot's place in the calendar */
 	cs_event *slot;    /* what each pending key calls */
-	uint32_t *pos;     /* where each slot's key is in the heap */
 	uint32_t *free;    /* unused slots (a stack) */
 	size_t n, cap, nfree;
+	uint32_t *bucket;  /* each bucket's earliest node (slot), or none */
+	size_t nb;         /* buckets: a power of 2 */
+	double width;      /* seconds a bucket covers ("a day") */
+	double inv_width;
+	uint64_t day;      /* no pending event is on an earlier day */
+	uint32_t first;    /* the earliest pending slot once found, or none */
+	size_t pops, scans; /* since the last rebuild: events taken, buckets
+	                    * looked at to find them */
 	cs_nowev *ring;    /* events at the current time, FIFO */
 	size_t rhead, rn, rcap; /* front, count, capacity (a power of 2) */
 	bool stopped;
