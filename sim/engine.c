@@ -14,6 +14,8 @@
  * time order, found only when nothing earlier is pending */
 #define LAST_DAY UINT64_MAX
 #define MIN_BUCKETS 64
+#define WIDTH_GAPS 0.75
+
 
 /* Grow the slot arrays to ncap; the new slots go on the free stack. */
 static int
@@ -238,7 +240,7 @@ rebuild(cs_engine *e, size_t nb)
 	while (k > 1 && !(t[k - 1] == t[k - 1] && t[k - 1] < 1e300))
 		k--; /* NaN and the far end do not set the day */
 	if (k > 1)
-		w = 3 * (t[k - 1] - t[0]) / (double)(k - 1);
+		w = WIDTH_GAPS * (t[k - 1] - t[0]) / (double)(k - 1);
 	if (!(w > 1e-9 * (t[0] > 1 ? t[0] : 1)))
 		w = e->width; /* all at once: keep the day */
 	free(t);
@@ -322,7 +324,7 @@ add(cs_engine *e, uint32_t sl)
 {
 	e->n++;
 	link_in(e, sl);
-	if (e->n > 2 * e->nb)
+	if (e->n > e->nb)
 		rebuild(e, 2 * e->nb);
 }
 
@@ -435,7 +437,7 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 	unlink_out(e, sl);
 	e->free[e->nfree++] = sl;
 	e->n--;
-	if (e->nb > MIN_BUCKETS && e->n < e->nb / 4)
+	if (e->nb > MIN_BUCKETS && e->n < e->nb / 8)
 		rebuild(e, e->nb / 2);
 	else if (++e->pops >= e->nb && e->scans > 4 * e->pops)
 		rebuild(e, e->nb); /* the day no longer fits the events */

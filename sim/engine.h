@@ -1,29 +1,36 @@
 /*
  * sim/engine — the clock and the event list.
  *
- * One array holds the pending events as a 4-ary min-heap keyed by
- * (time, insertion sequence), so ties break in scheduling order and runs are
- * reproducible.  Scheduling and popping cost O(log4 n), n = pending events;
- * nothing is allocated per event once the arrays have grown to their peak.
- * The heap moves only 16-byte keys (time; sequence and a slot number packed
- * in one word); what to call sits in a side array at that slot.  A time in
- * the heap is always > 0, so its bits order as its value does and a key
- * compares as one 128-bit integer: the pop picks a node's earliest child
- * with selects instead of branches the predictor would miss half the time.
+ * The pending events are kept in a calendar queue (R. Brown, "Calendar
+ * queues", CACM 31(10), 1988): a ring of nb buckets, each "a day" of
+ * simulated time long; an event at time t goes to bucket floor(t / day)
+ * mod nb, in a list ordered by (time, insertion sequence), so ties break
+ * in scheduling order and runs are reproducible.  The earliest event is
+ * the first of the current day's bucket when it falls on that day, else
+ * of the next day's, one year (nb days) at most, else a look at every
+ * bucket.  The calendar is rebuilt when the events outgrow (or shrink
+ * below) its buckets, or when finding them takes more than four buckets
+ * an event: a day then lasts 0.75 x the mean gap between the 25 earliest
+ * events.  Scheduling and taking an event cost O(1) on average whatever
+ * the number pending (a heap's cost grows with it: here mostly the
+ * thinking users' timers); nothing is allocated per event once the
+ * arrays have grown.  A key (time; sequence and slot packed in one word)
+ * compares as one 128-bit integer: a time is always >= +0, so its bits
+ * order as its value does.
  *
  * An event for the current time (a hand-off: a freed worker or connection
- * resumes its next waiter "now") skips the heap: it goes to the back of a
- * FIFO ring, O(1), and the loop takes the ring's front before any heap
- * event except one at the same time with a smaller sequence.  Every event
- * in the ring is at the current time and the ring is in sequence order, so
- * that merge is the same (time, sequence) order the heap alone would give.
+ * resumes its next waiter "now") skips the calendar: it goes to the back
+ * of a FIFO ring, O(1), and the loop takes the ring's front before any
+ * calendar event except one at the same time with a smaller sequence.
+ * Every event in the ring is at the current time and the ring is in
+ * sequence order, so that merge is the same (time, sequence) order the
+ * calendar alone would give.
  *
  * A timer that usually does not fire (an acquire timeout, most waits end
  * with a grant) or that moves (a processor-sharing station's next
  * completion) is scheduled with an id and cancelled or moved through it,
- * O(log n): each slot knows where its key sits in the heap.  Left in the
- * heap, such timers made up a quarter of scenarios/500u.yaml's events and
- * most of its pending ones (every pool wait left a 30 s timer behind).
+ * O(1): each slot is its own list node.  Left pending, such timers made
+ * up a quarter of scenarios/500u.yaml's events and most of its pending ones (every pool wait left a 30 s timer behind).
  * Cancelling one changes nothing but the count of events run; moving one
  * gives it a new sequence, exactly as scheduling a new one would.
  *
@@ -43,13 +50,8 @@
 typedef struct cs_engine cs_engine;
 typedef void (*cs_handler)(cs_engine *e, void *data, uint64_t arg);
 
-/* Bits of a heap key given to the slot; the rest order by sequence. */
+/* Bits of an event's key given to its slot; the rest order by sequence. */
 #define CS_ENGINE_SLOT_BITS 24
-
-typedef struct cs_hkey {
-	uint64_t tb;    /* seconds, simulated: the bits of a double >= +0 */
-	uint64_t key;   /* insertion sequence << SLOT_BITS | slot */
-} cs_hkey;
 
 typedef struct cs_event {
 	cs_handler fn;
@@ -58,14 +60,14 @@ typedef struct cs_event {
 } cs_event;
 
 
-/* A pending event's id (its heap key), for cancelling or moving it; 0 is
+/* A pending event's id (its key), for cancelling or moving it; 0 is
  * no event.  Ids are never reused within a run. */
 typedef uint64_t cs_event_id;
 
 /* An event in the ring of events for the current time. */
 typedef struct cs_nowev {
 	cs_event ev;
-	uint64_t seq;   /* insertion sequence, as in a heap key */
+	uint64_t seq;   /* insertion sequence, as in a key */
 } cs_nowev;
 
 /* A pending event's place in the calendar (one per slot). */
@@ -103,23 +105,23 @@ cs_engine *cs_engine_new(void);
 void cs_engine_free(cs_engine *e);
 
 /* Schedule fn(e, data, arg) at absolute time t (>= now; earlier is clamped
- * to now).  O(log n); O(1) at the current time.  Fails only when the
+ * to now).  O(1) on average.  Fails only when the
  * arrays cannot grow. */
 cs_status cs_engine_schedule(cs_engine *e, double t, cs_handler fn,
                              void *data, uint64_t arg);
 
 /* As cs_engine_schedule, and *id gets the event's id (0 on failure).  The
- * event stays in the heap even at the current time.  O(log n). */
+ * event stays in the calendar even at the current time.  O(1) on average. */
 cs_status cs_engine_schedule_id(cs_engine *e, double t, cs_handler fn,
                                 void *data, uint64_t arg, cs_event_id *id);
 
 /* Remove a pending event.  False when id is 0, or the event has run or
- * been cancelled already (then nothing happens).  O(log n). */
+ * been cancelled already (then nothing happens).  O(1). */
 bool cs_engine_cancel(cs_engine *e, cs_event_id id);
 
 /* Cancel *id if pending and schedule fn(e, data, arg) at t (clamped to
  * now) in its place: the new event gets a new sequence and *id its id, as
- * cancelling and scheduling would, but in one sift of the heap.  O(log n). */
+ * cancelling and scheduling would.  O(1) on average. */
 cs_status cs_engine_move(cs_engine *e, cs_event_id *id, double t,
                          cs_handler fn, void *data, uint64_t arg);
 

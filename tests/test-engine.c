@@ -301,6 +301,72 @@ rnd_ev(cs_engine *e, void *data, uint64_t id)
 	}
 }
 
+/* As rnd_ev, but the next event is 1 us to 1000 s away, log-uniform, and
+ * some handlers add two: the calendar's day width must follow gaps that
+ * differ by nine orders of magnitude while the count grows and shrinks. */
+static void
+skew_ev(cs_engine *e, void *data, uint64_t id)
+{
+	rnd *x = data;
+	int k, n = gsl_rng_uniform(x->r) < 0.3 ? 2 : gsl_rng_uniform(x->r) <
+	           0.6 ? 1 : 0;
+
+	log_push(&x->l, cs_engine_now(e), id);
+	for (k = 0; k < n && x->next_id < x->max_id; k++) {
+		double t = cs_engine_now(e) +
+		           pow(10, -6 + 9 * gsl_rng_uniform(x->r));
+		uint64_t nid = x->next_id++;
+
+		x->seq_of[nid] = e->seq;
+		ck_assert_int_eq(cs_engine_schedule(e, t, skew_ev, x, nid), CS_OK);
+	}
+}
+
+START_TEST(engine_skewed_gaps_pop_sorted)
+{
+	rnd x = { 0 };
+	const uint64_t n0 = 3000, nmax = 60000;
+	uint64_t i;
+
+	x.e = engine();
+	x.r = gsl_rng_alloc(gsl_rng_mt19937);
+	ck_assert_ptr_nonnull(x.r);
+	gsl_rng_set(x.r, 777);
+	x.seq_of = calloc(nmax, sizeof *x.seq_of);
+	ck_assert_ptr_nonnull(x.seq_of);
+	x.max_id = nmax;
+	for (i = 0; i < n0; i++) {
+		/* a dense burst, a sparse tail and far, huge and infinite
+		 * times, which never run */
+		double t = i % 3 ? gsl_rng_uniform(x.r) * 1e-3 :
+		           pow(10, 6 * gsl_rng_uniform(x.r));
+
+		if (i % 997 == 5)
+			t = i % 2 ? 1e300 : INFINITY;
+		x.seq_of[i] = x.e->seq;
+		ck_assert_int_eq(cs_engine_schedule(x.e, t, skew_ev, &x, i), CS_OK);
+	}
+	x.next_id = n0;
+	ck_assert_int_eq(cs_engine_run_until(x.e, 1e12), CS_OK);
+	ck_assert_uint_gt(x.next_id, 2 * n0); /* handlers did schedule */
+	ck_assert_uint_eq(cs_engine_pending(x.e), 4); /* 1e300 and infinity */
+	for (i = 1; i < x.l.n; i++) {
+		const entry *a = &x.l.e[i - 1], *b = &x.l.e[i];
+
+		ck_assert_msg(a->t < b->t ||
+		              (a->t == b->t && x.seq_of[a->id] < x.seq_of[b->id]),
+		              "event %lu out of order: (%g, seq %lu) then (%g, seq %lu)",
+		              (unsigned long)i, a->t,
+		              (unsigned long)x.seq_of[a->id], b->t,
+		              (unsigned long)x.seq_of[b->id]);
+	}
+	free(x.seq_of);
+	free(x.l.e);
+	gsl_rng_free(x.r);
+	cs_engine_free(x.e);
+}
+END_TEST
+
 START_TEST(engine_many_random_events_pop_sorted)
 {
 	rnd x = { 0 };
@@ -566,6 +632,7 @@ engine_suite(void)
 	tcase_add_test(tc, engine_stop_ends_run_at_the_stopping_event);
 	tcase_add_test(tc, engine_grows_past_1024_pending);
 	tcase_add_test(tc, engine_many_random_events_pop_sorted);
+	tcase_add_test(tc, engine_skewed_gaps_pop_sorted);
 	tcase_add_test(tc, engine_now_ring_keeps_fifo_order_while_growing);
 	tcase_add_test(tc, engine_cancel_removes_only_pending_events);
 	tcase_add_test(tc, engine_move_orders_as_a_new_event);
