@@ -198,6 +198,8 @@ cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
+	if (x != x || y != y) /* NaN last, as the keys order it */
+		return (x != x) - (y != y);
 	return (x > y) - (x < y);
 }
 
@@ -241,8 +243,8 @@ rebuild(cs_engine *e, size_t nb)
 		k--; /* NaN and the far end do not set the day */
 	if (k > 1)
 		w = WIDTH_GAPS * (t[k - 1] - t[0]) / (double)(k - 1);
-	if (!(w > 1e-9 * (t[0] > 1 ? t[0] : 1)))
-		w = e->width; /* all at once: keep the day */
+	if (m == 0 || !(w > 1e-9 * (t[0] > 1 ? t[0] : 1)))
+		w = e->width; /* none, or all at once: keep the day */
 	free(t);
 	free(e->bucket);
 	e->bucket = b;
