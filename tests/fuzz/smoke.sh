@@ -11,7 +11,7 @@
 # In a build configured with -Dfuzz=true the harnesses are taken from it;
 # otherwise a clang build is made in BUILD_ROOT/fuzz-smoke/build.
 # Environment: FUZZ_SECONDS (per harness), FUZZ_HARNESSES (a space-separated
-# subset: scenario import sweepio report slo vary), CC (default clang).
+# subset: scenario sim import sweepio report slo vary), CC (default clang).
 set -u
 
 src=$(cd "${1:?usage: smoke.sh SOURCE_ROOT BUILD_ROOT}" && pwd)
@@ -50,36 +50,7 @@ else
 	bin=$work/build/tests/fuzz
 fi
 
-# The seed corpus of each harness: directories read, never written (those
-# that exist: libFuzzer stops at a missing one).
-seeds() {
-	for d in $(seed_dirs "$1"); do [ -d "$d" ] && echo "$d"; done
-}
-seed_dirs() {
-	case $1 in
-	scenario|sim) echo "$src/scenarios $src/tests/cli/good $src/tests/cli/bad" \
-	               "$src/calibration/measurements $here/corpus/scenario" ;;
-	import)   echo "$src/tests/data/import $src/calibration/measurements" \
-	               "$here/corpus/import" ;;
-	sweepio)  echo "$here/corpus/sweepio" ;;
-	report)   echo "$here/corpus/sweepio $here/corpus/report" ;;
-	*)        echo "$here/corpus/$1" ;;
-	esac
-}
-# Inputs larger than this are cut by libFuzzer (the imported files to
-# their first few hundred rows: each input is read ten times, and at 64 KB
-# the importers ran at some 25 inputs a second).
-maxlen() {
-	case $1 in
-	import|scenario|sim|sweepio|report) echo 16384 ;;
-	*) echo 1024 ;;
-	esac
-}
-dict() {
-	d=$1
-	[ "$d" = sim ] && d=scenario  # the simulator reads scenarios too
-	[ -f "$here/$d.dict" ] && echo "-dict=$here/$d.dict"
-}
+. "$here/harness-args.sh"
 
 status=0
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=1"
