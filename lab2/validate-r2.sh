@@ -2,7 +2,8 @@
 # Lab 2, round 2 (lab2/README.md "Round 2"): the shared-host model
 # calibrated on c01-c06, predicting s01-s08 with 90% intervals from their
 # design alone; once their data are in lab2/data/round2-host.yaml, the
-# comparison with them and with a straight line and a USL.
+# comparison with them and with a straight line and a USL; and the
+# round-1 model scored on them after the fact (lab2/results-r2-base).
 #
 #   lab2/validate-r2.sh [path/to/capsim]
 set -eu
@@ -46,5 +47,17 @@ if [ -f $H ]; then
 	"$capsim" validate "$out/calibrated.yaml" --data "$M" $H \
 		"${sets[@]}" "${csets[@]}" --steady --duration 80s --baseline-from 5,10,15,25 \
 		--format json -o "$out/validate.json" 2>/dev/null
+fi
+# after the fact (not a prediction): the round-1 model, frozen since
+# round 1 (lab2/results/calibrated.yaml, own cores), scored on the same runs
+if [ -f lab2/data/round2.yaml ]; then
+	base=${OUT_BASE:-lab2/results-r2-base}
+	mkdir -p "$base"
+	"$capsim" validate lab2/results/calibrated.yaml --data lab2/data/measurements.yaml \
+		lab2/data/round2.yaml "${sets[@]}" --steady --duration 80s --baseline-from 5,10,15,25 \
+		> "$base/validate.txt" 2>&1
+	"$capsim" validate lab2/results/calibrated.yaml --data lab2/data/measurements.yaml \
+		lab2/data/round2.yaml "${sets[@]}" --steady --duration 80s --baseline-from 5,10,15,25 \
+		--format json -o "$base/validate.json" 2>/dev/null
 fi
 echo "done: $out" >&2
