@@ -284,6 +284,46 @@ typedef struct rnd {
 	cs_engine *e;
 } rnd;
 
+/* A random-schedule test's engine, generator (seeded) and id table. */
+static void
+rnd_open(rnd *x, unsigned long seed, uint64_t nmax)
+{
+	x->e = engine();
+	x->r = gsl_rng_alloc(gsl_rng_mt19937);
+	ck_assert_ptr_nonnull(x->r);
+	gsl_rng_set(x->r, seed);
+	x->seq_of = calloc(nmax, sizeof *x->seq_of);
+	ck_assert_ptr_nonnull(x->seq_of);
+	x->max_id = nmax;
+}
+
+/* Every event ran in (time, sequence) order. */
+static void
+rnd_check_order(const rnd *x)
+{
+	size_t i;
+
+	for (i = 1; i < x->l.n; i++) {
+		const entry *a = &x->l.e[i - 1], *b = &x->l.e[i];
+
+		ck_assert_msg(a->t < b->t ||
+		              (a->t == b->t && x->seq_of[a->id] < x->seq_of[b->id]),
+		              "event %lu out of order: (%g, seq %lu) then (%g, seq %lu)",
+		              (unsigned long)i, a->t,
+		              (unsigned long)x->seq_of[a->id], b->t,
+		              (unsigned long)x->seq_of[b->id]);
+	}
+}
+
+static void
+rnd_close(rnd *x)
+{
+	free(x->seq_of);
+	free(x->l.e);
+	gsl_rng_free(x->r);
+	cs_engine_free(x->e);
+}
+
 static void
 rnd_ev(cs_engine *e, void *data, uint64_t id)
 {
@@ -328,13 +368,7 @@ START_TEST(engine_skewed_gaps_pop_sorted)
 	const uint64_t n0 = 3000, nmax = 60000;
 	uint64_t i;
 
-	x.e = engine();
-	x.r = gsl_rng_alloc(gsl_rng_mt19937);
-	ck_assert_ptr_nonnull(x.r);
-	gsl_rng_set(x.r, 777);
-	x.seq_of = calloc(nmax, sizeof *x.seq_of);
-	ck_assert_ptr_nonnull(x.seq_of);
-	x.max_id = nmax;
+	rnd_open(&x, 777, nmax);
 	for (i = 0; i < n0; i++) {
 		/* a dense burst, a sparse tail and far, huge and infinite
 		 * times, which never run */
@@ -350,20 +384,8 @@ START_TEST(engine_skewed_gaps_pop_sorted)
 	ck_assert_int_eq(cs_engine_run_until(x.e, 1e12), CS_OK);
 	ck_assert_uint_gt(x.next_id, 2 * n0); /* handlers did schedule */
 	ck_assert_uint_eq(cs_engine_pending(x.e), 4); /* 1e300 and infinity */
-	for (i = 1; i < x.l.n; i++) {
-		const entry *a = &x.l.e[i - 1], *b = &x.l.e[i];
-
-		ck_assert_msg(a->t < b->t ||
-		              (a->t == b->t && x.seq_of[a->id] < x.seq_of[b->id]),
-		              "event %lu out of order: (%g, seq %lu) then (%g, seq %lu)",
-		              (unsigned long)i, a->t,
-		              (unsigned long)x.seq_of[a->id], b->t,
-		              (unsigned long)x.seq_of[b->id]);
-	}
-	free(x.seq_of);
-	free(x.l.e);
-	gsl_rng_free(x.r);
-	cs_engine_free(x.e);
+	rnd_check_order(&x);
+	rnd_close(&x);
 }
 END_TEST
 
@@ -373,13 +395,7 @@ START_TEST(engine_many_random_events_pop_sorted)
 	const uint64_t n0 = 100000, nmax = 150000;
 	uint64_t i;
 
-	x.e = engine();
-	x.r = gsl_rng_alloc(gsl_rng_mt19937);
-	ck_assert_ptr_nonnull(x.r);
-	gsl_rng_set(x.r, 12345);
-	x.seq_of = calloc(nmax, sizeof *x.seq_of);
-	ck_assert_ptr_nonnull(x.seq_of);
-	x.max_id = nmax;
+	rnd_open(&x, 12345, nmax);
 	for (i = 0; i < n0; i++) {
 		/* 1/8 s grid over 1000 s: about 12 events share each time */
 		double t = floor(gsl_rng_uniform(x.r) * 8000) / 8;
@@ -393,21 +409,9 @@ START_TEST(engine_many_random_events_pop_sorted)
 	ck_assert_uint_eq(x.l.n, x.next_id);
 	ck_assert_uint_gt(x.next_id, n0 + n0 / 4); /* handlers did schedule */
 	ck_assert_uint_eq(x.e->executed, x.next_id);
-	for (i = 1; i < x.l.n; i++) {
-		const entry *a = &x.l.e[i - 1], *b = &x.l.e[i];
-
-		ck_assert_msg(a->t < b->t ||
-		              (a->t == b->t && x.seq_of[a->id] < x.seq_of[b->id]),
-		              "event %lu out of order: (%g, seq %lu) then (%g, seq %lu)",
-		              (unsigned long)i, a->t,
-		              (unsigned long)x.seq_of[a->id], b->t,
-		              (unsigned long)x.seq_of[b->id]);
-	}
+	rnd_check_order(&x);
 	ck_assert(cs_engine_now(x.e) == 1e9);
-	free(x.seq_of);
-	free(x.l.e);
-	gsl_rng_free(x.r);
-	cs_engine_free(x.e);
+	rnd_close(&x);
 }
 END_TEST
 
