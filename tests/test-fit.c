@@ -1122,6 +1122,77 @@ START_TEST(fit_scores_endpoints)
 END_TEST
 
 /*
+ * The model's discrepancy is measured on the whole-run terms, which are
+ * what predictions are made of: a whole-run throughput the model misses
+ * (40 users thinking 1 s cannot send more than 40/s; 50/s measured) is
+ * not diluted by the endpoint shares it fits exactly (one endpoint: 100%
+ * of the requests; pooled with them it read 0.088, not 0.134).  Checked
+ * against the formula of the block: sqrt(mean(e^2 - sampling^2 -
+ * floor^2)) over the two whole-run throughput terms, e the log error at
+ * the fitted values.
+ */
+START_TEST(fit_discrepancy_from_whole_run_terms)
+{
+	static const char *const files[] = { "m.yaml", "d.yaml", "c.yaml" };
+	const char *model, *data, *calp;
+	char *text = NULL;
+	cs_imp_set set;
+	cs_cal_opts o;
+	cs_cal *cal = NULL;
+	cs_cal_unc u;
+	cs_error err;
+	double sum = 0;
+	size_t i, n = 0;
+
+	make_tmp();
+	model = write_tmp("m.yaml", small_model);
+	data = write_tmp("d.yaml", "points:\n"
+	    "  - {name: a, users: 20, requests: 1170, throughput: 19.5,\n"
+	    "     endpoints: [{name: \"GET /x\", requests: 1170}]}\n"
+	    "  - {name: b, users: 40, requests: 3000, throughput: 50,\n"
+	    "     endpoints: [{name: \"GET /x\", requests: 3000}]}\n");
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	cs_cal_opts_init(&o);
+	o.proposals = 0;
+	o.starts = 1;
+	o.max_evals = 30;
+	o.replications = 1;
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
+	for (i = 0; i < set.n; i++)
+		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i], NULL, 0,
+		                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu.mean",
+	                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	for (i = 0; i < cs_cal_nresiduals(cal); i++) {
+		cs_cal_term t;
+		double e;
+
+		cs_cal_term_at(cal, i, &t);
+		if (t.endpoint || t.metric != CS_CAL_THROUGHPUT)
+			continue;
+		e = log(t.measured /
+		        cs_cal_fitted(cal, t.point)->mean[CS_CAL_THROUGHPUT]);
+		sum += e * e - t.sampling * t.sampling - t.floor * t.floor;
+		n++;
+	}
+	ck_assert_uint_eq(n, 2);
+	ck_assert_msg(sum / 2 > 0.01, "the model should miss point b");
+	ck_assert_int_eq(cs_cal_scenario_text(cal, &data, 1, &text, &err),
+	                 CS_OK);
+	calp = write_tmp("c.yaml", text);
+	ck_assert_int_eq(cs_cal_unc_read(calp, &u, &err), CS_OK);
+	ck_assert_rel(u.discrepancy[CS_CAL_THROUGHPUT], sqrt(sum / 2), 2e-3);
+	cs_cal_unc_free(&u);
+	free(text);
+	cs_cal_free(cal);
+	cs_imp_set_destroy(&set);
+	remove_tmp(files, 3);
+}
+END_TEST
+
+/*
  * validate as a library: the true model (no calibration block: noise-only
  * intervals) predicts the data it generated.  Baselines from the two
  * lower points, so the third alone is scored; its throughput is the
@@ -1243,6 +1314,7 @@ fit_suite(void)
 	tcase_add_test(te, fit_calibration_block_errors);
 	tcase_add_test(tf, fit_does_not_depend_on_the_seed);
 	tcase_add_test(tf, fit_scores_endpoints);
+	tcase_add_test(tf, fit_discrepancy_from_whole_run_terms);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tb);
 	suite_add_tcase(s, te);
