@@ -527,6 +527,45 @@ static const char small_model[] =
 	"    steps:\n"
 	"      - cpu: {dist: exponential, mean: 20ms}\n";
 
+/* Options for a quick fit: one start, one replication an evaluation. */
+static void
+quick_opts(cs_cal_opts *o, unsigned proposals, unsigned max_evals)
+{
+	cs_cal_opts_init(o);
+	o->proposals = proposals;
+	o->starts = 1;
+	o->max_evals = max_evals;
+	o->replications = 1;
+}
+
+/*
+ * small_model (one endpoint, one CPU step) fitted to the points of
+ * data_text (written as d.yaml, the model as m.yaml) with options o,
+ * fitting the CPU step's mean: the set-up several tests share.  *data
+ * gets the data file's path (for cs_cal_scenario_text).
+ */
+static cs_cal *
+fit_small_cpu(const char *data_text, const cs_cal_opts *o, cs_imp_set *set,
+              const char **data)
+{
+	const char *model = write_tmp("m.yaml", small_model);
+	cs_cal *cal = NULL;
+	cs_error err;
+	size_t i;
+
+	*data = write_tmp("d.yaml", data_text);
+	cs_imp_set_init(set);
+	ck_assert_int_eq(cs_imp_read_files(data, 1, NULL, set, &err), CS_OK);
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, o, &cal, &err), CS_OK);
+	for (i = 0; i < set->n; i++)
+		ck_assert_int_eq(cs_cal_add_point(cal, &set->points[i], NULL, 0,
+		                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu.mean",
+	                                  &err), CS_OK);
+	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	return cal;
+}
+
 START_TEST(fit_warns_on_a_bound)
 {
 	static const char *const files[] = { "m.yaml", "d.yaml" };
@@ -794,37 +833,23 @@ END_TEST
 START_TEST(fit_noise_floor_from_repeats)
 {
 	static const char *const files[] = { "m.yaml", "d.yaml" };
-	const char *model, *data;
+	const char *data;
 	double xs[3] = { 18.0, 19.5, 21.0 }, mean = 0, ss = 0, samp, want;
 	cs_imp_set set;
 	cs_cal_opts o;
-	cs_cal *cal = NULL;
-	cs_error err;
+	cs_cal *cal;
 	size_t i, dof;
 	int src;
 
 	make_tmp();
-	model = write_tmp("m.yaml", small_model);
-	data = write_tmp("d.yaml", "points:\n"
+	quick_opts(&o, 16, 10); /* a small posterior sample: quick */
+	o.noise[CS_CAL_P50] = 0.3;   /* given */
+	cal = fit_small_cpu("points:\n"
 	    "  - {name: a, users: 20, requests: 100000, throughput: 18.0}\n"
 	    "  - {name: b, users: 20, requests: 100000, throughput: 19.5}\n"
 	    "  - {name: c, users: 20, requests: 100000, throughput: 21.0}\n"
-	    "  - {name: d, users: 10, requests: 100000, throughput: 9.8}\n");
-	cs_imp_set_init(&set);
-	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
-	cs_cal_opts_init(&o);
-	o.proposals = 16; /* a small posterior sample: the tests stay quick */
-	o.starts = 1;
-	o.max_evals = 10;
-	o.replications = 1;
-	o.noise[CS_CAL_P50] = 0.3;   /* given */
-	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
-	for (i = 0; i < set.n; i++)
-		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i], NULL, 0,
-		                                  &err), CS_OK);
-	ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu.mean",
-	                                  &err), CS_OK);
-	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	    "  - {name: d, users: 10, requests: 100000, throughput: 9.8}\n",
+	    &o, &set, &data);
 	for (i = 0; i < 3; i++)
 		mean += log(xs[i]) / 3;
 	for (i = 0; i < 3; i++)
@@ -1058,36 +1083,22 @@ END_TEST
 START_TEST(fit_scores_endpoints)
 {
 	static const char *const files[] = { "m.yaml", "d.yaml" };
-	const char *model, *data;
+	const char *data;
 	cs_imp_set set;
 	cs_cal_opts o;
-	cs_cal *cal = NULL;
-	cs_error err;
+	cs_cal *cal;
 	size_t i, ep_p95 = 0, ep_share = 0, all_p95 = 0, other_p95 = 0;
 
 	make_tmp();
-	model = write_tmp("m.yaml", small_model);
-	data = write_tmp("d.yaml", "points:\n"
+	quick_opts(&o, 0, 10);
+	cal = fit_small_cpu("points:\n"
 	    "  - {name: a, users: 20, requests: 1000, throughput: 19.5,\n"
 	    "     latency: {p50: 15ms, p95: 60ms},\n"
 	    "     endpoints: [{name: \"GET /x\", requests: 1000, p95: 60ms}]}\n"
 	    "  - {name: b, users: 20, requests: 1000, throughput: 19.5,\n"
 	    "     latency: {p50: 15ms, p95: 60ms},\n"
-	    "     endpoints: [{name: \"GET /y\", requests: 1000, p95: 60ms}]}\n");
-	cs_imp_set_init(&set);
-	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
-	cs_cal_opts_init(&o);
-	o.proposals = 0;
-	o.starts = 1;
-	o.max_evals = 10;
-	o.replications = 1;
-	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
-	for (i = 0; i < set.n; i++)
-		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i], NULL, 0,
-		                                  &err), CS_OK);
-	ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu.mean",
-	                                  &err), CS_OK);
-	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	    "     endpoints: [{name: \"GET /y\", requests: 1000, p95: 60ms}]}\n",
+	    &o, &set, &data);
 	for (i = 0; i < cs_cal_nresiduals(cal); i++) {
 		cs_cal_term t;
 
@@ -1134,37 +1145,24 @@ END_TEST
 START_TEST(fit_discrepancy_from_whole_run_terms)
 {
 	static const char *const files[] = { "m.yaml", "d.yaml", "c.yaml" };
-	const char *model, *data, *calp;
+	const char *data, *calp;
 	char *text = NULL;
 	cs_imp_set set;
 	cs_cal_opts o;
-	cs_cal *cal = NULL;
+	cs_cal *cal;
 	cs_cal_unc u;
 	cs_error err;
 	double sum = 0;
 	size_t i, n = 0;
 
 	make_tmp();
-	model = write_tmp("m.yaml", small_model);
-	data = write_tmp("d.yaml", "points:\n"
+	quick_opts(&o, 0, 30);
+	cal = fit_small_cpu("points:\n"
 	    "  - {name: a, users: 20, requests: 1170, throughput: 19.5,\n"
 	    "     endpoints: [{name: \"GET /x\", requests: 1170}]}\n"
 	    "  - {name: b, users: 40, requests: 3000, throughput: 50,\n"
-	    "     endpoints: [{name: \"GET /x\", requests: 3000}]}\n");
-	cs_imp_set_init(&set);
-	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
-	cs_cal_opts_init(&o);
-	o.proposals = 0;
-	o.starts = 1;
-	o.max_evals = 30;
-	o.replications = 1;
-	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
-	for (i = 0; i < set.n; i++)
-		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i], NULL, 0,
-		                                  &err), CS_OK);
-	ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu.mean",
-	                                  &err), CS_OK);
-	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+	    "     endpoints: [{name: \"GET /x\", requests: 3000}]}\n",
+	    &o, &set, &data);
 	for (i = 0; i < cs_cal_nresiduals(cal); i++) {
 		cs_cal_term t;
 		double e;
