@@ -7,6 +7,8 @@
 # line and a USL fitted to c01-c04.
 #
 #   lab2/validate-r3.sh [path/to/capsim]
+#   SCORE_ONLY=1 lab2/validate-r3.sh CAPSIM   # only the comparison, from the
+#       committed calibrated.yaml (with the capsim that made the prediction)
 set -eu
 cd "$(dirname "$0")/.."
 capsim=${1:-build/cli/capsim}
@@ -36,18 +38,20 @@ while read -r opt arg; do
 	case $arg in c*) cbg+=("$opt" "$arg") ;; esac
 done < <(/usr/bin/python3 lab2/background.py)
 
-# the other work of a future run is unknown: the range the 28 runs showed
-"$capsim" calibrate "$scenario" --data $D/measurements-host.yaml \
-	$D/heldout-host.yaml $D/round2-host.yaml \
-	--fit app.cpu_scale=0.3:5 --fit db.query_scale=0.3:5 \
-	--fit app.background=0.52:1.88 --steady --duration 80s \
-	"${cal_sets[@]}" "${bg[@]}" -o "$out/calibrated.yaml" > "$out/calibrate.txt" 2>&1
+if [ -z "${SCORE_ONLY:-}" ]; then
+	# the other work of a future run is unknown: the range the 28 runs showed
+	"$capsim" calibrate "$scenario" --data $D/measurements-host.yaml \
+		$D/heldout-host.yaml $D/round2-host.yaml \
+		--fit app.cpu_scale=0.3:5 --fit db.query_scale=0.3:5 \
+		--fit app.background=0.52:1.88 --steady --duration 80s \
+		"${cal_sets[@]}" "${bg[@]}" -o "$out/calibrated.yaml" > "$out/calibrate.txt" 2>&1
 
-# the prediction of the round-3 runs, from their design alone
-"$capsim" validate "$out/calibrated.yaml" --data lab2/round3-design.yaml "${new_sets[@]}" \
-	--steady --duration 80s > "$out/heldout-prediction.txt" 2>&1
-"$capsim" validate "$out/calibrated.yaml" --data lab2/round3-design.yaml "${new_sets[@]}" \
-	--steady --duration 80s --format json -o "$out/heldout-prediction.json" 2>/dev/null
+	# the prediction of the round-3 runs, from their design alone
+	"$capsim" validate "$out/calibrated.yaml" --data lab2/round3-design.yaml "${new_sets[@]}" \
+		--steady --duration 80s > "$out/heldout-prediction.txt" 2>&1
+	"$capsim" validate "$out/calibrated.yaml" --data lab2/round3-design.yaml "${new_sets[@]}" \
+		--steady --duration 80s --format json -o "$out/heldout-prediction.json" 2>/dev/null
+fi
 
 # the comparison, once the round-3 data are in $H (with c01-c04 for the
 # straight line and the USL)
