@@ -232,8 +232,8 @@ typedef struct cs_cal_opts {
 	                       * callers that set it */
 	double noise[CS_CAL_NMETRICS]; /* between-run noise floor: standard
 	                       * deviation of ln(value) (throughput,
-	                       * latencies, utilizations) or of the value
-	                       * (error rate, a fraction).  NaN: estimated
+	                       * latencies, utilizations) or of the angle
+	                       * asin(sqrt(e)) (error rate).  NaN: estimated
 	                       * from repeated points when there are any,
 	                       * else cs_cal_noise_default() */
 	unsigned replications;/* per evaluation */
@@ -270,11 +270,21 @@ void cs_cal_opts_init(cs_cal_opts *o);
 
 /*
  * The default between-run noise floor of metric m (see cs_cal_opts.noise):
- * throughput 0.05, p50 0.10, p95 0.12, p99 0.20, error rate 0.005 (half a
- * percentage point), app and DB CPU 0.10.  What two runs of the same test
- * on the same system typically differ by, beyond their sampling noise.
+ * throughput 0.05, p50 0.10, p95 0.12, p99 0.20, error rate 0.03 (of the
+ * angle asin(sqrt(e)): +-0.6 percentage points at 1% errors, +-1.3 at 5%,
+ * +-2.4 at 20%), app and DB CPU 0.10.  What two runs of the same test on
+ * the same system typically differ by, beyond their sampling noise.
  */
 double cs_cal_noise_default(cs_cal_metric m);
+
+/*
+ * The error rate's noise scale: the angle asin(sqrt(e)) (e cut to [0, 1]),
+ * on which a binomial proportion's sampling sd is 1/(2 sqrt(n)) whatever
+ * e is, so one noise figure serves a run with 0.2% errors and one with
+ * 25%; and back (z cut to [0, pi/2]).
+ */
+double cs_cal_angle(double e);
+double cs_cal_unangle(double z);
 
 /*
  * The sampling noise of a measurement of metric m with value v over count
@@ -284,8 +294,8 @@ double cs_cal_noise_default(cs_cal_metric m);
  * resolution of the tool's rounding: Locust keeps response times rounded
  * to 1 ms below 100 ms, 10 ms below 1 s, 100 ms below 10 s, then 1 s
  * (step / sqrt(12) / v: 0.14 at 2 ms), k6 and JMeter report exact values;
- * v in milliseconds for percentiles; the error rate sqrt(max(e, 1/count)
- * (1-e) / count).  Utilizations: 0 (their noise is in the floor).  count <= 0
+ * v in milliseconds for percentiles; the error rate 1 / (2 sqrt(count)),
+ * of its angle (cs_cal_angle).  Utilizations: 0 (their noise is in the floor).  count <= 0
  * or NaN: 0.
  */
 double cs_cal_sampling_sd(cs_cal_metric m, double v, double count,
@@ -348,7 +358,7 @@ cs_status cs_cal_estimate(cs_cal *c, cs_error *err);
  * objective is the mean over points and known metrics (each endpoint's
  * where the data name them) of squared errors in units of each number's
  * noise: log errors for throughput, latencies and utilizations, the
- * difference for the error rate, each over sqrt(sampling^2 (1 + 1/R) +
+ * difference of angles (cs_cal_angle) for the error rate, each over sqrt(sampling^2 (1 + 1/R) +
  * floor^2) (cs_cal_sampling_sd, cs_cal_noise_floor; the k percentiles of
  * a point weigh 1/k each); values are clamped to the bounds and a penalty
  * grows outside them.  Keeps the best start, estimates each value's
@@ -462,8 +472,9 @@ cs_status cs_cal_scenario_text(const cs_cal *c, const char *const *data_files,
  *       - {path: "app.cpu_scale", kind: number, value: 1.84,
  *          se_log: 0.031, low: 0.3, high: 5, identified: true}
  *     noise: {throughput: 0.05, p50: 0.1, p95: 0.12, p99: 0.2,
- *             error_rate: 0.005, app_cpu: 0.1, db_cpu: 0.1}
+ *             error_rate: 0.03, app_cpu: 0.1, db_cpu: 0.1}
  *     discrepancy: {throughput: 0, p50: 0.4, ...}
+ *     error_rate_units: angle
  *     draws:
  *       - [1.81]
  *       - [1.93]
@@ -487,6 +498,10 @@ typedef struct cs_cal_unc {
 	                      * calibration points beyond the noise (0 if
 	                      * absent), same units */
 	int has_block;       /* the file had a calibration block */
+	int err_fraction;    /* its error-rate noise and discrepancy are of
+	                      * the fraction (error_rate_units: fraction, or a
+	                      * block written before the angle scale); else of
+	                      * the angle (cs_cal_angle) */
 	double *draws;       /* ndraws x n: the block's posterior sample */
 	size_t ndraws;
 } cs_cal_unc;
@@ -519,9 +534,10 @@ void cs_cal_unc_assign(const cs_cal_unc *u, size_t k, double v, char *buf,
 /*
  * The central (1 - alpha) prediction interval of metric m from the
  * predictions y[0..n) of n parameter draws, each blurred by noise of
- * standard deviation sd (in the floor's units: of ln y, or of y for the
- * error rate): the alpha/2 and 1 - alpha/2 quantiles of the equal mixture
- * of N(ln y_j, sd^2) (N(y_j, sd^2) cut at [0, 1] for the error rate).
+ * standard deviation sd (in the floor's units: of ln y, or of the angle
+ * asin(sqrt(y)) for the error rate): the alpha/2 and 1 - alpha/2
+ * quantiles of the equal mixture of N(ln y_j, sd^2) (of N(asin(sqrt(y_j)),
+ * sd^2), mapped back, for the error rate).
  * Utilizations are cut at 1.  NaN when no y_j is usable.
  */
 void cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,

@@ -26,7 +26,7 @@ double
 cs_cal_noise_default(cs_cal_metric m)
 {
 	static const double d[CS_CAL_NMETRICS] = {
-		0.05, 0.10, 0.12, 0.20, 0.005, 0.10, 0.10
+		0.05, 0.10, 0.12, 0.20, 0.03, 0.10, 0.10
 	};
 
 	return (unsigned)m < CS_CAL_NMETRICS ? d[m] : NAN;
@@ -45,11 +45,10 @@ cs_cal_sampling_sd(cs_cal_metric m, double v, double count, const char *tool)
 	case CS_CAL_P50: p = 0.50; break;
 	case CS_CAL_P95: p = 0.95; break;
 	case CS_CAL_P99: p = 0.99; break;
-	case CS_CAL_ERROR_RATE: {
-		double e = isnan(v) ? 0 : fmin(fmax(v, 1 / count), 1);
-
-		return sqrt(e * (1 - e) / count + 1e-12);
-	}
+	case CS_CAL_ERROR_RATE:
+		/* binomial, on the angle: var(asin sqrt(e)) = 1 / 4n */
+		(void)v;
+		return 0.5 / sqrt(count);
 	default:
 		return 0;
 	}
@@ -68,11 +67,26 @@ cs_cal_sampling_sd(cs_cal_metric m, double v, double count, const char *tool)
 	return sqrt(sd * sd + res * res);
 }
 
-/* The value a residual of metric m compares: ln for relative metrics. */
+double
+cs_cal_angle(double e)
+{
+	return asin(sqrt(fmin(fmax(e, 0), 1)));
+}
+
+double
+cs_cal_unangle(double z)
+{
+	double s = sin(fmin(fmax(z, 0), 1.5707963267948966)); /* pi / 2 */
+
+	return s * s;
+}
+
+/* The value a residual of metric m compares: ln for relative metrics,
+ * the angle for the error rate. */
 static double
 noise_scale(cs_cal_metric m, double y)
 {
-	return m == CS_CAL_ERROR_RATE ? y : log(y);
+	return m == CS_CAL_ERROR_RATE ? cs_cal_angle(y) : log(y);
 }
 
 /* The number of requests behind point p's numbers. */
@@ -528,7 +542,7 @@ cs_calp_residuals(cs_cal *c, const double *v, double *r, int *bad,
 		q = ei < 0 ? pred[c->res_point[k]].mean[m] :
 		    epv[c->res_point[k]][ei * EP_N + ep_slot(m)];
 		if (m == CS_CAL_ERROR_RATE) {
-			t = isnan(q) ? 1 : q - y;
+			t = isnan(q) ? 1 : cs_cal_angle(q) - cs_cal_angle(y);
 		} else {
 			double ratio = q / y;
 

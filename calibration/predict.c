@@ -109,8 +109,10 @@ cs_status
 cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 {
 	static const char *const keys[] = {
-		"parameters", "noise", "discrepancy", "draws", NULL
+		"parameters", "noise", "discrepancy", "error_rate_units",
+		"draws", NULL
 	};
+	static const char *const units[] = { "angle", "fraction", NULL };
 	static const char *const maps[] = { "noise", "discrepancy" };
 	int b;
 	cs_conf *cf = NULL;
@@ -133,6 +135,17 @@ cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 	if ((s = cs_conf_expect_map(cf, blk, "calibration", err)) ||
 	    (s = cs_conf_check_keys(cf, blk, "calibration", keys, err)))
 		goto out;
+	/* blocks written before the error rate's angle scale say nothing:
+	 * theirs are of the fraction */
+	u->err_fraction = 1;
+	if ((nz = cs_conf_get(blk, "error_rate_units"))) {
+		int which;
+
+		if ((s = cs_conf_enum(cf, nz, "calibration.error_rate_units",
+		                      units, &which, err)))
+			goto out;
+		u->err_fraction = which == 1;
+	}
 	if ((ps = cs_conf_get(blk, "parameters"))) {
 		if ((s = cs_conf_expect_seq(cf, ps, "calibration.parameters",
 		                            err)))
@@ -340,6 +353,30 @@ mix_quantile(const double *z, size_t n, double sd, double q)
 	return 0.5 * (lo + hi);
 }
 
+/* de/dz at error rate e, z = asin(sqrt(e)): 2 sqrt(e (1 - e)), e kept off
+ * 0 and 1 where the slope vanishes. */
+static double
+frac_per_angle(double e)
+{
+	e = isnan(e) ? 1e-4 : fmin(fmax(e, 1e-4), 1 - 1e-4);
+	return 2 * sqrt(e * (1 - e));
+}
+
+/* The variance the block adds to metric m: its floor and discrepancy,
+ * for the error rate on the angle, converted at rate e (delta method)
+ * from a block whose figures are of the fraction. */
+static double
+block_var(const cs_cal_unc *u, size_t m, double e)
+{
+	double n = u->noise[m], d = u->discrepancy[m];
+
+	if (m == CS_CAL_ERROR_RATE && u->err_fraction) {
+		n /= frac_per_angle(e);
+		d /= frac_per_angle(e);
+	}
+	return n * n + d * d;
+}
+
 void
 cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
           double alpha, double *lo, double *hi)
@@ -354,7 +391,7 @@ cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
 	for (j = 0; j < n; j++) {
 		if (isnan(y[j]) || (rel && !(y[j] > 0)))
 			continue;
-		z[k++] = rel ? log(y[j]) : y[j];
+		z[k++] = rel ? log(y[j]) : cs_cal_angle(y[j]);
 	}
 	if (k) {
 		sd = fmax(sd, 1e-9);
@@ -369,8 +406,8 @@ cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
 				*hi = fmin(*hi, 1);
 			}
 		} else {
-			*lo = fmin(fmax(*lo, 0), 1);
-			*hi = fmin(fmax(*hi, 0), 1);
+			*lo = cs_cal_unangle(*lo);
+			*hi = cs_cal_unangle(*hi);
 		}
 	}
 	free(z);
@@ -457,8 +494,8 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 			}
 		samp = c ? cs_cal_sampling_sd((cs_cal_metric)m, q / (double)c,
 		                              x / (double)c * window, NULL) : 0;
-		sd = sqrt(u.noise[m] * u.noise[m] + samp * samp +
-		          u.discrepancy[m] * u.discrepancy[m]);
+		sd = sqrt(block_var(&u, m, c ? q / (double)c : NAN) +
+		          samp * samp);
 		cs_cal_pi((cs_cal_metric)m, y + m * nd, nd, sd, 0.10,
 		          &out->lo[m], &out->hi[m]);
 	}
@@ -495,9 +532,10 @@ out:
  */
 /*
  * The standard deviation of one replication of metric m (of ln value; of
- * the error rate itself), from the prediction's 95% CI over its
- * replications: half-width / t(0.975, R - 1) x sqrt(R).  0 with fewer
- * than 3 replications (too few to say).
+ * the error rate's angle, by the delta method: sd(e) / (2 sqrt(e (1 -
+ * e)))), from the prediction's 95% CI over its replications: half-width /
+ * t(0.975, R - 1) x sqrt(R).  0 with fewer than 3 replications (too few
+ * to say).
  */
 static double
 replication_sd(cs_cal_metric m, const cs_cal_pred *p)
@@ -509,7 +547,7 @@ replication_sd(cs_cal_metric m, const cs_cal_pred *p)
 	t = gsl_cdf_tdist_Pinv(0.975, (double)(p->reps - 1));
 	s = half / t * sqrt((double)p->reps);
 	if (m == CS_CAL_ERROR_RATE)
-		return s;
+		return s / frac_per_angle(p->mean[m]);
 	return p->mean[m] > 0 ? s / p->mean[m] : 0;
 }
 
@@ -569,8 +607,7 @@ cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
 		 * is larger than the i.i.d. formula says */
 		if (rs > samp)
 			samp = rs;
-		sd = sqrt(u->noise[m] * u->noise[m] + samp * samp +
-		          u->discrepancy[m] * u->discrepancy[m]);
+		sd = sqrt(block_var(u, m, pred->mean[m]) + samp * samp);
 
 		cs_cal_pi((cs_cal_metric)m, y + m * nd, nd, sd, 0.10,
 		          &pi_lo[m], &pi_hi[m]);

@@ -411,6 +411,9 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 			    m ? ", " : "", cs_cal_metric_name((cs_cal_metric)m),
 			    c->disc[m]);
 		ADD("  discrepancy: {%s}", buf);
+		/* the error rate's figures are of asin(sqrt(e)): a reader
+		 * that finds no such line takes them as of the fraction */
+		ADD("  error_rate_units: angle");
 	}
 	if (c->ndraws) {
 		ADD("  # a sample of the values the data allow (%zu sets, from %.1f "

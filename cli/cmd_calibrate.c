@@ -55,12 +55,13 @@ static const cs_cli_opt cal_opts[] = {
 	          "app_cpu, db_cpu" },
 	{ .name = "noise", .val = 'N', .arg = "M=SD,...",
 	  .def = "from repeated points, else throughput 0.05, p50 0.1, p95 0.12, "
-	         "p99 0.2, error_rate 0.005, app_cpu 0.1, db_cpu 0.1",
+	         "p99 0.2, error_rate 0.03, app_cpu 0.1, db_cpu 0.1",
 	  .flags = CS_OPT_SHORT,
-	  .help = "between-run noise floor per metric: sd of ln(value), of the "
-	          "error rate as a fraction" },
+	  .help = "between-run noise floor per metric: sd of ln(value), of "
+	          "asin(sqrt(e)) for the error rate e" },
 	{ .name = "error-scale", .val = 'e', .arg = "E", .def = "as --noise",
-	  .flags = CS_OPT_SHORT, .help = "the same as --noise error_rate=E" },
+	  .flags = CS_OPT_SHORT, .help = "the same as --noise error_rate=E "
+	  "(of asin(sqrt(e)))" },
 	{ .name = "replications", .val = 'r', .arg = "R", .def = "2",
 	  .flags = CS_OPT_SHORT, .help = "replications per evaluation" },
 	{ .name = "seed", .val = 'S', .arg = "S", .def = "run.seed (1)",
@@ -244,8 +245,8 @@ print_terms(FILE *f, const cs_cal *cal)
 {
 	size_t k, m;
 
-	fputs("\nnoise floor between runs (sd of ln value; error rate: of the "
-	      "fraction)\n ", f);
+	fputs("\nnoise floor between runs (sd of ln value; error rate e: of "
+	      "asin(sqrt(e)))\n ", f);
 	for (m = 0; m < CS_CAL_NMETRICS; m++) {
 		int src;
 		size_t dof;
@@ -386,7 +387,7 @@ parse_args(args *a, int argc, char **argv, bool calibrate)
 		case 'N':
 			if (parse_metric_values(optarg, a->opts.noise, 10))
 				return bad(a, "--noise is a list like "
-				           "throughput=0.05,p95=0.12,error_rate=0.005 "
+				           "throughput=0.05,p95=0.12,error_rate=0.03 "
 				           "with values from 0 to 10 (got \"%s\")",
 				           optarg);
 			break;

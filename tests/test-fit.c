@@ -785,11 +785,17 @@ START_TEST(fit_sampling_noise_closed_forms)
 	              1 / sqrt(12) / 2, 1e-6);
 	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_P95, 270, 1e12, "locust"),
 	              10 / sqrt(12) / 270, 1e-6);
-	/* binomial error rate; a rate of 0 counts as 1/n */
+	/* binomial error rate, on the angle asin(sqrt(e)): 1 / (2 sqrt(n))
+	 * whatever e; the delta method at e = 0.1: sqrt(e (1-e) / n) / (2
+	 * sqrt(e (1-e))) */
 	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_ERROR_RATE, 0.1, 900, "k6"),
-	              sqrt(0.1 * 0.9 / 900), 1e-6);
+	              sqrt(0.1 * 0.9 / 900) / (2 * sqrt(0.1 * 0.9)), 1e-9);
 	ck_assert_rel(cs_cal_sampling_sd(CS_CAL_ERROR_RATE, 0, 100, "k6"),
-	              sqrt(0.01 * 0.99 / 100), 1e-6);
+	              0.05, 1e-9);
+	ck_assert_rel(cs_cal_angle(0.25), asin(0.5), 1e-12);
+	ck_assert(cs_cal_angle(-0.1) == 0 && cs_cal_angle(2) == asin(1.0));
+	ck_assert_rel(cs_cal_unangle(cs_cal_angle(0.037)), 0.037, 1e-12);
+	ck_assert(cs_cal_unangle(-1) == 0 && cs_cal_unangle(9) == 1);
 	/* no count: no sampling noise */
 	ck_assert(cs_cal_sampling_sd(CS_CAL_P95, 300, NAN, "k6") == 0);
 	ck_assert(cs_cal_sampling_sd(CS_CAL_APP_CPU, 0.5, 100, "k6") == 0);
@@ -815,11 +821,17 @@ START_TEST(fit_prediction_interval_quantiles)
 	cs_cal_pi(CS_CAL_P95, y, 2, 0.01, 0.10, &lo, &hi);
 	ck_assert_rel(lo, 10 * exp(-1.2815515655446004 * 0.01), 1e-6);
 	ck_assert_rel(hi, 1000 * exp(1.2815515655446004 * 0.01), 1e-6);
-	/* the error rate is absolute and stays in [0, 1] */
+	/* the error rate on its angle, mapped back: in [0, 1], and the
+	 * same sd spans more percentage points at 25% than at 0.1% */
 	y[0] = 0.001;
-	cs_cal_pi(CS_CAL_ERROR_RATE, y, 1, 0.01, 0.10, &lo, &hi);
+	cs_cal_pi(CS_CAL_ERROR_RATE, y, 1, 0.03, 0.10, &lo, &hi);
 	ck_assert(lo == 0);
-	ck_assert_rel(hi, 0.001 + z * 0.01, 1e-6);
+	ck_assert_rel(hi, pow(sin(asin(sqrt(0.001)) + z * 0.03), 2), 1e-6);
+	y[0] = 0.25;
+	cs_cal_pi(CS_CAL_ERROR_RATE, y, 1, 0.03, 0.10, &lo, &hi);
+	ck_assert_rel(lo, pow(sin(asin(0.5) - z * 0.03), 2), 1e-6);
+	ck_assert_rel(hi, pow(sin(asin(0.5) + z * 0.03), 2), 1e-6);
+	ck_assert(hi - lo > 0.08 && hi - lo < 0.09); /* 0.001: 0.0065 */
 	/* nothing usable */
 	y[0] = NAN;
 	cs_cal_pi(CS_CAL_P50, y, 1, 0.1, 0.10, &lo, &hi);
@@ -988,7 +1000,9 @@ END_TEST
 
 START_TEST(fit_calibration_block_errors)
 {
-	static const char *const files[] = { "b1.yaml", "b2.yaml", "b3.yaml" };
+	static const char *const files[] = {
+		"b1.yaml", "b2.yaml", "b3.yaml", "b4.yaml", "b5.yaml", "b6.yaml"
+	};
 	const char *p;
 	cs_cal_unc u;
 	cs_error err;
@@ -1009,7 +1023,24 @@ START_TEST(fit_calibration_block_errors)
 	p = write_tmp("b3.yaml", "calibration:\n  noize: {p50: 0.1}\n");
 	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_ERR_INVALID);
 	ck_assert_has(err.msg, "noise");
-	remove_tmp(files, 3);
+	/* the error rate's units: a block that does not say was written
+	 * before the angle scale, so of the fraction */
+	p = write_tmp("b4.yaml", "calibration:\n  noise: {error_rate: 0.005}\n");
+	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_OK);
+	ck_assert_int_eq(u.err_fraction, 1);
+	cs_cal_unc_free(&u);
+	p = write_tmp("b5.yaml", "calibration:\n  noise: {error_rate: 0.03}\n"
+	    "  error_rate_units: angle\n");
+	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_OK);
+	ck_assert_int_eq(u.err_fraction, 0);
+	ck_assert_rel(u.noise[CS_CAL_ERROR_RATE], 0.03, 1e-12);
+	cs_cal_unc_free(&u);
+	p = write_tmp("b6.yaml", "calibration:\n  error_rate_units: radians\n");
+	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_ERR_INVALID);
+	ck_assert_int_eq(err.line, 2);
+	ck_assert_has(err.path, "calibration.error_rate_units");
+	ck_assert_has(err.msg, "angle");
+	remove_tmp(files, 6);
 }
 END_TEST
 
