@@ -70,24 +70,27 @@ typedef struct cs_nowev {
 	uint64_t seq;   /* insertion sequence, as in a key */
 } cs_nowev;
 
-/* A pending event's place in the calendar (one per slot). */
+/* A slot: a pending event's place in the calendar and what it calls, in
+ * one record, so taking an event reads one place. */
 typedef struct cs_cqnode {
 	uint64_t tb;       /* time: the bits of a double >= +0 */
 	uint64_t key;      /* sequence << SLOT_BITS | slot; 0: not pending */
 	uint64_t day;      /* floor(time / width): which bucket, which year */
-	uint32_t next, prev; /* the bucket's list, in (time, key) order */
+	uint32_t next, prev; /* the bucket's list, in (time, key) order; a
+	                    * free slot: next is the next free one */
+	cs_event ev;       /* what it calls */
 } cs_cqnode;
 
 struct cs_engine {
 	double now;        /* seconds, simulated */
 	uint64_t seq;
 	uint64_t executed; /* events run so far */
-	cs_cqnode *node;   /* each slot's place in the calendar */
-	cs_event *slot;    /* what each pending key calls */
-	uint32_t *free;    /* unused slots (a stack) */
-	size_t n, cap, nfree;
+	cs_cqnode *node;   /* the slots */
+	uint32_t freelist; /* the first unused slot, or none */
+	size_t n, cap;
 	uint32_t *bucket;  /* each bucket's earliest node (slot), or none */
 	size_t nb;         /* buckets: a power of 2 */
+	size_t nlow;       /* fewer pending than this: halve the buckets */
 	double width;      /* seconds a bucket covers ("a day") */
 	double inv_width;
 	uint64_t day;      /* no pending event is on an earlier day */
