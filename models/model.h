@@ -396,9 +396,18 @@ typedef struct cs_user {
 	bool waiting;         /* has a request outstanding */
 } cs_user;
 
+/* An endpoint's answers, or all of them.  During the run only an
+ * endpoint's ok and fail counts, its okh and failh histograms and the
+ * in-order sums are kept (one histogram add an answer, not four);
+ * cs_load_finish() makes requests, all and the overall ones from them,
+ * with the sums added in the order the answers came, as adding each
+ * answer to each would have. */
 typedef struct cs_epstats {
 	uint64_t requests, ok, fail[CS_CAUSE_N];
 	cs_hist all, okh;     /* latency, seconds */
+	cs_hist failh;        /* the failed answers' (endpoints only) */
+	double sum_all, sum_ok; /* seconds, in answer order (sum_ok: overall
+	                       * only, an endpoint's is okh's) */
 } cs_epstats;
 
 /* Response-time bins of the p95 neighbourhood: 16 to an octave (each
@@ -516,6 +525,9 @@ void cs_queue_remove(cs_queue *q, cs_req *r);
 /* load.c */
 cs_status cs_load_start(cs_model *m);
 void cs_load_respond(cs_model *m, cs_req *r, int cause); /* client sees it */
+/* End of the run: the answers' counts and histograms, overall and of
+ * each endpoint, from what cs_load_respond() kept. */
+void cs_load_finish(cs_model *m);
 double cs_load_target_at(const cs_scenario *sc, double t);
 
 /* Component set-up and tear-down (model.c calls them in order). */
