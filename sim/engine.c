@@ -111,7 +111,8 @@ day_of(const cs_engine *e, double t)
 
 	if (!(d < 4e18))
 		return LAST_DAY;
-	return (uint64_t)d;
+	return (uint64_t)(int64_t)d; /* < 2^63: the signed conversion, one
+	                              * instruction */
 }
 
 /* Double the ring, unwrapping it; 0 on success. */
@@ -139,8 +140,14 @@ ring_grow(cs_engine *e)
  * scheduling an event or taking one is one call, not four. */
 #define HOT static inline __attribute__((always_inline))
 
+_Static_assert(sizeof(cs_cqnode) == 64, "a slot's record is 64 bytes");
+
 /* Put pending slot sl (its tb and key set) in its bucket, in (time, key)
- * order, and keep the calendar's day and earliest slot right.  */
+ * order, and keep the calendar's day and earliest slot right: a new
+ * first of its bucket on the calendar's day or before is the earliest
+ * (every event of its day is in that bucket, none is on an earlier
+ * day); an event put after another is not.  So e->first, when known, is
+ * always on the calendar's day. */
 HOT void
 link_in(cs_engine *e, uint32_t sl)
 {
@@ -164,10 +171,10 @@ link_in(cs_engine *e, uint32_t sl)
 		nd[p].next = sl;
 	if (c != NONE)
 		nd[c].prev = sl;
-	if (day < e->day)
+	if (p == NONE && day <= e->day) {
 		e->day = day;
-	if (e->first != NONE && before(x, &nd[e->first]))
 		e->first = sl;
+	}
 }
 
 /* Take pending slot sl out of its bucket.  When it was the earliest, the
@@ -270,18 +277,25 @@ earliest(cs_engine *e)
 {
 	cs_cqnode *nd = e->node;
 	uint64_t d = e->day;
-	size_t i, mask = e->nb - 1;
+	size_t i, mask = e->nb - 1, lim;
 	uint32_t best = NONE;
 
-	for (i = 0; i < e->nb && d != LAST_DAY; i++, d++) {
+	/* one year of days, or up to LAST_DAY's (not counted in days) */
+	lim = LAST_DAY - d < e->nb ? (size_t)(LAST_DAY - d) : e->nb;
+
+	for (i = 0; i < lim; i++, d++) {
 		uint32_t c = e->bucket[d & mask];
 
-		cs_assert(c == NONE || nd[c].day >= d,
-		          "no pending event is before the calendar's day");
-		if (c != NONE && nd[c].day == d) {
-			e->day = d;
-			e->scans += i + 1;
-			return e->first = c;
+		if (c != NONE) {
+			uint64_t cd = nd[c].day;
+
+			if (cd == d) {
+				e->day = d;
+				e->scans += i + 1;
+				return e->first = c;
+			}
+			cs_assert(cd > d,
+			          "no pending event is before the calendar's day");
 		}
 	}
 	e->scans += i + e->nb;
@@ -427,13 +441,24 @@ cs_engine_move(cs_engine *e, cs_event_id *id, double t, cs_handler fn,
 	cs_cqnode *x;
 
 	if (sl == NONE)
-		return cs_engine_schedule_id(e, t, fn, data, arg, id);
+		cs_assert(t == t, "an event's time is a number");
+	if (!(t > e->now) && !(t != t))
+		t = e->now;
+	if (sl == NONE) {
+		/* as cs_engine_schedule_id, inline */
+		sl = add(e, t, fn, data, arg);
+		if (sl == NONE) {
+			e->nomem = true;
+			*id = 0;
+			return CS_ERR_NOMEM;
+		}
+		*id = e->node[sl].key;
+		return CS_OK;
+	}
 	if (e->seq >= MAX_SEQ) {
 		e->nomem = true;
 		return CS_ERR_NOMEM;
 	}
-	if (!(t > e->now) && !(t != t))
-		t = e->now;
 	/* the same slot, a new sequence: the order of a fresh schedule */
 	unlink_out(e, sl);
 	x = &e->node[sl];

@@ -71,7 +71,8 @@ typedef struct cs_nowev {
 } cs_nowev;
 
 /* A slot: a pending event's place in the calendar and what it calls, in
- * one record, so taking an event reads one place. */
+ * one record of 64 bytes, so taking an event reads one place and finding
+ * a slot's record is a shift. */
 typedef struct cs_cqnode {
 	uint64_t tb;       /* time: the bits of a double >= +0 */
 	uint64_t key;      /* sequence << SLOT_BITS | slot; 0: not pending */
@@ -79,6 +80,7 @@ typedef struct cs_cqnode {
 	uint32_t next, prev; /* the bucket's list, in (time, key) order; a
 	                    * free slot: next is the next free one */
 	cs_event ev;       /* what it calls */
+	uint64_t unused;   /* to 64 bytes */
 } cs_cqnode;
 
 struct cs_engine {
