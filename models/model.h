@@ -518,9 +518,42 @@ void cs_req_finish(cs_model *m, cs_req *r, int cause); /* -1: success */
 /* Send the client its answer (after half the round trip), once. */
 void cs_req_answer(cs_model *m, cs_req *r, int cause);
 void cs_req_resume_later(cs_model *m, cs_req *r); /* run at now, as an event */
-void cs_queue_push(cs_queue *q, cs_req *r);
-cs_req *cs_queue_pop(cs_queue *q);
 void cs_queue_remove(cs_queue *q, cs_req *r);
+
+/* Push and pop are inline: a request's hand-off calls them. */
+static inline void
+cs_queue_push(cs_queue *q, cs_req *r)
+{
+	r->next = NULL;
+	r->prev = q->tail;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	q->n++;
+}
+
+/* The front, taken out of q; NULL when q is empty. */
+static inline cs_req *
+cs_queue_pop(cs_queue *q)
+{
+	cs_req *r = q->head;
+
+	if (!r)
+		return NULL;
+	cs_assert(q->n > 0 && !r->prev &&
+	          (r->next ? r->next->prev == r : q->tail == r),
+	          "a request is removed from the queue it is in");
+	q->head = r->next;
+	if (r->next)
+		r->next->prev = NULL;
+	else
+		q->tail = NULL;
+	r->next = NULL;
+	q->n--;
+	return r;
+}
 
 /* load.c */
 cs_status cs_load_start(cs_model *m);

@@ -86,29 +86,6 @@ req_recycle(cs_model *m, cs_req *r)
 }
 
 void
-cs_queue_push(cs_queue *q, cs_req *r)
-{
-	r->next = NULL;
-	r->prev = q->tail;
-	if (q->tail)
-		q->tail->next = r;
-	else
-		q->head = r;
-	q->tail = r;
-	q->n++;
-}
-
-cs_req *
-cs_queue_pop(cs_queue *q)
-{
-	cs_req *r = q->head;
-
-	if (r)
-		cs_queue_remove(q, r);
-	return r;
-}
-
-void
 cs_queue_remove(cs_queue *q, cs_req *r)
 {
 	cs_assert(q->n > 0 && (r->prev ? r->prev->next == r : q->head == r) &&
@@ -280,7 +257,8 @@ cs_req_finish(cs_model *m, cs_req *r, int cause)
 	m->inst[r->inst].inflight--;
 	r->server_done = true;
 	/* app.request_timeout has nothing left to stop */
-	cs_engine_cancel(m->e, r->srv_tmo);
+	if (r->srv_tmo)
+		cs_engine_cancel(m->e, r->srv_tmo);
 	cs_part_to(m, r, CS_PART_NETWORK); /* the answer's way back */
 	cs_req_answer(m, r, cause);
 	release_hold(m, r);
