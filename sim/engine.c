@@ -524,6 +524,18 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 		if (nd[c].day == x->day)
 			e->first = c;
 	}
+	if (e->first == NONE && x->day != LAST_DAY) {
+		/* the next day's bucket, the search's next look, here: a
+		 * day holds about one event, so it often has the next */
+		uint64_t d = x->day + 1;
+		uint32_t h = e->bucket[d & (e->nb - 1)];
+
+		if (h != NONE && nd[h].day == d) {
+			e->day = d;
+			e->first = h;
+			e->scans += 2;
+		}
+	}
 	x->key = 0;
 	release(e, sl);
 	if (e->n < e->nlow || ++e->pops >= e->nb)
