@@ -327,19 +327,14 @@ more(cs_engine *e)
 	return grow(e, e->cap * 2 > MAX_PENDING ? MAX_PENDING : e->cap * 2);
 }
 
-/* A free slot holding fn(data, arg), with its key at time t, pending in
- * the calendar (which grows with the events); NONE when the array cannot
- * grow or the sequence is spent. */
+/* The first free slot (there is one, and a sequence) holding fn(data,
+ * arg), with its key at time t, pending in the calendar. */
 HOT uint32_t
-add(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
+fill(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
 {
-	cs_cqnode *x;
-	uint32_t sl;
+	uint32_t sl = e->freelist;
+	cs_cqnode *x = &e->node[sl];
 
-	if ((e->freelist == NONE && more(e)) || e->seq >= MAX_SEQ)
-		return NONE;
-	sl = e->freelist;
-	x = &e->node[sl];
 	e->freelist = x->next;
 	x->ev.fn = fn;
 	x->ev.data = data;
@@ -348,22 +343,59 @@ add(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
 	x->key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
 	e->n++;
 	link_in(e, sl);
+	return sl;
+}
+
+/* A free slot holding fn(data, arg), with its key at time t, pending in
+ * the calendar (which grows with the events); NONE when the array cannot
+ * grow or the sequence is spent. */
+HOT uint32_t
+add(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
+{
+	uint32_t sl;
+
+	if ((e->freelist == NONE && more(e)) || e->seq >= MAX_SEQ)
+		return NONE;
+	sl = fill(e, t, fn, data, arg);
 	if (e->n > e->nb)
 		rebuild(e, 2 * e->nb);
 	return sl;
 }
 
 /* cs_engine_schedule's slower halves, apart so that the common ring case
- * calls nothing and saves no registers: the calendar, and a full ring or
- * a spent sequence. */
+ * calls nothing and saves no registers: the calendar, whose common case
+ * calls nothing either (the rest are reached by tail calls), and a full
+ * ring or a spent sequence. */
+static cs_status schedule_later(cs_engine *e, double t, cs_handler fn,
+                                void *data, uint64_t arg);
+
+static __attribute__((noinline)) cs_status
+schedule_later_grow(cs_engine *e, double t, cs_handler fn, void *data,
+                    uint64_t arg)
+{
+	if ((e->freelist == NONE && more(e)) || e->seq >= MAX_SEQ) {
+		e->nomem = true;
+		return CS_ERR_NOMEM;
+	}
+	return schedule_later(e, t, fn, data, arg);
+}
+
+static __attribute__((noinline)) cs_status
+calendar_grow(cs_engine *e)
+{
+	rebuild(e, 2 * e->nb);
+	return CS_OK;
+}
+
 static __attribute__((noinline)) cs_status
 schedule_later(cs_engine *e, double t, cs_handler fn, void *data,
                uint64_t arg)
 {
-	if (add(e, t, fn, data, arg) == NONE) {
-		e->nomem = true;
-		return CS_ERR_NOMEM;
-	}
+	if (e->freelist == NONE || e->seq >= MAX_SEQ)
+		return schedule_later_grow(e, t, fn, data, arg);
+	fill(e, t, fn, data, arg);
+	if (e->n > e->nb)
+		return calendar_grow(e);
 	return CS_OK;
 }
 
