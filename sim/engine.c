@@ -346,21 +346,6 @@ fill(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
 	return sl;
 }
 
-/* A free slot holding fn(data, arg), with its key at time t, pending in
- * the calendar (which grows with the events); NONE when the array cannot
- * grow or the sequence is spent. */
-HOT uint32_t
-add(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
-{
-	uint32_t sl;
-
-	if ((e->freelist == NONE && more(e)) || e->seq >= MAX_SEQ)
-		return NONE;
-	sl = fill(e, t, fn, data, arg);
-	if (e->n > e->nb)
-		rebuild(e, 2 * e->nb);
-	return sl;
-}
 
 /* cs_engine_schedule's slower halves, apart so that the common ring case
  * calls nothing and saves no registers: the calendar, whose common case
@@ -429,25 +414,47 @@ cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
 	return CS_OK;
 }
 
-cs_status
-cs_engine_schedule_id(cs_engine *e, double t, cs_handler fn, void *data,
-                      uint64_t arg, cs_event_id *id)
-{
-	uint32_t sl;
+/* cs_engine_schedule_id after the clamp: as schedule_later, and *id. */
+static cs_status schedule_id_in(cs_engine *e, double t, cs_handler fn,
+                                void *data, uint64_t arg, cs_event_id *id);
 
-	cs_assert(t == t, "an event's time is a number");
-	/* clamped, but in the calendar: a ring entry could not be cancelled */
-	if (!(t > e->now) && !(t != t))
-		t = e->now;
-	sl = add(e, t, fn, data, arg);
-	if (sl == NONE) {
+static __attribute__((noinline)) cs_status
+schedule_id_grow(cs_engine *e, double t, cs_handler fn, void *data,
+                 uint64_t arg, cs_event_id *id)
+{
+	if ((e->freelist == NONE && more(e)) || e->seq >= MAX_SEQ) {
 		e->nomem = true;
 		*id = 0;
 		return CS_ERR_NOMEM;
 	}
-	/* the key is still the slot's: a rebuild moves no slot */
+	return schedule_id_in(e, t, fn, data, arg, id);
+}
+
+static __attribute__((noinline)) cs_status
+schedule_id_in(cs_engine *e, double t, cs_handler fn, void *data,
+               uint64_t arg, cs_event_id *id)
+{
+	uint32_t sl;
+
+	if (e->freelist == NONE || e->seq >= MAX_SEQ)
+		return schedule_id_grow(e, t, fn, data, arg, id);
+	sl = fill(e, t, fn, data, arg);
+	/* the key stays the slot's: a rebuild moves no slot */
 	*id = e->node[sl].key;
+	if (e->n > e->nb)
+		return calendar_grow(e);
 	return CS_OK;
+}
+
+cs_status
+cs_engine_schedule_id(cs_engine *e, double t, cs_handler fn, void *data,
+                      uint64_t arg, cs_event_id *id)
+{
+	cs_assert(t == t, "an event's time is a number");
+	/* clamped, but in the calendar: a ring entry could not be cancelled */
+	if (!(t > e->now) && !(t != t))
+		t = e->now;
+	return schedule_id_in(e, t, fn, data, arg, id);
 }
 
 /* The slot of pending event id, or NONE. */
@@ -490,24 +497,13 @@ cs_engine_move(cs_engine *e, cs_event_id *id, double t, cs_handler fn,
 	cs_cqnode *x;
 
 	if (sl == NONE)
-		cs_assert(t == t, "an event's time is a number");
-	if (!(t > e->now) && !(t != t))
-		t = e->now;
-	if (sl == NONE) {
-		/* as cs_engine_schedule_id, inline */
-		sl = add(e, t, fn, data, arg);
-		if (sl == NONE) {
-			e->nomem = true;
-			*id = 0;
-			return CS_ERR_NOMEM;
-		}
-		*id = e->node[sl].key;
-		return CS_OK;
-	}
+		return cs_engine_schedule_id(e, t, fn, data, arg, id);
 	if (e->seq >= MAX_SEQ) {
 		e->nomem = true;
 		return CS_ERR_NOMEM;
 	}
+	if (!(t > e->now) && !(t != t))
+		t = e->now;
 	/* the same slot, a new sequence: the order of a fresh schedule */
 	unlink_out(e, sl);
 	x = &e->node[sl];
