@@ -512,7 +512,36 @@ cs_status cs_model_run(cs_model *m);
 /* ---- shared by the component files ------------------------------------- */
 
 /* request.c */
-cs_req *cs_req_new(cs_model *m);
+cs_req *cs_req_slab(cs_model *m); /* more requests: the first, or NULL */
+
+/* A new request (NULL without memory); inline, as every request is. */
+static inline cs_req *
+cs_req_new(cs_model *m)
+{
+	cs_req *r = m->free_reqs;
+
+	if (!r && !(r = cs_req_slab(m)))
+		return NULL;
+	m->free_reqs = r->next;
+	r->prev = r->next = NULL;
+	r->m = m;
+	r->serial = ++m->serials;
+	r->token = 0;
+	r->tmo = r->srv_tmo = 0;
+	r->pc = 0;
+	r->attempt = 0;
+	r->svc = -1;
+	r->b_where = CS_BATCH_NONE;
+	r->has_worker = r->has_conn = false;
+	r->live = true;
+	r->server_done = false;
+	r->notified = false;
+	r->holds = 1; /* the server's */
+	r->client_done = false;
+	r->aborted = false;
+	r->fail = -1;
+	return r;
+}
 void cs_req_run(cs_model *m, cs_req *r);        /* execute from r->pc */
 void cs_req_finish(cs_model *m, cs_req *r, int cause); /* -1: success */
 /* Send the client its answer (after half the round trip), once. */
@@ -627,10 +656,23 @@ cs_part_work(cs_model *m, cs_req *r, unsigned p, double work)
 cs_status cs_parts_init(cs_model *m);
 void cs_parts_destroy(cs_model *m);
 void cs_parts_reset(cs_model *m);
+/* r, with its endpoint chosen, starts now: its parts from 0.  Inline, as
+ * every request calls it. */
+static inline void
+cs_parts_start(cs_model *m, cs_req *r)
+{
+	const cs_parts *ep = &m->parts_ep[r->ep];
+	size_t j;
+
+	/* only the parts its endpoint can spend time in are ever read: the
+	 * others may hold another request's (their hand-overs add 0) */
+	for (j = 0; j < ep->nidx; j++)
+		r->part[ep->idx[j]] = 0;
+	r->part_t = m->e->now;
+	r->part_now = CS_PART_NETWORK; /* on its way in */
+}
 /* r's client has its successful answer now: close its last part and add
  * its parts to its endpoint's and the overall sums.  O(parts). */
-/* r, with its endpoint chosen, starts now: its parts from 0. */
-void cs_parts_start(cs_model *m, cs_req *r);
 void cs_parts_record(cs_model *m, cs_req *r, double lat);
 /* End of the run: the overall sums (and bins) from the endpoints'. */
 void cs_parts_finish(cs_model *m);

@@ -22,58 +22,35 @@ const char *const cs_cause_names[CS_CAUSE_N] = {
 };
 
 
+/* Refill the free list with a slab of requests; the first, or NULL
+ * without memory. */
 cs_req *
-cs_req_new(cs_model *m)
+cs_req_slab(cs_model *m)
 {
-	cs_req *r = m->free_reqs;
+	cs_req *slab;
+	size_t i;
 
-	if (!r) {
-		cs_req *slab;
-		size_t i;
+	if (m->nslabs == m->capslabs) {
+		size_t nc = m->capslabs ? 2 * m->capslabs : 16;
+		cs_req **ns = realloc(m->slabs, nc * sizeof *ns);
 
-		if (m->nslabs == m->capslabs) {
-			size_t nc = m->capslabs ? 2 * m->capslabs : 16;
-			cs_req **ns = realloc(m->slabs, nc * sizeof *ns);
-
-			if (!ns)
-				return NULL;
-			m->slabs = ns;
-			m->capslabs = nc;
-		}
-		/* the requests, then their time-by-part arrays, in one
-		 * block: nothing more to allocate or free per request */
-		slab = calloc(CS_REQ_SLAB, sizeof *slab +
-		              m->nparts * sizeof(double));
-		if (!slab)
+		if (!ns)
 			return NULL;
-		m->slabs[m->nslabs++] = slab;
-		for (i = 0; i < CS_REQ_SLAB; i++) {
-			slab[i].part = (double *)(slab + CS_REQ_SLAB) +
-			               i * m->nparts;
-			slab[i].next = m->free_reqs;
-			m->free_reqs = &slab[i];
-		}
-		r = m->free_reqs;
+		m->slabs = ns;
+		m->capslabs = nc;
 	}
-	m->free_reqs = r->next;
-	r->prev = r->next = NULL;
-	r->m = m;
-	r->serial = ++m->serials;
-	r->token = 0;
-	r->tmo = r->srv_tmo = 0;
-	r->pc = 0;
-	r->attempt = 0;
-	r->svc = -1;
-	r->b_where = CS_BATCH_NONE;
-	r->has_worker = r->has_conn = false;
-	r->live = true;
-	r->server_done = false;
-	r->notified = false;
-	r->holds = 1; /* the server's */
-	r->client_done = false;
-	r->aborted = false;
-	r->fail = -1;
-	return r;
+	/* the requests, then their time-by-part arrays, in one
+	 * block: nothing more to allocate or free per request */
+	slab = calloc(CS_REQ_SLAB, sizeof *slab + m->nparts * sizeof(double));
+	if (!slab)
+		return NULL;
+	m->slabs[m->nslabs++] = slab;
+	for (i = 0; i < CS_REQ_SLAB; i++) {
+		slab[i].part = (double *)(slab + CS_REQ_SLAB) + i * m->nparts;
+		slab[i].next = m->free_reqs;
+		m->free_reqs = &slab[i];
+	}
+	return m->free_reqs;
 }
 
 static void

@@ -171,20 +171,6 @@ cs_parts_reset(cs_model *m)
 		parts_zero(&m->parts_ep[i], m->nparts);
 }
 
-void
-cs_parts_start(cs_model *m, cs_req *r)
-{
-	const cs_parts *ep = &m->parts_ep[r->ep];
-	size_t j;
-
-	/* only the parts its endpoint can spend time in are ever read: the
-	 * others may hold another request's (their hand-overs add 0) */
-	for (j = 0; j < ep->nidx; j++)
-		r->part[ep->idx[j]] = 0;
-	r->part_t = m->e->now;
-	r->part_now = CS_PART_NETWORK; /* on its way in */
-}
-
 /*
  * A successful request: its parts go to its bin of its endpoint (whose
  * sums are the bins' sums, made at the end), or, when endpoints keep no
