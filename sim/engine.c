@@ -49,6 +49,7 @@ cs_engine_new(void)
 	e->first = NONE;
 	e->freelist = NONE;
 	e->nb = MIN_BUCKETS;
+	e->mask = MIN_BUCKETS - 1;
 	e->width = 1e-3;
 	e->inv_width = 1e3;
 	e->bucket = malloc(e->nb * sizeof *e->bucket);
@@ -153,7 +154,7 @@ link_in(cs_engine *e, uint32_t sl)
 {
 	cs_cqnode *nd = e->node, *x = &nd[sl];
 	uint64_t day = day_of(e, btime(x->tb));
-	uint32_t *head = &e->bucket[day & (e->nb - 1)];
+	uint32_t *head = &e->bucket[day & e->mask];
 	uint32_t p, c;
 
 	x->day = day;
@@ -188,7 +189,7 @@ unlink_out(cs_engine *e, uint32_t sl)
 	uint32_t p = x->prev, c = x->next;
 
 	if (p == NONE)
-		e->bucket[x->day & (e->nb - 1)] = c;
+		e->bucket[x->day & e->mask] = c;
 	else
 		nd[p].next = c;
 	if (c != NONE)
@@ -255,6 +256,7 @@ rebuild(cs_engine *e, size_t nb)
 	free(e->bucket);
 	e->bucket = b;
 	e->nb = nb;
+	e->mask = nb - 1;
 	e->width = w;
 	e->inv_width = 1 / w;
 	for (i = 0; i < nb; i++)
@@ -277,7 +279,7 @@ earliest(cs_engine *e)
 {
 	cs_cqnode *nd = e->node;
 	uint64_t d = e->day;
-	size_t i, mask = e->nb - 1, lim;
+	size_t i, mask = e->mask, lim;
 	uint32_t best = NONE;
 
 	/* one year of days, or up to LAST_DAY's (not counted in days) */
@@ -545,7 +547,7 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 	*out = x->ev;
 	/* unlink_out, knowing it is the first of its bucket and the
 	 * earliest */
-	e->bucket[x->day & (e->nb - 1)] = c;
+	e->bucket[x->day & e->mask] = c;
 	e->first = NONE;
 	if (c != NONE) {
 		nd[c].prev = NONE;
@@ -556,7 +558,7 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 		/* the next day's bucket, the search's next look, here: a
 		 * day holds about one event, so it often has the next */
 		uint64_t d = x->day + 1;
-		uint32_t h = e->bucket[d & (e->nb - 1)];
+		uint32_t h = e->bucket[d & e->mask];
 
 		if (h != NONE && nd[h].day == d) {
 			e->day = d;

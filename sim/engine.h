@@ -92,6 +92,7 @@ struct cs_engine {
 	size_t n, cap;
 	uint32_t *bucket;  /* each bucket's earliest node (slot), or none */
 	size_t nb;         /* buckets: a power of 2 */
+	size_t mask;       /* nb - 1: a day's bucket is day & mask */
 	size_t nlow;       /* fewer pending than this: halve the buckets */
 	double width;      /* seconds a bucket covers ("a day") */
 	double inv_width;
