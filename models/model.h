@@ -546,7 +546,17 @@ void cs_req_run(cs_model *m, cs_req *r);        /* execute from r->pc */
 void cs_req_finish(cs_model *m, cs_req *r, int cause); /* -1: success */
 /* Send the client its answer (after half the round trip), once. */
 void cs_req_answer(cs_model *m, cs_req *r, int cause);
-void cs_req_resume_later(cs_model *m, cs_req *r); /* run at now, as an event */
+/* The event resuming r (arg: its serial then; a recycled r ignores it). */
+void cs_req_resume_ev(cs_engine *e, void *data, uint64_t serial);
+
+/* Run r at now, as an event: chains of hand-offs stay flat.  Inline, as
+ * every hand-off of a worker or a connection calls it. */
+static inline void
+cs_req_resume_later(cs_model *m, cs_req *r)
+{
+	if (cs_engine_schedule_now(m->e, cs_req_resume_ev, r, r->serial))
+		m->status = CS_ERR_NOMEM;
+}
 void cs_queue_remove(cs_queue *q, cs_req *r);
 
 /* Push and pop are inline: a request's hand-off calls them. */

@@ -80,21 +80,14 @@ cs_queue_remove(cs_queue *q, cs_req *r)
 	q->n--;
 }
 
-static void
-resume_ev(cs_engine *e, void *data, uint64_t serial)
+void
+cs_req_resume_ev(cs_engine *e, void *data, uint64_t serial)
 {
 	cs_req *r = data;
 
 	if (r->serial != serial)
 		return;
 	cs_req_run(r->m, r);
-}
-
-void
-cs_req_resume_later(cs_model *m, cs_req *r)
-{
-	if (cs_engine_schedule(m->e, m->e->now, resume_ev, r, r->serial))
-		m->status = CS_ERR_NOMEM;
 }
 
 /*
@@ -126,7 +119,7 @@ cs_req_run(cs_model *m, cs_req *r)
 			cs_part_to(m, r, CS_PART_DELAY);
 			if (cs_engine_schedule(m->e, m->e->now +
 			    cs_dist_sample(&op->d, m->rng[CS_RNG_APP]),
-			    resume_ev, r, r->serial))
+			    cs_req_resume_ev, r, r->serial))
 				m->status = CS_ERR_NOMEM;
 			return;
 		case CS_OP_ACQUIRE:
@@ -158,7 +151,7 @@ cs_req_run(cs_model *m, cs_req *r)
 			if (lat > 0) {
 				cs_part_to(m, r, CS_PART_CACHE);
 				if (cs_engine_schedule(m->e, m->e->now + lat,
-				    resume_ev, r, r->serial))
+				    cs_req_resume_ev, r, r->serial))
 					m->status = CS_ERR_NOMEM;
 				return;
 			}

@@ -7,7 +7,7 @@
 
 #define SLOT_MASK ((UINT64_C(1) << CS_ENGINE_SLOT_BITS) - 1)
 #define MAX_PENDING ((size_t)1 << CS_ENGINE_SLOT_BITS)
-#define MAX_SEQ (UINT64_C(1) << (64 - CS_ENGINE_SLOT_BITS))
+#define MAX_SEQ CS_ENGINE_MAX_SEQ
 
 #define NONE UINT32_MAX
 /* days past this (and NaN times) share the last day: bucket nb - 1, in

@@ -137,6 +137,27 @@ cs_engine_now(const cs_engine *e)
 	return e->now;
 }
 
+/* Sequences run out here (the rest of a key is the slot). */
+#define CS_ENGINE_MAX_SEQ (UINT64_C(1) << (64 - CS_ENGINE_SLOT_BITS))
+
+/* cs_engine_schedule(e, cs_engine_now(e), fn, data, arg): a hand-off to
+ * the back of the ring, inline while the ring has room. */
+static inline cs_status
+cs_engine_schedule_now(cs_engine *e, cs_handler fn, void *data,
+                       uint64_t arg)
+{
+	cs_nowev *q;
+
+	if (e->rn == e->rcap || e->seq >= CS_ENGINE_MAX_SEQ)
+		return cs_engine_schedule(e, e->now, fn, data, arg);
+	q = &e->ring[(e->rhead + e->rn++) & (e->rcap - 1)];
+	q->ev.fn = fn;
+	q->ev.data = data;
+	q->ev.arg = arg;
+	q->seq = e->seq++;
+	return CS_OK;
+}
+
 /* Run the earliest event.  Returns false when none is pending. */
 bool cs_engine_step(cs_engine *e);
 
