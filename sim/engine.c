@@ -349,13 +349,10 @@ fill(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
 }
 
 
-/* cs_engine_schedule's slower halves, apart so that the common ring case
- * calls nothing and saves no registers: the calendar, whose common case
- * calls nothing either (the rest are reached by tail calls), and a full
- * ring or a spent sequence. */
-static cs_status schedule_later(cs_engine *e, double t, cs_handler fn,
-                                void *data, uint64_t arg);
-
+/* cs_engine_schedule's halves that are not inline (engine.h): the
+ * calendar, whose common case calls nothing (the rest are reached by tail
+ * calls, so it keeps no frame for them), and a full ring or a spent
+ * sequence. */
 static __attribute__((noinline)) cs_status
 schedule_later_grow(cs_engine *e, double t, cs_handler fn, void *data,
                     uint64_t arg)
@@ -364,7 +361,7 @@ schedule_later_grow(cs_engine *e, double t, cs_handler fn, void *data,
 		e->nomem = true;
 		return CS_ERR_NOMEM;
 	}
-	return schedule_later(e, t, fn, data, arg);
+	return cs_engine_schedule_later(e, t, fn, data, arg);
 }
 
 static __attribute__((noinline)) cs_status
@@ -374,9 +371,9 @@ calendar_grow(cs_engine *e)
 	return CS_OK;
 }
 
-static __attribute__((noinline)) cs_status
-schedule_later(cs_engine *e, double t, cs_handler fn, void *data,
-               uint64_t arg)
+cs_status
+cs_engine_schedule_later(cs_engine *e, double t, cs_handler fn, void *data,
+                         uint64_t arg)
 {
 	if (e->freelist == NONE || e->seq >= MAX_SEQ)
 		return schedule_later_grow(e, t, fn, data, arg);
@@ -386,34 +383,15 @@ schedule_later(cs_engine *e, double t, cs_handler fn, void *data,
 	return CS_OK;
 }
 
-static __attribute__((noinline)) cs_status
-schedule_now_grow(cs_engine *e, cs_handler fn, void *data, uint64_t arg)
+cs_status
+cs_engine_schedule_now_slow(cs_engine *e, cs_handler fn, void *data,
+                            uint64_t arg)
 {
 	if ((e->rn == e->rcap && ring_grow(e)) || e->seq >= MAX_SEQ) {
 		e->nomem = true;
 		return CS_ERR_NOMEM;
 	}
-	return cs_engine_schedule(e, e->now, fn, data, arg);
-}
-
-cs_status
-cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
-                   uint64_t arg)
-{
-	cs_nowev *q;
-
-	cs_assert(t == t, "an event's time is a number");
-	if (t > e->now)
-		return schedule_later(e, t, fn, data, arg);
-	/* now (or clamped to now): the back of the ring, O(1) */
-	if (e->rn == e->rcap || e->seq >= MAX_SEQ)
-		return schedule_now_grow(e, fn, data, arg);
-	q = &e->ring[(e->rhead + e->rn++) & (e->rcap - 1)];
-	q->ev.fn = fn;
-	q->ev.data = data;
-	q->ev.arg = arg;
-	q->seq = e->seq++;
-	return CS_OK;
+	return cs_engine_schedule_now(e, fn, data, arg);
 }
 
 /* cs_engine_schedule_id after the clamp: as schedule_later, and *id. */

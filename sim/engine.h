@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "capsim.h"
+#include "sim/check.h"
 
 typedef struct cs_engine cs_engine;
 typedef void (*cs_handler)(cs_engine *e, void *data, uint64_t arg);
@@ -110,11 +111,6 @@ struct cs_engine {
 cs_engine *cs_engine_new(void);
 void cs_engine_free(cs_engine *e);
 
-/* Schedule fn(e, data, arg) at absolute time t (>= now; earlier is clamped
- * to now).  O(1) on average.  Fails only when the
- * arrays cannot grow. */
-cs_status cs_engine_schedule(cs_engine *e, double t, cs_handler fn,
-                             void *data, uint64_t arg);
 
 /* As cs_engine_schedule, and *id gets the event's id (0 on failure).  The
  * event stays in the calendar even at the current time.  O(1) on average. */
@@ -140,6 +136,13 @@ cs_engine_now(const cs_engine *e)
 /* Sequences run out here (the rest of a key is the slot). */
 #define CS_ENGINE_MAX_SEQ (UINT64_C(1) << (64 - CS_ENGINE_SLOT_BITS))
 
+/* The halves of cs_engine_schedule that are not inline: the calendar (t
+ * after now), and the ring when it is full or the sequence spent. */
+cs_status cs_engine_schedule_later(cs_engine *e, double t, cs_handler fn,
+                                   void *data, uint64_t arg);
+cs_status cs_engine_schedule_now_slow(cs_engine *e, cs_handler fn,
+                                      void *data, uint64_t arg);
+
 /* cs_engine_schedule(e, cs_engine_now(e), fn, data, arg): a hand-off to
  * the back of the ring, inline while the ring has room. */
 static inline cs_status
@@ -149,13 +152,27 @@ cs_engine_schedule_now(cs_engine *e, cs_handler fn, void *data,
 	cs_nowev *q;
 
 	if (e->rn == e->rcap || e->seq >= CS_ENGINE_MAX_SEQ)
-		return cs_engine_schedule(e, e->now, fn, data, arg);
+		return cs_engine_schedule_now_slow(e, fn, data, arg);
 	q = &e->ring[(e->rhead + e->rn++) & (e->rcap - 1)];
 	q->ev.fn = fn;
 	q->ev.data = data;
 	q->ev.arg = arg;
 	q->seq = e->seq++;
 	return CS_OK;
+}
+
+/* Schedule fn(e, data, arg) at absolute time t (>= now; earlier is clamped
+ * to now).  O(1) on average.  Fails only when the arrays cannot grow.
+ * Inline, as every event's scheduling is: the choice of half. */
+static inline cs_status
+cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
+                   uint64_t arg)
+{
+	cs_assert(t == t, "an event's time is a number");
+	if (t > e->now)
+		return cs_engine_schedule_later(e, t, fn, data, arg);
+	/* now (or clamped to now): the back of the ring, O(1) */
+	return cs_engine_schedule_now(e, fn, data, arg);
 }
 
 /* Run the earliest event.  Returns false when none is pending. */
