@@ -18,6 +18,18 @@
  * compares as one 128-bit integer: a time is always >= +0, so its bits
  * order as its value does.
  *
+ * The earliest event is kept known rather than searched for at each
+ * step: an event that becomes the first of its bucket on the calendar's
+ * day (or earlier) is the earliest; taking the earliest leaves its
+ * successor in the bucket as the earliest when it is on the same day, or
+ * else the first of the next day's bucket when that is on its day (a day
+ * holds about one event); only otherwise is the calendar searched.  A
+ * slot is one 64-byte record holding both the event (handler, data,
+ * argument) and its place in the calendar, and the free slots are a list
+ * through the records.  The hot paths are inline and their rare parts
+ * (growing, rebuilding) tail calls, so scheduling an event is one call
+ * without a stack frame, a hand-off to the ring none.
+ *
  * An event for the current time (a hand-off: a freed worker or connection
  * resumes its next waiter "now") skips the calendar: it goes to the back
  * of a FIFO ring, O(1), and the loop takes the ring's front before any
@@ -30,7 +42,8 @@
  * with a grant) or that moves (a processor-sharing station's next
  * completion) is scheduled with an id and cancelled or moved through it,
  * O(1): each slot is its own list node.  Left pending, such timers made
- * up a quarter of scenarios/500u.yaml's events and most of its pending ones (every pool wait left a 30 s timer behind).
+ * up a quarter of scenarios/500u.yaml's events and most of its pending
+ * ones (every pool wait left a 30 s timer behind).
  * Cancelling one changes nothing but the count of events run; moving one
  * gives it a new sequence, exactly as scheduling a new one would.
  *
