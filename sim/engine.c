@@ -542,6 +542,14 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 			e->day = d;
 			e->first = h;
 			e->scans += 2;
+		} else if (d != LAST_DAY) {
+			d++;
+			h = e->bucket[d & e->mask];
+			if (h != NONE && nd[h].day == d) {
+				e->day = d;
+				e->first = h;
+				e->scans += 3;
+			}
 		}
 	}
 	x->key = 0;
