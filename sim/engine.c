@@ -15,6 +15,7 @@
 #define LAST_DAY UINT64_MAX
 #define MIN_BUCKETS 64
 #define WIDTH_GAPS 0.75
+#define CROWDED 16 /* events a day: the day is too long, rebuild */
 
 
 /* Grow the slot array to ncap; the new slots go on the free list, lowest
@@ -223,6 +224,8 @@ rebuild(cs_engine *e, size_t nb)
 	double *t, w;
 	size_t i, k, m = 0;
 
+	if (nb != e->nb)
+		e->crowd_stuck = false;
 	if (!b)
 		return;
 	all = malloc((e->n + 1) * sizeof *all);
@@ -497,18 +500,46 @@ cs_engine_move(cs_engine *e, cs_event_id *id, double t, cs_handler fn,
 	return CS_OK;
 }
 
+/* Whether the next day holds CROWDED events or more: a day far longer
+ * than the gaps between events (set when they were sparse) makes every
+ * schedule walk its bucket's list, which the scan count does not see. */
+static bool
+crowded(const cs_engine *e)
+{
+	uint64_t d = e->day + 1;
+	uint32_t c;
+	size_t k = 0;
+
+	if (e->day == LAST_DAY)
+		return false;
+	/* the day's events lead its bucket, in order */
+	for (c = e->bucket[d & e->mask]; c != NONE && e->node[c].day == d;
+	     c = e->node[c].next)
+		if (++k >= CROWDED)
+			return true;
+	return false;
+}
+
 /* After a pop: halve the calendar when the events have shrunk below an
  * eighth of the buckets; every nb pops, rebuild it when finding them took
- * more than four buckets each. */
+ * more than four buckets each, or when a day is crowded. */
 static void
 resize(cs_engine *e)
 {
-	if (e->n < e->nlow)
+	double w = e->width;
+
+	if (e->n < e->nlow) {
 		rebuild(e, e->nb / 2);
-	else if (e->scans > 4 * e->pops)
+	} else if (e->scans > 4 * e->pops) {
 		rebuild(e, e->nb); /* the day no longer fits the events */
-	else
+	} else if (!e->crowd_stuck && crowded(e)) {
+		rebuild(e, e->nb);
+		/* a day that did not get much shorter will not (ties): ask
+		 * again only once the calendar has changed size */
+		e->crowd_stuck = !(e->width < w / 2);
+	} else {
 		e->pops = e->scans = 0;
+	}
 }
 
 /* Remove pending slot sl (the earliest), advance the clock to it and

@@ -114,6 +114,7 @@ struct cs_engine {
 	uint32_t first;    /* the earliest pending slot once found, or none */
 	size_t pops, scans; /* since the last rebuild: events taken, buckets
 	                    * looked at to find them */
+	bool crowd_stuck;  /* a crowded day did not shorten: do not retry */
 	cs_nowev *ring;    /* events at the current time, FIFO */
 	size_t rhead, rn, rcap; /* front, count, capacity (a power of 2) */
 	bool stopped;
