@@ -9,9 +9,10 @@
  * the first of the current day's bucket when it falls on that day, else
  * of the next day's, one year (nb days) at most, else a look at every
  * bucket.  The calendar is rebuilt when the events outgrow (or shrink
- * below) its buckets, or when finding them takes more than four buckets
- * an event: a day then lasts 0.75 x the mean gap between the 25 earliest
- * events.  Scheduling and taking an event cost O(1) on average whatever
+ * below) its buckets, when finding them takes more than four buckets an
+ * event, or when a day holds 16 events or more (a day set while events
+ * were sparse makes every schedule walk a long list): a day then lasts
+ * 0.75 x the mean gap between the 25 earliest events.  Scheduling and taking an event cost O(1) on average whatever
  * the number pending (a heap's cost grows with it: here mostly the
  * thinking users' timers); nothing is allocated per event once the
  * arrays have grown.  A key (time; sequence and slot packed in one word)
@@ -22,8 +23,9 @@
  * step: an event that becomes the first of its bucket on the calendar's
  * day (or earlier) is the earliest; taking the earliest leaves its
  * successor in the bucket as the earliest when it is on the same day, or
- * else the first of the next day's bucket when that is on its day (a day
- * holds about one event); only otherwise is the calendar searched.  A
+ * else the first of the next day's bucket when that is on its day, or of
+ * the day after's (a day holds about one event); only otherwise is the
+ * calendar searched.  A
  * slot is one 64-byte record holding both the event (handler, data,
  * argument) and its place in the calendar, and the free slots are a list
  * through the records.  The hot paths are inline and their rare parts
