@@ -137,7 +137,6 @@ ring_grow(cs_engine *e)
 	return 0;
 }
 
-
 /* The hot paths below are inlined into the few public functions so that
  * scheduling an event or taking one is one call, not four. */
 #define HOT static inline __attribute__((always_inline))
@@ -199,7 +198,6 @@ unlink_out(cs_engine *e, uint32_t sl)
 	if (e->first == sl)
 		e->first = c != NONE && nd[c].day == x->day ? c : NONE;
 }
-
 
 static int
 cmp_double(const void *a, const void *b)
@@ -350,7 +348,6 @@ fill(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
 	link_in(e, sl);
 	return sl;
 }
-
 
 /* cs_engine_schedule's halves that are not inline (engine.h): the
  * calendar, whose common case calls nothing (the rest are reached by tail
