@@ -12,20 +12,19 @@
  * below) its buckets, when finding them takes more than four buckets an
  * event, or when a day holds 16 events or more (a day set while events
  * were sparse makes every schedule walk a long list): a day then lasts
- * 0.75 x the mean gap between the 25 earliest events.  Scheduling and taking an event cost O(1) on average whatever
- * the number pending (a heap's cost grows with it: here mostly the
- * thinking users' timers); nothing is allocated per event once the
- * arrays have grown.  A key (time; sequence and slot packed in one word)
- * compares as one 128-bit integer: a time is always >= +0, so its bits
- * order as its value does.
+ * 0.75 x the mean gap between the 25 earliest events.  Scheduling and
+ * taking an event cost O(1) on average whatever the number pending (a
+ * heap's cost grows with it: here mostly the thinking users' timers);
+ * nothing is allocated per event once the arrays have grown.  A key
+ * (time; sequence and slot packed in one word) compares as one 128-bit
+ * integer: a time is always >= +0, so its bits order as its value does.
  *
- * The earliest event is kept known rather than searched for at each
- * step: an event that becomes the first of its bucket on the calendar's
- * day (or earlier) is the earliest; taking the earliest leaves its
- * successor in the bucket as the earliest when it is on the same day, or
- * else the first of the next day's bucket when that is on its day, or of
- * the day after's (a day holds about one event); only otherwise is the
- * calendar searched.  A
+ * The earliest event is kept known rather than searched for at each step:
+ * an event that becomes the first of its bucket on the calendar's day (or
+ * earlier) is the earliest; taking the earliest leaves its successor in the
+ * bucket as the earliest when it is on the same day, or else the first of
+ * the next day's bucket when that is on its day, or of the day after's (a
+ * day holds about one event); only otherwise is the calendar searched.  A
  * slot is one 64-byte record holding both the event (handler, data,
  * argument) and its place in the calendar, and the free slots are a list
  * through the records.  The hot paths are inline and their rare parts
