@@ -82,16 +82,48 @@ stage_end(const cs_scenario *sc, double t, bool *ramp)
 
 /* ---- answers ----------------------------------------------------------- */
 
-static void record(cs_model *m, cs_epstats *s, double lat, int cause)
+/* One answer of endpoint ep: its histogram and the in-order sums. */
+static void
+record(cs_model *m, cs_epstats *s, double lat, int cause)
 {
-	s->requests++;
-	cs_hist_add(&s->all, lat);
+	s->sum_all += lat;
+	m->overall.sum_all += lat;
 	if (cause < 0) {
 		s->ok++;
 		cs_hist_add(&s->okh, lat);
+		m->overall.sum_ok += lat;
 	} else {
 		s->fail[cause]++;
+		cs_hist_add(&s->failh, lat);
 	}
+}
+
+void
+cs_load_finish(cs_model *m)
+{
+	cs_epstats *o = &m->overall;
+	size_t i, c;
+
+	cs_assert(o->requests == 0 && o->all.count == 0 && o->okh.count == 0,
+	          "the overall answers are made once, at the end");
+	for (i = 0; i < m->sc->nendpoints; i++) {
+		cs_epstats *s = &m->eps[i];
+
+		s->requests = s->ok;
+		for (c = 0; c < CS_CAUSE_N; c++) {
+			s->requests += s->fail[c];
+			o->fail[c] += s->fail[c];
+		}
+		cs_hist_merge(&s->all, &s->okh);
+		cs_hist_merge(&s->all, &s->failh);
+		s->all.sum = s->sum_all;
+		o->requests += s->requests;
+		o->ok += s->ok;
+		cs_hist_merge(&o->all, &s->all);
+		cs_hist_merge(&o->okh, &s->okh);
+	}
+	o->all.sum = o->sum_all;
+	o->okh.sum = o->sum_ok;
 }
 
 static void user_next(cs_model *m, uint32_t u, double lat, int cause);
@@ -129,7 +161,6 @@ cs_load_respond(cs_model *m, cs_req *r, int cause)
 		m->failed++;
 	cs_tstat_add(&m->inflight, now, -1);
 	if (m->measuring) {
-		record(m, &m->overall, lat, cause);
 		record(m, &m->eps[r->ep], lat, cause);
 		if (cause < 0)
 			cs_parts_record(m, r, lat);

@@ -34,6 +34,8 @@ epstats_reset(cs_epstats *s)
 	memset(s->fail, 0, sizeof s->fail);
 	cs_hist_reset(&s->all);
 	cs_hist_reset(&s->okh);
+	cs_hist_reset(&s->failh);
+	s->sum_all = s->sum_ok = 0;
 }
 
 cs_status
@@ -242,6 +244,7 @@ cs_model_run(cs_model *m)
 		return s;
 	if (m->status)
 		return m->status;
+	cs_load_finish(m);
 	cs_parts_finish(m);
 	/* conservation: generated = completed + failed + in flight */
 	if (m->generated != m->completed + m->failed + m->outstanding ||

@@ -396,9 +396,18 @@ typedef struct cs_user {
 	bool waiting;         /* has a request outstanding */
 } cs_user;
 
+/* An endpoint's answers, or all of them.  During the run only an
+ * endpoint's ok and fail counts, its okh and failh histograms and the
+ * in-order sums are kept (one histogram add an answer, not four);
+ * cs_load_finish() makes requests, all and the overall ones from them,
+ * with the sums added in the order the answers came, as adding each
+ * answer to each would have. */
 typedef struct cs_epstats {
 	uint64_t requests, ok, fail[CS_CAUSE_N];
 	cs_hist all, okh;     /* latency, seconds */
+	cs_hist failh;        /* the failed answers' (endpoints only) */
+	double sum_all, sum_ok; /* seconds, in answer order (sum_ok: overall
+	                       * only, an endpoint's is okh's) */
 } cs_epstats;
 
 /* Response-time bins of the p95 neighbourhood: 16 to an octave (each
@@ -503,19 +512,94 @@ cs_status cs_model_run(cs_model *m);
 /* ---- shared by the component files ------------------------------------- */
 
 /* request.c */
-cs_req *cs_req_new(cs_model *m);
+cs_req *cs_req_slab(cs_model *m); /* more requests: the first, or NULL */
+
+/* A new request (NULL without memory); inline, as every request is. */
+static inline cs_req *
+cs_req_new(cs_model *m)
+{
+	cs_req *r = m->free_reqs;
+
+	if (!r && !(r = cs_req_slab(m)))
+		return NULL;
+	m->free_reqs = r->next;
+	r->prev = r->next = NULL;
+	r->m = m;
+	r->serial = ++m->serials;
+	r->token = 0;
+	r->tmo = r->srv_tmo = 0;
+	r->pc = 0;
+	r->attempt = 0;
+	r->svc = -1;
+	r->b_where = CS_BATCH_NONE;
+	r->has_worker = r->has_conn = false;
+	r->live = true;
+	r->server_done = false;
+	r->notified = false;
+	r->holds = 1; /* the server's */
+	r->client_done = false;
+	r->aborted = false;
+	r->fail = -1;
+	return r;
+}
 void cs_req_run(cs_model *m, cs_req *r);        /* execute from r->pc */
 void cs_req_finish(cs_model *m, cs_req *r, int cause); /* -1: success */
 /* Send the client its answer (after half the round trip), once. */
 void cs_req_answer(cs_model *m, cs_req *r, int cause);
-void cs_req_resume_later(cs_model *m, cs_req *r); /* run at now, as an event */
-void cs_queue_push(cs_queue *q, cs_req *r);
-cs_req *cs_queue_pop(cs_queue *q);
+/* The event resuming r (arg: its serial then; a recycled r ignores it). */
+void cs_req_resume_ev(cs_engine *e, void *data, uint64_t serial);
+
+/* Run r at now, as an event: chains of hand-offs stay flat.  Inline, as
+ * every hand-off of a worker or a connection calls it. */
+static inline void
+cs_req_resume_later(cs_model *m, cs_req *r)
+{
+	if (cs_engine_schedule_now(m->e, cs_req_resume_ev, r, r->serial))
+		m->status = CS_ERR_NOMEM;
+}
 void cs_queue_remove(cs_queue *q, cs_req *r);
+
+/* Push and pop are inline: a request's hand-off calls them. */
+static inline void
+cs_queue_push(cs_queue *q, cs_req *r)
+{
+	r->next = NULL;
+	r->prev = q->tail;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	q->n++;
+}
+
+/* The front, taken out of q; NULL when q is empty. */
+static inline cs_req *
+cs_queue_pop(cs_queue *q)
+{
+	cs_req *r = q->head;
+
+	if (!r)
+		return NULL;
+	cs_assert(q->n > 0 && !r->prev &&
+	          (r->next ? r->next->prev == r : q->tail == r),
+	          "a request is removed from the queue it is in");
+	q->head = r->next;
+	if (r->next)
+		r->next->prev = NULL;
+	else
+		q->tail = NULL;
+	r->next = NULL;
+	q->n--;
+	return r;
+}
 
 /* load.c */
 cs_status cs_load_start(cs_model *m);
 void cs_load_respond(cs_model *m, cs_req *r, int cause); /* client sees it */
+/* End of the run: the answers' counts and histograms, overall and of
+ * each endpoint, from what cs_load_respond() kept. */
+void cs_load_finish(cs_model *m);
 double cs_load_target_at(const cs_scenario *sc, double t);
 
 /* Component set-up and tear-down (model.c calls them in order). */
@@ -582,11 +666,72 @@ cs_part_work(cs_model *m, cs_req *r, unsigned p, double work)
 cs_status cs_parts_init(cs_model *m);
 void cs_parts_destroy(cs_model *m);
 void cs_parts_reset(cs_model *m);
-/* r's client has its successful answer now: close its last part and add
- * its parts to its endpoint's and the overall sums.  O(parts). */
-/* r, with its endpoint chosen, starts now: its parts from 0. */
-void cs_parts_start(cs_model *m, cs_req *r);
-void cs_parts_record(cs_model *m, cs_req *r, double lat);
+/* r, with its endpoint chosen, starts now: its parts from 0.  Inline, as
+ * every request calls it. */
+static inline void
+cs_parts_start(cs_model *m, cs_req *r)
+{
+	const cs_parts *ep = &m->parts_ep[r->ep];
+	size_t j;
+
+	/* only the parts its endpoint can spend time in are ever read: the
+	 * others may hold another request's (their hand-overs add 0) */
+	for (j = 0; j < ep->nidx; j++)
+		r->part[ep->idx[j]] = 0;
+	r->part_t = m->e->now;
+	r->part_now = CS_PART_NETWORK; /* on its way in */
+}
+
+/* Bin of a response time in seconds: the cs_hist bucket scheme with 16
+ * instead of 64 steps an octave, so a bin is exactly four buckets.  Read
+ * off the double's bits (v = m 2^e, m in [0.5, 1): the exponent and the
+ * mantissa's top four bits), which is what frexp() would give, without its
+ * call: this runs once a successful request.  Inline, with
+ * cs_parts_record(). */
+static inline size_t
+cs_part_bin(double v)
+{
+	uint64_t bits;
+	int e;
+
+	if (!(v > 0))
+		return 0;
+	memcpy(&bits, &v, sizeof bits);
+	e = (int)(bits >> 52 & 0x7ff) - 1022; /* frexp's exponent */
+	if (e <= CS_PART_BIN_EMIN)
+		return 0; /* subnormals too */
+	if (e > CS_PART_BIN_EMAX)
+		return CS_PART_BINS - 1;
+	return (size_t)(e - CS_PART_BIN_EMIN - 1) * CS_PART_BIN_SUB +
+	       (size_t)(bits >> (52 - 4) & (CS_PART_BIN_SUB - 1));
+}
+
+/* r's client has its successful answer now: close its last part; its
+ * parts go to its bin of its endpoint (whose sums are the bins' sums,
+ * made at the end), or, when endpoints keep no bins, to the endpoint's
+ * sums and the overall bins.  O(parts of the endpoint).  Inline: it runs
+ * once a request. */
+static inline void
+cs_parts_record(cs_model *m, cs_req *r, double lat)
+{
+	cs_parts *ep = &m->parts_ep[r->ep], *p = ep;
+	const uint32_t *idx = ep->idx;
+	size_t b = cs_part_bin(lat), j, n = ep->nidx;
+	double *to;
+
+	cs_part_to(m, r, CS_PART_NETWORK);
+	ep->n++;
+	if (!ep->bn) {
+		for (j = 0; j < n; j++)
+			ep->sum[idx[j]] += r->part[idx[j]];
+		p = &m->parts_all;
+	}
+	p->bn[b]++;
+	to = p->bsum + b * m->nparts;
+	for (j = 0; j < n; j++)
+		to[idx[j]] += r->part[idx[j]];
+}
+
 /* End of the run: the overall sums (and bins) from the endpoints'. */
 void cs_parts_finish(cs_model *m);
 /* The mean seconds in each part (out[nparts]) over the p95

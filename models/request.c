@@ -22,58 +22,35 @@ const char *const cs_cause_names[CS_CAUSE_N] = {
 };
 
 
+/* Refill the free list with a slab of requests; the first, or NULL
+ * without memory. */
 cs_req *
-cs_req_new(cs_model *m)
+cs_req_slab(cs_model *m)
 {
-	cs_req *r = m->free_reqs;
+	cs_req *slab;
+	size_t i;
 
-	if (!r) {
-		cs_req *slab;
-		size_t i;
+	if (m->nslabs == m->capslabs) {
+		size_t nc = m->capslabs ? 2 * m->capslabs : 16;
+		cs_req **ns = realloc(m->slabs, nc * sizeof *ns);
 
-		if (m->nslabs == m->capslabs) {
-			size_t nc = m->capslabs ? 2 * m->capslabs : 16;
-			cs_req **ns = realloc(m->slabs, nc * sizeof *ns);
-
-			if (!ns)
-				return NULL;
-			m->slabs = ns;
-			m->capslabs = nc;
-		}
-		/* the requests, then their time-by-part arrays, in one
-		 * block: nothing more to allocate or free per request */
-		slab = calloc(CS_REQ_SLAB, sizeof *slab +
-		              m->nparts * sizeof(double));
-		if (!slab)
+		if (!ns)
 			return NULL;
-		m->slabs[m->nslabs++] = slab;
-		for (i = 0; i < CS_REQ_SLAB; i++) {
-			slab[i].part = (double *)(slab + CS_REQ_SLAB) +
-			               i * m->nparts;
-			slab[i].next = m->free_reqs;
-			m->free_reqs = &slab[i];
-		}
-		r = m->free_reqs;
+		m->slabs = ns;
+		m->capslabs = nc;
 	}
-	m->free_reqs = r->next;
-	r->prev = r->next = NULL;
-	r->m = m;
-	r->serial = ++m->serials;
-	r->token = 0;
-	r->tmo = r->srv_tmo = 0;
-	r->pc = 0;
-	r->attempt = 0;
-	r->svc = -1;
-	r->b_where = CS_BATCH_NONE;
-	r->has_worker = r->has_conn = false;
-	r->live = true;
-	r->server_done = false;
-	r->notified = false;
-	r->holds = 1; /* the server's */
-	r->client_done = false;
-	r->aborted = false;
-	r->fail = -1;
-	return r;
+	/* the requests, then their time-by-part arrays, in one
+	 * block: nothing more to allocate or free per request */
+	slab = calloc(CS_REQ_SLAB, sizeof *slab + m->nparts * sizeof(double));
+	if (!slab)
+		return NULL;
+	m->slabs[m->nslabs++] = slab;
+	for (i = 0; i < CS_REQ_SLAB; i++) {
+		slab[i].part = (double *)(slab + CS_REQ_SLAB) + i * m->nparts;
+		slab[i].next = m->free_reqs;
+		m->free_reqs = &slab[i];
+	}
+	return m->free_reqs;
 }
 
 static void
@@ -83,29 +60,6 @@ req_recycle(cs_model *m, cs_req *r)
 	r->live = false;
 	r->next = m->free_reqs;
 	m->free_reqs = r;
-}
-
-void
-cs_queue_push(cs_queue *q, cs_req *r)
-{
-	r->next = NULL;
-	r->prev = q->tail;
-	if (q->tail)
-		q->tail->next = r;
-	else
-		q->head = r;
-	q->tail = r;
-	q->n++;
-}
-
-cs_req *
-cs_queue_pop(cs_queue *q)
-{
-	cs_req *r = q->head;
-
-	if (r)
-		cs_queue_remove(q, r);
-	return r;
 }
 
 void
@@ -126,21 +80,14 @@ cs_queue_remove(cs_queue *q, cs_req *r)
 	q->n--;
 }
 
-static void
-resume_ev(cs_engine *e, void *data, uint64_t serial)
+void
+cs_req_resume_ev(cs_engine *e, void *data, uint64_t serial)
 {
 	cs_req *r = data;
 
 	if (r->serial != serial)
 		return;
 	cs_req_run(r->m, r);
-}
-
-void
-cs_req_resume_later(cs_model *m, cs_req *r)
-{
-	if (cs_engine_schedule(m->e, m->e->now, resume_ev, r, r->serial))
-		m->status = CS_ERR_NOMEM;
 }
 
 /*
@@ -172,7 +119,7 @@ cs_req_run(cs_model *m, cs_req *r)
 			cs_part_to(m, r, CS_PART_DELAY);
 			if (cs_engine_schedule(m->e, m->e->now +
 			    cs_dist_sample(&op->d, m->rng[CS_RNG_APP]),
-			    resume_ev, r, r->serial))
+			    cs_req_resume_ev, r, r->serial))
 				m->status = CS_ERR_NOMEM;
 			return;
 		case CS_OP_ACQUIRE:
@@ -204,7 +151,7 @@ cs_req_run(cs_model *m, cs_req *r)
 			if (lat > 0) {
 				cs_part_to(m, r, CS_PART_CACHE);
 				if (cs_engine_schedule(m->e, m->e->now + lat,
-				    resume_ev, r, r->serial))
+				    cs_req_resume_ev, r, r->serial))
 					m->status = CS_ERR_NOMEM;
 				return;
 			}
@@ -280,7 +227,8 @@ cs_req_finish(cs_model *m, cs_req *r, int cause)
 	m->inst[r->inst].inflight--;
 	r->server_done = true;
 	/* app.request_timeout has nothing left to stop */
-	cs_engine_cancel(m->e, r->srv_tmo);
+	if (r->srv_tmo)
+		cs_engine_cancel(m->e, r->srv_tmo);
 	cs_part_to(m, r, CS_PART_NETWORK); /* the answer's way back */
 	cs_req_answer(m, r, cause);
 	release_hold(m, r);

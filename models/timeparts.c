@@ -62,29 +62,6 @@ const char *const cs_part_svc_words[CS_PART_SVC_N] = {
 	[CS_PART_SVC_SERVICE] = "answering",
 };
 
-/* Bin of a response time in seconds: the cs_hist bucket scheme with 16
- * instead of 64 steps an octave, so a bin is exactly four buckets.  Read
- * off the double's bits (v = m 2^e, m in [0.5, 1): the exponent and the
- * mantissa's top four bits), which is what frexp() would give, without its
- * call: this runs once a successful request. */
-static size_t
-bin_of(double v)
-{
-	uint64_t bits;
-	int e;
-
-	if (!(v > 0))
-		return 0;
-	memcpy(&bits, &v, sizeof bits);
-	e = (int)(bits >> 52 & 0x7ff) - 1022; /* frexp's exponent */
-	if (e <= CS_PART_BIN_EMIN)
-		return 0; /* subnormals too */
-	if (e > CS_PART_BIN_EMAX)
-		return CS_PART_BINS - 1;
-	return (size_t)(e - CS_PART_BIN_EMIN - 1) * CS_PART_BIN_SUB +
-	       (size_t)(bits >> (52 - 4) & (CS_PART_BIN_SUB - 1));
-}
-
 static cs_status
 parts_alloc(cs_parts *p, size_t nparts, bool bins)
 {
@@ -169,47 +146,6 @@ cs_parts_reset(cs_model *m)
 	parts_zero(&m->parts_all, m->nparts);
 	for (i = 0; i < m->sc->nendpoints; i++)
 		parts_zero(&m->parts_ep[i], m->nparts);
-}
-
-void
-cs_parts_start(cs_model *m, cs_req *r)
-{
-	const cs_parts *ep = &m->parts_ep[r->ep];
-	size_t j;
-
-	/* only the parts its endpoint can spend time in are ever read: the
-	 * others may hold another request's (their hand-overs add 0) */
-	for (j = 0; j < ep->nidx; j++)
-		r->part[ep->idx[j]] = 0;
-	r->part_t = m->e->now;
-	r->part_now = CS_PART_NETWORK; /* on its way in */
-}
-
-/*
- * A successful request: its parts go to its bin of its endpoint (whose
- * sums are the bins' sums, made at the end), or, when endpoints keep no
- * bins, to the endpoint's sums and the overall bins.  O(parts of the
- * endpoint).
- */
-void
-cs_parts_record(cs_model *m, cs_req *r, double lat)
-{
-	cs_parts *ep = &m->parts_ep[r->ep], *p = ep;
-	const uint32_t *idx = ep->idx;
-	size_t b = bin_of(lat), j, n = ep->nidx;
-	double *to;
-
-	cs_part_to(m, r, CS_PART_NETWORK);
-	ep->n++;
-	if (!ep->bn) {
-		for (j = 0; j < n; j++)
-			ep->sum[idx[j]] += r->part[idx[j]];
-		p = &m->parts_all;
-	}
-	p->bn[b]++;
-	to = p->bsum + b * m->nparts;
-	for (j = 0; j < n; j++)
-		to[idx[j]] += r->part[idx[j]];
 }
 
 void

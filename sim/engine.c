@@ -7,7 +7,7 @@
 
 #define SLOT_MASK ((UINT64_C(1) << CS_ENGINE_SLOT_BITS) - 1)
 #define MAX_PENDING ((size_t)1 << CS_ENGINE_SLOT_BITS)
-#define MAX_SEQ (UINT64_C(1) << (64 - CS_ENGINE_SLOT_BITS))
+#define MAX_SEQ CS_ENGINE_MAX_SEQ
 
 #define NONE UINT32_MAX
 /* days past this (and NaN times) share the last day: bucket nb - 1, in
@@ -15,33 +15,25 @@
 #define LAST_DAY UINT64_MAX
 #define MIN_BUCKETS 64
 #define WIDTH_GAPS 0.75
+#define CROWDED 16 /* events a day: the day is too long, rebuild */
 
 
-/* Grow the slot arrays to ncap; the new slots go on the free stack. */
+/* Grow the slot array to ncap; the new slots go on the free list, lowest
+ * first, so slot 0 is used first. */
 static int
 grow(cs_engine *e, size_t ncap)
 {
 	cs_cqnode *nd = realloc(e->node, ncap * sizeof *nd);
-	cs_event *s;
-	uint32_t *f;
 	size_t i;
 
 	if (!nd)
 		return -1;
 	e->node = nd;
-	for (i = e->cap; i < ncap; i++)
+	for (i = ncap; i-- > e->cap;) {
 		nd[i].key = 0;
-	s = realloc(e->slot, ncap * sizeof *s);
-	if (!s)
-		return -1;
-	e->slot = s;
-	f = realloc(e->free, ncap * sizeof *f);
-	if (!f)
-		return -1;
-	e->free = f;
-	/* highest first, so slot 0 is used first */
-	for (i = ncap; i-- > e->cap;)
-		e->free[e->nfree++] = (uint32_t)i;
+		nd[i].next = e->freelist;
+		e->freelist = (uint32_t)i;
+	}
 	e->cap = ncap;
 	return 0;
 }
@@ -56,7 +48,9 @@ cs_engine_new(void)
 		return NULL;
 	e->seq = 1; /* no key is 0: an id of 0 means none */
 	e->first = NONE;
+	e->freelist = NONE;
 	e->nb = MIN_BUCKETS;
+	e->mask = MIN_BUCKETS - 1;
 	e->width = 1e-3;
 	e->inv_width = 1e3;
 	e->bucket = malloc(e->nb * sizeof *e->bucket);
@@ -75,8 +69,6 @@ cs_engine_free(cs_engine *e)
 	if (!e)
 		return;
 	free(e->node);
-	free(e->slot);
-	free(e->free);
 	free(e->bucket);
 	free(e->ring);
 	free(e);
@@ -121,7 +113,8 @@ day_of(const cs_engine *e, double t)
 
 	if (!(d < 4e18))
 		return LAST_DAY;
-	return (uint64_t)d;
+	return (uint64_t)(int64_t)d; /* < 2^63: the signed conversion, one
+	                              * instruction */
 }
 
 /* Double the ring, unwrapping it; 0 on success. */
@@ -144,19 +137,29 @@ ring_grow(cs_engine *e)
 	return 0;
 }
 
+/* The hot paths below are inlined into the few public functions so that
+ * scheduling an event or taking one is one call, not four. */
+#define HOT static inline __attribute__((always_inline))
+
+_Static_assert(sizeof(cs_cqnode) == 64, "a slot's record is 64 bytes");
+
 /* Put pending slot sl (its tb and key set) in its bucket, in (time, key)
- * order, and keep the calendar's day and earliest slot right.  */
-static void
+ * order, and keep the calendar's day and earliest slot right: a new
+ * first of its bucket on the calendar's day or before is the earliest
+ * (every event of its day is in that bucket, none is on an earlier
+ * day); an event put after another is not.  So e->first, when known, is
+ * always on the calendar's day. */
+HOT void
 link_in(cs_engine *e, uint32_t sl)
 {
 	cs_cqnode *nd = e->node, *x = &nd[sl];
-	size_t b;
+	uint64_t day = day_of(e, btime(x->tb));
+	uint32_t *head = &e->bucket[day & e->mask];
 	uint32_t p, c;
 
-	x->day = day_of(e, btime(x->tb));
-	b = x->day & (e->nb - 1);
+	x->day = day;
 	p = NONE;
-	c = e->bucket[b];
+	c = *head;
 	while (c != NONE && before(&nd[c], x)) {
 		p = c;
 		c = nd[c].next;
@@ -164,33 +167,36 @@ link_in(cs_engine *e, uint32_t sl)
 	x->prev = p;
 	x->next = c;
 	if (p == NONE)
-		e->bucket[b] = sl;
+		*head = sl;
 	else
 		nd[p].next = sl;
 	if (c != NONE)
 		nd[c].prev = sl;
-	if (x->day < e->day)
-		e->day = x->day;
-	if (e->first != NONE && before(x, &nd[e->first]))
+	if (p == NONE && day <= e->day) {
+		e->day = day;
 		e->first = sl;
+	}
 }
 
-/* Take pending slot sl out of its bucket. */
-static void
+/* Take pending slot sl out of its bucket.  When it was the earliest, the
+ * next in its bucket is the earliest now if it is on the same day (every
+ * event of that day is in that bucket, in order, and every later day's
+ * is later): the next look need not search. */
+HOT void
 unlink_out(cs_engine *e, uint32_t sl)
 {
 	cs_cqnode *nd = e->node, *x = &nd[sl];
-	size_t b = x->day & (e->nb - 1);
+	uint32_t p = x->prev, c = x->next;
 
-	if (x->prev == NONE)
-		e->bucket[b] = x->next;
+	if (p == NONE)
+		e->bucket[x->day & e->mask] = c;
 	else
-		nd[x->prev].next = x->next;
-	if (x->next != NONE)
-		nd[x->next].prev = x->prev;
+		nd[p].next = c;
+	if (c != NONE)
+		nd[c].prev = p;
 	x->key = 0;
 	if (e->first == sl)
-		e->first = NONE;
+		e->first = c != NONE && nd[c].day == x->day ? c : NONE;
 }
 
 static int
@@ -216,6 +222,8 @@ rebuild(cs_engine *e, size_t nb)
 	double *t, w;
 	size_t i, k, m = 0;
 
+	if (nb != e->nb)
+		e->crowd_stuck = false;
 	if (!b)
 		return;
 	all = malloc((e->n + 1) * sizeof *all);
@@ -249,10 +257,12 @@ rebuild(cs_engine *e, size_t nb)
 	free(e->bucket);
 	e->bucket = b;
 	e->nb = nb;
+	e->mask = nb - 1;
 	e->width = w;
 	e->inv_width = 1 / w;
 	for (i = 0; i < nb; i++)
 		b[i] = NONE;
+	e->nlow = nb > MIN_BUCKETS ? nb / 8 : 0;
 	e->day = LAST_DAY;
 	e->first = NONE;
 	e->pops = e->scans = 0;
@@ -261,28 +271,34 @@ rebuild(cs_engine *e, size_t nb)
 	free(all);
 }
 
-/* The earliest pending slot, or NONE: the bucket of the calendar's day
- * holds it when its first event is on that day; otherwise the next day's,
- * for one year (nb days); after that a direct look at every bucket. */
+/* The earliest pending slot (one is pending, e->first is not known): the
+ * bucket of the calendar's day holds it when its first event is on that
+ * day; otherwise the next day's, for one year (nb days); after that a
+ * direct look at every bucket. */
 static uint32_t
 earliest(cs_engine *e)
 {
 	cs_cqnode *nd = e->node;
 	uint64_t d = e->day;
-	size_t i, mask = e->nb - 1;
+	size_t i, mask = e->mask, lim;
 	uint32_t best = NONE;
 
-	if (e->first != NONE || e->n == 0)
-		return e->first;
-	for (i = 0; i < e->nb && d != LAST_DAY; i++, d++) {
+	/* one year of days, or up to LAST_DAY's (not counted in days) */
+	lim = LAST_DAY - d < e->nb ? (size_t)(LAST_DAY - d) : e->nb;
+
+	for (i = 0; i < lim; i++, d++) {
 		uint32_t c = e->bucket[d & mask];
 
-		cs_assert(c == NONE || nd[c].day >= d,
-		          "no pending event is before the calendar's day");
-		if (c != NONE && nd[c].day == d) {
-			e->day = d;
-			e->scans += i + 1;
-			return e->first = c;
+		if (c != NONE) {
+			uint64_t cd = nd[c].day;
+
+			if (cd == d) {
+				e->day = d;
+				e->scans += i + 1;
+				return e->first = c;
+			}
+			cs_assert(cd > d,
+			          "no pending event is before the calendar's day");
 		}
 	}
 	e->scans += i + e->nb;
@@ -296,67 +312,117 @@ earliest(cs_engine *e)
 	return e->first = best;
 }
 
-/* A free slot holding fn(data, arg), with its key at time t; -1 when
- * the arrays cannot grow or the sequence is spent. */
-static int
-new_key(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg,
-        uint32_t *out)
+/* The earliest pending slot, or NONE. */
+HOT uint32_t
+first(cs_engine *e)
 {
-	uint32_t sl;
-
-	if (e->nfree == 0 &&
-	    (e->cap >= MAX_PENDING ||
-	     grow(e, e->cap * 2 > MAX_PENDING ? MAX_PENDING : e->cap * 2)))
-		return -1;
-	if (e->seq >= MAX_SEQ)
-		return -1;
-	sl = e->free[--e->nfree];
-	e->slot[sl].fn = fn;
-	e->slot[sl].data = data;
-	e->slot[sl].arg = arg;
-	e->node[sl].tb = tbits(t);
-	e->node[sl].key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
-	*out = sl;
-	return 0;
+	if (e->first != NONE || e->n == 0)
+		return e->first;
+	return earliest(e);
 }
 
-/* Add pending slot sl to the calendar, which grows with the events. */
-static void
-add(cs_engine *e, uint32_t sl)
+/* Make room for one more slot; -1 when the array cannot grow. */
+static int
+more(cs_engine *e)
 {
+	if (e->cap >= MAX_PENDING)
+		return -1;
+	return grow(e, e->cap * 2 > MAX_PENDING ? MAX_PENDING : e->cap * 2);
+}
+
+/* The first free slot (there is one, and a sequence) holding fn(data,
+ * arg), with its key at time t, pending in the calendar. */
+HOT uint32_t
+fill(cs_engine *e, double t, cs_handler fn, void *data, uint64_t arg)
+{
+	uint32_t sl = e->freelist;
+	cs_cqnode *x = &e->node[sl];
+
+	e->freelist = x->next;
+	x->ev.fn = fn;
+	x->ev.data = data;
+	x->ev.arg = arg;
+	x->tb = tbits(t);
+	x->key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
 	e->n++;
 	link_in(e, sl);
-	if (e->n > e->nb)
-		rebuild(e, 2 * e->nb);
+	return sl;
 }
 
-cs_status
-cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
-                   uint64_t arg)
+/* cs_engine_schedule's halves that are not inline (engine.h): the
+ * calendar, whose common case calls nothing (the rest are reached by tail
+ * calls, so it keeps no frame for them), and a full ring or a spent
+ * sequence. */
+static __attribute__((noinline)) cs_status
+schedule_later_grow(cs_engine *e, double t, cs_handler fn, void *data,
+                    uint64_t arg)
 {
-	uint32_t sl = NONE;
-
-	cs_assert(t == t, "an event's time is a number");
-	if (t <= e->now) {
-		/* now (or clamped to now): the back of the ring, O(1) */
-		cs_nowev *q;
-
-		if ((e->rn == e->rcap && ring_grow(e)) || e->seq >= MAX_SEQ) {
-			e->nomem = true;
-			return CS_ERR_NOMEM;
-		}
-		q = &e->ring[(e->rhead + e->rn++) & (e->rcap - 1)];
-		q->ev.fn = fn;
-		q->ev.data = data;
-		q->ev.arg = arg;
-		q->seq = e->seq++;
-		return CS_OK;
-	}
-	if (new_key(e, t, fn, data, arg, &sl)) {
+	if ((e->freelist == NONE && more(e)) || e->seq >= MAX_SEQ) {
 		e->nomem = true;
 		return CS_ERR_NOMEM;
 	}
-	add(e, sl);
+	return cs_engine_schedule_later(e, t, fn, data, arg);
+}
+
+static __attribute__((noinline)) cs_status
+calendar_grow(cs_engine *e)
+{
+	rebuild(e, 2 * e->nb);
+	return CS_OK;
+}
+
+cs_status
+cs_engine_schedule_later(cs_engine *e, double t, cs_handler fn, void *data,
+                         uint64_t arg)
+{
+	if (e->freelist == NONE || e->seq >= MAX_SEQ)
+		return schedule_later_grow(e, t, fn, data, arg);
+	fill(e, t, fn, data, arg);
+	if (e->n > e->nb)
+		return calendar_grow(e);
+	return CS_OK;
+}
+
+cs_status
+cs_engine_schedule_now_slow(cs_engine *e, cs_handler fn, void *data,
+                            uint64_t arg)
+{
+	if ((e->rn == e->rcap && ring_grow(e)) || e->seq >= MAX_SEQ) {
+		e->nomem = true;
+		return CS_ERR_NOMEM;
+	}
+	return cs_engine_schedule_now(e, fn, data, arg);
+}
+
+/* cs_engine_schedule_id after the clamp: as schedule_later, and *id. */
+static cs_status schedule_id_in(cs_engine *e, double t, cs_handler fn,
+                                void *data, uint64_t arg, cs_event_id *id);
+
+static __attribute__((noinline)) cs_status
+schedule_id_grow(cs_engine *e, double t, cs_handler fn, void *data,
+                 uint64_t arg, cs_event_id *id)
+{
+	if ((e->freelist == NONE && more(e)) || e->seq >= MAX_SEQ) {
+		e->nomem = true;
+		*id = 0;
+		return CS_ERR_NOMEM;
+	}
+	return schedule_id_in(e, t, fn, data, arg, id);
+}
+
+static __attribute__((noinline)) cs_status
+schedule_id_in(cs_engine *e, double t, cs_handler fn, void *data,
+               uint64_t arg, cs_event_id *id)
+{
+	uint32_t sl;
+
+	if (e->freelist == NONE || e->seq >= MAX_SEQ)
+		return schedule_id_grow(e, t, fn, data, arg, id);
+	sl = fill(e, t, fn, data, arg);
+	/* the key stays the slot's: a rebuild moves no slot */
+	*id = e->node[sl].key;
+	if (e->n > e->nb)
+		return calendar_grow(e);
 	return CS_OK;
 }
 
@@ -364,20 +430,11 @@ cs_status
 cs_engine_schedule_id(cs_engine *e, double t, cs_handler fn, void *data,
                       uint64_t arg, cs_event_id *id)
 {
-	uint32_t sl = NONE;
-
 	cs_assert(t == t, "an event's time is a number");
 	/* clamped, but in the calendar: a ring entry could not be cancelled */
 	if (!(t > e->now) && !(t != t))
 		t = e->now;
-	if (new_key(e, t, fn, data, arg, &sl)) {
-		e->nomem = true;
-		*id = 0;
-		return CS_ERR_NOMEM;
-	}
-	*id = e->node[sl].key;
-	add(e, sl);
-	return CS_OK;
+	return schedule_id_in(e, t, fn, data, arg, id);
 }
 
 /* The slot of pending event id, or NONE. */
@@ -391,6 +448,15 @@ find(const cs_engine *e, cs_event_id id)
 	return (uint32_t)sl;
 }
 
+/* Put slot sl (out of the calendar) on the free list. */
+HOT void
+release(cs_engine *e, uint32_t sl)
+{
+	e->node[sl].next = e->freelist;
+	e->freelist = sl;
+	e->n--;
+}
+
 bool
 cs_engine_cancel(cs_engine *e, cs_event_id id)
 {
@@ -399,8 +465,7 @@ cs_engine_cancel(cs_engine *e, cs_event_id id)
 	if (sl == NONE)
 		return false;
 	unlink_out(e, sl);
-	e->free[e->nfree++] = sl;
-	e->n--;
+	release(e, sl);
 	return true;
 }
 
@@ -409,6 +474,7 @@ cs_engine_move(cs_engine *e, cs_event_id *id, double t, cs_handler fn,
                void *data, uint64_t arg)
 {
 	uint32_t sl = find(e, *id);
+	cs_cqnode *x;
 
 	if (sl == NONE)
 		return cs_engine_schedule_id(e, t, fn, data, arg, id);
@@ -420,69 +486,139 @@ cs_engine_move(cs_engine *e, cs_event_id *id, double t, cs_handler fn,
 		t = e->now;
 	/* the same slot, a new sequence: the order of a fresh schedule */
 	unlink_out(e, sl);
-	e->node[sl].tb = tbits(t);
-	e->node[sl].key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
-	e->slot[sl].fn = fn;
-	e->slot[sl].data = data;
-	e->slot[sl].arg = arg;
-	*id = e->node[sl].key;
+	x = &e->node[sl];
+	x->tb = tbits(t);
+	x->key = e->seq++ << CS_ENGINE_SLOT_BITS | sl;
+	x->ev.fn = fn;
+	x->ev.data = data;
+	x->ev.arg = arg;
+	*id = x->key;
 	link_in(e, sl);
 	return CS_OK;
 }
 
-/* Remove pending slot sl (the earliest) and return its event. */
-static void
-pop(cs_engine *e, uint32_t sl, cs_event *out)
+/* Whether the next day holds CROWDED events or more: a day far longer
+ * than the gaps between events (set when they were sparse) makes every
+ * schedule walk its bucket's list, which the scan count does not see. */
+static bool
+crowded(const cs_engine *e)
 {
-	e->now = btime(e->node[sl].tb);
-	*out = e->slot[sl];
-	unlink_out(e, sl);
-	e->free[e->nfree++] = sl;
-	e->n--;
-	if (e->nb > MIN_BUCKETS && e->n < e->nb / 8)
-		rebuild(e, e->nb / 2);
-	else if (++e->pops >= e->nb && e->scans > 4 * e->pops)
-		rebuild(e, e->nb); /* the day no longer fits the events */
-	else if (e->pops >= e->nb)
-		e->pops = e->scans = 0;
+	uint64_t d = e->day + 1;
+	uint32_t c;
+	size_t k = 0;
+
+	if (e->day == LAST_DAY)
+		return false;
+	/* the day's events lead its bucket, in order */
+	for (c = e->bucket[d & e->mask]; c != NONE && e->node[c].day == d;
+	     c = e->node[c].next)
+		if (++k >= CROWDED)
+			return true;
+	return false;
 }
 
-/* The ring's front comes first unless the calendar holds an event at
- * the same time (the current one) that was scheduled before it; *sl gets
- * the calendar's earliest slot (NONE: empty). */
-static inline bool
-ring_first(cs_engine *e, uint32_t *sl)
+/* After a pop: halve the calendar when the events have shrunk below an
+ * eighth of the buckets; every nb pops, rebuild it when finding them took
+ * more than four buckets each, or when a day is crowded. */
+static void
+resize(cs_engine *e)
 {
-	*sl = earliest(e);
-	return e->rn > 0 &&
-	       !(*sl != NONE && e->node[*sl].tb == tbits(e->now) &&
-	         e->node[*sl].key >> CS_ENGINE_SLOT_BITS <
+	double w = e->width;
+
+	if (e->n < e->nlow) {
+		rebuild(e, e->nb / 2);
+	} else if (e->scans > 4 * e->pops) {
+		rebuild(e, e->nb); /* the day no longer fits the events */
+	} else if (!e->crowd_stuck && crowded(e)) {
+		rebuild(e, e->nb);
+		/* a day that did not get much shorter will not (ties): ask
+		 * again only once the calendar has changed size */
+		e->crowd_stuck = !(e->width < w / 2);
+	} else {
+		e->pops = e->scans = 0;
+	}
+}
+
+/* Remove pending slot sl (the earliest), advance the clock to it and
+ * return its event. */
+HOT void
+pop(cs_engine *e, uint32_t sl, cs_event *out)
+{
+	cs_cqnode *nd = e->node, *x = &nd[sl];
+	uint32_t c = x->next;
+
+	cs_assert(sl == e->first && x->prev == NONE,
+	          "the earliest event is the first of its bucket");
+	e->now = btime(x->tb);
+	*out = x->ev;
+	/* unlink_out, knowing it is the first of its bucket and the
+	 * earliest */
+	e->bucket[x->day & e->mask] = c;
+	e->first = NONE;
+	if (c != NONE) {
+		nd[c].prev = NONE;
+		if (nd[c].day == x->day)
+			e->first = c;
+	}
+	if (e->first == NONE && x->day != LAST_DAY) {
+		/* the next day's bucket, the search's next look, here: a
+		 * day holds about one event, so it often has the next */
+		uint64_t d = x->day + 1;
+		uint32_t h = e->bucket[d & e->mask];
+
+		if (h != NONE && nd[h].day == d) {
+			e->day = d;
+			e->first = h;
+			e->scans += 2;
+		} else if (d != LAST_DAY) {
+			d++;
+			h = e->bucket[d & e->mask];
+			if (h != NONE && nd[h].day == d) {
+				e->day = d;
+				e->first = h;
+				e->scans += 3;
+			}
+		}
+	}
+	x->key = 0;
+	release(e, sl);
+	if (e->n < e->nlow || ++e->pops >= e->nb)
+		resize(e);
+}
+
+/* The ring's front (one is there) comes first unless the calendar's
+ * earliest, sl (NONE: empty), is at the same time (the current one) and
+ * was scheduled before it. */
+HOT bool
+ring_first(const cs_engine *e, uint32_t sl)
+{
+	return !(sl != NONE && e->node[sl].tb == tbits(e->now) &&
+	         e->node[sl].key >> CS_ENGINE_SLOT_BITS <
 	         e->ring[e->rhead].seq);
 }
 
-/* Take the next event (one is pending) and advance the clock to it. */
-static inline void
-next(cs_engine *e, cs_event *out)
+/* Take the ring's front. */
+HOT void
+ring_pop(cs_engine *e, cs_event *out)
 {
-	uint32_t sl;
-
-	if (ring_first(e, &sl)) {
-		*out = e->ring[e->rhead].ev;
-		e->rhead = (e->rhead + 1) & (e->rcap - 1);
-		e->rn--;
-		return;
-	}
-	pop(e, sl, out);
+	*out = e->ring[e->rhead].ev;
+	e->rhead = (e->rhead + 1) & (e->rcap - 1);
+	e->rn--;
 }
 
 bool
 cs_engine_step(cs_engine *e)
 {
 	cs_event ev;
+	uint32_t sl;
 
 	if (e->n == 0 && e->rn == 0)
 		return false;
-	next(e, &ev);
+	sl = first(e);
+	if (e->rn > 0 && ring_first(e, sl))
+		ring_pop(e, &ev);
+	else
+		pop(e, sl, &ev);
 	e->executed++;
 	ev.fn(e, ev.data, ev.arg);
 	return true;
@@ -494,15 +630,13 @@ cs_engine_run_until(cs_engine *e, double t)
 	e->stopped = false;
 	while (!e->stopped) {
 		cs_event ev;
-		uint32_t sl;
+		uint32_t sl = first(e);
 
-		if (ring_first(e, &sl)) {
+		if (e->rn > 0 && ring_first(e, sl)) {
 			/* ring events are at now */
 			if (e->now > t)
 				break;
-			ev = e->ring[e->rhead].ev;
-			e->rhead = (e->rhead + 1) & (e->rcap - 1);
-			e->rn--;
+			ring_pop(e, &ev);
 		} else {
 			if (sl == NONE || !(btime(e->node[sl].tb) <= t))
 				break;

@@ -9,14 +9,27 @@
  * the first of the current day's bucket when it falls on that day, else
  * of the next day's, one year (nb days) at most, else a look at every
  * bucket.  The calendar is rebuilt when the events outgrow (or shrink
- * below) its buckets, or when finding them takes more than four buckets
- * an event: a day then lasts 0.75 x the mean gap between the 25 earliest
- * events.  Scheduling and taking an event cost O(1) on average whatever
- * the number pending (a heap's cost grows with it: here mostly the
- * thinking users' timers); nothing is allocated per event once the
- * arrays have grown.  A key (time; sequence and slot packed in one word)
- * compares as one 128-bit integer: a time is always >= +0, so its bits
- * order as its value does.
+ * below) its buckets, when finding them takes more than four buckets an
+ * event, or when a day holds 16 events or more (a day set while events
+ * were sparse makes every schedule walk a long list): a day then lasts
+ * 0.75 x the mean gap between the 25 earliest events.  Scheduling and
+ * taking an event cost O(1) on average whatever the number pending (a
+ * heap's cost grows with it: here mostly the thinking users' timers);
+ * nothing is allocated per event once the arrays have grown.  A key
+ * (time; sequence and slot packed in one word) compares as one 128-bit
+ * integer: a time is always >= +0, so its bits order as its value does.
+ *
+ * The earliest event is kept known rather than searched for at each step:
+ * an event that becomes the first of its bucket on the calendar's day (or
+ * earlier) is the earliest; taking the earliest leaves its successor in the
+ * bucket as the earliest when it is on the same day, or else the first of
+ * the next day's bucket when that is on its day, or of the day after's (a
+ * day holds about one event); only otherwise is the calendar searched.  A
+ * slot is one 64-byte record holding both the event (handler, data,
+ * argument) and its place in the calendar, and the free slots are a list
+ * through the records.  The hot paths are inline and their rare parts
+ * (growing, rebuilding) tail calls, so scheduling an event is one call
+ * without a stack frame, a hand-off to the ring none.
  *
  * An event for the current time (a hand-off: a freed worker or connection
  * resumes its next waiter "now") skips the calendar: it goes to the back
@@ -30,7 +43,8 @@
  * with a grant) or that moves (a processor-sharing station's next
  * completion) is scheduled with an id and cancelled or moved through it,
  * O(1): each slot is its own list node.  Left pending, such timers made
- * up a quarter of scenarios/500u.yaml's events and most of its pending ones (every pool wait left a 30 s timer behind).
+ * up a quarter of scenarios/500u.yaml's events and most of its pending
+ * ones (every pool wait left a 30 s timer behind).
  * Cancelling one changes nothing but the count of events run; moving one
  * gives it a new sequence, exactly as scheduling a new one would.
  *
@@ -46,6 +60,7 @@
 #include <stdint.h>
 
 #include "capsim.h"
+#include "sim/check.h"
 
 typedef struct cs_engine cs_engine;
 typedef void (*cs_handler)(cs_engine *e, void *data, uint64_t arg);
@@ -70,30 +85,37 @@ typedef struct cs_nowev {
 	uint64_t seq;   /* insertion sequence, as in a key */
 } cs_nowev;
 
-/* A pending event's place in the calendar (one per slot). */
+/* A slot: a pending event's place in the calendar and what it calls, in
+ * one record of 64 bytes, so taking an event reads one place and finding
+ * a slot's record is a shift. */
 typedef struct cs_cqnode {
 	uint64_t tb;       /* time: the bits of a double >= +0 */
 	uint64_t key;      /* sequence << SLOT_BITS | slot; 0: not pending */
 	uint64_t day;      /* floor(time / width): which bucket, which year */
-	uint32_t next, prev; /* the bucket's list, in (time, key) order */
+	uint32_t next, prev; /* the bucket's list, in (time, key) order; a
+	                    * free slot: next is the next free one */
+	cs_event ev;       /* what it calls */
+	uint64_t unused;   /* to 64 bytes */
 } cs_cqnode;
 
 struct cs_engine {
 	double now;        /* seconds, simulated */
 	uint64_t seq;
 	uint64_t executed; /* events run so far */
-	cs_cqnode *node;   /* each slot's place in the calendar */
-	cs_event *slot;    /* what each pending key calls */
-	uint32_t *free;    /* unused slots (a stack) */
-	size_t n, cap, nfree;
+	cs_cqnode *node;   /* the slots */
+	uint32_t freelist; /* the first unused slot, or none */
+	size_t n, cap;
 	uint32_t *bucket;  /* each bucket's earliest node (slot), or none */
 	size_t nb;         /* buckets: a power of 2 */
+	size_t mask;       /* nb - 1: a day's bucket is day & mask */
+	size_t nlow;       /* fewer pending than this: halve the buckets */
 	double width;      /* seconds a bucket covers ("a day") */
 	double inv_width;
 	uint64_t day;      /* no pending event is on an earlier day */
 	uint32_t first;    /* the earliest pending slot once found, or none */
 	size_t pops, scans; /* since the last rebuild: events taken, buckets
 	                    * looked at to find them */
+	bool crowd_stuck;  /* a crowded day did not shorten: do not retry */
 	cs_nowev *ring;    /* events at the current time, FIFO */
 	size_t rhead, rn, rcap; /* front, count, capacity (a power of 2) */
 	bool stopped;
@@ -104,11 +126,6 @@ struct cs_engine {
 cs_engine *cs_engine_new(void);
 void cs_engine_free(cs_engine *e);
 
-/* Schedule fn(e, data, arg) at absolute time t (>= now; earlier is clamped
- * to now).  O(1) on average.  Fails only when the
- * arrays cannot grow. */
-cs_status cs_engine_schedule(cs_engine *e, double t, cs_handler fn,
-                             void *data, uint64_t arg);
 
 /* As cs_engine_schedule, and *id gets the event's id (0 on failure).  The
  * event stays in the calendar even at the current time.  O(1) on average. */
@@ -129,6 +146,48 @@ static inline double
 cs_engine_now(const cs_engine *e)
 {
 	return e->now;
+}
+
+/* Sequences run out here (the rest of a key is the slot). */
+#define CS_ENGINE_MAX_SEQ (UINT64_C(1) << (64 - CS_ENGINE_SLOT_BITS))
+
+/* The halves of cs_engine_schedule that are not inline: the calendar (t
+ * after now), and the ring when it is full or the sequence spent. */
+cs_status cs_engine_schedule_later(cs_engine *e, double t, cs_handler fn,
+                                   void *data, uint64_t arg);
+cs_status cs_engine_schedule_now_slow(cs_engine *e, cs_handler fn,
+                                      void *data, uint64_t arg);
+
+/* cs_engine_schedule(e, cs_engine_now(e), fn, data, arg): a hand-off to
+ * the back of the ring, inline while the ring has room. */
+static inline cs_status
+cs_engine_schedule_now(cs_engine *e, cs_handler fn, void *data,
+                       uint64_t arg)
+{
+	cs_nowev *q;
+
+	if (e->rn == e->rcap || e->seq >= CS_ENGINE_MAX_SEQ)
+		return cs_engine_schedule_now_slow(e, fn, data, arg);
+	q = &e->ring[(e->rhead + e->rn++) & (e->rcap - 1)];
+	q->ev.fn = fn;
+	q->ev.data = data;
+	q->ev.arg = arg;
+	q->seq = e->seq++;
+	return CS_OK;
+}
+
+/* Schedule fn(e, data, arg) at absolute time t (>= now; earlier is clamped
+ * to now).  O(1) on average.  Fails only when the arrays cannot grow.
+ * Inline, as every event's scheduling is: the choice of half. */
+static inline cs_status
+cs_engine_schedule(cs_engine *e, double t, cs_handler fn, void *data,
+                   uint64_t arg)
+{
+	cs_assert(t == t, "an event's time is a number");
+	if (t > e->now)
+		return cs_engine_schedule_later(e, t, fn, data, arg);
+	/* now (or clamped to now): the back of the ring, O(1) */
+	return cs_engine_schedule_now(e, fn, data, arg);
 }
 
 /* Run the earliest event.  Returns false when none is pending. */

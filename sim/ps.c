@@ -88,6 +88,10 @@ cs_ps_rate(const cs_ps *ps, size_t n)
 	if (n == 0)
 		return 1;
 	active = n < ps->cores ? (double)n : (double)ps->cores;
+	/* without contention u is exactly 1 (the terms below are zeros), the
+	 * same bits for less work: this runs at every arrival and departure */
+	if (ps->sigma == 0 && ps->kappa == 0)
+		return active / (double)n;
 	u = 1 + ps->sigma * (double)(n - 1) + ps->kappa * (double)n * (double)(n - 1);
 	return active / ((double)n * u);
 }

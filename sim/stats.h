@@ -48,10 +48,20 @@ cs_tstat_set(cs_tstat *s, double now, double value)
 		s->max = value;
 }
 
+/* A level never exceeds its max (init, reset and set keep it so), so a
+ * fall cannot raise it: with a constant delta (the callers' +1 and -1)
+ * the compiler drops the test where it cannot be true. */
 static inline void
 cs_tstat_add(cs_tstat *s, double now, double delta)
 {
-	cs_tstat_set(s, now, s->value + delta);
+	double a = s->value * (now - s->last), value = s->value + delta;
+
+	s->area += a;
+	s->total += a;
+	s->last = now;
+	s->value = value;
+	if (delta > 0 && value > s->max)
+		s->max = value;
 }
 
 /* Time-average over [t0, now]; the current level if the window is empty. */
