@@ -579,4 +579,11 @@ cs_status cs_cal_run_pi_compute(const char *path, const char *const *sets,
                                 size_t nsets, const cs_run_opts *ro,
                                 cs_cal_run_pi *out, cs_error *err);
 
+/* The fit's text report (calibration/print.c), after cs_cal_fit: the
+ * between-run floors and every objective term with its sampling sd, floor
+ * and weight; the fitted values with their 95% intervals and each point's
+ * measured and fitted metrics (o: the options the fit ran with). */
+void cs_cal_print_terms(FILE *f, const cs_cal *c);
+void cs_cal_print_fit(FILE *f, const cs_cal *c, const cs_cal_opts *o);
+
 #endif /* CS_CAL_FIT_H */
