@@ -161,6 +161,29 @@ cs_app_cpu(cs_model *m, cs_req *r, double work)
 		m->status = CS_ERR_NOMEM;
 }
 
+/* The instances on host h: instance i runs on host i mod hosts. */
+static long
+on_host(const cs_app_conf *a, long h)
+{
+	return a->instances / a->hosts + (h < a->instances % a->hosts);
+}
+
+/* A slice of app.overhead for host `arg` (every instance on it), and the
+ * next slice. */
+static void
+overhead_ev(cs_engine *e, void *data, uint64_t arg)
+{
+	cs_model *m = data;
+	const cs_app_conf *a = &m->sc->app;
+	long h = (long)arg;
+
+	if (cs_ps_add_overhead(&m->inst[h].cpu, e, a->overhead *
+	                       (double)on_host(a, h) * CS_OVERHEAD_PERIOD) ||
+	    cs_engine_schedule(e, e->now + CS_OVERHEAD_PERIOD, overhead_ev, m,
+	                       arg))
+		m->status = CS_ERR_NOMEM;
+}
+
 cs_status
 cs_app_init(cs_model *m)
 {
@@ -180,8 +203,16 @@ cs_app_init(cs_model *m)
 			return CS_ERR_NOMEM;
 		/* the processes of every instance on this host: ceil(instances
 		 * / hosts) of them on host 0 */
-		if (i < a->hosts)
+		if (i < a->hosts) {
 			cs_ps_set_background(&m->inst[i].cpu, a->background);
+			cs_ps_set_slowdown(&m->inst[i].cpu, a->slowdown);
+		}
+		/* the hosts' slices staggered over the period */
+		if (a->overhead > 0 && i < a->hosts &&
+		    cs_engine_schedule(m->e, CS_OVERHEAD_PERIOD *
+		                       ((double)i + 0.5) / (double)a->hosts,
+		                       overhead_ev, m, (uint64_t)i))
+			return CS_ERR_NOMEM;
 		if (a->gil && i < a->hosts &&
 		    cs_ps_set_lanes(&m->inst[i].cpu, (unsigned)(
 		        (a->instances + a->hosts - 1) / a->hosts * a->processes)))

@@ -135,17 +135,45 @@ cs_scenario_npools(const cs_scenario *sc)
 	       (sc->db.per_process ? (size_t)sc->app.processes : 1);
 }
 
+/* A slice of db.overhead, counted as DB work, and the next slice. */
+static void
+db_overhead_ev(cs_engine *e, void *data, uint64_t arg)
+{
+	cs_model *m = data;
+	cs_ps *cpu = m->sc->db.on_app_host ? &m->inst[0].cpu : &m->dbcpu;
+	double work = m->sc->db.overhead * CS_OVERHEAD_PERIOD;
+
+	if (m->measuring)
+		m->db_work += work;
+	m->db_work_total += work;
+	if (cs_ps_add_overhead(cpu, e, work) ||
+	    cs_engine_schedule(e, e->now + CS_OVERHEAD_PERIOD, db_overhead_ev,
+	                       m, arg))
+		m->status = CS_ERR_NOMEM;
+}
+
 cs_status
 cs_db_init(cs_model *m)
 {
 	const cs_db_conf *db = &m->sc->db;
+	cs_status s;
 
 	m->npools = cs_scenario_npools(m->sc);
 	m->pools = calloc(m->npools, sizeof *m->pools);
 	if (!m->pools)
 		return CS_ERR_NOMEM;
-	return cs_ps_init(&m->dbcpu, (unsigned)db->cores, db->sigma, db->kappa,
-	                  query_done, m);
+	s = cs_ps_init(&m->dbcpu, (unsigned)db->cores, db->sigma, db->kappa,
+	               query_done, m);
+	if (s)
+		return s;
+	cs_ps_set_slowdown(&m->dbcpu, db->slowdown);
+	/* a quarter period after the app's first slice, so the two do not
+	 * arrive together */
+	if (db->overhead > 0 &&
+	    cs_engine_schedule(m->e, CS_OVERHEAD_PERIOD * 0.75, db_overhead_ev,
+	                       m, 0))
+		return CS_ERR_NOMEM;
+	return CS_OK;
 }
 
 void

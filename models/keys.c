@@ -113,6 +113,12 @@ static const cs_key table[] = {
 	{ "app.background", CS_KEY_NUMBER, 0, NULL, NULL, "threads", "0",
 	  "always-runnable threads of other work on each host, competing for "
 	  "its cores" },
+	{ "app.overhead", CS_KEY_NUMBER, 0, NULL, NULL, "cores", "0",
+	  "CPU each instance spends whatever the requests (GC and compiler "
+	  "threads, timers), in slices every 10 ms, outside any lane" },
+	{ "app.core_slowdown", CS_KEY_NUMBER, 0, NULL, NULL, "x", "0",
+	  "how much slower each core of a host runs when all are busy (SMT "
+	  "siblings, shared caches, virtual CPUs): 1 = twice as slow, 0 - 100" },
 
 	/* ---- db (4.7) */
 	{ "db.pool", CS_KEY_MAP, 0, NULL, NULL, "", NULL,
@@ -142,6 +148,11 @@ static const cs_key table[] = {
 	  "app: the DB shares the first app instance's cores" },
 	{ "db.query_scale", CS_KEY_NUMBER, 0, NULL, NULL, "x", "1",
 	  "multiplies every query step's time" },
+	{ "db.overhead", CS_KEY_NUMBER, 0, NULL, NULL, "cores", "0",
+	  "CPU the database spends whatever the queries (background writer, "
+	  "WAL, vacuum), in slices every 10 ms" },
+	{ "db.core_slowdown", CS_KEY_NUMBER, 0, NULL, NULL, "x", "0",
+	  "as app.core_slowdown, for the DB's own host (db.host: own)" },
 
 	/* ---- cache (4.8) */
 	{ "cache.hit_ratio", CS_KEY_RATIO, 0, NULL, NULL, "fraction", "0.9",

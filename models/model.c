@@ -133,6 +133,7 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 		cs_tstat_reset(&m->inst[k].cpu.busy, now);
 	cs_tstat_reset(&m->dbcpu.busy, now);
 	m->db_work = 0;
+	m->host_work0 = m->inst[0].cpu.work_done;
 	for (i = 0; i < m->sc->nservices; i++) {
 		cs_tstat_reset(&m->svc[i].conc, now);
 		cs_tstat_reset(&m->svc[i].slotq, now);

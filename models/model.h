@@ -76,6 +76,10 @@ typedef struct cs_app_conf {
 	                         * loop): a lane of the host's cores */
 	double background;      /* per host: runnable threads of other work
 	                         * competing for its cores (0: none) */
+	double overhead;        /* per instance: cores of work it does whatever
+	                         * the requests (GC, timers), outside any lane */
+	double slowdown;        /* each host's cores run 1 + this times slower
+	                         * when all are busy (0: never) */
 	long backlog;           /* per instance: waiting requests beyond workers */
 	int balancer;
 	double request_timeout; /* seconds from arrival at the instance; INFINITY */
@@ -100,7 +104,15 @@ typedef struct cs_db_conf {
 	                         * cores instead of having its own */
 	double sigma, kappa;
 	double query_scale;     /* multiplies every query (a slower DB: 2) */
+	double overhead;        /* cores of work the DB does whatever the
+	                         * queries (background writer, vacuum) */
+	double slowdown;        /* its own host's cores run 1 + this times
+	                         * slower when all are busy (db.host: own) */
 } cs_db_conf;
+
+/* Overhead work (app.overhead, db.overhead) arrives in slices this many
+ * seconds apart, as a runtime's periodic GC and timer work does. */
+#define CS_OVERHEAD_PERIOD 0.01
 
 /* Most distinct keys a keyed cache takes: its per-key arrays cost 8 bytes
  * a key in the scenario (Zipf only) and 8 (16 with capacity) a key in each
@@ -455,6 +467,7 @@ struct cs_model {
 	cs_ps dbcpu;          /* the DB's own cores (unused when on the app host) */
 	double db_work;       /* core-seconds of queries started in the window */
 	double db_work_total; /* the same since 0 */
+	double host_work0;    /* app host 0's work_done at the window's start */
 	long db_open;         /* connections open on the DB server */
 	cs_service *svc;
 	cs_cache *cache;      /* keyed cache, else NULL */

@@ -290,6 +290,20 @@ time_parts(walker *w, const cs_model *m, const cs_parts *p, const char *a,
  * ones, each only where the scenario has that limit: the backlog's fill,
  * and each service's slot use and waiters, rate and token limits (asked
  * for / allowed, so above 1 when the provider refuses), batch fill. */
+/* On a host whose cores slow down when busy (app.core_slowdown), core time
+ * per unit of work: app host 0's busy core-seconds over the work started
+ * on it in the window (1 without a slowdown).  The DB's share of that
+ * host's CPU is its work times this, as the OS would count it. */
+static double
+host_inflation(const cs_model *m, double now, double window)
+{
+	double work = m->inst[0].cpu.work_done - m->host_work0;
+
+	if (m->sc->app.slowdown == 0 || work <= 0)
+		return 1;
+	return cs_tstat_mean(&m->inst[0].cpu.busy, now) * window / work;
+}
+
 static void
 use_metrics(walker *w, const cs_model *m, double now, double window)
 {
@@ -375,7 +389,8 @@ walk(walker *w, const cs_model *m)
 	/* on the app host: the queries' share of that host's cores (work
 	 * started in the window; app.cpu_utilization is then the host's) */
 	put(w, U_RATIO, !m ? 0 : sc->db.on_app_host ?
-	    m->db_work / (window * (double)sc->app.cores) :
+	    m->db_work * host_inflation(m, now, window) /
+	    (window * (double)sc->app.cores) :
 	    cs_tstat_mean(&m->dbcpu.busy, now) / (double)sc->db.cores,
 	    "resources", "db", "cpu_utilization", NULL);
 	put(w, U_RATIO, m && m->cache_lookups ?

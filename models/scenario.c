@@ -657,6 +657,8 @@ app(binder *b, const cs_conf_node *root)
 	    (s = opt_int(b, n, path, "processes", 1, 100000, &a->processes)) ||
 	    (s = opt_num(b, n, path, "cpu_scale", 0, 1e6, &a->cpu_scale)) ||
 	    (s = opt_num(b, n, path, "background", 0, 1e6, &a->background)) ||
+	    (s = opt_num(b, n, path, "overhead", 0, 4096, &a->overhead)) ||
+	    (s = opt_num(b, n, path, "core_slowdown", 0, 100, &a->slowdown)) ||
 	    (s = opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||
 	    (s = opt_int(b, n, path, "backlog", 0, 1000000000, &a->backlog)) ||
 	    (s = opt_timeout(b, n, path, "request_timeout", 1e-6,
@@ -765,6 +767,8 @@ db(binder *b, const cs_conf_node *root)
 		}
 	}
 	if ((s = opt_num(b, n, path, "query_scale", 0, 1e6, &d->query_scale)) ||
+	    (s = opt_num(b, n, path, "overhead", 0, 4096, &d->overhead)) ||
+	    (s = opt_num(b, n, path, "core_slowdown", 0, 100, &d->slowdown)) ||
 	    (s = opt_int(b, n, path, "cores", 1, 4096, &d->cores)) ||
 	    (s = opt_int(b, n, path, "max_connections", 1, 100000000,
 	                 &d->max_connections)) ||

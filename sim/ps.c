@@ -28,6 +28,9 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->total = 0;
 	ps->next = 0;
 	ps->background = 0;
+	ps->slowdown = 0;
+	ps->oh_busy = false;
+	ps->oh_owed = 0;
 	ps->general = 0;
 	cs_tstat_init(&ps->busy, 0, 0);
 	return ps->heap ? CS_OK : CS_ERR_NOMEM;
@@ -65,6 +68,22 @@ cs_ps_set_background(cs_ps *ps, double b)
 }
 
 void
+cs_ps_set_slowdown(cs_ps *ps, double s)
+{
+	cs_assert(ps->n == 0 && s >= 0, "slowdown is set before any job");
+	ps->slowdown = s;
+}
+
+/* How many times slower each busy core runs with `busy` of them busy. */
+static inline double
+slow(const cs_ps *ps, double busy)
+{
+	if (ps->slowdown == 0 || ps->cores < 2 || busy <= 1)
+		return 1;
+	return 1 + ps->slowdown * (busy - 1) / (double)(ps->cores - 1);
+}
+
+void
 cs_ps_destroy(cs_ps *ps)
 {
 	unsigned l;
@@ -90,10 +109,10 @@ cs_ps_rate(const cs_ps *ps, size_t n)
 	active = n < ps->cores ? (double)n : (double)ps->cores;
 	/* without contention u is exactly 1 (the terms below are zeros), the
 	 * same bits for less work: this runs at every arrival and departure */
-	if (ps->sigma == 0 && ps->kappa == 0)
+	if (ps->sigma == 0 && ps->kappa == 0 && ps->slowdown == 0)
 		return active / (double)n;
 	u = 1 + ps->sigma * (double)(n - 1) + ps->kappa * (double)n * (double)(n - 1);
-	return active / ((double)n * u);
+	return active / ((double)n * u * slow(ps, active));
 }
 
 static inline int
@@ -166,7 +185,7 @@ entity_rate(const cs_ps *ps)
 		return 1;
 	active = ent < (double)ps->cores ? ent : (double)ps->cores;
 	u = 1 + ps->sigma * (n - 1) + ps->kappa * n * (n - 1);
-	return active / (ent * u);
+	return active / (ent * u * slow(ps, active));
 }
 
 /* O(1); with lanes O(lanes).  ps->rate is the speed set at the last
@@ -276,7 +295,27 @@ fire(cs_engine *e, void *data, uint64_t gen)
 	}
 	ps->total--;
 	reschedule(ps, e);
+	if (job == &ps->oh_job) {
+		double owed = ps->oh_owed;
+
+		ps->oh_busy = false;
+		ps->oh_owed = 0;
+		if (owed > 0 && cs_ps_add_overhead(ps, e, owed))
+			e->nomem = true;
+		return;
+	}
 	ps->done(e, ps->ctx, job);
+}
+
+cs_status
+cs_ps_add_overhead(cs_ps *ps, cs_engine *e, double work)
+{
+	if (ps->oh_busy) {
+		ps->oh_owed += work;
+		return CS_OK;
+	}
+	ps->oh_busy = true;
+	return cs_ps_add(ps, e, &ps->oh_job, work);
 }
 
 cs_status

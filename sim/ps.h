@@ -27,10 +27,25 @@
  * work (noisy neighbours, a load generator on the same machine) that are
  * always there: E grows by b, and they take b of every E shares.  The busy
  * statistic counts only the station's own jobs.
+ *
+ * Slowdown (optional, cs_ps_set_slowdown): cores that get slower as more of
+ * them are busy — SMT siblings, shared caches and memory bandwidth, a
+ * hypervisor's virtual CPUs on fewer physical ones.  With b = min(E, c)
+ * cores busy (background included), each runs 1 + s (b - 1) / (c - 1) times
+ * slower than a core alone on the machine: 1 + s when all are busy.  A job
+ * then holds its core longer for the same work, so the busy statistic (core
+ * time, as the OS counts CPU seconds) grows with it.  No effect on 1 core.
+ *
+ * Overhead (optional, cs_ps_add_overhead): work the station does whatever
+ * the requests (a runtime's garbage collector and compiler threads, a
+ * database's background writer): one internal job outside the lanes; work
+ * added while it runs is owed and run next, so a saturated station falls
+ * behind on it instead of piling up jobs.  done() is not called for it.
  */
 #ifndef CS_SIM_PS_H
 #define CS_SIM_PS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim/engine.h"
@@ -72,6 +87,10 @@ typedef struct cs_ps {
 	size_t total;         /* jobs in all lanes and outside them */
 	unsigned next;        /* lane of the pending departure (0: outside) */
 	double background;    /* runnable threads of other work; 0: none */
+	double slowdown;      /* s: all cores busy run 1 + s times slower */
+	cs_ps_job oh_job;     /* the overhead job (cs_ps_add_overhead) */
+	bool oh_busy;         /* ... is in the station */
+	double oh_owed;       /* overhead work added while it was */
 	int general;          /* lanes or background: the O(lanes) path */
 } cs_ps;
 
@@ -86,6 +105,13 @@ cs_status cs_ps_set_lanes(cs_ps *ps, unsigned nlanes);
 /* Give the station b >= 0 threads of other work (see above); call once,
  * before any job. */
 void cs_ps_set_background(cs_ps *ps, double b);
+
+/* Make the cores slow down by s >= 0 when all are busy (see above); call
+ * once, before any job. */
+void cs_ps_set_slowdown(cs_ps *ps, double s);
+
+/* Add `work` core-seconds of the station's own overhead (see above). */
+cs_status cs_ps_add_overhead(cs_ps *ps, cs_engine *e, double work);
 
 /* Start a job needing `work` core-seconds; done(e, ctx, job) is called when
  * it completes.  job must stay valid until then. */

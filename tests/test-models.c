@@ -828,6 +828,13 @@ START_TEST(app_background_takes_its_share_by_hand)
 		{ "{cores: 1, background: 0.5}", 150, 2.0 / 3.0 },
 		/* with a GIL lane: the same rule, the lane is one entity */
 		{ "{cores: 1, background: 1, gil: true}", 200, 0.5 },
+		/* cores at half speed when both are busy: the request's core
+		 * runs at 1/2, held twice as long (a core of the two) */
+		{ "{cores: 2, background: 1, core_slowdown: 1}", 200, 0.5 },
+		/* 1.5 cores busy: 1.5 times slower; 1.5 entities, 1/1.5 each */
+		{ "{cores: 2, background: 0.5, core_slowdown: 1}", 150, 0.5 },
+		/* alone on the host: no slowdown */
+		{ "{cores: 2, core_slowdown: 1}", 100, 0.5 },
 	};
 	static const char yaml[] =
 		"run: {duration: 30s}\n"
@@ -851,6 +858,34 @@ START_TEST(app_background_takes_its_share_by_hand)
 		        cases[i].cpu_util, 1e-9);
 		sim_free(&s);
 	}
+}
+END_TEST
+
+/*
+ * app.overhead: half a core of the instance's own work, in 5 ms slices
+ * every 10 ms on one core.  Each slice takes the whole 10 ms at half speed
+ * beside the request, so the one user's 100 ms of CPU gets half the core
+ * throughout: 200 ms, and the core is always busy.  db.overhead on its own
+ * host shows in the DB's utilization only.
+ */
+START_TEST(app_overhead_takes_its_cores)
+{
+	static const char yaml[] =
+		"run: {duration: 60s, warmup: 1s}\n"
+		"load: {users: 1, think: 0s}\n"
+		"app: {cores: 1, overhead: 0.5}\n"
+		"db: {overhead: 0.3, cores: 2}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 100ms}]\n";
+	sim s;
+
+	sim_run(&s, yaml, 2, 7);
+	ck_assert_msg(fabs(M(&s, "overall.latency_ms.mean") - 200) < 1,
+	              "mean %.9g ms", M(&s, "overall.latency_ms.mean"));
+	ck_near(M(&s, "resources.app.cpu_utilization"), 1.0, 1e-3);
+	ck_near(M(&s, "resources.db.cpu_utilization"), 0.15, 1e-3);
+	sim_free(&s);
 }
 END_TEST
 
@@ -2677,6 +2712,7 @@ models_suite(void)
 	tcase_add_test(tc, app_gil_and_hosts_share_cores_by_hand);
 	tcase_add_test(tc, app_gil_is_one_core_per_process);
 	tcase_add_test(tc, app_background_takes_its_share_by_hand);
+	tcase_add_test(tc, app_overhead_takes_its_cores);
 	tcase_add_test(tc, service_rate_limit_answers_429);
 	tcase_add_test(tc, service_retries_recover);
 	tcase_add_test(tc, service_tpm_retry_after_by_hand);

@@ -371,6 +371,99 @@ START_TEST(ps_many_jobs_grow_heap)
 }
 END_TEST
 
+/*
+ * Cores that slow down when busy (s = 1: all busy, each at half speed).
+ * Two 1-core-second jobs on 2 cores: both cores busy, each job at 1/2:
+ * both end at 2, having held 4 core-seconds for 2 of work.  A third job,
+ * alone from 2, runs at full speed.  With half a thread of background and
+ * one job: 1.5 entities on 2 cores, 1.5 busy, 1 + 0.5 times slower, the
+ * job's share 1 / 1.5 of that: it ends at 1.5 and holds 1.5 core-seconds.
+ * On 1 core there is nothing to slow down.
+ */
+START_TEST(ps_cores_slow_down_when_busy)
+{
+	bench b;
+	job j[3];
+	int i;
+
+	bench_init(&b, 2, 0, 0);
+	cs_ps_set_slowdown(&b.ps, 1.0);
+	for (i = 0; i < 3; i++)
+		job_init(&j[i], i, 1.0);
+	add(&b, &j[0]);
+	add(&b, &j[1]);
+	ck_assert_int_eq(cs_engine_run_until(b.e, 2.0), CS_OK);
+	ck_near(j[0].finish, 2.0, TOL);
+	ck_near(j[1].finish, 2.0, TOL);
+	ck_near(cs_tstat_mean(&b.ps.busy, 2.0) * 2.0, 4.0, TOL);
+	add(&b, &j[2]);
+	ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+	ck_near(j[2].finish, 3.0, TOL);
+	bench_free(&b);
+
+	bench_init(&b, 2, 0, 0);
+	cs_ps_set_background(&b.ps, 0.5);
+	cs_ps_set_slowdown(&b.ps, 1.0);
+	job_init(&j[0], 0, 1.0);
+	add(&b, &j[0]);
+	ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+	ck_near(j[0].finish, 1.5, TOL);
+	ck_near(cs_tstat_mean(&b.ps.busy, 1.5) * 1.5, 1.5, TOL);
+	bench_free(&b);
+
+	bench_init(&b, 1, 0, 0);
+	cs_ps_set_slowdown(&b.ps, 1.0);
+	job_init(&j[0], 0, 1.0);
+	job_init(&j[1], 1, 1.0);
+	add(&b, &j[0]);
+	add(&b, &j[1]);
+	ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+	ck_near(j[0].finish, 2.0, TOL);
+	ck_near(j[1].finish, 2.0, TOL);
+	bench_free(&b);
+}
+END_TEST
+
+static void
+overhead_ev(cs_engine *e, void *data, uint64_t arg)
+{
+	bench *b = data;
+
+	(void)arg;
+	ck_assert_int_eq(cs_ps_add_overhead(&b->ps, e, 0.3), CS_OK);
+}
+
+/*
+ * Overhead on 1 core: 0.3 core-seconds at 0 beside a 1-core-second job,
+ * 0.3 more at 0.1 while the first is still running (owed, not a second
+ * job).  Halves of the core: the first slice ends at 0.6, the owed one
+ * starts then and ends at 1.2 (the job has 0.4 left), the job alone at
+ * 1.6.  done() sees only the job; the core was busy throughout.
+ */
+START_TEST(ps_overhead_is_owed_not_piled_up)
+{
+	bench b;
+	job j;
+
+	bench_init(&b, 1, 0, 0);
+	job_init(&j, 0, 1.0);
+	ck_assert_int_eq(cs_ps_add_overhead(&b.ps, b.e, 0.3), CS_OK);
+	add(&b, &j);
+	ck_assert_int_eq(cs_engine_schedule(b.e, 0.1, overhead_ev, &b, 0),
+	                 CS_OK);
+	ck_assert_int_eq(cs_engine_run_until(b.e, 0.7), CS_OK);
+	ck_assert(b.ps.oh_busy);
+	ck_assert_uint_eq(b.ps.n, 2);
+	ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+	ck_near(j.finish, 1.6, TOL);
+	ck_assert_int_eq(b.ndone, 1);
+	ck_assert(!b.ps.oh_busy);
+	ck_near(b.ps.work_done, 1.6, TOL);
+	ck_near(cs_tstat_mean(&b.ps.busy, 1.6), 1.0, TOL);
+	bench_free(&b);
+}
+END_TEST
+
 static Suite *
 ps_suite(void)
 {
@@ -386,6 +479,8 @@ ps_suite(void)
 	tcase_add_test(tc, ps_jobs_finishing_at_the_same_time);
 	tcase_add_test(tc, ps_many_jobs_grow_heap);
 	tcase_add_test(tc, ps_lanes_use_one_core_each);
+	tcase_add_test(tc, ps_cores_slow_down_when_busy);
+	tcase_add_test(tc, ps_overhead_is_owed_not_piled_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
