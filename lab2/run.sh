@@ -91,6 +91,18 @@ RUNS=(
   "t06 40  3 2"
   "t07 250 5 2"
   "t08 100 5 2"
+  # round 4 (lab2/README.md "Round 4"): held out from the model with the
+  # fixed CPU part and the cores' slowdown, calibrated on every run above
+  # and n01-n03, designed and predicted before any of them was run; u07 is
+  # run beside `node lab2/hog.js 100` started just before it
+  "u01 20  5 2"
+  "u02 60  5 2"
+  "u03 140 10 2"
+  "u04 300 5 2"
+  "u05 150 3 3"
+  "u06 200 8 4"
+  "u07 120 5 2"
+  "u08 100 5 2"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
