@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
@@ -489,6 +490,126 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
 }
 
 #define KEPT 16           /* resampled into the calibration block */
+#define ESS_MIN 8         /* fewer effective sets: the normal approximation */
+
+
+/*
+ * The fallback when the weights collapse (below): the fit's approximate
+ * posterior.  opts.proposals parameter sets: the fit itself, then draws from a normal
+ * around it in log space along the Jacobian's directions, each with its
+ * standard error (tempered by s2, the fit's own mean squared residual when
+ * above 1, as the printed intervals are: a model that misses its data by
+ * more than the noise does not claim to know more); a direction
+ * the data leave flat is drawn as wide as the box, so the sample walks the
+ * ridge they leave free.  Each set is simulated at every calibration point
+ * and kept when the data allow it: chi^2 within s2 x the chi-square
+ * quantile 0.999 of the fit's (chi^2 on as many degrees of freedom as
+ * parameters) — what the quadratic approximation cannot know (a bound, a
+ * knee along a flat direction) the simulation then rules on.  KEPT sets
+ * are spread evenly over the kept ones.
+ *
+ */
+static cs_status
+laplace_draws(cs_cal *c, const double *best, cs_error *err)
+{
+	size_t n = c->nparams, j, k, nres = c->nres, nkept = 0;
+	size_t PROPOSALS = c->opts.proposals;
+	double *vals = NULL, *chi = NULL;
+	size_t *kept = NULL;
+	double *r = malloc((nres + 1) * sizeof *r);
+	double s2, diag = 0, limit;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	cs_status s = CS_OK;
+	int bad;
+
+	free(c->draws);
+	c->draws = NULL;
+	c->ndraws = 0;
+	vals = malloc(PROPOSALS * n * sizeof *vals);
+	chi = malloc(PROPOSALS * sizeof *chi);
+	kept = malloc(PROPOSALS * sizeof *kept);
+	if (!vals || !chi || !kept || !r || !rng) {
+		s = cs_calp_nomem(err);
+		goto out;
+	}
+	gsl_rng_set(rng, c->seed ^ 0x9e3779b97f4a7c15ULL);
+	s2 = nres > n ? fmax(c->objective * c->wsum / (double)(nres - n), 1) : 1;
+	for (k = 0; k < n; k++) {
+		const param *pr = &c->params[k];
+
+		diag += pow(log(pr->pub.hi) - log(pr->pub.lo), 2);
+	}
+	diag = sqrt(diag);
+	for (j = 0; j < PROPOSALS; j++) {
+		double x[64];
+		double *v = vals + j * n;
+		size_t q;
+
+		for (k = 0; k < n && n <= 64; k++)
+			x[k] = log(best[k]);
+		if (j > 0 && n <= 64) {
+			for (q = 0; q < n; q++) {
+				double sd = !c->svd_v ? diag :
+				            c->svd_s[q] > 0 ?
+				            fmin(1 / c->svd_s[q], diag) : diag;
+				double z = gsl_ran_gaussian(rng, sd);
+
+				for (k = 0; k < n; k++)
+					x[k] += (c->svd_v ? c->svd_v[k * n + q] :
+					         (double)(k == q)) * z;
+			}
+		}
+		for (k = 0; k < n && n <= 64; k++) {
+			const param *pr = &c->params[k];
+			double l = log(pr->pub.lo), h = log(pr->pub.hi);
+
+			v[k] = cs_calp_applied(pr, exp(fmin(fmax(x[k], l), h)));
+		}
+		if ((s = cs_calp_residuals(c, v, r, &bad, err)))
+			goto out;
+		chi[j] = 0;
+		for (k = 0; k < nres; k++)
+			chi[j] += r[k] * r[k];
+		if (bad)
+			chi[j] = INFINITY;
+	}
+	limit = chi[0] + s2 * gsl_cdf_chisq_Pinv(0.999, (double)n);
+	for (j = 0; j < PROPOSALS; j++)
+		if (chi[j] <= limit || j == 0)
+			kept[nkept++] = j;
+	c->kept = nkept;
+	if (!(c->draws = malloc(KEPT * n * sizeof *c->draws))) {
+		s = cs_calp_nomem(err);
+		goto out;
+	}
+	/* evenly over the kept sets, from a random start: deterministic for
+	 * the seed */
+	{
+		double u0 = gsl_rng_uniform(rng);
+
+		for (k = 0; k < KEPT; k++) {
+			size_t at = (size_t)((u0 + (double)k) * (double)nkept /
+			                     KEPT) % nkept;
+
+			memcpy(c->draws + k * n, vals + kept[at] * n,
+			       n * sizeof *vals);
+		}
+	}
+	c->ndraws = KEPT;
+	if (nkept < ESS_MIN && cs_calp_warnf(c, "only %zu of the %zu parameter "
+	    "sets drawn from the fit's normal approximation fit the data as "
+	    "well as its uncertainty allows: the posterior sample's spread is "
+	    "rough", nkept, PROPOSALS))
+		s = cs_calp_nomem(err);
+out:
+	gsl_rng_free(rng);
+	free(vals);
+	free(chi);
+	free(kept);
+	free(r);
+	return s;
+}
+
 
 /*
  * A sample of what the data allow: opts.proposals parameter sets, half drawn
@@ -502,6 +623,14 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
  * are then resampled (systematic, deterministic for the seed).  Values
  * the data pin stay near the fit; values they do not pin spread as far as
  * the data let them, together with the values they trade off against.
+ *
+ * With hundreds of measured numbers and a simulated likelihood, the
+ * simulations' own noise moves chi^2 by several units between
+ * neighbouring sets and one set can take all the weight (1-4 effective
+ * sets of 96 on every real calibration before this fallback): the
+ * prediction intervals then lose the parameters' uncertainty altogether.
+ * Below ESS_MIN effective sets the sample comes from laplace_draws
+ * instead.
  */
 static cs_status
 posterior_draws(cs_cal *c, const double *best, cs_error *err)
@@ -624,8 +753,11 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 		memcpy(c->draws + k * n, vals + j * n, n * sizeof *vals);
 	}
 	c->ndraws = KEPT;
-	if (c->ess < 4 && cs_calp_warnf(c, "the posterior sample rests on %.1f "
-	    "effective parameter sets of %zu tried: its spread is rough",
+	c->kept = 0;
+	if (c->ess < ESS_MIN && c->svd_v && n <= 64)
+		s = laplace_draws(c, best, err);
+	else if (c->ess < 4 && cs_calp_warnf(c, "the posterior sample rests on "
+	    "%.1f effective parameter sets of %zu tried: its spread is rough",
 	    c->ess, PROPOSALS))
 		s = cs_calp_nomem(err);
 out:

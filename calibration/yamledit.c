@@ -416,9 +416,15 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 		ADD("  error_rate_units: angle");
 	}
 	if (c->ndraws) {
-		ADD("  # a sample of the values the data allow (%zu sets, from %.1f "
-		    "effective of %u tried)", c->ndraws, c->ess,
-		    c->opts.proposals);
+		if (c->kept)
+			ADD("  # a sample of the values the data allow (%zu sets, from "
+			    "the fit's normal approximation: %zu of %u drawn fit "
+			    "within its uncertainty; weighted, %.1f effective)",
+			    c->ndraws, c->kept, c->opts.proposals, c->ess);
+		else
+			ADD("  # a sample of the values the data allow (%zu sets, "
+			    "from %.1f effective of %u tried)", c->ndraws, c->ess,
+			    c->opts.proposals);
 		ADD("  draws:");
 		for (i = 0; i < c->ndraws; i++) {
 			char buf[2000];

@@ -415,7 +415,7 @@ START_TEST(fit_recovers_known_parameters)
 		"data.yaml", "start.yaml", "calibrated.yaml"
 	};
 	char text[600], *cal_text = NULL;
-	const char *data, *start, *fits[2];
+	const char *data, *start, *fits[2], *calp;
 	cs_imp_set set;
 	cs_cal_opts o;
 	cs_cal *cal = NULL;
@@ -507,10 +507,46 @@ START_TEST(fit_recovers_known_parameters)
 		snprintf(w2, sizeof w2, "mean: %s}", want);
 		ck_assert_has(cal_text, w2);
 	}
-	write_tmp("calibrated.yaml", cal_text);
+	calp = write_tmp("calibrated.yaml", cal_text);
 	ck_assert_int_eq(cs_scenario_load_string(cal_text, "calibrated", NULL,
 	                                         0, &sc, &err), CS_OK);
 	cs_scenario_free(sc);
+	/*
+	 * The posterior sample carries the parameters' uncertainty: its sets
+	 * differ, and each value's spread (sd of its log over the 16 sets) is
+	 * of the order of its standard error — between a third and three
+	 * times it (16 draws estimate an sd within about +-35% at 95%; the
+	 * rest is the quadratic approximation's and the bounds').  Importance
+	 * weights let one set take the whole sample here (every set equal).
+	 */
+	{
+		cs_cal_unc u;
+		size_t k, distinct = 0;
+
+		ck_assert_int_eq(cs_cal_unc_read(calp, &u, &err), CS_OK);
+		ck_assert_uint_eq(u.ndraws, 16);
+		for (i = 0; i < u.ndraws; i++) {
+			int seen = 0;
+
+			for (k = 0; k < i; k++)
+				seen |= u.draws[k * u.n] == u.draws[i * u.n];
+			distinct += !seen;
+		}
+		ck_assert_msg(distinct >= 8, "%zu distinct sets of 16", distinct);
+		for (k = 0; k < 2; k++) {
+			double m = 0, v = 0, se = k ? pz->se_log : pd->se_log;
+
+			for (i = 0; i < u.ndraws; i++)
+				m += log(u.draws[i * u.n + k]) / (double)u.ndraws;
+			for (i = 0; i < u.ndraws; i++)
+				v += pow(log(u.draws[i * u.n + k]) - m, 2) /
+				     (double)(u.ndraws - 1);
+			ck_assert_msg(sqrt(v) > se / 3 && sqrt(v) < 3 * se,
+			              "parameter %zu: sample sd %g, se %g", k,
+			              sqrt(v), se);
+		}
+		cs_cal_unc_free(&u);
+	}
 	free(cal_text);
 	cs_cal_free(cal);
 	cs_imp_set_destroy(&set);
