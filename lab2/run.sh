@@ -103,6 +103,17 @@ RUNS=(
   "u06 200 8 4"
   "u07 120 5 2"
   "u08 100 5 2"
+  # round 5 (lab2/README.md "Round 5"): round 4's model calibrated on every
+  # quiet-machine run (t, n, u), predicted before any of these was run; v07
+  # is run beside `node lab2/hog.js 100` started just before it
+  "v01 30  10 2"
+  "v02 100 5 1"
+  "v03 200 5 1"
+  "v04 80  2 2"
+  "v05 400 5 2"
+  "v06 250 5 4"
+  "v07 180 6 2"
+  "v08 140 10 2"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
