@@ -35,6 +35,28 @@ typedef struct cs_cli_cal_args {
 	unsigned draws;      /* validate: parameter sets for the interval */
 } cs_cli_cal_args;
 
+/* Options both commands take with the same meaning and words. */
+#define CS_CLI_CAL_OPT_DATA \
+	{ .name = "data", .val = 'd', .arg = "FILE...", .flags = CS_OPT_SHORT | \
+	  CS_OPT_FILE | CS_OPT_FILES, \
+	  .help = "measurements, Locust, k6 or JMeter output: the files after " \
+	          "--data, up to the next option (repeatable; required)" }
+#define CS_CLI_CAL_OPT_SET \
+	{ .name = "set", .val = 's', .arg = "PATH=VALUE", \
+	  .flags = CS_OPT_SHORT | CS_OPT_PATH, \
+	  .help = "an override for every run" }
+#define CS_CLI_CAL_OPT_JOBS \
+	{ .name = "jobs", .val = 'j', .arg = "N", .def = "0: one per core", \
+	  .flags = CS_OPT_SHORT, \
+	  .help = "threads per run; never changes the result" }
+#define CS_CLI_CAL_OPT_STEADY \
+	{ .name = "steady", .val = 'y', .flags = CS_OPT_SHORT, \
+	  .def = "off: the points' own stages", \
+	  .help = "replace the stages by a jump to the point's load" }, \
+	{ .name = "duration", .val = 'D', .arg = "D", \
+	  .def = "the point's, at most 10m", .flags = CS_OPT_SHORT, \
+	  .help = "simulated time of a steady run (10m, 4m30s)" }
+
 /*
  * Parse argv into a, which holds cmd and cli and is zero otherwise:
  * 0 when the command should go on, -1 after --help was printed, or an

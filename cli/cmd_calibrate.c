@@ -25,10 +25,7 @@
 int cs_cmd_calibrate(int argc, char **argv);
 
 static const cs_cli_opt cal_opts[] = {
-	{ .name = "data", .val = 'd', .arg = "FILE...", .flags = CS_OPT_SHORT |
-	  CS_OPT_FILE | CS_OPT_FILES,
-	  .help = "measurements, Locust, k6 or JMeter output: the files after "
-	          "--data, up to the next option (repeatable; required)" },
+	CS_CLI_CAL_OPT_DATA,
 	{ .name = "fit", .val = 'F', .arg = "PATH[=LO:HI]",
 	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
 	  .def = "bounds a tenth to ten times the file's value",
@@ -40,9 +37,7 @@ static const cs_cli_opt cal_opts[] = {
 	{ .name = "point-set", .val = 'p', .arg = "P:PATH=VALUE",
 	  .flags = CS_OPT_SHORT,
 	  .help = "an override for point P only (pool size, instances...)" },
-	{ .name = "set", .val = 's', .arg = "PATH=VALUE",
-	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
-	  .help = "an override for every run" },
+	CS_CLI_CAL_OPT_SET,
 	{ .name = "weights", .val = 'w', .arg = "M=W,...",
 	  .def = "throughput 1, p50 1, p95 1, p99 0.5, error_rate 1",
 	  .flags = CS_OPT_SHORT,
@@ -68,15 +63,8 @@ static const cs_cli_opt cal_opts[] = {
 	{ .name = "proposals", .val = 'Q', .arg = "P", .def = "96",
 	  .flags = CS_OPT_SHORT,
 	  .help = "parameter sets tried for the posterior sample (0: none)" },
-	{ .name = "jobs", .val = 'j', .arg = "N", .def = "0: one per core",
-	  .flags = CS_OPT_SHORT,
-	  .help = "threads per run; never changes the result" },
-	{ .name = "steady", .val = 'y', .flags = CS_OPT_SHORT,
-	  .def = "off: the points' own stages",
-	  .help = "replace the stages by a jump to the point's load" },
-	{ .name = "duration", .val = 'D', .arg = "D",
-	  .def = "the point's, at most 10m", .flags = CS_OPT_SHORT,
-	  .help = "simulated time of a steady run (10m, 4m30s)" },
+	CS_CLI_CAL_OPT_JOBS,
+	CS_CLI_CAL_OPT_STEADY,
 	{ .name = "output", .val = 'o', .arg = "FILE", .def = "not written",
 	  .flags = CS_OPT_SHORT | CS_OPT_FILE,
 	  .help = "write the calibrated scenario to FILE" },

@@ -25,18 +25,13 @@
 int cs_cmd_validate(int argc, char **argv);
 
 static const cs_cli_opt val_opts[] = {
-	{ .name = "data", .val = 'd', .arg = "FILE...", .flags = CS_OPT_SHORT |
-	  CS_OPT_FILE | CS_OPT_FILES,
-	  .help = "measurements, Locust, k6 or JMeter output: the files after "
-	          "--data, up to the next option (repeatable; required)" },
+	CS_CLI_CAL_OPT_DATA,
 	{ .name = "points", .val = 'P', .arg = "LIST", .def = "every point",
 	  .flags = CS_OPT_SHORT,
 	  .help = "the points to predict: numbers from 1 or names" },
 	{ .name = "point-set", .val = 'p', .arg = "P:PATH=VALUE",
 	  .flags = CS_OPT_SHORT, .help = "an override for point P only" },
-	{ .name = "set", .val = 's', .arg = "PATH=VALUE",
-	  .flags = CS_OPT_SHORT | CS_OPT_PATH,
-	  .help = "an override for every run" },
+	CS_CLI_CAL_OPT_SET,
 	{ .name = "baseline-from", .val = 'b', .arg = "N1,N2,...",
 	  .def = "no baselines; score every point", .flags = CS_OPT_SHORT,
 	  .help = "users of the calibration points: fit a straight line and a "
@@ -49,20 +44,13 @@ static const cs_cli_opt val_opts[] = {
 	  .help = "replications per point" },
 	{ .name = "seed", .val = 'S', .arg = "S", .def = "run.seed (1)",
 	  .flags = CS_OPT_SHORT, .help = "base random seed" },
-	{ .name = "jobs", .val = 'j', .arg = "N", .def = "0: one per core",
-	  .flags = CS_OPT_SHORT,
-	  .help = "threads per run; never changes the result" },
+	CS_CLI_CAL_OPT_JOBS,
 	{ .name = "draws", .val = 'K', .arg = "K", .def = "16",
 	  .flags = CS_OPT_SHORT,
 	  .help = "parameter sets sampled from the scenario's calibration "
 	          "block for the 90% prediction interval (1: the fitted values "
 	          "only)" },
-	{ .name = "steady", .val = 'y', .flags = CS_OPT_SHORT,
-	  .def = "off: the points' own stages",
-	  .help = "replace the stages by a jump to the point's load" },
-	{ .name = "duration", .val = 'D', .arg = "D",
-	  .def = "the point's, at most 10m", .flags = CS_OPT_SHORT,
-	  .help = "simulated time of a steady run (10m, 4m30s)" },
+	CS_CLI_CAL_OPT_STEADY,
 	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
 	  .flags = CS_OPT_SHORT | CS_OPT_FILE,
 	  .help = "write the report to FILE" },
