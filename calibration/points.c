@@ -372,17 +372,22 @@ cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
 	return s;
 }
 
-/* The points of one cs_calp_run_points, shared by its threads. */
+/* The runs of one cs_calp_run_points or cs_calp_run_sets, shared by its
+ * threads: run t is point t at v, or point `point` with extra[t]. */
 typedef struct batch {
 	const cs_cal *c;
 	const double *v;
+	size_t point;
+	const char *const *extra; /* n lists of nextra, or NULL */
+	size_t nextra;
+	unsigned reps;
 	bool precise;
-	unsigned jobs;       /* each point's cs_run */
+	unsigned jobs;       /* each run's cs_run */
 	cs_cal_pred *out;
 	double **ep;
 	cs_status *st;
 	cs_error *errs;
-	atomic_size_t first_bad; /* lowest point that failed so far */
+	atomic_size_t first_bad; /* lowest run that failed so far */
 } batch;
 
 static cs_status
@@ -391,20 +396,51 @@ batch_point(unsigned t, void *arg)
 	batch *b = arg;
 	size_t i = t, f;
 
-	/* a later point than one that failed is not needed: the caller
-	 * stops at the first failure in point order */
+	/* a later run than one that failed is not needed: the caller
+	 * stops at the first failure in order */
 	if (i > atomic_load(&b->first_bad))
 		return CS_OK;
 	memset(&b->errs[i], 0, sizeof b->errs[i]);
-	b->st[i] = run_point(b->c, i, b->v, NULL, 0, 0, b->precise, b->jobs,
-	                     &b->out[i], b->ep ? b->ep[i] : NULL, NULL,
-	                     &b->errs[i]);
+	if (b->extra)
+		b->st[i] = run_point(b->c, b->point, NULL,
+		                     b->extra + i * b->nextra, b->nextra,
+		                     b->reps, b->precise, b->jobs, &b->out[i],
+		                     NULL, NULL, &b->errs[i]);
+	else
+		b->st[i] = run_point(b->c, i, b->v, NULL, 0, b->reps,
+		                     b->precise, b->jobs, &b->out[i],
+		                     b->ep ? b->ep[i] : NULL, NULL, &b->errs[i]);
 	f = atomic_load(&b->first_bad);
 	while (b->st[i] && i < f &&
 	       !atomic_compare_exchange_weak(&b->first_bad, &f, i))
 		;
 	/* the statuses are read from st: the pool's own is for its faults */
 	return CS_OK;
+}
+
+/* Run b's n runs on up to opts.jobs threads (0: one per core); the first
+ * failed run in order, or n, those before it counted in c->evals. */
+static size_t
+run_batch(cs_cal *c, batch *b, size_t n)
+{
+	unsigned jobs = c->opts.jobs ? c->opts.jobs : cs_sim_cores();
+	unsigned outer = n < jobs ? (unsigned)n : jobs;
+	size_t f;
+
+	if (!n)
+		return 0;
+	b->c = c;
+	/* fewer runs than threads: their replications share the rest */
+	b->jobs = outer < jobs ? jobs / outer : 1;
+	atomic_init(&b->first_bad, n);
+	if (cs_sim_replicate((unsigned)n, outer, batch_point, b)) {
+		/* the pool could not start */
+		b->st[0] = cs_calp_nomem(&b->errs[0]);
+		return 0;
+	}
+	f = atomic_load(&b->first_bad);
+	c->evals += (unsigned)f;
+	return f;
 }
 
 /*
@@ -425,31 +461,43 @@ cs_calp_run_points(cs_cal *c, const double *v, bool precise,
                    cs_cal_pred *out, double **ep, cs_status *st,
                    cs_error *errs)
 {
-	unsigned jobs = c->opts.jobs ? c->opts.jobs : cs_sim_cores();
-	unsigned outer = c->npoints < jobs ? (unsigned)c->npoints : jobs;
 	batch b;
-	size_t f;
 
-	if (!c->npoints)
-		return 0;
-	b.c = c;
+	memset(&b, 0, sizeof b);
 	b.v = v;
 	b.precise = precise;
-	/* fewer points than threads: their replications share the rest */
-	b.jobs = outer < jobs ? jobs / outer : 1;
 	b.out = out;
 	b.ep = ep;
 	b.st = st;
 	b.errs = errs;
-	atomic_init(&b.first_bad, c->npoints);
-	if (cs_sim_replicate((unsigned)c->npoints, outer, batch_point, &b)) {
-		/* the pool could not start */
-		st[0] = cs_calp_nomem(&errs[0]);
-		return 0;
-	}
-	f = atomic_load(&b.first_bad);
-	c->evals += (unsigned)f;
-	return f;
+	return run_batch(c, &b, c->npoints);
+}
+
+/*
+ * Run point i with each of n lists of overrides, list j being
+ * extra[j * nextra .. (j + 1) * nextra), as cs_cal_predict_sets with reps
+ * replications, several lists at once as cs_calp_run_points runs points:
+ * a prediction interval's draws are one replication each, which alone
+ * keeps one core busy.  out[j], st[j] and errs[j] are list j's; returns
+ * the first list, in order, that failed, or n.
+ */
+size_t
+cs_calp_run_sets(cs_cal *c, size_t i, const char *const *extra,
+                 size_t nextra, size_t n, unsigned reps, cs_cal_pred *out,
+                 cs_status *st, cs_error *errs)
+{
+	batch b;
+
+	memset(&b, 0, sizeof b);
+	b.point = i;
+	b.extra = extra;
+	b.nextra = nextra;
+	b.reps = reps;
+	b.precise = true;
+	b.out = out;
+	b.st = st;
+	b.errs = errs;
+	return run_batch(c, &b, n);
 }
 
 cs_status
