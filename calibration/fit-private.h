@@ -186,6 +186,18 @@ cs_status cs_calp_run_point(cs_cal *c, size_t i, const double *v,
 cs_status cs_calp_run_point_precise(cs_cal *c, size_t i, const double *v,
                                     unsigned reps, cs_cal_pred *out,
                                     cs_error *err);
+/* Simulate every point at v, several at once (opts.jobs): out[i], ep[i]
+ * (ep or ep[i] may be NULL), st[i], errs[i]; the first failed point in
+ * point order, or c->npoints (points.c says more). */
+size_t cs_calp_run_points(cs_cal *c, const double *v, bool precise,
+                          cs_cal_pred *out, double **ep, cs_status *st,
+                          cs_error *errs);
+/* Simulate point i with each of n lists of nextra overrides (extra,
+ * list after list), several at once, as cs_cal_predict_sets: out[j],
+ * st[j], errs[j]; the first failed list in order, or n. */
+size_t cs_calp_run_sets(cs_cal *c, size_t i, const char *const *extra,
+                        size_t nextra, size_t n, unsigned reps,
+                        cs_cal_pred *out, cs_status *st, cs_error *errs);
 
 /* ---- the objective (objective.c) ---------------------------------------- */
 

@@ -481,14 +481,18 @@ cs_calp_residuals(cs_cal *c, const double *v, double *r, int *bad,
 {
 	double **epv = NULL;  /* per point: its endpoints' numbers */
 	cs_cal_pred *pred;
+	cs_status *st;
+	cs_error *errs;
 	char *key;
-	size_t i, k;
+	size_t i, k, f;
 	centry *e;
 	cs_status s = CS_OK;
 
 	*bad = 0;
 	if (key_of(c, v, &key))
 		return cs_calp_nomem(err);
+	/* the cache is the calling thread's alone: the points' threads
+	 * (cs_calp_run_points) only read c */
 	for (i = 0; i < CACHE_SIZE; i++)
 		if (c->cache[i].key && !strcmp(c->cache[i].key, key)) {
 			memcpy(r, c->cache[i].r, c->nres * sizeof *r);
@@ -498,37 +502,32 @@ cs_calp_residuals(cs_cal *c, const double *v, double *r, int *bad,
 		}
 	pred = malloc(c->npoints * sizeof *pred);
 	epv = calloc(c->npoints, sizeof *epv);
-	if (!pred || !epv) {
-		free(pred);
-		free(epv);
-		free(key);
-		return cs_calp_nomem(err);
+	st = malloc(c->npoints * sizeof *st);
+	errs = malloc(c->npoints * sizeof *errs);
+	if (!pred || !epv || !st || !errs) {
+		s = cs_calp_nomem(err);
+		goto fail;
 	}
-	for (i = 0; i < c->npoints; i++) {
-		cs_error e2;
-
+	for (i = 0; i < c->npoints; i++)
 		if (c->points[i].use_ep &&
 		    !(epv[i] = malloc((c->points[i].p->nendpoints * EP_N + 1) *
 		                      sizeof **epv))) {
-			s = CS_ERR_NOMEM;
-			if (err)
-				cs_calp_nomem(err);
+			s = cs_calp_nomem(err);
 			goto fail;
 		}
-		memset(&e2, 0, sizeof e2);
-		s = cs_calp_run_point_x(c, i, v, NULL, 0, 0, false, &pred[i],
-		                        epv[i], NULL, &e2);
+	/* all the points at once; what counts is the first one, in point
+	 * order, that failed, as if they had run in turn */
+	f = cs_calp_run_points(c, v, false, pred, epv, st, errs);
+	if (f < c->npoints) {
+		s = st[f];
 		if (s == CS_ERR_NOMEM || s == CS_ERR_INTERNAL ||
 		    s == CS_ERR_IO || s == CS_ERR_NUMERIC) {
 			if (err)
-				*err = e2;
+				*err = errs[f];
 			goto fail;
 		}
-		if (s) {
-			*bad = 1;
-			s = CS_OK;
-			break;
-		}
+		*bad = 1;
+		s = CS_OK;
 	}
 	for (k = 0; k < c->nres; k++) {
 		int m = c->res_metric[k], ei = c->res_ep[k];
@@ -556,6 +555,8 @@ cs_calp_residuals(cs_cal *c, const double *v, double *r, int *bad,
 		free(epv[i]);
 	free(epv);
 	free(pred);
+	free(st);
+	free(errs);
 	e = &c->cache[c->cache_next];
 	c->cache_next = (c->cache_next + 1) % CACHE_SIZE;
 	free(e->key);
@@ -571,10 +572,12 @@ cs_calp_residuals(cs_cal *c, const double *v, double *r, int *bad,
 	}
 	return CS_OK;
 fail:
-	for (i = 0; i < c->npoints; i++)
+	for (i = 0; epv && i < c->npoints; i++)
 		free(epv[i]);
 	free(epv);
 	free(pred);
+	free(st);
+	free(errs);
 	free(key);
 	return s;
 }

@@ -7,7 +7,8 @@
  * and a sample of the posterior.
  *
  * Cost: one evaluation of the objective is one cs_run() per point (YAML
- * parsing included, a millisecond or so); a fit is at most
+ * parsing included, a millisecond or so), the points run at once on
+ * opts.jobs threads (cs_calp_run_points); a fit is at most
  * starts x max_evals evaluations plus 2 per parameter for the Jacobian
  * and opts.proposals for the posterior sample; evaluations are cached
  * (objective.c).
@@ -770,6 +771,38 @@ out:
 
 /* ---- the fit ------------------------------------------------------------ */
 
+/* Each point's prediction at the best values v, the points run at once
+ * (cs_calp_run_points); the first failure in point order is returned. */
+static cs_status
+fitted_predictions(cs_cal *c, const double *v, cs_error *err)
+{
+	cs_cal_pred *pred = malloc((c->npoints + 1) * sizeof *pred);
+	cs_status *st = malloc((c->npoints + 1) * sizeof *st);
+	cs_error *errs = malloc((c->npoints + 1) * sizeof *errs);
+	cs_status s = CS_OK;
+	size_t i, f;
+
+	if (!pred || !st || !errs) {
+		s = cs_calp_nomem(err);
+		goto out;
+	}
+	f = cs_calp_run_points(c, v, true, pred, NULL, st, errs);
+	for (i = 0; i < f; i++) {
+		c->points[i].fitted = pred[i];
+		c->points[i].has_fitted = 1;
+	}
+	if (f < c->npoints) {
+		s = st[f];
+		if (err)
+			*err = errs[f];
+	}
+out:
+	free(pred);
+	free(st);
+	free(errs);
+	return s;
+}
+
 cs_status
 cs_cal_fit(cs_cal *c, cs_error *err)
 {
@@ -901,12 +934,8 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 		goto out;
 	if ((s = posterior_draws(c, x.v, err)))
 		goto out;
-	for (i = 0; i < c->npoints; i++) {
-		if ((s = cs_calp_run_point_precise(c, i, x.v, 0,
-		                                   &c->points[i].fitted, err)))
-			goto out;
-		c->points[i].has_fitted = 1;
-	}
+	if ((s = fitted_predictions(c, x.v, err)))
+		goto out;
 	c->fitted = 1;
 	c->seconds = now_seconds() - t0;
 out:

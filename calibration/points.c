@@ -6,12 +6,14 @@
  * metrics the fit and the predictions compare (cs_cal_predict*).
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calibration/fit-private.h"
+#include "sim/replicate.h"
 
 #define MAX_STEADY 600.0   /* s: default cap on a steady run */
 
@@ -236,21 +238,15 @@ cs_cal_cause_name(size_t k)
 }
 
 /*
- * Run point i with values v (NULL: the file's) and reps replications.
- * A scenario that does not load gives its status (CS_ERR_INVALID,
- * CS_ERR_USAGE) and err.
- *
- * precise: a reported prediction, which runs the sequential rule when
- * opts.precision asks for it; the objective's evaluations do not (a
- * replication count that changed with the parameters would make the
- * objective's noise, and its comparisons under common random numbers,
- * change with them too).
+ * Run point i with values v (NULL: the file's) and reps replications on
+ * up to jobs threads.  Only reads c, so several points may run at once
+ * (cs_calp_run_points); the caller counts the run in c->evals.
  */
-cs_status
-cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
-                    const char *const *extra, size_t nextra, unsigned reps,
-                    bool precise, cs_cal_pred *out, double *ep,
-                    double *causes, cs_error *err)
+static cs_status
+run_point(const cs_cal *c, size_t i, const double *v,
+          const char *const *extra, size_t nextra, unsigned reps,
+          bool precise, unsigned jobs, cs_cal_pred *out, double *ep,
+          double *causes, cs_error *err)
 {
 	const point *pt = &c->points[i];
 	size_t np = v ? c->nparams : 0, n = 0, k;
@@ -288,7 +284,7 @@ cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
 	ro.replications = reps ? reps : c->opts.replications;
 	ro.seed = c->seed;
 	ro.has_seed = 1;
-	ro.jobs = c->opts.jobs;
+	ro.jobs = jobs;
 	if (precise && c->opts.precision > 0) {
 		ro.precision = c->opts.precision;
 		ro.precision_floor = c->opts.precision_floor;
@@ -348,8 +344,160 @@ cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
 	}
 	cs_result_free(res);
 	cs_scenario_free(sc);
-	c->evals++;
 	return CS_OK;
+}
+
+/*
+ * Run point i with values v (NULL: the file's) and reps replications.
+ * A scenario that does not load gives its status (CS_ERR_INVALID,
+ * CS_ERR_USAGE) and err.
+ *
+ * precise: a reported prediction, which runs the sequential rule when
+ * opts.precision asks for it; the objective's evaluations do not (a
+ * replication count that changed with the parameters would make the
+ * objective's noise, and its comparisons under common random numbers,
+ * change with them too).
+ */
+cs_status
+cs_calp_run_point_x(cs_cal *c, size_t i, const double *v,
+                    const char *const *extra, size_t nextra, unsigned reps,
+                    bool precise, cs_cal_pred *out, double *ep,
+                    double *causes, cs_error *err)
+{
+	cs_status s = run_point(c, i, v, extra, nextra, reps, precise,
+	                        c->opts.jobs, out, ep, causes, err);
+
+	if (!s)
+		c->evals++;
+	return s;
+}
+
+/* The runs of one cs_calp_run_points or cs_calp_run_sets, shared by its
+ * threads: run t is point t at v, or point `point` with extra[t]. */
+typedef struct batch {
+	const cs_cal *c;
+	const double *v;
+	size_t point;
+	const char *const *extra; /* n lists of nextra, or NULL */
+	size_t nextra;
+	unsigned reps;
+	bool precise;
+	unsigned jobs;       /* each run's cs_run */
+	cs_cal_pred *out;
+	double **ep;
+	cs_status *st;
+	cs_error *errs;
+	atomic_size_t first_bad; /* lowest run that failed so far */
+} batch;
+
+static cs_status
+batch_point(unsigned t, void *arg)
+{
+	batch *b = arg;
+	size_t i = t, f;
+
+	/* a later run than one that failed is not needed: the caller
+	 * stops at the first failure in order */
+	if (i > atomic_load(&b->first_bad))
+		return CS_OK;
+	memset(&b->errs[i], 0, sizeof b->errs[i]);
+	if (b->extra)
+		b->st[i] = run_point(b->c, b->point, NULL,
+		                     b->extra + i * b->nextra, b->nextra,
+		                     b->reps, b->precise, b->jobs, &b->out[i],
+		                     NULL, NULL, &b->errs[i]);
+	else
+		b->st[i] = run_point(b->c, i, b->v, NULL, 0, b->reps,
+		                     b->precise, b->jobs, &b->out[i],
+		                     b->ep ? b->ep[i] : NULL, NULL, &b->errs[i]);
+	f = atomic_load(&b->first_bad);
+	while (b->st[i] && i < f &&
+	       !atomic_compare_exchange_weak(&b->first_bad, &f, i))
+		;
+	/* the statuses are read from st: the pool's own is for its faults */
+	return CS_OK;
+}
+
+/* Run b's n runs on up to opts.jobs threads (0: one per core); the first
+ * failed run in order, or n, those before it counted in c->evals. */
+static size_t
+run_batch(cs_cal *c, batch *b, size_t n)
+{
+	unsigned jobs = c->opts.jobs ? c->opts.jobs : cs_sim_cores();
+	unsigned outer = n < jobs ? (unsigned)n : jobs;
+	size_t f;
+
+	if (!n)
+		return 0;
+	b->c = c;
+	/* fewer runs than threads: their replications share the rest */
+	b->jobs = outer < jobs ? jobs / outer : 1;
+	atomic_init(&b->first_bad, n);
+	if (cs_sim_replicate((unsigned)n, outer, batch_point, b)) {
+		/* the pool could not start */
+		b->st[0] = cs_calp_nomem(&b->errs[0]);
+		return 0;
+	}
+	f = atomic_load(&b->first_bad);
+	c->evals += (unsigned)f;
+	return f;
+}
+
+/*
+ * Run every point at v, as cs_calp_run_point_x with its replication
+ * count, on up to opts.jobs threads (0: one per core) over the points,
+ * each point's cs_run taking the rest: a point of 80 simulated seconds
+ * is a few tens of ms of CPU and its 2 replications alone leave cores
+ * idle.  Each run is seeded as it would be alone and its numbers are
+ * stored by index, so nothing depends on the threads.  out[i], ep[i]
+ * (ep or ep[i] may be NULL), st[i] and errs[i] are point i's.
+ *
+ * Returns the first point, in point order, that failed (st and errs say
+ * how), or c->npoints; the points after it may not have run.  Those
+ * before it are counted in c->evals, as running them in turn would.
+ */
+size_t
+cs_calp_run_points(cs_cal *c, const double *v, bool precise,
+                   cs_cal_pred *out, double **ep, cs_status *st,
+                   cs_error *errs)
+{
+	batch b;
+
+	memset(&b, 0, sizeof b);
+	b.v = v;
+	b.precise = precise;
+	b.out = out;
+	b.ep = ep;
+	b.st = st;
+	b.errs = errs;
+	return run_batch(c, &b, c->npoints);
+}
+
+/*
+ * Run point i with each of n lists of overrides, list j being
+ * extra[j * nextra .. (j + 1) * nextra), as cs_cal_predict_sets with reps
+ * replications, several lists at once as cs_calp_run_points runs points:
+ * a prediction interval's draws are one replication each, which alone
+ * keeps one core busy.  out[j], st[j] and errs[j] are list j's; returns
+ * the first list, in order, that failed, or n.
+ */
+size_t
+cs_calp_run_sets(cs_cal *c, size_t i, const char *const *extra,
+                 size_t nextra, size_t n, unsigned reps, cs_cal_pred *out,
+                 cs_status *st, cs_error *errs)
+{
+	batch b;
+
+	memset(&b, 0, sizeof b);
+	b.point = i;
+	b.extra = extra;
+	b.nextra = nextra;
+	b.reps = reps;
+	b.precise = true;
+	b.out = out;
+	b.st = st;
+	b.errs = errs;
+	return run_batch(c, &b, n);
 }
 
 cs_status

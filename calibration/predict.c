@@ -11,7 +11,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "calibration/fit.h"
+#include "calibration/fit-private.h"
 #include "config/conf.h"
 
 static const char *const kind_names[] = {
@@ -558,39 +558,49 @@ cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
 {
 	const cs_imp_point *p = cs_cal_point_at(cal, i);
 	double *y = calloc(nd * CS_CAL_NMETRICS + 1, sizeof *y);
-	char **as = calloc(u->n + 1, sizeof *as);
-	size_t j, k, m;
+	/* every draw's overrides, u->n after u->n, so that the draws can run
+	 * at once (cs_calp_run_sets) */
+	char *abuf = malloc(nd * u->n * 600 + 1);
+	const char **as = calloc(nd * u->n + 1, sizeof *as);
+	cs_cal_pred *q = malloc((nd + 1) * sizeof *q);
+	cs_status *st = malloc((nd + 1) * sizeof *st);
+	cs_error *errs = malloc((nd + 1) * sizeof *errs);
+	size_t j, k, m, f;
 	cs_status s = CS_OK;
 
-	if (!y || !as) {
-		free(y);
-		free(as);
-		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-		                    "out of memory");
+	if (!y || !abuf || !as || !q || !st || !errs) {
+		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+		                 "out of memory");
+		goto out;
 	}
-	for (k = 0; k < u->n; k++)
-		if (!(as[k] = malloc(600))) {
-			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-			                 "out of memory");
+	if (u->n == 0) {
+		for (j = 0; j < nd; j++)
+			q[j] = *pred;
+	} else if (i >= cal->npoints) {
+		s = cs_error_set(err, CS_ERR_INTERNAL, "", 0, 0, "",
+		                 "no point %zu", i);
+		goto out;
+	} else {
+		for (j = 0; j < nd; j++)
+			for (k = 0; k < u->n; k++) {
+				char *a = abuf + (j * u->n + k) * 600;
+
+				cs_cal_unc_assign(u, k, draws[j * u->n + k], a,
+				                  600);
+				as[j * u->n + k] = a;
+			}
+		/* the first failed draw in order, as when they ran in turn */
+		f = cs_calp_run_sets(cal, i, as, u->n, nd, 1, q, st, errs);
+		if (f < nd) {
+			s = st[f];
+			if (err)
+				*err = errs[f];
 			goto out;
 		}
-	for (j = 0; j < nd; j++) {
-		cs_cal_pred q;
-
-		if (u->n == 0) {
-			q = *pred;
-		} else {
-			for (k = 0; k < u->n; k++)
-				cs_cal_unc_assign(u, k, draws[j * u->n + k], as[k],
-				                  600);
-			if ((s = cs_cal_predict_sets(cal, i,
-			                             (const char *const *)as, u->n,
-			                             1, &q, err)))
-				goto out;
-		}
-		for (m = 0; m < CS_CAL_NMETRICS; m++)
-			y[m * nd + j] = q.mean[m];
 	}
+	for (j = 0; j < nd; j++)
+		for (m = 0; m < CS_CAL_NMETRICS; m++)
+			y[m * nd + j] = q[j].mean[m];
 	for (m = 0; m < CS_CAL_NMETRICS; m++) {
 		double x = pred->mean[CS_CAL_THROUGHPUT];
 		double dur = p->duration > 0 ? p->duration :
@@ -613,9 +623,11 @@ cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
 		          &pi_lo[m], &pi_hi[m]);
 	}
 out:
-	for (k = 0; k < u->n; k++)
-		free(as[k]);
+	free(errs);
+	free(st);
+	free(q);
 	free(as);
+	free(abuf);
 	free(y);
 	return s;
 }
