@@ -494,6 +494,39 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
 #define ESS_MIN 8         /* fewer effective sets: the normal approximation */
 
 
+/* The posterior's tempering s2 (the fit's mean squared residual, at least
+ * 1) and the box's diagonal in log space (the widest a flat direction is
+ * drawn). */
+static void
+post_scales(const cs_cal *c, double *s2, double *diag)
+{
+	size_t k, n = c->nparams, nres = c->nres;
+
+	*s2 = nres > n ? fmax(c->objective * c->wsum / (double)(nres - n), 1) : 1;
+	*diag = 0;
+	for (k = 0; k < n; k++) {
+		const param *pr = &c->params[k];
+
+		*diag += pow(log(pr->pub.hi) - log(pr->pub.lo), 2);
+	}
+	*diag = sqrt(*diag);
+}
+
+/* Values v of the log-space point x, clipped to the bounds and rounded as
+ * the scenario will get them. */
+static void
+post_values(const cs_cal *c, const double *x, double *v)
+{
+	size_t k;
+
+	for (k = 0; k < c->nparams && c->nparams <= 64; k++) {
+		const param *pr = &c->params[k];
+		double l = log(pr->pub.lo), h = log(pr->pub.hi);
+
+		v[k] = cs_calp_applied(pr, exp(fmin(fmax(x[k], l), h)));
+	}
+}
+
 /*
  * The fallback when the weights collapse (below): the fit's approximate
  * posterior.  opts.proposals parameter sets: the fit itself, then draws from a normal
@@ -518,7 +551,7 @@ laplace_draws(cs_cal *c, const double *best, cs_error *err)
 	double *vals = NULL, *chi = NULL;
 	size_t *kept = NULL;
 	double *r = malloc((nres + 1) * sizeof *r);
-	double s2, diag = 0, limit;
+	double s2, diag, limit;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	cs_status s = CS_OK;
 	int bad;
@@ -534,13 +567,7 @@ laplace_draws(cs_cal *c, const double *best, cs_error *err)
 		goto out;
 	}
 	gsl_rng_set(rng, c->seed ^ 0x9e3779b97f4a7c15ULL);
-	s2 = nres > n ? fmax(c->objective * c->wsum / (double)(nres - n), 1) : 1;
-	for (k = 0; k < n; k++) {
-		const param *pr = &c->params[k];
-
-		diag += pow(log(pr->pub.hi) - log(pr->pub.lo), 2);
-	}
-	diag = sqrt(diag);
+	post_scales(c, &s2, &diag);
 	for (j = 0; j < PROPOSALS; j++) {
 		double x[64];
 		double *v = vals + j * n;
@@ -560,12 +587,7 @@ laplace_draws(cs_cal *c, const double *best, cs_error *err)
 					         (double)(k == q)) * z;
 			}
 		}
-		for (k = 0; k < n && n <= 64; k++) {
-			const param *pr = &c->params[k];
-			double l = log(pr->pub.lo), h = log(pr->pub.hi);
-
-			v[k] = cs_calp_applied(pr, exp(fmin(fmax(x[k], l), h)));
-		}
+		post_values(c, x, v);
 		if ((s = cs_calp_residuals(c, v, r, &bad, err)))
 			goto out;
 		chi[j] = 0;
@@ -640,7 +662,7 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 	size_t PROPOSALS = c->opts.proposals;
 	double *vals = NULL, *lw = NULL;
 	double *r = malloc((nres + 1) * sizeof *r);
-	double s2, mx = -INFINITY, sum = 0, sum2 = 0, u0, acc, diag = 0;
+	double s2, mx = -INFINITY, sum = 0, sum2 = 0, u0, acc, diag;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	cs_status s = CS_OK;
 	int bad;
@@ -660,16 +682,10 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 		goto out;
 	}
 	gsl_rng_set(rng, c->seed ^ 0xd1b54a32d192ed03ULL);
-	s2 = nres > n ? fmax(c->objective * c->wsum / (double)(nres - n), 1) : 1;
+	post_scales(c, &s2, &diag);
 	/* the local proposal: a normal around the fit along the Jacobian's
 	 * directions, twice their standard error, a flat direction as wide
 	 * as the box (so it walks the ridge the data leave free) */
-	for (k = 0; k < n; k++) {
-		const param *pr = &c->params[k];
-
-		diag += pow(log(pr->pub.hi) - log(pr->pub.lo), 2);
-	}
-	diag = sqrt(diag);
 	for (j = 0; j < PROPOSALS; j++) {
 		double lq_box = 0, lq_loc = 0, chi2 = 0, z[64], x[64];
 		double *v = vals + j * n;
@@ -711,12 +727,7 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 		} else {
 			lq_loc = j == 0 ? 0 : lq_box;
 		}
-		for (k = 0; k < n && n <= 64; k++) {
-			const param *pr = &c->params[k];
-			double l = log(pr->pub.lo), h = log(pr->pub.hi);
-
-			v[k] = cs_calp_applied(pr, exp(fmin(fmax(x[k], l), h)));
-		}
+		post_values(c, x, v);
 		if ((s = cs_calp_residuals(c, v, r, &bad, err)))
 			goto out;
 		for (k = 0; k < nres; k++)
