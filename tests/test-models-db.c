@@ -1,0 +1,305 @@
+/*
+ * Tests of the database: its connection pool (acquire timeout, max_waiting)
+ * and max_connections, and a db sharing the app host's cores.
+ *
+ * Suite "models", test case "components"; the helpers: models-harness.h.
+ */
+#include "models-harness.h"
+
+/*
+ * 4 users, no think time, one connection held for 1 s by each request:
+ * one user holds it, three wait; a waiter gives up after 100 ms and at once
+ * asks again.  So the pool is always in use (1), 3 wait on average, one
+ * request per second succeeds, and each of the 3 waiting users fails every
+ * 100 ms except when it is the one granted the connection: between 29 and 30
+ * pool timeouts per second.  Everything is constant: the 3 replications are
+ * identical.
+ */
+static const char pool_yaml[] =
+	"run: {duration: 60s, replications: 3}\n"
+	"load: {users: 4, think: 0s}\n"
+	"db: {pool: {size: 1, acquire_timeout: %s}}\n"
+	"endpoints:\n"
+	"  - name: hold\n"
+	"    steps: [{db: {steps: [{delay: 1s}]}}]\n";
+
+START_TEST(dbpool_times_out_when_saturated)
+{
+	char yaml[512];
+	sim s;
+	double w, to;
+
+	snprintf(yaml, sizeof yaml, pool_yaml, "100ms");
+	sim_run(&s, yaml, 3, 7);
+	w = window(&s);
+	ck_near(w, 54.0, 1e-6); /* 60 s less the default 10% warm-up */
+	to = M(&s, "overall.errors_by_cause.pool_timeout");
+	/* edges of the window: at most one unfinished wait per user */
+	ck_assert_msg(to >= 29 * w - 4 && to <= 30 * w + 4,
+	              "pool_timeout %g in %g s, want 29..30/s", to, w);
+	/* one hold may straddle each edge of the window */
+	ck_near(M(&s, "overall.ok_rps"), 1.0, 2.0 / w);
+	ck_near(M(&s, "overall.requests"),
+	        to + M(&s, "overall.ok_rps") * w, 1e-6);
+	ck_near(M(&s, "resources.db_pool.in_use.mean"), 1.0, 1e-9);
+	ck_assert(M(&s, "resources.db_pool.in_use.max") == 1);
+	ck_near(M(&s, "resources.db_pool.waiters.mean"), 3.0, 1e-9);
+	ck_assert(M(&s, "resources.db_pool.waiters.max") == 3);
+	/* a failed request waited exactly acquire_timeout: p50 is 100 ms */
+	ck_near(M(&s, "overall.latency_ms.p50"), 100.0, 100.0 * HIST);
+	sim_free(&s);
+
+	/* no timeout: nobody fails, still one request per second */
+	snprintf(yaml, sizeof yaml, pool_yaml, "none");
+	sim_run(&s, yaml, 3, 7);
+	ck_assert(M(&s, "overall.errors_by_cause.pool_timeout") == 0);
+	ck_assert(M(&s, "overall.error_rate") == 0);
+	ck_near(M(&s, "overall.ok_rps"), 1.0, 2.0 / window(&s));
+	/* FIFO: each request waits for the 3 ahead of it, then holds 1 s */
+	ck_near(M(&s, "overall.latency_ms.mean"), 4000.0, 1e-6);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * 2 instances x pool 20 = 40 connections wanted, the server allows 30: the
+ * second pool can open only 10, and its requests beyond those are refused.
+ */
+static const char refuse_yaml[] =
+	"run: {duration: 20s, replications: 2}\n"
+	"load: {users: 60, think: 10ms}\n"
+	"app: {instances: 2, workers: 100}\n"
+	"db: {pool: {size: 20}, max_connections: %d}\n"
+	"endpoints:\n"
+	"  - name: q\n"
+	"    steps: [{query: 50ms}]\n";
+
+START_TEST(db_max_connections_refuses)
+{
+	char yaml[512];
+	sim s;
+
+	snprintf(yaml, sizeof yaml, refuse_yaml, 30);
+	sim_run(&s, yaml, 2, 7);
+	ck_assert(M(&s, "overall.errors_by_cause.db_refused") > 0);
+	ck_assert(M(&s, "resources.db.connections.max") == 30);
+	ck_assert(M(&s, "resources.db_pool.in_use.max") == 30);
+	ck_assert(M(&s, "overall.errors_by_cause.pool_timeout") == 0);
+	ck_near(M(&s, "overall.errors_by_cause.db_refused"),
+	        M(&s, "overall.requests") -
+	        M(&s, "overall.ok_rps") * window(&s), 1e-6);
+	sim_free(&s);
+
+	/* room for both pools: nothing refused, all 40 connections open */
+	snprintf(yaml, sizeof yaml, refuse_yaml, 40);
+	sim_run(&s, yaml, 2, 7);
+	ck_assert(M(&s, "overall.errors_by_cause.db_refused") == 0);
+	ck_assert(M(&s, "overall.error_rate") == 0);
+	ck_assert(M(&s, "resources.db.connections.max") == 40);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * db.pool.max_waiting: Poisson arrivals at 20/s, one connection held for an
+ * exponential 100 ms, no acquire timeout and at most 2 waiting: an M/M/1/3
+ * loss queue in the pool.  A request that finds 2 waiting fails at once
+ * with pool_timeout: the share failing is the blocking probability, the
+ * waiters are the queue (tests/analytic.c).  Exact besides: the queue never
+ * passes 2, every failure is a refusal counted in queue_full.
+ */
+static const char maxwait_yaml[] =
+	"run: {duration: 220s, warmup: 20s}\n"
+	"load: {arrival_rate: 20}\n"
+	"app: {workers: 100000, backlog: 1000000000}\n"
+	"db: {pool: {size: 1, acquire_timeout: none, max_waiting: 2}}\n"
+	"endpoints:\n"
+	"  - name: hold\n"
+	"    steps: [{db: {steps: [{delay: {dist: exponential, mean: 100ms}}]}}]\n";
+
+START_TEST(dbpool_max_waiting_fails_fast)
+{
+	struct cs_an_mmck q;
+	sim s;
+	double req, to;
+
+	ck_assert_int_eq(cs_an_mmck_solve(1, 3, 20, 10, &q), CS_OK);
+	sim_run(&s, maxwait_yaml, 8, 11);
+	req = M(&s, "overall.requests");
+	to = M(&s, "overall.errors_by_cause.pool_timeout");
+	ck_assert(to > 0);
+	ck_near(to, req - M(&s, "overall.ok_rps") * window(&s), 1e-6);
+	/* refused at once, so counted at the pool and by the client at the
+	 * same instant: the same requests in the window */
+	ck_assert(M(&s, "resources.db_pool.queue_full") == to);
+	ck_assert(M(&s, "resources.db_pool.waiters.max") == 2);
+	ck_assert(M(&s, "resources.db_pool.in_use.max") == 1);
+	ci_covers(&s, "overall.error_rate", q.p_block);
+	ci_covers(&s, "overall.ok_rps", q.throughput);
+	ci_covers(&s, "resources.db_pool.waiters.mean", q.lq);
+	ci_covers(&s, "resources.db_pool.in_use.mean", q.throughput / 10);
+	ci_covers(&s, "overall.latency_ok_ms.mean", q.w * 1e3);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * max_waiting 0 without a timeout and acquire_timeout 0 without a limit
+ * are the same loss system (Erlang B in the pool): a request that finds no
+ * idle connection fails at once.  With continuous holds no two events tie,
+ * so the runs make the same draws and agree bit for bit.  They differ in
+ * two places only: acquire_timeout 0 queues a request for no time (its
+ * waiters.max is 1), and only max_waiting reports queue_full.
+ */
+START_TEST(dbpool_max_waiting_0_is_acquire_timeout_0)
+{
+	static const char yaml[] =
+		"run: {duration: 120s, warmup: 10s}\n"
+		"load: {arrival_rate: 25}\n"
+		"app: {workers: 100000}\n"
+		"db: {pool: {size: 3, %s}}\n"
+		"endpoints:\n"
+		"  - name: hold\n"
+		"    steps: [{db: {steps: [{delay: {dist: exponential, mean: 100ms}}]}}]\n";
+	static const char *const paths[] = {
+		"overall.requests", "overall.error_rate", "overall.ok_rps",
+		"overall.errors_by_cause.pool_timeout", "overall.latency_ms.mean",
+		"overall.latency_ms.p99", "overall.latency_ok_ms.mean",
+		"resources.db_pool.in_use.mean", "resources.db_pool.waiters.mean",
+		"checks.conservation.generated",
+	};
+	char ya[512], yb[512];
+	sim a, b;
+	double ma, la, ha, mb, lb, hb;
+	size_t i;
+
+	snprintf(ya, sizeof ya, yaml, "max_waiting: 0, acquire_timeout: none");
+	snprintf(yb, sizeof yb, yaml, "acquire_timeout: 0");
+	sim_run(&a, ya, 3, 5);
+	sim_run(&b, yb, 3, 5);
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		get3(&a, paths[i], &ma, &la, &ha);
+		get3(&b, paths[i], &mb, &lb, &hb);
+		ck_assert_msg(ma == mb && la == lb && ha == hb,
+		              "%s: max_waiting 0 %.17g, acquire_timeout 0 %.17g",
+		              paths[i], ma, mb);
+	}
+	ck_assert(M(&a, "overall.errors_by_cause.pool_timeout") > 0);
+	ck_assert(M(&a, "resources.db_pool.queue_full") ==
+	          M(&a, "overall.errors_by_cause.pool_timeout"));
+	ck_assert(M(&a, "resources.db_pool.waiters.max") == 0);
+	ck_assert_int_eq(cs_result_metric(b.r, "resources.db_pool.queue_full",
+	                                  &mb, &lb, &hb), CS_ERR_INVALID);
+	sim_free(&a);
+	sim_free(&b);
+}
+END_TEST
+
+/* Bad db.pool.max_waiting values: position, key path and message. */
+static const struct bad_maxwait {
+	const char *value;
+	int col;
+	const char *msg;
+} bad_maxwaits[] = {
+	{ "-1", 26, ">= 0" },
+	{ "1.5", 26, "integer" },
+	{ "lots", 26, "integer" },
+	{ "2000000000", 26, "<= 1000000000" },
+	{ "[1]", 26, "" },
+};
+
+START_TEST(dbpool_max_waiting_rejects_bad_values)
+{
+	const struct bad_maxwait *b = &bad_maxwaits[_i];
+	char yaml[512];
+	cs_scenario *sc = NULL;
+	cs_error err;
+	cs_status st;
+
+	memset(&err, 0, sizeof err);
+	snprintf(yaml, sizeof yaml,
+	         "load: {users: 1}\n"
+	         "db: {pool: {max_waiting: %s}}\n"
+	         "endpoints: [{steps: [{query: 1ms}]}]\n", b->value);
+	st = cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc, &err);
+	ck_assert_int_eq(st, CS_ERR_INVALID);
+	ck_assert_ptr_null(sc);
+	ck_assert_msg(err.line == 2 && err.col == b->col &&
+	              !strcmp(err.path, "db.pool.max_waiting") &&
+	              strstr(err.msg, b->msg),
+	              "case %d: got %d:%d: %s: %s", _i, err.line, err.col,
+	              err.path, err.msg);
+}
+END_TEST
+
+/* "none", "off" and 0 .. 1e9 are accepted; the default is no limit. */
+START_TEST(dbpool_max_waiting_accepts_none_and_zero)
+{
+	static const char *const ok[] = { "none", "off", "0", "1000000000" };
+	static const long want[] = { -1, -1, 0, 1000000000 };
+	char yaml[512];
+	cs_scenario *sc;
+	cs_error err;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(yaml, sizeof yaml,
+		         "load: {users: 1}\n"
+		         "db: {pool: {max_waiting: %s}}\n"
+		         "endpoints: [{steps: [{query: 1ms}]}]\n", ok[i]);
+		sc = NULL;
+		memset(&err, 0, sizeof err);
+		ck_assert_msg(cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc,
+		                                      &err) == CS_OK,
+		              "%s: %s", ok[i], err.msg);
+		ck_assert_int_eq(sc->db.max_waiting, want[i]);
+		cs_scenario_free(sc);
+	}
+	sc = NULL;
+	ck_assert_int_eq(cs_scenario_load_string(
+	    "load: {users: 1}\nendpoints: [{steps: [{query: 1ms}]}]\n",
+	    "t.yaml", NULL, 0, &sc, &err), CS_OK);
+	ck_assert_int_eq(sc->db.max_waiting, -1);
+	cs_scenario_free(sc);
+}
+END_TEST
+
+/*
+ * db.host: app puts the queries on the app's cores: one processor-sharing
+ * core visited twice per request (5 ms of app CPU, then 5 ms of query) is
+ * a product-form network with mean response D / (1 - U) = 10 / (1 - 0.5)
+ * = 20 ms at 50 req/s; the DB's share of the core is 25%, the host's 50%.
+ */
+START_TEST(db_on_app_host_shares_cores)
+{
+	static const char yaml[] =
+		"run: {duration: 3000s, warmup: 300s}\n"
+		"load: {arrival_rate: 50/s, client_timeout: none}\n"
+		"app: {workers: 1000, cores: 1}\n"
+		"db: {host: app, pool: {size: 1000}}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: {dist: exponential, mean: 5ms}},\n"
+		"            {query: {dist: exponential, mean: 5ms}}]\n";
+	sim s;
+
+	sim_run(&s, yaml, 6, 5);
+	ci_covers(&s, "overall.latency_ms.mean", 20.0);
+	ci_covers(&s, "resources.app.cpu_utilization", 0.5);
+	ci_covers(&s, "resources.db.cpu_utilization", 0.25);
+	sim_free(&s);
+}
+END_TEST
+
+void
+models_add_db(TCase *tc)
+{
+	tcase_add_test(tc, dbpool_times_out_when_saturated);
+	tcase_add_test(tc, db_max_connections_refuses);
+	tcase_add_test(tc, dbpool_max_waiting_fails_fast);
+	tcase_add_test(tc, dbpool_max_waiting_0_is_acquire_timeout_0);
+	tcase_add_loop_test(tc, dbpool_max_waiting_rejects_bad_values, 0,
+	                    (int)(sizeof bad_maxwaits / sizeof bad_maxwaits[0]));
+	tcase_add_test(tc, dbpool_max_waiting_accepts_none_and_zero);
+	tcase_add_test(tc, db_on_app_host_shares_cores);
+}
