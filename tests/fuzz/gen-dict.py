@@ -2,7 +2,7 @@
 """Write the libFuzzer dictionary of scenario keys (scenario.dict) from the
 key table in models/keys.c (every segment of every key path and every word
 of its choices: the keys the loader accepts), the key lists left in
-models/scenario.c and config/*.c (every string in a
+models/scenario*.c and config/*.c (every string in a
 `static const char *const x[] = { ... }` list), plus the YAML and value
 syntax the loader reads.  A test checks that scenario.dict is this
 script's output.
@@ -21,7 +21,7 @@ lists = re.compile(r'(?:const\s+char\s*\*\s*const\s*(?:\*\s*const\s*)?\w*\s*\[\s
 string = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 words = set()
-files = [os.path.join(root, 'models', 'scenario.c')] + \
+files = sorted(glob.glob(os.path.join(root, 'models', 'scenario*.c'))) + \
     sorted(glob.glob(os.path.join(root, 'config', '*.c')))
 for path in files:
     with open(path, encoding='utf-8') as f:
