@@ -177,9 +177,18 @@ overhead_ev(cs_engine *e, void *data, uint64_t arg)
 	const cs_app_conf *a = &m->sc->app;
 	long h = (long)arg;
 
-	if (cs_ps_add_overhead(&m->inst[h].cpu, e, a->overhead *
-	                       (double)on_host(a, h) * CS_OVERHEAD_PERIOD) ||
-	    cs_engine_schedule(e, e->now + CS_OVERHEAD_PERIOD, overhead_ev, m,
+	(void)e;
+	cs_overhead_slice(m, &m->inst[h].cpu, a->overhead *
+	                  (double)on_host(a, h) * CS_OVERHEAD_PERIOD,
+	                  overhead_ev, arg);
+}
+
+void
+cs_overhead_slice(cs_model *m, cs_ps *ps, double work, cs_handler tick,
+                  uint64_t arg)
+{
+	if (cs_ps_add_overhead(ps, m->e, work) ||
+	    cs_engine_schedule(m->e, m->e->now + CS_OVERHEAD_PERIOD, tick, m,
 	                       arg))
 		m->status = CS_ERR_NOMEM;
 }

@@ -146,10 +146,8 @@ db_overhead_ev(cs_engine *e, void *data, uint64_t arg)
 	if (m->measuring)
 		m->db_work += work;
 	m->db_work_total += work;
-	if (cs_ps_add_overhead(cpu, e, work) ||
-	    cs_engine_schedule(e, e->now + CS_OVERHEAD_PERIOD, db_overhead_ev,
-	                       m, arg))
-		m->status = CS_ERR_NOMEM;
+	(void)e;
+	cs_overhead_slice(m, cpu, work, db_overhead_ev, arg);
 }
 
 cs_status

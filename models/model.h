@@ -633,6 +633,11 @@ void cs_cache_destroy(cs_model *m);
 void cs_app_admit(cs_model *m, cs_req *r);
 void cs_app_release_worker(cs_model *m, cs_req *r);
 void cs_app_cpu(cs_model *m, cs_req *r, double work);
+/* One slice of a process's fixed CPU (app.overhead, db.overhead): `work`
+ * core-seconds onto station ps, and the ticker's next slice, `tick` with
+ * arg, CS_OVERHEAD_PERIOD later. */
+void cs_overhead_slice(cs_model *m, cs_ps *ps, double work, cs_handler tick,
+                       uint64_t arg);
 
 /* dbpool.c */
 /* true: r holds a connection now; false: it waits or has failed */

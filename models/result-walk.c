@@ -231,10 +231,6 @@ time_parts(walker *w, const cs_model *m, const cs_parts *p, const char *a,
 	}
 }
 
-/* The utilizations the bottleneck (bottleneck.c) reads besides the older
- * ones, each only where the scenario has that limit: the backlog's fill,
- * and each service's slot use and waiters, rate and token limits (asked
- * for / allowed, so above 1 when the provider refuses), batch fill. */
 /* On a host whose cores slow down when busy (app.core_slowdown), core time
  * per unit of work: app host 0's busy core-seconds over the work started
  * on it in the window (1 without a slowdown).  The DB's share of that
@@ -249,6 +245,10 @@ host_inflation(const cs_model *m, double now, double window)
 	return cs_tstat_mean(&m->inst[0].cpu.busy, now) * window / work;
 }
 
+/* The utilizations the bottleneck (bottleneck.c) reads besides the older
+ * ones, each only where the scenario has that limit: the backlog's fill,
+ * and each service's slot use and waiters, rate and token limits (asked
+ * for / allowed, so above 1 when the provider refuses), batch fill. */
 static void
 use_metrics(walker *w, const cs_model *m, double now, double window)
 {
