@@ -120,6 +120,8 @@ struct cs_cal {
 	double *draws;       /* ndraws x nparams: a sample of the posterior */
 	size_t ndraws;
 	double ess;          /* effective sample size behind it */
+	size_t tried;        /* importance proposals simulated (all, or
+	                      * the first half when they collapsed) */
 	size_t kept;         /* > 0: drawn from the normal approximation
 	                      * instead, this many of them kept */
 	double *svd_v, *svd_s; /* the fit's Jacobian: V (k x k) and singular

@@ -221,7 +221,12 @@ typedef struct cs_cal_progress {
 	double objective;        /* best in this start */
 	double best;             /* best over all starts */
 	double seconds;          /* wall-clock time of this start */
-	int done;                /* the start has finished */
+	int done;                /* the stage has finished */
+	int refine;              /* 0: the start's first stage (to a coarse
+	                          * simplex); 1: the leader's second (to the
+	                          * fine one; evals and seconds are the
+	                          * start's in all) */
+	double tol;              /* the simplex size that ended the stage */
 } cs_cal_progress;
 
 typedef void (*cs_cal_progress_fn)(const cs_cal_progress *p, void *ctx);
@@ -252,6 +257,9 @@ typedef struct cs_cal_opts {
 	unsigned proposals;   /* parameter sets tried for the posterior
 	                       * sample (default 96; 0: no sample) */
 	unsigned max_evals;   /* evaluations per start */
+	double coarse_tol;    /* simplex size (log space) that ends a start's
+	                       * first stage; 0: 0.05; at or below 0.005
+	                       * every start runs to the end */
 	int steady;           /* replace stages by a jump to the target */
 	double duration;      /* seconds simulated per steady run; 0: the
 	                       * point's duration (at most 600 s), else the
@@ -354,7 +362,8 @@ cs_status cs_cal_estimate(cs_cal *c, cs_error *err);
  * Fit: Nelder-Mead (gsl_multimin_fminimizer_nmsimplex2) in log space of
  * the parameters, from the first estimate, from the file's values, and
  * from Latin-hypercube points of the bounds box; each start runs until the
- * simplex is smaller than 5e-3 (0.5%) or max_evals evaluations.  The
+ * simplex is smaller than 0.05, then the best of them on until it is
+ * smaller than 5e-3 (0.5%); max_evals evaluations a start at most.  The
  * objective is the mean over points and known metrics (each endpoint's
  * where the data name them) of squared errors in units of each number's
  * noise: log errors for throughput, latencies and utilizations, the

@@ -1,7 +1,8 @@
 /*
  * calibration/optimize — the fit (cs_cal_fit): Nelder-Mead in log space
  * from several starts (the first estimates, the file's values, a Latin
- * hypercube over the bounds) on the objective (objective.c), then what the
+ * hypercube over the bounds) on the objective (objective.c), each to a
+ * coarse simplex and the best of them on to a fine one, then what the
  * data leave unknown at the best values: standard errors from the
  * Jacobian, the values not identified, the model's discrepancy per metric
  * and a sample of the posterior.
@@ -10,7 +11,8 @@
  * parsing included, a millisecond or so), the points run at once on
  * opts.jobs threads (cs_calp_run_points); a fit is at most
  * starts x max_evals evaluations plus 2 per parameter for the Jacobian
- * and opts.proposals for the posterior sample; evaluations are cached
+ * and up to 2 x opts.proposals for the posterior sample (its importance
+ * sample, then the normal approximation's draws if that collapses); evaluations are cached
  * (objective.c).
  */
 #include <math.h>
@@ -29,7 +31,8 @@
 
 #include "calibration/fit-private.h"
 
-#define SIMPLEX_TOL 5e-3   /* simplex size (log space) that ends a start */
+#define SIMPLEX_TOL 5e-3   /* simplex size (log space) that ends the fit */
+#define COARSE_TOL 0.05    /* ... that ends a start's first stage */
 
 static double
 now_seconds(void)
@@ -98,86 +101,121 @@ objective(const gsl_vector *u, void *params)
 	return sum / c->wsum + 100 * pen;
 }
 
-/* One Nelder-Mead run from u0; the best point in u0, its value in *best. */
-static cs_status
-nm_run(cs_cal *c, fctx *x, gsl_vector *u0, unsigned start, double *best,
-       double best_all, cs_error *err)
-{
-	const gsl_multimin_fminimizer_type *T =
-		gsl_multimin_fminimizer_nmsimplex2;
+/* One start of Nelder-Mead: its minimizer, kept between its coarse and
+ * its fine stage. */
+typedef struct nmrun {
 	gsl_multimin_fminimizer *mz;
-	gsl_multimin_function f;
 	gsl_vector *step;
-	cs_cal_progress pg;
+	unsigned calls;   /* evaluations so far */
+	double seconds;   /* wall-clock time so far */
+	double best;      /* the best value so far */
+} nmrun;
+
+static void
+nm_free(nmrun *r)
+{
+	gsl_vector_free(r->step);
+	gsl_multimin_fminimizer_free(r->mz);
+	r->step = NULL;
+	r->mz = NULL;
+}
+
+/* Start Nelder-Mead from u0 (its first simplex evaluated). */
+static cs_status
+nm_begin(cs_cal *c, fctx *x, const gsl_vector *u0, nmrun *r, cs_error *err)
+{
+	gsl_multimin_function f;
 	double t0 = now_seconds();
 	size_t k, n = c->nparams;
 	int gs;
 
-	step = gsl_vector_alloc(n);
-	mz = gsl_multimin_fminimizer_alloc(T, n);
-	if (!step || !mz) {
-		gsl_vector_free(step);
-		gsl_multimin_fminimizer_free(mz);
+	memset(r, 0, sizeof *r);
+	r->step = gsl_vector_alloc(n);
+	r->mz = gsl_multimin_fminimizer_alloc(
+		gsl_multimin_fminimizer_nmsimplex2, n);
+	if (!r->step || !r->mz) {
+		nm_free(r);
 		return cs_calp_nomem(err);
 	}
 	for (k = 0; k < n; k++) {
 		double w = log(c->params[k].pub.hi / c->params[k].pub.lo);
 
-		gsl_vector_set(step, k, fmin(fmax(0.15 * w, 0.05), 0.7));
+		gsl_vector_set(r->step, k, fmin(fmax(0.15 * w, 0.05), 0.7));
 	}
 	f.n = n;
 	f.f = objective;
 	f.params = x;
 	x->calls = 0;
-	gs = gsl_multimin_fminimizer_set(mz, &f, u0, step);
-	if (c->fatal)
-		goto fatal;
+	gs = gsl_multimin_fminimizer_set(r->mz, &f, u0, r->step);
+	r->calls = x->calls;
+	r->seconds = now_seconds() - t0;
+	if (c->fatal) {
+		nm_free(r);
+		if (err)
+			*err = c->fatal_err;
+		return c->fatal;
+	}
 	if (gs != GSL_SUCCESS) {
-		gsl_vector_free(step);
-		gsl_multimin_fminimizer_free(mz);
+		nm_free(r);
 		return cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
 		                    "Nelder-Mead could not start: %s",
 		                    gsl_strerror(gs));
 	}
-	while (x->calls < c->opts.max_evals) {
-		gs = gsl_multimin_fminimizer_iterate(mz);
-		if (c->fatal)
-			goto fatal;
+	r->best = gsl_multimin_fminimizer_minimum(r->mz);
+	return CS_OK;
+}
+
+/* Iterate r until its simplex is smaller than tol or it has spent
+ * max_evals evaluations; the pieces of one start's iterations are the
+ * iterations it would make in one go. */
+static cs_status
+nm_until(cs_cal *c, fctx *x, nmrun *r, double tol, cs_error *err)
+{
+	double t0 = now_seconds();
+	int gs;
+
+	x->calls = r->calls;
+	while (x->calls < c->opts.max_evals &&
+	       gsl_multimin_test_size(gsl_multimin_fminimizer_size(r->mz),
+	                              tol) != GSL_SUCCESS) {
+		gs = gsl_multimin_fminimizer_iterate(r->mz);
+		if (c->fatal) {
+			if (err)
+				*err = c->fatal_err;
+			return c->fatal;
+		}
 		if (gs == GSL_ENOPROG)
 			break;
-		if (gs != GSL_SUCCESS) {
-			gsl_vector_free(step);
-			gsl_multimin_fminimizer_free(mz);
+		if (gs != GSL_SUCCESS)
 			return cs_error_set(err, CS_ERR_NUMERIC, "", 0, 0, "",
 			                    "Nelder-Mead failed: %s",
 			                    gsl_strerror(gs));
-		}
-		if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz),
-		                           SIMPLEX_TOL) == GSL_SUCCESS)
-			break;
 	}
-	*best = gsl_multimin_fminimizer_minimum(mz);
-	gsl_vector_memcpy(u0, gsl_multimin_fminimizer_x(mz));
-	if (c->opts.progress) {
-		memset(&pg, 0, sizeof pg);
-		pg.start = start;
-		pg.starts = c->opts.starts;
-		pg.evals = x->calls;
-		pg.objective = *best;
-		pg.best = fmin(*best, best_all);
-		pg.seconds = now_seconds() - t0;
-		pg.done = 1;
-		c->opts.progress(&pg, c->opts.progress_ctx);
-	}
-	gsl_vector_free(step);
-	gsl_multimin_fminimizer_free(mz);
+	r->calls = x->calls;
+	r->seconds += now_seconds() - t0;
+	r->best = gsl_multimin_fminimizer_minimum(r->mz);
 	return CS_OK;
-fatal:
-	gsl_vector_free(step);
-	gsl_multimin_fminimizer_free(mz);
-	if (err)
-		*err = c->fatal_err;
-	return c->fatal;
+}
+
+static void
+nm_report(const cs_cal *c, const nmrun *r, unsigned start, double best_all,
+          int refine, double tol)
+{
+	cs_cal_progress pg;
+
+	if (!c->opts.progress)
+		return;
+	memset(&pg, 0, sizeof pg);
+	pg.start = start;
+	pg.starts = c->opts.starts;
+	pg.evals = r->calls;
+	pg.objective = r->best;
+	pg.best = fmin(r->best, best_all);
+	pg.seconds = r->seconds;
+	pg.done = 1;
+	pg.refine = refine;
+	pg.tol = tol;
+	c->opts.progress(&pg, c->opts.progress_ctx);
 }
 
 /* ---- what the data leave unknown ---------------------------------------- */
@@ -634,6 +672,24 @@ out:
 }
 
 
+/* The effective sample size of the log weights lw[0..n-1], mx their
+ * largest. */
+static double
+ess_of(const double *lw, size_t n, double mx)
+{
+	double sum = 0, sum2 = 0, w;
+	size_t j;
+
+	if (!isfinite(mx))
+		return 1;
+	for (j = 0; j < n; j++) {
+		w = exp(lw[j] - mx);
+		sum += w;
+		sum2 += w * w;
+	}
+	return sum * sum / sum2;
+}
+
 /*
  * A sample of what the data allow: opts.proposals parameter sets, half drawn
  * log-uniformly over the bounds (the prior: --fit PATH=LO:HI is a range),
@@ -653,7 +709,8 @@ out:
  * sets of 96 on every real calibration before this fallback): the
  * prediction intervals then lose the parameters' uncertainty altogether.
  * Below ESS_MIN effective sets the sample comes from laplace_draws
- * instead.
+ * instead; under ESS_MIN / 2 after the first half of the proposals it
+ * does so without simulating the second half.
  */
 static cs_status
 posterior_draws(cs_cal *c, const double *best, cs_error *err)
@@ -740,7 +797,24 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 		if (bad)
 			lw[j] = -INFINITY;
 		mx = fmax(mx, lw[j]);
+		/* halfway, a sample headed for collapse stops: the ESS grows
+		 * about as the number of proposals, so under ESS_MIN / 2 of
+		 * the first half it would end under ESS_MIN, and the normal
+		 * approximation takes over (the same draws it would take
+		 * after all of them) */
+		if (j + 1 == PROPOSALS / 2 && c->svd_v && n <= 64 &&
+		    PROPOSALS >= 2 * ESS_MIN) {
+			double e = ess_of(lw, j + 1, mx);
+
+			if (e < ESS_MIN / 2.0) {
+				c->ess = e;
+				c->tried = j + 1;
+				s = laplace_draws(c, best, err);
+				goto out;
+			}
+		}
 	}
+	c->tried = PROPOSALS;
 	for (j = 0; j < PROPOSALS; j++) {
 		lw[j] = isfinite(mx) ? exp(lw[j] - mx) : (j == 0);
 		sum += lw[j];
@@ -822,12 +896,17 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	gsl_vector *u = NULL, *bestu = NULL;
 	gsl_rng *rng = NULL;
 	size_t *perm = NULL;
-	double best = INFINITY, obj = INFINITY, t0 = now_seconds();
+	double best = INFINITY, t0 = now_seconds();
+	nmrun lead, cur;
+	unsigned lead_st = 0;
+	double coarse = c->opts.coarse_tol > 0 ?
+	                fmax(c->opts.coarse_tol, SIMPLEX_TOL) : COARSE_TOL;
 	fctx x;
 	cs_status s;
 	char a[64], b[64];
 
 	memset(&x, 0, sizeof x);
+	memset(&lead, 0, sizeof lead);
 	if ((s = cs_cal_estimate(c, err)))
 		return s;
 	if (!n)
@@ -900,13 +979,31 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 		} else if (st > 2) {
 			lhs++;
 		}
-		if ((s = nm_run(c, &x, u, st, &obj, best, err)))
+		/* the first stage: down to a coarse simplex, where the
+		 * starts are told apart */
+		if ((s = nm_begin(c, &x, u, &cur, err)))
 			goto out;
-		if (obj < best) {
-			best = obj;
-			gsl_vector_memcpy(bestu, u);
+		if ((s = nm_until(c, &x, &cur, coarse, err))) {
+			nm_free(&cur);
+			goto out;
+		}
+		nm_report(c, &cur, st, best, 0, coarse);
+		if (cur.best < best || !lead.mz) {
+			best = cur.best;
+			nm_free(&lead);
+			lead = cur;
+			lead_st = st;
+		} else {
+			nm_free(&cur);
 		}
 	}
+	/* the second stage, for the leader only: on to the fine simplex,
+	 * the iterations it would have made in one go */
+	if ((s = nm_until(c, &x, &lead, SIMPLEX_TOL, err)))
+		goto out;
+	nm_report(c, &lead, lead_st, lead.best, 1, SIMPLEX_TOL);
+	best = lead.best;
+	gsl_vector_memcpy(bestu, gsl_multimin_fminimizer_x(lead.mz));
 	/* the winner */
 	to_values(c, bestu, x.v);
 	for (k = 0; k < n; k++) {
@@ -950,6 +1047,7 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	c->fitted = 1;
 	c->seconds = now_seconds() - t0;
 out:
+	nm_free(&lead);
 	free(perm);
 	free(x.v);
 	free(x.r);

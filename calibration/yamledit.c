@@ -419,8 +419,9 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 		if (c->kept)
 			ADD("  # a sample of the values the data allow (%zu sets, from "
 			    "the fit's normal approximation: %zu of %u drawn fit "
-			    "within its uncertainty; weighted, %.1f effective)",
-			    c->ndraws, c->kept, c->opts.proposals, c->ess);
+			    "within its uncertainty; weighted, %.1f effective "
+			    "of %zu tried)", c->ndraws, c->kept,
+			    c->opts.proposals, c->ess, c->tried);
 		else
 			ADD("  # a sample of the values the data allow (%zu sets, "
 			    "from %.1f effective of %u tried)", c->ndraws, c->ess,

@@ -88,9 +88,15 @@ static void
 progress(const cs_cal_progress *p, void *ctx)
 {
 	(void)ctx;
-	fprintf(stderr, "  start %u/%u: %u evaluations, objective %.4g (best "
-	        "so far %.4g), %.1f s\n", p->start, p->starts, p->evals,
-	        p->objective, p->best, p->seconds);
+	if (p->refine)
+		fprintf(stderr, "  start %u refined (simplex %g): %u "
+		        "evaluations in all, objective %.4g, %.1f s\n",
+		        p->start, p->tol, p->evals, p->objective, p->seconds);
+	else
+		fprintf(stderr, "  start %u/%u (simplex %g): %u evaluations, "
+		        "objective %.4g (best so far %.4g), %.1f s\n", p->start,
+		        p->starts, p->tol, p->evals, p->objective, p->best,
+		        p->seconds);
 }
 
 int

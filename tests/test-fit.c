@@ -1145,6 +1145,115 @@ START_TEST(fit_does_not_depend_on_the_seed)
 END_TEST
 
 
+/* What the progress callback saw: each start's first stage, then the
+ * leader's second. */
+typedef struct stages {
+	unsigned n, start[8], evals[8], refine[8];
+	double objective[8], tol[8];
+} stages;
+
+static void
+record_stage(const cs_cal_progress *p, void *ctx)
+{
+	stages *g = ctx;
+
+	if (g->n < 8) {
+		g->start[g->n] = p->start;
+		g->evals[g->n] = p->evals;
+		g->refine[g->n] = (unsigned)p->refine;
+		g->objective[g->n] = p->objective;
+		g->tol[g->n] = p->tol;
+		g->n++;
+	}
+}
+
+/* Every start runs to a coarse simplex, the best of them alone on to the
+ * fine one, and its iterations are those it makes in one go: the fit ends
+ * exactly where running every start to the end leaves that start, in
+ * fewer evaluations.  (Here another start would have ended lower: all
+ * three end within 0.001 of each other, far inside the data's noise, the
+ * kind of tie the coarse stage cannot break.) */
+START_TEST(fit_refines_the_leading_start_only)
+{
+	static const char *const files[] = { "data.yaml", "start.yaml" };
+	char text[600];
+	const char *data, *start;
+	double value[2][2], objective[2];
+	unsigned sims[2];
+	stages g[2];
+	cs_imp_set set;
+	gen gn;
+	cs_error err;
+	unsigned lead = 0, win = 0, run, k, i;
+
+	make_tmp();
+	memset(&err, 0, sizeof err);
+	memset(g, 0, sizeof g);
+	data = generate(&gn);
+	snprintf(text, sizeof text, model_fmt, "500ms", "35ms");
+	start = write_tmp("start.yaml", text);
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	for (run = 0; run < 2; run++) {
+		cs_cal_opts o;
+		cs_cal *cal = NULL;
+
+		cs_cal_opts_init(&o);
+		o.proposals = 0;
+		o.seed = 1;
+		o.has_seed = 1;
+		o.starts = 3;
+		o.max_evals = 80;
+		o.coarse_tol = run ? 0.005 : 0; /* run 1: every start to the end */
+		o.progress = record_stage;
+		o.progress_ctx = &g[run];
+		ck_assert_int_eq(cs_cal_new(start, NULL, 0, &o, &cal, &err),
+		                 CS_OK);
+		for (i = 0; i < set.n; i++)
+			ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i],
+			                                  NULL, 0, &err), CS_OK);
+		ck_assert_int_eq(cs_cal_add_param(cal,
+		    "endpoints.0.steps.0.cpu.mean", &err), CS_OK);
+		ck_assert_int_eq(cs_cal_add_param(cal,
+		    "load.think.mean=100ms:10s", &err), CS_OK);
+		ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+		for (k = 0; k < 2; k++)
+			value[run][k] = cs_cal_param_at(cal, k)->value;
+		objective[run] = cs_cal_objective(cal);
+		sims[run] = cs_cal_evaluations(cal);
+		cs_cal_free(cal);
+	}
+	/* three first stages, then one second stage: the lowest's */
+	ck_assert_uint_eq(g[0].n, 4);
+	for (i = 0; i < 3; i++) {
+		ck_assert_uint_eq(g[0].start[i], i + 1);
+		ck_assert(!g[0].refine[i] && g[0].tol[i] == 0.05);
+		if (!lead || g[0].objective[i] < g[0].objective[lead - 1])
+			lead = i + 1;
+		ck_assert(g[1].tol[i] == 0.005);
+		if (!win || g[1].objective[i] < g[1].objective[win - 1])
+			win = i + 1;
+	}
+	ck_assert(g[0].refine[3] && g[0].tol[3] == 0.005);
+	ck_assert_uint_eq(g[0].start[3], lead);
+	ck_assert(g[0].objective[3] <= g[0].objective[lead - 1]);
+	ck_assert_uint_ge(g[0].evals[3], g[0].evals[lead - 1]);
+	/* the leader's second stage is the rest of its run in one go: the
+	 * same evaluations, the same objective to the bit */
+	ck_assert_uint_eq(g[0].evals[3], g[1].evals[lead - 1]);
+	ck_assert(g[0].objective[3] == g[1].objective[lead - 1]);
+	ck_assert(objective[0] == g[0].objective[3]);
+	ck_assert(objective[1] == g[1].objective[win - 1]);
+	ck_assert(fabs(objective[0] - objective[1]) < 0.01);
+	if (win == lead)
+		for (k = 0; k < 2; k++)
+			ck_assert(value[0][k] == value[1][k]);
+	ck_assert_uint_lt(sims[0], sims[1]);
+	cs_imp_set_destroy(&set);
+	remove_tmp(files, 2);
+}
+END_TEST
+
 /* Endpoints named in the data are scored one by one; a point naming one
  * the scenario lacks is scored as a whole. */
 START_TEST(fit_scores_endpoints)
@@ -1378,6 +1487,7 @@ fit_suite(void)
 	tcase_add_test(tf, fit_set_at_every_point_names_why);
 	tcase_add_test(te, fit_calibration_block_errors);
 	tcase_add_test(tf, fit_does_not_depend_on_the_seed);
+	tcase_add_test(tf, fit_refines_the_leading_start_only);
 	tcase_add_test(tf, fit_scores_endpoints);
 	tcase_add_test(tf, fit_discrepancy_from_whole_run_terms);
 	suite_add_tcase(s, tc);
