@@ -226,6 +226,8 @@ cs_app_init(cs_model *m)
 		    cs_ps_set_lanes(&m->inst[i].cpu, (unsigned)(
 		        (a->instances + a->hosts - 1) / a->hosts * a->processes)))
 			return CS_ERR_NOMEM;
+		if (a->gil && i < a->hosts)
+			cs_ps_set_lane_fifo(&m->inst[i].cpu, a->gil_fifo);
 	}
 	return CS_OK;
 }

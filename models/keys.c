@@ -107,6 +107,10 @@ static const cs_key table[] = {
 	{ "app.gil", CS_KEY_BOOL, 0, NULL, NULL, "", "false",
 	  "the cpu steps of one process share at most one core (CPython's GIL, "
 	  "a Node.js event loop)" },
+	{ "app.gil_order", CS_KEY_ENUM, 0, "shared fifo", NULL, "", "shared",
+	  "how the cpu steps of one process take their turns under app.gil: "
+	  "shared (CPython switches threads every few ms) or fifo (a Node.js "
+	  "event loop runs each callback to its end, in arrival order)" },
 	{ "app.hosts", CS_KEY_INT, 0, NULL, NULL, "machines", "instances",
 	  "machines the instances run on, sharing each host's cores, "
 	  "1 - instances" },

@@ -74,6 +74,8 @@ typedef struct cs_app_conf {
 	bool gil;               /* the CPU steps of one process share at most
 	                         * one core (CPython's GIL, a Node.js event
 	                         * loop): a lane of the host's cores */
+	bool gil_fifo;          /* gil_order: fifo — a lane runs its cpu
+	                         * steps one at a time, each to its end */
 	double background;      /* per host: runnable threads of other work
 	                         * competing for its cores (0: none) */
 	double overhead;        /* per instance: cores of work it does whatever

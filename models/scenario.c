@@ -410,6 +410,20 @@ app(binder *b, const cs_conf_node *root)
 		if ((s = cs_conf_bool(b->c, lb, p, &a->gil, b->err)))
 			return s;
 	}
+	if ((lb = cs_conf_get(n, "gil_order"))) {
+		int k;
+
+		cs_conf_path(p, sizeof p, path, "gil_order");
+		if ((s = cs_conf_enum(b->c, lb, p,
+		                      cs_scnp_choices(b, "app.gil_order"), &k,
+		                      b->err)))
+			return s;
+		if (k == 1 && !a->gil)
+			return cs_conf_error(b->c, lb, p, b->err,
+			    "fifo orders the turns of a process's "
+			    "cpu steps on its one core: it needs app.gil: true");
+		a->gil_fifo = k == 1;
+	}
 	if (a->workers % a->processes) {
 		cs_conf_node *pn = cs_conf_get(n, "processes");
 

@@ -32,6 +32,7 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->oh_busy = false;
 	ps->oh_owed = 0;
 	ps->general = 0;
+	ps->fifo = false;
 	cs_tstat_init(&ps->busy, 0, 0);
 	return ps->heap ? CS_OK : CS_ERR_NOMEM;
 }
@@ -56,6 +57,13 @@ cs_ps_set_lanes(cs_ps *ps, unsigned nlanes)
 			return CS_ERR_NOMEM; /* cs_ps_destroy frees the rest */
 	}
 	return CS_OK;
+}
+
+void
+cs_ps_set_lane_fifo(cs_ps *ps, bool fifo)
+{
+	cs_assert(ps->total == 0, "the lanes' order is set before any job");
+	ps->fifo = fifo;
 }
 
 void
@@ -201,7 +209,8 @@ advance(cs_ps *ps, double now)
 	if (ps->general)
 		for (l = 1; l <= ps->nlanes; l++)
 			if (ps->lanes[l].n > 0)
-				ps->lanes[l].v += dt * ps->rate /
+				ps->lanes[l].v += ps->fifo ? dt * ps->rate :
+				                  dt * ps->rate /
 				                  (double)ps->lanes[l].n;
 	ps->last = now;
 }
@@ -257,7 +266,8 @@ reschedule(cs_ps *ps, cs_engine *e)
 		if (ln->n == 0)
 			continue;
 		dv = ln->heap[0]->vfinish - ln->v;
-		t = (dv < 0 ? 0 : dv) * (double)ln->n / ps->rate;
+		t = ps->fifo ? (dv < 0 ? 0 : dv) / ps->rate :
+		    (dv < 0 ? 0 : dv) * (double)ln->n / ps->rate;
 		if (best < 0 || t < best) {
 			best = t;
 			ps->next = l;
@@ -332,7 +342,10 @@ cs_ps_add_in(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work,
 		return CS_ERR_NOMEM;
 	advance(ps, e->now);
 	ps->work_done += work;
-	job->vfinish = ln->v + work;
+	/* fifo: after the job before it (the lane's clock is at most that
+	 * job's finish while it runs) */
+	job->vfinish = (ps->fifo && ln->n > 0 ? ln->tail : ln->v) + work;
+	ln->tail = job->vfinish;
 	job->seq = ps->seq++;
 	if (ln->n == 0)
 		ps->active++;

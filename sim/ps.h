@@ -21,7 +21,12 @@
  * among its jobs.  Lane 0 is the jobs outside any lane; with no lanes the
  * station is exactly the one above.  Each lane keeps its own virtual clock
  * and heap; the next departure is the earliest over the lanes: O(lanes +
- * log n) per arrival/departure.
+ * log n) per arrival/departure.  A lane shares its core among its jobs
+ * (CPython switches threads every few ms), or with cs_ps_set_lane_fifo
+ * runs them one at a time in arrival order, each to its end (a Node.js
+ * event loop runs each callback to completion): its virtual clock then
+ * runs at the lane's whole speed and a job finishes at the finish of the
+ * job before it plus its work.
  *
  * Background (optional, cs_ps_set_background): b runnable threads of other
  * work (noisy neighbours, a load generator on the same machine) that are
@@ -61,6 +66,7 @@ typedef void (*cs_ps_done)(cs_engine *e, void *ctx, cs_ps_job *job);
 /* The jobs of one lane (lanes >= 1) that share one core between them. */
 typedef struct cs_ps_lane {
 	double v;             /* virtual seconds of this lane */
+	double tail;          /* fifo: the last job's finish, virtual s */
 	cs_ps_job **heap;
 	size_t n, cap;
 } cs_ps_lane;
@@ -92,6 +98,7 @@ typedef struct cs_ps {
 	bool oh_busy;         /* ... is in the station */
 	double oh_owed;       /* overhead work added while it was */
 	int general;          /* lanes or background: the O(lanes) path */
+	bool fifo;            /* lanes run their jobs one at a time */
 } cs_ps;
 
 cs_status cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
@@ -101,6 +108,10 @@ void cs_ps_destroy(cs_ps *ps);
 /* Give the station `nlanes` lanes, numbered 1..nlanes (see above); call
  * once, before any job.  Freed by cs_ps_destroy(). */
 cs_status cs_ps_set_lanes(cs_ps *ps, unsigned nlanes);
+
+/* Make the lanes run their jobs one at a time, in arrival order (see
+ * above); call once, after cs_ps_set_lanes and before any job. */
+void cs_ps_set_lane_fifo(cs_ps *ps, bool fifo);
 
 /* Give the station b >= 0 threads of other work (see above); call once,
  * before any job. */

@@ -395,6 +395,39 @@ START_TEST(app_gil_is_one_core_per_process)
 END_TEST
 
 /*
+ * Whose turn (app.gil_order): Poisson 5/s, a constant 100 ms of CPU,
+ * under the GIL on one core: rho = 0.5.  fifo serves one step at a time
+ * in order, M/D/1: R = S + rho S / (2 (1 - rho)) = 150 ms (Pollaczek-
+ * Khinchine); shared is M/D/1 under processor sharing, whose mean does
+ * not depend on the work's distribution: R = S / (1 - rho) = 200 ms.  The
+ * CPU busy is the same, 0.5 of a core either way.
+ */
+START_TEST(app_gil_order_fifo_is_first_come_first_served)
+{
+	static const char yaml[] =
+		"run: {duration: 4000s, warmup: 400s}\n"
+		"load: {arrival_rate: 5/s, client_timeout: none}\n"
+		"app: {workers: 16, cores: 4, gil: true, gil_order: %s}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 100ms}]\n";
+	const char *order[2] = { "fifo", "shared" };
+	const double want[2] = { 150.0, 200.0 };
+	char text[512];
+	int k;
+	sim s;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(text, sizeof text, yaml, order[k]);
+		sim_run(&s, text, 6, 11);
+		ci_covers(&s, "overall.latency_ms.mean", want[k]);
+		ci_covers(&s, "resources.app.cpu_utilization", 0.125);
+		sim_free(&s);
+	}
+}
+END_TEST
+
+/*
  * Keep-alive pinning at random: 2 users, no think time, a constant 100 ms
  * in a process of one thread, 2 processes.  Pinned i mod 2 (affinity:
  * user) each user has a process: 20 answers/s.  Pinned at random, both
@@ -438,6 +471,7 @@ void
 models_add_app(TCase *tc)
 {
 	tcase_add_test(tc, app_affinity_user_random_pins_unevenly);
+	tcase_add_test(tc, app_gil_order_fifo_is_first_come_first_served);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
 	tcase_add_test(tc, app_server_timeout_stops_request);
 	tcase_add_test(tc, app_least_connections_balancer_avoids_busy_instance);

@@ -95,6 +95,16 @@ add_ev(cs_engine *e, void *data, uint64_t arg)
 	add(l->b, l->j);
 }
 
+/* The same, into lane `arg`. */
+static void
+add_lane_ev(cs_engine *e, void *data, uint64_t arg)
+{
+	later *l = data;
+
+	ck_assert_int_eq(cs_ps_add_in(&l->b->ps, e, &l->j->ps, l->j->work,
+	                              (unsigned)arg), CS_OK);
+}
+
 /*
  * Lanes (a GIL, an event loop): 2 cores; job C outside the lanes, A and B
  * in lane 1, D in lane 2, each 1 core-second, all at t = 0.  Three
@@ -126,6 +136,75 @@ START_TEST(ps_lanes_use_one_core_each)
 	ck_near(cs_tstat_mean(&b.ps.busy, 2.5), 1.6, 1e-12);
 	ck_near(b.ps.work_done, 4.0, 1e-12);
 	bench_free(&b);
+}
+END_TEST
+
+/*
+ * The same with fifo lanes (an event loop runs each callback to its end):
+ * lane 1 runs A alone at the lane's 2/3, so A, C and D all finish at 1.5
+ * (C first: outside the lanes; then A before D, the lower lane); then B
+ * starts, alone on a core: 2.5.  Busy cores as before: 1.6 on average.
+ */
+START_TEST(ps_fifo_lanes_run_one_job_at_a_time)
+{
+	bench b;
+	job j[4];
+	int i;
+
+	bench_init(&b, 2, 0, 0);
+	ck_assert_int_eq(cs_ps_set_lanes(&b.ps, 2), CS_OK);
+	cs_ps_set_lane_fifo(&b.ps, true);
+	for (i = 0; i < 4; i++)
+		job_init(&j[i], i, 1.0);
+	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[0].ps, 1.0, 1), CS_OK);
+	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[1].ps, 1.0, 1), CS_OK);
+	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[2].ps, 1.0, 0), CS_OK);
+	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[3].ps, 1.0, 2), CS_OK);
+	ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+	ck_near(j[0].finish, 1.5, 1e-12);
+	ck_near(j[2].finish, 1.5, 1e-12);
+	ck_near(j[3].finish, 1.5, 1e-12);
+	ck_assert_int_eq(j[2].order, 0);
+	ck_assert_int_eq(j[0].order, 1);
+	ck_assert_int_eq(j[3].order, 2);
+	ck_near(j[1].finish, 2.5, 1e-12);
+	ck_near(cs_tstat_mean(&b.ps.busy, 2.5), 1.6, 1e-12);
+	ck_near(b.ps.work_done, 4.0, 1e-12);
+	bench_free(&b);
+}
+END_TEST
+
+/*
+ * One fifo lane on one core: A (2 core-s) at 0, B (1) at 0.5 waits for
+ * A: A at 2, B at 3.  Shared, B would finish first: A alone for 0.5 s,
+ * then both at half speed, B's 1 in 2 s (2.5), A's last 0.5 alone (3).
+ */
+START_TEST(ps_fifo_lane_queues_a_later_job)
+{
+	int fifo;
+
+	for (fifo = 0; fifo < 2; fifo++) {
+		bench b;
+		job j[2];
+		later l;
+
+		bench_init(&b, 1, 0, 0);
+		ck_assert_int_eq(cs_ps_set_lanes(&b.ps, 1), CS_OK);
+		cs_ps_set_lane_fifo(&b.ps, fifo);
+		job_init(&j[0], 0, 2.0);
+		job_init(&j[1], 1, 1.0);
+		ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[0].ps, 2.0, 1),
+		                 CS_OK);
+		l.b = &b;
+		l.j = &j[1];
+		ck_assert_int_eq(cs_engine_schedule(b.e, 0.5, add_lane_ev, &l,
+		                                    1), CS_OK);
+		ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+		ck_near(j[0].finish, fifo ? 2.0 : 3.0, 1e-12);
+		ck_near(j[1].finish, fifo ? 3.0 : 2.5, 1e-12);
+		ck_near(cs_tstat_mean(&b.ps.busy, 3.0), 1.0, 1e-12);
+		bench_free(&b);
+	}
 }
 END_TEST
 
@@ -479,6 +558,8 @@ ps_suite(void)
 	tcase_add_test(tc, ps_jobs_finishing_at_the_same_time);
 	tcase_add_test(tc, ps_many_jobs_grow_heap);
 	tcase_add_test(tc, ps_lanes_use_one_core_each);
+	tcase_add_test(tc, ps_fifo_lanes_run_one_job_at_a_time);
+	tcase_add_test(tc, ps_fifo_lane_queues_a_later_job);
 	tcase_add_test(tc, ps_cores_slow_down_when_busy);
 	tcase_add_test(tc, ps_overhead_is_owed_not_piled_up);
 	suite_add_tcase(s, tc);
