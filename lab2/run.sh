@@ -114,6 +114,17 @@ RUNS=(
   "v06 250 5 4"
   "v07 180 6 2"
   "v08 140 10 2"
+  # round 6 (lab2/README.md "Round 6"): the event-loop model
+  # (scenario-fifo.yaml) and round 5's, both calibrated on every run of
+  # rounds 3-5 and n01-n03, predicted before any of these was run
+  "w01 60  3 2"
+  "w02 150 4 1"
+  "w03 300 8 2"
+  "w04 120 2 3"
+  "w05 50  5 1"
+  "w06 220 6 3"
+  "w07 350 10 4"
+  "w08 100 5 2"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
