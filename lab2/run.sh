@@ -125,6 +125,17 @@ RUNS=(
   "w06 220 6 3"
   "w07 350 10 4"
   "w08 100 5 2"
+  # round 7 (lab2/README.md "Round 7"): the event-loop model calibrated on
+  # every quiet run (t, n, u, v, w), predicted before any of these was run;
+  # x05 is run beside `node lab2/hog.js 100` started just before it
+  "x01 300 5 4"
+  "x02 350 10 2"
+  "x03 200 10 4"
+  "x04 120 8 1"
+  "x05 80  4 2"
+  "x06 450 6 3"
+  "x07 40  3 3"
+  "x08 350 10 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
