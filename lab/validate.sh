@@ -116,10 +116,11 @@ SCORE_ONLY=1 lab2/validate-r3.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r4.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r5.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r6.sh "$capsim"
+SCORE_ONLY=1 lab2/validate-r7.sh "$capsim"
 /usr/bin/python3 lab/coverage.py "$out"/lab-validate.json lab2/results/validate.json \
 	lab2/results-r2/validate.json lab2/results-r3/validate.json \
 	lab2/results-r4/validate.json lab2/results-r5/validate.json \
-	lab2/results-r6/validate-fifo.json \
+	lab2/results-r6/validate-fifo.json lab2/results-r7/validate-fifo.json \
 	"$out"/seed00[124]-validate.json $O/ons-survey-validate.json \
 	$O/rag-vllm-validate.json > "$out/coverage.txt"
 echo "done: $out" >&2
