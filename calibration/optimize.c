@@ -719,7 +719,7 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 	size_t PROPOSALS = c->opts.proposals;
 	double *vals = NULL, *lw = NULL;
 	double *r = malloc((nres + 1) * sizeof *r);
-	double s2, mx = -INFINITY, sum = 0, sum2 = 0, u0, acc, diag;
+	double s2, mx = -INFINITY, sum = 0, u0, acc, diag;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	cs_status s = CS_OK;
 	int bad;
@@ -815,15 +815,13 @@ posterior_draws(cs_cal *c, const double *best, cs_error *err)
 		}
 	}
 	c->tried = PROPOSALS;
+	c->ess = ess_of(lw, PROPOSALS, mx);
 	for (j = 0; j < PROPOSALS; j++) {
 		lw[j] = isfinite(mx) ? exp(lw[j] - mx) : (j == 0);
 		sum += lw[j];
 	}
-	for (j = 0; j < PROPOSALS; j++) {
+	for (j = 0; j < PROPOSALS; j++)
 		lw[j] /= sum;
-		sum2 += lw[j] * lw[j];
-	}
-	c->ess = 1 / sum2;
 	if (!(c->draws = malloc(KEPT * n * sizeof *c->draws))) {
 		s = cs_calp_nomem(err);
 		goto out;

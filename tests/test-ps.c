@@ -7,6 +7,7 @@
 #include <check.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "sim/engine.h"
@@ -113,21 +114,31 @@ add_lane_ev(cs_engine *e, void *data, uint64_t arg)
  * 0.5 each and, alone, share one core: 1 more second.  Busy cores: 2 until
  * 1.5, then 1 (a lane uses one core at most): 1.6 on average.
  */
+/* The lanes tests' set-up: 2 cores, 2 lanes (fifo or shared); A and B in
+ * lane 1, C outside, D in lane 2, 1 core-second each, all at t = 0; run. */
+static void
+four_jobs_in_lanes(bench *b, job j[4], bool fifo)
+{
+	static const unsigned lane[4] = { 1, 1, 0, 2 };
+	int i;
+
+	bench_init(b, 2, 0, 0);
+	ck_assert_int_eq(cs_ps_set_lanes(&b->ps, 2), CS_OK);
+	cs_ps_set_lane_fifo(&b->ps, fifo);
+	for (i = 0; i < 4; i++) {
+		job_init(&j[i], i, 1.0);
+		ck_assert_int_eq(cs_ps_add_in(&b->ps, b->e, &j[i].ps, 1.0,
+		                              lane[i]), CS_OK);
+	}
+	ck_assert_int_eq(cs_engine_run_until(b->e, 10), CS_OK);
+}
+
 START_TEST(ps_lanes_use_one_core_each)
 {
 	bench b;
 	job j[4];
-	int i;
 
-	bench_init(&b, 2, 0, 0);
-	ck_assert_int_eq(cs_ps_set_lanes(&b.ps, 2), CS_OK);
-	for (i = 0; i < 4; i++)
-		job_init(&j[i], i, 1.0);
-	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[0].ps, 1.0, 1), CS_OK);
-	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[1].ps, 1.0, 1), CS_OK);
-	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[2].ps, 1.0, 0), CS_OK);
-	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[3].ps, 1.0, 2), CS_OK);
-	ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+	four_jobs_in_lanes(&b, j, false);
 	ck_near(j[2].finish, 1.5, 1e-12);
 	ck_near(j[3].finish, 1.5, 1e-12);
 	ck_assert_int_eq(j[2].order, 0);
@@ -149,18 +160,8 @@ START_TEST(ps_fifo_lanes_run_one_job_at_a_time)
 {
 	bench b;
 	job j[4];
-	int i;
 
-	bench_init(&b, 2, 0, 0);
-	ck_assert_int_eq(cs_ps_set_lanes(&b.ps, 2), CS_OK);
-	cs_ps_set_lane_fifo(&b.ps, true);
-	for (i = 0; i < 4; i++)
-		job_init(&j[i], i, 1.0);
-	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[0].ps, 1.0, 1), CS_OK);
-	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[1].ps, 1.0, 1), CS_OK);
-	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[2].ps, 1.0, 0), CS_OK);
-	ck_assert_int_eq(cs_ps_add_in(&b.ps, b.e, &j[3].ps, 1.0, 2), CS_OK);
-	ck_assert_int_eq(cs_engine_run_until(b.e, 10), CS_OK);
+	four_jobs_in_lanes(&b, j, true);
 	ck_near(j[0].finish, 1.5, 1e-12);
 	ck_near(j[2].finish, 1.5, 1e-12);
 	ck_near(j[3].finish, 1.5, 1e-12);
