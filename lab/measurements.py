@@ -36,7 +36,7 @@ out = ["# capsim measurements of the lab runs (lab/measurements.py from lab/data
        'source: "lab/run.sh; Locust _stats.csv totals, server-side samples in *_util.json"',
        "tool: locust",
        "points:"]
-for util in sorted(glob.glob(os.path.join(data, "r*_util.json"))):
+for util in sorted(glob.glob(os.path.join(data, "[a-z][0-9]*_util.json"))):
     u = json.load(open(util))
     prefix = u["prefix"]
     agg = aggregated(os.path.join(data, prefix + "_stats.csv"))

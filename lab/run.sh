@@ -6,6 +6,7 @@
 #
 # usage: lab/run.sh            # the whole lab (~27 minutes), overwrites lab/data
 #        LAB_ONLY="r01 r05" lab/run.sh        # only these run ids ("profile": the profile)
+#        LAB_ONLY="s01 s02" LAB_OUT=lab/data-r2 lab/run.sh   # round 2's runs
 #        LAB_WARMUP=5 LAB_MEASURE=15 LAB_OUT=/tmp/x lab/run.sh   # a quick try
 # Needs (Debian 12): postgresql redis-server gunicorn python3-flask
 #   python3-sqlalchemy python3-psycopg2 python3-redis python3-locust
@@ -48,6 +49,23 @@ RUNS=(
   "r14 80  4 2 8"
   "r15 20  4 2 8"
   "r16 80  4 2 8"
+)
+# round 2 (lab/README.md "Round 2"): run only when named in LAB_ONLY, into
+# their own folder (LAB_OUT=lab/data-r2): s01-s04 the calibration runs,
+# s05-s12 configurations predicted before they were run
+ROUND2=(
+  "s01 5   4 2 8"
+  "s02 10  4 2 8"
+  "s03 20  4 2 8"
+  "s04 40  4 2 8"
+  "s05 100 4 2 8"
+  "s06 200 4 2 8"
+  "s07 120 6 2 8"
+  "s08 80  3 2 8"
+  "s09 120 4 4 4"
+  "s10 60  1 2 8"
+  "s11 160 8 4 8"
+  "s12 40  2 1 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -275,6 +293,11 @@ if [ -z "${LAB_ONLY:-}" ] || [[ " $LAB_ONLY " == *" profile "* ]]; then profile;
 for spec in "${RUNS[@]}"; do
   set -- $spec
   if [ -n "${LAB_ONLY:-}" ] && [[ " $LAB_ONLY " != *" $1 "* ]]; then continue; fi
+  run_one "$@"
+done
+for spec in "${ROUND2[@]}"; do
+  set -- $spec
+  [[ " ${LAB_ONLY:-} " == *" $1 "* ]] || continue
   run_one "$@"
 done
 echo "== done in $(( $(date +%s) - START )) s; data in $OUT"
