@@ -254,6 +254,7 @@ cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
 	v->cal = cal;
 	v->scenario = o->scenario;
 	v->baseline = o->baseline_text;
+	v->baseline_named = o->nbaseline_names > 0;
 	v->n = n;
 	v->precision = copts->precision;
 	v->precision_floor = copts->precision_floor > 0 ?
@@ -281,8 +282,8 @@ cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
 		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
 		goto fail;
 	}
-	/* baselines, on the points with the given user counts */
-	if (o->nbaseline) {
+	/* baselines, on the points with the given user counts and names */
+	if (o->nbaseline || o->nbaseline_names) {
 		size_t k = 0;
 
 		for (j = 0; j < o->nbaseline; j++) {
@@ -298,6 +299,20 @@ cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
 				s = cs_error_set(err, CS_ERR_INVALID, "", 0, 0,
 				    "--baseline-from", "no point with %g users "
 				    "among the points used", o->baseline_users[j]);
+				goto fail;
+			}
+		}
+		for (j = 0; j < o->nbaseline_names; j++) {
+			bool found = false;
+
+			for (i = 0; i < n && !found; i++)
+				if (!strcmp(cs_cal_point_name(cal, i),
+				            o->baseline_names[j]))
+					v->rows[i].cal = found = true;
+			if (!found) {
+				s = cs_error_set(err, CS_ERR_INVALID, "", 0, 0,
+				    "--baseline-from", "no point named \"%s\" "
+				    "among the points used", o->baseline_names[j]);
 				goto fail;
 			}
 		}
@@ -595,8 +610,9 @@ cs_cal_validation_write(const cs_cal_validation *v, bool json, FILE *f)
 		}
 		if (v->has_base) {
 			fprintf(f, "baselines from %zu calibration point%s "
-			        "(users %s):\n", v->base.npoints,
-			        v->base.npoints == 1 ? "" : "s", v->baseline);
+			        "(%s%s):\n", v->base.npoints,
+			        v->base.npoints == 1 ? "" : "s",
+			        v->baseline_named ? "" : "users ", v->baseline);
 			fprintf(f, "  line: least squares of each metric "
 			        "against users%s; throughput = %.4g + %.4g x "
 			        "users\n", v->base.npoints == 1 ?

@@ -42,6 +42,8 @@ typedef struct cs_cal_validate_opts {
 	                               * only the others scored; none: no
 	                               * baselines, every point scored */
 	size_t nbaseline;
+	const char *const *baseline_names; /* ... and the points so named */
+	size_t nbaseline_names;
 	const char *baseline_text;    /* as the user gave them, for the text */
 	unsigned replications;        /* per point; 0: the scenario's */
 	size_t draws;                 /* parameter sets for the interval; 0:
@@ -55,6 +57,7 @@ typedef struct cs_cal_validation {
 	cs_cal *cal;                 /* the points; not owned */
 	const char *scenario;        /* not owned */
 	const char *baseline;        /* the users text; not owned */
+	bool baseline_named;         /* ... naming points, not only users */
 	size_t n;                    /* points */
 	cs_cal_vrow *rows;           /* [n] */
 	unsigned reps;               /* replications per point (with

@@ -32,10 +32,11 @@ static const cs_cli_opt val_opts[] = {
 	{ .name = "point-set", .val = 'p', .arg = "P:PATH=VALUE",
 	  .flags = CS_OPT_SHORT, .help = "an override for point P only" },
 	CS_CLI_CAL_OPT_SET,
-	{ .name = "baseline-from", .val = 'b', .arg = "N1,N2,...",
+	{ .name = "baseline-from", .val = 'b', .arg = "LIST",
 	  .def = "no baselines; score every point", .flags = CS_OPT_SHORT,
-	  .help = "users of the calibration points: fit a straight line and a "
-	          "USL on them, score the other points" },
+	  .help = "the calibration points, by user count (every point with "
+	          "those users) or name: fit a straight line and a USL on "
+	          "them, score the other points" },
 	{ .name = "format", .val = 'f', .arg = "F", .def = "table",
 	  .flags = CS_OPT_SHORT, .values = "table json",
 	  .help = "table or json" },
@@ -70,24 +71,35 @@ const cs_cli_cmd cs_cli_cmd_validate = {
 	.opts = val_opts, .main = cs_cmd_validate, .in_order = 1,
 };
 
-/* Parse "100,200" into users; -1 on error. */
+/* Parse "100,200" or "s01,s02" (or both): a number is a user count, any
+ * other item a point's name (pointing into the copy *buf, which the
+ * caller frees).  -1 on an empty item or too many. */
 static int
-parse_users(const char *s, double *u, size_t max, size_t *n)
+parse_baseline(const char *s, double *u, size_t *nu, const char **names,
+               size_t *nn, size_t max, char **buf)
 {
-	*n = 0;
-	while (*s) {
+	char *t, *item, *save = NULL;
+
+	*nu = *nn = 0;
+	if (!(*buf = t = strdup(s)))
+		return -1;
+	if (!*t || *t == ',' || t[strlen(t) - 1] == ',' || strstr(t, ",,"))
+		return -1;
+	for (item = strtok_r(t, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
 		char *end;
 		double v;
 
-		errno = 0;
-		v = strtod(s, &end);
-		if (end == s || errno || !(v > 0) || *n == max ||
-		    (*end && *end != ','))
+		if (*nu + *nn == max)
 			return -1;
-		u[(*n)++] = v;
-		s = *end ? end + 1 : end;
+		errno = 0;
+		v = strtod(item, &end);
+		if (end != item && !*end && !errno && v > 0)
+			u[(*nu)++] = v;
+		else
+			names[(*nn)++] = item;
 	}
-	return *n ? 0 : -1;
+	return 0;
 }
 
 static void
@@ -106,8 +118,10 @@ cs_cmd_validate(int argc, char **argv)
 	cs_cal_validation *v = NULL;
 	cs_cal_validate_opts vo;
 	cs_error err;
-	size_t *map = NULL, nmap = 0, nb = 0;
+	size_t *map = NULL, nmap = 0, nb = 0, nbn = 0;
 	double busers[256];
+	const char *bnames[256];
+	char *bbuf = NULL;
 	cs_out out;
 	int rc;
 	cs_status s;
@@ -123,10 +137,11 @@ cs_cmd_validate(int argc, char **argv)
 		cs_cli_cal_args_free(&a);
 		return rc < 0 ? CS_EXIT_OK : rc;
 	}
-	if (a.baseline && parse_users(a.baseline, busers, 256, &nb)) {
+	if (a.baseline && parse_baseline(a.baseline, busers, &nb, bnames,
+	                                 &nbn, 256, &bbuf)) {
 		rc = cs_cli_fail("validate", "--baseline-from is a list of "
-		                 "user counts, e.g. 50,100 (got \"%s\")",
-		                 a.baseline);
+		                 "user counts or point names, e.g. 50,100 or "
+		                 "s01,s02 (got \"%s\")", a.baseline);
 		cs_cli_usage(a.cli, stderr);
 		goto out;
 	}
@@ -163,6 +178,8 @@ cs_cmd_validate(int argc, char **argv)
 	vo.nsets = a.nsets;
 	vo.baseline_users = busers;
 	vo.nbaseline = nb;
+	vo.baseline_names = bnames;
+	vo.nbaseline_names = nbn;
 	vo.baseline_text = a.baseline;
 	vo.replications = a.has_reps ? a.opts.replications : 0;
 	vo.draws = a.draws;
@@ -196,6 +213,7 @@ cs_cmd_validate(int argc, char **argv)
 	rc = CS_EXIT_OK;
 out:
 	cs_cal_validation_free(v);
+	free(bbuf);
 	free(map);
 	cs_cal_free(cal);
 	cs_imp_set_destroy(&set);

@@ -87,6 +87,13 @@ else
 fi
 cmp -s v1.json v2.json && ok validate-jobs-identical ||
 	bad validate-jobs-identical "--jobs 1 and 2 differ"
+# the calibration points by name: the same baselines and scores as by
+# their users (here one point a user count)
+VN=(validate cal.yaml --data m.yaml --points users-10,users-50,users-100
+    --baseline-from users-10,50 -r 3)
+timeout $LIMIT "$CAPSIM" "${VN[@]}" -f json -o v3.json --jobs 2 2>/dev/null
+cmp -s v2.json v3.json && ok validate-baseline-by-name ||
+	bad validate-baseline-by-name "--baseline-from users-10,50 differs from 10,50"
 
 # ---- bad input: exit 2, one reason, nothing written --------------------------
 
@@ -128,8 +135,10 @@ expect calibrate-bad-bounds "fit" \
 expect calibrate-bad-point-set "no such point" \
 	calibrate s.yaml --data m.yaml --fit app.cpu_scale --point-set nosuch:app.cores=2 \
 	-o out.yaml
-expect validate-bad-baseline "--baseline-from is a list of user counts" \
-	validate cal.yaml --data m.yaml --baseline-from abc -o out.json
+expect validate-bad-baseline "--baseline-from is a list of user counts or point names" \
+	validate cal.yaml --data m.yaml --baseline-from 10,,50 -o out.json
+expect validate-bad-baseline-name 'no point named "abc" among the points used' \
+	validate cal.yaml --data m.yaml --baseline-from users-10,abc -o out.json
 expect validate-needs-data "no --data FILE given" \
 	validate cal.yaml -o out.json
 expect validate-bad-format "format" \
