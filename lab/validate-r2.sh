@@ -45,13 +45,13 @@ fi
 if grep -q "name: s05" "$M"; then
 	held=s05,s06,s07,s08,s09,s10,s11,s12
 	"$capsim" validate "$out/calibrated.yaml" --data "$M" --points s01,s02,s03,s04,$held \
-		"${sets[@]}" --steady --duration 90s --baseline-from 5,10,20,40 \
+		"${sets[@]}" --steady --duration 90s --baseline-from s01,s02,s03,s04 \
 		> "$out/validate.txt" 2>&1
 	"$capsim" validate "$out/calibrated.yaml" --data "$M" --points s01,s02,s03,s04,$held \
-		"${sets[@]}" --steady --duration 90s --baseline-from 5,10,20,40 \
+		"${sets[@]}" --steady --duration 90s --baseline-from s01,s02,s03,s04 \
 		--format json -o "$out/validate.json" 2>/dev/null
 	"$capsim" validate lab/scenario.yaml --data "$M" --points s01,s02,s03,s04,$held \
-		"${sets[@]}" --steady --duration 90s --baseline-from 5,10,20,40 \
+		"${sets[@]}" --steady --duration 90s --baseline-from s01,s02,s03,s04 \
 		--format json -o "$out/first-estimate.json" 2>/dev/null
 fi
 echo "done: $out" >&2
