@@ -136,6 +136,16 @@ RUNS=(
   "x06 450 6 3"
   "x07 40  3 3"
   "x08 350 10 4"
+  # round 8 (lab2/README.md "Round 8"): the event-loop model calibrated on
+  # every run (t, n, u, v, w, x), predicted before any of these was run
+  "y01 600 5 2"
+  "y02 100 1 2"
+  "y03 250 12 3"
+  "y04 60  2 1"
+  "y05 180 3 4"
+  "y06 500 8 2"
+  "y07 30  8 1"
+  "y08 150 5 2"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
