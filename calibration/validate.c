@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "capsim.h"
+#include "calibration/fit-private.h"
 #include "calibration/validate.h"
 
 /* ---- number formatting --------------------------------------------------- */
@@ -233,6 +234,21 @@ detail_json(cJSON *pt, const cs_imp_point *p, const cs_cal_vrow *row)
 
 /* ---- prediction and scores ---------------------------------------------- */
 
+/* Whether points i and k have the same --point-set overrides, in order. */
+static bool
+same_sets(const cs_cal *c, size_t i, size_t k)
+{
+	const point *a = &c->points[i], *b = &c->points[k];
+	size_t q;
+
+	if (a->nsets != b->nsets)
+		return false;
+	for (q = 0; q < a->nsets; q++)
+		if (strcmp(a->sets[q], b->sets[q]))
+			return false;
+	return true;
+}
+
 cs_status
 cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
                 const cs_cal_validate_opts *o, cs_cal_validation **out,
@@ -288,11 +304,24 @@ cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
 
 		for (j = 0; j < o->nbaseline; j++) {
 			bool found = false;
+			size_t first = 0;
 
 			for (i = 0; i < n; i++)
 				if (cs_cal_point_at(cal, i)->users ==
 				    o->baseline_users[j]) {
 					v->rows[i].cal = true;
+					if (!found)
+						first = i;
+					else if (!same_sets(cal, first, i) &&
+					         (s = cs_calp_warnf(cal,
+					    "--baseline-from %g takes points \"%s\" "
+					    "and \"%s\", whose --point-set overrides "
+					    "differ (another configuration): name the "
+					    "calibration points to take only them",
+					    o->baseline_users[j],
+					    cs_cal_point_name(cal, first),
+					    cs_cal_point_name(cal, i))))
+						goto fail;
 					found = true;
 				}
 			if (!found) {

@@ -94,6 +94,26 @@ VN=(validate cal.yaml --data m.yaml --points users-10,users-50,users-100
 timeout $LIMIT "$CAPSIM" "${VN[@]}" -f json -o v3.json --jobs 2 2>/dev/null
 cmp -s v2.json v3.json && ok validate-baseline-by-name ||
 	bad validate-baseline-by-name "--baseline-from users-10,50 differs from 10,50"
+# a user count that also takes a point of another configuration (its own
+# --point-set) says so; naming the points does not
+{
+	echo 'system: "two runs at 10 users, one with a smaller pool"'
+	echo 'tool: report'
+	echo 'points:'
+	echo '  - {name: a, users: 10, duration: 15m, throughput: 20/min, latency: {p50: 450ms, p95: 1200ms}}'
+	echo '  - {name: b, users: 10, duration: 15m, throughput: 19/min, latency: {p50: 500ms, p95: 1300ms}}'
+	echo '  - {name: c, users: 50, duration: 15m, throughput: 98/min, latency: {p50: 650ms, p95: 1800ms}}'
+} >same-users.yaml
+VW=(validate cal.yaml --data same-users.yaml --point-set b:db.pool.size=3 -r 2 --draws 1)
+timeout $LIMIT "$CAPSIM" "${VW[@]}" --baseline-from 10 >vw1.txt 2>/dev/null
+timeout $LIMIT "$CAPSIM" "${VW[@]}" --baseline-from a >vw2.txt 2>/dev/null
+if grep -q 'baseline-from 10 takes points "a" and "b", whose --point-set overrides differ' vw1.txt &&
+   ! grep -q "takes points" vw2.txt && grep -q '^point "b".*' vw2.txt &&
+   ! grep -q '^point "b".*baseline calibration point' vw2.txt; then
+	ok validate-baseline-other-configuration
+else
+	bad validate-baseline-other-configuration "$(grep -m2 'takes\|^point "b"' vw1.txt vw2.txt)"
+fi
 
 # ---- bad input: exit 2, one reason, nothing written --------------------------
 
