@@ -161,7 +161,9 @@ check_data(cs_cal *c)
 	    c->points[imax].name, c->points[imax].p->users, zmax / zmin)))
 		return s;
 	/* throughput falling while users rise: each point against the
-	 * busiest point with fewer users (one warning per point at most) */
+	 * busiest point with fewer users and the same configuration (its
+	 * --point-set overrides: a smaller pool or fewer instances may well
+	 * serve less), one warning per point at most */
 	for (j = 0; j < n; j++) {
 		const cs_imp_point *b = c->points[j].p, *a = NULL;
 
@@ -171,6 +173,7 @@ check_data(cs_cal *c)
 
 			if (!isnan(q->users) && q->users < b->users &&
 			    !isnan(q->throughput) &&
+			    cs_calp_same_config(c, k, j) &&
 			    (!a || q->throughput > a->throughput)) {
 				a = q;
 				i = k;

@@ -171,6 +171,9 @@ enum { EP_SHARE = CS_CAL_EP_SHARE, EP_P50 = CS_CAL_EP_P50,
        EP_P95 = CS_CAL_EP_P95, EP_P99 = CS_CAL_EP_P99,
        EP_ERR = CS_CAL_EP_ERR, EP_N = CS_CAL_EP_N };
 
+/* Whether points i and k are the same configuration: the same
+ * --point-set overrides, in the same order. */
+bool cs_calp_same_config(const cs_cal *c, size_t i, size_t k);
 /* The assignment "path=value" of v to pr, in its units, in buf. */
 void cs_calp_assign(const param *pr, double v, char *buf, size_t size);
 /* The value pr actually gets for v: v rounded as it is written. */

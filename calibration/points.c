@@ -572,3 +572,17 @@ cs_cal_predict(cs_cal *c, size_t i, unsigned reps, cs_cal_pred *out,
 	free(v);
 	return s;
 }
+
+bool
+cs_calp_same_config(const cs_cal *c, size_t i, size_t k)
+{
+	const point *a = &c->points[i], *b = &c->points[k];
+	size_t q;
+
+	if (a->nsets != b->nsets)
+		return false;
+	for (q = 0; q < a->nsets; q++)
+		if (strcmp(a->sets[q], b->sets[q]))
+			return false;
+	return true;
+}

@@ -234,21 +234,6 @@ detail_json(cJSON *pt, const cs_imp_point *p, const cs_cal_vrow *row)
 
 /* ---- prediction and scores ---------------------------------------------- */
 
-/* Whether points i and k have the same --point-set overrides, in order. */
-static bool
-same_sets(const cs_cal *c, size_t i, size_t k)
-{
-	const point *a = &c->points[i], *b = &c->points[k];
-	size_t q;
-
-	if (a->nsets != b->nsets)
-		return false;
-	for (q = 0; q < a->nsets; q++)
-		if (strcmp(a->sets[q], b->sets[q]))
-			return false;
-	return true;
-}
-
 cs_status
 cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
                 const cs_cal_validate_opts *o, cs_cal_validation **out,
@@ -312,7 +297,7 @@ cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
 					v->rows[i].cal = true;
 					if (!found)
 						first = i;
-					else if (!same_sets(cal, first, i) &&
+					else if (!cs_calp_same_config(cal, first, i) &&
 					         (s = cs_calp_warnf(cal,
 					    "--baseline-from %g takes points \"%s\" "
 					    "and \"%s\", whose --point-set overrides "

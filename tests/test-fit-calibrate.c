@@ -252,6 +252,57 @@ START_TEST(fit_warns_on_contradictions)
 }
 END_TEST
 
+/* Less throughput at more users is no contradiction when the points are
+ * different configurations (a smaller pool): only points with the same
+ * --point-set overrides are compared. */
+START_TEST(fit_compares_throughput_within_a_configuration)
+{
+	static const char *const files[] = { "m.yaml", "d.yaml" };
+	static const char *const small_pool[] = { "db.pool.size=1" };
+	const char *model, *data;
+	int pass;
+
+	make_tmp();
+	model = write_tmp("m.yaml", small_model);
+	data = write_tmp("d.yaml",
+	    "points:\n"
+	    "  - {name: a, users: 10, throughput: 9, latency: {p50: 20ms}}\n"
+	    "  - {name: b, users: 20, throughput: 5, latency: {p50: 30ms}}\n");
+	for (pass = 0; pass < 2; pass++) {
+		cs_imp_set set;
+		cs_cal *cal = NULL;
+		cs_cal_opts o;
+		cs_error err;
+		size_t i;
+		int falls = 0;
+
+		cs_imp_set_init(&set);
+		ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err),
+		                 CS_OK);
+		cs_cal_opts_init(&o);
+		o.proposals = 16;
+		o.replications = 1;
+		ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err),
+		                 CS_OK);
+		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[0], NULL, 0,
+		                                  &err), CS_OK);
+		/* pass 0: b is the same system; pass 1: b has a pool of one */
+		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[1],
+		                 pass ? small_pool : NULL, pass ? 1 : 0, &err),
+		                 CS_OK);
+		ck_assert_int_eq(cs_cal_estimate(cal, &err), CS_OK);
+		for (i = 0; i < cs_cal_nwarnings(cal); i++)
+			falls |= strstr(cs_cal_warning(cal, i), "throughput falls "
+			                "while users rise") != NULL;
+		ck_assert_msg(falls == !pass, "pass %d: falling throughput "
+		              "warned %d", pass, falls);
+		cs_cal_free(cal);
+		cs_imp_set_destroy(&set);
+	}
+	remove_tmp(files, 2);
+}
+END_TEST
+
 START_TEST(fit_rejects_bad_parameters)
 {
 	static const char *const files[] = { "m.yaml" };
@@ -356,6 +407,7 @@ fit_add_calibrate(TCase *tf)
 	tcase_add_test(tf, fit_recovers_known_parameters);
 	tcase_add_test(tf, fit_warns_on_a_bound);
 	tcase_add_test(tf, fit_warns_on_contradictions);
+	tcase_add_test(tf, fit_compares_throughput_within_a_configuration);
 	tcase_add_test(tf, fit_rejects_bad_parameters);
 	tcase_add_test(tf, fit_point_overrides_and_load);
 }
