@@ -141,8 +141,34 @@ static void
 cpu_done(cs_engine *e, void *ctx, cs_ps_job *job)
 {
 	cs_req *r = (cs_req *)job; /* ps is the first member of cs_req */
+	cs_model *m = r->m;
 
-	cs_req_run(r->m, r);
+	if (m->sc->app.cold_cost > 0) {
+		cs_instance *in = &m->inst[r->inst];
+
+		cs_assert(in->proc_cpu[r->proc] > 0,
+		          "a cpu step ends in a process that has one");
+		if (--in->proc_cpu[r->proc] == 0)
+			in->proc_idle[r->proc] = cs_engine_now(e);
+	}
+	cs_req_run(m, r);
+}
+
+/* With app.cold_cost: the work of a cpu step starting now in r's process,
+ * dearer the longer the process has been idle (caches, branch predictors
+ * and a JIT's code gone cold; a CPU clocked down): 1 + cold_cost (1 -
+ * exp(-g / cold_after)) times, g the time since its last cpu step ended,
+ * 0 while it has one queued or running.  O(1). */
+static double
+warmed(cs_model *m, cs_req *r, double work)
+{
+	const cs_app_conf *a = &m->sc->app;
+	cs_instance *in = &m->inst[r->inst];
+	double g = 0;
+
+	if (in->proc_cpu[r->proc]++ == 0)
+		g = cs_engine_now(m->e) - in->proc_idle[r->proc];
+	return work * (1 + a->cold_cost * -expm1(-g / a->cold_after));
 }
 
 /* Instance i runs on host i mod hosts, whose cores are the station of
@@ -156,6 +182,8 @@ cs_app_cpu(cs_model *m, cs_req *r, double work)
 	unsigned lane = a->gil ? 1 + (unsigned)((long)r->inst / a->hosts *
 	                                        a->processes) + r->proc : 0;
 
+	if (a->cold_cost > 0)
+		work = warmed(m, r, work);
 	if (cs_ps_add_in(&m->inst[h].cpu, m->e, &r->ps, work * a->cpu_scale,
 	                 lane))
 		m->status = CS_ERR_NOMEM;
@@ -206,6 +234,14 @@ cs_app_init(cs_model *m)
 		m->inst[i].proc_busy = calloc((size_t)a->processes, sizeof(long));
 		m->inst[i].proc_wait = calloc((size_t)a->processes,
 		                              sizeof *m->inst[i].proc_wait);
+		if (a->cold_cost > 0) {
+			m->inst[i].proc_cpu = calloc((size_t)a->processes,
+			                             sizeof(long));
+			m->inst[i].proc_idle = calloc((size_t)a->processes,
+			                              sizeof(double));
+			if (!m->inst[i].proc_cpu || !m->inst[i].proc_idle)
+				return CS_ERR_NOMEM;
+		}
 		if (!m->inst[i].proc_busy || !m->inst[i].proc_wait ||
 		    cs_ps_init(&m->inst[i].cpu, (unsigned)a->cores, a->sigma,
 		               a->kappa, cpu_done, m))
@@ -243,6 +279,8 @@ cs_app_destroy(cs_model *m)
 		cs_ps_destroy(&m->inst[i].cpu);
 		free(m->inst[i].proc_busy);
 		free(m->inst[i].proc_wait);
+		free(m->inst[i].proc_cpu);
+		free(m->inst[i].proc_idle);
 	}
 	free(m->inst);
 	m->inst = NULL;

@@ -82,6 +82,10 @@ typedef struct cs_app_conf {
 	                         * the requests (GC, timers), outside any lane */
 	double slowdown;        /* each host's cores run 1 + this times slower
 	                         * when all are busy (0: never) */
+	double cold_cost;       /* a cpu step on a process idle for g seconds
+	                         * takes 1 + cold_cost (1 - exp(-g /
+	                         * cold_after)) times its work (0: never) */
+	double cold_after;      /* seconds, the idle time constant */
 	long backlog;           /* per instance: waiting requests beyond workers */
 	int balancer;
 	double request_timeout; /* seconds from arrival at the instance; INFINITY */
@@ -347,6 +351,9 @@ typedef struct cs_instance {
 	long busy;            /* workers in use */
 	long inflight;        /* admitted or waiting: least-connections key */
 	long *proc_busy;      /* workers in use per process */
+	long *proc_cpu;       /* with app.cold_cost: cpu steps of each process
+	                       * queued or running ... */
+	double *proc_idle;    /* ... and when its last one ended (s) */
 	cs_queue backlog;     /* waiting for any worker */
 	cs_queue *proc_wait;  /* sticky: waiting for a worker of one process */
 	long waiting;         /* in backlog or proc_wait: the backlog limit */

@@ -382,6 +382,7 @@ app(binder *b, const cs_conf_node *root)
 	a->balancer = CS_LB_ROUND_ROBIN;
 	a->request_timeout = INFINITY;
 	a->hosts = 1; /* one an instance */
+	a->cold_after = 1;
 	if ((s = cs_scnp_opt_map(b, root, "", "app", cs_scnp_allowed(b, "app", NULL), &n,
 	                         path)) || !n)
 		return s;
@@ -392,6 +393,9 @@ app(binder *b, const cs_conf_node *root)
 	    (s = cs_scnp_opt_num(b, n, path, "background", 0, 1e6, &a->background)) ||
 	    (s = cs_scnp_opt_num(b, n, path, "overhead", 0, 4096, &a->overhead)) ||
 	    (s = cs_scnp_opt_num(b, n, path, "core_slowdown", 0, 100, &a->slowdown)) ||
+	    (s = cs_scnp_opt_num(b, n, path, "cold_cost", 0, 100, &a->cold_cost)) ||
+	    (s = cs_scnp_opt_dur(b, n, path, "cold_after", 1e-6, BIG,
+	                         &a->cold_after)) ||
 	    (s = cs_scnp_opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||
 	    (s = cs_scnp_opt_int(b, n, path, "backlog", 0, 1000000000, &a->backlog)) ||
 	    (s = cs_scnp_opt_timeout(b, n, path, "request_timeout", 1e-6,
