@@ -143,50 +143,75 @@ cpu_done(cs_engine *e, void *ctx, cs_ps_job *job)
 	cs_req *r = (cs_req *)job; /* ps is the first member of cs_req */
 	cs_model *m = r->m;
 
-	if (m->sc->app.cold_cost > 0) {
+	/* with db.host: app the host's queries end here too: only an app
+	 * cpu step was counted */
+	if (r->cold_step) {
 		cs_instance *in = &m->inst[r->inst];
 
 		cs_assert(in->proc_cpu[r->proc] > 0,
 		          "a cpu step ends in a process that has one");
+		r->cold_step = false;
 		if (--in->proc_cpu[r->proc] == 0)
 			in->proc_idle[r->proc] = cs_engine_now(e);
 	}
 	cs_req_run(m, r);
 }
 
-/* With app.cold_cost: the work of a cpu step starting now in r's process,
- * dearer the longer the process has been idle (caches, branch predictors
- * and a JIT's code gone cold; a CPU clocked down): 1 + cold_cost (1 -
- * exp(-g / cold_after)) times, g the time since its last cpu step ended,
- * 0 while it has one queued or running.  O(1). */
-static double
-warmed(cs_model *m, cs_req *r, double work)
-{
-	const cs_app_conf *a = &m->sc->app;
-	cs_instance *in = &m->inst[r->inst];
-	double g = 0;
-
-	if (in->proc_cpu[r->proc]++ == 0)
-		g = cs_engine_now(m->e) - in->proc_idle[r->proc];
-	return work * (1 + a->cold_cost * -expm1(-g / a->cold_after));
-}
-
 /* Instance i runs on host i mod hosts, whose cores are the station of
  * instance (i mod hosts); with gil, process p of the k-th instance on that
  * host is lane 1 + k x processes + p. */
-void
-cs_app_cpu(cs_model *m, cs_req *r, double work)
+static void
+add_cpu(cs_model *m, cs_req *r, double work)
 {
 	const cs_app_conf *a = &m->sc->app;
 	long h = (long)r->inst % a->hosts;
 	unsigned lane = a->gil ? 1 + (unsigned)((long)r->inst / a->hosts *
 	                                        a->processes) + r->proc : 0;
 
-	if (a->cold_cost > 0)
-		work = warmed(m, r, work);
 	if (cs_ps_add_in(&m->inst[h].cpu, m->e, &r->ps, work * a->cpu_scale,
 	                 lane))
 		m->status = CS_ERR_NOMEM;
+}
+
+/* The process has woken: the step joins the cores. */
+static void
+woken_ev(cs_engine *e, void *data, uint64_t serial)
+{
+	cs_req *r = data;
+
+	(void)e;
+	cs_assert(r->serial == serial && r->cold_step,
+	          "a waking cpu step belongs to a live request");
+	add_cpu(r->m, r, r->cold_work);
+}
+
+/* With app.cold_delay, a cpu step that finds its process idle for g
+ * seconds (no cpu step of its own queued, waking or running) first waits
+ * cold_delay (1 - exp(-g / cold_after)) without a core: the process and
+ * the machine waking up (a sleeping thread scheduled, an idle CPU out of
+ * its sleep state, caches refilled).  O(1). */
+void
+cs_app_cpu(cs_model *m, cs_req *r, double work)
+{
+	const cs_app_conf *a = &m->sc->app;
+
+	if (a->cold_delay > 0) {
+		cs_instance *in = &m->inst[r->inst];
+		double now = cs_engine_now(m->e), g = 0, d;
+
+		r->cold_step = true;
+		if (in->proc_cpu[r->proc]++ == 0)
+			g = now - in->proc_idle[r->proc];
+		d = a->cold_delay * -expm1(-g / a->cold_after);
+		if (d > 0) {
+			r->cold_work = work;
+			if (cs_engine_schedule(m->e, now + d, woken_ev, r,
+			                       r->serial))
+				m->status = CS_ERR_NOMEM;
+			return;
+		}
+	}
+	add_cpu(m, r, work);
 }
 
 /* The instances on host h: instance i runs on host i mod hosts. */
@@ -234,7 +259,7 @@ cs_app_init(cs_model *m)
 		m->inst[i].proc_busy = calloc((size_t)a->processes, sizeof(long));
 		m->inst[i].proc_wait = calloc((size_t)a->processes,
 		                              sizeof *m->inst[i].proc_wait);
-		if (a->cold_cost > 0) {
+		if (a->cold_delay > 0) {
 			m->inst[i].proc_cpu = calloc((size_t)a->processes,
 			                             sizeof(long));
 			m->inst[i].proc_idle = calloc((size_t)a->processes,

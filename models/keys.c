@@ -120,13 +120,13 @@ static const cs_key table[] = {
 	{ "app.overhead", CS_KEY_NUMBER, 0, NULL, NULL, "cores", "0",
 	  "CPU each instance spends whatever the requests (GC and compiler "
 	  "threads, timers), in slices every 10 ms, outside any lane" },
-	{ "app.cold_cost", CS_KEY_NUMBER, 0, NULL, NULL, "x", "0",
-	  "how much more CPU a cpu step takes on a process that has been idle "
-	  "long (cold caches, a JIT's code, a CPU clocked down): 1 = twice as "
-	  "much, 0 - 100" },
+	{ "app.cold_delay", CS_KEY_DURATION, 0, NULL, NULL, "", "0s",
+	  "how long a cpu step waits, without a core, for a process that has "
+	  "been idle long to wake (a sleeping thread scheduled, an idle CPU "
+	  "out of its sleep state); 0: never" },
 	{ "app.cold_after", CS_KEY_DURATION, 0, NULL, NULL, "", "1s",
-	  "the idle time constant of app.cold_cost: after an idle gap g a cpu "
-	  "step takes 1 + cold_cost (1 - exp(-g / cold_after)) times its work" },
+	  "the idle time constant of app.cold_delay: after an idle gap g a cpu "
+	  "step waits cold_delay (1 - exp(-g / cold_after))" },
 	{ "app.core_slowdown", CS_KEY_NUMBER, 0, NULL, NULL, "x", "0",
 	  "how much slower each core of a host runs when all are busy (SMT "
 	  "siblings, shared caches, virtual CPUs): 1 = twice as slow, 0 - 100" },

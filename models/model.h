@@ -82,9 +82,9 @@ typedef struct cs_app_conf {
 	                         * the requests (GC, timers), outside any lane */
 	double slowdown;        /* each host's cores run 1 + this times slower
 	                         * when all are busy (0: never) */
-	double cold_cost;       /* a cpu step on a process idle for g seconds
-	                         * takes 1 + cold_cost (1 - exp(-g /
-	                         * cold_after)) times its work (0: never) */
+	double cold_delay;      /* seconds: a cpu step on a process idle for g
+	                         * seconds first waits cold_delay (1 - exp(-g /
+	                         * cold_after)) without a core (0: never) */
 	double cold_after;      /* seconds, the idle time constant */
 	long backlog;           /* per instance: waiting requests beyond workers */
 	int balancer;
@@ -330,8 +330,12 @@ struct cs_req {
 	uint32_t b_prompt;    /* prompt tokens */
 	double b_need;        /* KV tokens reserved: prompt + output */
 	double b_t0;          /* seconds: reached the server */
+	double cold_work;     /* the cpu step's work while its process wakes */
 	uint8_t b_where;      /* CS_BATCH_NONE, _WAITING or _RUNNING */
 	bool has_worker, has_conn;
+	bool cold_step;       /* an app cpu step counted in its process's
+	                       * proc_cpu (app.cold_delay) is waking or
+	                       * running */
 	bool live;            /* not on the free list */
 	bool client_done;     /* the client has its answer (or gave up) */
 	bool server_done;     /* finished; the answer is on its way back */
@@ -351,7 +355,7 @@ typedef struct cs_instance {
 	long busy;            /* workers in use */
 	long inflight;        /* admitted or waiting: least-connections key */
 	long *proc_busy;      /* workers in use per process */
-	long *proc_cpu;       /* with app.cold_cost: cpu steps of each process
+	long *proc_cpu;       /* with app.cold_delay: cpu steps of each process
 	                       * queued or running ... */
 	double *proc_idle;    /* ... and when its last one ended (s) */
 	cs_queue backlog;     /* waiting for any worker */

@@ -393,7 +393,8 @@ app(binder *b, const cs_conf_node *root)
 	    (s = cs_scnp_opt_num(b, n, path, "background", 0, 1e6, &a->background)) ||
 	    (s = cs_scnp_opt_num(b, n, path, "overhead", 0, 4096, &a->overhead)) ||
 	    (s = cs_scnp_opt_num(b, n, path, "core_slowdown", 0, 100, &a->slowdown)) ||
-	    (s = cs_scnp_opt_num(b, n, path, "cold_cost", 0, 100, &a->cold_cost)) ||
+	    (s = cs_scnp_opt_dur(b, n, path, "cold_delay", 0, BIG,
+	                         &a->cold_delay)) ||
 	    (s = cs_scnp_opt_dur(b, n, path, "cold_after", 1e-6, BIG,
 	                         &a->cold_after)) ||
 	    (s = cs_scnp_opt_int(b, n, path, "cores", 1, 4096, &a->cores)) ||

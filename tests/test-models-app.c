@@ -430,35 +430,40 @@ END_TEST
 /*
  * Cold processes: one user, a constant 1 s think time, one cpu step of a
  * constant 10 ms on a process of its own.  The process is idle 1 s before
- * every step, so each takes 10 x (1 + k (1 - exp(-1 / tau))) ms exactly:
- * with k = 2, tau = 500 ms, 27.293 ms.  Back to back (no think time) it is
- * never idle and takes its 10 ms (the run's first step, cold from time 0,
- * falls in the warm-up).  With cold_cost 0 the tracking is off and the
- * step is its work.
+ * every step, so each first waits d (1 - exp(-1 / tau)) for it to wake:
+ * with d = 5 ms, tau = 500 ms, 10 + 4.323 ms in all.  Back to back (no
+ * think time) it is never idle: 10 ms (the run's first step, cold from time
+ * 0, falls in the warm-up).  Without cold_delay nothing is tracked.  The
+ * CPU is the step's work either way (the wait holds no core).
  */
-START_TEST(app_cold_cost_follows_the_idle_gap)
+START_TEST(app_cold_delay_follows_the_idle_gap)
 {
 	static const char yaml[] =
 		"run: {duration: 200s, warmup: 10s, replications: 2}\n"
 		"load: {users: 1, think: {dist: constant, value: %s}}\n"
-		"app: {workers: 4, cores: 2, cold_cost: %s, cold_after: 500ms}\n"
+		"app: {workers: 4, cores: 2, cold_delay: %s, cold_after: 500ms}\n"
 		"endpoints:\n"
 		"  - name: a\n"
 		"    steps: [{cpu: 10ms}]\n";
-	const char *think[3] = { "1s", "0s", "1s" }, *k[3] = { "2", "2", "0" };
-	const double want[3] = { 10 * (1 + 2 * (1 - exp(-2.0))), 10, 10 };
+	const char *think[3] = { "1s", "0s", "1s" };
+	const char *delay[3] = { "5ms", "5ms", "0s" };
+	const double want[3] = { 10 + 5 * (1 - exp(-2.0)), 10, 10 };
 	int c;
 
 	for (c = 0; c < 3; c++) {
 		char text[512];
 		sim s;
-		double m = 0, lo, hi;
+		double m = 0, lo, hi, u;
 
-		snprintf(text, sizeof text, yaml, think[c], k[c]);
+		snprintf(text, sizeof text, yaml, think[c], delay[c]);
 		sim_run(&s, text, 2, 5);
 		get3(&s, "overall.latency_ms.mean", &m, &lo, &hi);
 		ck_assert_msg(fabs(m - want[c]) < 1e-6, "case %d: mean %.9g ms, "
 		              "want %.9g", c, m, want[c]);
+		/* one core of two busy 10 ms of every (think + latency) */
+		get3(&s, "resources.app.cpu_utilization", &u, &lo, &hi);
+		ck_assert_msg(fabs(u - 0.010 / (c == 1 ? 0.010 : 1 + want[c] /
+		              1000) / 2) < 1e-3, "case %d: cpu %g", c, u);
 		sim_free(&s);
 	}
 }
@@ -509,7 +514,7 @@ models_add_app(TCase *tc)
 {
 	tcase_add_test(tc, app_affinity_user_random_pins_unevenly);
 	tcase_add_test(tc, app_gil_order_fifo_is_first_come_first_served);
-	tcase_add_test(tc, app_cold_cost_follows_the_idle_gap);
+	tcase_add_test(tc, app_cold_delay_follows_the_idle_gap);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
 	tcase_add_test(tc, app_server_timeout_stops_request);
 	tcase_add_test(tc, app_least_connections_balancer_avoids_busy_instance);
