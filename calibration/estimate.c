@@ -161,9 +161,10 @@ check_data(cs_cal *c)
 	    c->points[imax].name, c->points[imax].p->users, zmax / zmin)))
 		return s;
 	/* throughput falling while users rise: each point against the
-	 * busiest point with fewer users and the same configuration (its
-	 * --point-set overrides: a smaller pool or fewer instances may well
-	 * serve less), one warning per point at most */
+	 * busiest point with fewer users and the same --point-set overrides
+	 * (a smaller pool, fewer instances or a measured neighbour may well
+	 * serve less: runs that each carry their own measured background are
+	 * not compared at all), one warning per point at most */
 	for (j = 0; j < n; j++) {
 		const cs_imp_point *b = c->points[j].p, *a = NULL;
 

@@ -301,7 +301,9 @@ cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
 					         (s = cs_calp_warnf(cal,
 					    "--baseline-from %g takes points \"%s\" "
 					    "and \"%s\", whose --point-set overrides "
-					    "differ (another configuration): name the "
+					    "differ: if one is another configuration "
+					    "(a pool, a layout) rather than another "
+					    "run's measured conditions, name the "
 					    "calibration points to take only them",
 					    o->baseline_users[j],
 					    cs_cal_point_name(cal, first),
