@@ -73,6 +73,15 @@ void quick_opts(cs_cal_opts *o, unsigned proposals, unsigned max_evals);
 cs_cal *fit_small_cpu(const char *data_text, const cs_cal_opts *o,
                       cs_imp_set *set, const char **data);
 
+/* small_model (m.yaml) with the points of the measurements file `data`
+ * read into set, the last one with the overrides last_sets, and the first
+ * estimates made (no fit): the data's warnings are in. */
+cs_cal *estimated(const char *data, cs_imp_set *set,
+                  const char *const *last_sets, size_t nlast);
+
+/* Whether one of cal's warnings contains s. */
+int warned(const cs_cal *cal, const char *s);
+
 /* A measured point with only these numbers. */
 cs_imp_point mk_point(double users, double x, double p50, double p95,
                       double p99, double er);

@@ -158,8 +158,6 @@ START_TEST(fit_warns_on_a_bound)
 	cs_cal_opts o;
 	cs_cal *cal = NULL;
 	cs_error err;
-	size_t i;
-	int found = 0;
 
 	make_tmp();
 	model = write_tmp("m.yaml", small_model);
@@ -182,10 +180,7 @@ START_TEST(fit_warns_on_a_bound)
 	                                  "60ms:200ms", &err), CS_OK);
 	ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
 	ck_assert_int_eq(cs_cal_param_at(cal, 0)->on_bound, -1);
-	for (i = 0; i < cs_cal_nwarnings(cal); i++)
-		if (strstr(cs_cal_warning(cal, i), "its lower bound"))
-			found = 1;
-	ck_assert_msg(found, "no bound warning");
+	ck_assert_msg(warned(cal, "its lower bound"), "no bound warning");
 	cs_cal_free(cal);
 	cs_imp_set_destroy(&set);
 	remove_tmp(files, 2);
@@ -195,16 +190,13 @@ END_TEST
 START_TEST(fit_warns_on_contradictions)
 {
 	static const char *const files[] = { "m.yaml", "d.yaml" };
-	const char *model, *data;
+	const char *data;
 	cs_imp_set set;
-	cs_cal *cal = NULL;
-	cs_cal_opts o;
-	cs_error err;
+	cs_cal *cal;
 	size_t i;
 	int neg = 0, falls = 0, causes = 0, spread = 0;
 
 	make_tmp();
-	model = write_tmp("m.yaml", small_model);
 	data = write_tmp("d.yaml",
 	    "points:\n"
 	    /* Z = 10/9 - 0.02 = 1.09 s */
@@ -218,16 +210,7 @@ START_TEST(fit_warns_on_contradictions)
 	    /* 100 failures by cause, but 5% of 10000 requests is 500 */
 	    "  - {name: e, users: 30, requests: 10000, error_rate: 5%,\n"
 	    "     errors: {pool_timeout: 60, client_timeout: 40}}\n");
-	cs_imp_set_init(&set);
-	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
-	cs_cal_opts_init(&o);
-	o.proposals = 16; /* a small posterior sample: the tests stay quick */
-	o.replications = 1;
-	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
-	for (i = 0; i < set.n; i++)
-		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i], NULL, 0,
-		                                  &err), CS_OK);
-	ck_assert_int_eq(cs_cal_estimate(cal, &err), CS_OK);
+	cal = estimated(data, &set, NULL, 0);
 	for (i = 0; i < cs_cal_nwarnings(cal); i++) {
 		const char *w = cs_cal_warning(cal, i);
 
@@ -259,41 +242,20 @@ START_TEST(fit_compares_throughput_within_a_configuration)
 {
 	static const char *const files[] = { "m.yaml", "d.yaml" };
 	static const char *const small_pool[] = { "db.pool.size=1" };
-	const char *model, *data;
+	const char *data;
 	int pass;
 
 	make_tmp();
-	model = write_tmp("m.yaml", small_model);
 	data = write_tmp("d.yaml",
 	    "points:\n"
 	    "  - {name: a, users: 10, throughput: 9, latency: {p50: 20ms}}\n"
 	    "  - {name: b, users: 20, throughput: 5, latency: {p50: 30ms}}\n");
+	/* pass 0: b is the same system; pass 1: b has a pool of one */
 	for (pass = 0; pass < 2; pass++) {
 		cs_imp_set set;
-		cs_cal *cal = NULL;
-		cs_cal_opts o;
-		cs_error err;
-		size_t i;
-		int falls = 0;
+		cs_cal *cal = estimated(data, &set, small_pool, pass ? 1 : 0);
+		int falls = warned(cal, "throughput falls while users rise");
 
-		cs_imp_set_init(&set);
-		ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err),
-		                 CS_OK);
-		cs_cal_opts_init(&o);
-		o.proposals = 16;
-		o.replications = 1;
-		ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err),
-		                 CS_OK);
-		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[0], NULL, 0,
-		                                  &err), CS_OK);
-		/* pass 0: b is the same system; pass 1: b has a pool of one */
-		ck_assert_int_eq(cs_cal_add_point(cal, &set.points[1],
-		                 pass ? small_pool : NULL, pass ? 1 : 0, &err),
-		                 CS_OK);
-		ck_assert_int_eq(cs_cal_estimate(cal, &err), CS_OK);
-		for (i = 0; i < cs_cal_nwarnings(cal); i++)
-			falls |= strstr(cs_cal_warning(cal, i), "throughput falls "
-			                "while users rise") != NULL;
 		ck_assert_msg(falls == !pass, "pass %d: falling throughput "
 		              "warned %d", pass, falls);
 		cs_cal_free(cal);

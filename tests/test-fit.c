@@ -382,6 +382,41 @@ const char small_model[] =
 	"    steps:\n"
 	"      - cpu: {dist: exponential, mean: 20ms}\n";
 
+cs_cal *
+estimated(const char *data, cs_imp_set *set, const char *const *last_sets,
+          size_t nlast)
+{
+	const char *model = write_tmp("m.yaml", small_model);
+	cs_cal *cal = NULL;
+	cs_cal_opts o;
+	cs_error err;
+	size_t i;
+
+	cs_imp_set_init(set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, set, &err), CS_OK);
+	cs_cal_opts_init(&o);
+	o.proposals = 16; /* a small posterior sample: the tests stay quick */
+	o.replications = 1;
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
+	for (i = 0; i < set->n; i++)
+		ck_assert_int_eq(cs_cal_add_point(cal, &set->points[i],
+		                 i + 1 == set->n ? last_sets : NULL,
+		                 i + 1 == set->n ? nlast : 0, &err), CS_OK);
+	ck_assert_int_eq(cs_cal_estimate(cal, &err), CS_OK);
+	return cal;
+}
+
+int
+warned(const cs_cal *cal, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < cs_cal_nwarnings(cal); i++)
+		if (strstr(cs_cal_warning(cal, i), s))
+			return 1;
+	return 0;
+}
+
 void
 quick_opts(cs_cal_opts *o, unsigned proposals, unsigned max_evals)
 {
