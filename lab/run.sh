@@ -6,7 +6,7 @@
 #
 # usage: lab/run.sh            # the whole lab (~27 minutes), overwrites lab/data
 #        LAB_ONLY="r01 r05" lab/run.sh        # only these run ids ("profile": the profile)
-#        LAB_ONLY="s01 s02" LAB_OUT=lab/data-r2 lab/run.sh   # round 2's runs
+#        LAB_ONLY="s01 s02" LAB_OUT=lab/data-r2 lab/run.sh   # round 2's runs (u01-u08: round 3's)
 #        LAB_WARMUP=5 LAB_MEASURE=15 LAB_OUT=/tmp/x lab/run.sh   # a quick try
 # Needs (Debian 12): postgresql redis-server gunicorn python3-flask
 #   python3-sqlalchemy python3-psycopg2 python3-redis python3-locust
@@ -50,7 +50,7 @@ RUNS=(
   "r15 20  4 2 8"
   "r16 80  4 2 8"
 )
-# round 2 (lab/README.md "Round 2"): run only when named in LAB_ONLY, into
+# rounds 2 and 3 (lab/README.md "Round 2"): run only when named in LAB_ONLY, into
 # their own folder (LAB_OUT=lab/data-r2): s01-s04 the calibration runs,
 # s05-s12 configurations predicted before they were run
 ROUND2=(
@@ -66,6 +66,15 @@ ROUND2=(
   "s10 60  1 2 8"
   "s11 160 8 4 8"
   "s12 40  2 1 4"
+  # round 3 (lab/README.md "Round 3"): the held-out runs, into LAB_OUT=lab/data-r3
+  "u01 100 4 2 8"
+  "u02 300 4 2 8"
+  "u03 140 5 2 8"
+  "u04 120 2 4 4"
+  "u05 30  4 1 8"
+  "u06 160 3 3 6"
+  "u07 200 6 4 8"
+  "u08 60  8 2 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
