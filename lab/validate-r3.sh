@@ -61,6 +61,10 @@ if [ -z "${SCORE_ONLY:-}" ]; then
 	"$capsim" calibrate lab/scenario.yaml "${cal[@]}" "${base[@]}" \
 		-o "$out/calibrated-all12.yaml" > "$out/calibrate-all12.txt" 2>&1
 	cp lab/results-r2/calibrated.yaml "$out/calibrated-r2.yaml"
+	# the host model's uncalibrated first estimate, for the comparison afterwards
+	"$capsim" validate lab/scenario-host.yaml --data lab/round3-design.yaml \
+		"${new_sets[@]}" --steady --duration 90s --format json \
+		-o "$out/first-estimate-prediction.json" 2>/dev/null
 	for m in host all12 r2; do
 		"$capsim" validate "$out/calibrated-$m.yaml" --data lab/round3-design.yaml \
 			"${new_sets[@]}" --steady --duration 90s \
@@ -90,5 +94,9 @@ if [ -d lab/data-r3 ]; then
 				--baseline-from s01,s02,s03,s04 --format $f -o "$o" 2>/dev/null
 		done
 	done
+	"$capsim" validate lab/scenario-host.yaml --data "$M2" "$M3" \
+		--points s01,s02,s03,s04,u01,u02,u03,u04,u05,u06,u07,u08 \
+		"${new_sets[@]}" "${sbg[@]}" --steady --duration 90s \
+		--baseline-from s01,s02,s03,s04 --format json -o "$out/first-estimate.json" 2>/dev/null
 fi
 echo "done: $out" >&2
