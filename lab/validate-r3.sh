@@ -85,7 +85,7 @@ if [ -d lab/data-r3 ]; then
 	for m in host all12 r2; do
 		extra=()
 		[ $m = host ] && extra=("${sbg[@]}")
-		for f in text json; do
+		for f in table json; do
 			o=$out/validate-$m.txt
 			[ $f = json ] && o=$out/validate-$m.json
 			"$capsim" validate "$out/calibrated-$m.yaml" --data "$M2" "$M3" \
