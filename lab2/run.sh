@@ -146,6 +146,17 @@ RUNS=(
   "y06 500 8 2"
   "y07 30  8 1"
   "y08 150 5 2"
+  # round 9 (lab2/README.md "Round 9"): three variants of the event-loop
+  # model calibrated on every run (t, n, u, v, w, x, y), predicted before
+  # any of these was run
+  "z01 10  5 2"
+  "z02 200 5 3"
+  "z03 300 8 4"
+  "z04 120 4 4"
+  "z05 400 10 3"
+  "z06 20  5 4"
+  "z07 250 3 2"
+  "z08 150 6 1"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
