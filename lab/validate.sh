@@ -110,7 +110,7 @@ fi
 # lab 2 (its own script; the comparison once its held-out data are in)
 lab2/validate.sh "$capsim"
 lab2/validate-r2.sh "$capsim"
-# rounds 3-8 scored from their committed calibrations (SCORE_ONLY: no
+# rounds 3-9 scored from their committed calibrations (SCORE_ONLY: no
 # refit)
 SCORE_ONLY=1 lab2/validate-r3.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r4.sh "$capsim"
@@ -118,6 +118,7 @@ SCORE_ONLY=1 lab2/validate-r5.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r6.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r7.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r8.sh "$capsim"
+SCORE_ONLY=1 lab2/validate-r9.sh "$capsim"
 # lab 1's round 2 (lab/README.md "Round 2"), from its committed calibration
 SCORE_ONLY=1 lab/validate-r2.sh "$capsim"
 # and round 3 (lab/README.md "Round 3"): the host model is its prediction of record
@@ -128,7 +129,7 @@ SCORE_ONLY=1 lab/validate-r3.sh "$capsim"
 	lab2/results-r2/validate.json lab2/results-r3/validate.json \
 	lab2/results-r4/validate.json lab2/results-r5/validate.json \
 	lab2/results-r6/validate-fifo.json lab2/results-r7/validate-fifo.json \
-	lab2/results-r8/validate-fifo.json \
+	lab2/results-r8/validate-fifo.json lab2/results-r9/validate-cold.json \
 	"$out"/seed00[124]-validate.json $O/ons-survey-validate.json \
 	$O/rag-vllm-validate.json > "$out/coverage.txt"
 echo "done: $out" >&2

@@ -58,13 +58,14 @@ for m in fifo cold usl; do
 				-o "$out/heldout-prediction-$m.$([ $f = table ] && echo txt || echo json)" 2>/dev/null
 		done
 	fi
-	# the comparison, once the round-9 data are in $H (with c01-c04 for
-	# the straight line and the USL)
+	# the comparison, once the round-9 data are in $H (with c01-c06, the
+	# runs at 5-25 threads, for the straight line and the USL: by name, as
+	# the user counts 5,10,15,25 of rounds 7 and 8 would also take z01)
 	if [ -f $H ]; then
 		for f in table json; do
 			"$capsim" validate "$out/calibrated-$m.yaml" --data $D/measurements-host.yaml $H \
 				"${new_sets[@]}" "${cbg[@]}" --steady --duration 80s \
-				--baseline-from 5,10,15,25 --format $f \
+				--baseline-from c01,c02,c03,c04,c05,c06 --format $f \
 				-o "$out/validate-$m.$([ $f = table ] && echo txt || echo json)" 2>/dev/null
 		done
 	fi
