@@ -65,6 +65,9 @@ typedef struct param {
 	char *from;
 	int pct;             /* ratio written as a percentage */
 	enum pclass cls;
+	double dflt;         /* capsim's default where the file leaves the
+	                        value out (0 for a mechanism that is off);
+	                        NaN if the file gives it or there is none */
 } param;
 
 /* A measurement point with its overrides and its fitted prediction. */

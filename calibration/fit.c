@@ -17,6 +17,7 @@
 
 #include "calibration/fit-private.h"
 #include "config/conf.h"
+#include "models/keys.h"
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -844,6 +845,19 @@ cs_cal_add_param(cs_cal *c, const char *spec, cs_error *err)
 	pr.pub.lo = lo;
 	pr.pub.hi = hi;
 	pr.pub.initial = have || scale ? init : NAN;
+	pr.dflt = NAN;
+	if (!have && !scale) {
+		/* capsim's own default for a key the file leaves out: the
+		 * second start's value (optimize.c) */
+		const cs_key *key = cs_scenario_key(pr.path);
+		double dv;
+		cs_cal_kind dk;
+		int dp;
+
+		if (key && key->def &&
+		    !cs_calp_parse_value(key->def, &dv, &dk, &dp) && dk == kind)
+			pr.dflt = dv;
+	}
 	pr.pub.estimate = have || scale ? fmin(fmax(init, lo), hi) :
 	                  sqrt(lo * hi);
 	pr.pub.value = pr.pub.estimate;

@@ -950,9 +950,17 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 
 			if (st == 1) {
 				x0 = log(pr->pub.estimate);
-			} else if (st == 2 && !isnan(pr->pub.initial)) {
-				x0 = log(fmin(fmax(pr->pub.initial, pr->pub.lo),
-				              pr->pub.hi));
+			} else if (st == 2 && (!isnan(pr->pub.initial) ||
+			                       !isnan(pr->dflt))) {
+				/* the scenario as written: the file's value,
+				 * or capsim's default (nearest bound) where
+				 * the file leaves it out, so that a term off
+				 * by default starts as near off as the bounds
+				 * allow */
+				double v0 = !isnan(pr->pub.initial) ?
+				            pr->pub.initial : pr->dflt;
+
+				x0 = log(fmin(fmax(v0, pr->pub.lo), pr->pub.hi));
 			} else {
 				double q = ((double)perm[k * nlhs + lhs % nlhs] +
 				            gsl_rng_uniform(rng)) / (double)nlhs;

@@ -14,6 +14,7 @@
 # line and a USL fitted to c01-c04.
 #
 #   lab2/validate-r9.sh [path/to/capsim]
+#   MODELS=usl OUT=DIR lab2/validate-r9.sh     # one variant, elsewhere
 #   SCORE_ONLY=1 lab2/validate-r9.sh CAPSIM   # only the comparison, from the
 #       committed calibrated files (with the capsim that made the prediction)
 set -eu
@@ -39,7 +40,7 @@ for a in $three; do new_sets+=(--point-set "z02:$a" --point-set "z05:$a"); done
 for a in $four; do new_sets+=(--point-set "z03:$a" --point-set "z04:$a" --point-set "z06:$a"); done
 for a in $one; do new_sets+=(--point-set "z08:$a"); done
 
-for m in fifo cold usl; do
+for m in ${MODELS:-fifo cold usl}; do
 	extra=()
 	case $m in
 	cold) extra=(--fit app.cold_delay=0.1ms:20ms --fit app.cold_after=5ms:5s) ;;

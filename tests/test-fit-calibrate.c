@@ -4,6 +4,7 @@
  * contradiction warnings, bad parameters, and the points' own overrides.
  */
 #include "fit-harness.h"
+#include "calibration/fit-private.h"
 
 START_TEST(fit_recovers_known_parameters)
 {
@@ -316,6 +317,48 @@ START_TEST(fit_rejects_bad_parameters)
 }
 END_TEST
 
+/* The second start is the scenario as written: the file's values, and
+ * capsim's default (moved into the bounds) for a key the file leaves out,
+ * so a term that is off by default starts at its lower bound. */
+START_TEST(fit_second_start_takes_the_defaults)
+{
+	static const char *const files[] = { "m.yaml" };
+	const char *model;
+	cs_cal *cal = NULL;
+	cs_error err;
+
+	make_tmp();
+	model = write_tmp("m.yaml", small_model);
+	ck_assert_int_eq(cs_cal_new(model, NULL, 0, NULL, &cal, &err), CS_OK);
+	/* in the file: its value, no default */
+	ck_assert_int_eq(cs_cal_add_param(cal, "app.cores", &err), CS_OK);
+	ck_assert_rel(cal->params[0].pub.initial, 2, 1e-12);
+	ck_assert(isnan(cal->params[0].dflt));
+	/* off by default (0): the lower bound is the start */
+	ck_assert_int_eq(cs_cal_add_param(cal, "app.contention.sigma="
+	                                  "0.0001:0.05", &err), CS_OK);
+	ck_assert(isnan(cal->params[1].pub.initial));
+	ck_assert_rel(cal->params[1].dflt + 1, 1, 1e-12);
+	/* a duration's default, in seconds */
+	ck_assert_int_eq(cs_cal_add_param(cal, "app.cold_after=5ms:5s", &err),
+	                 CS_OK);
+	ck_assert_rel(cal->params[2].dflt, 1.0, 1e-12);
+	ck_assert_int_eq(cs_cal_add_param(cal, "app.cold_delay=0.1ms:20ms",
+	                                  &err), CS_OK);
+	ck_assert_rel(cal->params[3].dflt + 1, 1, 1e-12);
+	/* no numeric default ("none"): none */
+	ck_assert_int_eq(cs_cal_add_param(cal, "app.request_timeout=1s:10s",
+	                                  &err), CS_OK);
+	ck_assert(isnan(cal->params[4].dflt));
+	/* a path that is not a key of its own (an endpoint's step) */
+	ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu.scale",
+	                                  &err), CS_OK);
+	ck_assert(isnan(cal->params[5].dflt));
+	cs_cal_free(cal);
+	remove_tmp(files, 1);
+}
+END_TEST
+
 START_TEST(fit_point_overrides_and_load)
 {
 	static const char *const files[] = { "m.yaml" };
@@ -371,5 +414,6 @@ fit_add_calibrate(TCase *tf)
 	tcase_add_test(tf, fit_warns_on_contradictions);
 	tcase_add_test(tf, fit_compares_throughput_within_a_configuration);
 	tcase_add_test(tf, fit_rejects_bad_parameters);
+	tcase_add_test(tf, fit_second_start_takes_the_defaults);
 	tcase_add_test(tf, fit_point_overrides_and_load);
 }
