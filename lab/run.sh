@@ -75,6 +75,15 @@ ROUND2=(
   "u06 160 3 3 6"
   "u07 200 6 4 8"
   "u08 60  8 2 4"
+  # round 4 (lab/README.md "Round 4"): the held-out runs, into LAB_OUT=lab/data-r4
+  "v01 5   4 2 8"
+  "v02 10  2 4 4"
+  "v03 15  8 1 8"
+  "v04 250 8 2 8"
+  "v05 180 3 4 6"
+  "v06 90  4 3 4"
+  "v07 140 10 2 8"
+  "v08 50  1 4 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }

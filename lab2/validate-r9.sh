@@ -11,7 +11,7 @@
 # prediction of record is the variant with the lowest calibration
 # objective (a rule fixed before any fit was made).  Once their data are in
 # lab2/data/round9-host.yaml, the comparison with them and with a straight
-# line and a USL fitted to c01-c04.
+# line and a USL fitted to c01-c06.
 #
 #   lab2/validate-r9.sh [path/to/capsim]
 #   MODELS=usl OUT=DIR lab2/validate-r9.sh     # one variant, elsewhere
