@@ -266,16 +266,26 @@ START_TEST(fit_compares_throughput_within_a_configuration)
 }
 END_TEST
 
-START_TEST(fit_rejects_bad_parameters)
+/* small_model (m.yaml in a fresh temporary folder) opened for fitting,
+ * with default options and no points. */
+static cs_cal *
+small_cal(void)
 {
-	static const char *const files[] = { "m.yaml" };
-	const char *model;
 	cs_cal *cal = NULL;
 	cs_error err;
 
 	make_tmp();
-	model = write_tmp("m.yaml", small_model);
-	ck_assert_int_eq(cs_cal_new(model, NULL, 0, NULL, &cal, &err), CS_OK);
+	ck_assert_int_eq(cs_cal_new(write_tmp("m.yaml", small_model), NULL, 0,
+	                            NULL, &cal, &err), CS_OK);
+	return cal;
+}
+
+START_TEST(fit_rejects_bad_parameters)
+{
+	static const char *const files[] = { "m.yaml" };
+	cs_cal *cal = small_cal();
+	cs_error err;
+
 	/* a map, not a number */
 	ck_assert_int_eq(cs_cal_add_param(cal, "load.think", &err),
 	                 CS_ERR_USAGE);
@@ -323,13 +333,9 @@ END_TEST
 START_TEST(fit_second_start_takes_the_defaults)
 {
 	static const char *const files[] = { "m.yaml" };
-	const char *model;
-	cs_cal *cal = NULL;
+	cs_cal *cal = small_cal();
 	cs_error err;
 
-	make_tmp();
-	model = write_tmp("m.yaml", small_model);
-	ck_assert_int_eq(cs_cal_new(model, NULL, 0, NULL, &cal, &err), CS_OK);
 	/* in the file: its value, no default */
 	ck_assert_int_eq(cs_cal_add_param(cal, "app.cores", &err), CS_OK);
 	ck_assert_rel(cal->params[0].pub.initial, 2, 1e-12);
