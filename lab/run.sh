@@ -84,6 +84,11 @@ ROUND2=(
   "v06 90  4 3 4"
   "v07 140 10 2 8"
   "v08 50  1 4 4"
+  # repeats of v04, v05, v07 and v08 (lab/README.md "Round 4"), into lab/data-r4
+  "w01 250 8 2 8"
+  "w02 180 3 4 6"
+  "w03 140 10 2 8"
+  "w04 50  1 4 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
