@@ -16,6 +16,8 @@
 
 #define CACHE_SIZE 512     /* remembered evaluations */
 #define MAXSEG 32          /* path segments, as config's --set */
+/* the speed noise's default, as looks at a run's CPU per request */
+#define CS_CALP_SPEED_PRIOR_DOF 4.0
 
 /* ---- small helpers (fit.c) ---------------------------------------------- */
 
@@ -120,6 +122,9 @@ struct cs_cal {
 	int floor_src[CS_CAL_NMETRICS];  /* 0 default, 1 repeats, 2 given */
 	size_t floor_dof[CS_CAL_NMETRICS];
 	double disc[CS_CAL_NMETRICS];    /* model discrepancy at the fit */
+	double speed;        /* speed noise between runs (cs_cal_speed_noise) */
+	int speed_src;       /* 0 default, 1 the utilizations, 2 given */
+	size_t speed_dof;
 	double *draws;       /* ndraws x nparams: a sample of the posterior */
 	size_t ndraws;
 	double ess;          /* effective sample size behind it */

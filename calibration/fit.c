@@ -317,6 +317,7 @@ cs_cal_opts_init(cs_cal_opts *o)
 	o->error_scale = 0.1;
 	for (int m = 0; m < CS_CAL_NMETRICS; m++)
 		o->noise[m] = NAN;
+	o->speed_noise = NAN;
 	o->replications = 2;
 	o->starts = 3;
 	o->max_evals = 200;

@@ -241,6 +241,12 @@ typedef struct cs_cal_opts {
 	                       * asin(sqrt(e)) (error rate).  NaN: estimated
 	                       * from repeated points when there are any,
 	                       * else cs_cal_noise_default() */
+	double speed_noise;   /* how much the machines' speed varies between
+	                       * runs: sd of ln(CPU time per request), which
+	                       * every prediction from the calibrated file
+	                       * samples (cs_cal_unc.speed_noise).  NaN:
+	                       * estimated from the measured utilizations,
+	                       * pooled with CS_CAL_SPEED_NOISE_DEFAULT */
 	unsigned replications;/* per evaluation */
 	double precision;     /* > 0: the reported predictions (the fitted
 	                       * points, cs_cal_predict*) run the sequential
@@ -284,6 +290,10 @@ void cs_cal_opts_init(cs_cal_opts *o);
  * the same system typically differ by, beyond their sampling noise.
  */
 double cs_cal_noise_default(cs_cal_metric m);
+
+/* The default of cs_cal_opts.speed_noise: 0.05, a run's machines 5%
+ * faster or slower than another's (docs/calibration.md 2.2). */
+#define CS_CAL_SPEED_NOISE_DEFAULT 0.05
 
 /*
  * The error rate's noise scale: the angle asin(sqrt(e)) (e cut to [0, 1]),
@@ -385,6 +395,12 @@ cs_status cs_cal_fit(cs_cal *c, cs_error *err);
  * freedom), 2 given, 0 the default.  Either pointer may be NULL. */
 double cs_cal_noise_floor(const cs_cal *c, cs_cal_metric m, int *source,
                           size_t *dof);
+
+/* After cs_cal_fit: the speed noise between runs (cs_cal_opts.speed_noise)
+ * written to the calibration block; *source 1: from the CPU per request
+ * the points measured (*dof of them, pooled with the default as 4), 2
+ * given, 0 the default (no point measured a utilization). */
+double cs_cal_speed_noise(const cs_cal *c, int *source, size_t *dof);
 
 /* After cs_cal_fit: residual k of the objective: its point, metric,
  * sampling sd, floor and weight: the metric's weight / (sampling^2 (1 +
@@ -513,6 +529,14 @@ typedef struct cs_cal_unc {
 	                      * the angle (cs_cal_angle) */
 	double *draws;       /* ndraws x n: the block's posterior sample */
 	size_t ndraws;
+	double speed_noise;  /* sd of ln(speed) between runs (0 if absent) */
+	double speed_dof;    /* the degrees of freedom behind it: sampled
+	                      * as Student's t with as many (0: normal) */
+	size_t speed_col[4]; /* the parameters it scales: the CPU work */
+	size_t nspeed;       /* (app.cpu_scale, db.query_scale, app. and
+	                      * db.overhead), those the block does not fit
+	                      * added after its own as fixed values */
+	size_t nfile;        /* the block's own parameters (n - added) */
 } cs_cal_unc;
 
 /* Read the block of the scenario file at path (none: n = 0, default
@@ -535,6 +559,15 @@ void cs_cal_unc_draw(const cs_cal_unc *u, size_t ndraws, uint64_t seed,
  * *out gets *nd x u->n values; caller frees with free(). */
 cs_status cs_cal_unc_sets(const cs_cal_unc *u, uint64_t seed, double **out,
                           size_t *nd, cs_error *err);
+
+/* The run-to-run speed: multiply each of the nd sets' CPU work (the
+ * speed_col columns) by one factor exp(speed_noise z), z a stratified
+ * draw (one per 1/nd of probability, order shuffled by seed) of Student's
+ * t with speed_dof degrees of freedom (normal if 0): a new run's speed
+ * given a noise estimated from so many looks.
+ * Nothing when speed_noise is 0.  cs_cal_unc_sets calls it. */
+void cs_cal_unc_speed(const cs_cal_unc *u, double *values, size_t nd,
+                      uint64_t seed);
 
 /* "path=value" text of parameter k at value v (for cs_cal_predict_sets). */
 void cs_cal_unc_assign(const cs_cal_unc *u, size_t k, double v, char *buf,

@@ -528,6 +528,87 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
 	return CS_OK;
 }
 
+/*
+ * How much the machines' speed varies between runs (docs/calibration.md
+ * 2.4.3): at each point that measured a CPU utilization u and a
+ * throughput x, the log error of its CPU per request, e = ln(u/x) less the
+ * model's, is one look at a run's speed (at saturation, where u is pinned
+ * at 1, it is the throughput's error).  Their mean square, less the
+ * throughput's sampling variance, pooled with the default as a prior
+ * worth CS_CALP_SPEED_PRIOR_DOF looks (what a single measured point would
+ * otherwise decide alone), is the speed noise every prediction samples.
+ * The fit's own misses count too: an upper bound where the model does
+ * not explain the CPU per request, which is the honest side to err on.
+ */
+static cs_status
+speed_noise(cs_cal *c, const double *v, cs_error *err)
+{
+	double *r, d0 = CS_CAL_SPEED_NOISE_DEFAULT, sum = 0, samp = 0;
+	size_t k, j, n = 0;
+	int bad;
+	cs_status s;
+
+	c->speed_dof = 0;
+	if (!isnan(c->opts.speed_noise)) {
+		c->speed = c->opts.speed_noise;
+		c->speed_src = 2;
+		return CS_OK;
+	}
+	c->speed = d0;
+	c->speed_src = 0;
+	if (!(r = malloc((c->nres + 1) * sizeof *r)))
+		return cs_calp_nomem(err);
+	if ((s = cs_calp_residuals(c, v, r, &bad, err)) || bad) {
+		free(r);
+		return s;
+	}
+	for (k = 0; k < c->nres; k++) {
+		int mm = c->res_metric[k];
+
+		if (c->res_ep[k] >= 0 || (mm != CS_CAL_APP_CPU &&
+		    mm != CS_CAL_DB_CPU))
+			continue;
+		/* the same point's whole-run throughput term */
+		for (j = 0; j < c->nres; j++)
+			if (c->res_point[j] == c->res_point[k] &&
+			    c->res_ep[j] < 0 &&
+			    c->res_metric[j] == CS_CAL_THROUGHPUT)
+				break;
+		if (j == c->nres || !(c->res_w[k] > 0) || !(c->res_w[j] > 0))
+			continue;
+		{
+			double e = r[k] / sqrt(c->res_w[k]) -
+			           r[j] / sqrt(c->res_w[j]);
+			double reps = c->opts.replications ?
+			              (double)c->opts.replications : 2;
+
+			sum += e * e;
+			samp += c->res_samp[j] * c->res_samp[j] * (1 + 1 / reps);
+			n++;
+		}
+	}
+	free(r);
+	if (n) {
+		double vv = fmax(0, (sum - samp) / (double)n);
+
+		c->speed = sqrt((CS_CALP_SPEED_PRIOR_DOF * d0 * d0 + (double)n * vv) /
+		                (CS_CALP_SPEED_PRIOR_DOF + (double)n));
+		c->speed_src = 1;
+		c->speed_dof = n;
+	}
+	return CS_OK;
+}
+
+double
+cs_cal_speed_noise(const cs_cal *c, int *source, size_t *dof)
+{
+	if (source)
+		*source = c->speed_src;
+	if (dof)
+		*dof = c->speed_dof;
+	return c->speed;
+}
+
 #define KEPT 16           /* resampled into the calibration block */
 #define ESS_MIN 8         /* fewer effective sets: the normal approximation */
 
@@ -1045,6 +1126,8 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 	if ((s = identify(c, x.v, err)))
 		goto out;
 	if ((s = discrepancy(c, x.v, err)))
+		goto out;
+	if ((s = speed_noise(c, x.v, err)))
 		goto out;
 	if ((s = posterior_draws(c, x.v, err)))
 		goto out;

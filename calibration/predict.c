@@ -105,12 +105,87 @@ read_param(const cs_conf *cf, const cs_conf_node *n, const char *base,
 	return CS_OK;
 }
 
+/*
+ * The CPU work a machine's speed scales (docs/calibration.md 2.4.3): the
+ * time of every cpu and query step, and the fixed CPU.  A scale the
+ * block does not fit is added to it at the file's value (1 if the file
+ * leaves it out), fixed; a fixed CPU the file leaves at 0 has nothing to
+ * scale.
+ */
+static const char *const speed_paths[4][2] = {
+	{ "app", "cpu_scale" }, { "db", "query_scale" },
+	{ "app", "overhead" }, { "db", "overhead" },
+};
+
+static cs_status
+speed_columns(const cs_conf *cf, cs_cal_unc *u, cs_error *err)
+{
+	size_t w, k, j, n0 = u->n;
+	cs_cal_unc_param *np;
+
+	np = realloc(u->params, (u->n + 5) * sizeof *np);
+	if (!np)
+		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+		                    "out of memory");
+	u->params = np;
+	for (w = 0; w < 4; w++) {
+		char path[64];
+		cs_conf_node *sec = cf->root ? cs_conf_get(cf->root,
+		                    speed_paths[w][0]) : NULL;
+		cs_conf_node *x;
+		double v = w < 2 ? 1 : 0;
+		cs_cal_kind kind;
+		int pct;
+
+		snprintf(path, sizeof path, "%s.%s", speed_paths[w][0],
+		         speed_paths[w][1]);
+		for (k = 0; k < n0 && strcmp(u->params[k].path, path); k++)
+			;
+		if (k < n0) {
+			u->speed_col[u->nspeed++] = k;
+			continue;
+		}
+		if (!sec || sec->kind != CS_CONF_MAP)
+			continue; /* no such part in the model */
+		if ((x = cs_conf_get(sec, speed_paths[w][1])) && x->value &&
+		    cs_calp_parse_value(x->value, &v, &kind, &pct))
+			continue; /* not a plain number: leave it be */
+		if (!(v > 0))
+			continue;
+		np = &u->params[u->n];
+		memset(np, 0, sizeof *np);
+		if (!(np->path = strdup(path)))
+			return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                    "out of memory");
+		np->kind = CS_CAL_NUMBER;
+		np->value = np->lo = np->hi = v;
+		np->se_log = NAN;
+		np->identified = 1;
+		u->speed_col[u->nspeed++] = u->n++;
+	}
+	if (u->n > n0 && u->ndraws) {
+		/* the sample's rows get the added values */
+		double *d = malloc(u->ndraws * u->n * sizeof *d);
+
+		if (!d)
+			return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                    "out of memory");
+		for (j = 0; j < u->ndraws; j++)
+			for (k = 0; k < u->n; k++)
+				d[j * u->n + k] = k < n0 ?
+				    u->draws[j * n0 + k] : u->params[k].value;
+		free(u->draws);
+		u->draws = d;
+	}
+	return CS_OK;
+}
+
 cs_status
 cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 {
 	static const char *const keys[] = {
 		"parameters", "noise", "discrepancy", "error_rate_units",
-		"draws", NULL
+		"draws", "speed_noise", "speed_dof", NULL
 	};
 	static const char *const units[] = { "angle", "fraction", NULL };
 	static const char *const maps[] = { "noise", "discrepancy" };
@@ -227,6 +302,18 @@ cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 		}
 		u->ndraws = nz->n;
 	}
+	u->nfile = u->n;
+	if ((nz = cs_conf_get(blk, "speed_noise"))) {
+		if ((s = cs_conf_number(cf, nz, "calibration.speed_noise", 0, 1,
+		                        &u->speed_noise, err)))
+			goto out;
+		if (u->speed_noise > 0 && (s = speed_columns(cf, u, err)))
+			goto out;
+	}
+	if ((nz = cs_conf_get(blk, "speed_dof")) &&
+	    (s = cs_conf_number(cf, nz, "calibration.speed_dof", 1, 1e6,
+	                        &u->speed_dof, err)))
+		goto out;
 	s = CS_OK;
 out:
 	cs_conf_free(cf);
@@ -304,7 +391,43 @@ cs_cal_unc_sets(const cs_cal_unc *u, uint64_t seed, double **out, size_t *nd,
 		memcpy(*out, u->draws, *nd * u->n * sizeof **out);
 	else
 		cs_cal_unc_draw(u, *nd, seed, *out);
+	cs_cal_unc_speed(u, *out, *nd, seed);
 	return CS_OK;
+}
+
+void
+cs_cal_unc_speed(const cs_cal_unc *u, double *v, size_t nd, uint64_t seed)
+{
+	gsl_rng *rng;
+	size_t *perm, j, k;
+
+	if (!(u->speed_noise > 0) || !u->nspeed || !nd)
+		return;
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	perm = malloc(nd * sizeof *perm);
+	if (!rng || !perm) {
+		/* no room: the sets keep the calibrated speed */
+		gsl_rng_free(rng);
+		free(perm);
+		return;
+	}
+	gsl_rng_set(rng, seed ^ 0x5851f42d4c957f2dULL);
+	for (j = 0; j < nd; j++)
+		perm[j] = j;
+	gsl_ran_shuffle(rng, perm, nd, sizeof *perm);
+	for (j = 0; j < nd; j++) {
+		/* the middle of one stratum of probability per set */
+		double q = ((double)perm[j] + 0.5) / (double)nd;
+		double z = u->speed_dof > 0 ?
+		           gsl_cdf_tdist_Pinv(q, u->speed_dof) :
+		           gsl_cdf_ugaussian_Pinv(q);
+		double f = exp(u->speed_noise * z);
+
+		for (k = 0; k < u->nspeed; k++)
+			v[j * u->n + u->speed_col[k]] *= f;
+	}
+	free(perm);
+	gsl_rng_free(rng);
 }
 
 void

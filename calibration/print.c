@@ -29,6 +29,20 @@ cs_cal_print_terms(FILE *f, const cs_cal *cal)
 			fprintf(f, ", %zu dof", dof);
 		fputs(m + 1 < CS_CAL_NMETRICS ? ")," : ")\n", f);
 	}
+	{
+		int src;
+		size_t dof;
+		double sp = cs_cal_speed_noise(cal, &src, &dof);
+
+		fprintf(f, "speed of the machines between runs (sd of ln(CPU per "
+		        "request), sampled by every prediction): %.3g (%s", sp,
+		        src == 2 ? "given" : src == 1 ? "from the CPU per request "
+		        "measured" : "default: no point measured a utilization");
+		if (src == 1)
+			fprintf(f, " at %zu point-utilizations, pooled with the "
+			        "default %.3g", dof, CS_CAL_SPEED_NOISE_DEFAULT);
+		fputs(")\n", f);
+	}
 	fputs("objective terms: weight = metric weight / (sampling sd^2 "
 	      "(1 + 1/replications) + floor^2), / k for each of a point's k "
 	      "percentiles;\nan endpoint's terms name it (share: its part of "

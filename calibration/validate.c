@@ -361,6 +361,7 @@ cs_cal_validate(cs_cal *cal, const cs_cal_opts *copts,
 				       v->unc.n * sizeof *draws);
 		else
 			cs_cal_unc_draw(&v->unc, v->ndraws, v->seed, draws);
+		cs_cal_unc_speed(&v->unc, draws, v->ndraws, v->seed);
 	}
 	for (i = 0; i < n; i++) {
 		const cs_imp_point *p = cs_cal_point_at(cal, i);
@@ -579,7 +580,9 @@ cs_cal_validation_write(const cs_cal_validation *v, bool json, FILE *f)
 
 				ok = pj && cJSON_AddNumberToObject(pj, "level",
 				                                   0.9) &&
-				     add_num(pj, "draws", (double)v->ndraws);
+				     add_num(pj, "draws", (double)v->ndraws) &&
+				     add_num(pj, "speed_noise",
+				             v->unc.speed_noise);
 				for (m = 0; ok && m < CS_CAL_NMETRICS; m++) {
 					cJSON *e = cJSON_AddObjectToObject(pj,
 					    cs_cal_metric_name((cs_cal_metric)m));
@@ -735,6 +738,11 @@ cs_cal_validation_write(const cs_cal_validation *v, bool json, FILE *f)
 			        "pp" : "%");
 		}
 		fputc('\n', f);
+		if (v->unc.speed_noise > 0 && v->unc.nspeed)
+			fprintf(f, "  each parameter set at its own machine speed: "
+			        "the CPU work times exp(%.3g z), z %s (calibration."
+			        "speed_noise)\n", v->unc.speed_noise,
+			        v->unc.speed_dof > 0 ? "Student's t" : "normal");
 		for (i = 0; i < v->unc.n; i++)
 			if (!v->unc.params[i].identified)
 				fprintf(f, "  %s is not identified: the intervals "

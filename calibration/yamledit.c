@@ -414,6 +414,17 @@ calibration_block(const cs_cal *c, char **text, cs_error *err)
 		/* the error rate's figures are of asin(sqrt(e)): a reader
 		 * that finds no such line takes them as of the fraction */
 		ADD("  error_rate_units: angle");
+		/* the run-to-run speed of the machines: predictions scale the
+		 * CPU work of each parameter set by a factor drawn with it */
+		ADD("  # the machines' speed between runs: sd of ln(CPU per request) "
+		    "(%s)", c->speed_src == 2 ? "given" : c->speed_src == 1 ?
+		    "from the CPU per request the points measured" : "default");
+		ADD("  speed_noise: %.4g", c->speed);
+		/* an estimate's looks and the default's worth: a new run's
+		 * speed is Student's t with as many degrees of freedom */
+		if (c->speed_src != 2)
+			ADD("  speed_dof: %.0f", (double)c->speed_dof +
+			    CS_CALP_SPEED_PRIOR_DOF);
 	}
 	if (c->ndraws) {
 		if (c->kept)

@@ -182,6 +182,19 @@ cs_cli_cal_args_parse(cs_cli_cal_args *a, int argc, char **argv,
 				           "with values from 0 to 10 (got \"%s\")",
 				           optarg);
 			break;
+		case 'V': {
+			char *end;
+			double x;
+
+			errno = 0;
+			x = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(x >= 0) || x > 1)
+				return bad(a, "--speed-noise is a standard deviation "
+				           "of ln(CPU per request) from 0 to 1, such "
+				           "as 0.05 (got \"%s\")", optarg);
+			a->opts.speed_noise = x;
+			break;
+		}
 		case 'Q':
 			if (cs_cli_cal_ulong(optarg, 100000, &v))
 				return bad(a, "--proposals must be a whole number "

@@ -49,6 +49,10 @@ static const cs_cli_opt cal_opts[] = {
 	  .flags = CS_OPT_SHORT,
 	  .help = "between-run noise floor per metric: sd of ln(value), of "
 	          "asin(sqrt(e)) for the error rate e" },
+	{ .name = "speed-noise", .val = 'V', .arg = "SD",
+	  .def = "from the measured CPU per request, else 0.05",
+	  .help = "how much the machines' speed varies between runs: sd of "
+	          "ln(CPU per request); every prediction samples it" },
 	{ .name = "error-scale", .val = 'e', .arg = "E", .def = "as --noise",
 	  .flags = CS_OPT_SHORT, .help = "the same as --noise error_rate=E "
 	  "(of asin(sqrt(e)))" },

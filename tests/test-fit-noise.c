@@ -217,15 +217,22 @@ START_TEST(fit_unidentified_keeps_a_range)
 	ck_assert_has(text, "  draws:\n");
 	calp = write_tmp("c.yaml", text);
 	ck_assert_int_eq(cs_cal_unc_read(calp, &u, &err), CS_OK);
-	ck_assert_uint_eq(u.n, 1);
+	/* the block's one value, and the app's CPU scale the speed noise
+	 * varies (the default: the points measured no utilization) */
+	ck_assert_has(text, "  speed_noise: 0.05\n");
+	ck_assert_uint_eq(u.nfile, 1);
+	ck_assert_uint_eq(u.n, 2);
+	ck_assert_str_eq(u.params[1].path, "app.cpu_scale");
+	ck_assert_uint_eq(u.nspeed, 1);
 	ck_assert_str_eq(u.params[0].path, "app.cores");
 	ck_assert_int_eq(u.params[0].identified, 0);
 	ck_assert_has(u.params[0].pin, "CPU utilization");
 	ck_assert(u.params[0].lo == 2 && u.params[0].hi == 32);
 	ck_assert_uint_eq(u.ndraws, 16);
 	for (i = 0; i < u.ndraws; i++)
-		ck_assert(u.draws[i] >= 2 && u.draws[i] <= 32 &&
-		          u.draws[i] == floor(u.draws[i]));
+		ck_assert(u.draws[i * u.n] >= 2 && u.draws[i * u.n] <= 32 &&
+		          u.draws[i * u.n] == floor(u.draws[i * u.n]) &&
+		          u.draws[i * u.n + 1] == 1);
 	cs_cal_unc_free(&u);
 	free(text);
 	cs_cal_free(cal);
@@ -277,6 +284,81 @@ START_TEST(fit_calibration_block_errors)
 	ck_assert_has(err.path, "calibration.error_rate_units");
 	ck_assert_has(err.msg, "angle");
 	remove_tmp(files, 6);
+}
+END_TEST
+
+/*
+ * The machines' speed between runs: every prediction's parameter sets
+ * scale the CPU work (fitted or not) by one factor per set, lognormal
+ * with the block's speed_noise, stratified; a block without it (every
+ * file written before it) predicts as it did.
+ */
+START_TEST(fit_speed_noise_scales_cpu_work)
+{
+	static const char *const files[] = { "s1.yaml", "s2.yaml", "s3.yaml" };
+	static const char blk[] =
+	    "app: {instances: 1, workers: 4, cores: 2, overhead: 0.02}\n"
+	    "db: {cores: 2, query_scale: 0.9}\n"
+	    "calibration:\n"
+	    "  parameters:\n"
+	    "    - {path: app.cpu_scale, kind: number, value: 1.2, se_log: 0.1, "
+	    "low: 0.5, high: 4}\n"
+	    "    - {path: app.cores, kind: integer, value: 2, low: 1, high: 8, "
+	    "identified: false}\n";
+	char text[1200];
+	const char *p;
+	cs_cal_unc u, u0;
+	cs_error err;
+	double *v, *v0, s1 = 0, s2 = 0;
+	size_t nd, nd0, j, cols[3] = { 0, 2, 3 }, k;
+
+	make_tmp();
+	memset(&err, 0, sizeof err);
+	snprintf(text, sizeof text, "%s  speed_noise: 0.08\n", blk);
+	p = write_tmp("s1.yaml", text);
+	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_OK);
+	/* app.cpu_scale fitted; db.query_scale (0.9) and app.overhead (0.02)
+	 * added as fixed values; db.overhead absent (0): nothing to scale */
+	ck_assert_uint_eq(u.nfile, 2);
+	ck_assert_uint_eq(u.n, 4);
+	ck_assert_uint_eq(u.nspeed, 3);
+	ck_assert_str_eq(u.params[2].path, "db.query_scale");
+	ck_assert_str_eq(u.params[3].path, "app.overhead");
+	ck_assert_rel(u.params[2].value, 0.9, 1e-12);
+	ck_assert_rel(u.params[3].value, 0.02, 1e-12);
+	ck_assert_int_eq(cs_cal_unc_sets(&u, 7, &v, &nd, &err), CS_OK);
+	p = write_tmp("s2.yaml", blk);
+	ck_assert_int_eq(cs_cal_unc_read(p, &u0, &err), CS_OK);
+	ck_assert_uint_eq(u0.n, 2);
+	ck_assert_uint_eq(u0.nspeed, 0);
+	ck_assert_int_eq(cs_cal_unc_sets(&u0, 7, &v0, &nd0, &err), CS_OK);
+	ck_assert_uint_eq(nd, 16);
+	ck_assert_uint_eq(nd0, 16);
+	for (j = 0; j < nd; j++) {
+		/* one factor per set, on every column of CPU work */
+		double f = v[j * u.n] / v0[j * u0.n];
+
+		for (k = 1; k < 3; k++)
+			ck_assert_rel(v[j * u.n + cols[k]] /
+			              u.params[cols[k]].value, f, 1e-9);
+		/* the other values as without it */
+		ck_assert(v[j * u.n + 1] == v0[j * u0.n + 1]);
+		s1 += log(f);
+		s2 += log(f) * log(f);
+	}
+	/* stratified: mean 0, sd within a few % of 0.08 */
+	ck_assert(fabs(s1 / 16) < 1e-9);
+	ck_assert_msg(fabs(sqrt(s2 / 16) / 0.08 - 1) < 0.1, "sd %g",
+	              sqrt(s2 / 16));
+	free(v);
+	free(v0);
+	cs_cal_unc_free(&u);
+	cs_cal_unc_free(&u0);
+	snprintf(text, sizeof text, "%s  speed_noise: 2\n", blk);
+	p = write_tmp("s3.yaml", text);
+	ck_assert_int_eq(cs_cal_unc_read(p, &u, &err), CS_ERR_INVALID);
+	ck_assert_has(err.path, "calibration.speed_noise");
+	remove_tmp(files, 3);
 }
 END_TEST
 
@@ -645,6 +727,7 @@ fit_add_noise(TCase *tc, TCase *te, TCase *tf)
 	tcase_add_test(tf, fit_set_at_every_point_names_why);
 	tcase_add_test(tf, fit_unidentified_keeps_a_range);
 	tcase_add_test(te, fit_calibration_block_errors);
+	tcase_add_test(te, fit_speed_noise_scales_cpu_work);
 	tcase_add_test(tf, fit_does_not_depend_on_the_seed);
 	tcase_add_test(tf, fit_refines_the_leading_start_only);
 	tcase_add_test(tf, fit_scores_endpoints);
