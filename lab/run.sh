@@ -89,6 +89,20 @@ ROUND2=(
   "w02 180 3 4 6"
   "w03 140 10 2 8"
   "w04 50  1 4 4"
+  # round 5 (lab/README.md "Round 5"): the held-out runs, into LAB_OUT=lab/data-r5;
+  # x11 and x12 repeat x05 and x06 a quarter of an hour later
+  "x01 8   4 2 8"
+  "x02 30  2 3 4"
+  "x03 60  6 2 8"
+  "x04 110 4 2 8"
+  "x05 200 5 2 8"
+  "x06 300 8 2 8"
+  "x07 130 2 4 4"
+  "x08 160 6 3 8"
+  "x09 40  2 4 4"
+  "x10 220 10 2 8"
+  "x11 200 5 2 8"
+  "x12 300 8 2 8"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
