@@ -104,6 +104,11 @@ static const cs_key table[] = {
 	  "multiplies every cpu step's time" },
 	{ "app.affinity", CS_KEY_ENUM, 0, "none user user_random", NULL, "",
 	  "none", "whether a closed user's requests stay with one process" },
+	{ "app.affinity_alpha", CS_KEY_NUMBER, 0, NULL, NULL, "", NULL,
+	  "with affinity: user_random, how evenly the processes share the "
+	  "users: each replication draws their shares from a symmetric "
+	  "Dirichlet with this concentration per process (small: uneven); "
+	  "absent: each user's process uniform" },
 	{ "app.gil", CS_KEY_BOOL, 0, NULL, NULL, "", "false",
 	  "the cpu steps of one process share at most one core (CPython's GIL, "
 	  "a Node.js event loop)" },

@@ -448,6 +448,16 @@ app(binder *b, const cs_conf_node *root)
 		a->sticky = k >= 1;
 		a->pin_random = k == 2;
 	}
+	if ((lb = cs_conf_get(n, "affinity_alpha"))) {
+		cs_conf_path(p, sizeof p, path, "affinity_alpha");
+		if ((s = cs_conf_number(b->c, lb, p, 1e-3, 1e6, &a->pin_alpha,
+		                        b->err)))
+			return s;
+		if (!a->pin_random)
+			return cs_conf_error(b->c, lb, p, b->err, "needs app."
+			    "affinity: user_random (the shares it draws are of "
+			    "the users pinned at random)");
+	}
 	if ((lb = cs_conf_get(n, "balancer"))) {
 		cs_conf_path(p, sizeof p, path, "balancer");
 		if ((s = cs_conf_enum(b->c, lb, p, cs_scnp_choices(b, "app.balancer"),

@@ -474,23 +474,30 @@ END_TEST
  * in a process of one thread, 2 processes.  Pinned i mod 2 (affinity:
  * user) each user has a process: 20 answers/s.  Pinned at random, both
  * land on one process with probability 1/2 (10/s), else 20/s: 15/s on
- * average over replications, each replication drawing anew.
+ * average over replications, each replication drawing anew.  With the
+ * processes' shares drawn from a Beta(a, a) (affinity_alpha a), both
+ * land on one process with probability E[p^2 + (1-p)^2] = (a + 1) /
+ * (2a + 1): 3/4 at a = 0.5, so 12.5/s.
  */
 START_TEST(app_affinity_user_random_pins_unevenly)
 {
 	const char *yaml =
-		"run: {duration: 100s, warmup: 10s, replications: 40, seed: 11}\n"
+		"run: {duration: 100s, warmup: 10s, replications: 200, seed: 11}\n"
 		"load: {users: 2, think: {dist: constant, value: 0s}}\n"
 		"app: {processes: 2, workers: 2, cores: 2, affinity: %s}\n"
 		"endpoints:\n"
 		"  - name: a\n"
 		"    steps: [{delay: 100ms}]\n";
-	const char *modes[2] = { "user", "user_random" };
-	double want[2] = { 20, 15 };
+	const char *modes[3] = {
+		"user", "user_random", "user_random, affinity_alpha: 0.5"
+	};
+	double want[3] = { 20, 15, 12.5 };
+	char text[512];
+	cs_scenario *sc = NULL;
+	cs_error err;
 	int k;
 
-	for (k = 0; k < 2; k++) {
-		char text[512];
+	for (k = 0; k < 3; k++) {
 		double x, lo, hi, half;
 
 		snprintf(text, sizeof text, yaml, modes[k]);
@@ -498,14 +505,21 @@ START_TEST(app_affinity_user_random_pins_unevenly)
 		if (k == 0) {
 			ck_assert_msg(fabs(x - 20) < 0.05, "round robin: %g", x);
 		} else {
-			/* the run's 95% CI (t(39) 2.023) widened to 99.9%
-			 * (3.558) */
-			half = (hi - lo) / 2 * 3.558 / 2.023;
-			ck_assert_msg(fabs(x - want[k]) <= half && hi - lo > 1,
-			              "random pinning: %g [%g, %g], want 15", x,
-			              lo, hi);
+			/* the run's 95% CI (t(199) 1.972) widened to 99.9%
+			 * (3.340) */
+			half = (hi - lo) / 2 * 3.340 / 1.972;
+			ck_assert_msg(fabs(x - want[k]) <= half && hi - lo > 0.5,
+			              "random pinning (%s): %g [%g, %g], want %g",
+			              modes[k], x, lo, hi, want[k]);
 		}
 	}
+	/* the shares are of users pinned at random */
+	snprintf(text, sizeof text, yaml, "user, affinity_alpha: 2");
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_scenario_load_string(text, "t.yaml", NULL, 0, &sc,
+	                                         &err), CS_ERR_INVALID);
+	ck_assert_str_eq(err.path, "app.affinity_alpha");
+	ck_assert_msg(strstr(err.msg, "user_random") != NULL, "%s", err.msg);
 }
 END_TEST
 
