@@ -103,6 +103,18 @@ ROUND2=(
   "x10 220 10 2 8"
   "x11 200 5 2 8"
   "x12 300 8 2 8"
+  # round 6 (lab/README.md "Round 6"): the held-out runs, into LAB_OUT=lab/data-r6;
+  # most with three or four processes and small pools, where pinning matters
+  "y01 20  2 4 4"
+  "y02 60  1 4 4"
+  "y03 100 2 4 4"
+  "y04 80  3 3 4"
+  "y05 150 4 4 4"
+  "y06 40  2 2 4"
+  "y07 120 3 2 8"
+  "y08 70  1 3 4"
+  "y09 50  2 4 2"
+  "y10 200 6 2 8"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
