@@ -115,6 +115,16 @@ ROUND2=(
   "y08 70  1 3 4"
   "y09 50  2 4 2"
   "y10 200 6 2 8"
+  # round 7 (lab/README.md "Round 7"): the held-out runs, into LAB_OUT=lab/data-r7;
+  # pools of one and two, where a connection's hold time is the bottleneck
+  "t01 50  1 3 4"
+  "t02 90  1 3 4"
+  "t03 40  1 2 8"
+  "t04 80  1 4 4"
+  "t05 120 2 3 4"
+  "t06 30  1 1 8"
+  "t07 160 3 2 8"
+  "t08 60  2 2 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
