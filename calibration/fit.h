@@ -247,6 +247,11 @@ typedef struct cs_cal_opts {
 	                       * samples (cs_cal_unc.speed_noise).  NaN:
 	                       * estimated from the measured utilizations,
 	                       * pooled with CS_CAL_SPEED_NOISE_DEFAULT */
+	const char *const *covariates; /* --point-set paths that are measured
+	                       * per run (app.background), not configuration:
+	                       * points that differ only in them are still
+	                       * repeats for the noise floor; ncovariates */
+	size_t ncovariates;
 	unsigned replications;/* per evaluation */
 	double precision;     /* > 0: the reported predictions (the fitted
 	                       * points, cs_cal_predict*) run the sequential

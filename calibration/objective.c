@@ -100,23 +100,42 @@ count_of(const cs_imp_point *p)
 	return NAN;
 }
 
-/* Points i and j are repeats: the same load and the same overrides. */
+/* Whether the override "path=value" sets a covariate (opts.covariates). */
+static int
+is_covariate(const cs_cal *c, const char *set)
+{
+	size_t len = strcspn(set, "="), k;
+
+	for (k = 0; k < c->opts.ncovariates; k++)
+		if (strlen(c->opts.covariates[k]) == len &&
+		    !strncmp(set, c->opts.covariates[k], len))
+			return 1;
+	return 0;
+}
+
+/* Points i and j are repeats: the same load and the same overrides, the
+ * covariates (a measured background) aside. */
 static int
 same_experiment(const cs_cal *c, size_t i, size_t j)
 {
 	const point *a = &c->points[i], *b = &c->points[j];
-	size_t k;
+	size_t ka = 0, kb = 0;
 
 	if (!(a->p->users == b->p->users ||
 	      (isnan(a->p->users) && isnan(b->p->users))) ||
 	    !(a->p->arrival_rate == b->p->arrival_rate ||
-	      (isnan(a->p->arrival_rate) && isnan(b->p->arrival_rate))) ||
-	    a->nsets != b->nsets)
+	      (isnan(a->p->arrival_rate) && isnan(b->p->arrival_rate))))
 		return 0;
-	for (k = 0; k < a->nsets; k++)
-		if (strcmp(a->sets[k], b->sets[k]))
+	for (;;) {
+		while (ka < a->nsets && is_covariate(c, a->sets[ka]))
+			ka++;
+		while (kb < b->nsets && is_covariate(c, b->sets[kb]))
+			kb++;
+		if (ka == a->nsets || kb == b->nsets)
+			return ka == a->nsets && kb == b->nsets;
+		if (strcmp(a->sets[ka++], b->sets[kb++]))
 			return 0;
-	return 1;
+	}
 }
 
 /*

@@ -108,7 +108,8 @@ cs_cli_cal_args_parse(cs_cli_cal_args *a, int argc, char **argv,
 	a->sets = calloc((size_t)argc, sizeof *a->sets);
 	a->psets = calloc((size_t)argc, sizeof *a->psets);
 	a->fits = calloc((size_t)argc, sizeof *a->fits);
-	if (!a->data || !a->sets || !a->psets || !a->fits) {
+	a->covs = calloc((size_t)argc, sizeof *a->covs);
+	if (!a->data || !a->sets || !a->psets || !a->fits || !a->covs) {
 		fprintf(stderr, "capsim %s: error: out of memory\n", a->cmd);
 		return CS_EXIT_FAIL;
 	}
@@ -181,6 +182,15 @@ cs_cli_cal_args_parse(cs_cli_cal_args *a, int argc, char **argv,
 				           "throughput=0.05,p95=0.12,error_rate=0.03 "
 				           "with values from 0 to 10 (got \"%s\")",
 				           optarg);
+			break;
+		case 'C':
+			if (!*optarg || strchr(optarg, '=') || strchr(optarg, ':'))
+				return bad(a, "--covariate is a --point-set path such "
+				           "as app.background, without a value (got "
+				           "\"%s\")", optarg);
+			a->covs[a->ncovs++] = optarg;
+			a->opts.covariates = a->covs;
+			a->opts.ncovariates = a->ncovs;
 			break;
 		case 'V': {
 			char *end;
@@ -318,4 +328,5 @@ cs_cli_cal_args_free(cs_cli_cal_args *a)
 	free(a->sets);
 	free(a->psets);
 	free(a->fits);
+	free(a->covs);
 }

@@ -26,6 +26,8 @@ typedef struct cs_cli_cal_args {
 	size_t npsets;
 	const char **fits;
 	size_t nfits;
+	const char **covs;      /* --covariate PATH */
+	size_t ncovs;
 	const char *points;
 	const char *baseline;
 	const char *out;

@@ -49,6 +49,11 @@ static const cs_cli_opt cal_opts[] = {
 	  .flags = CS_OPT_SHORT,
 	  .help = "between-run noise floor per metric: sd of ln(value), of "
 	          "asin(sqrt(e)) for the error rate e" },
+	{ .name = "covariate", .val = 'C', .arg = "PATH",
+	  .flags = CS_OPT_PATH, .def = "none",
+	  .help = "a --point-set path measured per run (app.background), not "
+	          "configuration: points differing only in it are still "
+	          "repeats for the noise floor (repeatable)" },
 	{ .name = "speed-noise", .val = 'V', .arg = "SD",
 	  .def = "from the measured CPU per request, else 0.05",
 	  .help = "how much the machines' speed varies between runs: sd of "

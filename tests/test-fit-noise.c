@@ -134,6 +134,60 @@ START_TEST(fit_noise_floor_from_repeats)
 }
 END_TEST
 
+/*
+ * A value measured per run and given per point (the other work on the
+ * machine, app.background) makes every point a configuration of its own,
+ * so two runs of one test are no longer repeats; named a covariate, it
+ * is left out of the comparison and they are.
+ */
+START_TEST(fit_covariates_leave_repeats_repeats)
+{
+	static const char *const files[] = { "m.yaml", "d.yaml" };
+	static const char *const bg[3] = {
+		"app.background=0.1", "app.background=0.2", "app.background=0.1"
+	};
+	static const char *const covs[1] = { "app.background" };
+	const char *model, *data;
+	cs_imp_set set;
+	cs_cal_opts o;
+	cs_error err;
+	size_t dof;
+	int src, withcov;
+
+	make_tmp();
+	model = write_tmp("m.yaml", small_model);
+	data = write_tmp("d.yaml", "points:\n"
+	    "  - {name: a, users: 20, requests: 100000, throughput: 18.0}\n"
+	    "  - {name: b, users: 20, requests: 100000, throughput: 21.0}\n"
+	    "  - {name: d, users: 10, requests: 100000, throughput: 9.8}\n");
+	cs_imp_set_init(&set);
+	ck_assert_int_eq(cs_imp_read_files(&data, 1, NULL, &set, &err), CS_OK);
+	for (withcov = 0; withcov < 2; withcov++) {
+		cs_cal *cal = NULL;
+		size_t i;
+
+		quick_opts(&o, 0, 10);
+		if (withcov) {
+			o.covariates = covs;
+			o.ncovariates = 1;
+		}
+		ck_assert_int_eq(cs_cal_new(model, NULL, 0, &o, &cal, &err), CS_OK);
+		for (i = 0; i < set.n; i++)
+			ck_assert_int_eq(cs_cal_add_point(cal, &set.points[i],
+			                                  &bg[i], 1, &err), CS_OK);
+		ck_assert_int_eq(cs_cal_add_param(cal, "endpoints.0.steps.0.cpu."
+		                                  "mean", &err), CS_OK);
+		ck_assert_int_eq(cs_cal_fit(cal, &err), CS_OK);
+		cs_cal_noise_floor(cal, CS_CAL_THROUGHPUT, &src, &dof);
+		ck_assert_int_eq(src, withcov ? 1 : 0);
+		ck_assert_uint_eq(dof, withcov ? 1 : 0);
+		cs_cal_free(cal);
+	}
+	cs_imp_set_destroy(&set);
+	remove_tmp(files, 2);
+}
+END_TEST
+
 /* A calibration of small_model on one point of 5 users far below
  * saturation, the point setting sets[0 .. nsets), fitting app.cores over
  * 2 .. 32 (which such a point cannot pin).  Returns the data file's path. */
@@ -724,6 +778,7 @@ fit_add_noise(TCase *tc, TCase *te, TCase *tf)
 	tcase_add_test(tc, fit_sampling_noise_closed_forms);
 	tcase_add_test(tc, fit_prediction_interval_quantiles);
 	tcase_add_test(tf, fit_noise_floor_from_repeats);
+	tcase_add_test(tf, fit_covariates_leave_repeats_repeats);
 	tcase_add_test(tf, fit_set_at_every_point_names_why);
 	tcase_add_test(tf, fit_unidentified_keeps_a_range);
 	tcase_add_test(te, fit_calibration_block_errors);

@@ -155,6 +155,11 @@ expect calibrate-bad-bounds "fit" \
 expect calibrate-bad-point-set "no such point" \
 	calibrate s.yaml --data m.yaml --fit app.cpu_scale --point-set nosuch:app.cores=2 \
 	-o out.yaml
+expect calibrate-bad-covariate "--covariate is a --point-set path" \
+	calibrate s.yaml --data m.yaml --fit app.cpu_scale --covariate app.background=0.1 \
+	-o out.yaml
+expect calibrate-bad-speed-noise "--speed-noise is a standard deviation" \
+	calibrate s.yaml --data m.yaml --fit app.cpu_scale --speed-noise -1 -o out.yaml
 expect validate-bad-baseline "--baseline-from is a list of user counts or point names" \
 	validate cal.yaml --data m.yaml --baseline-from 10,,50 -o out.json
 expect validate-bad-baseline-name 'no point named "abc" among the points used' \
