@@ -486,27 +486,19 @@ identify(cs_cal *c, double *v, cs_error *err)
  * an endpoint's terms (its share of the requests, its percentiles) only
  * when the data have no whole-run term of that metric.  Pooled, the many
  * endpoint terms diluted a whole-run miss: lab 2's throughput, off by up
- * to 25% at its own points, got a discrepancy of 3.6%.
+ * to 25% at its own points, got a discrepancy of 3.6%.  r: the weighted
+ * residuals at the fit (NULL: the scenario did not run there; all 0).
  */
-static cs_status
-discrepancy(cs_cal *c, const double *v, cs_error *err)
+static void
+discrepancy(cs_cal *c, const double *r)
 {
-	double *r = malloc((c->nres + 1) * sizeof *r);
 	double t2[2][CS_CAL_NMETRICS] = { { 0 } };
 	double n2[2][CS_CAL_NMETRICS] = { { 0 } };
 	size_t cnt[2][CS_CAL_NMETRICS] = { { 0 } }, k, m;
-	int bad;
-	cs_status s;
 
-	if (!r)
-		return cs_calp_nomem(err);
 	for (m = 0; m < CS_CAL_NMETRICS; m++)
 		c->disc[m] = 0;
-	if ((s = cs_calp_residuals(c, v, r, &bad, err)) || bad) {
-		free(r);
-		return s;
-	}
-	for (k = 0; k < c->nres; k++) {
+	for (k = 0; r && k < c->nres; k++) {
 		int mm = c->res_metric[k], whole = c->res_ep[k] < 0;
 		double t = r[k] / sqrt(c->res_w[k] / c->opts.weight[mm]);
 
@@ -524,8 +516,6 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
 			c->disc[m] = d > 0 ? sqrt(d) : 0;
 		}
 	}
-	free(r);
-	return CS_OK;
 }
 
 /*
@@ -539,14 +529,15 @@ discrepancy(cs_cal *c, const double *v, cs_error *err)
  * otherwise decide alone), is the speed noise every prediction samples.
  * The fit's own misses count too: an upper bound where the model does
  * not explain the CPU per request, which is the honest side to err on.
+ * r: the weighted residuals at the fit (NULL: the scenario did not run
+ * there; the default stands).
  */
 static cs_status
-speed_noise(cs_cal *c, const double *v, cs_error *err)
+speed_noise(cs_cal *c, const double *r, cs_error *err)
 {
-	double *r, d0 = CS_CAL_SPEED_NOISE_DEFAULT, sum = 0, samp = 0;
-	size_t k, j, n = 0;
-	int bad;
-	cs_status s;
+	double d0 = CS_CAL_SPEED_NOISE_DEFAULT, sum = 0, samp = 0;
+	double reps = c->opts.replications ? (double)c->opts.replications : 2;
+	size_t *thr, k, n = 0;
 
 	c->speed_dof = 0;
 	if (!isnan(c->opts.speed_noise)) {
@@ -556,38 +547,31 @@ speed_noise(cs_cal *c, const double *v, cs_error *err)
 	}
 	c->speed = d0;
 	c->speed_src = 0;
-	if (!(r = malloc((c->nres + 1) * sizeof *r)))
+	if (!r)
+		return CS_OK;
+	/* each point's whole-run throughput term (nres: none) */
+	if (!(thr = malloc((c->npoints + 1) * sizeof *thr)))
 		return cs_calp_nomem(err);
-	if ((s = cs_calp_residuals(c, v, r, &bad, err)) || bad) {
-		free(r);
-		return s;
-	}
+	for (k = 0; k < c->npoints; k++)
+		thr[k] = c->nres;
+	for (k = 0; k < c->nres; k++)
+		if (c->res_ep[k] < 0 && c->res_metric[k] == CS_CAL_THROUGHPUT)
+			thr[c->res_point[k]] = k;
 	for (k = 0; k < c->nres; k++) {
 		int mm = c->res_metric[k];
+		size_t j = thr[c->res_point[k]];
+		double e;
 
 		if (c->res_ep[k] >= 0 || (mm != CS_CAL_APP_CPU &&
-		    mm != CS_CAL_DB_CPU))
+		    mm != CS_CAL_DB_CPU) || j == c->nres ||
+		    !(c->res_w[k] > 0) || !(c->res_w[j] > 0))
 			continue;
-		/* the same point's whole-run throughput term */
-		for (j = 0; j < c->nres; j++)
-			if (c->res_point[j] == c->res_point[k] &&
-			    c->res_ep[j] < 0 &&
-			    c->res_metric[j] == CS_CAL_THROUGHPUT)
-				break;
-		if (j == c->nres || !(c->res_w[k] > 0) || !(c->res_w[j] > 0))
-			continue;
-		{
-			double e = r[k] / sqrt(c->res_w[k]) -
-			           r[j] / sqrt(c->res_w[j]);
-			double reps = c->opts.replications ?
-			              (double)c->opts.replications : 2;
-
-			sum += e * e;
-			samp += c->res_samp[j] * c->res_samp[j] * (1 + 1 / reps);
-			n++;
-		}
+		e = r[k] / sqrt(c->res_w[k]) - r[j] / sqrt(c->res_w[j]);
+		sum += e * e;
+		samp += c->res_samp[j] * c->res_samp[j] * (1 + 1 / reps);
+		n++;
 	}
-	free(r);
+	free(thr);
 	if (n) {
 		double vv = fmax(0, (sum - samp) / (double)n);
 
@@ -1125,10 +1109,17 @@ cs_cal_fit(cs_cal *c, cs_error *err)
 		goto out;
 	if ((s = identify(c, x.v, err)))
 		goto out;
-	if ((s = discrepancy(c, x.v, err)))
-		goto out;
-	if ((s = speed_noise(c, x.v, err)))
-		goto out;
+	/* the residuals at the fit, once, for what the model misses there
+	 * and for the machines' speed */
+	{
+		int bad;
+
+		if ((s = cs_calp_residuals(c, x.v, x.r, &bad, err)))
+			goto out;
+		discrepancy(c, bad ? NULL : x.r);
+		if ((s = speed_noise(c, bad ? NULL : x.r, err)))
+			goto out;
+	}
 	if ((s = posterior_draws(c, x.v, err)))
 		goto out;
 	if ((s = fitted_predictions(c, x.v, err)))
