@@ -77,6 +77,8 @@ start(cs_model *m, cs_req *r)
 				best = k;
 	}
 	in->proc_busy[best]++;
+	if (in->proc_busy_t)
+		cs_tstat_add(&in->proc_busy_t[best], m->e->now, 1);
 	r->proc = (uint32_t)best;
 	r->pool = sc->db.per_process ? r->inst * (uint32_t)np + r->proc : r->inst;
 	r->has_worker = true;
@@ -124,6 +126,8 @@ cs_app_release_worker(cs_model *m, cs_req *r)
 	r->has_worker = false;
 	in->busy--;
 	in->proc_busy[r->proc]--;
+	if (in->proc_busy_t)
+		cs_tstat_add(&in->proc_busy_t[r->proc], m->e->now, -1);
 	cs_tstat_add(&m->workers_busy, m->e->now, -1);
 	/* a pinned process serves only its own connections */
 	next = cs_queue_pop(m->sc->app.sticky ? &in->proc_wait[r->proc]
@@ -267,6 +271,18 @@ cs_app_init(cs_model *m)
 			if (!m->inst[i].proc_cpu || !m->inst[i].proc_idle)
 				return CS_ERR_NOMEM;
 		}
+		/* each process's busy workers, where users are pinned to
+		 * processes (resources.app.process_busy) */
+		if (a->sticky && a->processes > 1) {
+			long j;
+
+			m->inst[i].proc_busy_t = calloc((size_t)a->processes,
+			                                sizeof(cs_tstat));
+			if (!m->inst[i].proc_busy_t)
+				return CS_ERR_NOMEM;
+			for (j = 0; j < a->processes; j++)
+				cs_tstat_init(&m->inst[i].proc_busy_t[j], 0, 0);
+		}
 		if (!m->inst[i].proc_busy || !m->inst[i].proc_wait ||
 		    cs_ps_init(&m->inst[i].cpu, (unsigned)a->cores, a->sigma,
 		               a->kappa, cpu_done, m))
@@ -303,6 +319,7 @@ cs_app_destroy(cs_model *m)
 	for (i = 0; i < m->sc->app.instances; i++) {
 		cs_ps_destroy(&m->inst[i].cpu);
 		free(m->inst[i].proc_busy);
+		free(m->inst[i].proc_busy_t);
 		free(m->inst[i].proc_wait);
 		free(m->inst[i].proc_cpu);
 		free(m->inst[i].proc_idle);

@@ -129,8 +129,15 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	cs_tstat_reset(&m->db_conns, now);
 	cs_tstat_reset(&m->inflight, now);
 	cs_tstat_reset(&m->users_running, now);
-	for (k = 0; k < m->sc->app.instances; k++)
+	for (k = 0; k < m->sc->app.instances; k++) {
 		cs_tstat_reset(&m->inst[k].cpu.busy, now);
+		if (m->inst[k].proc_busy_t) {
+			long j;
+
+			for (j = 0; j < m->sc->app.processes; j++)
+				cs_tstat_reset(&m->inst[k].proc_busy_t[j], now);
+		}
+	}
 	cs_tstat_reset(&m->dbcpu.busy, now);
 	m->db_work = 0;
 	m->host_work0 = m->inst[0].cpu.work_done;

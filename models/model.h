@@ -358,6 +358,8 @@ typedef struct cs_instance {
 	long busy;            /* workers in use */
 	long inflight;        /* admitted or waiting: least-connections key */
 	long *proc_busy;      /* workers in use per process */
+	cs_tstat *proc_busy_t; /* sticky, processes > 1: each process's workers
+	                       * in use over time (the crowd's measure) */
 	long *proc_cpu;       /* with app.cold_delay: cpu steps of each process
 	                       * queued or running ... */
 	double *proc_idle;    /* ... and when its last one ended (s) */

@@ -289,6 +289,45 @@ use_metrics(walker *w, const cs_model *m, double now, double window)
 	}
 }
 
+/* How unevenly an instance's processes are busy: the sum over processes of
+ * (share of the instance's busy worker time - 1/k)^2, averaged over the
+ * instances with any busy time (0 when all are even; (k-1)/k when one
+ * process does everything), and the busiest process's mean busy workers
+ * over its workers. */
+static void
+process_busy(const cs_model *m, double now, double *spread, double *top)
+{
+	const cs_app_conf *a = &m->sc->app;
+	double k = (double)a->processes, per = (double)(a->workers / a->processes);
+	double sum = 0;
+	long i, j, n = 0;
+
+	*spread = *top = 0;
+	for (i = 0; i < a->instances; i++) {
+		const cs_tstat *t = m->inst[i].proc_busy_t;
+		double tot = 0, d = 0;
+
+		cs_assert(t != NULL, "pinned processes keep their busy time");
+		for (j = 0; j < a->processes; j++) {
+			double b = cs_tstat_mean(&t[j], now);
+
+			tot += b;
+			if (b / per > *top)
+				*top = b / per;
+		}
+		if (!(tot > 0))
+			continue;
+		for (j = 0; j < a->processes; j++) {
+			double s = cs_tstat_mean(&t[j], now) / tot - 1 / k;
+
+			d += s * s;
+		}
+		sum += d;
+		n++;
+	}
+	*spread = n ? sum / (double)n : 0;
+}
+
 /* Name (m == NULL) or fill every metric of one replication. */
 void
 cs_resultp_walk(walker *w, const cs_model *m)
@@ -389,6 +428,18 @@ cs_resultp_walk(walker *w, const cs_model *m)
 		time_parts(w, m, m ? &m->parts_ep[i] : NULL, "endpoints",
 		           sc->endpoints[i].name, i,
 		           sc->nendpoints <= CS_PART_BIN_EPS);
+	/* users pinned to processes: how unevenly the processes are busy
+	 * (only then, and last, so that other runs' output is unchanged) */
+	if (sc->app.sticky && sc->app.processes > 1) {
+		double spread = 0, top = 0;
+
+		if (m)
+			process_busy(m, now, &spread, &top);
+		put(w, U_NUM, spread, "resources", "app", "process_busy",
+		    "spread");
+		put(w, U_RATIO, top, "resources", "app", "process_busy",
+		    "busiest_utilization");
+	}
 #undef TS
 #undef MX
 }
