@@ -125,6 +125,19 @@ ROUND2=(
   "t06 30  1 1 8"
   "t07 160 3 2 8"
   "t08 60  2 2 4"
+  # round 8 (lab/README.md "Round 8"): the held-out runs, into LAB_OUT=lab/data-r8;
+  # pools of one and two on three and four processes, where users crowding
+  # one process make it the bottleneck, and a few beside
+  "q01 40  1 3 4"
+  "q02 70  2 4 4"
+  "q03 100 1 4 4"
+  "q04 60  2 3 4"
+  "q05 30  1 2 4"
+  "q06 130 3 4 4"
+  "q07 80  2 2 8"
+  "q08 50  1 4 2"
+  "q09 150 4 3 8"
+  "q10 25  2 4 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
