@@ -119,12 +119,30 @@ def main():
     # per run, at the grid point nearest the estimate
     near = min(GRID, key=lambda a: abs(math.log(a) - math.log(est or 5)))
     print("# per run at alpha %g: measured spread against simulated mean +- sd" % near)
-    print("%-5s %5s %4s %6s %5s %8s %8s %7s %6s" % (
-        "run", "users", "pool", "procs", "thr", "measured", "sim", "sd", "busiest"))
-    for r, (m, sd) in zip(rs, sims[near]):
-        print("%-5s %5d %4d %6d %5d %8.4f %8.4f %7.4f %6.2f" % (
+    print("%-5s %5s %4s %6s %5s %8s %8s %7s %6s %8s" % (
+        "run", "users", "pool", "procs", "thr", "measured", "sim", "sd", "busiest",
+        "own a"))
+    for i, r in enumerate(rs):
+        m, sd = sims[near][i]
+        # the alpha whose simulated mean spread is this run's measured one
+        # (one run: one draw of the shares, so a rough look, not an
+        # estimate; "<" / ">": beyond the grid's ends)
+        own = "-"
+        curve = [(a, sims[a][i][0]) for a in GRID]
+        if r["spread"] >= curve[0][1]:
+            own = "<%g" % GRID[0]
+        elif r["spread"] <= curve[-1][1]:
+            own = ">%g" % GRID[-1]
+        else:
+            for (a0, m0), (a1, m1) in zip(curve, curve[1:]):
+                if m0 >= r["spread"] >= m1 and m0 > m1:
+                    f = (m0 - r["spread"]) / (m0 - m1)
+                    own = "%.2g" % math.exp(math.log(a0) + f * (
+                        math.log(a1) - math.log(a0)))
+                    break
+        print("%-5s %5d %4d %6d %5d %8.4f %8.4f %7.4f %6.2f %8s" % (
             r["run"], r["users"], r["pool"], r["procs"], r["threads"],
-            r["spread"], m, sd, r["busiest"]))
+            r["spread"], m, sd, r["busiest"], own))
 
 
 main()
