@@ -26,6 +26,7 @@ serves crowded and uncrowded runs alike.
   BUSIEST_MIN=0.9 lab/affinity.py ...   # only runs whose busiest process
       had at least that share of its threads busy: the loads where a
       crowded process is the bottleneck
+  PROCS=3,4 lab/affinity.py ...         # only runs with those process counts
 """
 import json
 import math
@@ -84,12 +85,15 @@ def simulate(capsim, scen, r, alpha):
 def main():
     capsim, scen, dirs = sys.argv[1], sys.argv[2], sys.argv[3:]
     bmin = float(os.environ.get("BUSIEST_MIN", "0"))
-    rs = [r for r in runs(dirs) if r["busiest"] >= bmin]
+    procs = os.environ.get("PROCS")
+    rs = [r for r in runs(dirs) if r["busiest"] >= bmin and
+          (not procs or str(r["procs"]) in procs.split(","))]
     sims = {a: [simulate(capsim, scen, r, a) for r in rs] for a in GRID}
     meas = sum(r["spread"] for r in rs)
     print("# app.affinity_alpha from the processes' busy spread (lab/affinity.py)")
-    print("# %d runs with 2 or more processes%s; %s; %d replications each"
-          % (len(rs), bmin and ", the busiest at least %g busy" % bmin or "",
+    print("# %d runs with %s processes%s; %s; %d replications each"
+          % (len(rs), procs or "2 or more",
+             bmin and ", the busiest at least %g busy" % bmin or "",
              scen, REPS))
     print("# measured sum of spreads %.4f (crowded runs, a process >= 90%% busy: %d)"
           % (meas, sum(1 for r in rs if r["busiest"] >= 0.9)))
