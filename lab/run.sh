@@ -138,6 +138,19 @@ ROUND2=(
   "q08 50  1 4 2"
   "q09 150 4 3 8"
   "q10 25  2 4 4"
+  # round 9 (lab/README.md "Round 9"): the held-out runs, into LAB_OUT=lab/data-r9;
+  # pools of one and two on two processes (as many as cores) and on three
+  # and four (more than cores)
+  "p01 60  1 2 8"
+  "p02 50  1 2 4"
+  "p03 90  2 2 8"
+  "p04 40  2 2 4"
+  "p05 70  1 3 4"
+  "p06 60  1 4 4"
+  "p07 110 2 4 4"
+  "p08 45  2 3 4"
+  "p09 140 3 2 8"
+  "p10 30  1 4 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
