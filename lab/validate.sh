@@ -121,20 +121,23 @@ SCORE_ONLY=1 lab2/validate-r8.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r9.sh "$capsim"
 # lab 1's round 2 (lab/README.md "Round 2"), from its committed calibration
 SCORE_ONLY=1 lab/validate-r2.sh "$capsim"
-# and rounds 3-8 (lab/README.md "Round 3" to "Round 8"): the host model is
+# and rounds 3-9 (lab/README.md "Round 3" to "Round 9"): the host model is
 # their prediction of record (round 5's with the speed noise, round 6's
 # with users pinned unevenly, round 7's with the connection's hold, round
-# 8's with the pinning estimated on crowded runs)
+# 8's with the pinning estimated on crowded runs, round 9's with it per
+# process count)
 SCORE_ONLY=1 lab/validate-r3.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r4.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r5.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r6.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r7.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r8.sh "$capsim"
+SCORE_ONLY=1 lab/validate-r9.sh "$capsim"
 /usr/bin/python3 lab/coverage.py "$out"/lab-validate.json lab/results-r2/validate.json \
 	lab/results-r3/validate-host.json lab/results-r4/validate-host.json \
 	lab/results-r5/validate-speed.json lab/results-r6/validate-pinned.json \
 	lab/results-r7/validate-conn.json lab/results-r8/validate-crowd.json \
+	lab/results-r9/validate-split.json \
 	lab2/results/validate.json \
 	lab2/results-r2/validate.json lab2/results-r3/validate.json \
 	lab2/results-r4/validate.json lab2/results-r5/validate.json \
