@@ -497,11 +497,22 @@ START_TEST(app_affinity_user_random_pins_unevenly)
 	cs_error err;
 	int k;
 
+	/* one run per mode; its process_busy too: each process is busy
+	 * whenever it has a user, so a replication's spread is 0 (a user
+	 * each) or 1/2 (both on one: shares 1 and 0, (1/2)^2 twice); its mean
+	 * is 1/2 x the chance of both on one: 0, 1/4, 3/8; the busiest
+	 * process is always fully busy */
 	for (k = 0; k < 3; k++) {
-		double x, lo, hi, half;
+		double x, lo, hi, half, spread[3] = { 0, 0.25, 0.375 };
+		cs_result *res = NULL;
+		cs_run_opts ro = { 0 };
 
 		snprintf(text, sizeof text, yaml, modes[k]);
-		run_metric(text, NULL, 0, "overall.throughput_rps", &x, &lo, &hi);
+		ck_assert_int_eq(cs_scenario_load_string(text, "t.yaml", NULL, 0,
+		                                         &sc, &err), CS_OK);
+		ck_assert_int_eq(cs_run(sc, &ro, &res, &err), CS_OK);
+		ck_assert_int_eq(cs_result_metric(res, "overall.throughput_rps",
+		                                  &x, &lo, &hi), CS_OK);
 		if (k == 0) {
 			ck_assert_msg(fabs(x - 20) < 0.05, "round robin: %g", x);
 		} else {
@@ -512,27 +523,21 @@ START_TEST(app_affinity_user_random_pins_unevenly)
 			              "random pinning (%s): %g [%g, %g], want %g",
 			              modes[k], x, lo, hi, want[k]);
 		}
-	}
-	/* the same runs' process_busy: each process is busy whenever it has
-	 * a user, so a replication's spread is 0 (a user each) or 1/2 (both
-	 * on one: shares 1 and 0, (1/2)^2 twice); its mean is 1/2 x the
-	 * chance of both on one: 0, 1/4, 3/8; the busiest process is always
-	 * fully busy */
-	for (k = 0; k < 3; k++) {
-		double x, lo, hi, half, spread[3] = { 0, 0.25, 0.375 };
-
-		snprintf(text, sizeof text, yaml, modes[k]);
-		run_metric(text, NULL, 0, "resources.app.process_busy.spread",
-		           &x, &lo, &hi);
+		ck_assert_int_eq(cs_result_metric(res,
+		                 "resources.app.process_busy.spread", &x, &lo,
+		                 &hi), CS_OK);
 		half = k ? (hi - lo) / 2 * 3.340 / 1.972 : 1e-9;
 		ck_assert_msg(fabs(x - spread[k]) <= half,
 		              "spread (%s): %g [%g, %g], want %g", modes[k], x,
 		              lo, hi, spread[k]);
-		run_metric(text, NULL, 0,
-		           "resources.app.process_busy.busiest_utilization",
-		           &x, &lo, &hi);
+		ck_assert_int_eq(cs_result_metric(res,
+		                 "resources.app.process_busy.busiest_utilization",
+		                 &x, &lo, &hi), CS_OK);
 		ck_assert_msg(fabs(x - 1) < 1e-9, "busiest (%s): %g", modes[k],
 		              x);
+		cs_result_free(res);
+		cs_scenario_free(sc);
+		sc = NULL;
 	}
 	/* without pinning the processes are not reported */
 	{
