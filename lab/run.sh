@@ -342,7 +342,7 @@ run_one() {
   LOCUST_PID=$!
   $PY "$LAB/sampler.py" --marks "$marks" --state "$state" --out "$OUT/${prefix}_util.json" \
     --app-pid "$GUNI_PID" --pg-pid "$PG_PID" --redis-pid "$REDIS_PID" \
-    --stub-pids "$AI_PID,$WA_PID" --locust-pid "$LOCUST_PID" --redis-port $REDIS_PORT \
+    --stub-pids "$AI_PID,$WA_PID" --locust-pid "$LOCUST_PID" --redis-port $REDIS_PORT --app-port $APP_PORT \
     --pg-dsn "host=127.0.0.1 port=$PG_PORT user=lab dbname=lab" \
     --stub-urls "ai=http://127.0.0.1:$AI_PORT/,whatsapp=http://127.0.0.1:$WA_PORT/" \
     --limit $((WARMUP + MEASURE + 60)) \

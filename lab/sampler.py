@@ -10,6 +10,9 @@ MARKS/stop (or --limit seconds):
     connections checked out, pool waiters) and answer counts by cause, from
     the files the workers publish every 0.5 s;
   - pg_stat_activity every 0.5 s (capsim-lab connections by state);
+  - each gunicorn process's established client connections (with
+    --app-port, every 0.5 s): how many Locust users each process holds,
+    the shares the pinning draws, measured directly;
   - Redis INFO keyspace hits/misses;
   - the stubs' counters (attempts, 429s, errors, max in flight).
 Writes one JSON file.  Every loop is bounded in count and time.
@@ -36,6 +39,8 @@ p.add_argument("--locust-pid", type=int, required=True)
 p.add_argument("--redis-port", type=int, required=True)
 p.add_argument("--pg-dsn", required=True)
 p.add_argument("--stub-urls", required=True, help="name=url,...")
+p.add_argument("--app-port", type=int, default=0,
+               help="count each gunicorn process's client connections on it")
 p.add_argument("--limit", type=float, default=300)
 p.add_argument("--meta", default="{}", help="JSON merged into the output")
 a = p.parse_args()
@@ -114,6 +119,40 @@ def workers():
     return out
 
 
+def connections(pids):
+    """pid -> established connections accepted on --app-port that the
+    process holds (its fds matched against /proc/net/tcp{,6})."""
+    if not a.app_port:
+        return {}
+    est = set()
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(f) as fh:
+                next(fh)
+                for line in fh:
+                    x = line.split()
+                    # local address:port, state 01 = ESTABLISHED, inode
+                    if x[3] == "01" and int(x[1].rsplit(":", 1)[1], 16) == a.app_port:
+                        est.add(x[9])
+        except OSError:
+            pass
+    out = {}
+    for pid in pids:
+        n = 0
+        try:
+            for fd in os.listdir("/proc/%d/fd" % pid)[:100000]:
+                try:
+                    lk = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+                except OSError:
+                    continue
+                if lk.startswith("socket:[") and lk[8:-1] in est:
+                    n += 1
+        except OSError:
+            continue
+        out[pid] = n
+    return out
+
+
 r = redis.Redis(host="127.0.0.1", port=a.redis_port)
 
 
@@ -154,6 +193,7 @@ cur = pg.cursor()
 
 s0 = snapshot()
 series, pgs = [], []
+conn_sum, conn_n = {}, 0   # per gunicorn process: connections summed over samples
 prev = last = s0["cpu"]
 next_row = time.monotonic() + 1.0
 next_pg = time.monotonic()
@@ -166,6 +206,10 @@ for _ in range(int(a.limit * 10) + 1):
                     "WHERE application_name = 'capsim-lab' GROUP BY 1")
         st = dict(cur.fetchall())
         pgs.append(st)
+        if a.app_port:
+            for pid, n in connections(list(s0["workers"])).items():
+                conn_sum[pid] = conn_sum.get(pid, 0) + n
+            conn_n += 1
         next_pg += 0.5
     if now >= next_row:
         c = cpu_snapshot()
@@ -225,10 +269,15 @@ for pid, w1 in s1["workers"].items():
         row[k + "_max_ever"] = w1[k]["max"]
         agg[k + "_mean"] += m
         agg[k + "_max"] += w1[k]["max"]
+    mine = 0
     for k, n in w1["counts"].items():
         d = n - w0["counts"].get(k, 0)
         if d:
             counts[k] = counts.get(k, 0) + d
+            mine += d
+    row["answers"] = mine
+    if conn_n:
+        row["client_connections_mean"] = round(conn_sum.get(pid, 0) / conn_n, 3)
     procs.append(row)
 answers = sum(counts.values())
 ok = sum(n for k, n in counts.items() if k.endswith(" 200"))
