@@ -15,10 +15,16 @@ import json
 import os
 import sys
 
-data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "data")
-for util in sorted(glob.glob(os.path.join(data, "*_util.json"))):
-    u = json.load(open(util))
-    b = sum(v["cores_busy"] for k, v in u["cpu"].items()
-            if isinstance(v, dict) and k not in ("app", "db", "machine"))
-    print("--point-set %s:app.background=%.2f" % (u["run"], b))
+
+def other_work(u):
+    """A run's *_util.json (parsed) -> the cores busy with other work."""
+    return sum(v["cores_busy"] for k, v in u["cpu"].items()
+               if isinstance(v, dict) and k not in ("app", "db", "machine"))
+
+
+if __name__ == "__main__":
+    data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "data")
+    for util in sorted(glob.glob(os.path.join(data, "*_util.json"))):
+        u = json.load(open(util))
+        print("--point-set %s:app.background=%.2f" % (u["run"], other_work(u)))
