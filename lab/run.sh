@@ -151,6 +151,26 @@ ROUND2=(
   "p08 45  2 3 4"
   "p09 140 3 2 8"
   "p10 30  1 4 4"
+  # round 10 (lab/README.md "Round 10"), into LAB_OUT=lab/data-r10: the
+  # first part (o01-o06), whose counted users per process give the
+  # pinning's concentration, then the second (o07-o16); pools of one per
+  # process on three and four processes repeated (o01/o07/o08, o02/o09/o10)
+  "o01 60  1 4 4"
+  "o02 50  1 3 4"
+  "o03 80  2 4 4"
+  "o04 60  1 2 8"
+  "o05 40  1 4 4"
+  "o06 70  2 3 4"
+  "o07 60  1 4 4"
+  "o08 60  1 4 4"
+  "o09 50  1 3 4"
+  "o10 50  1 3 4"
+  "o11 90  1 4 4"
+  "o12 35  2 4 4"
+  "o13 100 2 3 4"
+  "o14 70  1 2 8"
+  "o15 120 3 4 4"
+  "o16 45  1 3 4"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
