@@ -536,13 +536,74 @@ cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
 	free(z);
 }
 
+/*
+ * The draws of a prediction interval run on one seed (common random
+ * numbers): all of them share one replication's noise — one layout of
+ * users pinned to processes, one stretch of slow answers — which, left
+ * in, would move the whole interval by that one replication's deviation
+ * while the blur adds a run's noise again.  Shift metric m's draws y[0..n)
+ * by the difference between the mean over the prediction's replications
+ * and y0, the same one replication at the prediction's own values (a
+ * ratio for relative metrics, a difference of angles for the error rate):
+ * the draws then carry the parameters' effect only, and a run's noise
+ * enters once, as the blur.  Nothing when y0 or mean is unusable.
+ */
+static void
+recentre(cs_cal_metric m, double *y, size_t n, double y0, double mean)
+{
+	size_t j;
+
+	if (!isfinite(y0) || !isfinite(mean))
+		return;
+	if (m == CS_CAL_ERROR_RATE) {
+		double d = cs_cal_angle(mean) - cs_cal_angle(y0);
+
+		for (j = 0; j < n; j++)
+			if (!isnan(y[j]))
+				y[j] = cs_cal_unangle(cs_cal_angle(y[j]) + d);
+		return;
+	}
+	if (!(y0 > 0) || !(mean > 0))
+		return;
+	for (j = 0; j < n; j++)
+		y[j] *= mean / y0;
+}
+
+/*
+ * The standard deviation of one replication of metric m (of ln value; of
+ * the error rate's angle, by the delta method: sd(e) / (2 sqrt(e (1 -
+ * e)))), from the prediction's 95% CI over its replications: half-width /
+ * t(0.975, R - 1) x sqrt(R).  0 with fewer than 3 replications (too few
+ * to say).
+ */
+static double
+replication_sd(cs_cal_metric m, const cs_cal_pred *p)
+{
+	double half = (p->hi[m] - p->lo[m]) / 2, t, s;
+
+	if (p->reps < 3 || !(half >= 0) || isnan(p->mean[m]))
+		return 0;
+	t = gsl_cdf_tdist_Pinv(0.975, (double)(p->reps - 1));
+	s = half / t * sqrt((double)p->reps);
+	/* a new run against the mean of R: sqrt(1 + 1/R) of it, with the
+	 * tails of Student's t on R - 1 degrees of freedom where the
+	 * interval's normal blur has z's (at the 90% interval's ends) */
+	s *= sqrt(1 + 1 / (double)p->reps) *
+	     gsl_cdf_tdist_Pinv(0.95, (double)(p->reps - 1)) /
+	     gsl_cdf_ugaussian_Pinv(0.95);
+	if (m == CS_CAL_ERROR_RATE)
+		return s / frac_per_angle(p->mean[m]);
+	return p->mean[m] > 0 ? s / p->mean[m] : 0;
+}
+
 cs_status
 cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
                       const cs_run_opts *ro, cs_cal_run_pi *out,
                       cs_error *err)
 {
 	cs_cal_unc u;
-	double *draws = NULL, *y = NULL, window = NAN;
+	double *draws = NULL, *y = NULL, window = NAN, y0[CS_CAL_NMETRICS];
+	cs_cal_pred c0;
 	const char **all = NULL;
 	char *abuf = NULL;
 	size_t nd, j, k, m;
@@ -567,14 +628,18 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 	}
 	for (k = 0; k < nsets; k++)
 		all[k] = sets[k];
-	for (j = 0; j < nd; j++) {
+	/* the draws (one replication each), then the block's own values:
+	 * one replication (y0, the one the draws share) and the run's own
+	 * replications (c0: the centre, and one replication's spread) */
+	memset(&c0, 0, sizeof c0);
+	for (j = 0; j < nd + 2; j++) {
 		cs_scenario *sc = NULL;
 		cs_result *res = NULL;
 		cs_run_opts o = *ro;
 
 		for (k = 0; k < u.n; k++) {
-			cs_cal_unc_assign(&u, k, draws[j * u.n + k], abuf + 600 * k,
-			                  600);
+			cs_cal_unc_assign(&u, k, j < nd ? draws[j * u.n + k] :
+			                  u.params[k].value, abuf + 600 * k, 600);
 			all[nsets + k] = abuf + 600 * k;
 		}
 		if ((s = cs_scenario_load_file(path, all, nsets + u.n, &sc, err)))
@@ -583,27 +648,41 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 			window = cs_scenario_duration(sc) - cs_scenario_warmup(sc);
 		/* a real test is one replication: the sequential rule
 		 * (--precision) is for the model's own CIs, not for these */
-		o.replications = 1;
-		o.precision = 0;
+		if (j <= nd) {
+			o.replications = 1;
+			o.precision = 0;
+		}
 		o.timeseries = 0;
 		s = cs_run(sc, &o, &res, err);
+		if (!s && j == nd + 1)
+			c0.reps = cs_result_replications(res);
 		if (!s)
 			for (m = 0; m < CS_CAL_NMETRICS; m++) {
-				double v = NAN;
+				double v = NAN, lo = NAN, hi = NAN;
 
 				if (cs_result_metric(res,
-				    cs_cal_metric_path((cs_cal_metric)m), &v, NULL,
-				    NULL))
-					v = NAN;
-				y[m * nd + j] = v;
+				    cs_cal_metric_path((cs_cal_metric)m), &v, &lo,
+				    &hi))
+					v = lo = hi = NAN;
+				if (j < nd)
+					y[m * nd + j] = v;
+				else if (j == nd)
+					y0[m] = v;
+				else {
+					c0.mean[m] = v;
+					c0.lo[m] = lo;
+					c0.hi[m] = hi;
+				}
 			}
 		cs_result_free(res);
 		cs_scenario_free(sc);
 		if (s)
 			goto out;
 	}
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		recentre((cs_cal_metric)m, y + m * nd, nd, y0[m], c0.mean[m]);
 	for (m = 0; m < CS_CAL_NMETRICS; m++) {
-		double x = 0, q = 0, samp, sd;
+		double x = 0, q = 0, samp, sd, rs;
 		size_t c = 0;
 
 		/* the sampling noise of a test as long as this run's window,
@@ -617,6 +696,10 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 			}
 		samp = c ? cs_cal_sampling_sd((cs_cal_metric)m, q / (double)c,
 		                              x / (double)c * window, NULL) : 0;
+		rs = replication_sd((cs_cal_metric)m, &c0);
+		/* a test is one replication (as cs_cal_point_pi) */
+		if (rs > samp)
+			samp = rs;
 		sd = sqrt(block_var(&u, m, c ? q / (double)c : NAN) +
 		          samp * samp);
 		cs_cal_pi((cs_cal_metric)m, y + m * nd, nd, sd, 0.10,
@@ -653,27 +736,6 @@ out:
  * noise: the between-run floor and the sampling noise of a test as long
  * as the measured one at the predicted rate.
  */
-/*
- * The standard deviation of one replication of metric m (of ln value; of
- * the error rate's angle, by the delta method: sd(e) / (2 sqrt(e (1 -
- * e)))), from the prediction's 95% CI over its replications: half-width /
- * t(0.975, R - 1) x sqrt(R).  0 with fewer than 3 replications (too few
- * to say).
- */
-static double
-replication_sd(cs_cal_metric m, const cs_cal_pred *p)
-{
-	double half = (p->hi[m] - p->lo[m]) / 2, t, s;
-
-	if (p->reps < 3 || !(half >= 0) || isnan(p->mean[m]))
-		return 0;
-	t = gsl_cdf_tdist_Pinv(0.975, (double)(p->reps - 1));
-	s = half / t * sqrt((double)p->reps);
-	if (m == CS_CAL_ERROR_RATE)
-		return s / frac_per_angle(p->mean[m]);
-	return p->mean[m] > 0 ? s / p->mean[m] : 0;
-}
-
 cs_status
 cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
                 const double *draws, size_t nd, const cs_cal_pred *pred,
@@ -683,8 +745,8 @@ cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
 	double *y = calloc(nd * CS_CAL_NMETRICS + 1, sizeof *y);
 	/* every draw's overrides, u->n after u->n, so that the draws can run
 	 * at once (cs_calp_run_sets) */
-	char *abuf = malloc(nd * u->n * 600 + 1);
-	const char **as = calloc(nd * u->n + 1, sizeof *as);
+	char *abuf = malloc((nd + 1) * u->n * 600 + 1);
+	const char **as = calloc((nd + 1) * u->n + 1, sizeof *as);
 	cs_cal_pred *q = malloc((nd + 1) * sizeof *q);
 	cs_status *st = malloc((nd + 1) * sizeof *st);
 	cs_error *errs = malloc((nd + 1) * sizeof *errs);
@@ -704,17 +766,20 @@ cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
 		                 "no point %zu", i);
 		goto out;
 	} else {
-		for (j = 0; j < nd; j++)
+		/* the draws, then (set nd) the block's own values: the one
+		 * replication the draws share, for recentre() */
+		for (j = 0; j <= nd; j++)
 			for (k = 0; k < u->n; k++) {
 				char *a = abuf + (j * u->n + k) * 600;
 
-				cs_cal_unc_assign(u, k, draws[j * u->n + k], a,
-				                  600);
+				cs_cal_unc_assign(u, k, j < nd ?
+				                  draws[j * u->n + k] :
+				                  u->params[k].value, a, 600);
 				as[j * u->n + k] = a;
 			}
 		/* the first failed draw in order, as when they ran in turn */
-		f = cs_calp_run_sets(cal, i, as, u->n, nd, 1, q, st, errs);
-		if (f < nd) {
+		f = cs_calp_run_sets(cal, i, as, u->n, nd + 1, 1, q, st, errs);
+		if (f <= nd) {
 			s = st[f];
 			if (err)
 				*err = errs[f];
@@ -724,6 +789,10 @@ cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
 	for (j = 0; j < nd; j++)
 		for (m = 0; m < CS_CAL_NMETRICS; m++)
 			y[m * nd + j] = q[j].mean[m];
+	if (u->n)
+		for (m = 0; m < CS_CAL_NMETRICS; m++)
+			recentre((cs_cal_metric)m, y + m * nd, nd,
+			         q[nd].mean[m], pred->mean[m]);
 	for (m = 0; m < CS_CAL_NMETRICS; m++) {
 		double x = pred->mean[CS_CAL_THROUGHPUT];
 		double dur = p->duration > 0 ? p->duration :

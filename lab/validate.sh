@@ -108,9 +108,9 @@ fi
 
 # coverage of the intervals on every held-out point above
 # lab 2 (its own script; the comparison once its held-out data are in)
-lab2/validate.sh "$capsim"
-lab2/validate-r2.sh "$capsim"
-# rounds 3-9 scored from their committed calibrations (SCORE_ONLY: no
+SCORE_ONLY=1 lab2/validate.sh "$capsim"
+SCORE_ONLY=1 lab2/validate-r2.sh "$capsim"
+# rounds 1-9 scored from their committed calibrations (SCORE_ONLY: no
 # refit)
 SCORE_ONLY=1 lab2/validate-r3.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r4.sh "$capsim"
@@ -125,7 +125,7 @@ SCORE_ONLY=1 lab/validate-r2.sh "$capsim"
 # their prediction of record (round 5's with the speed noise, round 6's
 # with users pinned unevenly, round 7's with the connection's hold, round
 # 8's with the pinning estimated on crowded runs, round 9's with it per
-# process count)
+# process count, round 10's with it from counted users)
 SCORE_ONLY=1 lab/validate-r3.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r4.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r5.sh "$capsim"
@@ -133,11 +133,13 @@ SCORE_ONLY=1 lab/validate-r6.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r7.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r8.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r9.sh "$capsim"
+SCORE_ONLY=1 lab/validate-r10.sh "$capsim"
 /usr/bin/python3 lab/coverage.py "$out"/lab-validate.json lab/results-r2/validate.json \
 	lab/results-r3/validate-host.json lab/results-r4/validate-host.json \
 	lab/results-r5/validate-speed.json lab/results-r6/validate-pinned.json \
 	lab/results-r7/validate-conn.json lab/results-r8/validate-crowd.json \
-	lab/results-r9/validate-split.json \
+	lab/results-r9/validate-split.json lab/results-r10/validate-a-crowd.json \
+	lab/results-r10/validate-b-counts.json \
 	lab2/results/validate.json \
 	lab2/results-r2/validate.json lab2/results-r3/validate.json \
 	lab2/results-r4/validate.json lab2/results-r5/validate.json \
