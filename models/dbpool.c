@@ -3,7 +3,10 @@
  *
  * A pool (SQLAlchemy QueuePool, node-postgres Pool, HikariCP) opens up to
  * pool.size connections, lazily, and keeps them; a request that finds none
- * idle waits in FIFO order up to acquire_timeout, then fails with
+ * idle waits up to acquire_timeout (in FIFO order, or with db.pool.order:
+ * random any waiter gets a released connection; with db.pool.handoff the
+ * woken waiter takes a moment to claim it, and a newcomer may take it
+ * first), then fails with
  * pool_timeout.  With db.pool.max_waiting, a request that finds that many
  * already waiting fails at once, also with pool_timeout (the application's
  * guard against a deep queue: a pool-exhausted / queue-full error).  Opening a connection beyond the server's max_connections
@@ -25,19 +28,45 @@ grant(cs_model *m, cs_req *r)
 	cs_tstat_add(&m->pool_in_use, m->e->now, 1);
 }
 
+static void handoff_ev(cs_engine *e, void *data, uint64_t token);
+
 static void
 timeout_ev(cs_engine *e, void *data, uint64_t token)
 {
 	cs_req *r = data;
 	cs_model *m = r->m;
+	cs_pool *pl;
 
 	if (r->token != token)
 		return; /* it got a connection, or is another request now */
+	pl = &m->pools[r->pool];
 	r->tmo = 0;
 	r->token = ++m->tokens;
-	cs_queue_remove(&m->pools[r->pool].wait, r);
 	cs_tstat_add(&m->pool_waiters, e->now, -1);
+	if (r->handing) {
+		/* it timed out while claiming a connection, which passes on */
+		cs_queue_remove(&pl->handing, r);
+		r->handing = false;
+		cs_req_finish(m, r, CS_CAUSE_POOL_TIMEOUT);
+		cs_pool_pass_on(m, pl);
+		return;
+	}
+	cs_queue_remove(&pl->wait, r);
 	cs_req_finish(m, r, CS_CAUSE_POOL_TIMEOUT);
+}
+
+/* r's pool wait, to its deadline: a new token (so that the timers of an
+ * earlier wait cannot match) and its timer. */
+static void
+wait_timer(cs_model *m, cs_req *r)
+{
+	r->token = ++m->tokens;
+	/* most waits end with a grant, which cancels the timer: left pending,
+	 * 30 s timers outnumbered every other event in the list */
+	if (isfinite(r->deadline) &&
+	    cs_engine_schedule_id(m->e, r->deadline, timeout_ev, r, r->token,
+	                          &r->tmo))
+		m->status = CS_ERR_NOMEM;
 }
 
 bool
@@ -61,6 +90,22 @@ cs_pool_acquire(cs_model *m, cs_req *r)
 		grant(m, r);
 		return true;
 	}
+	/* db.pool.handoff: a returned connection whose woken waiter has not
+	 * claimed it yet goes to whoever asks first; the waiter (the one
+	 * woken longest ago) finds it gone and waits again at the back, to
+	 * the same deadline */
+	if (pl->handing.n > 0) {
+		cs_req *w = cs_queue_pop(&pl->handing);
+
+		w->handing = false;
+		cs_queue_push(&pl->wait, w);
+		cs_engine_cancel(m->e, w->tmo);
+		w->tmo = 0;
+		wait_timer(m, w);
+		r->has_conn = true; /* the connection is in in_use already */
+		m->pool_barged++;
+		return true;
+	}
 	/* bounded wait queue: fail fast, before any timer is scheduled.
 	 * O(1): the queue keeps its length */
 	if (db->max_waiting >= 0 &&
@@ -69,18 +114,89 @@ cs_pool_acquire(cs_model *m, cs_req *r)
 		cs_req_finish(m, r, CS_CAUSE_POOL_TIMEOUT);
 		return false;
 	}
-	/* unique across requests and waits, so a late timer cannot match */
-	r->token = ++m->tokens;
 	cs_part_to(m, r, CS_PART_POOL_WAIT);
 	cs_queue_push(&pl->wait, r);
 	cs_tstat_add(&m->pool_waiters, m->e->now, 1);
-	/* most waits end with a grant, which cancels the timer: left pending,
-	 * 30 s timers outnumbered every other event in the list */
-	if (isfinite(db->acquire_timeout) &&
-	    cs_engine_schedule_id(m->e, m->e->now + db->acquire_timeout,
-	                          timeout_ev, r, r->token, &r->tmo))
-		m->status = CS_ERR_NOMEM;
+	r->deadline = m->e->now + db->acquire_timeout;
+	wait_timer(m, r);
 	return false;
+}
+
+/*
+ * db.pool.order: random — any waiter, uniformly, taken out of q (n > 1).
+ * A CPython pool's released connection wakes the longest waiter, which
+ * then needs the GIL and the pool's lock; a thread of the process that
+ * asks meanwhile takes the connection, and the woken one waits again at
+ * the back: the order is closer to random than to first come, first
+ * served.  O(waiters), which a pool's threads bound.
+ */
+static cs_req *
+random_waiter(cs_model *m, cs_queue *q)
+{
+	unsigned long k = gsl_rng_uniform_int(m->rng[CS_RNG_POOL],
+	                                      (unsigned long)q->n);
+	cs_req *r = q->head;
+
+	while (k--)
+		r = r->next;
+	cs_queue_remove(q, r);
+	return r;
+}
+
+/* The waiter a returned connection goes to (db.pool.order), taken out of
+ * the queue; NULL when none waits. */
+static cs_req *
+next_waiter(cs_model *m, cs_pool *pl)
+{
+	return m->sc->db.order_random && pl->wait.n > 1 ?
+	       random_waiter(m, &pl->wait) : cs_queue_pop(&pl->wait);
+}
+
+/* The woken waiter's claim (db.pool.handoff): it takes the connection,
+ * unless a newcomer took it first or it timed out (then the event is
+ * stale: its token moved on). */
+static void
+handoff_ev(cs_engine *e, void *data, uint64_t token)
+{
+	cs_req *r = data;
+	cs_model *m = r->m;
+	cs_pool *pl;
+
+	if (r->token != token || !r->handing)
+		return;
+	pl = &m->pools[r->pool];
+	cs_queue_remove(&pl->handing, r);
+	r->handing = false;
+	r->token = ++m->tokens; /* its timeout timer is now stale */
+	cs_engine_cancel(m->e, r->tmo);
+	r->tmo = 0;
+	cs_tstat_add(&m->pool_waiters, e->now, -1);
+	r->has_conn = true; /* counted in in_use since it was returned */
+	cs_req_resume_later(m, r);
+}
+
+/* Wake waiter w to claim a connection that stays counted in in_use. */
+static void
+start_handoff(cs_model *m, cs_pool *pl, cs_req *w)
+{
+	cs_queue_push(&pl->handing, w);
+	w->handing = true;
+	if (cs_engine_schedule(m->e, m->e->now + m->sc->db.handoff, handoff_ev,
+	                       w, w->token))
+		m->status = CS_ERR_NOMEM;
+}
+
+void
+cs_pool_pass_on(cs_model *m, cs_pool *pl)
+{
+	cs_req *next = next_waiter(m, pl);
+
+	if (next) {
+		start_handoff(m, pl, next);
+		return;
+	}
+	pl->in_use--;
+	cs_tstat_add(&m->pool_in_use, m->e->now, -1);
 }
 
 void
@@ -92,9 +208,13 @@ cs_pool_release(cs_model *m, cs_req *r)
 	cs_assert(r->has_conn && pl->in_use > 0,
 	          "a pool connection is released by the request holding it");
 	r->has_conn = false;
+	if (m->sc->db.handoff > 0) {
+		cs_pool_pass_on(m, pl);
+		return;
+	}
 	pl->in_use--;
 	cs_tstat_add(&m->pool_in_use, m->e->now, -1);
-	next = cs_queue_pop(&pl->wait);
+	next = next_waiter(m, pl);
 	if (next) {
 		next->token = ++m->tokens; /* its timeout timer is now stale */
 		cs_engine_cancel(m->e, next->tmo);

@@ -146,6 +146,14 @@ static const cs_key table[] = {
 	  "how long a request waits for a connection (pool_timeout)" },
 	{ "db.pool.per", CS_KEY_ENUM, 0, "instance process", NULL, "",
 	  "instance", "one pool per app instance, or per app process" },
+	{ "db.pool.handoff", CS_KEY_DURATION, 0, NULL, NULL, "", "0s",
+	  "how long a woken waiter takes to claim a returned connection; a "
+	  "request that asks meanwhile takes it, and the waiter waits again "
+	  "at the back (CPython's GIL and a condition variable)" },
+	{ "db.pool.order", CS_KEY_ENUM, 0, "fifo random", NULL, "", "fifo",
+	  "which waiter a released connection goes to: the longest waiting, "
+	  "or any of them (a pool whose woken waiter races new arrivals, as "
+	  "SQLAlchemy's QueuePool under CPython's GIL)" },
 	{ "db.pool.max_waiting", CS_KEY_INT, CS_KEY_NONE_OK, NULL, NULL,
 	  "requests", "none",
 	  "requests that may wait in one pool; more fail at once "

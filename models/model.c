@@ -152,6 +152,7 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	cs_parts_reset(m);
 	m->cache_lookups = m->cache_hits = 0;
 	m->pool_full = 0;
+	m->pool_barged = 0;
 	if (m->cache)
 		m->cache->misses = m->cache->evictions = 0;
 }

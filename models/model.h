@@ -105,6 +105,11 @@ typedef struct cs_db_conf {
 	long pool_size;         /* per pool */
 	bool per_process;       /* one pool per app process, else per instance */
 	double acquire_timeout; /* seconds; INFINITY: wait forever */
+	double handoff;         /* seconds a woken waiter takes to claim a
+	                         * returned connection, which a newcomer to
+	                         * the pool may take meanwhile; 0: at once */
+	bool order_random;      /* a released connection goes to a waiter
+	                         * drawn uniformly, else the longest waiting */
 	long max_waiting;       /* per pool: a request that finds this many
 	                         * waiting fails at once; -1: no limit */
 	long cores;
@@ -261,7 +266,7 @@ size_t cs_scenario_npools(const cs_scenario *sc);
 /* ---- run state of one replication -------------------------------------- */
 
 enum { CS_RNG_LOAD, CS_RNG_ROUTE, CS_RNG_APP, CS_RNG_DB, CS_RNG_CACHE,
-       CS_RNG_EXT, CS_RNG_PIN, CS_RNG_N };
+       CS_RNG_EXT, CS_RNG_PIN, CS_RNG_POOL, CS_RNG_N };
 
 typedef struct cs_req cs_req;
 typedef struct cs_model cs_model;
@@ -315,6 +320,7 @@ struct cs_req {
 	                       * cancelled when the wait or attempt ends */
 	cs_event_id srv_tmo;  /* app.request_timeout's, cancelled at the end */
 	double t_start;       /* seconds: client sent it */
+	double deadline;      /* seconds: a pool wait's acquire_timeout ends */
 	double rtt;           /* seconds: this request's network round trip */
 	uint32_t ep, pc, inst, user;
 	uint32_t proc;        /* app process within the instance */
@@ -336,6 +342,7 @@ struct cs_req {
 	double cold_work;     /* the cpu step's work while its process wakes */
 	uint8_t b_where;      /* CS_BATCH_NONE, _WAITING or _RUNNING */
 	bool has_worker, has_conn;
+	bool handing;         /* in its pool's handing queue (db.pool.handoff) */
 	bool cold_step;       /* an app cpu step counted in its process's
 	                       * proc_cpu (app.cold_delay) is waking or
 	                       * running */
@@ -372,6 +379,9 @@ typedef struct cs_instance {
 typedef struct cs_pool {
 	long open, in_use;    /* connections */
 	cs_queue wait;        /* FIFO; wait.n is bounded by db.pool.max_waiting */
+	cs_queue handing;     /* woken waiters claiming a returned connection
+	                       * (db.pool.handoff): each such connection still
+	                       * counts in in_use */
 } cs_pool;
 
 enum { CS_BATCH_NONE, CS_BATCH_WAITING, CS_BATCH_RUNNING };
@@ -505,6 +515,8 @@ struct cs_model {
 	         inflight, users_running;
 	uint64_t cache_lookups, cache_hits;
 	uint64_t pool_full;   /* requests refused: max_waiting already waiting */
+	uint64_t pool_barged; /* connections taken by a newcomer while their
+	                       * woken waiter claimed them (db.pool.handoff) */
 	size_t nparts;        /* CS_PART_FIXED + CS_PART_SVC_N x services */
 	cs_parts parts_all, *parts_ep; /* successes in the window; the
 	                       * overall sums are made by cs_parts_finish() */
@@ -570,6 +582,7 @@ cs_req_new(cs_model *m)
 	r->holds = 1; /* the server's */
 	r->client_done = false;
 	r->aborted = false;
+	r->handing = false;
 	r->fail = -1;
 	return r;
 }
@@ -661,6 +674,9 @@ void cs_overhead_slice(cs_model *m, cs_ps *ps, double work, cs_handler tick,
 /* true: r holds a connection now; false: it waits or has failed */
 bool cs_pool_acquire(cs_model *m, cs_req *r);
 void cs_pool_release(cs_model *m, cs_req *r);
+/* A connection counted in pl's in_use is free: to the next waiter (after
+ * db.pool.handoff), else idle. */
+void cs_pool_pass_on(cs_model *m, cs_pool *pl);
 void cs_db_query(cs_model *m, cs_req *r, double work);
 
 /* service.c */

@@ -369,6 +369,10 @@ cs_resultp_walk(walker *w, const cs_model *m)
 	if (sc->db.max_waiting >= 0)
 		put(w, U_COUNT, m ? (double)m->pool_full : 0, "resources",
 		    "db_pool", "queue_full", NULL);
+	/* only with db.pool.handoff (the same) */
+	if (sc->db.handoff > 0)
+		put(w, U_COUNT, m ? (double)m->pool_barged : 0, "resources",
+		    "db_pool", "barged", NULL);
 	put(w, U_NUM, MX(db_conns), "resources", "db", "connections", "max");
 	/* on the app host: the queries' share of that host's cores (work
 	 * started in the window; app.cpu_utilization is then the host's) */

@@ -489,7 +489,9 @@ db(binder *b, const cs_conf_node *root)
 		return s;
 	if (pn && ((s = cs_scnp_opt_int(b, pn, pp, "size", 1, 10000000, &d->pool_size)) ||
 	           (s = cs_scnp_opt_timeout(b, pn, pp, "acquire_timeout", 0,
-	                                    &d->acquire_timeout))))
+	                                    &d->acquire_timeout)) ||
+	           (s = cs_scnp_opt_dur(b, pn, pp, "handoff", 0, 3600,
+	                                &d->handoff))))
 		return s;
 	if (pn && (per = cs_conf_get(pn, "per"))) {
 		char q[PATHLEN];
@@ -500,6 +502,16 @@ db(binder *b, const cs_conf_node *root)
 		                      b->err)))
 			return s;
 		d->per_process = k == 1;
+	}
+	if (pn && (per = cs_conf_get(pn, "order"))) {
+		char q[PATHLEN];
+		int k;
+
+		cs_conf_path(q, sizeof q, pp, "order");
+		if ((s = cs_conf_enum(b->c, per, q, cs_scnp_choices(b, "db.pool.order"), &k,
+		                      b->err)))
+			return s;
+		d->order_random = k == 1;
 	}
 	/* an integer >= 0, or "none"/"off" (the default): no limit */
 	if (pn && (per = cs_conf_get(pn, "max_waiting"))) {

@@ -101,6 +101,108 @@ START_TEST(db_max_connections_refuses)
 END_TEST
 
 /*
+ * db.pool.handoff: 2 users with no think time share one connection, each
+ * holding it 100 ms.  In FIFO order (handoff 0) they alternate: 10 answers
+ * a second, none failing.  With a 10 ms hand-off, the user who returns the
+ * connection asks again at once, inside the woken waiter's claim, and
+ * takes it back (barged): it is served every 100 ms while the other waits
+ * out its 1.05 s acquire_timeout, again and again.  Everything is
+ * constant: exact but for the window's edges.
+ */
+static const char handoff_yaml[] =
+	"run: {duration: 110s, warmup: 10s}\n"
+	"load: {users: 2, think: 0s}\n"
+	"db: {pool: {size: 1, acquire_timeout: 1050ms, handoff: %s}}\n"
+	"endpoints:\n"
+	"  - name: hold\n"
+	"    steps: [{db: {steps: [{delay: 100ms}]}}]\n";
+
+START_TEST(dbpool_handoff_lets_newcomers_barge)
+{
+	char yaml[512];
+	sim s;
+	double w, ok, to;
+
+	snprintf(yaml, sizeof yaml, handoff_yaml, "0s");
+	sim_run(&s, yaml, 1, 7);
+	w = window(&s);
+	ck_assert(M(&s, "overall.error_rate") == 0);
+	ck_near(M(&s, "overall.ok_rps"), 10.0, 2.0 / w);
+	/* FIFO: each waits out the other's hold, then holds */
+	ck_near(M(&s, "overall.latency_ms.mean"), 200.0, 1e-6);
+	{
+		double v;
+
+		ck_assert_int_ne(cs_result_metric(s.r, "resources.db_pool.barged",
+		                                  &v, NULL, NULL), CS_OK);
+	}
+	sim_free(&s);
+
+	snprintf(yaml, sizeof yaml, handoff_yaml, "10ms");
+	sim_run(&s, yaml, 1, 7);
+	w = window(&s);
+	ok = M(&s, "overall.ok_rps") * w;
+	to = M(&s, "overall.errors_by_cause.pool_timeout");
+	/* one user served every 100 ms, the other failing every 1.05 s */
+	ck_assert_msg(ok >= 10 * w - 2 && ok <= 10 * w + 2, "ok %g in %g s",
+	              ok, w);
+	ck_assert_msg(to >= w / 1.05 - 2 && to <= w / 1.05 + 2,
+	              "pool_timeout %g in %g s", to, w);
+	/* every answer but the window's first took the connection from the
+	 * waiter woken for it */
+	ck_assert_msg(M(&s, "resources.db_pool.barged") >= ok - 2 &&
+	              M(&s, "resources.db_pool.barged") <= ok + 2,
+	              "barged %g, answers %g", M(&s, "resources.db_pool.barged"),
+	              ok);
+	/* the connection never idles: a hand-off it loses costs nothing */
+	ck_near(M(&s, "resources.db_pool.in_use.mean"), 1.0, 1e-9);
+	sim_free(&s);
+}
+END_TEST
+
+/*
+ * db.pool.order: random against fifo, 8 users on one connection held an
+ * exponential 50 ms, think exponential 100 ms, timeout 300 ms: the same
+ * requests wait (the order does not change how many are in the queue, so
+ * the mean waiters agree within their CIs), but the tail is longer, so
+ * more time out.
+ */
+static const char order_yaml[] =
+	"run: {duration: 300s, warmup: 30s}\n"
+	"load: {users: 8, think: {dist: exponential, mean: 100ms}}\n"
+	"db: {pool: {size: 1, acquire_timeout: none, order: %s}}\n"
+	"endpoints:\n"
+	"  - name: hold\n"
+	"    steps: [{db: {steps: [{delay: {dist: exponential, mean: 50ms}}]}}]\n";
+
+START_TEST(dbpool_random_order_keeps_the_mean_lengthens_the_tail)
+{
+	char yaml[512];
+	sim f, r;
+	double m, lo, hi;
+
+	snprintf(yaml, sizeof yaml, order_yaml, "fifo");
+	sim_run(&f, yaml, 5, 3);
+	snprintf(yaml, sizeof yaml, order_yaml, "random");
+	sim_run(&r, yaml, 5, 3);
+	/* no timeout: the order does not change the queue length process
+	 * (a closed M/M/1 with exponential service either way) */
+	get3(&f, "resources.db_pool.waiters.mean", &m, &lo, &hi);
+	ck_assert_msg(M(&r, "resources.db_pool.waiters.mean") >= lo - (hi - lo) &&
+	              M(&r, "resources.db_pool.waiters.mean") <= hi + (hi - lo),
+	              "waiters %g (random) against [%g, %g] (fifo)",
+	              M(&r, "resources.db_pool.waiters.mean"), lo, hi);
+	ck_assert_msg(M(&r, "overall.latency_ms.p99") >
+	              1.2 * M(&f, "overall.latency_ms.p99"),
+	              "p99 %g (random) against %g (fifo)",
+	              M(&r, "overall.latency_ms.p99"),
+	              M(&f, "overall.latency_ms.p99"));
+	sim_free(&f);
+	sim_free(&r);
+}
+END_TEST
+
+/*
  * db.pool.max_waiting: Poisson arrivals at 20/s, one connection held for an
  * exponential 100 ms, no acquire timeout and at most 2 waiting: an M/M/1/3
  * loss queue in the pool.  A request that finds 2 waiting fails at once
@@ -297,6 +399,8 @@ models_add_db(TCase *tc)
 	tcase_add_test(tc, dbpool_times_out_when_saturated);
 	tcase_add_test(tc, db_max_connections_refuses);
 	tcase_add_test(tc, dbpool_max_waiting_fails_fast);
+	tcase_add_test(tc, dbpool_handoff_lets_newcomers_barge);
+	tcase_add_test(tc, dbpool_random_order_keeps_the_mean_lengthens_the_tail);
 	tcase_add_test(tc, dbpool_max_waiting_0_is_acquire_timeout_0);
 	tcase_add_loop_test(tc, dbpool_max_waiting_rejects_bad_values, 0,
 	                    (int)(sizeof bad_maxwaits / sizeof bad_maxwaits[0]));
