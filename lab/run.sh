@@ -171,6 +171,16 @@ ROUND2=(
   "o14 70  1 2 8"
   "o15 120 3 4 4"
   "o16 45  1 3 4"
+  # round 11 (lab/README.md "Round 11"), into LAB_OUT=lab/data-r11: the
+  # pool's hand-off, where eight threads share one or two connections
+  "n01 50  1 2 8"
+  "n02 80  1 2 8"
+  "n03 30  1 1 8"
+  "n04 60  2 2 8"
+  "n05 40  1 2 4"
+  "n06 60  1 4 4"
+  "n07 100 2 2 8"
+  "n08 90  4 2 8"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
