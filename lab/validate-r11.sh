@@ -59,7 +59,7 @@ if [ -z "${SCORE_ONLY:-}" ]; then
 	"$capsim" calibrate "$model" --data "${M[@]}" --points "$pts" "${cal[@]}" "${v[@]}" \
 		--fit db.pool.handoff=0.05ms:10ms -o "$out/calibrated-handoff-fit.yaml" \
 		> "$out/calibrate.txt" 2>&1
-	h=$(sed -n 's/^  db.pool.handoff: *\([^ ]*\).*/\1/p' "$out/calibrated-handoff-fit.yaml" | head -1)
+	h=$(sed -n 's/^#   db.pool.handoff: .* -> \([^ ]*\) .*/\1/p' "$out/calibrated-handoff-fit.yaml" | head -1)
 	echo "handoff=$h" > "$out/handoff.txt"
 	for m in handoff crowd; do
 		extra=()
