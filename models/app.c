@@ -55,7 +55,7 @@ pinned(const cs_model *m, const cs_req *r)
 {
 	if (!m->sc->app.sticky || r->user == UINT32_MAX)
 		return -1;
-	if (m->sc->app.pin_random)
+	if (m->sc->app.pin_random || m->sc->app.pin_counts)
 		return (long)m->users[r->user].proc;
 	return (long)(r->user % (uint32_t)m->sc->app.processes);
 }

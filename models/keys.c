@@ -104,6 +104,11 @@ static const cs_key table[] = {
 	  "multiplies every cpu step's time" },
 	{ "app.affinity", CS_KEY_ENUM, 0, "none user user_random", NULL, "",
 	  "none", "whether a closed user's requests stay with one process" },
+	{ "app.affinity_users", CS_KEY_INTS, 0, NULL, NULL, "users", "none",
+	  "with affinity: user, the users each process holds, in process "
+	  "order (a layout measured, such as a run's client connections per "
+	  "process): users are pinned in these proportions instead of in "
+	  "turn" },
 	{ "app.affinity_alpha", CS_KEY_NUMBER, 0, NULL, NULL, "", NULL,
 	  "with affinity: user_random, how evenly the processes share the "
 	  "users: each replication draws their shares from a symmetric "
@@ -457,6 +462,7 @@ cs_scenario_key_type_text(const cs_key *k, char *buf, size_t size)
 		[CS_KEY_AMOUNTS] = "list of durations (numbers for tokens)",
 		[CS_KEY_QUANTILES] = "map of pN -> duration",
 		[CS_KEY_TARGET] = "integer, rate or percentage",
+		[CS_KEY_INTS] = "list of integers",
 		[CS_KEY_FOREIGN] = "map",
 	};
 	const char *or_map = k->flags & CS_KEY_OR_MAP ?
@@ -605,6 +611,13 @@ schema_of(const cs_key *k)
 		o = any_of(ref("rate"), typed("string"));
 		x = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "anyOf"), 1);
 		cJSON_AddStringToObject(x, "pattern", PERCENT_RE);
+		break;
+	case CS_KEY_INTS:
+		o = typed("array");
+		cJSON_AddNumberToObject(o, "minItems", 1);
+		x = typed("integer");
+		cJSON_AddNumberToObject(x, "minimum", 0);
+		cJSON_AddItemToObject(o, "items", x);
 		break;
 	case CS_KEY_FOREIGN: o = typed("object"); break;
 	}

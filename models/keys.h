@@ -40,6 +40,7 @@ typedef enum cs_key_type {
 	CS_KEY_AMOUNTS,    /* a list of CS_KEY_AMOUNT */
 	CS_KEY_QUANTILES,  /* a map p0: AMOUNT, p50: AMOUNT, ... p100: AMOUNT */
 	CS_KEY_TARGET,     /* users (closed), a rate (open) or a percentage */
+	CS_KEY_INTS,       /* a list of integers */
 	CS_KEY_FOREIGN     /* read and checked by another module */
 } cs_key_type;
 

@@ -445,6 +445,25 @@ cs_load_init(cs_model *m)
 	/* each user's keep-alive connection lands on a process at random, as
 	 * processes racing in accept() spread them: unevenly (its own
 	 * stream, so the other draws are those of affinity: user) */
+	/* a layout given (affinity_users): user i to the process whose
+	 * cumulative share of the users its middle falls in; exact when the
+	 * counts add up to the users */
+	if (m->sc->app.sticky && m->sc->app.pin_counts) {
+		const long *c = m->sc->app.pin_counts;
+		size_t k = (size_t)m->sc->app.processes, j = 0;
+		double sum = 0, cum;
+
+		for (i = 0; i < k; i++)
+			sum += (double)c[i];
+		cum = (double)c[0];
+		for (i = 0; i < (size_t)maxu; i++) {
+			while (j + 1 < k &&
+			       ((double)i + 0.5) * sum / (double)maxu >= cum)
+				cum += (double)c[++j];
+			m->users[i].proc = (uint32_t)j;
+		}
+		return CS_OK;
+	}
 	if (m->sc->app.sticky && m->sc->app.pin_random &&
 	    m->sc->app.pin_alpha > 0)
 		return pin_shares(m, (size_t)maxu);

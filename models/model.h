@@ -96,6 +96,8 @@ typedef struct cs_app_conf {
 	bool pin_random;        /* affinity: user_random — that process is
 	                         * drawn at random per user (the kernel's
 	                         * accept race), not user i -> process i mod n */
+	long *pin_counts;       /* affinity_users: users per process (NULL:
+	                         * none), app.processes of them */
 	double pin_alpha;       /* affinity_alpha: > 0, the processes' shares
 	                         * of the users are Dirichlet(pin_alpha, ...)
 	                         * per replication; 0: equal shares */

@@ -42,6 +42,11 @@ cs_status cs_scnp_opt_num(binder *b, const cs_conf_node *map,
 cs_status cs_scnp_opt_int(binder *b, const cs_conf_node *map,
                           const char *base, const char *key, long lo,
                           long hi, long *out);
+/* Optional choice child, one of the words of the key table's table_key:
+ * *out gets its index; left alone when absent. */
+cs_status cs_scnp_opt_enum(binder *b, const cs_conf_node *map,
+                           const char *base, const char *key,
+                           const char *table_key, int *out);
 /* An optional duration. */
 cs_status cs_scnp_opt_dur(binder *b, const cs_conf_node *map,
                           const char *base, const char *key, double lo,

@@ -121,6 +121,20 @@ cs_scnp_opt_int(binder *b, const cs_conf_node *map, const char *base,
 	return cs_conf_int(b->c, n, path, lo, hi, out, b->err);
 }
 
+cs_status
+cs_scnp_opt_enum(binder *b, const cs_conf_node *map, const char *base,
+                 const char *key, const char *table_key, int *out)
+{
+	cs_conf_node *n = cs_conf_get(map, key);
+	char path[PATHLEN];
+
+	if (!n)
+		return CS_OK;
+	cs_conf_path(path, sizeof path, base, key);
+	return cs_conf_enum(b->c, n, path, cs_scnp_choices(b, table_key), out,
+	                    b->err);
+}
+
 static cs_status
 dur(binder *b, const cs_conf_node *map, const char *base, const char *key,
     double lo, double hi, double *out, bool none_ok)
@@ -458,13 +472,39 @@ app(binder *b, const cs_conf_node *root)
 			    "affinity: user_random (the shares it draws are of "
 			    "the users pinned at random)");
 	}
-	if ((lb = cs_conf_get(n, "balancer"))) {
-		cs_conf_path(p, sizeof p, path, "balancer");
-		if ((s = cs_conf_enum(b->c, lb, p, cs_scnp_choices(b, "app.balancer"),
-		                      &a->balancer, b->err)))
-			return s;
+	if ((lb = cs_conf_get(n, "affinity_users"))) {
+		long sum = 0;
+		size_t i;
+
+		cs_conf_path(p, sizeof p, path, "affinity_users");
+		if (lb->kind != CS_CONF_SEQ || lb->n != (size_t)a->processes)
+			return cs_conf_error(b->c, lb, p, b->err, "expected a list "
+			    "of %ld integers: the users each of app.processes "
+			    "holds", a->processes);
+		if (!a->sticky || a->pin_random)
+			return cs_conf_error(b->c, lb, p, b->err, "needs app."
+			    "affinity: user (the users are pinned as listed, not "
+			    "drawn)");
+		lb->used = true;
+		a->pin_counts = calloc(lb->n, sizeof *a->pin_counts);
+		if (!a->pin_counts)
+			return cs_error_set(b->err, CS_ERR_NOMEM, "", 0, 0, "",
+			                    "out of memory");
+		for (i = 0; i < lb->n; i++) {
+			char q[PATHLEN];
+
+			cs_conf_path_index(q, sizeof q, p, i);
+			if ((s = cs_conf_int(b->c, lb->items[i], q, 0, 1000000000,
+			                     &a->pin_counts[i], b->err)))
+				return s;
+			sum += a->pin_counts[i];
+		}
+		if (sum == 0)
+			return cs_conf_error(b->c, lb, p, b->err, "the users add "
+			    "up to 0: at least one process holds some");
 	}
-	return CS_OK;
+	return cs_scnp_opt_enum(b, n, path, "balancer", "app.balancer",
+	                        &a->balancer);
 }
 
 static cs_status
@@ -493,25 +533,15 @@ db(binder *b, const cs_conf_node *root)
 	           (s = cs_scnp_opt_dur(b, pn, pp, "handoff", 0, 3600,
 	                                &d->handoff))))
 		return s;
-	if (pn && (per = cs_conf_get(pn, "per"))) {
-		char q[PATHLEN];
-		int k;
+	if (pn) {
+		int per_k = 0, order_k = 0;
 
-		cs_conf_path(q, sizeof q, pp, "per");
-		if ((s = cs_conf_enum(b->c, per, q, cs_scnp_choices(b, "db.pool.per"), &k,
-		                      b->err)))
+		if ((s = cs_scnp_opt_enum(b, pn, pp, "per", "db.pool.per", &per_k)) ||
+		    (s = cs_scnp_opt_enum(b, pn, pp, "order", "db.pool.order",
+		                          &order_k)))
 			return s;
-		d->per_process = k == 1;
-	}
-	if (pn && (per = cs_conf_get(pn, "order"))) {
-		char q[PATHLEN];
-		int k;
-
-		cs_conf_path(q, sizeof q, pp, "order");
-		if ((s = cs_conf_enum(b->c, per, q, cs_scnp_choices(b, "db.pool.order"), &k,
-		                      b->err)))
-			return s;
-		d->order_random = k == 1;
+		d->per_process = per_k == 1;
+		d->order_random = order_k == 1;
 	}
 	/* an integer >= 0, or "none"/"off" (the default): no limit */
 	if (pn && (per = cs_conf_get(pn, "max_waiting"))) {
@@ -814,6 +844,7 @@ cs_scenario_free(cs_scenario *sc)
 	cs_dist_destroy(&sc->load.think);
 	cs_dist_destroy(&sc->load.rtt);
 	free(sc->load.stages);
+	free(sc->app.pin_counts);
 	free(sc->name);
 	free(sc->file);
 	free(sc);

@@ -566,6 +566,48 @@ START_TEST(app_affinity_user_random_pins_unevenly)
 }
 END_TEST
 
+/*
+ * app.affinity_users: 4 users with no think time, 100 ms of CPU each, 2
+ * processes x 2 threads on 4 cores.  Held 2 and 2 (or in turn), each
+ * process serves its two users at once: 40 answers a second, 100 ms
+ * each.  Held 4 and 0, one process serves all four on two threads: 20 a
+ * second, 200 ms each.  Exact.
+ */
+static const char layout_yaml[] =
+	"run: {duration: 60s, warmup: 6s}\n"
+	"load: {users: 4, think: 0s}\n"
+	"app: {processes: 2, workers: 4, cores: 4, affinity: user%s}\n"
+	"endpoints: [{name: e, steps: [{cpu: 100ms}]}]\n";
+
+START_TEST(app_affinity_users_pins_a_given_layout)
+{
+	static const struct { const char *extra; double x, lat; } c[] = {
+		{ "", 40, 100 },
+		{ ", affinity_users: [2, 2]", 40, 100 },
+		{ ", affinity_users: [4, 0]", 20, 200 },
+		{ ", affinity_users: [8, 0]", 20, 200 }, /* proportions */
+	};
+	char yaml[512];
+	size_t i;
+	sim s;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		snprintf(yaml, sizeof yaml, layout_yaml, c[i].extra);
+		sim_run(&s, yaml, 1, 3);
+		/* a request per user may straddle the window's start */
+		ck_near(M(&s, "overall.ok_rps"), c[i].x, 4.0 / window(&s) + 1e-9);
+		ck_near(M(&s, "overall.latency_ms.mean"), c[i].lat, 1e-6);
+		sim_free(&s);
+	}
+	snprintf(yaml, sizeof yaml, layout_yaml, ", affinity_users: [1, 2, 1]");
+	expect_load_error(yaml, 0, 3, 75, "app.affinity_users",
+	                  "expected a list of 2 integers");
+	snprintf(yaml, sizeof yaml, layout_yaml, ", affinity_users: [0, 0]");
+	expect_load_error(yaml, 1, 3, 75, "app.affinity_users",
+	                  "add up to 0");
+}
+END_TEST
+
 void
 models_add_app(TCase *tc)
 {
@@ -582,4 +624,5 @@ models_add_app(TCase *tc)
 	tcase_add_test(tc, app_overhead_takes_its_cores);
 	tcase_add_test(tc, scales_multiply_cpu_and_query_steps);
 	tcase_add_test(tc, app_affinity_pins_users_to_processes);
+	tcase_add_test(tc, app_affinity_users_pins_a_given_layout);
 }
