@@ -105,10 +105,10 @@ static const cs_key table[] = {
 	{ "app.affinity", CS_KEY_ENUM, 0, "none user user_random", NULL, "",
 	  "none", "whether a closed user's requests stay with one process" },
 	{ "app.affinity_users", CS_KEY_INTS, 0, NULL, NULL, "users", "none",
-	  "with affinity: user, the users each process holds, in process "
-	  "order (a layout measured, such as a run's client connections per "
-	  "process): users are pinned in these proportions instead of in "
-	  "turn" },
+	  "with affinity: user or user_random, the users each process holds, "
+	  "in process order (a layout measured, such as a run's client "
+	  "connections per process): users are pinned in these proportions "
+	  "instead of in turn or drawn" },
 	{ "app.affinity_alpha", CS_KEY_NUMBER, 0, NULL, NULL, "", NULL,
 	  "with affinity: user_random, how evenly the processes share the "
 	  "users: each replication draws their shares from a symmetric "

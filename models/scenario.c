@@ -481,10 +481,10 @@ app(binder *b, const cs_conf_node *root)
 			return cs_conf_error(b->c, lb, p, b->err, "expected a list "
 			    "of %ld integers: the users each of app.processes "
 			    "holds", a->processes);
-		if (!a->sticky || a->pin_random)
+		if (!a->sticky)
 			return cs_conf_error(b->c, lb, p, b->err, "needs app."
-			    "affinity: user (the users are pinned as listed, not "
-			    "drawn)");
+			    "affinity: user or user_random (users pinned to "
+			    "processes)");
 		lb->used = true;
 		a->pin_counts = calloc(lb->n, sizeof *a->pin_counts);
 		if (!a->pin_counts)
