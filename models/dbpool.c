@@ -29,6 +29,7 @@ grant(cs_model *m, cs_req *r)
 }
 
 static void handoff_ev(cs_engine *e, void *data, uint64_t token);
+static void pass_on(cs_model *m, cs_pool *pl);
 
 static void
 timeout_ev(cs_engine *e, void *data, uint64_t token)
@@ -48,7 +49,7 @@ timeout_ev(cs_engine *e, void *data, uint64_t token)
 		cs_queue_remove(&pl->handing, r);
 		r->handing = false;
 		cs_req_finish(m, r, CS_CAUSE_POOL_TIMEOUT);
-		cs_pool_pass_on(m, pl);
+		pass_on(m, pl);
 		return;
 	}
 	cs_queue_remove(&pl->wait, r);
@@ -186,8 +187,10 @@ start_handoff(cs_model *m, cs_pool *pl, cs_req *w)
 		m->status = CS_ERR_NOMEM;
 }
 
-void
-cs_pool_pass_on(cs_model *m, cs_pool *pl)
+/* A connection counted in pl's in_use is free: to the next waiter (after
+ * db.pool.handoff), else idle. */
+static void
+pass_on(cs_model *m, cs_pool *pl)
 {
 	cs_req *next = next_waiter(m, pl);
 
@@ -209,7 +212,7 @@ cs_pool_release(cs_model *m, cs_req *r)
 	          "a pool connection is released by the request holding it");
 	r->has_conn = false;
 	if (m->sc->db.handoff > 0) {
-		cs_pool_pass_on(m, pl);
+		pass_on(m, pl);
 		return;
 	}
 	pl->in_use--;

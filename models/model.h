@@ -676,9 +676,6 @@ void cs_overhead_slice(cs_model *m, cs_ps *ps, double work, cs_handler tick,
 /* true: r holds a connection now; false: it waits or has failed */
 bool cs_pool_acquire(cs_model *m, cs_req *r);
 void cs_pool_release(cs_model *m, cs_req *r);
-/* A connection counted in pl's in_use is free: to the next waiter (after
- * db.pool.handoff), else idle. */
-void cs_pool_pass_on(cs_model *m, cs_pool *pl);
 void cs_db_query(cs_model *m, cs_req *r, double work);
 
 /* service.c */
