@@ -181,6 +181,16 @@ ROUND2=(
   "n06 60  1 4 4"
   "n07 100 2 2 8"
   "n08 90  4 2 8"
+  # round 12 (lab/README.md "Round 12"), into LAB_OUT=lab/data-r12: the
+  # model as it stands (the hand-off, the counted concentration)
+  "m01 70  1 3 4"
+  "m02 50  1 4 4"
+  "m03 120 2 4 4"
+  "m04 40  1 1 8"
+  "m05 90  2 3 4"
+  "m06 60  1 2 8"
+  "m07 150 3 2 8"
+  "m08 35  1 4 2"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
