@@ -126,7 +126,7 @@ SCORE_ONLY=1 lab/validate-r2.sh "$capsim"
 # with users pinned unevenly, round 7's with the connection's hold, round
 # 8's with the pinning estimated on crowded runs, round 9's with it per
 # process count, round 10's with it from counted users, round 11's with the pool's
-# hand-off)
+# hand-off, round 12's with both)
 SCORE_ONLY=1 lab/validate-r3.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r4.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r5.sh "$capsim"
@@ -136,12 +136,14 @@ SCORE_ONLY=1 lab/validate-r8.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r9.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r10.sh "$capsim"
 SCORE_ONLY=1 lab/validate-r11.sh "$capsim"
+SCORE_ONLY=1 lab/validate-r12.sh "$capsim"
 /usr/bin/python3 lab/coverage.py "$out"/lab-validate.json lab/results-r2/validate.json \
 	lab/results-r3/validate-host.json lab/results-r4/validate-host.json \
 	lab/results-r5/validate-speed.json lab/results-r6/validate-pinned.json \
 	lab/results-r7/validate-conn.json lab/results-r8/validate-crowd.json \
 	lab/results-r9/validate-split.json lab/results-r10/validate-a-crowd.json \
 	lab/results-r10/validate-b-counts.json lab/results-r11/validate-handoff.json \
+	lab/results-r12/validate-today.json \
 	lab2/results/validate.json \
 	lab2/results-r2/validate.json lab2/results-r3/validate.json \
 	lab2/results-r4/validate.json lab2/results-r5/validate.json \
