@@ -611,8 +611,9 @@ cs_status cs_cal_point_pi(cs_cal *cal, size_t i, const cs_cal_unc *u,
  * sample (else 16 draws from its intervals and ranges) simulated with one
  * replication each and the run's seed, each blurred by the block's noise
  * floor and discrepancy and the sampling noise of a test as long as the
- * scenario's measured window.  out->has is 0 (and nothing is run) when
- * the file has no calibration block with parameters.
+ * scenario's measured window; centred on centre, the run itself with ro
+ * (NULL: run here).  out->has is 0 (and nothing is run) when the file has
+ * no calibration block with parameters.
  */
 typedef struct cs_cal_run_pi {
 	int has;
@@ -624,7 +625,8 @@ typedef struct cs_cal_run_pi {
 
 cs_status cs_cal_run_pi_compute(const char *path, const char *const *sets,
                                 size_t nsets, const cs_run_opts *ro,
-                                cs_cal_run_pi *out, cs_error *err);
+                                const cs_result *centre, cs_cal_run_pi *out,
+                                cs_error *err);
 
 /* The fit's text report (calibration/print.c), after cs_cal_fit: the
  * between-run floors and every objective term with its sampling sd, floor

@@ -596,10 +596,24 @@ replication_sd(cs_cal_metric m, const cs_cal_pred *p)
 	return p->mean[m] > 0 ? s / p->mean[m] : 0;
 }
 
+/* The answer res gives for every metric, with its CI and replications. */
+static void
+pred_of_result(const cs_result *res, cs_cal_pred *p)
+{
+	size_t m;
+
+	memset(p, 0, sizeof *p);
+	p->reps = cs_result_replications(res);
+	for (m = 0; m < CS_CAL_NMETRICS; m++)
+		if (cs_result_metric(res, cs_cal_metric_path((cs_cal_metric)m),
+		                     &p->mean[m], &p->lo[m], &p->hi[m]))
+			p->mean[m] = p->lo[m] = p->hi[m] = NAN;
+}
+
 cs_status
 cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
-                      const cs_run_opts *ro, cs_cal_run_pi *out,
-                      cs_error *err)
+                      const cs_run_opts *ro, const cs_result *centre,
+                      cs_cal_run_pi *out, cs_error *err)
 {
 	cs_cal_unc u;
 	double *draws = NULL, *y = NULL, window = NAN, y0[CS_CAL_NMETRICS];
@@ -629,10 +643,12 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 	for (k = 0; k < nsets; k++)
 		all[k] = sets[k];
 	/* the draws (one replication each), then the block's own values:
-	 * one replication (y0, the one the draws share) and the run's own
-	 * replications (c0: the centre, and one replication's spread) */
-	memset(&c0, 0, sizeof c0);
-	for (j = 0; j < nd + 2; j++) {
+	 * one replication (y0, the one the draws share) and, unless the
+	 * caller ran them (centre), the run's own replications (c0: the
+	 * centre, and one replication's spread) */
+	if (centre)
+		pred_of_result(centre, &c0);
+	for (j = 0; j < (centre ? nd + 1 : nd + 2); j++) {
 		cs_scenario *sc = NULL;
 		cs_result *res = NULL;
 		cs_run_opts o = *ro;
@@ -655,24 +671,19 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 		o.timeseries = 0;
 		s = cs_run(sc, &o, &res, err);
 		if (!s && j == nd + 1)
-			c0.reps = cs_result_replications(res);
-		if (!s)
+			pred_of_result(res, &c0);
+		else if (!s)
 			for (m = 0; m < CS_CAL_NMETRICS; m++) {
-				double v = NAN, lo = NAN, hi = NAN;
+				double v = NAN;
 
 				if (cs_result_metric(res,
-				    cs_cal_metric_path((cs_cal_metric)m), &v, &lo,
-				    &hi))
-					v = lo = hi = NAN;
+				    cs_cal_metric_path((cs_cal_metric)m), &v, NULL,
+				    NULL))
+					v = NAN;
 				if (j < nd)
 					y[m * nd + j] = v;
-				else if (j == nd)
+				else
 					y0[m] = v;
-				else {
-					c0.mean[m] = v;
-					c0.lo[m] = lo;
-					c0.hi[m] = hi;
-				}
 			}
 		cs_result_free(res);
 		cs_scenario_free(sc);

@@ -326,17 +326,13 @@ cs_cmd_run(int argc, char **argv)
 		cs_error_print(stderr, &err);
 		return cs_cli_exit(s);
 	}
-	/* a calibrated file: where the real system will land, not only what
-	 * the model computes (its calibration block is checked now) */
+	/* a calibrated file's block is checked now, before the run; its
+	 * prediction interval is made after it, centred on its answer */
 	{
-		cs_run_opts po = ro;
+		cs_cal_unc u;
 
-		if (!po.has_seed) {
-			po.seed = cs_scenario_seed(sc);
-			po.has_seed = 1;
-		}
-		s = cs_cal_run_pi_compute(argv[optind], sets, nsets, &po, &pi,
-		                          &err);
+		if (!(s = cs_cal_unc_read(argv[optind], &u, &err)))
+			cs_cal_unc_free(&u);
 	}
 	/* sets stay until the output is written: its provenance */
 	if (s) {
@@ -377,9 +373,22 @@ cs_cmd_run(int argc, char **argv)
 	cs_cli_progress_start(&prog, "run", &ro);
 	s = cs_run(sc, &ro, &res, &err);
 	cs_cli_progress_end(&prog);
+	/* a calibrated file: where the real system will land, not only what
+	 * the model computes */
+	if (!s) {
+		cs_run_opts po = ro;
+
+		if (!po.has_seed) {
+			po.seed = cs_scenario_seed(sc);
+			po.has_seed = 1;
+		}
+		s = cs_cal_run_pi_compute(argv[optind], sets, nsets, &po, res,
+		                          &pi, &err);
+	}
 	if (s) {
 		cs_error_print(stderr, &err);
 		cs_out_abort(&out);
+		cs_result_free(res);
 		cs_scenario_free(sc);
 		free(sets);
 		return s == CS_ERR_INVALID ? CS_EXIT_INPUT : CS_EXIT_FAIL;

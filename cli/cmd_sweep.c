@@ -224,8 +224,8 @@ add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
 			po.seed = d->seed;
 			po.has_seed = 1;
 		}
-		if ((s = cs_cal_run_pi_compute(scenario, all, nsets + nd, &po, &pi,
-		                               err)))
+		if ((s = cs_cal_run_pi_compute(scenario, all, nsets + nd, &po, NULL,
+		                               &pi, err)))
 			break;
 		o = cJSON_AddObjectToObject(d->points[i], "prediction_interval");
 		mo = o ? cJSON_AddObjectToObject(o, "metrics") : NULL;

@@ -15,6 +15,7 @@ given for throughput, p50 and the error rate.
 import glob
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,11 +51,8 @@ def main():
     if len(args) < 3:
         sys.exit(__doc__)
     capsim, model, dirs = args[0], args[1], args[2:]
-    rows = []
-    for d, u, c in runs(dirs):
-        rows.append((d, u, c))
     by_dir = {}
-    for d, u, c in rows:
+    for d, u, c in runs(dirs):
         by_dir.setdefault(d, []).append((u, c))
     res = []
     for d, items in by_dir.items():
@@ -85,12 +83,8 @@ def main():
             u["run"], "%du pool %d %dx%d" % (u["users"], u["pool_size"], u["processes"], u["threads"]),
             "/".join(map(str, c)), x, a["throughput"]["predicted"], b["throughput"]["predicted"],
             a["p50"]["measured"], a["p50"]["predicted"], b["p50"]["predicted"]))
-    ed.sort()
-    eg.sort()
-    n = len(ed)
     print("throughput median |error| over %d runs: layout drawn %.1f%%, layout given %.1f%%"
-          % (n, 100 * ed[n // 2] if n % 2 else 50 * (ed[n // 2 - 1] + ed[n // 2]),
-             100 * eg[n // 2] if n % 2 else 50 * (eg[n // 2 - 1] + eg[n // 2])))
+          % (len(ed), 100 * statistics.median(ed), 100 * statistics.median(eg)))
 
 
 if __name__ == "__main__":

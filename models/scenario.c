@@ -452,12 +452,11 @@ app(binder *b, const cs_conf_node *root)
 		    "workers counts every thread of every process", a->workers,
 		    a->processes);
 	}
-	if ((lb = cs_conf_get(n, "affinity"))) {
-		int k;
+	{
+		int k = 0;
 
-		cs_conf_path(p, sizeof p, path, "affinity");
-		if ((s = cs_conf_enum(b->c, lb, p, cs_scnp_choices(b, "app.affinity"), &k,
-		                      b->err)))
+		if ((s = cs_scnp_opt_enum(b, n, path, "affinity", "app.affinity",
+		                          &k)))
 			return s;
 		a->sticky = k >= 1;
 		a->pin_random = k == 2;
@@ -555,13 +554,11 @@ db(binder *b, const cs_conf_node *root)
 		                          &d->max_waiting, b->err)))
 			return s;
 	}
-	if ((per = cs_conf_get(n, "host"))) {
+	{
+		int k = 0;
 		char q[PATHLEN];
-		int k;
 
-		cs_conf_path(q, sizeof q, path, "host");
-		if ((s = cs_conf_enum(b->c, per, q, cs_scnp_choices(b, "db.host"), &k,
-		                      b->err)))
+		if ((s = cs_scnp_opt_enum(b, n, path, "host", "db.host", &k)))
 			return s;
 		d->on_app_host = k == 1;
 		if (d->on_app_host && cs_conf_get(n, "cores")) {
