@@ -575,6 +575,25 @@ db(binder *b, const cs_conf_node *root)
 	                         &d->max_connections)) ||
 	    (s = contention(b, n, path, &d->sigma, &d->kappa)))
 		return s;
+	if (d->on_app_host) {
+		/* the queries run on host 0's cores, whose contention and
+		 * slowdown are app's: these would be read and never used */
+		static const char *const own[] = { "contention", "core_slowdown" };
+		size_t i;
+
+		for (i = 0; i < sizeof own / sizeof own[0]; i++) {
+			const cs_conf_node *x = cs_conf_get(n, own[i]);
+			char q[PATHLEN];
+
+			if (!x)
+				continue;
+			cs_conf_path(q, sizeof q, path, own[i]);
+			return cs_conf_error(b->c, x, q, b->err,
+			    "a DB on the app host (db.host: app) runs its queries "
+			    "on the app's cores: set app.%s instead, which covers "
+			    "them; leave db.%s out", own[i], own[i]);
+		}
+	}
 	return CS_OK;
 }
 

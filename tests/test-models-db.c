@@ -334,6 +334,46 @@ START_TEST(dbpool_max_waiting_rejects_bad_values)
 }
 END_TEST
 
+/* A DB on the app host has no cores of its own: db.contention and
+ * db.core_slowdown, which would be read and never used, are refused at
+ * their key, pointing at app's; on the DB's own cores they are taken. */
+START_TEST(dbpool_host_app_refuses_own_core_keys)
+{
+	static const char *const keys[] = { "contention: {sigma: 0.01}",
+	                                    "core_slowdown: 0.2" };
+	static const char *const path[] = { "db.contention", "db.core_slowdown" };
+	static const char *const want[] = { "app.contention", "app.core_slowdown" };
+	char yaml[512];
+	cs_scenario *sc = NULL;
+	cs_error err;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&err, 0, sizeof err);
+		snprintf(yaml, sizeof yaml,
+		         "load: {users: 1}\n"
+		         "db: {host: app, %s}\n"
+		         "endpoints: [{steps: [{query: 1ms}]}]\n", keys[i]);
+		ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", NULL, 0,
+		                                         &sc, &err), CS_ERR_INVALID);
+		ck_assert_ptr_null(sc);
+		ck_assert_msg(err.line == 2 && err.col > 1 &&
+		              !strncmp(err.path, path[i], strlen(path[i])) &&
+		              strstr(err.msg, want[i]),
+		              "%zu: got %d:%d: %s: %s", i, err.line, err.col,
+		              err.path, err.msg);
+		snprintf(yaml, sizeof yaml,
+		         "load: {users: 1}\n"
+		         "db: {%s}\n"
+		         "endpoints: [{steps: [{query: 1ms}]}]\n", keys[i]);
+		ck_assert_int_eq(cs_scenario_load_string(yaml, "t.yaml", NULL, 0,
+		                                         &sc, &err), CS_OK);
+		cs_scenario_free(sc);
+		sc = NULL;
+	}
+}
+END_TEST
+
 /* "none", "off" and 0 .. 1e9 are accepted; the default is no limit. */
 START_TEST(dbpool_max_waiting_accepts_none_and_zero)
 {
@@ -402,6 +442,7 @@ models_add_db(TCase *tc)
 	tcase_add_test(tc, dbpool_handoff_lets_newcomers_barge);
 	tcase_add_test(tc, dbpool_random_order_keeps_the_mean_lengthens_the_tail);
 	tcase_add_test(tc, dbpool_max_waiting_0_is_acquire_timeout_0);
+	tcase_add_test(tc, dbpool_host_app_refuses_own_core_keys);
 	tcase_add_loop_test(tc, dbpool_max_waiting_rejects_bad_values, 0,
 	                    (int)(sizeof bad_maxwaits / sizeof bad_maxwaits[0]));
 	tcase_add_test(tc, dbpool_max_waiting_accepts_none_and_zero);
