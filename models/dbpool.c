@@ -244,6 +244,13 @@ cs_db_query(cs_model *m, cs_req *r, double work)
 	cs_ps *cpu = m->sc->db.on_app_host ? &m->inst[0].cpu : &m->dbcpu;
 
 	work *= m->sc->db.query_scale;
+	/* db.connection_cost: PostgreSQL's work per query grows with the
+	 * backends in a transaction (snapshots scan them, the lock tables
+	 * and the scheduler hold more); this request holds one of those
+	 * counted, so the others are one fewer */
+	if (m->sc->db.conn_cost > 0 && m->pool_in_use.value > 1)
+		work *= 1 + m->sc->db.conn_cost * (m->pool_in_use.value - 1);
+	cs_part_work(m, r, CS_PART_QUERY, work); /* at full speed */
 	if (m->measuring)
 		m->db_work += work;
 	m->db_work_total += work;

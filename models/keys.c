@@ -182,6 +182,10 @@ static const cs_key table[] = {
 	  "WAL, vacuum), in slices every 10 ms" },
 	{ "db.core_slowdown", CS_KEY_NUMBER, 0, NULL, NULL, "x", "0",
 	  "as app.core_slowdown, for the DB's own host (db.host: own)" },
+	{ "db.connection_cost", CS_KEY_NUMBER, 0, NULL, NULL, "x", "0",
+	  "each query's work grows by this fraction for every other "
+	  "connection checked out when it starts (a server's per-backend "
+	  "costs)" },
 
 	/* ---- cache (4.8) */
 	{ "cache.hit_ratio", CS_KEY_RATIO, 0, NULL, NULL, "fraction", "0.9",

@@ -124,6 +124,8 @@ typedef struct cs_db_conf {
 	                         * queries (background writer, vacuum) */
 	double slowdown;        /* its own host's cores run 1 + this times
 	                         * slower when all are busy (db.host: own) */
+	double conn_cost;       /* a query's work x (1 + this x the other
+	                         * connections checked out at its start) */
 } cs_db_conf;
 
 /* Overhead work (app.overhead, db.overhead) arrives in slices this many
@@ -676,6 +678,8 @@ void cs_overhead_slice(cs_model *m, cs_ps *ps, double work, cs_handler tick,
 /* true: r holds a connection now; false: it waits or has failed */
 bool cs_pool_acquire(cs_model *m, cs_req *r);
 void cs_pool_release(cs_model *m, cs_req *r);
+/* A query of drawn time work, times db.query_scale and db.connection_cost's
+ * factor: r's query part, then DB CPU work on its station. */
 void cs_db_query(cs_model *m, cs_req *r, double work);
 
 /* service.c */

@@ -129,7 +129,6 @@ cs_req_run(cs_model *m, cs_req *r)
 		case CS_OP_QUERY: {
 			double work = cs_dist_sample(&op->d, m->rng[CS_RNG_DB]);
 
-			cs_part_work(m, r, CS_PART_QUERY, work * m->sc->db.query_scale);
 			cs_db_query(m, r, work);
 			return;
 		}

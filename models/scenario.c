@@ -570,6 +570,7 @@ db(binder *b, const cs_conf_node *root)
 	if ((s = cs_scnp_opt_num(b, n, path, "query_scale", 0, 1e6, &d->query_scale)) ||
 	    (s = cs_scnp_opt_num(b, n, path, "overhead", 0, 4096, &d->overhead)) ||
 	    (s = cs_scnp_opt_num(b, n, path, "core_slowdown", 0, 100, &d->slowdown)) ||
+	    (s = cs_scnp_opt_num(b, n, path, "connection_cost", 0, 100, &d->conn_cost)) ||
 	    (s = cs_scnp_opt_int(b, n, path, "cores", 1, 4096, &d->cores)) ||
 	    (s = cs_scnp_opt_int(b, n, path, "max_connections", 1, 100000000,
 	                         &d->max_connections)) ||

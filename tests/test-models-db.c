@@ -433,6 +433,42 @@ START_TEST(db_on_app_host_shares_cores)
 }
 END_TEST
 
+/*
+ * db.connection_cost: four users with no think time always hold a
+ * connection each (the DB has a core for each, so nothing queues), so
+ * every query starts with the three others checked out and takes
+ * 1 + 3 x 0.1 times its time: mean response 10 x 1.3 = 13 ms, the DB's
+ * work per request 13 ms (utilization 4 x 13 ms x X / 4 cores = 1).
+ * Without it, 10 ms.
+ */
+START_TEST(db_connection_cost_grows_with_checked_out_connections)
+{
+	static const char *const yaml[] = {
+		"run: {duration: 600s, warmup: 60s}\n"
+		"load: {users: 4, think: 0s}\n"
+		"app: {workers: 100, cores: 4}\n"
+		"db: {cores: 4, connection_cost: 0.1, pool: {size: 4}}\n"
+		"endpoints: [{steps: [{query: {dist: exponential, mean: 10ms}}]}]\n",
+		"run: {duration: 600s, warmup: 60s}\n"
+		"load: {users: 4, think: 0s}\n"
+		"app: {workers: 100, cores: 4}\n"
+		"db: {cores: 4, pool: {size: 4}}\n"
+		"endpoints: [{steps: [{query: {dist: exponential, mean: 10ms}}]}]\n",
+	};
+	static const double want[] = { 13.0, 10.0 };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		sim s;
+
+		sim_run(&s, yaml[i], 6, 3);
+		ci_covers(&s, "overall.latency_ms.mean", want[i]);
+		ci_covers(&s, "overall.throughput_rps", 4 / (want[i] / 1e3));
+		sim_free(&s);
+	}
+}
+END_TEST
+
 void
 models_add_db(TCase *tc)
 {
@@ -447,4 +483,5 @@ models_add_db(TCase *tc)
 	                    (int)(sizeof bad_maxwaits / sizeof bad_maxwaits[0]));
 	tcase_add_test(tc, dbpool_max_waiting_accepts_none_and_zero);
 	tcase_add_test(tc, db_on_app_host_shares_cores);
+	tcase_add_test(tc, db_connection_cost_grows_with_checked_out_connections);
 }
