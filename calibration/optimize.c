@@ -392,6 +392,9 @@ pin_text(const param *pr)
 {
 	const char *p = pr->path;
 
+	if (!strcmp(p, "db.connection_cost"))
+		return "the DB's CPU utilization at points with different "
+		       "numbers of connections in use (pool sizes, instances)";
 	if (pr->cls == PC_APP_CORES || pr->cls == PC_CPU ||
 	    (strstr(p, "app.") == p && strstr(p, "cpu")))
 		return "the app's CPU utilization at any measured point, or a "
