@@ -555,16 +555,28 @@ db(binder *b, const cs_conf_node *root)
 			return s;
 	}
 	{
+		static const char *const own[] = { "cores", "contention",
+		                                   "core_slowdown" };
 		int k = 0;
 		char q[PATHLEN];
+		size_t i;
 
 		if ((s = cs_scnp_opt_enum(b, n, path, "host", "db.host", &k)))
 			return s;
 		d->on_app_host = k == 1;
-		if (d->on_app_host && cs_conf_get(n, "cores")) {
-			cs_conf_path(q, sizeof q, path, "cores");
-			return cs_conf_error(b->c, cs_conf_get(n, "cores"), q, b->err,
-			    "a DB on the app host uses app.cores; leave db.cores out");
+		/* the queries run on host 0's cores, whose count, contention
+		 * and slowdown are app's: the DB's own would be read and never
+		 * used */
+		for (i = 0; d->on_app_host && i < sizeof own / sizeof own[0]; i++) {
+			const cs_conf_node *x = cs_conf_get(n, own[i]);
+
+			if (!x)
+				continue;
+			cs_conf_path(q, sizeof q, path, own[i]);
+			return cs_conf_error(b->c, x, q, b->err,
+			    "a DB on the app host (db.host: app) runs its queries "
+			    "on the app's cores: set app.%s instead, which covers "
+			    "them; leave db.%s out", own[i], own[i]);
 		}
 	}
 	if ((s = cs_scnp_opt_num(b, n, path, "query_scale", 0, 1e6, &d->query_scale)) ||
@@ -576,25 +588,6 @@ db(binder *b, const cs_conf_node *root)
 	                         &d->max_connections)) ||
 	    (s = contention(b, n, path, &d->sigma, &d->kappa)))
 		return s;
-	if (d->on_app_host) {
-		/* the queries run on host 0's cores, whose contention and
-		 * slowdown are app's: these would be read and never used */
-		static const char *const own[] = { "contention", "core_slowdown" };
-		size_t i;
-
-		for (i = 0; i < sizeof own / sizeof own[0]; i++) {
-			const cs_conf_node *x = cs_conf_get(n, own[i]);
-			char q[PATHLEN];
-
-			if (!x)
-				continue;
-			cs_conf_path(q, sizeof q, path, own[i]);
-			return cs_conf_error(b->c, x, q, b->err,
-			    "a DB on the app host (db.host: app) runs its queries "
-			    "on the app's cores: set app.%s instead, which covers "
-			    "them; leave db.%s out", own[i], own[i]);
-		}
-	}
 	return CS_OK;
 }
 
