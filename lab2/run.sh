@@ -25,7 +25,7 @@ STUB=$ROOT/lab/app/stub.py        # lab 1's stub, reused unchanged
 
 # ---- fixed by construction (lab2/scenario.yaml copies these) -----------------
 LB_PORT=47080                     # nginx, the only port JMeter talks to
-APP_PORT0=47101                   # instance i listens on APP_PORT0 + i (i = 0..3)
+APP_PORT0=47101                   # instance i listens on APP_PORT0 + i (i = 0 .. instances - 1)
 AI_PORT=47201 MSG_PORT=47202 REDIS_PORT=47379 PG_PORT=47432
 WARMUP=${LAB2_WARMUP:-20}         # s from JMeter's start to the measured window (ramp-up included)
 MEASURE=${LAB2_MEASURE:-60}       # s measured
@@ -181,6 +181,16 @@ RUNS=(
   "f06 100 10 2"
   "f07 200 4 3"
   "f08 60  16 3"
+  # five and six instances (none before), 800 threads: predicted before any
+  # of these was run (lab2/validate-r13.sh)
+  "g01 300 4 6"
+  "g02 150 3 6"
+  "g03 450 7 6"
+  "g04 40  5 6"
+  "g05 250 4 5"
+  "g06 800 5 2"
+  "g07 250 12 1"
+  "g08 100 2 5"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
