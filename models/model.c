@@ -131,6 +131,7 @@ warmup_ev(cs_engine *e, void *data, uint64_t arg)
 	cs_tstat_reset(&m->users_running, now);
 	for (k = 0; k < m->sc->app.instances; k++) {
 		cs_tstat_reset(&m->inst[k].cpu.busy, now);
+		cs_tstat_reset(&m->inst[k].cpu.lanes_busy, now);
 		if (m->inst[k].proc_busy_t) {
 			long j;
 

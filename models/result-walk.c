@@ -444,6 +444,18 @@ cs_resultp_walk(walker *w, const cs_model *m)
 		put(w, U_RATIO, top, "resources", "app", "process_busy",
 		    "busiest_utilization");
 	}
+	/* with gil: how much of the time each process had a cpu step queued
+	 * or running (an event loop's utilization), over all processes
+	 * (only then, and last, so that other runs' output is unchanged) */
+	if (sc->app.gil) {
+		double lanes = 0;
+
+		for (k = 0; m && k < sc->app.hosts; k++)
+			lanes += cs_tstat_mean(&m->inst[k].cpu.lanes_busy, now);
+		put(w, U_RATIO, lanes / (double)(sc->app.instances *
+		                                 sc->app.processes),
+		    "resources", "app", "event_loop_utilization", NULL);
+	}
 #undef TS
 #undef MX
 }

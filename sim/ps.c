@@ -34,6 +34,7 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->general = 0;
 	ps->fifo = false;
 	cs_tstat_init(&ps->busy, 0, 0);
+	cs_tstat_init(&ps->lanes_busy, 0, 0);
 	return ps->heap ? CS_OK : CS_ERR_NOMEM;
 }
 
@@ -247,6 +248,8 @@ reschedule(cs_ps *ps, cs_engine *e)
 	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
 	cs_tstat_set(&ps->busy, e->now, ent > 0 ?
 	             busy * (double)(ps->n + ps->active) / ent : 0);
+	if (ps->nlanes)
+		cs_tstat_set(&ps->lanes_busy, e->now, (double)ps->active);
 	if (ps->total == 0) {
 		cs_engine_cancel(e, ps->ev);
 		ps->ev = 0;

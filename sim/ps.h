@@ -90,6 +90,9 @@ typedef struct cs_ps {
 	cs_ps_lane *lanes;    /* [1..nlanes]; NULL: none */
 	unsigned nlanes;
 	unsigned active;      /* lanes holding a job */
+	cs_tstat lanes_busy;  /* active, over time (with lanes only): a
+	                       * process with a step queued or running, as
+	                       * an event loop's utilization counts it */
 	size_t total;         /* jobs in all lanes and outside them */
 	unsigned next;        /* lane of the pending departure (0: outside) */
 	double background;    /* runnable threads of other work; 0: none */

@@ -384,6 +384,9 @@ START_TEST(app_gil_is_one_core_per_process)
 	sim_run(&s, text, 6, 11);
 	ci_covers(&s, "overall.latency_ms.mean", 500.0);
 	ci_covers(&s, "resources.app.cpu_utilization", 0.2);
+	/* the one process has a step queued or running (its event loop
+	 * busy) with probability rho = 0.8, as M/M/1's server */
+	ci_covers(&s, "resources.app.event_loop_utilization", 0.8);
 	sim_free(&s);
 
 	snprintf(text, sizeof text, yaml, "false");
@@ -422,6 +425,44 @@ START_TEST(app_gil_order_fifo_is_first_come_first_served)
 		sim_run(&s, text, 6, 11);
 		ci_covers(&s, "overall.latency_ms.mean", want[k]);
 		ci_covers(&s, "resources.app.cpu_utilization", 0.125);
+		sim_free(&s);
+	}
+}
+END_TEST
+
+/*
+ * The event loop's utilization counts the wait for a core, not only the
+ * work: one user, a constant 90 ms think time, one cpu step of a constant
+ * 10 ms, one process (gil) on one core.  Alone, the loop is busy 10 ms of
+ * every 100: 0.1.  Beside one thread of other work (background: 1) the
+ * step gets half the core and takes 20 ms: busy 20 ms of every 110, while
+ * the app's CPU is still 10 ms of them.
+ */
+START_TEST(app_event_loop_utilization_counts_the_wait_for_a_core)
+{
+	static const char yaml[] =
+		"run: {duration: 200s, warmup: 10s, replications: 2}\n"
+		"load: {users: 1, think: {dist: constant, value: 90ms}}\n"
+		"app: {workers: 4, cores: 1, gil: true, background: %d}\n"
+		"endpoints:\n"
+		"  - name: a\n"
+		"    steps: [{cpu: 10ms}]\n";
+	const double elu[2] = { 0.1, 20.0 / 110 }, cpu[2] = { 0.1, 10.0 / 110 };
+	int c;
+
+	for (c = 0; c < 2; c++) {
+		char text[512];
+		sim s;
+		double m, lo, hi;
+
+		snprintf(text, sizeof text, yaml, c);
+		sim_run(&s, text, 2, 5);
+		get3(&s, "resources.app.event_loop_utilization", &m, &lo, &hi);
+		ck_assert_msg(fabs(m - elu[c]) < 1e-3, "case %d: event loop "
+		              "%.6f, want %.6f", c, m, elu[c]);
+		get3(&s, "resources.app.cpu_utilization", &m, &lo, &hi);
+		ck_assert_msg(fabs(m - cpu[c]) < 1e-3, "case %d: cpu %.6f, "
+		              "want %.6f", c, m, cpu[c]);
 		sim_free(&s);
 	}
 }
@@ -613,6 +654,7 @@ models_add_app(TCase *tc)
 {
 	tcase_add_test(tc, app_affinity_user_random_pins_unevenly);
 	tcase_add_test(tc, app_gil_order_fifo_is_first_come_first_served);
+	tcase_add_test(tc, app_event_loop_utilization_counts_the_wait_for_a_core);
 	tcase_add_test(tc, app_cold_delay_follows_the_idle_gap);
 	tcase_add_test(tc, app_rejects_when_backlog_full);
 	tcase_add_test(tc, app_server_timeout_stops_request);
