@@ -38,13 +38,18 @@ typedef enum cs_cal_metric {
 	CS_CAL_ERROR_RATE,     /* failed / all answers, 0..1 */
 	CS_CAL_APP_CPU,        /* utilizations, 0..1: resources.app.cpu_utilization */
 	CS_CAL_DB_CPU,         /* resources.db.cpu_utilization */
+	CS_CAL_POOL,           /* DB connections in use, mean:
+	                        * resources.db_pool.in_use.mean */
+	CS_CAL_EVENT_LOOP,     /* 0..1: resources.app.event_loop_utilization
+	                        * (with app.gil) */
 	CS_CAL_NMETRICS
 } cs_cal_metric;
 
 /* The result path of metric m: "overall.throughput_rps",
  * "overall.latency_ms.p95", "resources.app.cpu_utilization", ... */
 const char *cs_cal_metric_path(cs_cal_metric m);
-/* "throughput", "p50", "p95", "p99", "error_rate", "app_cpu", "db_cpu". */
+/* "throughput", "p50", "p95", "p99", "error_rate", "app_cpu", "db_cpu",
+ * "pool", "event_loop". */
 const char *cs_cal_metric_name(cs_cal_metric m);
 /* The reverse (also "X", "error", "errors"); -1 if unknown. */
 int cs_cal_metric_parse(const char *s);

@@ -79,6 +79,7 @@ cs_imp_point_new(const char *source, const char *tool, const char *format)
 	cs_imp_latency_unknown(&p->latency);
 	p->util.app_cpu = p->util.db_cpu = p->util.pool_in_use = NAN;
 	p->util.pool_waiters = p->util.cache_hit_ratio = NAN;
+	p->util.event_loop = NAN;
 	p->source = dup_or_null(source);
 	p->tool = dup_or_null(tool);
 	p->format = dup_or_null(format);

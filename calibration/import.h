@@ -70,6 +70,9 @@ typedef struct cs_imp_util {
 	double pool_in_use;     /* DB connections in use (mean), connections */
 	double pool_waiters;    /* requests waiting for a connection (mean) */
 	double cache_hit_ratio; /* 0..1 */
+	double event_loop;      /* share of time the app's processes are busy
+	                         * (Node.js event-loop utilization), mean over
+	                         * processes, 0..1 */
 } cs_imp_util;
 
 /*

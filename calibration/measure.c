@@ -18,7 +18,8 @@
  *       error_rate: 0.3%
  *       errors: {pool_timeout: 1245, "other: HTTP 404": 12}
  *       utilization: {app_cpu: 38.5%, db_cpu: 0.315, pool_in_use: 16.5,
- *                     pool_waiters: 0, cache_hit_ratio: 87.3%}
+ *                     pool_waiters: 0, cache_hit_ratio: 87.3%,
+ *                     event_loop: 41%}
  *       endpoints:
  *         - {name: "GET /x", requests: 36308, p95: 95ms, error_rate: 0.1%}
  *       notes: ["..."]
@@ -43,6 +44,7 @@ static const char *const latency_keys[] = {
 };
 static const char *const util_keys[] = {
 	"app_cpu", "db_cpu", "pool_in_use", "pool_waiters", "cache_hit_ratio",
+	"event_loop",
 	NULL
 };
 static const char *const endpoint_keys[] = {
@@ -351,7 +353,9 @@ read_point(const ctx *x, const cs_conf_node *n, const char *path,
 		    (s = opt(x, v, kp, "pool_waiters", get_count,
 		             &p->util.pool_waiters)) ||
 		    (s = opt(x, v, kp, "cache_hit_ratio", get_ratio,
-		             &p->util.cache_hit_ratio)))
+		             &p->util.cache_hit_ratio)) ||
+		    (s = opt(x, v, kp, "event_loop", get_ratio,
+		             &p->util.event_loop)))
 			goto fail;
 	}
 	if ((v = cs_conf_get(n, "endpoints"))) {

@@ -26,7 +26,7 @@ double
 cs_cal_noise_default(cs_cal_metric m)
 {
 	static const double d[CS_CAL_NMETRICS] = {
-		0.05, 0.10, 0.12, 0.20, 0.03, 0.10, 0.10
+		0.05, 0.10, 0.12, 0.20, 0.03, 0.10, 0.10, 0.10, 0.10
 	};
 
 	return (unsigned)m < CS_CAL_NMETRICS ? d[m] : NAN;
@@ -334,7 +334,8 @@ cs_calp_setup_residuals(cs_cal *c, cs_error *err)
 	const char **names = NULL;
 	size_t nnames = 0;
 	cs_conf *cf = NULL;
-	cs_conf_node *eps;
+	cs_conf_node *eps, *app, *gil;
+	int loops = 0, unscored = 0;
 
 	for (i = 0; i < c->npoints; i++)
 		cap += c->points[i].p->nendpoints * EP_N;
@@ -364,6 +365,11 @@ cs_calp_setup_residuals(cs_cal *c, cs_error *err)
 				names[nnames++] = nm->value;
 		}
 	}
+	/* the event loops' busy share is a model output only with app.gil */
+	if (cf && cf->root && (app = cs_conf_get(cf->root, "app")) &&
+	    app->kind == CS_CONF_MAP && (gil = cs_conf_get(app, "gil")) &&
+	    gil->value && !strcmp(gil->value, "true"))
+		loops = 1;
 	setup_noise(c);
 	c->wsum = 0;
 	for (i = 0; i < c->npoints; i++) {
@@ -415,6 +421,10 @@ cs_calp_setup_residuals(cs_cal *c, cs_error *err)
 			if (isnan(y) || !(w > 0) || by_ep[m] ||
 			    (m != CS_CAL_ERROR_RATE && !(y > 0)))
 				continue;
+			if (m == CS_CAL_EVENT_LOOP && !loops) {
+				unscored = 1;
+				continue;
+			}
 			sd = cs_cal_sampling_sd((cs_cal_metric)m, y, count_of(p),
 			                        p->tool);
 			c->res_point[n] = (int)i;
@@ -428,6 +438,10 @@ cs_calp_setup_residuals(cs_cal *c, cs_error *err)
 	}
 	free(names);
 	cs_conf_free(cf);
+	if (unscored && cs_calp_warnf(c, "the data give the event loops' "
+	    "utilization (event_loop), but the scenario has no app.gil, whose "
+	    "processes it describes: not scored"))
+		return cs_calp_nomem(err);
 	/*
 	 * Two corrections to independent sampling noise.  The model's own
 	 * prediction is noisy too (R replications of a run as long as the

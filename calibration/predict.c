@@ -524,7 +524,8 @@ cs_cal_pi(cs_cal_metric m, const double *y, size_t n, double sd,
 			*lo = exp(*lo);
 			*hi = exp(*hi);
 			/* a utilization cannot pass 100% */
-			if (m == CS_CAL_APP_CPU || m == CS_CAL_DB_CPU) {
+			if (m == CS_CAL_APP_CPU || m == CS_CAL_DB_CPU ||
+			    m == CS_CAL_EVENT_LOOP) {
 				*lo = fmin(*lo, 1);
 				*hi = fmin(*hi, 1);
 			}

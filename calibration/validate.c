@@ -22,8 +22,11 @@ cs_cal_fmt_metric(cs_cal_metric m, double v, char *buf, size_t size)
 		snprintf(buf, size, "%.1f/s", v);
 	else if (m == CS_CAL_ERROR_RATE)
 		snprintf(buf, size, "%.2f%%", 100 * v);
-	else if (m == CS_CAL_APP_CPU || m == CS_CAL_DB_CPU)
+	else if (m == CS_CAL_APP_CPU || m == CS_CAL_DB_CPU ||
+	         m == CS_CAL_EVENT_LOOP)
 		snprintf(buf, size, "%.1f%%", 100 * v);
+	else if (m == CS_CAL_POOL)
+		snprintf(buf, size, "%.1f", v); /* connections */
 	else if (v >= 100)
 		snprintf(buf, size, "%.0fms", v);
 	else if (v >= 10)
@@ -157,8 +160,17 @@ score_json(const cs_cal_score *sc)
 	return o;
 }
 
+/* The pool's and the event loops' rows and scores appear only where the
+ * data measured them (the other metrics always: their "-" says so). */
+static bool
+shown(cs_cal_metric m, double measured)
+{
+	return m < CS_CAL_POOL || !isnan(measured);
+}
+
 static void
-print_score(FILE *f, const char *who, const cs_cal_score *sc)
+print_score(FILE *f, const char *who, const cs_cal_score *sc,
+            const cs_cal_score *cap)
 {
 	size_t m;
 	char b[32];
@@ -167,6 +179,8 @@ print_score(FILE *f, const char *who, const cs_cal_score *sc)
 	for (m = 0; m < CS_CAL_NMETRICS; m++) {
 		double t = cs_cal_target((cs_cal_metric)m);
 
+		if (!shown((cs_cal_metric)m, cap->counted[m] ? 0 : NAN))
+			continue;
 		if (!sc->counted[m]) {
 			fprintf(f, "  %s -", cs_cal_metric_name((cs_cal_metric)m));
 			continue;
@@ -672,6 +686,8 @@ cs_cal_validation_write(const cs_cal_validation *v, bool json, FILE *f)
 				double y = cs_cal_measured(p, mm);
 				const cs_cal_pred *q = &v->rows[i].pred;
 
+				if (!shown(mm, y))
+					continue;
 				if (isnan(q->lo[m]))
 					snprintf(b9, sizeof b9, "-");
 				else
@@ -716,10 +732,10 @@ cs_cal_validation_write(const cs_cal_validation *v, bool json, FILE *f)
 		fprintf(f, "\nscore on %zu %spoint%s (median |error|; points "
 		        "within the target)\n", v->nheld, v->has_base ? "held-out " :
 		        "", v->nheld == 1 ? "" : "s");
-		print_score(f, "capsim", &v->cap);
+		print_score(f, "capsim", &v->cap, &v->cap);
 		if (v->has_base) {
-			print_score(f, "line", &v->lin);
-			print_score(f, "USL", &v->usl);
+			print_score(f, "line", &v->lin, &v->cap);
+			print_score(f, "USL", &v->usl, &v->cap);
 		}
 		fprintf(f, "90%% prediction interval (%zu parameter set%s%s): "
 		        "measured inside / points; median half-width\n ",

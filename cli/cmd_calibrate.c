@@ -39,13 +39,15 @@ static const cs_cli_opt cal_opts[] = {
 	  .help = "an override for point P only (pool size, instances...)" },
 	CS_CLI_CAL_OPT_SET,
 	{ .name = "weights", .val = 'w', .arg = "M=W,...",
-	  .def = "throughput 1, p50 1, p95 1, p99 0.5, error_rate 1",
+	  .def = "throughput 1, p50 1, p95 1, p99 0.5, error_rate 1, app_cpu 1, "
+	         "db_cpu 1, pool 0, event_loop 1",
 	  .flags = CS_OPT_SHORT,
 	  .help = "objective weights of throughput, p50, p95, p99, error_rate, "
-	          "app_cpu, db_cpu" },
+	          "app_cpu, db_cpu, pool, event_loop" },
 	{ .name = "noise", .val = 'N', .arg = "M=SD,...",
 	  .def = "from repeated points, else throughput 0.05, p50 0.1, p95 0.12, "
-	         "p99 0.2, error_rate 0.03, app_cpu 0.1, db_cpu 0.1",
+	         "p99 0.2, error_rate 0.03, app_cpu 0.1, db_cpu 0.1, pool 0.1, "
+	         "event_loop 0.1",
 	  .flags = CS_OPT_SHORT,
 	  .help = "between-run noise floor per metric: sd of ln(value), of "
 	          "asin(sqrt(e)) for the error rate e" },

@@ -172,6 +172,9 @@ table_point(FILE *f, const cs_imp_point *p, size_t idx)
 		        num(c, sizeof c, p->util.pool_in_use, 1),
 		        num(d, sizeof d, p->util.pool_waiters, 1),
 		        pct(e, sizeof e, p->util.cache_hit_ratio));
+	if (!isnan(p->util.event_loop))
+		fprintf(f, "    event loops busy: %s\n",
+		        pct(a, sizeof a, p->util.event_loop));
 	nu = cs_imp_point_unknown(p, unknown, 16);
 	if (nu) {
 		fputs("    unknown:", f);
@@ -324,7 +327,8 @@ point_json(const cs_imp_point *p)
 	    !add_num(u, "db_cpu", p->util.db_cpu) ||
 	    !add_num(u, "pool_in_use", p->util.pool_in_use) ||
 	    !add_num(u, "pool_waiters", p->util.pool_waiters) ||
-	    !add_num(u, "cache_hit_ratio", p->util.cache_hit_ratio))
+	    !add_num(u, "cache_hit_ratio", p->util.cache_hit_ratio) ||
+	    !add_num(u, "event_loop", p->util.event_loop))
 		goto fail;
 	a = cJSON_AddArrayToObject(o, "endpoints");
 	if (!a)

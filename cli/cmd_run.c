@@ -70,7 +70,8 @@ bad(const char *fmt, const char *arg)
 
 static const char *const pi_names[] = {
 	"throughput_rps", "p50_ms", "p95_ms", "p99_ms", "error_rate",
-	"app_cpu_utilization", "db_cpu_utilization"
+	"app_cpu_utilization", "db_cpu_utilization", "pool_in_use",
+	"event_loop_utilization"
 };
 
 /* One --slo term judged on the result: its value with CI, and whether the
@@ -184,6 +185,9 @@ write_table_pi(const cs_cal_run_pi *pi, FILE *f)
 			continue;
 		if (m == CS_CAL_THROUGHPUT)
 			fprintf(f, "    %-22s %.4g .. %.4g req/s\n", pi_names[m], lo, hi);
+		else if (m == CS_CAL_POOL)
+			fprintf(f, "    %-22s %.4g .. %.4g connections\n",
+			        pi_names[m], lo, hi);
 		else if (m == CS_CAL_ERROR_RATE || m >= CS_CAL_APP_CPU)
 			fprintf(f, "    %-22s %.2f%% .. %.2f%%\n", pi_names[m],
 			        100 * lo, 100 * hi);

@@ -183,7 +183,8 @@ add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
 {
 	static const char *const names[CS_CAL_NMETRICS] = {
 		"throughput_rps", "p50_ms", "p95_ms", "p99_ms", "error_rate",
-		"app_cpu_utilization", "db_cpu_utilization"
+		"app_cpu_utilization", "db_cpu_utilization", "pool_in_use",
+		"event_loop_utilization"
 	};
 	size_t nd = cs_sweep_ndims(sw), i, k, m;
 	const char **all;

@@ -14,7 +14,8 @@ machine's cores busy with the Node instances and PostgreSQL together.
 Utilizations, as lab2/scenario.yaml models the system: app_cpu is the Node
 instances' CPU over the instances' cores (one event loop = one core each),
 db_cpu PostgreSQL's CPU over the machine's 2 cores; pool_in_use and
-pool_waiters are summed over the instances.  `capsim import RUN.jtl` reads
+pool_waiters are summed over the instances; event_loop (where every
+instance reported it) is the instances' event-loop utilization, averaged.  `capsim import RUN.jtl` reads
 the same JTL directly (users, duration, per-endpoint rows, causes).
 """
 import csv
@@ -98,11 +99,17 @@ for util in sorted(glob.glob(os.path.join(data, "*_util.json"))):
     if errs:
         out.append("    errors: {%s}" % ", ".join(
             ('"%s": %d' if ":" in k else "%s: %d") % (k, v) for k, v in sorted(errs.items())))
+    # the event loops' utilization (Node's eventLoopUtilization, each
+    # instance's over the window), mean over the instances, where every
+    # instance reported it
+    elus = [i.get("event_loop_utilization") for i in u["app"].get("instances", [])]
+    elu = (", event_loop: %.4f" % (sum(elus) / len(elus))
+           if elus and all(e is not None for e in elus) else "")
     out.append("    utilization: {app_cpu: %.4f, db_cpu: %.4f, pool_in_use: %.3f,"
-               " pool_waiters: %.3f, cache_hit_ratio: %.4f}" % (
+               " pool_waiters: %.3f, cache_hit_ratio: %.4f%s}" % (
                    min(1.0, (app + db) / u["cores"] if host else app / inst),
                    db / u["cores"], u["pool"]["in_use_mean"],
-                   u["pool"]["waiters_mean"], u["cache"]["hit_ratio"] or 0))
+                   u["pool"]["waiters_mean"], u["cache"]["hit_ratio"] or 0, elu))
     out.append("    endpoints:")
     for name in sorted(eps):
         xs, f = eps[name]

@@ -192,7 +192,7 @@ mk_point(double users, double x, double p50, double p95, double p99,
 	p.latency.max = p.latency.mean = NAN;
 	p.error_rate = er;
 	p.util.app_cpu = p.util.db_cpu = p.util.pool_in_use = NAN;
-	p.util.pool_waiters = p.util.cache_hit_ratio = NAN;
+	p.util.pool_waiters = p.util.cache_hit_ratio = p.util.event_loop = NAN;
 	return p;
 }
 

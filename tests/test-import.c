@@ -751,6 +751,30 @@ START_TEST(import_measurements_seed_files)
 }
 END_TEST
 
+/* The event loops' utilization, a ratio like the CPU's. */
+START_TEST(import_measurements_event_loop)
+{
+	static const char text[] =
+	    "points:\n"
+	    "  - {name: a, users: 10, duration: 60s, throughput: 5,\n"
+	    "     utilization: {app_cpu: 20%, event_loop: 41%}}\n"
+	    "  - {name: b, users: 20, duration: 60s, throughput: 9,\n"
+	    "     utilization: {event_loop: 0.5}}\n";
+	cs_imp_set set;
+
+	read_ok(&set, scratch("elu.yaml", text, sizeof text - 1), CS_IMP_AUTO,
+	        1);
+	ck_assert_double_eq_tol(set.points[0].util.event_loop, 0.41, 1e-12);
+	ck_assert_double_eq_tol(set.points[1].util.event_loop, 0.5, 1e-12);
+	cs_imp_set_destroy(&set);
+	bad_n("elu-bad.yaml", "points:\n  - {name: a, users: 10, duration: "
+	      "60s, throughput: 5, utilization: {event_loop: 140%}}\n",
+	      strlen("points:\n  - {name: a, users: 10, duration: 60s, "
+	      "throughput: 5, utilization: {event_loop: 140%}}\n"),
+	      CS_IMP_AUTO, CS_ERR_INVALID, "140%", 2);
+}
+END_TEST
+
 START_TEST(import_measurements_values_and_units)
 {
 	cs_imp_set set;
@@ -770,6 +794,7 @@ START_TEST(import_measurements_values_and_units)
 	ck_assert_double_eq(p->failures, 436);              /* derived */
 	ck_assert_double_eq_tol(p->util.cache_hit_ratio, 0.873, 1e-12);
 	ck_assert_double_eq(p->util.pool_in_use, 16.5);
+	ck_assert(isnan(p->util.event_loop));               /* not given */
 	ck_assert_uint_eq(p->nendpoints, 6);
 	ck_assert_double_eq_tol(endpoint(p, "POST /webhook/whatsapp")->
 	                        latency.p99, 168, 1e-9);
@@ -1377,6 +1402,7 @@ import_suite(void)
 	tcase_add_test(t, import_rejects_bad_locust_csv);
 	tcase_add_test(t, import_rejects_bad_k6_csv);
 	tcase_add_test(t, import_rejects_bad_measurements);
+	tcase_add_test(t, import_measurements_event_loop);
 	tcase_add_test(t, import_missing_file_is_io_error);
 	tcase_add_test(t, import_truncations_never_crash);
 	suite_add_tcase(s, t);
