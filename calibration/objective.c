@@ -367,9 +367,13 @@ cs_calp_setup_residuals(cs_cal *c, cs_error *err)
 	}
 	/* the event loops' busy share is a model output only with app.gil */
 	if (cf && cf->root && (app = cs_conf_get(cf->root, "app")) &&
-	    app->kind == CS_CONF_MAP && (gil = cs_conf_get(app, "gil")) &&
-	    gil->value && !strcmp(gil->value, "true"))
-		loops = 1;
+	    app->kind == CS_CONF_MAP && (gil = cs_conf_get(app, "gil"))) {
+		bool on = false;
+
+		/* as the scenario reads it (true, yes, on; any case) */
+		if (cs_conf_bool(cf, gil, "app.gil", &on, NULL) == CS_OK && on)
+			loops = 1;
+	}
 	setup_noise(c);
 	c->wsum = 0;
 	for (i = 0; i < c->npoints; i++) {
