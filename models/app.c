@@ -186,7 +186,7 @@ woken_ev(cs_engine *e, void *data, uint64_t serial)
 	(void)e;
 	cs_assert(r->serial == serial && r->cold_step,
 	          "a waking cpu step belongs to a live request");
-	add_cpu(r->m, r, r->cold_work);
+	add_cpu(r->m, r, r->wait_work);
 }
 
 /* With app.cold_delay, a cpu step that finds its process idle for g
@@ -208,7 +208,7 @@ cs_app_cpu(cs_model *m, cs_req *r, double work)
 			g = now - in->proc_idle[r->proc];
 		d = a->cold_delay * -expm1(-g / a->cold_after);
 		if (d > 0) {
-			r->cold_work = work;
+			r->wait_work = work;
 			if (cs_engine_schedule(m->e, now + d, woken_ev, r,
 			                       r->serial))
 				m->status = CS_ERR_NOMEM;

@@ -175,6 +175,10 @@ static const cs_key table[] = {
 	  "USL coherency on the DB CPU, 0-1" },
 	{ "db.host", CS_KEY_ENUM, 0, "own app", NULL, "", "own",
 	  "app: the DB shares the first app instance's cores" },
+	{ "db.round_trip", CS_KEY_DIST, 0, NULL, NULL, "", "0",
+	  "each query's time outside the DB's CPU (the network and the "
+	  "protocol's messages, the backend waking), waited before its work "
+	  "with the connection held and no core" },
 	{ "db.query_scale", CS_KEY_NUMBER, 0, NULL, NULL, "x", "1",
 	  "multiplies every query step's time" },
 	{ "db.overhead", CS_KEY_NUMBER, 0, NULL, NULL, "cores", "0",

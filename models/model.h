@@ -126,6 +126,9 @@ typedef struct cs_db_conf {
 	                         * slower when all are busy (db.host: own) */
 	double conn_cost;       /* a query's work x (1 + this x the other
 	                         * connections checked out at its start) */
+	cs_dist round_trip;     /* each query's time outside the DB's CPU
+	                         * (network, protocol), before its work */
+	bool has_round_trip;
 } cs_db_conf;
 
 /* Overhead work (app.overhead, db.overhead) arrives in slices this many
@@ -343,7 +346,8 @@ struct cs_req {
 	uint32_t b_prompt;    /* prompt tokens */
 	double b_need;        /* KV tokens reserved: prompt + output */
 	double b_t0;          /* seconds: reached the server */
-	double cold_work;     /* the cpu step's work while its process wakes */
+	double wait_work;     /* the work of a cpu step while its process
+	                       * wakes, or of a query during its round trip */
 	uint8_t b_where;      /* CS_BATCH_NONE, _WAITING or _RUNNING */
 	bool has_worker, has_conn;
 	bool handing;         /* in its pool's handing queue (db.pool.handoff) */

@@ -90,6 +90,19 @@ cs_req_resume_ev(cs_engine *e, void *data, uint64_t serial)
 	cs_req_run(r->m, r);
 }
 
+/* A query's round trip is over: its work reaches the DB's cores. */
+static void
+round_trip_ev(cs_engine *e, void *data, uint64_t serial)
+{
+	cs_req *r = data;
+
+	(void)e;
+	cs_assert(r->serial == serial && r->has_conn,
+	          "a query's round trip belongs to a live request holding "
+	          "a connection");
+	cs_db_query(r->m, r, r->wait_work);
+}
+
 /*
  * Run the program from r->pc until it has to wait for something (a CPU, a
  * timer, a connection, a service) or ends.  O(1) per step.
@@ -128,7 +141,20 @@ cs_req_run(cs_model *m, cs_req *r)
 			break;
 		case CS_OP_QUERY: {
 			double work = cs_dist_sample(&op->d, m->rng[CS_RNG_DB]);
+			double rt = m->sc->db.has_round_trip ?
+			    cs_dist_sample(&m->sc->db.round_trip,
+			                   m->rng[CS_RNG_DB]) : 0;
 
+			/* db.round_trip: the query's messages travel before
+			 * its work starts; the connection stays held */
+			if (rt > 0) {
+				cs_part_to(m, r, CS_PART_NETWORK);
+				r->wait_work = work;
+				if (cs_engine_schedule(m->e, m->e->now + rt,
+				    round_trip_ev, r, r->serial))
+					m->status = CS_ERR_NOMEM;
+				return;
+			}
 			cs_db_query(m, r, work);
 			return;
 		}

@@ -520,6 +520,7 @@ db(binder *b, const cs_conf_node *root)
 	d->cores = 2;
 	d->max_connections = 100; /* PostgreSQL's default */
 	d->query_scale = 1;
+	cs_dist_const(&d->round_trip, 0);
 	if ((s = cs_scnp_opt_map(b, root, "", "db", cs_scnp_allowed(b, "db", NULL), &n,
 	                         path)) || !n)
 		return s;
@@ -588,6 +589,13 @@ db(binder *b, const cs_conf_node *root)
 	                         &d->max_connections)) ||
 	    (s = contention(b, n, path, &d->sigma, &d->kappa)))
 		return s;
+	if ((per = cs_conf_get(n, "round_trip"))) {
+		cs_conf_path(pp, sizeof pp, path, "round_trip");
+		cs_dist_destroy(&d->round_trip);
+		if ((s = cs_scnp_dist(b, per, pp, &d->round_trip)))
+			return s;
+		d->has_round_trip = cs_dist_mean(&d->round_trip) > 0;
+	}
 	return CS_OK;
 }
 
@@ -853,6 +861,7 @@ cs_scenario_free(cs_scenario *sc)
 	free(sc->cache.cdf);
 	cs_dist_destroy(&sc->load.think);
 	cs_dist_destroy(&sc->load.rtt);
+	cs_dist_destroy(&sc->db.round_trip);
 	free(sc->load.stages);
 	free(sc->app.pin_counts);
 	free(sc->name);

@@ -243,7 +243,7 @@ ep_possible(const cs_scenario *sc, const cs_endpoint_conf *e, size_t k)
 
 	switch (k) {
 	case CS_PART_NETWORK:
-		return sc->load.has_rtt;
+		return sc->load.has_rtt || sc->db.has_round_trip;
 	case CS_PART_BACKLOG:
 		/* with affinity: user a closed user's request waits for its
 		 * own process; an open arrival for any worker */

@@ -466,6 +466,45 @@ START_TEST(db_connection_cost_grows_with_checked_out_connections)
 }
 END_TEST
 
+/*
+ * db.round_trip: with one connection and users that never think, the
+ * connection is never idle, so the throughput is 1 / (round trip + query)
+ * whatever the distributions: 1 / (5 ms + 10 ms) = 66.67/s, the DB's core
+ * busy 10 ms of every 15 (the round trip uses none), the pool's one
+ * connection always in use.  Without it, 100/s and a busy core.
+ */
+START_TEST(db_round_trip_holds_the_connection_not_a_core)
+{
+	static const char *const rt[] = {
+		"round_trip: {dist: exponential, mean: 5ms}, ", "" };
+	static const double want[] = { 15.0, 10.0 };
+	char yaml[512];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		sim s;
+
+		snprintf(yaml, sizeof yaml,
+		         "run: {duration: 600s, warmup: 60s}\n"
+		         "load: {users: 4, think: 0s}\n"
+		         "app: {workers: 100, cores: 4}\n"
+		         "db: {cores: 1, %spool: {size: 1, acquire_timeout: "
+		         "none}}\n"
+		         "endpoints: [{steps: [{query: {dist: exponential, "
+		         "mean: 10ms}}]}]\n", rt[i]);
+		sim_run(&s, yaml, 6, 3);
+		ci_covers(&s, "overall.throughput_rps", 1e3 / want[i]);
+		ci_covers(&s, "resources.db.cpu_utilization", 10.0 / want[i]);
+		ci_covers(&s, "resources.db_pool.in_use.mean", 1);
+		/* four users, one at the connection: 4 x its time in all */
+		ci_covers(&s, "overall.latency_ms.mean", 4 * want[i]);
+		if (i == 0)
+			ci_covers(&s, "overall.time_ms.network", 5);
+		sim_free(&s);
+	}
+}
+END_TEST
+
 void
 models_add_db(TCase *tc)
 {
@@ -481,4 +520,5 @@ models_add_db(TCase *tc)
 	tcase_add_test(tc, dbpool_max_waiting_accepts_none_and_zero);
 	tcase_add_test(tc, db_on_app_host_shares_cores);
 	tcase_add_test(tc, db_connection_cost_grows_with_checked_out_connections);
+	tcase_add_test(tc, db_round_trip_holds_the_connection_not_a_core);
 }

@@ -105,6 +105,18 @@ static const char *const parts_yaml[] = {
 	"      - {delay: 3ms}\n"
 	"      - db: {steps: [{query: 4ms}]}\n"
 	"      - {call: api}\n",
+	/* the queries' round trips are network time, with no load.rtt */
+	"run: {duration: 30s, warmup: 3s, replications: 2}\n"
+	"load: {users: 20, think: 20ms}\n"
+	"app: {workers: 8, cores: 1}\n"
+	"db: {cores: 1, pool: {size: 2, acquire_timeout: 50ms},"
+	" round_trip: {dist: lognormal, median: 1ms, p95: 3ms}}\n"
+	"endpoints:\n"
+	"  - name: x\n"
+	"    steps:\n"
+	"      - {cpu: {dist: exponential, mean: 2ms}}\n"
+	"      - db: [{query: 3ms}, {cpu: 1ms}, {query: 2ms}]\n"
+	"      - {query: {dist: exponential, mean: 1ms}}\n",
 };
 
 START_TEST(parts_add_up_to_the_response_time)
