@@ -124,6 +124,7 @@ SCORE_ONLY=1 lab2/validate-r11.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r12.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r13.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r14.sh "$capsim"
+SCORE_ONLY=1 lab2/validate-r15.sh "$capsim"
 # lab 1's round 2 (lab/README.md "Round 2"), from its committed calibration
 SCORE_ONLY=1 lab/validate-r2.sh "$capsim"
 # and rounds 3-9 (lab/README.md "Round 3" to "Round 9"): the host model is
@@ -156,7 +157,7 @@ SCORE_ONLY=1 lab/validate-r12.sh "$capsim"
 	lab2/results-r8/validate-fifo.json lab2/results-r9/validate-cold.json \
 	lab2/results-r10/validate.json lab2/results-r11/validate-all67.json \
 	lab2/results-r12/validate-conn.json lab2/results-r13/validate-all83.json \
-	lab2/results-r14/validate-util91.json \
+	lab2/results-r14/validate-util91.json lab2/results-r15/validate-rtt99.json \
 	"$out"/seed00[124]-validate.json $O/ons-survey-validate.json \
 	$O/rag-vllm-validate.json > "$out/coverage.txt"
 echo "done: $out" >&2
