@@ -125,6 +125,7 @@ SCORE_ONLY=1 lab2/validate-r12.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r13.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r14.sh "$capsim"
 SCORE_ONLY=1 lab2/validate-r15.sh "$capsim"
+SCORE_ONLY=1 lab2/validate-r16.sh "$capsim"
 # lab 1's round 2 (lab/README.md "Round 2"), from its committed calibration
 SCORE_ONLY=1 lab/validate-r2.sh "$capsim"
 # and rounds 3-9 (lab/README.md "Round 3" to "Round 9"): the host model is
@@ -158,6 +159,7 @@ SCORE_ONLY=1 lab/validate-r12.sh "$capsim"
 	lab2/results-r10/validate.json lab2/results-r11/validate-all67.json \
 	lab2/results-r12/validate-conn.json lab2/results-r13/validate-all83.json \
 	lab2/results-r14/validate-util91.json lab2/results-r15/validate-rtt99.json \
+	lab2/results-r16/validate-rtt99.json \
 	"$out"/seed00[124]-validate.json $O/ons-survey-validate.json \
 	$O/rag-vllm-validate.json > "$out/coverage.txt"
 echo "done: $out" >&2
