@@ -293,6 +293,27 @@ stages(binder *b, const cs_conf_node *n, const char *path)
 	return CS_OK;
 }
 
+/* An optional delay distribution (load.rtt, db.round_trip) replacing the
+ * constant 0 *d holds; *on: whether its mean is above 0 (the mechanism
+ * runs). */
+static cs_status
+opt_delay(binder *b, const cs_conf_node *map, const char *path,
+          const char *key, cs_dist *d, bool *on)
+{
+	const cs_conf_node *t = cs_conf_get(map, key);
+	char p[PATHLEN];
+	cs_status s;
+
+	if (!t)
+		return CS_OK;
+	cs_conf_path(p, sizeof p, path, key);
+	cs_dist_destroy(d);
+	if ((s = cs_scnp_dist(b, t, p, d)))
+		return s;
+	*on = cs_dist_mean(d) > 0;
+	return CS_OK;
+}
+
 static cs_status
 load(binder *b, const cs_conf_node *root)
 {
@@ -349,13 +370,8 @@ load(binder *b, const cs_conf_node *root)
 	if ((s = cs_scnp_opt_timeout(b, n, path, "client_timeout", 1e-6,
 	                             &l->client_timeout)))
 		return s;
-	if ((t = cs_conf_get(n, "rtt"))) {
-		cs_conf_path(p, sizeof p, path, "rtt");
-		cs_dist_destroy(&l->rtt);
-		if ((s = cs_scnp_dist(b, t, p, &l->rtt)))
-			return s;
-		l->has_rtt = cs_dist_mean(&l->rtt) > 0;
-	}
+	if ((s = opt_delay(b, n, path, "rtt", &l->rtt, &l->has_rtt)))
+		return s;
 	if (st) {
 		size_t i;
 		bool rel = false;
@@ -589,14 +605,8 @@ db(binder *b, const cs_conf_node *root)
 	                         &d->max_connections)) ||
 	    (s = contention(b, n, path, &d->sigma, &d->kappa)))
 		return s;
-	if ((per = cs_conf_get(n, "round_trip"))) {
-		cs_conf_path(pp, sizeof pp, path, "round_trip");
-		cs_dist_destroy(&d->round_trip);
-		if ((s = cs_scnp_dist(b, per, pp, &d->round_trip)))
-			return s;
-		d->has_round_trip = cs_dist_mean(&d->round_trip) > 0;
-	}
-	return CS_OK;
+	return opt_delay(b, n, path, "round_trip", &d->round_trip,
+	                 &d->has_round_trip);
 }
 
 /*
