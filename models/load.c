@@ -214,22 +214,23 @@ send(cs_model *m, uint32_t u)
 	const cs_scenario *sc = m->sc;
 	cs_req *r = cs_req_new(m);
 	double x;
-	size_t lo = 0, hi = sc->nendpoints - 1;
+	size_t lo = 0, len = sc->nendpoints;
 
 	if (!r) {
 		m->status = CS_ERR_NOMEM;
 		cs_engine_stop(m->e);
 		return;
 	}
-	/* endpoint by weight: binary search of the cumulative weights */
+	/* endpoint by weight: the first whose cumulative weight is above x
+	 * (the last's is 1), by a binary search without branches: the
+	 * answer is in [lo, lo + len); a random x made the branchy one's
+	 * every step a coin toss for the processor */
 	x = cs_rng_uniform(m->rng[CS_RNG_LOAD]);
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
+	while (len > 1) {
+		size_t half = len / 2;
 
-		if (x < sc->cum_weight[mid])
-			hi = mid;
-		else
-			lo = mid + 1;
+		lo += x < sc->cum_weight[lo + half - 1] ? 0 : half;
+		len -= half;
 	}
 	r->ep = (uint32_t)lo;
 	r->user = u;

@@ -56,8 +56,8 @@ cs_model_new(const cs_scenario *sc, uint64_t seed, unsigned rep,
 	if (!m->e || !m->eps)
 		goto nomem;
 	for (i = 0; i < CS_RNG_N; i++) {
-		/* GSL's mt19937 numbers, drawn inline (sim/dist.h) */
-		m->rng[i] = gsl_rng_alloc(cs_rng_mt19937);
+		/* xoshiro256**, drawn inline (sim/dist.h) */
+		m->rng[i] = gsl_rng_alloc(cs_rng_xoshiro);
 		if (!m->rng[i])
 			goto nomem;
 		gsl_rng_set(m->rng[i], cs_rng_seed(seed, rep, i));

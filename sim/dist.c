@@ -109,9 +109,9 @@ empirical_at(const cs_dist *d, double u)
 	       (d->q[hi] - d->q[lo]);
 }
 
-/* The draws cs_dist_sample does not make inline. */
+/* Any distribution by GSL's own draws, on any generator. */
 double
-cs_dist_sample_slow(const cs_dist *d, gsl_rng *r)
+cs_dist_sample_gsl(const cs_dist *d, gsl_rng *r)
 {
 	double v;
 
@@ -126,6 +126,22 @@ cs_dist_sample_slow(const cs_dist *d, gsl_rng *r)
 	default: v = 0; break;
 	}
 	return v * d->scale;
+}
+
+/* The draws on cs_rng_xoshiro that cs_dist_sample does not make inline. */
+double
+cs_dist_sample_slow(const cs_dist *d, gsl_rng *r)
+{
+	cs_xo_state *s = r->state;
+
+	switch (d->kind) {
+	case CS_DIST_GAMMA:
+		return cs_xo_gamma(s, d->p1) * d->p2 * d->scale;
+	case CS_DIST_EMPIRICAL:
+		return empirical_at(d, cs_xo_uniform(s)) * d->scale;
+	default:
+		return cs_dist_sample_gsl(d, r);
+	}
 }
 
 double
@@ -169,71 +185,7 @@ cs_dist_quantile(const cs_dist *d, double q)
 	return v * d->scale;
 }
 
-/* ---- MT19937 (Matsumoto and Nishimura, 1998; the 2002 seeding) ---------- */
-
-#define MT_M 397
-#define MT_UPPER 0x80000000u
-#define MT_LOWER 0x7fffffffu
-
-static inline uint32_t
-mt_twist(uint32_t a, uint32_t b, uint32_t c)
-{
-	uint32_t y = (a & MT_UPPER) | (b & MT_LOWER);
-
-	return c ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0);
-}
-
-void
-cs_mt_refill(cs_mt_state *s)
-{
-	uint32_t *mt = s->mt;
-	int k;
-
-	for (k = 0; k < CS_MT_N - MT_M; k++)
-		mt[k] = mt_twist(mt[k], mt[k + 1], mt[k + MT_M]);
-	for (; k < CS_MT_N - 1; k++)
-		mt[k] = mt_twist(mt[k], mt[k + 1], mt[k + MT_M - CS_MT_N]);
-	mt[CS_MT_N - 1] = mt_twist(mt[CS_MT_N - 1], mt[0], mt[MT_M - 1]);
-	s->mti = 0;
-}
-
-static unsigned long
-mt_get(void *vs)
-{
-	return cs_mt_next(vs);
-}
-
-static double
-mt_get_double(void *vs)
-{
-	return (double)mt_get(vs) / 4294967296.0;
-}
-
-/* As GSL seeds its mt19937: 0 means 4357. */
-static void
-mt_set(void *vs, unsigned long seed)
-{
-	cs_mt_state *s = vs;
-	int i;
-
-	s->mt[0] = (uint32_t)(seed ? seed : 4357);
-	for (i = 1; i < CS_MT_N; i++)
-		s->mt[i] = 1812433253u * (s->mt[i - 1] ^ (s->mt[i - 1] >> 30)) +
-		           (uint32_t)i;
-	s->mti = CS_MT_N;
-}
-
-static const gsl_rng_type mt_type = {
-	.name = "capsim-mt19937",
-	.max = 0xffffffffUL,
-	.min = 0,
-	.size = sizeof(cs_mt_state),
-	.set = mt_set,
-	.get = mt_get,
-	.get_double = mt_get_double,
-};
-
-const gsl_rng_type *cs_rng_mt19937 = &mt_type;
+/* ---- xoshiro256** (Blackman and Vigna, 2018) ----------------------------- */
 
 static uint64_t
 splitmix64(uint64_t x)
@@ -244,6 +196,45 @@ splitmix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+static unsigned long
+xo_get(void *vs)
+{
+	return (unsigned long)(cs_xo_next(vs) >> 32);
+}
+
+static double
+xo_get_double(void *vs)
+{
+	return cs_xo_uniform(vs);
+}
+
+/* The state: four successive outputs of splitmix64 started at the seed, as
+ * the generator's authors advise (never all zero). */
+static void
+xo_set(void *vs, unsigned long seed)
+{
+	cs_xo_state *s = vs;
+	uint64_t z = seed;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		s->s[i] = splitmix64(z);
+		z += 0x9e3779b97f4a7c15ULL;
+	}
+}
+
+static const gsl_rng_type xo_type = {
+	.name = "capsim-xoshiro256**",
+	.max = 0xffffffffUL,
+	.min = 0,
+	.size = sizeof(cs_xo_state),
+	.set = xo_set,
+	.get = xo_get,
+	.get_double = xo_get_double,
+};
+
+const gsl_rng_type *cs_rng_xoshiro = &xo_type;
+
 unsigned long
 cs_rng_seed(uint64_t seed, uint64_t rep, uint64_t stream)
 {
@@ -251,7 +242,125 @@ cs_rng_seed(uint64_t seed, uint64_t rep, uint64_t stream)
 
 	h = splitmix64(h ^ (rep * 0x100000001b3ULL));
 	h = splitmix64(h ^ (stream * 0xc2b2ae3d27d4eb4fULL));
-	/* mt19937 takes 32 bits; 0 would be replaced by its default seed */
-	h &= 0xffffffffULL;
-	return (unsigned long)(h ? h : 1);
+	return (unsigned long)h;
+}
+
+/* ---- the ziggurat (Marsaglia and Tsang, 2000; 256 layers) ---------------- */
+
+#define ZIG_EXP_R 7.69711747013104972
+#define ZIG_EXP_V 3.949659822581572e-3
+#define ZIG_NORM_R 3.6541528853610088
+#define ZIG_NORM_V 4.92867323399e-3
+
+double cs_zig_exp_x[257], cs_zig_exp_f[257];
+double cs_zig_norm_x[257], cs_zig_norm_f[257];
+
+static double exp_pdf(double x) { return exp(-x); }
+static double exp_inv(double y) { return -log(y); }
+static double norm_pdf(double x) { return exp(-x * x / 2); }
+static double norm_inv(double y) { return sqrt(-2 * log(y)); }
+
+/* Layer i spans [0, x[i]) at heights f(x[i]) .. f(x[i+1]); each layer and
+ * the base (the strip under f(r) plus the tail) have the area v. */
+static void
+zig_tables(double *x, double *f, double r, double v, double (*pdf)(double),
+           double (*inv)(double))
+{
+	int i;
+
+	x[0] = v / pdf(r);
+	x[1] = r;
+	for (i = 2; i < 256; i++)
+		x[i] = inv(v / x[i - 1] + pdf(x[i - 1]));
+	x[256] = 0;
+	for (i = 0; i < 257; i++)
+		f[i] = pdf(x[i]);
+}
+
+__attribute__((constructor)) static void
+zig_init(void)
+{
+	zig_tables(cs_zig_exp_x, cs_zig_exp_f, ZIG_EXP_R, ZIG_EXP_V, exp_pdf,
+	           exp_inv);
+	zig_tables(cs_zig_norm_x, cs_zig_norm_f, ZIG_NORM_R, ZIG_NORM_V,
+	           norm_pdf, norm_inv);
+}
+
+/* Rejected by the fast test: the tail (i = 0) or the wedge's test. */
+double
+cs_zig_exp_slow(cs_xo_state *s, unsigned i, double x)
+{
+	for (;;) {
+		if (i == 0) /* the tail beyond r is r + Exp(1) */
+			return ZIG_EXP_R - log1p(-cs_xo_uniform(s));
+		if (cs_zig_exp_f[i + 1] + (cs_zig_exp_f[i] - cs_zig_exp_f[i + 1]) *
+		    cs_xo_uniform(s) < exp(-x))
+			return x;
+		{
+			uint64_t b = cs_xo_next(s);
+
+			i = (unsigned)(b & 0xff);
+			x = (double)(b >> 11) * 0x1.0p-53 * cs_zig_exp_x[i];
+			if (x < cs_zig_exp_x[i + 1])
+				return x;
+		}
+	}
+}
+
+double
+cs_zig_norm_slow(cs_xo_state *s, unsigned i, double x)
+{
+	for (;;) {
+		if (i == 0) {
+			/* the tail beyond r (Marsaglia, 1964) */
+			double a, y;
+
+			do {
+				a = log1p(-cs_xo_uniform(s)) / ZIG_NORM_R;
+				y = log1p(-cs_xo_uniform(s));
+			} while (-2 * y < a * a);
+			return x < 0 ? a - ZIG_NORM_R : ZIG_NORM_R - a;
+		}
+		if (cs_zig_norm_f[i + 1] +
+		    (cs_zig_norm_f[i] - cs_zig_norm_f[i + 1]) * cs_xo_uniform(s) <
+		    exp(-x * x / 2))
+			return x;
+		{
+			uint64_t b = cs_xo_next(s);
+
+			i = (unsigned)(b & 0xff);
+			x = (double)((int64_t)b >> 11) * 0x1.0p-52 *
+			    cs_zig_norm_x[i];
+			if (fabs(x) < cs_zig_norm_x[i + 1])
+				return x;
+		}
+	}
+}
+
+/* Marsaglia and Tsang's gamma (2000), as GSL's gsl_ran_gamma; shape k < 1
+ * by Gamma(k + 1) U^(1/k). */
+double
+cs_xo_gamma(cs_xo_state *s, double k)
+{
+	double d, c, x, v, u;
+
+	if (k < 1) {
+		u = cs_xo_uniform(s);
+		return cs_xo_gamma(s, 1 + k) * pow(1 - u, 1 / k);
+	}
+	d = k - 1.0 / 3;
+	c = 1 / sqrt(9 * d);
+	for (;;) {
+		do {
+			x = cs_zig_norm(s);
+			v = 1 + c * x;
+		} while (v <= 0);
+		v = v * v * v;
+		u = cs_xo_uniform(s);
+		if (u < 1 - 0.0331 * x * x * x * x)
+			break;
+		if (log(u) < 0.5 * x * x + d * (1 - v + log(v)))
+			break;
+	}
+	return d * v;
 }

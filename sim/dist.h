@@ -54,74 +54,128 @@ void cs_dist_destroy(cs_dist *d);
 /* ---- random streams --------------------------------------------------- */
 
 /*
- * The model's generator: MT19937 exactly as GSL's gsl_rng_mt19937 (the
- * same seeding, the same numbers), with its state readable here, so that
- * the hot draws take a number in a few instructions inline instead of two
- * indirect calls into GSL.  Every GSL function takes it like any gsl_rng.
- * Allocate with gsl_rng_alloc(cs_rng_mt19937).
+ * The model's generator: xoshiro256** (Blackman and Vigna, 2018), its 256
+ * bits of state seeded by splitmix64 from the stream's seed, with its state
+ * readable here, so that the hot draws take a number in a few instructions
+ * inline instead of two indirect calls into GSL.  Every GSL function takes
+ * it like any gsl_rng (gsl_rng_get gives the upper 32 bits of a draw,
+ * gsl_rng_uniform its upper 53).  Allocate with gsl_rng_alloc(cs_rng_xoshiro).
  */
-#define CS_MT_N 624
-typedef struct cs_mt_state {
-	uint32_t mt[CS_MT_N];
-	int mti;              /* next word; CS_MT_N: regenerate first */
-} cs_mt_state;
+typedef struct cs_xo_state {
+	uint64_t s[4];
+} cs_xo_state;
 
-extern const gsl_rng_type *cs_rng_mt19937;
+extern const gsl_rng_type *cs_rng_xoshiro;
 
-/* Regenerate the state's 624 words (every 624th draw). */
-void cs_mt_refill(cs_mt_state *s);
-
-/* gsl_rng_uniform(r), in [0, 1): inline for cs_rng_mt19937. */
-/* The next tempered 32-bit word of MT19937 (GSL's, word for word). */
-static inline uint32_t
-cs_mt_next(cs_mt_state *s)
+static inline uint64_t
+cs_xo_rotl(uint64_t x, int k)
 {
-	uint32_t k;
-
-	if (s->mti >= CS_MT_N)
-		cs_mt_refill(s);
-	k = s->mt[s->mti++];
-	k ^= k >> 11;
-	k ^= (k << 7) & 0x9d2c5680u;
-	k ^= (k << 15) & 0xefc60000u;
-	k ^= k >> 18;
-	return k;
+	return (x << k) | (x >> (64 - k));
 }
 
+/* The next 64-bit word of xoshiro256**. */
+static inline uint64_t
+cs_xo_next(cs_xo_state *st)
+{
+	uint64_t *s = st->s;
+	uint64_t r = cs_xo_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = cs_xo_rotl(s[3], 45);
+	return r;
+}
+
+/* Uniform in [0, 1): the upper 53 bits. */
+static inline double
+cs_xo_uniform(cs_xo_state *s)
+{
+	return (double)(cs_xo_next(s) >> 11) * 0x1.0p-53;
+}
+
+/* gsl_rng_uniform(r), in [0, 1): inline for cs_rng_xoshiro. */
 static inline double
 cs_rng_uniform(gsl_rng *r)
 {
-	cs_mt_state *s;
-	uint32_t k;
-
-	if (r->type != cs_rng_mt19937)
+	if (r->type != cs_rng_xoshiro)
 		return gsl_rng_uniform(r);
-	s = r->state;
-	k = cs_mt_next(s);
-	return k / 4294967296.0;
+	return cs_xo_uniform(r->state);
 }
 
+/*
+ * Exponential (mean 1) and standard normal draws by the ziggurat method
+ * (Marsaglia and Tsang, 2000) with 256 layers: one 64-bit word, its low 8
+ * bits choose the layer and its upper bits the point, and about 99% of
+ * draws are accepted at the first test.  cs_zig_*_x[i] is layer i's right
+ * edge (x[0] the base's equivalent width, x[1] the tail's start r, x[256]
+ * = 0), cs_zig_*_f the density there; filled once at start-up.
+ */
+extern double cs_zig_exp_x[257], cs_zig_exp_f[257];
+extern double cs_zig_norm_x[257], cs_zig_norm_f[257];
+double cs_zig_exp_slow(cs_xo_state *s, unsigned i, double x);
+double cs_zig_norm_slow(cs_xo_state *s, unsigned i, double x);
+
+static inline double
+cs_zig_exp(cs_xo_state *s)
+{
+	uint64_t b = cs_xo_next(s);
+	unsigned i = (unsigned)(b & 0xff);
+	double x = (double)(b >> 11) * 0x1.0p-53 * cs_zig_exp_x[i];
+
+	if (x < cs_zig_exp_x[i + 1])
+		return x;
+	return cs_zig_exp_slow(s, i, x);
+}
+
+static inline double
+cs_zig_norm(cs_xo_state *s)
+{
+	uint64_t b = cs_xo_next(s);
+	unsigned i = (unsigned)(b & 0xff);
+	/* the upper 53 bits as a signed number: (-1, 1) * x[i] */
+	double x = (double)((int64_t)b >> 11) * 0x1.0p-52 * cs_zig_norm_x[i];
+
+	if (fabs(x) < cs_zig_norm_x[i + 1])
+		return x;
+	return cs_zig_norm_slow(s, i, x);
+}
+
+/* Gamma (shape k, scale 1) by Marsaglia and Tsang (2000) on the draws above. */
+double cs_xo_gamma(cs_xo_state *s, double k);
+
+/* Any distribution on any gsl_rng, by GSL's own draws (the inline ones
+ * below are for cs_rng_xoshiro). */
+double cs_dist_sample_gsl(const cs_dist *d, gsl_rng *r);
+/* The draws on cs_rng_xoshiro that cs_dist_sample does not make inline. */
 double cs_dist_sample_slow(const cs_dist *d, gsl_rng *r);
 
-/* One draw, seconds (>= 0).  The constant, exponential and uniform draws
- * are inline and give the numbers GSL's would (gsl_ran_exponential:
- * -mean log1p(-u); gsl_ran_flat: a (1 - u) + b u).  Always inline: left
- * to itself the compiler made it a function, a call and saved registers
- * per draw. */
+/* One draw, seconds (>= 0).  On cs_rng_xoshiro the constant, exponential,
+ * uniform and lognormal draws are inline (exponential and normal by the
+ * ziggurat; lognormal exp(mu + sigma z)).  Always inline: left to itself
+ * the compiler made it a function, a call and saved registers per draw. */
 static inline __attribute__((always_inline)) double
 cs_dist_sample(const cs_dist *d, gsl_rng *r)
 {
-	double u;
+	cs_xo_state *s;
 
-	switch (d->kind) {
-	case CS_DIST_CONST:
+	if (d->kind == CS_DIST_CONST)
 		return d->p1 * d->scale;
+	if (r->type != cs_rng_xoshiro)
+		return cs_dist_sample_gsl(d, r);
+	s = r->state;
+	switch (d->kind) {
 	case CS_DIST_EXP:
-		u = cs_rng_uniform(r);
-		return -d->p1 * log1p(-u) * d->scale;
-	case CS_DIST_UNIFORM:
-		u = cs_rng_uniform(r);
+		return d->p1 * cs_zig_exp(s) * d->scale;
+	case CS_DIST_UNIFORM: {
+		double u = cs_xo_uniform(s);
+
 		return (d->p1 * (1 - u) + d->p2 * u) * d->scale;
+	}
+	case CS_DIST_LOGNORMAL:
+		return exp(d->p1 + d->p2 * cs_zig_norm(s)) * d->scale;
 	default:
 		return cs_dist_sample_slow(d, r);
 	}

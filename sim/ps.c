@@ -226,11 +226,11 @@ reschedule(cs_ps *ps, cs_engine *e)
 	double dv, best, t, ent, busy;
 	unsigned l;
 
-	ps->gen++;
 	if (!ps->general) {
 		cs_tstat_set(&ps->busy, e->now,
 		             ps->n < ps->cores ? (double)ps->n : (double)ps->cores);
 		if (ps->n == 0) {
+			ps->gen++;
 			cs_engine_cancel(e, ps->ev);
 			ps->ev = 0;
 			return;
@@ -239,10 +239,17 @@ reschedule(cs_ps *ps, cs_engine *e)
 		dv = ps->heap[0]->vfinish - ps->v;
 		if (dv < 0)
 			dv = 0;
-		cs_engine_move(e, &ps->ev, e->now + dv / ps->rate, fire, ps,
-		               ps->gen);
+		t = e->now + dv / ps->rate;
+		/* a job that neither changes the rate nor finishes first leaves
+		 * the departure where it is (a sixth of the moves on the
+		 * 500-user scenario) */
+		if (cs_engine_pending_at(e, ps->ev, t))
+			return;
+		ps->gen++;
+		cs_engine_move(e, &ps->ev, t, fire, ps, ps->gen);
 		return;
 	}
+	ps->gen++;
 	/* the station's own entities' share of the busy cores */
 	ent = (double)(ps->n + ps->active) + ps->background;
 	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
