@@ -33,6 +33,7 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->oh_owed = 0;
 	ps->general = 0;
 	ps->fifo = false;
+	ps->direct = true;
 	cs_tstat_init(&ps->busy, 0, 0);
 	cs_tstat_init(&ps->lanes_busy, 0, 0);
 	return ps->heap ? CS_OK : CS_ERR_NOMEM;
@@ -140,6 +141,34 @@ heap_pop(cs_ps_job **heap, size_t n)
 
 	if (n == 0)
 		return;
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && earlier(heap[c + 1], heap[c]))
+			c++;
+		if (!earlier(heap[c], last))
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i] = last;
+}
+
+/* Take heap[i] out of a heap of n + 1 (n after): the last in its place,
+ * sifted up or down. */
+static void
+heap_remove_at(cs_ps_job **heap, size_t n, size_t i)
+{
+	cs_ps_job *last = heap[n];
+
+	if (i == n)
+		return;
+	while (i > 0 && earlier(last, heap[(i - 1) / 2])) {
+		heap[i] = heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
 	for (;;) {
 		size_t c = 2 * i + 1;
 
@@ -286,6 +315,80 @@ reschedule(cs_ps *ps, cs_engine *e)
 	cs_engine_move(e, &ps->ev, e->now + best, fire, ps, ps->gen);
 }
 
+/* A plain station (no lanes, background, contention or slowdown): with no
+ * more jobs than cores each runs at full speed. */
+static inline bool
+plain(const cs_ps *ps)
+{
+	return !ps->general && ps->sigma == 0 && ps->kappa == 0 &&
+	       ps->slowdown == 0;
+}
+
+static void direct_fire(cs_engine *e, void *data, uint64_t arg);
+
+/* A departure (job out of the station), then the overhead's bookkeeping
+ * or the owner's done(). */
+static void
+departed(cs_ps *ps, cs_engine *e, cs_ps_job *job)
+{
+	if (job == &ps->oh_job) {
+		double owed = ps->oh_owed;
+
+		ps->oh_busy = false;
+		ps->oh_owed = 0;
+		if (owed > 0 && cs_ps_add_overhead(ps, e, owed))
+			e->nomem = true;
+		return;
+	}
+	ps->done(e, ps->ctx, job);
+}
+
+/* Direct now: every job present gets its own departure at full speed. */
+static void
+go_direct(cs_ps *ps, cs_engine *e)
+{
+	size_t i;
+
+	ps->direct = true;
+	ps->rate = 1;
+	ps->gen++;
+	cs_engine_cancel(e, ps->ev);
+	ps->ev = 0;
+	cs_tstat_set(&ps->busy, e->now, (double)ps->n);
+	for (i = 0; i < ps->n; i++) {
+		cs_ps_job *j = ps->heap[i];
+		double dv = j->vfinish - ps->v;
+
+		if (cs_engine_schedule_id(e, e->now + (dv < 0 ? 0 : dv),
+		                          direct_fire, ps, (uintptr_t)j, &j->ev))
+			e->nomem = true;
+	}
+}
+
+/* A job's own departure (direct). */
+static void
+direct_fire(cs_engine *e, void *data, uint64_t arg)
+{
+	cs_ps *ps = data;
+	cs_ps_job *job = (cs_ps_job *)(uintptr_t)arg;
+	size_t i = 0;
+
+	cs_assert(ps->direct && ps->n > 0, "a direct departure while direct");
+	job->ev = 0;
+	advance(ps, e->now);
+	if (job->vfinish > ps->v)
+		ps->v = job->vfinish; /* rounding: the event was exact */
+	/* the earliest, but for rounding or ties after go_direct */
+	while (ps->heap[i] != job) {
+		i++;
+		cs_assert(i < ps->n, "a direct departure of a job present");
+	}
+	heap_remove_at(ps->heap, --ps->n, i);
+	ps->total--;
+	cs_tstat_set(&ps->busy, e->now, (double)ps->n);
+	departed(ps, e, job);
+}
+
 static void
 fire(cs_engine *e, void *data, uint64_t gen)
 {
@@ -314,17 +417,11 @@ fire(cs_engine *e, void *data, uint64_t gen)
 		heap_pop(ps->heap, --ps->n);
 	}
 	ps->total--;
-	reschedule(ps, e);
-	if (job == &ps->oh_job) {
-		double owed = ps->oh_owed;
-
-		ps->oh_busy = false;
-		ps->oh_owed = 0;
-		if (owed > 0 && cs_ps_add_overhead(ps, e, owed))
-			e->nomem = true;
-		return;
-	}
-	ps->done(e, ps->ctx, job);
+	if (ps->n <= ps->cores && plain(ps))
+		go_direct(ps, e);
+	else
+		reschedule(ps, e);
+	departed(ps, e, job);
 }
 
 cs_status
@@ -374,8 +471,28 @@ cs_ps_add(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work)
 	ps->work_done += work;
 	job->vfinish = ps->v + work;
 	job->seq = ps->seq++;
+	job->ev = 0;
 	heap_push(ps->heap, ps->n++, job);
 	ps->total++;
+	if (ps->direct) {
+		if (ps->n <= ps->cores && plain(ps)) {
+			/* full speed, whatever the others do */
+			ps->rate = 1;
+			cs_tstat_set(&ps->busy, e->now, (double)ps->n);
+			return cs_engine_schedule_id(e, e->now + work, direct_fire,
+			                             ps, (uintptr_t)job, &job->ev);
+		}
+		/* one too many (or not plain): the shared departure */
+		if (ps->n > 1) {
+			size_t i;
+
+			for (i = 0; i < ps->n; i++) {
+				cs_engine_cancel(e, ps->heap[i]->ev);
+				ps->heap[i]->ev = 0;
+			}
+		}
+		ps->direct = false;
+	}
 	reschedule(ps, e);
 	return CS_OK;
 }

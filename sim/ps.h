@@ -13,6 +13,15 @@
  * event, without leaving the old one behind to be popped and ignored).
  * O(log n) per arrival/departure.
  *
+ * Direct: while no more jobs than cores are present on a plain station
+ * (no lanes, background, contention or slowdown) every job runs at full
+ * speed whatever the others do, so each has its own departure event, set
+ * once when it arrives, instead of the shared one moved at every change:
+ * one engine operation less per job.  An arrival that leaves more jobs
+ * than cores cancels them and sets the shared event; a departure that
+ * leaves no more than cores gives each job its own again.  The same
+ * departures at the same times (to rounding).
+ *
  * Lanes (optional, cs_ps_set_lanes): a lane is a group of jobs that can use
  * at most one core between them — the threads of one CPython process under
  * its GIL, the callbacks of one Node.js event loop.  The cores are shared
@@ -59,6 +68,7 @@
 typedef struct cs_ps_job {
 	double vfinish; /* virtual seconds */
 	uint64_t seq;   /* tie-breaker for equal vfinish */
+	cs_event_id ev; /* its own departure while the station is direct */
 } cs_ps_job;
 
 typedef void (*cs_ps_done)(cs_engine *e, void *ctx, cs_ps_job *job);
@@ -102,6 +112,7 @@ typedef struct cs_ps {
 	double oh_owed;       /* overhead work added while it was */
 	int general;          /* lanes or background: the O(lanes) path */
 	bool fifo;            /* lanes run their jobs one at a time */
+	bool direct;          /* each job has its own departure (see above) */
 } cs_ps;
 
 cs_status cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
