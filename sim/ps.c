@@ -110,17 +110,10 @@ cs_ps_destroy(cs_ps *ps)
 }
 
 double
-cs_ps_rate(const cs_ps *ps, size_t n)
+cs_ps_rate_slow(const cs_ps *ps, size_t n)
 {
-	double active, u;
+	double active = n < ps->cores ? (double)n : (double)ps->cores, u;
 
-	if (n == 0)
-		return 1;
-	active = n < ps->cores ? (double)n : (double)ps->cores;
-	/* without contention u is exactly 1 (the terms below are zeros), the
-	 * same bits for less work: this runs at every arrival and departure */
-	if (ps->sigma == 0 && ps->kappa == 0 && ps->slowdown == 0)
-		return active / (double)n;
 	u = 1 + ps->sigma * (double)(n - 1) + ps->kappa * (double)n * (double)(n - 1);
 	return active / ((double)n * u * slow(ps, active));
 }

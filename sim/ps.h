@@ -147,6 +147,19 @@ cs_status cs_ps_add_in(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work,
                        unsigned lane);
 
 /* Per-job speed with n jobs present (core-seconds per second). */
-double cs_ps_rate(const cs_ps *ps, size_t n);
+double cs_ps_rate_slow(const cs_ps *ps, size_t n);
+
+static inline double
+cs_ps_rate(const cs_ps *ps, size_t n)
+{
+	if (n == 0)
+		return 1;
+	/* without contention u is exactly 1 (the terms are zeros), the same
+	 * bits for less work: this runs at every arrival and departure */
+	if (ps->sigma == 0 && ps->kappa == 0 && ps->slowdown == 0)
+		return (n < ps->cores ? (double)n : (double)ps->cores) /
+		       (double)n;
+	return cs_ps_rate_slow(ps, n);
+}
 
 #endif
