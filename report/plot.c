@@ -71,6 +71,9 @@ typedef struct crossing {
 struct cs_rep_chart {
 	char *title, *subtitle, *xlabel, *ylabel, *note;
 	char *varies;        /* the third title line: what varies */
+	size_t label_len;    /* the subtitle's label and ": " (0: none), a
+	                      * line of its own when the whole is too long
+	                      * for the chart's width */
 	cs_rep_unit unit;
 	line *lines;
 	size_t nlines;
@@ -680,6 +683,7 @@ cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
 	/* lines of one point have an error bar instead of a band */
 	c->varies = what_varies(d, &x);
 	label = cs_rep_doc_label(d, lbuf, sizeof lbuf);
+	c->label_len = label ? strlen(label) + 2 : 0;
 	c->subtitle = fmt("%s%s%u replications%s; %s are %s",
 	                  label ? label : "", label ? ": " : "",
 	                  d->replications, d->ndims ? " per point" : "",
@@ -790,7 +794,19 @@ cs_rep_chart_script(const cs_rep_chart *c, cs_rep_fmt format,
 	fputs("set title ", fs);
 	quoted(fs, c->title);
 	fputs(" . \"\\n\" . ", fs);
-	quoted(fs, c->subtitle);
+	/* a label and the rest on two lines when the whole would not fit:
+	 * about 8 pixels a character of the title's font */
+	if (c->label_len > 0 && strlen(c->subtitle) > c->width / 8) {
+		char *sub = c->subtitle, keep = sub[c->label_len - 2];
+
+		sub[c->label_len - 2] = '\0';
+		quoted(fs, sub);
+		sub[c->label_len - 2] = keep;
+		fputs(" . \"\\n\" . ", fs);
+		quoted(fs, sub + c->label_len);
+	} else {
+		quoted(fs, c->subtitle);
+	}
 	fputs(" . \"\\n\" . ", fs);
 	quoted(fs, c->varies);
 	fputs("\nset xlabel ", fs);
