@@ -939,8 +939,12 @@ START_TEST(report_chart_script)
 	ck_assert_has(s, "set arrow 1 from graph 0, first 400 to graph 1, first 400");
 	ck_assert_has(s, "'/tmp/d''x' index 0 using 1:3:4 with filledcurves");
 	ck_assert_has(s, "title 'p95, db.pool.size=50 per pool'");
-	ck_assert_has(s, ": 3 replications per point; shaded bands are 95% "
-	              "confidence intervals' . \"\\n\" . 'varies load.users (x), "
+	/* the subtitle (153 characters) is wider than a 1000-pixel chart
+	 * holds: what the results are of on a line of its own */
+	ck_assert_has(s, "'tiny.yaml with run.duration=1m, cache.hit_ratio=0.5; "
+	              "varying load.users, db.pool.size' . \"\\n\" . '3 "
+	              "replications per point; shaded bands are 95% confidence "
+	              "intervals' . \"\\n\" . 'varies load.users (x), "
 	              "db.pool.size (one line each)'");
 	/* each p95 line's crossing of 400 ms, interpolated between its
 	 * points around it; p50 and p99 lines are not p95 */
@@ -960,6 +964,17 @@ START_TEST(report_chart_script)
 	free(s);
 	free(dat);
 	cs_rep_chart_free(c);
+
+	/* on a chart 2000 pixels wide it fits on one line */
+	o.width = 2000;
+	ck_assert_int_eq(cs_rep_chart_new(d, &o, &c, &err), CS_OK);
+	script(c, CS_REP_PNG, &s, &dat);
+	ck_assert_has(s, "db.pool.size: 3 replications per point; shaded bands "
+	              "are 95% confidence intervals' . \"\\n\" . 'varies");
+	free(s);
+	free(dat);
+	cs_rep_chart_free(c);
+	o.width = 0;
 
 	/* error rate: linear, in percent, its own SLO line; SVG */
 	ck_assert_int_eq(cs_rep_y_parse("error_rate", NULL, y, CS_REP_Y_MAX, &ny,
