@@ -125,32 +125,8 @@ earlier(const cs_ps_job *a, const cs_ps_job *b)
 	       (a->vfinish == b->vfinish && a->seq < b->seq);
 }
 
-/* Binary heap by (vfinish, seq): O(log n). */
-static void
-heap_pop(cs_ps_job **heap, size_t n)
-{
-	cs_ps_job *last = heap[n];
-	size_t i = 0;
-
-	if (n == 0)
-		return;
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= n)
-			break;
-		if (c + 1 < n && earlier(heap[c + 1], heap[c]))
-			c++;
-		if (!earlier(heap[c], last))
-			break;
-		heap[i] = heap[c];
-		i = c;
-	}
-	heap[i] = last;
-}
-
-/* Take heap[i] out of a heap of n + 1 (n after): the last in its place,
- * sifted up or down. */
+/* Binary heap by (vfinish, seq): O(log n).  Take heap[i] out of a heap
+ * of n + 1 (n after): the last in its place, sifted up or down. */
 static void
 heap_remove_at(cs_ps_job **heap, size_t n, size_t i)
 {
@@ -175,6 +151,13 @@ heap_remove_at(cs_ps_job **heap, size_t n, size_t i)
 		i = c;
 	}
 	heap[i] = last;
+}
+
+/* The earliest out of a heap of n + 1 (n after). */
+static inline void
+heap_pop(cs_ps_job **heap, size_t n)
+{
+	heap_remove_at(heap, n, 0);
 }
 
 static void
