@@ -701,13 +701,14 @@ cs_rep_chart_new(const cs_rep_doc *d, const cs_rep_chart_opts *o,
 
 /* ---- the script ---------------------------------------------------------- */
 
-/* s as a gnuplot single-quoted string: '' stands for ', nothing else is
- * special; control characters become spaces. */
+/* s (at most its first n bytes) as a gnuplot single-quoted string: ''
+ * stands for ', nothing else is special; control characters become
+ * spaces. */
 static void
-quoted(FILE *f, const char *s)
+quoted_n(FILE *f, const char *s, size_t n)
 {
 	fputc('\'', f);
-	for (; *s; s++) {
+	for (; n > 0 && *s; s++, n--) {
 		if (*s == '\'')
 			fputs("''", f);
 		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -716,6 +717,12 @@ quoted(FILE *f, const char *s)
 			fputc(*s, f);
 	}
 	fputc('\'', f);
+}
+
+static void
+quoted(FILE *f, const char *s)
+{
+	quoted_n(f, s, SIZE_MAX);
 }
 
 /* A string column of the data file: double quotes, none inside. */
@@ -797,13 +804,9 @@ cs_rep_chart_script(const cs_rep_chart *c, cs_rep_fmt format,
 	/* a label and the rest on two lines when the whole would not fit:
 	 * about 8 pixels a character of the title's font */
 	if (c->label_len > 0 && strlen(c->subtitle) > c->width / 8) {
-		char *sub = c->subtitle, keep = sub[c->label_len - 2];
-
-		sub[c->label_len - 2] = '\0';
-		quoted(fs, sub);
-		sub[c->label_len - 2] = keep;
+		quoted_n(fs, c->subtitle, c->label_len - 2);
 		fputs(" . \"\\n\" . ", fs);
-		quoted(fs, sub + c->label_len);
+		quoted(fs, c->subtitle + c->label_len);
 	} else {
 		quoted(fs, c->subtitle);
 	}

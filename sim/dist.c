@@ -286,55 +286,37 @@ zig_init(void)
 	           norm_pdf, norm_inv);
 }
 
-/* Rejected by the fast test: the tail (i = 0) or the wedge's test. */
+/* Rejected by the fast test: the tail (i = 0) or the wedge's test; a
+ * point the wedge rejects starts a new draw (about 1 in 100 do, so the
+ * calls back into the inline draw nest no deeper in practice). */
 double
 cs_zig_exp_slow(cs_xo_state *s, unsigned i, double x)
 {
-	for (;;) {
-		if (i == 0) /* the tail beyond r is r + Exp(1) */
-			return ZIG_EXP_R - log1p(-cs_xo_uniform(s));
-		if (cs_zig_exp_f[i + 1] + (cs_zig_exp_f[i] - cs_zig_exp_f[i + 1]) *
-		    cs_xo_uniform(s) < exp(-x))
-			return x;
-		{
-			uint64_t b = cs_xo_next(s);
-
-			i = (unsigned)(b & 0xff);
-			x = (double)(b >> 11) * 0x1.0p-53 * cs_zig_exp_x[i];
-			if (x < cs_zig_exp_x[i + 1])
-				return x;
-		}
-	}
+	if (i == 0) /* the tail beyond r is r + Exp(1) */
+		return ZIG_EXP_R - log1p(-cs_xo_uniform(s));
+	if (cs_zig_exp_f[i + 1] + (cs_zig_exp_f[i] - cs_zig_exp_f[i + 1]) *
+	    cs_xo_uniform(s) < exp(-x))
+		return x;
+	return cs_zig_exp(s);
 }
 
 double
 cs_zig_norm_slow(cs_xo_state *s, unsigned i, double x)
 {
-	for (;;) {
-		if (i == 0) {
-			/* the tail beyond r (Marsaglia, 1964) */
-			double a, y;
+	if (i == 0) {
+		/* the tail beyond r (Marsaglia, 1964) */
+		double a, y;
 
-			do {
-				a = log1p(-cs_xo_uniform(s)) / ZIG_NORM_R;
-				y = log1p(-cs_xo_uniform(s));
-			} while (-2 * y < a * a);
-			return x < 0 ? a - ZIG_NORM_R : ZIG_NORM_R - a;
-		}
-		if (cs_zig_norm_f[i + 1] +
-		    (cs_zig_norm_f[i] - cs_zig_norm_f[i + 1]) * cs_xo_uniform(s) <
-		    exp(-x * x / 2))
-			return x;
-		{
-			uint64_t b = cs_xo_next(s);
-
-			i = (unsigned)(b & 0xff);
-			x = (double)((int64_t)b >> 11) * 0x1.0p-52 *
-			    cs_zig_norm_x[i];
-			if (fabs(x) < cs_zig_norm_x[i + 1])
-				return x;
-		}
+		do {
+			a = log1p(-cs_xo_uniform(s)) / ZIG_NORM_R;
+			y = log1p(-cs_xo_uniform(s));
+		} while (-2 * y < a * a);
+		return x < 0 ? a - ZIG_NORM_R : ZIG_NORM_R - a;
 	}
+	if (cs_zig_norm_f[i + 1] + (cs_zig_norm_f[i] - cs_zig_norm_f[i + 1]) *
+	    cs_xo_uniform(s) < exp(-x * x / 2))
+		return x;
+	return cs_zig_norm(s);
 }
 
 /* Marsaglia and Tsang's gamma (2000), as GSL's gsl_ran_gamma; shape k < 1

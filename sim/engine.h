@@ -58,7 +58,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "capsim.h"
 #include "sim/check.h"
@@ -136,20 +135,6 @@ cs_status cs_engine_schedule_id(cs_engine *e, double t, cs_handler fn,
 /* Remove a pending event.  False when id is 0, or the event has run or
  * been cancelled already (then nothing happens).  O(1). */
 bool cs_engine_cancel(cs_engine *e, cs_event_id id);
-
-/* Whether event id is pending at exactly time t (false for 0, or an event
- * that has run or been cancelled).  O(1). */
-static inline bool
-cs_engine_pending_at(const cs_engine *e, cs_event_id id, double t)
-{
-	uint64_t sl = id & ((UINT64_C(1) << CS_ENGINE_SLOT_BITS) - 1);
-	double at;
-
-	if (id == 0 || sl >= e->cap || e->node[sl].key != id)
-		return false;
-	memcpy(&at, &e->node[sl].tb, sizeof at);
-	return at == t;
-}
 
 /* Cancel *id if pending and schedule fn(e, data, arg) at t (clamped to
  * now) in its place: the new event gets a new sequence and *id its id, as

@@ -231,11 +231,11 @@ reschedule(cs_ps *ps, cs_engine *e)
 	double dv, best, t, ent, busy;
 	unsigned l;
 
+	ps->gen++;
 	if (!ps->general) {
 		cs_tstat_set(&ps->busy, e->now,
 		             ps->n < ps->cores ? (double)ps->n : (double)ps->cores);
 		if (ps->n == 0) {
-			ps->gen++;
 			cs_engine_cancel(e, ps->ev);
 			ps->ev = 0;
 			return;
@@ -244,17 +244,10 @@ reschedule(cs_ps *ps, cs_engine *e)
 		dv = ps->heap[0]->vfinish - ps->v;
 		if (dv < 0)
 			dv = 0;
-		t = e->now + dv / ps->rate;
-		/* a job that neither changes the rate nor finishes first leaves
-		 * the departure where it is (a sixth of the moves on the
-		 * 500-user scenario) */
-		if (cs_engine_pending_at(e, ps->ev, t))
-			return;
-		ps->gen++;
-		cs_engine_move(e, &ps->ev, t, fire, ps, ps->gen);
+		cs_engine_move(e, &ps->ev, e->now + dv / ps->rate, fire, ps,
+		               ps->gen);
 		return;
 	}
-	ps->gen++;
 	/* the station's own entities' share of the busy cores */
 	ent = (double)(ps->n + ps->active) + ps->background;
 	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
@@ -319,7 +312,8 @@ departed(cs_ps *ps, cs_engine *e, cs_ps_job *job)
 	ps->done(e, ps->ctx, job);
 }
 
-/* Direct now: every job present gets its own departure at full speed. */
+/* Direct now (from fire: the shared departure has just run): every job
+ * present gets its own departure at full speed. */
 static void
 go_direct(cs_ps *ps, cs_engine *e)
 {
@@ -327,9 +321,6 @@ go_direct(cs_ps *ps, cs_engine *e)
 
 	ps->direct = true;
 	ps->rate = 1;
-	ps->gen++;
-	cs_engine_cancel(e, ps->ev);
-	ps->ev = 0;
 	cs_tstat_set(&ps->busy, e->now, (double)ps->n);
 	for (i = 0; i < ps->n; i++) {
 		cs_ps_job *j = ps->heap[i];
@@ -441,6 +432,8 @@ cs_ps_add_in(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work,
 cs_status
 cs_ps_add(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work)
 {
+	size_t i;
+
 	if (ps->n == ps->cap && heap_grow(&ps->heap, &ps->cap))
 		return CS_ERR_NOMEM;
 	advance(ps, e->now);
@@ -459,13 +452,9 @@ cs_ps_add(cs_ps *ps, cs_engine *e, cs_ps_job *job, double work)
 			                             ps, (uintptr_t)job, &job->ev);
 		}
 		/* one too many (or not plain): the shared departure */
-		if (ps->n > 1) {
-			size_t i;
-
-			for (i = 0; i < ps->n; i++) {
-				cs_engine_cancel(e, ps->heap[i]->ev);
-				ps->heap[i]->ev = 0;
-			}
+		for (i = 0; i < ps->n; i++) {
+			cs_engine_cancel(e, ps->heap[i]->ev);
+			ps->heap[i]->ev = 0;
 		}
 		ps->direct = false;
 	}
