@@ -87,10 +87,14 @@ cs_pool_acquire(cs_model *m, cs_req *r)
 		}
 		pl->open++;
 		m->db_open++;
+		if (pl->open > m->pool_peak)
+			m->pool_peak = pl->open;
 		cs_tstat_set(&m->db_conns, m->e->now, (double)m->db_open);
 		grant(m, r);
 		return true;
 	}
+	/* from here on the pool's size decides what happens */
+	m->pool_bound = true;
 	/* db.pool.handoff: a returned connection whose woken waiter has not
 	 * claimed it yet goes to whoever asks first; the waiter (the one
 	 * woken longest ago) finds it gone and waits again at the back, to

@@ -505,6 +505,11 @@ struct cs_model {
 	double db_work_total; /* the same since 0 */
 	double host_work0;    /* app host 0's work_done at the window's start */
 	long db_open;         /* connections open on the DB server */
+	long pool_peak;       /* most connections any one pool opened */
+	bool pool_bound;      /* an acquire found its pool at db.pool.size
+	                      * with none idle: the size shaped the run (a
+	                      * run where it never did is the run of any
+	                      * size >= pool_peak; see cs_reuse) */
 	cs_service *svc;
 	cs_cache *cache;      /* keyed cache, else NULL */
 

@@ -361,6 +361,10 @@ cs_resultp_walk(walker *w, const cs_model *m)
 
 	put(w, U_NUM, TS(pool_in_use), "resources", "db_pool", "in_use", "mean");
 	put(w, U_NUM, MX(pool_in_use), "resources", "db_pool", "in_use", "max");
+	/* the one metric that reads db.pool.size: a replication shared
+	 * across pool sizes (models/reuse.h) recomputes it as here, in
+	 * result.c's one(); a new metric that reads the size must be
+	 * recomputed there too (test-models-db checks the bytes) */
 	put(w, U_RATIO, TS(pool_in_use) / pool, "resources", "db_pool", "utilization", NULL);
 	put(w, U_NUM, TS(pool_waiters), "resources", "db_pool", "waiters", "mean");
 	put(w, U_NUM, MX(pool_waiters), "resources", "db_pool", "waiters", "max");

@@ -13,6 +13,7 @@
  * {"overall": {"latency_ms": {"p95": {"mean", "ci_low", "ci_high"}}}}.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 
 #include "models/model.h"
 #include "models/result-private.h"
+#include "models/reuse.h"
 #include "sim/replicate.h"
 #include "sim/stats.h"
 
@@ -29,9 +31,133 @@
 
 /* ---- running ------------------------------------------------------------ */
 
+/* ---- replications shared across pool sizes (models/reuse.h) ----------- */
+
+/* Doubles the store keeps at most (metric vectors): 128 MB. */
+#define REUSE_BUDGET ((size_t)16 << 20)
+
+typedef struct reuse_ent {
+	char *key;
+	unsigned rep;
+	long peak;          /* the most connections a pool opened */
+	uint64_t events;
+	size_t n;           /* metrics */
+	double *v;
+} reuse_ent;
+
+struct cs_reuse {
+	pthread_mutex_t lock;
+	reuse_ent *e;
+	size_t n, cap;
+	size_t doubles;     /* kept so far, against REUSE_BUDGET */
+	unsigned long hits;
+};
+
+cs_reuse *
+cs_reuse_new(void)
+{
+	cs_reuse *c = calloc(1, sizeof *c);
+
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void
+cs_reuse_free(cs_reuse *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++) {
+		free(c->e[i].key);
+		free(c->e[i].v);
+	}
+	free(c->e);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+unsigned long
+cs_reuse_hits(const cs_reuse *c)
+{
+	return c ? c->hits : 0;
+}
+
+/* Replication rep under key for a pool of size: its metrics into v (n of
+ * them) and its events; false when none stored fits.  O(entries). */
+static bool
+reuse_get(cs_reuse *c, const char *key, unsigned rep, long size, double *v,
+          size_t n, uint64_t *events)
+{
+	bool hit = false;
+	size_t i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->n && !hit; i++) {
+		reuse_ent *x = &c->e[i];
+
+		if (x->rep == rep && size >= x->peak && !strcmp(x->key, key)) {
+			cs_assert(x->n == n, "runs sharing a key have the same "
+			          "metrics");
+			memcpy(v, x->v, n * sizeof *v);
+			*events = x->events;
+			c->hits++;
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+/* Keep replication rep under key: it never found its pool full and opened
+ * at most peak connections a pool.  One entry a (key, rep): another run
+ * of it is the same run.  Nothing kept past the budget or on no memory. */
+static void
+reuse_put(cs_reuse *c, const char *key, unsigned rep, long peak,
+          const double *v, size_t n, uint64_t events)
+{
+	reuse_ent x = { .rep = rep, .peak = peak, .events = events, .n = n };
+	size_t i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->n; i++)
+		if (c->e[i].rep == rep && !strcmp(c->e[i].key, key))
+			goto out;
+	if (c->doubles + n > REUSE_BUDGET)
+		goto out;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		reuse_ent *e = realloc(c->e, cap * sizeof *e);
+
+		if (!e)
+			goto out;
+		c->e = e;
+		c->cap = cap;
+	}
+	x.key = strdup(key);
+	x.v = malloc((n ? n : 1) * sizeof *x.v);
+	if (!x.key || !x.v) {
+		free(x.key);
+		free(x.v);
+		goto out;
+	}
+	memcpy(x.v, v, n * sizeof *v);
+	c->e[c->n++] = x;
+	c->doubles += n;
+out:
+	pthread_mutex_unlock(&c->lock);
+}
+
 typedef struct runctx {
 	cs_result *r;
 	const cs_run_opts *opts;
+	cs_reuse *reuse;    /* NULL: run every replication */
+	const char *key;
+	long util_i, in_use_i; /* resources.db_pool.utilization and
+	                    * .in_use.mean: what a stored replication's
+	                    * metrics need for this pool size */
 	atomic_uint done;   /* replications finished, for opts->progress */
 	int *stall;         /* per replication: its instant failure, or -2 */
 	uint64_t *events;   /* per replication */
@@ -46,8 +172,21 @@ one(unsigned rep, void *arg)
 	cs_result *r = ctx->r;
 	cs_model *m;
 	walker w = { .r = r, .v = r->v + (size_t)rep * r->nmetrics };
+	/* the timeseries comes from replication 0's model: run it */
+	bool share = ctx->reuse && !(rep == 0 && r->ts_every > 0);
 	cs_status s;
 
+	if (share && reuse_get(ctx->reuse, ctx->key, rep, r->sc->db.pool_size,
+	                       w.v, r->nmetrics, &ctx->events[rep])) {
+		/* the walk's TS(pool_in_use) / pool, for this size */
+		if (ctx->util_i >= 0 && ctx->in_use_i >= 0)
+			w.v[ctx->util_i] = w.v[ctx->in_use_i] /
+			    ((double)cs_scenario_npools(r->sc) *
+			     (double)r->sc->db.pool_size);
+		ctx->stall[rep] = -2;
+		s = CS_OK;
+		goto done;
+	}
 	s = cs_model_new(r->sc, r->seed, rep, rep == 0 ? r->ts_every : 0, &m);
 	if (s)
 		return s;
@@ -56,6 +195,9 @@ one(unsigned rep, void *arg)
 	if (!s) {
 		cs_resultp_walk(&w, m);
 		ctx->events[rep] = m->e->executed;
+		if (share && !m->pool_bound)
+			reuse_put(ctx->reuse, ctx->key, rep, m->pool_peak, w.v,
+			          r->nmetrics, m->e->executed);
 		if (rep == 0) {
 			ctx->ts = m->ts;
 			ctx->nts = m->nts;
@@ -63,6 +205,7 @@ one(unsigned rep, void *arg)
 		}
 	}
 	cs_model_free(m);
+done:
 	if (ctx->opts && ctx->opts->progress)
 		ctx->opts->progress(ctx->opts->progress_ctx,
 		                    atomic_fetch_add(&ctx->done, 1) + 1, r->reps);
@@ -376,6 +519,13 @@ cs_status
 cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
        cs_error *err)
 {
+	return cs_run_reuse(sc, opts, NULL, NULL, out, err);
+}
+
+cs_status
+cs_run_reuse(const cs_scenario *sc, const cs_run_opts *opts, cs_reuse *c,
+             const char *key, cs_result **out, cs_error *err)
+{
 	cs_result *r = calloc(1, sizeof *r);
 	walker w = { 0 };
 	runctx ctx = { 0 };
@@ -437,6 +587,10 @@ cs_run(const cs_scenario *sc, const cs_run_opts *opts, cs_result **out,
 	}
 	ctx.r = r;
 	ctx.opts = opts;
+	ctx.reuse = c && key ? c : NULL;
+	ctx.key = key;
+	ctx.util_i = find_metric(r, "resources.db_pool.utilization");
+	ctx.in_use_i = find_metric(r, "resources.db_pool.in_use.mean");
 	atomic_init(&ctx.done, 0);
 	for (;;) {
 		double q;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/reuse.h"
 #include "sim/replicate.h"
 #include "sweep/sweep.h"
 
@@ -273,6 +274,8 @@ typedef struct job {
 	pthread_mutex_t lock;
 	int stop;
 	cs_error *errs;     /* per wanted entry */
+	cs_reuse *reuse;    /* replications shared across pool sizes, or NULL */
+	size_t pool_dim;    /* the dimension that is db.pool.size */
 } job;
 
 static cs_status
@@ -281,7 +284,7 @@ point(unsigned t, void *arg)
 	job *jb = arg;
 	size_t i = jb->wanted[t], k, n = jb->nsets + jb->sw->ndims;
 	const char **sets;
-	char **own;
+	char **own, *key = NULL;
 	cs_scenario *sc = NULL;
 	cs_result *res = NULL;
 	cs_status s;
@@ -323,8 +326,27 @@ point(unsigned t, void *arg)
 				         "--vary");
 				break;
 			}
+	if (!s && jb->reuse) {
+		/* what else this point's runs differ in: the other values */
+		size_t len = 1;
+
+		for (k = 0; k < jb->sw->ndims; k++)
+			len += strlen(own[k]) + 1;
+		key = malloc(len);
+		if (!key)
+			s = CS_ERR_NOMEM;
+		else {
+			key[0] = '\0';
+			for (k = 0; k < jb->sw->ndims; k++)
+				if (k != jb->pool_dim) {
+					strcat(key, own[k]);
+					strcat(key, "\n");
+				}
+		}
+	}
 	if (!s)
-		s = cs_run(sc, &jb->ro, &res, &jb->errs[t]);
+		s = cs_run_reuse(sc, &jb->ro, jb->reuse, key, &res,
+		                 &jb->errs[t]);
 	if (!s) {
 		pthread_mutex_lock(&jb->lock);
 		if (!jb->stop && jb->cb(i, res, jb->ctx))
@@ -332,6 +354,7 @@ point(unsigned t, void *arg)
 		pthread_mutex_unlock(&jb->lock);
 	}
 out:
+	free(key);
 	cs_result_free(res);
 	cs_scenario_free(sc);
 	for (k = 0; k < jb->sw->ndims; k++)
@@ -366,6 +389,19 @@ cs_sweep_run(const cs_sweep *sw, const char *scenario,
 	jb.errs = calloc(nwanted, sizeof *jb.errs);
 	if (!jb.errs)
 		return CS_ERR_NOMEM;
+	/* a pool sweep: a replication that never found its pool full is the
+	 * same run at every larger size (models/reuse.h); without memory
+	 * for the store every point simply runs */
+	for (t = 0; t < sw->ndims; t++)
+		if (!strcmp(sw->dims[t].path, "db.pool.size")) {
+			if (jb.reuse) { /* varied twice: the last wins; share none */
+				cs_reuse_free(jb.reuse);
+				jb.reuse = NULL;
+				break;
+			}
+			jb.reuse = cs_reuse_new();
+			jb.pool_dim = t;
+		}
 	pthread_mutex_init(&jb.lock, NULL);
 	s = cs_sim_replicate((unsigned)nwanted, jobs, point, &jb);
 	if (s && err) {
@@ -377,6 +413,7 @@ cs_sweep_run(const cs_sweep *sw, const char *scenario,
 			}
 	}
 	pthread_mutex_destroy(&jb.lock);
+	cs_reuse_free(jb.reuse);
 	free(jb.errs);
 	return s;
 }

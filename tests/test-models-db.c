@@ -5,6 +5,7 @@
  * Suite "models", test case "components"; the helpers: models-harness.h.
  */
 #include "models-harness.h"
+#include "models/reuse.h"
 
 /*
  * 4 users, no think time, one connection held for 1 s by each request:
@@ -505,6 +506,74 @@ START_TEST(db_round_trip_holds_the_connection_not_a_core)
 }
 END_TEST
 
+/*
+ * A pool sweep shares replications (models/reuse.h): a replication that
+ * never found its pool full is the same run at every size >= the most
+ * connections a pool opened in it.  Each result through the store must be
+ * the same bytes as the point run alone, and the store must be used when
+ * (and only when) that holds: sizes 30 then 60 (60 takes all four of
+ * 30's replications), then 2, where the pools fill (nothing to take:
+ * 40 users keep about 5 queries in flight on two pools of 2).
+ */
+static const char reuse_yaml[] =
+	"run: {duration: 30s, replications: 4}\n"
+	"load: {users: 40, think: {dist: exponential, mean: 100ms}}\n"
+	"app: {instances: 2, workers: 50}\n"
+	"db: {pool: {size: %ld, acquire_timeout: 200ms}, cores: 2}\n"
+	"endpoints:\n"
+	"  - name: q\n"
+	"    steps: [{cpu: 2ms}, {query: {dist: exponential, mean: 15ms}}]\n";
+
+START_TEST(db_pool_sweep_shares_replications_exactly)
+{
+	static const long size[] = { 30, 60, 2, 12, 5, 100 };
+	static const unsigned long hits_after[] = { 0, 4, 4 };
+	cs_reuse *c = cs_reuse_new();
+	char yaml[512];
+	size_t i;
+
+	ck_assert_ptr_nonnull(c);
+	for (i = 0; i < sizeof size / sizeof size[0]; i++) {
+		cs_run_opts o = { .seed = 11, .has_seed = 1, .jobs = 2 };
+		cs_scenario *sc;
+		cs_result *alone, *shared;
+		cs_error err = { 0 };
+		char *ja, *js;
+		sim s;
+
+		snprintf(yaml, sizeof yaml, reuse_yaml, size[i]);
+		sim_load(&s, yaml);
+		sc = s.sc;
+		ck_assert_int_eq(cs_run(sc, &o, &alone, &err), CS_OK);
+		ck_assert_int_eq(cs_run_reuse(sc, &o, c, "k", &shared, &err),
+		                 CS_OK);
+		ja = cs_result_json(alone);
+		js = cs_result_json(shared);
+		ck_assert_ptr_nonnull(ja);
+		ck_assert_ptr_nonnull(js);
+		ck_assert_msg(!strcmp(ja, js), "pool %ld: the shared result "
+		              "differs from the point run alone", size[i]);
+		ck_assert(cs_result_events(alone) == cs_result_events(shared));
+		if (i < 3)
+			ck_assert_uint_eq(cs_reuse_hits(c), hits_after[i]);
+		if (size[i] == 2) {
+			double w;
+
+			ck_assert_int_eq(cs_result_metric(alone,
+			    "resources.db_pool.waiters.max", &w, NULL, NULL),
+			    CS_OK);
+			ck_assert(w > 0); /* the pools filled */
+		}
+		free(ja);
+		free(js);
+		cs_result_free(alone);
+		cs_result_free(shared);
+		cs_scenario_free(sc);
+	}
+	cs_reuse_free(c);
+}
+END_TEST
+
 void
 models_add_db(TCase *tc)
 {
@@ -521,4 +590,5 @@ models_add_db(TCase *tc)
 	tcase_add_test(tc, db_on_app_host_shares_cores);
 	tcase_add_test(tc, db_connection_cost_grows_with_checked_out_connections);
 	tcase_add_test(tc, db_round_trip_holds_the_connection_not_a_core);
+	tcase_add_test(tc, db_pool_sweep_shares_replications_exactly);
 }
