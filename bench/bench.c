@@ -322,7 +322,10 @@ tally_point(size_t point, const cs_result *res, void *ctx)
 }
 
 /* The issue's sweep: 20 pool sizes of scenarios/500u.yaml, 10
- * replications each, on 1 and on 2 threads. */
+ * replications each, on 1 and on 2 threads: as capsim sweep runs it
+ * (sharing the replications of the sizes no replication filled:
+ * models/reuse.h), then with every replication run (--no-share: the
+ * engine's time, the same output). */
 static void
 bench_sweep(const char *src)
 {
@@ -332,8 +335,8 @@ bench_sweep(const char *src)
 	cs_error err;
 	cs_run_opts ro = { .replications = 10 };
 	size_t wanted[20], i, done;
-	double t1 = 0, t2 = 0, c1 = 0, c2 = 0;
 	unsigned jobs;
+	int share;
 
 	snprintf(path, sizeof path, "%s/scenarios/500u.yaml", src);
 	if (cs_sweep_new(vary, 1, &sw, &err)) {
@@ -342,27 +345,30 @@ bench_sweep(const char *src)
 	}
 	for (i = 0; i < 20; i++)
 		wanted[i] = i;
-	for (jobs = 1; jobs <= 2; jobs++) {
-		double t0 = now_s(), c0 = cpu_s();
+	for (share = 1; share >= 0; share--) {
+		double t[3] = { 0 }, c[3] = { 0 };
 
-		done = 0;
-		if (cs_sweep_run(sw, path, NULL, 0, &ro, wanted, 20, jobs,
-		                 count_point, &done, &err)) {
-			cs_error_print(stderr, &err);
-			break;
+		cs_sweep_set_share(sw, share);
+		for (jobs = 1; jobs <= 2; jobs++) {
+			double t0 = now_s(), c0 = cpu_s();
+
+			done = 0;
+			if (cs_sweep_run(sw, path, NULL, 0, &ro, wanted, 20,
+			                 jobs, count_point, &done, &err)) {
+				cs_error_print(stderr, &err);
+				break;
+			}
+			t[jobs] = now_s() - t0;
+			c[jobs] = cpu_s() - c0;
 		}
-		if (jobs == 1) {
-			t1 = now_s() - t0;
-			c1 = cpu_s() - c0;
-		} else {
-			t2 = now_s() - t0;
-			c2 = cpu_s() - c0;
-		}
+		if (t[1] > 0 && t[2] > 0)
+			printf("sweep 500u.yaml, 20 pool sizes x 10 replications%s: "
+			       "%.2f s on 1 job, %.2f s on 2 jobs (speed-up %.2fx); "
+			       "CPU %.2f s and %.2f s\n",
+			       share ? "" : " (--no-share)", t[1], t[2],
+			       t[1] / t[2], c[1], c[2]);
 	}
-	if (t1 > 0 && t2 > 0)
-		printf("sweep 500u.yaml, 20 pool sizes x 10 replications: "
-		       "%.2f s on 1 job, %.2f s on 2 jobs (speed-up %.2fx); "
-		       "CPU %.2f s and %.2f s\n", t1, t2, t1 / t2, c1, c2);
+	cs_sweep_set_share(sw, true);
 	/* the same sweep under the sequential rule, on 2 jobs: each point
 	 * stops when its watched metrics are within 2% (at most 200, and
 	 * at most 20 replications) */

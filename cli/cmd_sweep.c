@@ -45,6 +45,10 @@ static const cs_cli_opt sweep_opts[] = {
 	{ .name = "shard", .val = 'x', .arg = "I/N", .def = "1/1",
 	  .flags = CS_OPT_SHORT,
 	  .help = "run every N-th point from the I-th, as JSON for capsim merge" },
+	{ .name = "no-share", .val = 'N',
+	  .help = "run every replication of every point, even where a pool "
+	          "sweep's smaller pool already gave it; the output is the "
+	          "same bytes" },
 	CS_CLI_OPT_PRECISION,
 	CS_CLI_OPT_HELP,
 	{ 0 }
@@ -281,7 +285,7 @@ cs_cmd_sweep(int argc, char **argv)
 	size_t nvary = 0, nsets = 0, i, *wanted = NULL, nwanted = 0;
 	const char *out_path = NULL, *scenario;
 	sweepfmt fmt = SWEEP_TABLE;
-	int fmt_given = 0, resume = 0, c, rc = CS_EXIT_FAIL;
+	int fmt_given = 0, resume = 0, share = 1, c, rc = CS_EXIT_FAIL;
 	unsigned long shard_i = 1, shard_n = 1;
 	cs_run_opts ro = { 0 };
 	cs_sweep *sw = NULL;
@@ -325,6 +329,7 @@ cs_cmd_sweep(int argc, char **argv)
 			break;
 		case 'o': out_path = optarg; break;
 		case 'R': resume = 1; break;
+		case 'N': share = 0; break;
 		case 'x':
 			if (sscanf(optarg, "%lu/%lu%c", &shard_i, &shard_n, (char *)&c) != 2 ||
 			    shard_n < 1 || shard_i < 1 || shard_i > shard_n) {
@@ -483,6 +488,7 @@ cs_cmd_sweep(int argc, char **argv)
 	st.tty = isatty(2);
 	if (getenv("CAPSIM_TEST_KILL_AFTER"))
 		st.die_after = strtoul(getenv("CAPSIM_TEST_KILL_AFTER"), NULL, 10);
+	cs_sweep_set_share(sw, share);
 	s = cs_sweep_run(sw, scenario, sets, nsets, &ro, wanted, nwanted,
 	                 ro.jobs, on_point, &st, &err);
 	if (s || st.failed) {

@@ -1,5 +1,6 @@
 /* What-if grids: parsing the --vary specs and running the points. */
 #include <math.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct cs_sweep {
 	size_t ndims;
 	size_t npoints;
 	char *spec;
+	bool no_share;  /* run every replication of a pool sweep */
 };
 
 static char *
@@ -238,6 +240,7 @@ cs_sweep_free(cs_sweep *sw)
 }
 
 size_t cs_sweep_npoints(const cs_sweep *sw) { return sw->npoints; }
+void cs_sweep_set_share(cs_sweep *sw, bool share) { sw->no_share = !share; }
 size_t cs_sweep_ndims(const cs_sweep *sw) { return sw->ndims; }
 const char *cs_sweep_path(const cs_sweep *sw, size_t d) { return sw->dims[d].path; }
 size_t cs_sweep_nvalues(const cs_sweep *sw, size_t d) { return sw->dims[d].n; }
@@ -392,7 +395,7 @@ cs_sweep_run(const cs_sweep *sw, const char *scenario,
 	/* a pool sweep: a replication that never found its pool full is the
 	 * same run at every larger size (models/reuse.h); without memory
 	 * for the store every point simply runs */
-	for (t = 0; t < sw->ndims; t++)
+	for (t = 0; t < sw->ndims && !sw->no_share; t++)
 		if (!strcmp(sw->dims[t].path, "db.pool.size")) {
 			if (jb.reuse) { /* varied twice: the last wins; share none */
 				cs_reuse_free(jb.reuse);

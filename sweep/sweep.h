@@ -6,6 +6,7 @@
 #ifndef CS_SWEEP_H
 #define CS_SWEEP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "capsim.h"
@@ -33,6 +34,14 @@ const char *cs_sweep_value(const cs_sweep *sw, size_t point, size_t dim);
  * check that a journal or a shard belongs to the same sweep. */
 const char *cs_sweep_spec(const cs_sweep *sw);
 
+/* Whether a grid that varies db.pool.size shares replications between
+ * its points (true, the default): a replication in which no pool ever
+ * filled is the same run at every size at or above the most connections
+ * it opened, so it runs once for all of them (models/reuse.h).  The
+ * output is the same bytes either way; false runs every one, to check
+ * that or to time the engine. */
+void cs_sweep_set_share(cs_sweep *sw, bool share);
+
 /* Called once per finished point, never concurrently; res is freed after
  * the call returns.  A non-zero return stops the sweep. */
 typedef int (*cs_sweep_cb)(size_t point, const cs_result *res, void *ctx);
@@ -41,7 +50,8 @@ typedef int (*cs_sweep_cb)(size_t point, const cs_result *res, void *ctx);
  * Run the points wanted[0..nwanted) of the grid on the scenario file with the
  * fixed overrides sets[] (applied before the point's own).  Points run in
  * parallel on `jobs` threads (0: all cores), each point's replications in
- * sequence; results do not depend on jobs.  On a bad value at a point, err
+ * sequence; results do not depend on jobs (nor on which point of a pool
+ * sweep ran a shared replication first).  On a bad value at a point, err
  * names it.
  */
 cs_status cs_sweep_run(const cs_sweep *sw, const char *scenario,

@@ -46,6 +46,22 @@ p = [pt["result"]["overall"]["latency_ms"]["p95"]["mean"] for pt in d["points"]]
 sys.exit(0 if all(a >= b for a, b in zip(p, p[1:])) and p[0] > p[-1] else 1)
 PY
 
+# a pool sweep shares the replications of the sizes no run filled: the
+# same bytes as running them all (--no-share), on 1 and 2 jobs, fixed and
+# under --precision; 4 workers hold at most 4 connections, so pools of 8,
+# 40 and 20 are never full (40 and 20 take 8's runs), pools of 1 and 3 fill
+for extra in "--jobs 1" "--jobs 2" "--jobs 2 --precision 5%"; do
+	"$capsim" sweep "$tmp/s.yaml" --vary load.users=10,20 --vary db.pool.size=1,3,8,40,20 \
+		$extra -f json -o "$tmp/sh.json" 2>/dev/null
+	"$capsim" sweep "$tmp/s.yaml" --vary load.users=10,20 --vary db.pool.size=1,3,8,40,20 \
+		$extra --no-share -f json -o "$tmp/ns.json" 2>/dev/null
+	if [ -s "$tmp/sh.json" ] && cmp -s "$tmp/sh.json" "$tmp/ns.json"; then
+		ok "no-share-same-bytes ($extra)"
+	else
+		bad "no-share-same-bytes ($extra)" "outputs differ or are empty"
+	fi
+done
+
 # resume after a kill: the journal keeps finished points
 "$capsim" sweep "$tmp/s.yaml" --vary load.users=10:80:10 --replications 6 --jobs 1 \
 	--set run.duration=1500s -f json -o "$tmp/full.json" 2>/dev/null
