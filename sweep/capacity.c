@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/reuse.h"
 #include "sweep/capacity.h"
 
 const char *const cs_cap_resource_names[] = {
@@ -27,6 +28,7 @@ typedef struct ctx {
 	bool integer;
 	cs_cap_answer *ans;
 	cs_error *err;
+	cs_reuse *reuse;    /* searching db.pool.size: shared replications */
 } ctx;
 
 static bool
@@ -99,7 +101,7 @@ evaluate(ctx *c, double x, const cs_cap_eval **out)
 	s = cs_scenario_load_file(c->scenario, sets, c->nsets + 1, &sc, c->err);
 	free(sets);
 	if (!s)
-		s = cs_run(sc, c->ro, &r, c->err);
+		s = cs_run_reuse(sc, c->ro, c->reuse, "", &r, c->err);
 	if (s) {
 		cs_scenario_free(sc);
 		return s;
@@ -187,13 +189,33 @@ bisect(ctx *c, int k, double *answer, double *next_bad)
 	return CS_OK;
 }
 
+static cs_status search(ctx *c, double lo, double hi);
+
 cs_status
 cs_cap_search(const char *scenario, const char *const *sets, size_t nsets,
               const char *path, double lo, double hi, const cs_slo *slo,
               const cs_run_opts *ro, cs_cap_answer *ans, cs_error *err)
 {
 	ctx c = { scenario, sets, nsets, path, slo, ro, integer_path(path),
-	          ans, err };
+	          ans, err, NULL };
+	cs_status s;
+
+	/* a pool size's search: a replication that never filled its pool
+	 * is the same run at every size above its peak (models/reuse.h);
+	 * without memory for the store every size simply runs */
+	if (!strcmp(path, "db.pool.size"))
+		c.reuse = cs_reuse_new();
+	s = search(&c, lo, hi);
+	cs_reuse_free(c.reuse);
+	return s;
+}
+
+static cs_status
+search(ctx *cp, double lo, double hi)
+{
+	ctx c = *cp;
+	const char *path = c.path;
+	cs_cap_answer *ans = c.ans;
 	const cs_cap_eval *elo, *ehi;
 	double bad_next = NAN, dummy;
 	size_t i, ihi;
