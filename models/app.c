@@ -83,6 +83,8 @@ start(cs_model *m, cs_req *r)
 	r->pool = sc->db.per_process ? r->inst * (uint32_t)np + r->proc : r->inst;
 	r->has_worker = true;
 	in->busy++;
+	if (in->busy > m->worker_peak)
+		m->worker_peak = in->busy;
 	cs_tstat_add(&m->workers_busy, m->e->now, 1);
 }
 
@@ -105,7 +107,11 @@ cs_app_admit(cs_model *m, cs_req *r)
 	    in->busy < a->workers) {
 		start(m, r);
 		cs_req_run(m, r);
-	} else if (in->waiting < a->backlog) {
+		return;
+	}
+	/* from here on the number of workers decides what happens */
+	m->worker_bound = true;
+	if (in->waiting < a->backlog) {
 		cs_part_to(m, r, p >= 0 ? CS_PART_PROC_WAIT : CS_PART_BACKLOG);
 		cs_queue_push(p >= 0 ? &in->proc_wait[p] : &in->backlog, r);
 		in->waiting++;

@@ -509,7 +509,10 @@ struct cs_model {
 	bool pool_bound;      /* an acquire found its pool at db.pool.size
 	                      * with none idle: the size shaped the run (a
 	                      * run where it never did is the run of any
-	                      * size >= pool_peak; see cs_reuse) */
+	                      * size >= pool_peak; models/reuse.h) */
+	long worker_peak;     /* most workers busy at once in an instance */
+	bool worker_bound;    /* an arrival found every worker of its
+	                      * instance busy (the same for app.workers) */
 	cs_service *svc;
 	cs_cache *cache;      /* keyed cache, else NULL */
 

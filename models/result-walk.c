@@ -350,6 +350,8 @@ cs_resultp_walk(walker *w, const cs_model *m)
 
 	put(w, U_NUM, TS(workers_busy), "resources", "app", "workers_busy", "mean");
 	put(w, U_NUM, MX(workers_busy), "resources", "app", "workers_busy", "max");
+	/* reads app.workers: recomputed as here for a replication shared
+	 * across worker counts (models/reuse.h, result.c's one()) */
 	put(w, U_RATIO, TS(workers_busy) / workers, "resources", "app", "worker_utilization", NULL);
 	put(w, U_NUM, TS(backlog), "resources", "app", "backlog", "mean");
 	put(w, U_NUM, MX(backlog), "resources", "app", "backlog", "max");
@@ -363,8 +365,9 @@ cs_resultp_walk(walker *w, const cs_model *m)
 	put(w, U_NUM, MX(pool_in_use), "resources", "db_pool", "in_use", "max");
 	/* the one metric that reads db.pool.size: a replication shared
 	 * across pool sizes (models/reuse.h) recomputes it as here, in
-	 * result.c's one(); a new metric that reads the size must be
-	 * recomputed there too (test-models-db checks the bytes) */
+	 * result.c's one(); a new metric that reads the size (or
+	 * app.workers) must be recomputed there too (test-models-db checks
+	 * the bytes) */
 	put(w, U_RATIO, TS(pool_in_use) / pool, "resources", "db_pool", "utilization", NULL);
 	put(w, U_NUM, TS(pool_waiters), "resources", "db_pool", "waiters", "mean");
 	put(w, U_NUM, MX(pool_waiters), "resources", "db_pool", "waiters", "max");

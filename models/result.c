@@ -39,13 +39,14 @@
 typedef struct reuse_ent {
 	char *key;
 	unsigned rep;
-	long peak;          /* the most connections a pool opened */
+	long peak;          /* the most of the limit it used */
 	uint64_t events;
 	size_t n;           /* metrics */
 	double *v;
 } reuse_ent;
 
 struct cs_reuse {
+	cs_reuse_limit limit;
 	pthread_mutex_t lock;
 	reuse_ent *e;
 	size_t n, cap;
@@ -53,13 +54,27 @@ struct cs_reuse {
 	unsigned long hits;
 };
 
+bool
+cs_reuse_limit_of(const char *path, cs_reuse_limit *limit)
+{
+	if (!strcmp(path, "db.pool.size"))
+		*limit = CS_REUSE_POOL;
+	else if (!strcmp(path, "app.workers"))
+		*limit = CS_REUSE_WORKERS;
+	else
+		return false;
+	return true;
+}
+
 cs_reuse *
-cs_reuse_new(void)
+cs_reuse_new(cs_reuse_limit limit)
 {
 	cs_reuse *c = calloc(1, sizeof *c);
 
-	if (c)
+	if (c) {
+		c->limit = limit;
 		pthread_mutex_init(&c->lock, NULL);
+	}
 	return c;
 }
 
@@ -85,7 +100,7 @@ cs_reuse_hits(const cs_reuse *c)
 	return c ? c->hits : 0;
 }
 
-/* Replication rep under key for a pool of size: its metrics into v (n of
+/* Replication rep under key for the limit at size: its metrics into v (n of
  * them) and its events; false when none stored fits.  O(entries). */
 static bool
 reuse_get(cs_reuse *c, const char *key, unsigned rep, long size, double *v,
@@ -111,8 +126,8 @@ reuse_get(cs_reuse *c, const char *key, unsigned rep, long size, double *v,
 	return hit;
 }
 
-/* Keep replication rep under key: it never found its pool full and opened
- * at most peak connections a pool.  One entry a (key, rep): another run
+/* Keep replication rep under key: its limit never bound, and it used at
+ * most peak (connections a pool, busy workers an instance).  One entry a (key, rep): another run
  * of it is the same run.  Nothing kept past the budget or on no memory. */
 static void
 reuse_put(cs_reuse *c, const char *key, unsigned rep, long peak,
@@ -155,9 +170,9 @@ typedef struct runctx {
 	const cs_run_opts *opts;
 	cs_reuse *reuse;    /* NULL: run every replication */
 	const char *key;
-	long util_i, in_use_i; /* resources.db_pool.utilization and
-	                    * .in_use.mean: what a stored replication's
-	                    * metrics need for this pool size */
+	long util_i, in_use_i; /* the limit's utilization and its mean in
+	                    * use: what a stored replication's metrics need
+	                    * for this run's value */
 	atomic_uint done;   /* replications finished, for opts->progress */
 	int *stall;         /* per replication: its instant failure, or -2 */
 	uint64_t *events;   /* per replication */
@@ -174,15 +189,20 @@ one(unsigned rep, void *arg)
 	walker w = { .r = r, .v = r->v + (size_t)rep * r->nmetrics };
 	/* the timeseries comes from replication 0's model: run it */
 	bool share = ctx->reuse && !(rep == 0 && r->ts_every > 0);
+	bool pool = share && ctx->reuse->limit == CS_REUSE_POOL;
+	const cs_scenario *sc = r->sc;
 	cs_status s;
 
-	if (share && reuse_get(ctx->reuse, ctx->key, rep, r->sc->db.pool_size,
+	if (share && reuse_get(ctx->reuse, ctx->key, rep,
+	                       pool ? sc->db.pool_size : sc->app.workers,
 	                       w.v, r->nmetrics, &ctx->events[rep])) {
-		/* the walk's TS(pool_in_use) / pool, for this size */
+		/* the walk's TS(pool_in_use) / pool or TS(workers_busy) /
+		 * workers, for this value */
 		if (ctx->util_i >= 0 && ctx->in_use_i >= 0)
-			w.v[ctx->util_i] = w.v[ctx->in_use_i] /
-			    ((double)cs_scenario_npools(r->sc) *
-			     (double)r->sc->db.pool_size);
+			w.v[ctx->util_i] = w.v[ctx->in_use_i] / (pool ?
+			    (double)cs_scenario_npools(sc) *
+			    (double)sc->db.pool_size :
+			    (double)(sc->app.instances * sc->app.workers));
 		ctx->stall[rep] = -2;
 		s = CS_OK;
 		goto done;
@@ -195,8 +215,9 @@ one(unsigned rep, void *arg)
 	if (!s) {
 		cs_resultp_walk(&w, m);
 		ctx->events[rep] = m->e->executed;
-		if (share && !m->pool_bound)
-			reuse_put(ctx->reuse, ctx->key, rep, m->pool_peak, w.v,
+		if (share && !(pool ? m->pool_bound : m->worker_bound))
+			reuse_put(ctx->reuse, ctx->key, rep,
+			          pool ? m->pool_peak : m->worker_peak, w.v,
 			          r->nmetrics, m->e->executed);
 		if (rep == 0) {
 			ctx->ts = m->ts;
@@ -587,10 +608,18 @@ cs_run_reuse(const cs_scenario *sc, const cs_run_opts *opts, cs_reuse *c,
 	}
 	ctx.r = r;
 	ctx.opts = opts;
-	ctx.reuse = c && key ? c : NULL;
+	/* workers with users pinned to processes: a process's share
+	 * counts, not the instance's (models/reuse.h): no sharing */
+	ctx.reuse = c && key && !(c->limit == CS_REUSE_WORKERS &&
+	                          sc->app.sticky) ? c : NULL;
 	ctx.key = key;
-	ctx.util_i = find_metric(r, "resources.db_pool.utilization");
-	ctx.in_use_i = find_metric(r, "resources.db_pool.in_use.mean");
+	if (c && c->limit == CS_REUSE_WORKERS) {
+		ctx.util_i = find_metric(r, "resources.app.worker_utilization");
+		ctx.in_use_i = find_metric(r, "resources.app.workers_busy.mean");
+	} else {
+		ctx.util_i = find_metric(r, "resources.db_pool.utilization");
+		ctx.in_use_i = find_metric(r, "resources.db_pool.in_use.mean");
+	}
 	atomic_init(&ctx.done, 0);
 	for (;;) {
 		double q;

@@ -198,13 +198,15 @@ cs_cap_search(const char *scenario, const char *const *sets, size_t nsets,
 {
 	ctx c = { scenario, sets, nsets, path, slo, ro, integer_path(path),
 	          ans, err, NULL };
+	cs_reuse_limit lim;
 	cs_status s;
 
-	/* a pool size's search: a replication that never filled its pool
-	 * is the same run at every size above its peak (models/reuse.h);
-	 * without memory for the store every size simply runs */
-	if (!strcmp(path, "db.pool.size"))
-		c.reuse = cs_reuse_new();
+	/* a pool size's (or workers') search: a replication in which the
+	 * limit never bound is the same run at every larger value
+	 * (models/reuse.h); without memory for the store every value
+	 * simply runs */
+	if (cs_reuse_limit_of(path, &lim))
+		c.reuse = cs_reuse_new(lim);
 	s = search(&c, lo, hi);
 	cs_reuse_free(c.reuse);
 	return s;

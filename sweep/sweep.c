@@ -277,8 +277,9 @@ typedef struct job {
 	pthread_mutex_t lock;
 	int stop;
 	cs_error *errs;     /* per wanted entry */
-	cs_reuse *reuse;    /* replications shared across pool sizes, or NULL */
-	size_t pool_dim;    /* the dimension that is db.pool.size */
+	cs_reuse *reuse;    /* replications shared across a limit's values,
+	                     * or NULL */
+	size_t pool_dim;    /* the dimension that is that limit */
 } job;
 
 static cs_status
@@ -392,20 +393,26 @@ cs_sweep_run(const cs_sweep *sw, const char *scenario,
 	jb.errs = calloc(nwanted, sizeof *jb.errs);
 	if (!jb.errs)
 		return CS_ERR_NOMEM;
-	/* a pool sweep: a replication that never found its pool full is the
-	 * same run at every larger size (models/reuse.h); without memory
-	 * for the store every point simply runs */
-	for (t = 0; t < sw->ndims && !sw->no_share; t++)
-		if (!strcmp(sw->dims[t].path, "db.pool.size")) {
-			if (jb.reuse) { /* varied twice: the last wins; share none */
-				cs_reuse_free(jb.reuse);
-				jb.reuse = NULL;
-				break;
+	/* a pool (or workers) sweep: a replication in which the limit never
+	 * bound is the same run at every larger value (models/reuse.h); the
+	 * pool's if both are varied, none for a path varied twice (the
+	 * last value wins); without memory for the store every point simply
+	 * runs */
+	if (!sw->no_share) {
+		cs_reuse_limit lim, want;
+		size_t found[2] = { 0 }, at[2] = { 0 };
+
+		for (t = 0; t < sw->ndims; t++)
+			if (cs_reuse_limit_of(sw->dims[t].path, &lim)) {
+				found[lim]++;
+				at[lim] = t;
 			}
-			jb.reuse = cs_reuse_new();
-			jb.pool_dim = t;
+		want = found[CS_REUSE_POOL] ? CS_REUSE_POOL : CS_REUSE_WORKERS;
+		if (found[want] == 1) {
+			jb.reuse = cs_reuse_new(want);
+			jb.pool_dim = at[want];
 		}
-	pthread_mutex_init(&jb.lock, NULL);
+	}
 	s = cs_sim_replicate((unsigned)nwanted, jobs, point, &jb);
 	if (s && err) {
 		/* the lowest failing point: the same message whatever jobs is */

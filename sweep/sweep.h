@@ -34,10 +34,11 @@ const char *cs_sweep_value(const cs_sweep *sw, size_t point, size_t dim);
  * check that a journal or a shard belongs to the same sweep. */
 const char *cs_sweep_spec(const cs_sweep *sw);
 
-/* Whether a grid that varies db.pool.size shares replications between
- * its points (true, the default): a replication in which no pool ever
- * filled is the same run at every size at or above the most connections
- * it opened, so it runs once for all of them (models/reuse.h).  The
+/* Whether a grid that varies db.pool.size (or app.workers) shares
+ * replications between its points (true, the default): a replication in
+ * which no pool ever filled is the same run at every size at or above the
+ * most connections it opened, so it runs once for all of them; workers
+ * the same (models/reuse.h).  The
  * output is the same bytes either way; false runs every one, to check
  * that or to time the engine. */
 void cs_sweep_set_share(cs_sweep *sw, bool share);

@@ -6,6 +6,7 @@
  * Suite "models", test case "components"; the helpers: models-harness.h.
  */
 #include "models-harness.h"
+#include "models/reuse.h"
 
 /*
  * Poisson arrivals at 20/s to one worker with exponential 100 ms service
@@ -649,10 +650,85 @@ START_TEST(app_affinity_users_pins_a_given_layout)
 }
 END_TEST
 
+/*
+ * A workers sweep shares replications as a pool sweep does
+ * (models/reuse.h): a replication in which every arrival found a free
+ * worker is the same run at every count >= its most busy at once.  Same
+ * bytes as each count run alone; counts 2 (the backlog fills: nothing
+ * kept, and nothing for 64 to take, which a kept run of 2 would give it),
+ * 64, then 128 (128 takes 64's four replications: 30 users hold at most
+ * 30 workers); with users pinned to processes nothing is shared (a
+ * process's share of the workers is what counts there).
+ */
+static const char workers_yaml[] =
+	"run: {duration: 30s, replications: 4}\n"
+	"load: {users: 30, think: {dist: exponential, mean: 50ms}}\n"
+	"app: {instances: 2, workers: %ld, processes: 2, cores: 2%s}\n"
+	"endpoints:\n"
+	"  - name: q\n"
+	"    steps: [{cpu: {dist: exponential, mean: 3ms}}, "
+	"{delay: {dist: exponential, mean: 20ms}}]\n";
+
+START_TEST(app_workers_sweep_shares_replications_exactly)
+{
+	static const long count[] = { 2, 64, 128, 16, 256 };
+	static const unsigned long hits_after[] = { 0, 0, 4 };
+	char yaml[512];
+	size_t i;
+	int pinned;
+
+	for (pinned = 0; pinned < 2; pinned++) {
+		cs_reuse *c = cs_reuse_new(CS_REUSE_WORKERS);
+
+		ck_assert_ptr_nonnull(c);
+		for (i = 0; i < sizeof count / sizeof count[0]; i++) {
+			cs_run_opts o = { .seed = 5, .has_seed = 1, .jobs = 2 };
+			cs_result *alone, *shared;
+			cs_error err = { 0 };
+			char *ja, *js;
+			sim s = { 0 };
+
+			snprintf(yaml, sizeof yaml, workers_yaml, count[i],
+			         pinned ? ", affinity: user" : "");
+			sim_load(&s, yaml);
+			ck_assert_int_eq(cs_run(s.sc, &o, &alone, &err), CS_OK);
+			ck_assert_int_eq(cs_run_reuse(s.sc, &o, c, "k", &shared,
+			                              &err), CS_OK);
+			ja = cs_result_json(alone);
+			js = cs_result_json(shared);
+			ck_assert_ptr_nonnull(ja);
+			ck_assert_ptr_nonnull(js);
+			ck_assert_msg(!strcmp(ja, js), "workers %ld: the shared "
+			              "result differs from the count run alone",
+			              count[i]);
+			if (pinned)
+				ck_assert_uint_eq(cs_reuse_hits(c), 0);
+			else if (i < 3)
+				ck_assert_uint_eq(cs_reuse_hits(c), hits_after[i]);
+			if (count[i] == 2) {
+				double b;
+
+				ck_assert_int_eq(cs_result_metric(alone,
+				    "resources.app.backlog.max", &b, NULL, NULL),
+				    CS_OK);
+				ck_assert(b > 0); /* the workers filled */
+			}
+			free(ja);
+			free(js);
+			cs_result_free(alone);
+			cs_result_free(shared);
+			sim_free(&s);
+		}
+		cs_reuse_free(c);
+	}
+}
+END_TEST
+
 void
 models_add_app(TCase *tc)
 {
 	tcase_add_test(tc, app_affinity_user_random_pins_unevenly);
+	tcase_add_test(tc, app_workers_sweep_shares_replications_exactly);
 	tcase_add_test(tc, app_gil_order_fifo_is_first_come_first_served);
 	tcase_add_test(tc, app_event_loop_utilization_counts_the_wait_for_a_core);
 	tcase_add_test(tc, app_cold_delay_follows_the_idle_gap);

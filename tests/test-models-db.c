@@ -511,9 +511,10 @@ END_TEST
  * never found its pool full is the same run at every size >= the most
  * connections a pool opened in it.  Each result through the store must be
  * the same bytes as the point run alone, and the store must be used when
- * (and only when) that holds: sizes 30 then 60 (60 takes all four of
- * 30's replications), then 2, where the pools fill (nothing to take:
- * 40 users keep about 5 queries in flight on two pools of 2).
+ * (and only when) that holds: size 2 first, where the pools fill (40
+ * users keep about 5 queries in flight on two pools of 2: nothing kept,
+ * and nothing for 30 to take, which a kept run of 2 would give it), then
+ * 30, then 60 (60 takes all four of 30's replications).
  */
 static const char reuse_yaml[] =
 	"run: {duration: 30s, replications: 4}\n"
@@ -526,9 +527,9 @@ static const char reuse_yaml[] =
 
 START_TEST(db_pool_sweep_shares_replications_exactly)
 {
-	static const long size[] = { 30, 60, 2, 12, 5, 100 };
-	static const unsigned long hits_after[] = { 0, 4, 4 };
-	cs_reuse *c = cs_reuse_new();
+	static const long size[] = { 2, 30, 60, 12, 5, 100 };
+	static const unsigned long hits_after[] = { 0, 0, 4 };
+	cs_reuse *c = cs_reuse_new(CS_REUSE_POOL);
 	char yaml[512];
 	size_t i;
 
