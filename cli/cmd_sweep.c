@@ -47,8 +47,8 @@ static const cs_cli_opt sweep_opts[] = {
 	  .help = "run every N-th point from the I-th, as JSON for capsim merge" },
 	{ .name = "no-share", .val = 'N',
 	  .help = "run every replication of every point, even where a pool "
-	          "sweep's smaller pool already gave it; the output is the "
-	          "same bytes" },
+	          "or workers sweep could take it from another point; the "
+	          "output is the same bytes" },
 	CS_CLI_OPT_PRECISION,
 	CS_CLI_OPT_HELP,
 	{ 0 }

@@ -29,9 +29,7 @@
 /* Half a histogram bucket, relative: a percentile is known no better. */
 #define PCT_RESOLUTION (0.5 / CS_HIST_SUB)
 
-/* ---- running ------------------------------------------------------------ */
-
-/* ---- replications shared across pool sizes (models/reuse.h) ----------- */
+/* ---- replications shared across a limit's values (models/reuse.h) ----- */
 
 /* Doubles the store keeps at most (metric vectors): 128 MB. */
 #define REUSE_BUDGET ((size_t)16 << 20)
@@ -127,8 +125,9 @@ reuse_get(cs_reuse *c, const char *key, unsigned rep, long size, double *v,
 }
 
 /* Keep replication rep under key: its limit never bound, and it used at
- * most peak (connections a pool, busy workers an instance).  One entry a (key, rep): another run
- * of it is the same run.  Nothing kept past the budget or on no memory. */
+ * most peak (connections a pool, busy workers an instance).  One entry a
+ * (key, rep): another run of it is the same run.  Nothing kept past the
+ * budget or on no memory. */
 static void
 reuse_put(cs_reuse *c, const char *key, unsigned rep, long peak,
           const double *v, size_t n, uint64_t events)
@@ -164,6 +163,8 @@ reuse_put(cs_reuse *c, const char *key, unsigned rep, long peak,
 out:
 	pthread_mutex_unlock(&c->lock);
 }
+
+/* ---- running ------------------------------------------------------------ */
 
 typedef struct runctx {
 	cs_result *r;

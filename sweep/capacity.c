@@ -28,7 +28,8 @@ typedef struct ctx {
 	bool integer;
 	cs_cap_answer *ans;
 	cs_error *err;
-	cs_reuse *reuse;    /* searching db.pool.size: shared replications */
+	cs_reuse *reuse;    /* searching db.pool.size or app.workers: shared
+	                     * replications (models/reuse.h), or NULL */
 } ctx;
 
 static bool

@@ -24,7 +24,7 @@ struct cs_sweep {
 	size_t ndims;
 	size_t npoints;
 	char *spec;
-	bool no_share;  /* run every replication of a pool sweep */
+	bool no_share;  /* run every replication (cs_sweep_set_share) */
 };
 
 static char *
@@ -279,7 +279,7 @@ typedef struct job {
 	cs_error *errs;     /* per wanted entry */
 	cs_reuse *reuse;    /* replications shared across a limit's values,
 	                     * or NULL */
-	size_t pool_dim;    /* the dimension that is that limit */
+	size_t limit_dim;    /* the dimension that is that limit */
 } job;
 
 static cs_status
@@ -342,7 +342,7 @@ point(unsigned t, void *arg)
 		else {
 			key[0] = '\0';
 			for (k = 0; k < jb->sw->ndims; k++)
-				if (k != jb->pool_dim) {
+				if (k != jb->limit_dim) {
 					strcat(key, own[k]);
 					strcat(key, "\n");
 				}
@@ -410,9 +410,10 @@ cs_sweep_run(const cs_sweep *sw, const char *scenario,
 		want = found[CS_REUSE_POOL] ? CS_REUSE_POOL : CS_REUSE_WORKERS;
 		if (found[want] == 1) {
 			jb.reuse = cs_reuse_new(want);
-			jb.pool_dim = at[want];
+			jb.limit_dim = at[want];
 		}
 	}
+	pthread_mutex_init(&jb.lock, NULL);
 	s = cs_sim_replicate((unsigned)nwanted, jobs, point, &jb);
 	if (s && err) {
 		/* the lowest failing point: the same message whatever jobs is */
