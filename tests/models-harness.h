@@ -27,6 +27,7 @@
 #include "analytic.h"
 #include "harness.h"
 #include "models/model.h"
+#include "models/reuse.h"
 
 #define ZB 4.5     /* standard deviations for binomial/Poisson/CLT bounds */
 #define HIST 0.008 /* relative error of a latency percentile (sim/hist.h) */
@@ -72,6 +73,34 @@ static inline void
 sim_run(sim *s, const char *yaml, unsigned reps, uint64_t seed)
 {
 	sim_run_jobs(s, yaml, reps, seed, 0);
+}
+
+/* Run s's scenario alone (into s->r) and through the store c (models/
+ * reuse.h, key "k") with seed on 2 jobs, and check that both give the
+ * same bytes (JSON) and events.  what: the value's name, for the
+ * message. */
+static inline void
+sim_run_shared(sim *s, cs_reuse *c, uint64_t seed, const char *what)
+{
+	cs_run_opts o = { .seed = seed, .has_seed = 1, .jobs = 2 };
+	cs_result *shared;
+	cs_error err;
+	char *ja, *js;
+
+	memset(&err, 0, sizeof err);
+	ck_assert_int_eq(cs_run(s->sc, &o, &s->r, &err), CS_OK);
+	ck_assert_int_eq(cs_run_reuse(s->sc, &o, c, "k", &shared, &err), CS_OK);
+	s->reps = cs_result_replications(s->r);
+	ja = cs_result_json(s->r);
+	js = cs_result_json(shared);
+	ck_assert_ptr_nonnull(ja);
+	ck_assert_ptr_nonnull(js);
+	ck_assert_msg(!strcmp(ja, js), "%s: the shared result differs from "
+	              "the run alone", what);
+	ck_assert(cs_result_events(s->r) == cs_result_events(shared));
+	free(ja);
+	free(js);
+	cs_result_free(shared);
 }
 
 static inline void

@@ -6,7 +6,6 @@
  * Suite "models", test case "components"; the helpers: models-harness.h.
  */
 #include "models-harness.h"
-#include "models/reuse.h"
 
 /*
  * Poisson arrivals at 20/s to one worker with exponential 100 ms service
@@ -673,7 +672,7 @@ START_TEST(app_workers_sweep_shares_replications_exactly)
 {
 	static const long count[] = { 2, 64, 128, 16, 256 };
 	static const unsigned long hits_after[] = { 0, 0, 4 };
-	char yaml[512];
+	char yaml[512], what[32];
 	size_t i;
 	int pinned;
 
@@ -682,41 +681,19 @@ START_TEST(app_workers_sweep_shares_replications_exactly)
 
 		ck_assert_ptr_nonnull(c);
 		for (i = 0; i < sizeof count / sizeof count[0]; i++) {
-			cs_run_opts o = { .seed = 5, .has_seed = 1, .jobs = 2 };
-			cs_result *alone, *shared;
-			cs_error err = { 0 };
-			char *ja, *js;
-			sim s = { 0 };
+			sim s;
 
 			snprintf(yaml, sizeof yaml, workers_yaml, count[i],
 			         pinned ? ", affinity: user" : "");
+			snprintf(what, sizeof what, "workers %ld", count[i]);
 			sim_load(&s, yaml);
-			ck_assert_int_eq(cs_run(s.sc, &o, &alone, &err), CS_OK);
-			ck_assert_int_eq(cs_run_reuse(s.sc, &o, c, "k", &shared,
-			                              &err), CS_OK);
-			ja = cs_result_json(alone);
-			js = cs_result_json(shared);
-			ck_assert_ptr_nonnull(ja);
-			ck_assert_ptr_nonnull(js);
-			ck_assert_msg(!strcmp(ja, js), "workers %ld: the shared "
-			              "result differs from the count run alone",
-			              count[i]);
+			sim_run_shared(&s, c, 5, what);
 			if (pinned)
 				ck_assert_uint_eq(cs_reuse_hits(c), 0);
 			else if (i < 3)
 				ck_assert_uint_eq(cs_reuse_hits(c), hits_after[i]);
-			if (count[i] == 2) {
-				double b;
-
-				ck_assert_int_eq(cs_result_metric(alone,
-				    "resources.app.backlog.max", &b, NULL, NULL),
-				    CS_OK);
-				ck_assert(b > 0); /* the workers filled */
-			}
-			free(ja);
-			free(js);
-			cs_result_free(alone);
-			cs_result_free(shared);
+			if (count[i] == 2) /* the workers filled */
+				ck_assert(M(&s, "resources.app.backlog.max") > 0);
 			sim_free(&s);
 		}
 		cs_reuse_free(c);

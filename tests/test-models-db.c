@@ -5,7 +5,6 @@
  * Suite "models", test case "components"; the helpers: models-harness.h.
  */
 #include "models-harness.h"
-#include "models/reuse.h"
 
 /*
  * 4 users, no think time, one connection held for 1 s by each request:
@@ -530,46 +529,22 @@ START_TEST(db_pool_sweep_shares_replications_exactly)
 	static const long size[] = { 2, 30, 60, 12, 5, 100 };
 	static const unsigned long hits_after[] = { 0, 0, 4 };
 	cs_reuse *c = cs_reuse_new(CS_REUSE_POOL);
-	char yaml[512];
+	char yaml[512], what[32];
 	size_t i;
 
 	ck_assert_ptr_nonnull(c);
 	for (i = 0; i < sizeof size / sizeof size[0]; i++) {
-		cs_run_opts o = { .seed = 11, .has_seed = 1, .jobs = 2 };
-		cs_scenario *sc;
-		cs_result *alone, *shared;
-		cs_error err = { 0 };
-		char *ja, *js;
 		sim s;
 
 		snprintf(yaml, sizeof yaml, reuse_yaml, size[i]);
+		snprintf(what, sizeof what, "pool %ld", size[i]);
 		sim_load(&s, yaml);
-		sc = s.sc;
-		ck_assert_int_eq(cs_run(sc, &o, &alone, &err), CS_OK);
-		ck_assert_int_eq(cs_run_reuse(sc, &o, c, "k", &shared, &err),
-		                 CS_OK);
-		ja = cs_result_json(alone);
-		js = cs_result_json(shared);
-		ck_assert_ptr_nonnull(ja);
-		ck_assert_ptr_nonnull(js);
-		ck_assert_msg(!strcmp(ja, js), "pool %ld: the shared result "
-		              "differs from the point run alone", size[i]);
-		ck_assert(cs_result_events(alone) == cs_result_events(shared));
+		sim_run_shared(&s, c, 11, what);
 		if (i < 3)
 			ck_assert_uint_eq(cs_reuse_hits(c), hits_after[i]);
-		if (size[i] == 2) {
-			double w;
-
-			ck_assert_int_eq(cs_result_metric(alone,
-			    "resources.db_pool.waiters.max", &w, NULL, NULL),
-			    CS_OK);
-			ck_assert(w > 0); /* the pools filled */
-		}
-		free(ja);
-		free(js);
-		cs_result_free(alone);
-		cs_result_free(shared);
-		cs_scenario_free(sc);
+		if (size[i] == 2) /* the pools filled */
+			ck_assert(M(&s, "resources.db_pool.waiters.max") > 0);
+		sim_free(&s);
 	}
 	cs_reuse_free(c);
 }
