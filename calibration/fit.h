@@ -632,6 +632,15 @@ cs_status cs_cal_run_pi_compute(const char *path, const char *const *sets,
                                 size_t nsets, const cs_run_opts *ro,
                                 const cs_result *centre, cs_cal_run_pi *out,
                                 cs_error *err);
+/* The same, its runs sharing replications through reuse under key (a
+ * sweep's points that differ only in a limit: models/reuse.h); reuse
+ * NULL: as cs_cal_run_pi_compute. */
+struct cs_reuse;
+cs_status cs_cal_run_pi_shared(const char *path, const char *const *sets,
+                               size_t nsets, const cs_run_opts *ro,
+                               const cs_result *centre,
+                               struct cs_reuse *reuse, const char *key,
+                               cs_cal_run_pi *out, cs_error *err);
 
 /* The fit's text report (calibration/print.c), after cs_cal_fit: the
  * between-run floors and every objective term with its sampling sd, floor

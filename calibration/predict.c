@@ -13,6 +13,7 @@
 
 #include "calibration/fit-private.h"
 #include "config/conf.h"
+#include "models/reuse.h"
 
 static const char *const kind_names[] = {
 	"duration", "rate", "ratio", "number", "integer", NULL
@@ -616,6 +617,17 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
                       const cs_run_opts *ro, const cs_result *centre,
                       cs_cal_run_pi *out, cs_error *err)
 {
+	return cs_cal_run_pi_shared(path, sets, nsets, ro, centre, NULL, NULL,
+	                            out, err);
+}
+
+cs_status
+cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
+                     const cs_run_opts *ro, const cs_result *centre,
+                     struct cs_reuse *reuse, const char *key,
+                     cs_cal_run_pi *out, cs_error *err)
+{
+	char *jkey = NULL;
 	cs_cal_unc u;
 	double *draws = NULL, *y = NULL, window = NAN, y0[CS_CAL_NMETRICS];
 	cs_cal_pred c0;
@@ -670,7 +682,23 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 			o.precision = 0;
 		}
 		o.timeseries = 0;
-		s = cs_run(sc, &o, &res, err);
+		if (reuse) {
+			/* each draw (and the centre) its own runs: the same
+			 * parameters and options at every point of the key */
+			size_t len = strlen(key) + 32;
+
+			free(jkey);
+			jkey = malloc(len);
+			if (!jkey) {
+				cs_scenario_free(sc);
+				s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+				                 "out of memory");
+				goto out;
+			}
+			snprintf(jkey, len, "%sinterval run %zu\n", key, j);
+		}
+		s = reuse ? cs_run_reuse(sc, &o, reuse, jkey, &res, err) :
+		            cs_run(sc, &o, &res, err);
 		if (!s && j == nd + 1)
 			pred_of_result(res, &c0);
 		else if (!s)
@@ -733,6 +761,7 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 	out->draws = nd;
 	s = CS_OK;
 out:
+	free(jkey);
 	free(draws);
 	free(y);
 	free(all);

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/sweepio.h"
+#include "models/reuse.h"
 #include "sweep/sweep.h"
 
 static const cs_cli_opt sweep_opts[] = {
@@ -190,9 +191,10 @@ add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
 		"app_cpu_utilization", "db_cpu_utilization", "pool_in_use",
 		"event_loop_utilization"
 	};
-	size_t nd = cs_sweep_ndims(sw), i, k, m;
+	size_t nd = cs_sweep_ndims(sw), i, k, m, dim = 0;
 	const char **all;
-	char *buf;
+	char *buf, *key = NULL;
+	struct cs_reuse *reuse;
 	cs_cal_unc u;
 	cs_status s;
 
@@ -212,6 +214,9 @@ add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
 	}
 	for (k = 0; k < nsets; k++)
 		all[k] = sets[k];
+	/* a pool (or workers) sweep: each interval run shared across the
+	 * limit's values as the sweep's own are (models/reuse.h) */
+	reuse = cs_sweep_reuse_new(sw, &dim);
 	for (i = 0; i < d->total; i++) {
 		cs_cal_run_pi pi;
 		cJSON *o, *mo;
@@ -229,8 +234,16 @@ add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
 			po.seed = d->seed;
 			po.has_seed = 1;
 		}
-		if ((s = cs_cal_run_pi_compute(scenario, all, nsets + nd, &po, NULL,
-		                               &pi, err)))
+		if (reuse) {
+			free(key);
+			if (!(key = cs_sweep_reuse_key(sw, i, dim, ""))) {
+				s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+				                 "out of memory");
+				break;
+			}
+		}
+		if ((s = cs_cal_run_pi_shared(scenario, all, nsets + nd, &po, NULL,
+		                              reuse, key, &pi, err)))
 			break;
 		o = cJSON_AddObjectToObject(d->points[i], "prediction_interval");
 		mo = o ? cJSON_AddObjectToObject(o, "metrics") : NULL;
@@ -257,6 +270,8 @@ add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
 		if (s)
 			break;
 	}
+	cs_reuse_free(reuse);
+	free(key);
 	free(all);
 	free(buf);
 	return s;

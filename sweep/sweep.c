@@ -265,6 +265,52 @@ cs_sweep_value(const cs_sweep *sw, size_t point, size_t d)
 
 /* ---- running ------------------------------------------------------------ */
 
+struct cs_reuse *
+cs_sweep_reuse_new(const cs_sweep *sw, size_t *limit_dim)
+{
+	cs_reuse_limit lim, want;
+	size_t found[2] = { 0 }, at[2] = { 0 }, t;
+
+	if (sw->no_share)
+		return NULL;
+	for (t = 0; t < sw->ndims; t++)
+		if (cs_reuse_limit_of(sw->dims[t].path, &lim)) {
+			found[lim]++;
+			at[lim] = t;
+		}
+	/* the pool's if both vary (the workers' values then are part of
+	 * the key); none for a path varied twice (the last value wins) */
+	want = found[CS_REUSE_POOL] ? CS_REUSE_POOL : CS_REUSE_WORKERS;
+	if (found[want] != 1)
+		return NULL;
+	*limit_dim = at[want];
+	return cs_reuse_new(want);
+}
+
+char *
+cs_sweep_reuse_key(const cs_sweep *sw, size_t point, size_t limit_dim,
+                   const char *prefix)
+{
+	size_t len = strlen(prefix) + 1, k;
+	char *key;
+
+	for (k = 0; k < sw->ndims; k++)
+		len += strlen(sw->dims[k].path) + strlen(cs_sweep_value(sw, point,
+		                                                        k)) + 2;
+	key = malloc(len);
+	if (!key)
+		return NULL;
+	strcpy(key, prefix);
+	for (k = 0; k < sw->ndims; k++)
+		if (k != limit_dim) {
+			strcat(key, sw->dims[k].path);
+			strcat(key, "=");
+			strcat(key, cs_sweep_value(sw, point, k));
+			strcat(key, "\n");
+		}
+	return key;
+}
+
 typedef struct job {
 	const cs_sweep *sw;
 	const char *scenario;
@@ -331,22 +377,9 @@ point(unsigned t, void *arg)
 				break;
 			}
 	if (!s && jb->reuse) {
-		/* what else this point's runs differ in: the other values */
-		size_t len = 1;
-
-		for (k = 0; k < jb->sw->ndims; k++)
-			len += strlen(own[k]) + 1;
-		key = malloc(len);
+		key = cs_sweep_reuse_key(jb->sw, i, jb->limit_dim, "");
 		if (!key)
 			s = CS_ERR_NOMEM;
-		else {
-			key[0] = '\0';
-			for (k = 0; k < jb->sw->ndims; k++)
-				if (k != jb->limit_dim) {
-					strcat(key, own[k]);
-					strcat(key, "\n");
-				}
-		}
 	}
 	if (!s)
 		s = cs_run_reuse(sc, &jb->ro, jb->reuse, key, &res,
@@ -394,25 +427,9 @@ cs_sweep_run(const cs_sweep *sw, const char *scenario,
 	if (!jb.errs)
 		return CS_ERR_NOMEM;
 	/* a pool (or workers) sweep: a replication in which the limit never
-	 * bound is the same run at every larger value (models/reuse.h); the
-	 * pool's if both are varied, none for a path varied twice (the
-	 * last value wins); without memory for the store every point simply
-	 * runs */
-	if (!sw->no_share) {
-		cs_reuse_limit lim, want;
-		size_t found[2] = { 0 }, at[2] = { 0 };
-
-		for (t = 0; t < sw->ndims; t++)
-			if (cs_reuse_limit_of(sw->dims[t].path, &lim)) {
-				found[lim]++;
-				at[lim] = t;
-			}
-		want = found[CS_REUSE_POOL] ? CS_REUSE_POOL : CS_REUSE_WORKERS;
-		if (found[want] == 1) {
-			jb.reuse = cs_reuse_new(want);
-			jb.limit_dim = at[want];
-		}
-	}
+	 * bound is the same run at every larger value (models/reuse.h);
+	 * without memory for the store every point simply runs */
+	jb.reuse = cs_sweep_reuse_new(sw, &jb.limit_dim);
 	pthread_mutex_init(&jb.lock, NULL);
 	s = cs_sim_replicate((unsigned)nwanted, jobs, point, &jb);
 	if (s && err) {

@@ -43,6 +43,17 @@ const char *cs_sweep_spec(const cs_sweep *sw);
  * that or to time the engine. */
 void cs_sweep_set_share(cs_sweep *sw, bool share);
 
+/* A store for sharing replications between this grid's points
+ * (models/reuse.h), with in *limit_dim the dimension that is its limit
+ * (db.pool.size, else app.workers); NULL when the grid varies neither
+ * (or varies that path twice), sharing is off, or memory is short.
+ * Caller frees with cs_reuse_free(). */
+struct cs_reuse *cs_sweep_reuse_new(const cs_sweep *sw, size_t *limit_dim);
+/* The key of point's runs in that store: prefix, then the other
+ * dimensions' "path=value" lines.  Caller frees; NULL on no memory. */
+char *cs_sweep_reuse_key(const cs_sweep *sw, size_t point, size_t limit_dim,
+                         const char *prefix);
+
 /* Called once per finished point, never concurrently; res is freed after
  * the call returns.  A non-zero return stops the sweep. */
 typedef int (*cs_sweep_cb)(size_t point, const cs_result *res, void *ctx);

@@ -419,6 +419,14 @@ for p in d["points"]:
     ok = ok and pi["low"] < x < pi["high"]
 sys.exit(0 if ok else 1)
 PY
+# a calibrated workers sweep shares its runs (the intervals' too) across
+# the counts no run filled (50 users: 128 takes 64's runs): the same bytes
+# as running them all
+"$capsim" sweep "$cal" --vary app.workers=4,64,128 --set load.users=50 -r 2 -f json -o swsh.json 2>err &&
+	"$capsim" sweep "$cal" --vary app.workers=4,64,128 --set load.users=50 -r 2 --no-share -f json -o swns.json 2>>err &&
+	grep -q prediction_interval swsh.json && cmp -s swsh.json swns.json &&
+	ok sweep-calibrated-shared-same-bytes ||
+	bad sweep-calibrated-shared-same-bytes "$(head -c 300 err)"
 # validate's JSON: the endpoints and causes beside the prediction
 "$capsim" validate "$srcdir/lab2/results/calibrated.yaml" --data "$srcdir/lab2/data/measurements.yaml" \
 	--points c03 --replications 2 --format json -o vj.json 2>err
