@@ -636,6 +636,9 @@ cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
 	size_t nd, j, k, m;
 	cs_status s;
 
+	if (!key)
+		key = "";
+
 	memset(out, 0, sizeof *out);
 	if ((s = cs_cal_unc_read(path, &u, err)))
 		return s;
