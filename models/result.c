@@ -31,9 +31,6 @@
 
 /* ---- replications shared across a limit's values (models/reuse.h) ----- */
 
-/* Doubles the store keeps at most (metric vectors): 128 MB. */
-#define REUSE_BUDGET ((size_t)16 << 20)
-
 typedef struct reuse_ent {
 	char *key;
 	unsigned rep;
@@ -48,7 +45,8 @@ struct cs_reuse {
 	pthread_mutex_t lock;
 	reuse_ent *e;
 	size_t n, cap;
-	size_t doubles;     /* kept so far, against REUSE_BUDGET */
+	size_t doubles;     /* kept so far */
+	size_t budget;      /* at most (cs_reuse_set_budget) */
 	unsigned long hits;
 };
 
@@ -71,6 +69,7 @@ cs_reuse_new(cs_reuse_limit limit)
 
 	if (c) {
 		c->limit = limit;
+		c->budget = CS_REUSE_BUDGET;
 		pthread_mutex_init(&c->lock, NULL);
 	}
 	return c;
@@ -90,6 +89,12 @@ cs_reuse_free(cs_reuse *c)
 	free(c->e);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+void
+cs_reuse_set_budget(cs_reuse *c, size_t numbers)
+{
+	c->budget = numbers;
 }
 
 unsigned long
@@ -139,7 +144,7 @@ reuse_put(cs_reuse *c, const char *key, unsigned rep, long peak,
 	for (i = 0; i < c->n; i++)
 		if (c->e[i].rep == rep && !strcmp(c->e[i].key, key))
 			goto out;
-	if (c->doubles + n > REUSE_BUDGET)
+	if (c->doubles + n > c->budget)
 		goto out;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 16;

@@ -48,6 +48,10 @@ bool cs_reuse_limit_of(const char *path, cs_reuse_limit *limit);
 /* NULL on allocation failure (the caller then runs without one). */
 cs_reuse *cs_reuse_new(cs_reuse_limit limit);
 void cs_reuse_free(cs_reuse *c);
+/* Keep at most this many numbers (metric values) in all; the default is
+ * CS_REUSE_BUDGET.  Past it replications are not kept (they still run). */
+#define CS_REUSE_BUDGET ((size_t)16 << 20) /* 128 MB of doubles */
+void cs_reuse_set_budget(cs_reuse *c, size_t numbers);
 /* Replications taken from the store so far. */
 unsigned long cs_reuse_hits(const cs_reuse *c);
 

@@ -547,6 +547,30 @@ START_TEST(db_pool_sweep_shares_replications_exactly)
 		sim_free(&s);
 	}
 	cs_reuse_free(c);
+
+	/* a store with room for one replication's metrics keeps only the
+	 * first: 100 takes replication 0 of 30's and runs the other three,
+	 * with the same bytes */
+	c = cs_reuse_new(CS_REUSE_POOL);
+	ck_assert_ptr_nonnull(c);
+	for (i = 0; i < 2; i++) {
+		long n = i ? 100 : 30;
+		sim s;
+
+		snprintf(yaml, sizeof yaml, reuse_yaml, n);
+		snprintf(what, sizeof what, "pool %ld, small store", n);
+		if (i == 0) {
+			/* one replication's metrics: as many as the result has */
+			sim_run(&s, yaml, 1, 11);
+			cs_reuse_set_budget(c, cs_result_nmetrics(s.r));
+			sim_free(&s);
+		}
+		sim_load(&s, yaml);
+		sim_run_shared(&s, c, 11, what);
+		sim_free(&s);
+	}
+	ck_assert_uint_eq(cs_reuse_hits(c), 1);
+	cs_reuse_free(c);
 }
 END_TEST
 
