@@ -434,6 +434,9 @@ typedef struct cs_service {
 	                          * for, in the window */
 	uint64_t attempts, rejected, errors, timeouts;
 	cs_batch *batch;         /* kind: batch only, else NULL */
+	long peak;               /* most slots held at once at an instance */
+	bool bound;              /* an attempt found its instance's
+	                          * concurrency all held (models/reuse.h) */
 } cs_service;
 
 typedef struct cs_user {

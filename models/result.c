@@ -40,8 +40,12 @@ typedef struct reuse_ent {
 	double *v;
 } reuse_ent;
 
+/* The limits (cs_reuse_rank's order). */
+enum { LIM_POOL, LIM_WORKERS, LIM_SVC };
+
 struct cs_reuse {
-	cs_reuse_limit limit;
+	int limit;          /* LIM_* */
+	char *svc;          /* LIM_SVC: the service's name */
 	pthread_mutex_t lock;
 	reuse_ent *e;
 	size_t n, cap;
@@ -50,28 +54,47 @@ struct cs_reuse {
 	unsigned long hits;
 };
 
-bool
-cs_reuse_limit_of(const char *path, cs_reuse_limit *limit)
+#define SVC_PREFIX "services."
+#define SVC_SUFFIX ".concurrency"
+
+int
+cs_reuse_rank(const char *path)
 {
+	size_t n = strlen(path), a = strlen(SVC_PREFIX), b = strlen(SVC_SUFFIX);
+
 	if (!strcmp(path, "db.pool.size"))
-		*limit = CS_REUSE_POOL;
-	else if (!strcmp(path, "app.workers"))
-		*limit = CS_REUSE_WORKERS;
-	else
-		return false;
-	return true;
+		return LIM_POOL;
+	if (!strcmp(path, "app.workers"))
+		return LIM_WORKERS;
+	if (n > a + b && !strncmp(path, SVC_PREFIX, a) &&
+	    !strcmp(path + n - b, SVC_SUFFIX))
+		return LIM_SVC;
+	return -1;
 }
 
 cs_reuse *
-cs_reuse_new(cs_reuse_limit limit)
+cs_reuse_new(const char *path)
 {
-	cs_reuse *c = calloc(1, sizeof *c);
+	int k = cs_reuse_rank(path);
+	cs_reuse *c;
 
-	if (c) {
-		c->limit = limit;
-		c->budget = CS_REUSE_BUDGET;
-		pthread_mutex_init(&c->lock, NULL);
+	if (k < 0 || !(c = calloc(1, sizeof *c)))
+		return NULL;
+	c->limit = k;
+	c->budget = CS_REUSE_BUDGET;
+	if (k == LIM_SVC) {
+		size_t a = strlen(SVC_PREFIX);
+		size_t len = strlen(path) - a - strlen(SVC_SUFFIX);
+
+		c->svc = malloc(len + 1);
+		if (!c->svc) {
+			free(c);
+			return NULL;
+		}
+		memcpy(c->svc, path + a, len);
+		c->svc[len] = '\0';
 	}
+	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
 
@@ -87,6 +110,7 @@ cs_reuse_free(cs_reuse *c)
 		free(c->e[i].v);
 	}
 	free(c->e);
+	free(c->svc);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -176,6 +200,9 @@ typedef struct runctx {
 	const cs_run_opts *opts;
 	cs_reuse *reuse;    /* NULL: run every replication */
 	const char *key;
+	long value;         /* the limit's value in this run */
+	double capacity;    /* what the walk divides its mean in use by */
+	size_t svc;         /* a service's concurrency: which service */
 	long util_i, in_use_i; /* the limit's utilization and its mean in
 	                    * use: what a stored replication's metrics need
 	                    * for this run's value */
@@ -186,6 +213,60 @@ typedef struct runctx {
 	size_t nts;
 } runctx;
 
+static long find_metric(const cs_result *r, const char *path);
+
+/*
+ * ctx's sharing through c for a run of sc: the limit's value, what the
+ * walk divides its mean in use by (each exactly as result-walk.c computes
+ * it) and where both metrics are.  False when this run cannot share: users
+ * pinned to processes (for workers: a process's share counts, not the
+ * instance's), a service without that name, or one without a limit (0:
+ * its metrics differ).
+ */
+static bool
+share_setup(runctx *ctx, cs_reuse *c, const cs_scenario *sc)
+{
+	char util[600], in_use[600];
+	size_t i;
+
+	switch (c->limit) {
+	case LIM_POOL:
+		ctx->value = sc->db.pool_size;
+		ctx->capacity = (double)cs_scenario_npools(sc) *
+		                (double)sc->db.pool_size;
+		snprintf(util, sizeof util, "resources.db_pool.utilization");
+		snprintf(in_use, sizeof in_use, "resources.db_pool.in_use.mean");
+		break;
+	case LIM_WORKERS:
+		if (sc->app.sticky)
+			return false;
+		ctx->value = sc->app.workers;
+		ctx->capacity = (double)(sc->app.instances * sc->app.workers);
+		snprintf(util, sizeof util, "resources.app.worker_utilization");
+		snprintf(in_use, sizeof in_use, "resources.app.workers_busy.mean");
+		break;
+	default:
+		for (i = 0; i < sc->nservices; i++)
+			if (!strcmp(sc->services[i].name, c->svc))
+				break;
+		if (i == sc->nservices || sc->services[i].concurrency <= 0)
+			return false;
+		ctx->svc = i;
+		ctx->value = sc->services[i].concurrency;
+		ctx->capacity = (double)sc->app.instances *
+		                (double)sc->services[i].concurrency;
+		snprintf(util, sizeof util, "resources.services.%s."
+		         "concurrency_utilization", c->svc);
+		snprintf(in_use, sizeof in_use, "resources.services.%s."
+		         "concurrency.mean", c->svc);
+		break;
+	}
+	ctx->reuse = c;
+	ctx->util_i = find_metric(ctx->r, util);
+	ctx->in_use_i = find_metric(ctx->r, in_use);
+	return true;
+}
+
 static cs_status
 one(unsigned rep, void *arg)
 {
@@ -195,20 +276,13 @@ one(unsigned rep, void *arg)
 	walker w = { .r = r, .v = r->v + (size_t)rep * r->nmetrics };
 	/* the timeseries comes from replication 0's model: run it */
 	bool share = ctx->reuse && !(rep == 0 && r->ts_every > 0);
-	bool pool = share && ctx->reuse->limit == CS_REUSE_POOL;
-	const cs_scenario *sc = r->sc;
 	cs_status s;
 
-	if (share && reuse_get(ctx->reuse, ctx->key, rep,
-	                       pool ? sc->db.pool_size : sc->app.workers,
-	                       w.v, r->nmetrics, &ctx->events[rep])) {
-		/* the walk's TS(pool_in_use) / pool or TS(workers_busy) /
-		 * workers, for this value */
+	if (share && reuse_get(ctx->reuse, ctx->key, rep, ctx->value, w.v,
+	                       r->nmetrics, &ctx->events[rep])) {
+		/* the walk's mean in use / capacity, for this value */
 		if (ctx->util_i >= 0 && ctx->in_use_i >= 0)
-			w.v[ctx->util_i] = w.v[ctx->in_use_i] / (pool ?
-			    (double)cs_scenario_npools(sc) *
-			    (double)sc->db.pool_size :
-			    (double)(sc->app.instances * sc->app.workers));
+			w.v[ctx->util_i] = w.v[ctx->in_use_i] / ctx->capacity;
 		ctx->stall[rep] = -2;
 		s = CS_OK;
 		goto done;
@@ -221,10 +295,19 @@ one(unsigned rep, void *arg)
 	if (!s) {
 		cs_resultp_walk(&w, m);
 		ctx->events[rep] = m->e->executed;
-		if (share && !(pool ? m->pool_bound : m->worker_bound))
-			reuse_put(ctx->reuse, ctx->key, rep,
-			          pool ? m->pool_peak : m->worker_peak, w.v,
-			          r->nmetrics, m->e->executed);
+		if (share) {
+			int lim = ctx->reuse->limit;
+			const cs_service *sv = lim == LIM_SVC ?
+			                       &m->svc[ctx->svc] : NULL;
+
+			if (!(lim == LIM_POOL ? m->pool_bound :
+			      lim == LIM_WORKERS ? m->worker_bound : sv->bound))
+				reuse_put(ctx->reuse, ctx->key, rep,
+				          lim == LIM_POOL ? m->pool_peak :
+				          lim == LIM_WORKERS ? m->worker_peak :
+				          sv->peak, w.v, r->nmetrics,
+				          m->e->executed);
+		}
 		if (rep == 0) {
 			ctx->ts = m->ts;
 			ctx->nts = m->nts;
@@ -432,7 +515,6 @@ summarise(const cs_result *r, size_t i, unsigned n, double *col,
 	}
 }
 
-static long find_metric(const cs_result *r, const char *path);
 
 /*
  * The precision of replications 0..n-1: the largest, over
@@ -614,18 +696,10 @@ cs_run_reuse(const cs_scenario *sc, const cs_run_opts *opts, cs_reuse *c,
 	}
 	ctx.r = r;
 	ctx.opts = opts;
-	/* workers with users pinned to processes: a process's share
-	 * counts, not the instance's (models/reuse.h): no sharing */
-	ctx.reuse = c && key && !(c->limit == CS_REUSE_WORKERS &&
-	                          sc->app.sticky) ? c : NULL;
-	ctx.key = key;
-	if (c && c->limit == CS_REUSE_WORKERS) {
-		ctx.util_i = find_metric(r, "resources.app.worker_utilization");
-		ctx.in_use_i = find_metric(r, "resources.app.workers_busy.mean");
-	} else {
-		ctx.util_i = find_metric(r, "resources.db_pool.utilization");
-		ctx.in_use_i = find_metric(r, "resources.db_pool.in_use.mean");
-	}
+	if (c && key && share_setup(&ctx, c, sc))
+		ctx.key = key;
+	else
+		ctx.reuse = NULL;
 	atomic_init(&ctx.done, 0);
 	for (;;) {
 		double q;

@@ -1,6 +1,7 @@
 /*
  * models/reuse — replications shared between runs that differ only in a
- * limit that never bound: db.pool.size or app.workers.
+ * limit that never bound: db.pool.size, app.workers or a service's
+ * concurrency.
  *
  * A pool opens connections lazily and its size is read at one place: an
  * acquire that finds every open connection busy opens another while the
@@ -14,10 +15,14 @@
  * found a free one, at most worker_peak busy, is the same run with any
  * app.workers >= worker_peak (not with users pinned to processes, where
  * a process's share of the workers counts, and its busiest utilization
- * is reported).  The metrics are then the same numbers, save the one that
- * divides by the limit (resources.db_pool.utilization,
- * resources.app.worker_utilization), which is recomputed from the mean in
- * use exactly as the walk computes it.  So a sweep over either runs each
+ * is reported).  A service's concurrency (slots per app instance) the
+ * same: read when an attempt starts; a replication in which every attempt
+ * found a free slot is the same run at any concurrency >= the most held
+ * at once (0, no limit, is not shared: its metrics differ).  The metrics
+ * are then the same numbers, save the one that divides by the limit
+ * (resources.db_pool.utilization, resources.app.worker_utilization,
+ * resources.services.NAME.concurrency_utilization), which is recomputed
+ * from the mean in use exactly as the walk computes it.  So a sweep over either runs each
  * replication once for all the values above what it used (in
  * scenarios/500u.yaml's pool sweep of 5..100, 14 of the 20 points), with
  * output byte-identical to running every point, whatever the thread
@@ -32,21 +37,20 @@
 #ifndef CS_MODELS_REUSE_H
 #define CS_MODELS_REUSE_H
 
-#include <stdbool.h>
-
 #include "capsim.h"
 
 typedef struct cs_reuse cs_reuse;
 
-/* Which limit the runs sharing a store differ in. */
-typedef enum { CS_REUSE_POOL, CS_REUSE_WORKERS } cs_reuse_limit;
+/* Whether path is a limit runs can share replications across, and how
+ * strongly a sweep should prefer it when it varies several: 0 for
+ * db.pool.size, 1 for app.workers, 2 for services.NAME.concurrency; -1
+ * for any other path. */
+int cs_reuse_rank(const char *path);
 
-/* The limit a scenario path is (true), for "db.pool.size" and
- * "app.workers". */
-bool cs_reuse_limit_of(const char *path, cs_reuse_limit *limit);
-
-/* NULL on allocation failure (the caller then runs without one). */
-cs_reuse *cs_reuse_new(cs_reuse_limit limit);
+/* A store for runs that differ in the limit at path (cs_reuse_rank >= 0);
+ * NULL for another path or on allocation failure (the caller then runs
+ * without one). */
+cs_reuse *cs_reuse_new(const char *path);
 void cs_reuse_free(cs_reuse *c);
 /* Keep at most this many numbers (metric values) in all; the default is
  * CS_REUSE_BUDGET.  Past it replications are not kept (they still run). */

@@ -331,13 +331,15 @@ attempt_start(cs_model *m, cs_req *r)
 	                          r->token, &r->tmo))
 		m->status = CS_ERR_NOMEM;
 	if (c->concurrency > 0 && s->inflight[r->inst] >= c->concurrency) {
+		s->bound = true; /* the concurrency decides from here */
 		cs_part_to(m, r, CS_PART_SVC(id, CS_PART_SVC_QUEUE));
 		cs_queue_push(&s->wait[r->inst], r);
 		cs_tstat_add(&s->slotq, m->e->now, 1);
 		return;
 	}
 	r->svc = id;
-	s->inflight[r->inst]++;
+	if (++s->inflight[r->inst] > s->peak)
+		s->peak = s->inflight[r->inst];
 	s->active++;
 	cs_tstat_add(&s->conc, m->e->now, 1);
 	attempt_go(m, r);

@@ -28,8 +28,8 @@ typedef struct ctx {
 	bool integer;
 	cs_cap_answer *ans;
 	cs_error *err;
-	cs_reuse *reuse;    /* searching db.pool.size or app.workers: shared
-	                     * replications (models/reuse.h), or NULL */
+	cs_reuse *reuse;    /* searching a limit: shared replications
+	                     * (models/reuse.h), or NULL */
 } ctx;
 
 static bool
@@ -199,15 +199,13 @@ cs_cap_search(const char *scenario, const char *const *sets, size_t nsets,
 {
 	ctx c = { scenario, sets, nsets, path, slo, ro, integer_path(path),
 	          ans, err, NULL };
-	cs_reuse_limit lim;
 	cs_status s;
 
-	/* a pool size's (or workers') search: a replication in which the
-	 * limit never bound is the same run at every larger value
-	 * (models/reuse.h); without memory for the store every value
-	 * simply runs */
-	if (cs_reuse_limit_of(path, &lim))
-		c.reuse = cs_reuse_new(lim);
+	/* a pool size's, workers' or service concurrency's search: a
+	 * replication in which the limit never bound is the same run at
+	 * every larger value (models/reuse.h); NULL for any other path, and
+	 * without memory for the store, and every value simply runs */
+	c.reuse = cs_reuse_new(path);
 	s = search(&c, lo, hi);
 	cs_reuse_free(c.reuse);
 	return s;

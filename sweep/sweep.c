@@ -1,6 +1,7 @@
 /* What-if grids: parsing the --vary specs and running the points. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,23 +269,29 @@ cs_sweep_value(const cs_sweep *sw, size_t point, size_t d)
 struct cs_reuse *
 cs_sweep_reuse_new(const cs_sweep *sw, size_t *limit_dim)
 {
-	cs_reuse_limit lim, want;
-	size_t found[2] = { 0 }, at[2] = { 0 }, t;
+	size_t t, k, best = SIZE_MAX;
+	int rank = -1;
 
 	if (sw->no_share)
 		return NULL;
-	for (t = 0; t < sw->ndims; t++)
-		if (cs_reuse_limit_of(sw->dims[t].path, &lim)) {
-			found[lim]++;
-			at[lim] = t;
+	/* the most preferred limit varied (db.pool.size, app.workers, a
+	 * service's concurrency: the others' values are then part of the
+	 * key), none when its path is varied twice (the last value wins) */
+	for (t = 0; t < sw->ndims; t++) {
+		int r = cs_reuse_rank(sw->dims[t].path);
+
+		if (r >= 0 && (rank < 0 || r < rank)) {
+			rank = r;
+			best = t;
 		}
-	/* the pool's if both vary (the workers' values then are part of
-	 * the key); none for a path varied twice (the last value wins) */
-	want = found[CS_REUSE_POOL] ? CS_REUSE_POOL : CS_REUSE_WORKERS;
-	if (found[want] != 1)
+	}
+	if (best == SIZE_MAX)
 		return NULL;
-	*limit_dim = at[want];
-	return cs_reuse_new(want);
+	for (k = 0; k < sw->ndims; k++)
+		if (k != best && !strcmp(sw->dims[k].path, sw->dims[best].path))
+			return NULL;
+	*limit_dim = best;
+	return cs_reuse_new(sw->dims[best].path);
 }
 
 char *

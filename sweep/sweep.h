@@ -34,19 +34,20 @@ const char *cs_sweep_value(const cs_sweep *sw, size_t point, size_t dim);
  * check that a journal or a shard belongs to the same sweep. */
 const char *cs_sweep_spec(const cs_sweep *sw);
 
-/* Whether a grid that varies db.pool.size (or app.workers) shares
- * replications between its points (true, the default): a replication in
- * which no pool ever filled is the same run at every size at or above the
- * most connections it opened, so it runs once for all of them; workers
- * the same (models/reuse.h).  The
+/* Whether a grid that varies db.pool.size (or app.workers, or a
+ * service's concurrency) shares replications between its points (true,
+ * the default): a replication in which no pool ever filled is the same
+ * run at every size at or above the most connections it opened, so it
+ * runs once for all of them; the others the same (models/reuse.h).  The
  * output is the same bytes either way; false runs every one, to check
  * that or to time the engine. */
 void cs_sweep_set_share(cs_sweep *sw, bool share);
 
 /* A store for sharing replications between this grid's points
  * (models/reuse.h), with in *limit_dim the dimension that is its limit
- * (db.pool.size, else app.workers); NULL when the grid varies neither
- * (or varies that path twice), sharing is off, or memory is short.
+ * (db.pool.size, else app.workers, else a service's concurrency); NULL
+ * when the grid varies none (or varies that path twice), sharing is off,
+ * or memory is short.
  * Caller frees with cs_reuse_free(). */
 struct cs_reuse *cs_sweep_reuse_new(const cs_sweep *sw, size_t *limit_dim);
 /* The key of point's runs in that store: prefix, then the other

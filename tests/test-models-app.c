@@ -677,7 +677,7 @@ START_TEST(app_workers_sweep_shares_replications_exactly)
 	int pinned;
 
 	for (pinned = 0; pinned < 2; pinned++) {
-		cs_reuse *c = cs_reuse_new(CS_REUSE_WORKERS);
+		cs_reuse *c = cs_reuse_new("app.workers");
 
 		ck_assert_ptr_nonnull(c);
 		for (i = 0; i < sizeof count / sizeof count[0]; i++) {

@@ -528,7 +528,7 @@ START_TEST(db_pool_sweep_shares_replications_exactly)
 {
 	static const long size[] = { 2, 30, 60, 12, 5, 100 };
 	static const unsigned long hits_after[] = { 0, 0, 4 };
-	cs_reuse *c = cs_reuse_new(CS_REUSE_POOL);
+	cs_reuse *c = cs_reuse_new("db.pool.size");
 	char yaml[512], what[32];
 	size_t i;
 
@@ -551,7 +551,7 @@ START_TEST(db_pool_sweep_shares_replications_exactly)
 	/* a store with room for one replication's metrics keeps only the
 	 * first: 100 takes replication 0 of 30's and runs the other three,
 	 * with the same bytes */
-	c = cs_reuse_new(CS_REUSE_POOL);
+	c = cs_reuse_new("db.pool.size");
 	ck_assert_ptr_nonnull(c);
 	for (i = 0; i < 2; i++) {
 		long n = i ? 100 : 30;

@@ -466,10 +466,67 @@ START_TEST(service_on_timeout_hold_keeps_the_slot)
 }
 END_TEST
 
+/*
+ * A sweep of a service's concurrency shares replications as a pool sweep
+ * does (models/reuse.h): a replication in which every attempt found a
+ * free slot is the same run at every concurrency >= the most held at
+ * once.  Same bytes as each value run alone; 1 first (8 calls a second of
+ * 200 ms fill one slot: nothing kept, nothing for 40 to take), then 40,
+ * then 80 (takes 40's four: about 1.6 held, rarely above 12); 0 (no
+ * limit, other metrics) and a count on another service share nothing.
+ */
+static const char svc_yaml[] =
+	"run: {duration: 40s, replications: 4}\n"
+	"load: {arrival_rate: 8}\n"
+	"app: {workers: 1000}\n"
+	"services:\n"
+	"  lim: {latency: {dist: exponential, mean: 200ms}, concurrency: %ld}\n"
+	"  other: {latency: 10ms, concurrency: 5}\n"
+	"endpoints:\n"
+	"  - name: b\n"
+	"    steps: [{call: lim}, {call: other}]\n";
+
+START_TEST(service_concurrency_sweep_shares_replications_exactly)
+{
+	static const long conc[] = { 1, 40, 80, 0, 12 };
+	static const unsigned long hits_after[] = { 0, 0, 4, 4 };
+	cs_reuse *c = cs_reuse_new("services.lim.concurrency");
+	cs_reuse *o = cs_reuse_new("services.nosuch.concurrency");
+	char yaml[512], what[48];
+	size_t i;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_ptr_null(cs_reuse_new("services.lim.timeout"));
+	for (i = 0; i < sizeof conc / sizeof conc[0]; i++) {
+		sim s;
+
+		snprintf(yaml, sizeof yaml, svc_yaml, conc[i]);
+		snprintf(what, sizeof what, "concurrency %ld", conc[i]);
+		sim_load(&s, yaml);
+		sim_run_shared(&s, c, 3, what);
+		if (i < 4)
+			ck_assert_uint_eq(cs_reuse_hits(c), hits_after[i]);
+		if (conc[i] == 1) /* the slot filled */
+			ck_assert(M(&s, "resources.services.lim.slot_waiters.max") > 0);
+		sim_free(&s);
+		/* a store for a service the scenario does not have runs
+		 * every replication */
+		sim_load(&s, yaml);
+		sim_run_shared(&s, o, 3, what);
+		ck_assert_uint_eq(cs_reuse_hits(o), 0);
+		sim_free(&s);
+	}
+	cs_reuse_free(c);
+	cs_reuse_free(o);
+}
+END_TEST
+
 void
 models_add_services(TCase *tc)
 {
 	tcase_add_test(tc, service_errors_grow_with_load);
+	tcase_add_test(tc, service_concurrency_sweep_shares_replications_exactly);
 	tcase_add_test(tc, service_on_timeout_hold_keeps_the_slot);
 	tcase_add_test(tc, service_rate_limit_answers_429);
 	tcase_add_test(tc, service_retries_recover);
