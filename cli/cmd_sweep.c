@@ -47,9 +47,9 @@ static const cs_cli_opt sweep_opts[] = {
 	  .flags = CS_OPT_SHORT,
 	  .help = "run every N-th point from the I-th, as JSON for capsim merge" },
 	{ .name = "no-share", .val = 'N',
-	  .help = "run every replication of every point, even where a pool "
-	          "or workers sweep could take it from another point; the "
-	          "output is the same bytes" },
+	  .help = "run every replication of every point, even where a sweep "
+	          "of a limit (pool, workers, a service's concurrency) could "
+	          "take it from another point; the output is the same bytes" },
 	CS_CLI_OPT_PRECISION,
 	CS_CLI_OPT_HELP,
 	{ 0 }
