@@ -73,6 +73,11 @@ typedef struct fctx {
 	cs_cal *c;
 	double *v, *r;
 	unsigned calls;
+	/* the function a minimizer is given: GSL keeps a pointer to it,
+	 * and iterates through it long after nm_begin has returned, so it
+	 * lives as long as the fit (it was nm_begin's local: iterating read
+	 * a dead stack frame, which an ASan build caught) */
+	gsl_multimin_function mf;
 } fctx;
 
 static double
@@ -124,7 +129,6 @@ nm_free(nmrun *r)
 static cs_status
 nm_begin(cs_cal *c, fctx *x, const gsl_vector *u0, nmrun *r, cs_error *err)
 {
-	gsl_multimin_function f;
 	double t0 = now_seconds();
 	size_t k, n = c->nparams;
 	int gs;
@@ -142,11 +146,11 @@ nm_begin(cs_cal *c, fctx *x, const gsl_vector *u0, nmrun *r, cs_error *err)
 
 		gsl_vector_set(r->step, k, fmin(fmax(0.15 * w, 0.05), 0.7));
 	}
-	f.n = n;
-	f.f = objective;
-	f.params = x;
+	x->mf.n = n;
+	x->mf.f = objective;
+	x->mf.params = x;
 	x->calls = 0;
-	gs = gsl_multimin_fminimizer_set(r->mz, &f, u0, r->step);
+	gs = gsl_multimin_fminimizer_set(r->mz, &x->mf, u0, r->step);
 	r->calls = x->calls;
 	r->seconds = now_seconds() - t0;
 	if (c->fatal) {
