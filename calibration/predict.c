@@ -14,6 +14,7 @@
 #include "calibration/fit-private.h"
 #include "config/conf.h"
 #include "models/reuse.h"
+#include "sim/replicate.h"
 
 static const char *const kind_names[] = {
 	"duration", "rate", "ratio", "number", "integer", NULL
@@ -621,23 +622,116 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
 	                            out, err);
 }
 
+/* One run of a prediction interval (cs_cal_run_pi_shared): run j of the
+ * parameter sets drawn (j < nd), at the block's values with one
+ * replication (j == nd) or with the run's own (j == nd + 1). */
+typedef struct pijob {
+	const char *path;
+	const char *const *sets;
+	size_t nsets;
+	const cs_cal_unc *u;
+	const double *draws;
+	size_t nd;
+	const cs_run_opts *ro;
+	struct cs_reuse *reuse;
+	const char *key;
+	double *y;           /* nd x CS_CAL_NMETRICS, by metric */
+	double *y0;          /* CS_CAL_NMETRICS: j == nd */
+	cs_cal_pred *c0;     /* j == nd + 1 */
+	double *window;      /* per j: the scenario's measured window */
+	cs_error *errs;      /* per j */
+} pijob;
+
+static cs_status
+pi_one(unsigned jj, void *arg)
+{
+	const pijob *pj = arg;
+	const cs_cal_unc *u = pj->u;
+	size_t j = jj, k, m, nd = pj->nd;
+	const char **all = calloc(pj->nsets + u->n + 1, sizeof *all);
+	char *abuf = malloc(u->n * 600), *jkey = NULL;
+	cs_scenario *sc = NULL;
+	cs_result *res = NULL;
+	cs_run_opts o = *pj->ro;
+	cs_error *err = &pj->errs[j];
+	cs_status s;
+
+	if (!all || !abuf) {
+		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
+		goto out;
+	}
+	for (k = 0; k < pj->nsets; k++)
+		all[k] = pj->sets[k];
+	for (k = 0; k < u->n; k++) {
+		cs_cal_unc_assign(u, k, j < nd ? pj->draws[j * u->n + k] :
+		                  u->params[k].value, abuf + 600 * k, 600);
+		all[pj->nsets + k] = abuf + 600 * k;
+	}
+	if ((s = cs_scenario_load_file(pj->path, all, pj->nsets + u->n, &sc,
+	                               err)))
+		goto out;
+	pj->window[j] = cs_scenario_duration(sc) - cs_scenario_warmup(sc);
+	/* a real test is one replication: the sequential rule (--precision)
+	 * is for the model's own CIs, not for these; they run side by side,
+	 * each on one thread */
+	if (j <= nd) {
+		o.replications = 1;
+		o.precision = 0;
+		o.jobs = 1;
+	}
+	o.timeseries = 0;
+	o.progress = NULL;
+	if (pj->reuse) {
+		/* each draw (and the centre) its own runs: the same parameters
+		 * and options at every point of the key */
+		size_t len = strlen(pj->key) + 32;
+
+		if (!(jkey = malloc(len))) {
+			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
+			                 "out of memory");
+			goto out;
+		}
+		snprintf(jkey, len, "%sinterval run %zu\n", pj->key, j);
+	}
+	s = pj->reuse ? cs_run_reuse(sc, &o, pj->reuse, jkey, &res, err) :
+	                cs_run(sc, &o, &res, err);
+	if (!s && j == nd + 1)
+		pred_of_result(res, pj->c0);
+	else if (!s)
+		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+			double v = NAN;
+
+			if (cs_result_metric(res, cs_cal_metric_path((cs_cal_metric)m),
+			                     &v, NULL, NULL))
+				v = NAN;
+			if (j < nd)
+				pj->y[m * nd + j] = v;
+			else
+				pj->y0[m] = v;
+		}
+out:
+	cs_result_free(res);
+	cs_scenario_free(sc);
+	free(jkey);
+	free(all);
+	free(abuf);
+	return s;
+}
+
 cs_status
 cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
                      const cs_run_opts *ro, const cs_result *centre,
                      struct cs_reuse *reuse, const char *key,
                      cs_cal_run_pi *out, cs_error *err)
 {
-	char *jkey = NULL;
 	cs_cal_unc u;
-	double *draws = NULL, *y = NULL, window = NAN, y0[CS_CAL_NMETRICS];
+	double *draws = NULL, *y = NULL, *win = NULL, window,
+	       y0[CS_CAL_NMETRICS];
 	cs_cal_pred c0;
-	const char **all = NULL;
-	char *abuf = NULL;
+	cs_error *errs = NULL;
+	pijob pj;
 	size_t nd, j, k, m;
 	cs_status s;
-
-	if (!key)
-		key = "";
 
 	memset(out, 0, sizeof *out);
 	if ((s = cs_cal_unc_read(path, &u, err)))
@@ -650,78 +744,38 @@ cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
 	                         err)))
 		goto out;
 	y = malloc(nd * CS_CAL_NMETRICS * sizeof *y);
-	all = calloc(nsets + u.n + 1, sizeof *all);
-	abuf = malloc(u.n * 600);
-	if (!y || !all || !abuf) {
+	win = malloc((nd + 2) * sizeof *win);
+	errs = calloc(nd + 2, sizeof *errs);
+	if (!y || !win || !errs) {
 		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
 		goto out;
 	}
-	for (k = 0; k < nsets; k++)
-		all[k] = sets[k];
-	/* the draws (one replication each), then the block's own values:
-	 * one replication (y0, the one the draws share) and, unless the
-	 * caller ran them (centre), the run's own replications (c0: the
-	 * centre, and one replication's spread) */
+	pj = (pijob){ .path = path, .sets = sets, .nsets = nsets, .u = &u,
+	              .draws = draws, .nd = nd, .ro = ro, .reuse = reuse,
+	              .key = key ? key : "", .y = y, .y0 = y0, .c0 = &c0,
+	              .window = win, .errs = errs };
+	/* the draws (one replication each) and the block's own values with
+	 * one (y0, the one the draws share), side by side on ro's threads;
+	 * then, unless the caller ran them (centre), the run's own
+	 * replications (c0: the centre, and one replication's spread) on
+	 * those threads.  Each result goes to its own place: the same
+	 * whatever the threads */
 	if (centre)
 		pred_of_result(centre, &c0);
-	for (j = 0; j < (centre ? nd + 1 : nd + 2); j++) {
-		cs_scenario *sc = NULL;
-		cs_result *res = NULL;
-		cs_run_opts o = *ro;
-
-		for (k = 0; k < u.n; k++) {
-			cs_cal_unc_assign(&u, k, j < nd ? draws[j * u.n + k] :
-			                  u.params[k].value, abuf + 600 * k, 600);
-			all[nsets + k] = abuf + 600 * k;
-		}
-		if ((s = cs_scenario_load_file(path, all, nsets + u.n, &sc, err)))
-			goto out;
-		if (isnan(window))
-			window = cs_scenario_duration(sc) - cs_scenario_warmup(sc);
-		/* a real test is one replication: the sequential rule
-		 * (--precision) is for the model's own CIs, not for these */
-		if (j <= nd) {
-			o.replications = 1;
-			o.precision = 0;
-		}
-		o.timeseries = 0;
-		if (reuse) {
-			/* each draw (and the centre) its own runs: the same
-			 * parameters and options at every point of the key */
-			size_t len = strlen(key) + 32;
-
-			free(jkey);
-			jkey = malloc(len);
-			if (!jkey) {
-				cs_scenario_free(sc);
-				s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-				                 "out of memory");
-				goto out;
+	s = cs_sim_replicate((unsigned)nd + 1, ro->jobs, pi_one, &pj);
+	if (!s && !centre)
+		s = pi_one((unsigned)nd + 1, &pj);
+	if (s) {
+		/* the lowest failing run's error, as if they had run in turn */
+		for (j = 0; j < nd + 2; j++)
+			if (errs[j].msg[0]) {
+				if (err)
+					*err = errs[j];
+				break;
 			}
-			snprintf(jkey, len, "%sinterval run %zu\n", key, j);
-		}
-		s = reuse ? cs_run_reuse(sc, &o, reuse, jkey, &res, err) :
-		            cs_run(sc, &o, &res, err);
-		if (!s && j == nd + 1)
-			pred_of_result(res, &c0);
-		else if (!s)
-			for (m = 0; m < CS_CAL_NMETRICS; m++) {
-				double v = NAN;
-
-				if (cs_result_metric(res,
-				    cs_cal_metric_path((cs_cal_metric)m), &v, NULL,
-				    NULL))
-					v = NAN;
-				if (j < nd)
-					y[m * nd + j] = v;
-				else
-					y0[m] = v;
-			}
-		cs_result_free(res);
-		cs_scenario_free(sc);
-		if (s)
-			goto out;
+		goto out;
 	}
+	window = win[0];
 	for (m = 0; m < CS_CAL_NMETRICS; m++)
 		recentre((cs_cal_metric)m, y + m * nd, nd, y0[m], c0.mean[m]);
 	for (m = 0; m < CS_CAL_NMETRICS; m++) {
@@ -764,11 +818,10 @@ cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
 	out->draws = nd;
 	s = CS_OK;
 out:
-	free(jkey);
 	free(draws);
 	free(y);
-	free(all);
-	free(abuf);
+	free(win);
+	free(errs);
 	cs_cal_unc_free(&u);
 	return s;
 }
