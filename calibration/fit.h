@@ -632,15 +632,21 @@ cs_status cs_cal_run_pi_compute(const char *path, const char *const *sets,
                                 size_t nsets, const cs_run_opts *ro,
                                 const cs_result *centre, cs_cal_run_pi *out,
                                 cs_error *err);
-/* The same, its runs sharing replications through reuse under key (a
- * sweep's points that differ only in a limit: models/reuse.h); reuse
- * NULL: as cs_cal_run_pi_compute. */
+/* The same, centred on centre given as its metrics (NULL: run here; a
+ * sweep gives each point's own run's: cs_cal_pred_of_result), its runs
+ * sharing replications through reuse under key (a sweep's points that
+ * differ only in a limit: models/reuse.h; reuse NULL: none). */
 struct cs_reuse;
 cs_status cs_cal_run_pi_shared(const char *path, const char *const *sets,
                                size_t nsets, const cs_run_opts *ro,
-                               const cs_result *centre,
+                               const cs_cal_pred *centre,
                                struct cs_reuse *reuse, const char *key,
                                cs_cal_run_pi *out, cs_error *err);
+
+/* What a run's result says of the calibrated metrics (a prediction
+ * interval's centre): their means and 95% intervals, and its
+ * replications. */
+void cs_cal_pred_of_result(const cs_result *res, cs_cal_pred *p);
 
 /* The fit's text report (calibration/print.c), after cs_cal_fit: the
  * between-run floors and every objective term with its sampling sd, floor

@@ -600,8 +600,8 @@ replication_sd(cs_cal_metric m, const cs_cal_pred *p)
 }
 
 /* The answer res gives for every metric, with its CI and replications. */
-static void
-pred_of_result(const cs_result *res, cs_cal_pred *p)
+void
+cs_cal_pred_of_result(const cs_result *res, cs_cal_pred *p)
 {
 	size_t m;
 
@@ -618,8 +618,12 @@ cs_cal_run_pi_compute(const char *path, const char *const *sets, size_t nsets,
                       const cs_run_opts *ro, const cs_result *centre,
                       cs_cal_run_pi *out, cs_error *err)
 {
-	return cs_cal_run_pi_shared(path, sets, nsets, ro, centre, NULL, NULL,
-	                            out, err);
+	cs_cal_pred c;
+
+	if (centre)
+		cs_cal_pred_of_result(centre, &c);
+	return cs_cal_run_pi_shared(path, sets, nsets, ro, centre ? &c : NULL,
+	                            NULL, NULL, out, err);
 }
 
 /* One run of a prediction interval (cs_cal_run_pi_shared): run j of the
@@ -696,7 +700,7 @@ pi_one(unsigned jj, void *arg)
 	s = pj->reuse ? cs_run_reuse(sc, &o, pj->reuse, jkey, &res, err) :
 	                cs_run(sc, &o, &res, err);
 	if (!s && j == nd + 1)
-		pred_of_result(res, pj->c0);
+		cs_cal_pred_of_result(res, pj->c0);
 	else if (!s)
 		for (m = 0; m < CS_CAL_NMETRICS; m++) {
 			double v = NAN;
@@ -720,7 +724,7 @@ out:
 
 cs_status
 cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
-                     const cs_run_opts *ro, const cs_result *centre,
+                     const cs_run_opts *ro, const cs_cal_pred *centre,
                      struct cs_reuse *reuse, const char *key,
                      cs_cal_run_pi *out, cs_error *err)
 {
@@ -761,7 +765,7 @@ cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
 	 * those threads.  Each result goes to its own place: the same
 	 * whatever the threads */
 	if (centre)
-		pred_of_result(centre, &c0);
+		c0 = *centre;
 	s = cs_sim_replicate((unsigned)nd + 1, ro->jobs, pi_one, &pj);
 	if (!s && !centre)
 		s = pi_one((unsigned)nd + 1, &pj);

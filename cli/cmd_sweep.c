@@ -93,6 +93,11 @@ typedef struct state {
 	int failed;
 	size_t die_after;  /* tests: SIGKILL after this many journal lines */
 	size_t journaled;
+	/* a calibrated scenario: each point's run as its prediction
+	 * interval's centre (exact: its JSON has been through text), for
+	 * the points run here; NULL otherwise */
+	cs_cal_pred *centre;
+	unsigned char *has_centre;
 } state;
 
 static double
@@ -155,10 +160,29 @@ on_point(size_t i, const cs_result *res, void *ctx)
 		raise(SIGKILL);
 	if (sweepdoc_put(st->doc, i, values_of(st->sw, i, vals), j))
 		return st->failed = 1;
+	if (st->centre) {
+		cs_cal_pred_of_result(res, &st->centre[i]);
+		st->has_centre[i] = 1;
+	}
 	st->finished++;
 	if (st->tty)
 		progress(st);
 	return 0;
+}
+
+/* Whether the scenario file has a calibration block with parameters
+ * (then every point gets a prediction interval). */
+static bool
+calibrated(const char *scenario)
+{
+	cs_cal_unc u;
+	bool has;
+
+	if (cs_cal_unc_read(scenario, &u, NULL))
+		return false;
+	has = u.n > 0;
+	cs_cal_unc_free(&u);
+	return has;
 }
 
 static int
@@ -182,9 +206,9 @@ parse_fmt(const char *s, sweepfmt *f)
  * are done in order, each with the grid's values as overrides.
  */
 static cs_status
-add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
-              const char **sets, size_t nsets, const cs_run_opts *ro,
-              cs_error *err)
+add_intervals(sweepdoc *d, const state *st, const cs_sweep *sw,
+              const char *scenario, const char **sets, size_t nsets,
+              const cs_run_opts *ro, cs_error *err)
 {
 	static const char *const names[CS_CAL_NMETRICS] = {
 		"throughput_rps", "p50_ms", "p95_ms", "p99_ms", "error_rate",
@@ -242,8 +266,12 @@ add_intervals(sweepdoc *d, const cs_sweep *sw, const char *scenario,
 				break;
 			}
 		}
-		if ((s = cs_cal_run_pi_shared(scenario, all, nsets + nd, &po, NULL,
-		                              reuse, key, &pi, err)))
+		/* centred on the point's own run, as capsim run's interval
+		 * is (else, for a point from the journal, run again) */
+		if ((s = cs_cal_run_pi_shared(scenario, all, nsets + nd, &po,
+		                              st->centre && st->has_centre[i] ?
+		                              &st->centre[i] : NULL, reuse, key,
+		                              &pi, err)))
 			break;
 		o = cJSON_AddObjectToObject(d->points[i], "prediction_interval");
 		mo = o ? cJSON_AddObjectToObject(o, "metrics") : NULL;
@@ -504,6 +532,17 @@ cs_cmd_sweep(int argc, char **argv)
 	if (getenv("CAPSIM_TEST_KILL_AFTER"))
 		st.die_after = strtoul(getenv("CAPSIM_TEST_KILL_AFTER"), NULL, 10);
 	cs_sweep_set_share(sw, share);
+	if (calibrated(scenario)) {
+		st.centre = malloc(doc.total * sizeof *st.centre);
+		st.has_centre = calloc(doc.total, 1);
+		if (!st.centre || !st.has_centre) {
+			/* the intervals then run each point again */
+			free(st.centre);
+			free(st.has_centre);
+			st.centre = NULL;
+			st.has_centre = NULL;
+		}
+	}
 	s = cs_sweep_run(sw, scenario, sets, nsets, &ro, wanted, nwanted,
 	                 ro.jobs, on_point, &st, &err);
 	if (s || st.failed) {
@@ -528,7 +567,8 @@ cs_cmd_sweep(int argc, char **argv)
 	}
 	/* a calibrated scenario: every point says where a real test would
 	 * land, as capsim run does */
-	if ((s = add_intervals(&doc, sw, scenario, sets, nsets, &ro, &err))) {
+	if ((s = add_intervals(&doc, &st, sw, scenario, sets, nsets, &ro,
+	                       &err))) {
 		cs_error_print(stderr, &err);
 		rc = cs_cli_exit(s);
 		goto out;
@@ -548,6 +588,8 @@ out:
 	sweepdoc_free(&doc);
 	cs_scenario_free(sc);
 	cs_sweep_free(sw);
+	free(st.centre);
+	free(st.has_centre);
 	free(wanted);
 	free(jpath);
 	free(joined);
