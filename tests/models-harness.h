@@ -228,4 +228,35 @@ void models_add_load(TCase *tc);
 void models_add_runs(TCase *tc);
 void models_add_explain(TCase *tc);
 
+/* A sweep of one limit through the store c: the scenario fmt (a printf
+ * format taking the value, a long, then extra) at each of values[0..n),
+ * run alone and through c with seed, the same bytes each time
+ * (sim_run_shared); after the first nh values the store must have
+ * handed out hits[0..nh) replications, and at the value full (where the
+ * limit binds) the metric bound must be above 0. */
+static inline void
+sim_sweep_shared(cs_reuse *c, const char *fmt, const char *extra,
+                 const long *values, size_t n, const unsigned long *hits,
+                 size_t nh, uint64_t seed, long full, const char *bound)
+{
+	char yaml[1024], what[48];
+	size_t i;
+
+	ck_assert_ptr_nonnull(c);
+	for (i = 0; i < n; i++) {
+		sim s;
+
+		snprintf(yaml, sizeof yaml, fmt, values[i], extra);
+		snprintf(what, sizeof what, "value %ld", values[i]);
+		sim_load(&s, yaml);
+		sim_run_shared(&s, c, seed, what);
+		if (i < nh)
+			ck_assert_uint_eq(cs_reuse_hits(c), hits[i]);
+		if (values[i] == full)
+			ck_assert_msg(M(&s, bound) > 0, "%s: %s not above 0",
+			              what, bound);
+		sim_free(&s);
+	}
+}
+
 #endif

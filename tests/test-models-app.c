@@ -672,32 +672,17 @@ START_TEST(app_workers_sweep_shares_replications_exactly)
 {
 	static const long count[] = { 2, 64, 128, 16, 256 };
 	static const unsigned long hits_after[] = { 0, 0, 4 };
-	char yaml[512], what[32];
-	size_t i;
-	int pinned;
+	static const unsigned long none[] = { 0, 0, 0, 0, 0 };
+	cs_reuse *c = cs_reuse_new("app.workers");
 
-	for (pinned = 0; pinned < 2; pinned++) {
-		cs_reuse *c = cs_reuse_new("app.workers");
-
-		ck_assert_ptr_nonnull(c);
-		for (i = 0; i < sizeof count / sizeof count[0]; i++) {
-			sim s;
-
-			snprintf(yaml, sizeof yaml, workers_yaml, count[i],
-			         pinned ? ", affinity: user" : "");
-			snprintf(what, sizeof what, "workers %ld", count[i]);
-			sim_load(&s, yaml);
-			sim_run_shared(&s, c, 5, what);
-			if (pinned)
-				ck_assert_uint_eq(cs_reuse_hits(c), 0);
-			else if (i < 3)
-				ck_assert_uint_eq(cs_reuse_hits(c), hits_after[i]);
-			if (count[i] == 2) /* the workers filled */
-				ck_assert(M(&s, "resources.app.backlog.max") > 0);
-			sim_free(&s);
-		}
-		cs_reuse_free(c);
-	}
+	sim_sweep_shared(c, workers_yaml, "", count, 5, hits_after, 3, 5, 2,
+	                 "resources.app.backlog.max");
+	cs_reuse_free(c);
+	/* pinned: nothing shared */
+	c = cs_reuse_new("app.workers");
+	sim_sweep_shared(c, workers_yaml, ", affinity: user", count, 5, none,
+	                 5, 5, 2, "resources.app.backlog.max");
+	cs_reuse_free(c);
 }
 END_TEST
 

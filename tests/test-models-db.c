@@ -532,20 +532,8 @@ START_TEST(db_pool_sweep_shares_replications_exactly)
 	char yaml[512], what[32];
 	size_t i;
 
-	ck_assert_ptr_nonnull(c);
-	for (i = 0; i < sizeof size / sizeof size[0]; i++) {
-		sim s;
-
-		snprintf(yaml, sizeof yaml, reuse_yaml, size[i]);
-		snprintf(what, sizeof what, "pool %ld", size[i]);
-		sim_load(&s, yaml);
-		sim_run_shared(&s, c, 11, what);
-		if (i < 3)
-			ck_assert_uint_eq(cs_reuse_hits(c), hits_after[i]);
-		if (size[i] == 2) /* the pools filled */
-			ck_assert(M(&s, "resources.db_pool.waiters.max") > 0);
-		sim_free(&s);
-	}
+	sim_sweep_shared(c, reuse_yaml, "", size, 6, hits_after, 3, 11, 2,
+	                 "resources.db_pool.waiters.max");
 	cs_reuse_free(c);
 
 	/* a store with room for one replication's metrics keeps only the

@@ -490,35 +490,19 @@ START_TEST(service_concurrency_sweep_shares_replications_exactly)
 {
 	static const long conc[] = { 1, 40, 80, 0, 12 };
 	static const unsigned long hits_after[] = { 0, 0, 4, 4 };
+	static const unsigned long none[] = { 0, 0, 0, 0, 0 };
 	cs_reuse *c = cs_reuse_new("services.lim.concurrency");
-	cs_reuse *o = cs_reuse_new("services.nosuch.concurrency");
-	char yaml[512], what[48];
-	size_t i;
 
-	ck_assert_ptr_nonnull(c);
-	ck_assert_ptr_nonnull(o);
 	ck_assert_ptr_null(cs_reuse_new("services.lim.timeout"));
-	for (i = 0; i < sizeof conc / sizeof conc[0]; i++) {
-		sim s;
-
-		snprintf(yaml, sizeof yaml, svc_yaml, conc[i]);
-		snprintf(what, sizeof what, "concurrency %ld", conc[i]);
-		sim_load(&s, yaml);
-		sim_run_shared(&s, c, 3, what);
-		if (i < 4)
-			ck_assert_uint_eq(cs_reuse_hits(c), hits_after[i]);
-		if (conc[i] == 1) /* the slot filled */
-			ck_assert(M(&s, "resources.services.lim.slot_waiters.max") > 0);
-		sim_free(&s);
-		/* a store for a service the scenario does not have runs
-		 * every replication */
-		sim_load(&s, yaml);
-		sim_run_shared(&s, o, 3, what);
-		ck_assert_uint_eq(cs_reuse_hits(o), 0);
-		sim_free(&s);
-	}
+	sim_sweep_shared(c, svc_yaml, "", conc, 5, hits_after, 4, 3, 1,
+	                 "resources.services.lim.slot_waiters.max");
 	cs_reuse_free(c);
-	cs_reuse_free(o);
+	/* a store for a service the scenario does not have: every
+	 * replication runs */
+	c = cs_reuse_new("services.nosuch.concurrency");
+	sim_sweep_shared(c, svc_yaml, "", conc, 5, none, 5, 3, 1,
+	                 "resources.services.lim.slot_waiters.max");
+	cs_reuse_free(c);
 }
 END_TEST
 
