@@ -22,6 +22,7 @@
 #ifndef CS_CAL_FIT_H
 #define CS_CAL_FIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -553,6 +554,9 @@ typedef struct cs_cal_unc {
  * noise, has_block 0).  A bad block gives file:line:col and the key path,
  * CS_ERR_INVALID.  Free with cs_cal_unc_free(). */
 cs_status cs_cal_unc_read(const char *path, cs_cal_unc *u, cs_error *err);
+/* Whether the scenario file at path has a calibration block with
+ * parameters (false also when it cannot be read). */
+bool cs_cal_has_params(const char *path);
 void cs_cal_unc_free(cs_cal_unc *u);
 
 /*

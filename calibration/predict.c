@@ -182,6 +182,19 @@ speed_columns(const cs_conf *cf, cs_cal_unc *u, cs_error *err)
 	return CS_OK;
 }
 
+bool
+cs_cal_has_params(const char *path)
+{
+	cs_cal_unc u;
+	bool has;
+
+	if (cs_cal_unc_read(path, &u, NULL))
+		return false;
+	has = u.n > 0;
+	cs_cal_unc_free(&u);
+	return has;
+}
+
 cs_status
 cs_cal_unc_read(const char *file, cs_cal_unc *u, cs_error *err)
 {

@@ -1,6 +1,5 @@
 /*
  * capsim sweep SCENARIO --vary PATH=VALUES [...]: a what-if grid.
- * capsim merge FILE...: join the shards of one sweep.
  */
 #include <errno.h>
 #include <math.h>
@@ -65,24 +64,6 @@ const cs_cli_cmd cs_cli_cmd_sweep = {
 	.opts = sweep_opts, .main = cs_cmd_sweep,
 };
 
-static const cs_cli_opt merge_opts[] = {
-	{ .name = "format", .val = 'f', .arg = "F", .def = "json",
-	  .flags = CS_OPT_SHORT, .values = "table csv json",
-	  .help = "table, csv or json" },
-	{ .name = "output", .val = 'o', .arg = "FILE", .def = "standard output",
-	  .flags = CS_OPT_SHORT | CS_OPT_FILE, .help = "write to FILE" },
-	CS_CLI_OPT_HELP,
-	{ 0 }
-};
-
-const cs_cli_cmd cs_cli_cmd_merge = {
-	.name = "merge", .args = "SHARD.json...",
-	.summary = "Join the shards of one sweep (each run with --shard I/N) "
-	           "into one result, as if it had run on one machine.",
-	.example = "merge shard1.json shard2.json -o pool.json",
-	.opts = merge_opts, .main = cs_cmd_merge,
-};
-
 typedef struct state {
 	sweepdoc *doc;
 	const cs_sweep *sw;
@@ -95,9 +76,8 @@ typedef struct state {
 	size_t journaled;
 	/* a calibrated scenario: each point's run as its prediction
 	 * interval's centre (exact: its JSON has been through text), for
-	 * the points run here; NULL otherwise */
+	 * the points run here (reps 0: not run here); NULL otherwise */
 	cs_cal_pred *centre;
-	unsigned char *has_centre;
 } state;
 
 static double
@@ -160,42 +140,11 @@ on_point(size_t i, const cs_result *res, void *ctx)
 		raise(SIGKILL);
 	if (sweepdoc_put(st->doc, i, values_of(st->sw, i, vals), j))
 		return st->failed = 1;
-	if (st->centre) {
+	if (st->centre)
 		cs_cal_pred_of_result(res, &st->centre[i]);
-		st->has_centre[i] = 1;
-	}
 	st->finished++;
 	if (st->tty)
 		progress(st);
-	return 0;
-}
-
-/* Whether the scenario file has a calibration block with parameters
- * (then every point gets a prediction interval). */
-static bool
-calibrated(const char *scenario)
-{
-	cs_cal_unc u;
-	bool has;
-
-	if (cs_cal_unc_read(scenario, &u, NULL))
-		return false;
-	has = u.n > 0;
-	cs_cal_unc_free(&u);
-	return has;
-}
-
-static int
-parse_fmt(const char *s, sweepfmt *f)
-{
-	if (!strcmp(s, "table"))
-		*f = SWEEP_TABLE;
-	else if (!strcmp(s, "csv"))
-		*f = SWEEP_CSV;
-	else if (!strcmp(s, "json"))
-		*f = SWEEP_JSON;
-	else
-		return -1;
 	return 0;
 }
 
@@ -215,107 +164,61 @@ add_intervals(sweepdoc *d, const state *st, const cs_sweep *sw,
 		"app_cpu_utilization", "db_cpu_utilization", "pool_in_use",
 		"event_loop_utilization"
 	};
-	size_t nd = cs_sweep_ndims(sw), i, k, m, dim = 0;
-	const char **all;
-	char *buf, *key = NULL;
+	size_t i, m, dim = 0;
 	struct cs_reuse *reuse;
+	cs_run_opts po = *ro;
 	cs_cal_unc u;
 	cs_status s;
 
+	/* a bad block is an error here (file:line:col), not "no block" */
 	if ((s = cs_cal_unc_read(scenario, &u, err)))
 		return s;
-	k = u.n;
+	m = u.n;
 	cs_cal_unc_free(&u);
-	if (!k)
+	if (!m)
 		return CS_OK;
-	all = calloc(nsets + nd + 1, sizeof *all);
-	buf = malloc((nd + 1) * 600);
-	if (!all || !buf) {
-		free(all);
-		free(buf);
-		return cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-		                    "out of memory");
+	if (!po.has_seed) {
+		po.seed = d->seed;
+		po.has_seed = 1;
 	}
-	for (k = 0; k < nsets; k++)
-		all[k] = sets[k];
-	/* a pool (or workers) sweep: each interval run shared across the
-	 * limit's values as the sweep's own are (models/reuse.h) */
+	/* a sweep of a limit: each interval run shared across the limit's
+	 * values as the sweep's own are (models/reuse.h) */
 	reuse = cs_sweep_reuse_new(sw, &dim);
-	for (i = 0; i < d->total; i++) {
+	for (i = 0; !s && i < d->total; i++) {
 		cs_cal_run_pi pi;
 		cJSON *o, *mo;
-		cs_run_opts po = *ro;
 
 		if (!d->points[i] || cJSON_GetObjectItemCaseSensitive(d->points[i],
 		    "prediction_interval"))
 			continue;
-		for (k = 0; k < nd; k++) {
-			snprintf(buf + 600 * k, 600, "%s=%s", cs_sweep_path(sw, k),
-			         cs_sweep_value(sw, i, k));
-			all[nsets + k] = buf + 600 * k;
-		}
-		if (!po.has_seed) {
-			po.seed = d->seed;
-			po.has_seed = 1;
-		}
-		if (reuse) {
-			free(key);
-			if (!(key = cs_sweep_reuse_key(sw, i, dim, ""))) {
-				s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-				                 "out of memory");
-				break;
-			}
-		}
 		/* centred on the point's own run, as capsim run's interval
 		 * is (else, for a point from the journal, run again) */
-		if ((s = cs_cal_run_pi_shared(scenario, all, nsets + nd, &po,
-		                              st->centre && st->has_centre[i] ?
-		                              &st->centre[i] : NULL, reuse, key,
-		                              &pi, err)))
+		if ((s = cs_sweep_point_pi(sw, i, scenario, sets, nsets, &po,
+		                           st->centre && st->centre[i].reps ?
+		                           &st->centre[i] : NULL, reuse, dim, &pi,
+		                           err)))
 			break;
 		o = cJSON_AddObjectToObject(d->points[i], "prediction_interval");
 		mo = o ? cJSON_AddObjectToObject(o, "metrics") : NULL;
 		if (!mo || !cJSON_AddNumberToObject(o, "level", 0.9) ||
 		    !cJSON_AddNumberToObject(o, "draws", (double)pi.draws) ||
-		    !cJSON_AddStringToObject(o, "unidentified", pi.unidentified)) {
-			s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-			                 "out of memory");
-			break;
-		}
-		for (m = 0; m < CS_CAL_NMETRICS; m++) {
+		    !cJSON_AddStringToObject(o, "unidentified", pi.unidentified))
+			s = CS_ERR_NOMEM;
+		for (m = 0; !s && m < CS_CAL_NMETRICS; m++) {
 			cJSON *e;
 
 			if (isnan(pi.lo[m]))
 				continue;
 			e = cJSON_AddObjectToObject(mo, names[m]);
 			if (!e || !cJSON_AddNumberToObject(e, "low", pi.lo[m]) ||
-			    !cJSON_AddNumberToObject(e, "high", pi.hi[m])) {
-				s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "",
-				                 "out of memory");
-				break;
-			}
+			    !cJSON_AddNumberToObject(e, "high", pi.hi[m]))
+				s = CS_ERR_NOMEM;
 		}
 		if (s)
-			break;
+			cs_error_set(err, s, "", 0, 0, "", "out of memory");
 	}
 	cs_reuse_free(reuse);
-	free(key);
-	free(all);
-	free(buf);
 	return s;
-}
-
-/* Write d into out (opened before any work, so that a bad -o fails
- * first) and put it in place. */
-static int
-write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt, cs_out *out)
-{
-	errno = 0;
-	if (sweep_write(d, fmt, out->f))
-		return cs_out_write_fail(cmd, out, errno, CS_EXIT_FAIL);
-	if (cs_out_commit(out))
-		return cs_out_fail(cmd, out, CS_EXIT_FAIL);
-	return CS_EXIT_OK;
 }
 
 #define fail cs_cli_fail
@@ -364,7 +267,7 @@ cs_cmd_sweep(int argc, char **argv)
 			}
 			break;
 		case 'f':
-			if (parse_fmt(optarg, &fmt)) {
+			if (sweepfmt_parse(optarg, &fmt)) {
 				rc = fail("sweep", "--format must be table, csv or json (got \"%s\")", optarg);
 				goto out;
 			}
@@ -405,14 +308,8 @@ cs_cmd_sweep(int argc, char **argv)
 		rc = fail("sweep", "%s", "--resume needs -o FILE (the journal sits beside it)");
 		goto out;
 	}
-	if (!fmt_given && out_path) {
-		size_t n = strlen(out_path);
-
-		if (n > 4 && !strcmp(out_path + n - 4, ".csv"))
-			fmt = SWEEP_CSV;
-		else if (n > 5 && !strcmp(out_path + n - 5, ".json"))
-			fmt = SWEEP_JSON;
-	}
+	if (!fmt_given && out_path)
+		sweepfmt_from_path(out_path, &fmt);
 	if (shard_n > 1 && fmt != SWEEP_JSON) {
 		rc = fail("sweep", "%s", "a shard is written as JSON for capsim merge: add --format json or -o NAME.json");
 		goto out;
@@ -532,17 +429,9 @@ cs_cmd_sweep(int argc, char **argv)
 	if (getenv("CAPSIM_TEST_KILL_AFTER"))
 		st.die_after = strtoul(getenv("CAPSIM_TEST_KILL_AFTER"), NULL, 10);
 	cs_sweep_set_share(sw, share);
-	if (calibrated(scenario)) {
-		st.centre = malloc(doc.total * sizeof *st.centre);
-		st.has_centre = calloc(doc.total, 1);
-		if (!st.centre || !st.has_centre) {
-			/* the intervals then run each point again */
-			free(st.centre);
-			free(st.has_centre);
-			st.centre = NULL;
-			st.has_centre = NULL;
-		}
-	}
+	/* short of memory, the intervals run each point again */
+	if (cs_cal_has_params(scenario))
+		st.centre = calloc(doc.total, sizeof *st.centre);
 	s = cs_sweep_run(sw, scenario, sets, nsets, &ro, wanted, nwanted,
 	                 ro.jobs, on_point, &st, &err);
 	if (s || st.failed) {
@@ -574,7 +463,7 @@ cs_cmd_sweep(int argc, char **argv)
 		goto out;
 	}
 	opened = 0;
-	rc = write_out("sweep", &doc, fmt, &output);
+	rc = sweep_write_out("sweep", &doc, fmt, &output);
 	if (rc == CS_EXIT_OK && st.journal) {
 		fclose(st.journal);
 		st.journal = NULL;
@@ -589,65 +478,10 @@ out:
 	cs_scenario_free(sc);
 	cs_sweep_free(sw);
 	free(st.centre);
-	free(st.has_centre);
 	free(wanted);
 	free(jpath);
 	free(joined);
 	free(vary);
 	free(sets);
-	return rc;
-}
-
-int
-cs_cmd_merge(int argc, char **argv)
-{
-	sweepfmt fmt = SWEEP_JSON;
-	const char *out_path = NULL;
-	sweepdoc doc = { 0 };
-	cs_error err = { 0 };
-	cs_out output;
-	int c, rc, i;
-
-	optind = 1;
-	while ((c = cs_cli_getopt(&cs_cli_cmd_merge, argc, argv)) != -1) {
-		if (c == 'f') {
-			if (parse_fmt(optarg, &fmt))
-				return fail("merge", "--format must be table, csv or json (got \"%s\")", optarg);
-		} else if (c == 'o') {
-			out_path = optarg;
-		} else if (c == 'h') {
-			cs_cli_help(&cs_cli_cmd_merge, stdout);
-			return CS_EXIT_OK;
-		} else {
-			return cs_cli_bad_option(&cs_cli_cmd_merge, c, argv);
-		}
-	}
-	if (optind >= argc)
-		return fail("merge", "%s", "give the shard files to merge");
-	for (i = optind; i < argc; i++)
-		if ((rc = cs_cli_same_file("merge", out_path, argv[i])))
-			return rc;
-	if (cs_out_open(&output, out_path))
-		return cs_out_fail("merge", &output, CS_EXIT_INPUT);
-	for (i = optind; i < argc; i++) {
-		size_t dups;
-
-		if (sweep_read_json(&doc, argv[i], &dups, &err)) {
-			cs_error_print(stderr, &err);
-			sweepdoc_free(&doc);
-			cs_out_abort(&output);
-			return CS_EXIT_INPUT;
-		}
-		if (dups)
-			fprintf(stderr, "capsim merge: warning: %s: %zu point%s "
-			        "already read from an earlier file, with the same "
-			        "result (a shard given twice?); kept once\n",
-			        argv[i], dups, dups == 1 ? "" : "s");
-	}
-	if (doc.done != doc.total)
-		fprintf(stderr, "capsim merge: warning: %zu of %zu points present; "
-		        "some shards are missing\n", doc.done, doc.total);
-	rc = write_out("merge", &doc, fmt, &output);
-	sweepdoc_free(&doc);
 	return rc;
 }

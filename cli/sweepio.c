@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "cli/sweepio.h"
 #include "config/text.h"
 #include "report/report.h"
@@ -932,4 +933,41 @@ journal_load(sweepdoc *d, const char *path, long *keep, cs_error *err)
 	fclose(f);
 	*keep = rc ? 0 : end;
 	return rc;
+}
+
+int
+sweepfmt_parse(const char *s, sweepfmt *f)
+{
+	if (!strcmp(s, "table"))
+		*f = SWEEP_TABLE;
+	else if (!strcmp(s, "csv"))
+		*f = SWEEP_CSV;
+	else if (!strcmp(s, "json"))
+		*f = SWEEP_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+void
+sweepfmt_from_path(const char *path, sweepfmt *f)
+{
+	size_t n = strlen(path);
+
+	if (n > 4 && !strcmp(path + n - 4, ".csv"))
+		*f = SWEEP_CSV;
+	else if (n > 5 && !strcmp(path + n - 5, ".json"))
+		*f = SWEEP_JSON;
+}
+
+int
+sweep_write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt,
+                cs_out *out)
+{
+	errno = 0;
+	if (sweep_write(d, fmt, out->f))
+		return cs_out_write_fail(cmd, out, errno, CS_EXIT_FAIL);
+	if (cs_out_commit(out))
+		return cs_out_fail(cmd, out, CS_EXIT_FAIL);
+	return CS_EXIT_OK;
 }

@@ -49,6 +49,16 @@ typedef enum { SWEEP_TABLE, SWEEP_CSV, SWEEP_JSON } sweepfmt;
 
 /* Write the finished points in index order. */
 int sweep_write(const sweepdoc *d, sweepfmt fmt, FILE *f);
+/* "table", "csv" or "json" into *f; -1 for anything else. */
+int sweepfmt_parse(const char *s, sweepfmt *f);
+/* The format a file's name asks for: .csv, .json; else *f unchanged. */
+void sweepfmt_from_path(const char *path, sweepfmt *f);
+/* Write d into out (opened before any work, so that a bad -o fails
+ * first) and put it in place; an exit status (cmd names the command in
+ * an error). */
+struct cs_out;
+int sweep_write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt,
+                    struct cs_out *out);
 
 /*
  * Read a sweep JSON file (a whole sweep or a shard, at most

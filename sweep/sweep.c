@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calibration/fit.h"
 #include "models/reuse.h"
 #include "sim/replicate.h"
 #include "sweep/sweep.h"
@@ -262,6 +263,49 @@ cs_sweep_value(const cs_sweep *sw, size_t point, size_t d)
 	for (k = sw->ndims; k-- > d + 1;)
 		stride *= sw->dims[k].n;
 	return sw->dims[d].values[(point / stride) % sw->dims[d].n];
+}
+
+/* ---- prediction intervals ----------------------------------------------- */
+
+cs_status
+cs_sweep_point_pi(const cs_sweep *sw, size_t point, const char *scenario,
+                  const char *const *sets, size_t nsets,
+                  const cs_run_opts *ro, const cs_cal_pred *centre,
+                  struct cs_reuse *reuse, size_t limit_dim,
+                  cs_cal_run_pi *pi, cs_error *err)
+{
+	size_t n = nsets + sw->ndims, k;
+	const char **all = calloc(n + 1, sizeof *all);
+	char **own = calloc(sw->ndims + 1, sizeof *own), *key = NULL;
+	cs_status s = CS_OK;
+
+	if (!all || !own)
+		s = CS_ERR_NOMEM;
+	for (k = 0; !s && k < nsets; k++)
+		all[k] = sets[k];
+	for (k = 0; !s && k < sw->ndims; k++) {
+		const char *v = cs_sweep_value(sw, point, k);
+		size_t len = strlen(sw->dims[k].path) + strlen(v) + 2;
+
+		if (!(own[k] = malloc(len)))
+			s = CS_ERR_NOMEM;
+		else
+			snprintf(own[k], len, "%s=%s", sw->dims[k].path, v);
+		all[nsets + k] = own[k];
+	}
+	if (!s && reuse && !(key = cs_sweep_reuse_key(sw, point, limit_dim, "")))
+		s = CS_ERR_NOMEM;
+	if (s)
+		cs_error_set(err, s, "", 0, 0, "", "out of memory");
+	else
+		s = cs_cal_run_pi_shared(scenario, all, n, ro, centre, reuse, key,
+		                         pi, err);
+	for (k = 0; own && k < sw->ndims; k++)
+		free(own[k]);
+	free(own);
+	free(all);
+	free(key);
+	return s;
 }
 
 /* ---- running ------------------------------------------------------------ */

@@ -55,6 +55,20 @@ struct cs_reuse *cs_sweep_reuse_new(const cs_sweep *sw, size_t *limit_dim);
 char *cs_sweep_reuse_key(const cs_sweep *sw, size_t point, size_t limit_dim,
                          const char *prefix);
 
+/* A calibrated scenario's 90% prediction interval at point (as capsim
+ * run's: cs_cal_run_pi_shared), the fixed overrides sets[] then the
+ * point's values applied; centred on centre (the point's own run's
+ * metrics; NULL: run it again), its runs shared through reuse (from
+ * cs_sweep_reuse_new, limit_dim its dimension; NULL: none). */
+struct cs_cal_pred;
+struct cs_cal_run_pi;
+cs_status cs_sweep_point_pi(const cs_sweep *sw, size_t point,
+                            const char *scenario, const char *const *sets,
+                            size_t nsets, const cs_run_opts *ro,
+                            const struct cs_cal_pred *centre,
+                            struct cs_reuse *reuse, size_t limit_dim,
+                            struct cs_cal_run_pi *pi, cs_error *err);
+
 /* Called once per finished point, never concurrently; res is freed after
  * the call returns.  A non-zero return stops the sweep. */
 typedef int (*cs_sweep_cb)(size_t point, const cs_result *res, void *ctx);
