@@ -265,7 +265,47 @@ cs_sweep_value(const cs_sweep *sw, size_t point, size_t d)
 	return sw->dims[d].values[(point / stride) % sw->dims[d].n];
 }
 
-/* ---- prediction intervals ----------------------------------------------- */
+/* ---- a point's overrides, and its prediction interval ------------------ */
+
+/* The overrides of point: sets[0..nsets), then "path=value" for each
+ * dimension, into *all (nsets + ndims entries); the latter are owned by
+ * *own (ndims strings).  Free both with overrides_free, also after a
+ * failure (CS_ERR_NOMEM). */
+static cs_status
+overrides(const cs_sweep *sw, size_t point, const char *const *sets,
+          size_t nsets, const char ***all, char ***own)
+{
+	size_t k;
+
+	*all = calloc(nsets + sw->ndims + 1, sizeof **all);
+	*own = calloc(sw->ndims + 1, sizeof **own);
+	if (!*all || !*own)
+		return CS_ERR_NOMEM;
+	for (k = 0; k < nsets; k++)
+		(*all)[k] = sets[k];
+	for (k = 0; k < sw->ndims; k++) {
+		const char *v = cs_sweep_value(sw, point, k);
+		size_t len = strlen(sw->dims[k].path) + strlen(v) + 2;
+
+		if (!((*own)[k] = malloc(len)))
+			return CS_ERR_NOMEM;
+		snprintf((*own)[k], len, "%s=%s", sw->dims[k].path, v);
+		(*all)[nsets + k] = (*own)[k];
+	}
+	return CS_OK;
+}
+
+static void
+overrides_free(const cs_sweep *sw, const char **all, char **own)
+{
+	size_t k;
+
+	for (k = 0; own && k < sw->ndims; k++)
+		free(own[k]);
+	free(own);
+	free(all);
+}
+
 
 cs_status
 cs_sweep_point_pi(const cs_sweep *sw, size_t point, const char *scenario,
@@ -274,36 +314,18 @@ cs_sweep_point_pi(const cs_sweep *sw, size_t point, const char *scenario,
                   struct cs_reuse *reuse, size_t limit_dim,
                   cs_cal_run_pi *pi, cs_error *err)
 {
-	size_t n = nsets + sw->ndims, k;
-	const char **all = calloc(n + 1, sizeof *all);
-	char **own = calloc(sw->ndims + 1, sizeof *own), *key = NULL;
-	cs_status s = CS_OK;
+	const char **all;
+	char **own, *key = NULL;
+	cs_status s = overrides(sw, point, sets, nsets, &all, &own);
 
-	if (!all || !own)
-		s = CS_ERR_NOMEM;
-	for (k = 0; !s && k < nsets; k++)
-		all[k] = sets[k];
-	for (k = 0; !s && k < sw->ndims; k++) {
-		const char *v = cs_sweep_value(sw, point, k);
-		size_t len = strlen(sw->dims[k].path) + strlen(v) + 2;
-
-		if (!(own[k] = malloc(len)))
-			s = CS_ERR_NOMEM;
-		else
-			snprintf(own[k], len, "%s=%s", sw->dims[k].path, v);
-		all[nsets + k] = own[k];
-	}
 	if (!s && reuse && !(key = cs_sweep_reuse_key(sw, point, limit_dim, "")))
 		s = CS_ERR_NOMEM;
 	if (s)
 		cs_error_set(err, s, "", 0, 0, "", "out of memory");
 	else
-		s = cs_cal_run_pi_shared(scenario, all, n, ro, centre, reuse, key,
-		                         pi, err);
-	for (k = 0; own && k < sw->ndims; k++)
-		free(own[k]);
-	free(own);
-	free(all);
+		s = cs_cal_run_pi_shared(scenario, all, nsets + sw->ndims, ro,
+		                         centre, reuse, key, pi, err);
+	overrides_free(sw, all, own);
 	free(key);
 	return s;
 }
@@ -384,8 +406,8 @@ point(unsigned t, void *arg)
 {
 	job *jb = arg;
 	size_t i = jb->wanted[t], k, n = jb->nsets + jb->sw->ndims;
-	const char **sets;
-	char **own, *key = NULL;
+	const char **sets = NULL;
+	char **own = NULL, *key = NULL;
 	cs_scenario *sc = NULL;
 	cs_result *res = NULL;
 	cs_status s;
@@ -396,28 +418,8 @@ point(unsigned t, void *arg)
 	pthread_mutex_unlock(&jb->lock);
 	if (stop)
 		return CS_OK;
-	sets = calloc(n, sizeof *sets);
-	own = calloc(jb->sw->ndims, sizeof *own);
-	if (!sets || !own) {
-		free(sets);
-		free(own);
-		return CS_ERR_NOMEM;
-	}
-	for (k = 0; k < jb->nsets; k++)
-		sets[k] = jb->sets[k];
-	for (k = 0; k < jb->sw->ndims; k++) {
-		const char *p = cs_sweep_path(jb->sw, k);
-		const char *v = cs_sweep_value(jb->sw, i, k);
-		size_t len = strlen(p) + strlen(v) + 2;
-
-		own[k] = malloc(len);
-		if (!own[k]) {
-			s = CS_ERR_NOMEM;
-			goto out;
-		}
-		snprintf(own[k], len, "%s=%s", p, v);
-		sets[jb->nsets + k] = own[k];
-	}
+	if ((s = overrides(jb->sw, i, jb->sets, jb->nsets, &sets, &own)))
+		goto out;
 	s = cs_scenario_load_file(jb->scenario, sets, n, &sc, &jb->errs[t]);
 	if (s && !strcmp(jb->errs[t].file, "--set"))
 		for (k = 0; k < jb->sw->ndims; k++)
@@ -445,10 +447,7 @@ out:
 	free(key);
 	cs_result_free(res);
 	cs_scenario_free(sc);
-	for (k = 0; k < jb->sw->ndims; k++)
-		free(own[k]);
-	free(own);
-	free(sets);
+	overrides_free(jb->sw, sets, own);
 	return s;
 }
 
