@@ -212,21 +212,20 @@ cs_cap_search(const char *scenario, const char *const *sets, size_t nsets,
 }
 
 static cs_status
-search(ctx *cp, double lo, double hi)
+search(ctx *c, double lo, double hi)
 {
-	ctx c = *cp;
-	const char *path = c.path;
-	cs_cap_answer *ans = c.ans;
+	const char *path = c->path;
+	cs_cap_answer *ans = c->ans;
 	const cs_cap_eval *elo, *ehi;
 	double bad_next = NAN, dummy;
 	size_t i, ihi;
 	cs_status s;
 
 	memset(ans, 0, sizeof *ans);
-	ans->integer = c.integer;
+	ans->integer = c->integer;
 	if (isnan(lo))
-		lo = c.integer ? 1 : 0.1;
-	if ((s = evaluate(&c, lo, &elo)))
+		lo = c->integer ? 1 : 0.1;
+	if ((s = evaluate(c, lo, &elo)))
 		return s;
 	lo = elo->x;
 	if (isnan(hi)) {
@@ -236,11 +235,11 @@ search(ctx *cp, double lo, double hi)
 		hi = lo;
 		do {
 			hi = hi * 2 > hi + 1 ? hi * 2 : hi + 1;
-			if ((s = evaluate(&c, hi, &ehi)))
+			if ((s = evaluate(c, hi, &ehi)))
 				return s;
 			elo = &ans->evals[0];
 		} while (ehi->met[0] == first && hi < 1e7);
-	} else if ((s = evaluate(&c, hi, &ehi))) {
+	} else if ((s = evaluate(c, hi, &ehi))) {
 		return s;
 	}
 	/* evaluations move when the array grows: keep indices from here on */
@@ -261,9 +260,9 @@ search(ctx *cp, double lo, double hi)
 		return CS_OK;
 	}
 	ans->found = true;
-	if ((s = bisect(&c, 0, &ans->value, &bad_next)) ||
-	    (s = bisect(&c, 1, &ans->value_pess, &dummy)) ||
-	    (s = bisect(&c, 2, &ans->value_opt, &dummy)))
+	if ((s = bisect(c, 0, &ans->value, &bad_next)) ||
+	    (s = bisect(c, 1, &ans->value_pess, &dummy)) ||
+	    (s = bisect(c, 2, &ans->value_opt, &dummy)))
 		return s;
 	ans->at_bound = isnan(bad_next);
 	/* the binding term: what fails just past the answer */
