@@ -655,7 +655,7 @@ typedef struct pijob {
 	double *y;           /* nd x CS_CAL_NMETRICS, by metric */
 	double *y0;          /* CS_CAL_NMETRICS: j == nd */
 	cs_cal_pred *c0;     /* j == nd + 1 */
-	double *window;      /* per j: the scenario's measured window */
+	double *window;      /* run 0's: the scenario's measured window */
 	cs_error *errs;      /* per j */
 } pijob;
 
@@ -687,7 +687,8 @@ pi_one(unsigned jj, void *arg)
 	if ((s = cs_scenario_load_file(pj->path, all, pj->nsets + u->n, &sc,
 	                               err)))
 		goto out;
-	pj->window[j] = cs_scenario_duration(sc) - cs_scenario_warmup(sc);
+	if (j == 0)
+		*pj->window = cs_scenario_duration(sc) - cs_scenario_warmup(sc);
 	/* a real test is one replication: the sequential rule (--precision)
 	 * is for the model's own CIs, not for these; they run side by side,
 	 * each on one thread */
@@ -742,8 +743,7 @@ cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
                      cs_cal_run_pi *out, cs_error *err)
 {
 	cs_cal_unc u;
-	double *draws = NULL, *y = NULL, *win = NULL, window,
-	       y0[CS_CAL_NMETRICS];
+	double *draws = NULL, *y = NULL, window = NAN, y0[CS_CAL_NMETRICS];
 	cs_cal_pred c0;
 	cs_error *errs = NULL;
 	pijob pj;
@@ -761,16 +761,15 @@ cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
 	                         err)))
 		goto out;
 	y = malloc(nd * CS_CAL_NMETRICS * sizeof *y);
-	win = malloc((nd + 2) * sizeof *win);
 	errs = calloc(nd + 2, sizeof *errs);
-	if (!y || !win || !errs) {
+	if (!y || !errs) {
 		s = cs_error_set(err, CS_ERR_NOMEM, "", 0, 0, "", "out of memory");
 		goto out;
 	}
 	pj = (pijob){ .path = path, .sets = sets, .nsets = nsets, .u = &u,
 	              .draws = draws, .nd = nd, .ro = ro, .reuse = reuse,
 	              .key = key ? key : "", .y = y, .y0 = y0, .c0 = &c0,
-	              .window = win, .errs = errs };
+	              .window = &window, .errs = errs };
 	/* the draws (one replication each) and the block's own values with
 	 * one (y0, the one the draws share), side by side on ro's threads;
 	 * then, unless the caller ran them (centre), the run's own
@@ -792,7 +791,6 @@ cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
 			}
 		goto out;
 	}
-	window = win[0];
 	for (m = 0; m < CS_CAL_NMETRICS; m++)
 		recentre((cs_cal_metric)m, y + m * nd, nd, y0[m], c0.mean[m]);
 	for (m = 0; m < CS_CAL_NMETRICS; m++) {
@@ -837,7 +835,6 @@ cs_cal_run_pi_shared(const char *path, const char *const *sets, size_t nsets,
 out:
 	free(draws);
 	free(y);
-	free(win);
 	free(errs);
 	cs_cal_unc_free(&u);
 	return s;
