@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "cli/sweepio.h"
 #include "config/text.h"
 #include "report/report.h"
@@ -958,16 +957,4 @@ sweepfmt_from_path(const char *path, sweepfmt *f)
 		*f = SWEEP_CSV;
 	else if (n > 5 && !strcmp(path + n - 5, ".json"))
 		*f = SWEEP_JSON;
-}
-
-int
-sweep_write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt,
-                cs_out *out)
-{
-	errno = 0;
-	if (sweep_write(d, fmt, out->f))
-		return cs_out_write_fail(cmd, out, errno, CS_EXIT_FAIL);
-	if (cs_out_commit(out))
-		return cs_out_fail(cmd, out, CS_EXIT_FAIL);
-	return CS_EXIT_OK;
 }

@@ -55,7 +55,8 @@ int sweepfmt_parse(const char *s, sweepfmt *f);
 void sweepfmt_from_path(const char *path, sweepfmt *f);
 /* Write d into out (opened before any work, so that a bad -o fails
  * first) and put it in place; an exit status (cmd names the command in
- * an error). */
+ * an error).  In cli/util.c, with the cs_out it writes through (the
+ * fuzz harness links this file alone). */
 struct cs_out;
 int sweep_write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt,
                     struct cs_out *out);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/sweepio.h"
 #include "config/conf.h"
 
 /*
@@ -373,4 +374,16 @@ cs_cli_fraction(const char *s, double max)
 	if (*end || !(x > 0) || x > max)
 		return -1;
 	return x;
+}
+
+int
+sweep_write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt,
+                cs_out *out)
+{
+	errno = 0;
+	if (sweep_write(d, fmt, out->f))
+		return cs_out_write_fail(cmd, out, errno, CS_EXIT_FAIL);
+	if (cs_out_commit(out))
+		return cs_out_fail(cmd, out, CS_EXIT_FAIL);
+	return CS_EXIT_OK;
 }
