@@ -469,7 +469,7 @@ typedef struct cs_epstats {
 #define CS_PART_BIN_EMAX 14
 #define CS_PART_BINS ((CS_PART_BIN_EMAX - CS_PART_BIN_EMIN) * CS_PART_BIN_SUB)
 /* Endpoints beyond this many get no p95 neighbourhood of their own (its
- * bins cost CS_PART_BINS x (nparts + 1) x 8 bytes an endpoint). */
+ * bins cost CS_PART_BINS x (its parts + 1) x 8 bytes an endpoint). */
 #define CS_PART_BIN_EPS 64
 
 /* The successful requests' time by part, of one endpoint or overall. */
@@ -478,7 +478,10 @@ typedef struct cs_parts {
 	double *sum;          /* [nparts] seconds */
 	uint64_t *bn;         /* [CS_PART_BINS] requests by response time, or
 	                       * NULL (no neighbourhood kept) */
-	double *bsum;         /* [CS_PART_BINS x nparts] seconds, by bin */
+	double *bsum;         /* [CS_PART_BINS x bw] seconds, by bin */
+	size_t bw;            /* a bin's row: nparts overall, nidx an
+	                       * endpoint's (its parts, in idx order: a
+	                       * bin's row is a few cache lines fewer) */
 	uint32_t *idx;        /* endpoints: the parts it can spend time in */
 	size_t nidx;
 } cs_parts;
@@ -741,13 +744,7 @@ void cs_parts_reset(cs_model *m);
 static inline void
 cs_parts_start(cs_model *m, cs_req *r)
 {
-	const cs_parts *ep = &m->parts_ep[r->ep];
-	size_t j;
-
-	/* only the parts its endpoint can spend time in are ever read: the
-	 * others may hold another request's (their hand-overs add 0) */
-	for (j = 0; j < ep->nidx; j++)
-		r->part[ep->idx[j]] = 0;
+	/* its parts are 0: a request is recycled with them so */
 	r->part_t = m->e->now;
 	r->part_now = CS_PART_NETWORK; /* on its way in */
 }
@@ -784,20 +781,24 @@ cs_part_bin(double v)
 static inline void
 cs_parts_record(cs_model *m, cs_req *r, double lat)
 {
-	cs_parts *ep = &m->parts_ep[r->ep], *p = ep;
+	cs_parts *ep = &m->parts_ep[r->ep], *p = &m->parts_all;
 	const uint32_t *idx = ep->idx;
 	size_t b = cs_part_bin(lat), j, n = ep->nidx;
 	double *to;
 
 	cs_part_to(m, r, CS_PART_NETWORK);
 	ep->n++;
-	if (!ep->bn) {
+	if (ep->bn) {
+		ep->bn[b]++;
+		to = ep->bsum + b * ep->bw; /* the endpoint's parts in a row */
 		for (j = 0; j < n; j++)
-			ep->sum[idx[j]] += r->part[idx[j]];
-		p = &m->parts_all;
+			to[j] += r->part[idx[j]];
+		return;
 	}
+	for (j = 0; j < n; j++)
+		ep->sum[idx[j]] += r->part[idx[j]];
 	p->bn[b]++;
-	to = p->bsum + b * m->nparts;
+	to = p->bsum + b * p->bw;
 	for (j = 0; j < n; j++)
 		to[idx[j]] += r->part[idx[j]];
 }

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -58,6 +59,9 @@ req_recycle(cs_model *m, cs_req *r)
 {
 	r->serial = ++m->serials; /* outstanding timers now miss */
 	r->live = false;
+	/* its parts from 0 for the next request, here while they are in
+	 * the cache (a slab's start from calloc) */
+	memset(r->part, 0, m->nparts * sizeof *r->part);
 	r->next = m->free_reqs;
 	m->free_reqs = r;
 }

@@ -7,12 +7,15 @@
  * the overall sums, and to the sums of its response-time bin, from which
  * the parts of the requests near the 95th percentile are read at the end.
  *
- * Cost: two adds per part the endpoint can spend time in, per successful
- * request (its sums and its bin's; the overall ones are added up once at
- * the end), one subtraction and add per hand-over; memory: parts x 8 bytes
- * a request object, and CS_PART_BINS x (parts + 1) x 8 bytes for the
- * overall bins and those of each endpoint when there are at most
- * CS_PART_BIN_EPS.
+ * Cost: one add per part the endpoint can spend time in, per successful
+ * request (its bin's; its sums and the overall ones are added up once at
+ * the end; two adds without bins), one subtraction and add per hand-over,
+ * and a request's parts zeroed when it is recycled; memory: parts x 8
+ * bytes a request object, CS_PART_BINS x (parts + 1) x 8 bytes for the
+ * overall bins, and CS_PART_BINS x (its parts + 1) x 8 bytes for each
+ * endpoint's when there are at most CS_PART_BIN_EPS (a row holds only the
+ * parts the endpoint can spend time in, so the rows a run touches stay in
+ * the cache).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -62,16 +65,18 @@ const char *const cs_part_svc_words[CS_PART_SVC_N] = {
 	[CS_PART_SVC_SERVICE] = "answering",
 };
 
+/* p's sums of nparts parts, and with bins rows of width parts */
 static cs_status
-parts_alloc(cs_parts *p, size_t nparts, bool bins)
+parts_alloc(cs_parts *p, size_t nparts, bool bins, size_t width)
 {
 	p->sum = calloc(nparts ? nparts : 1, sizeof *p->sum);
 	if (!p->sum)
 		return CS_ERR_NOMEM;
 	if (!bins)
 		return CS_OK;
+	p->bw = width;
 	p->bn = calloc(CS_PART_BINS, sizeof *p->bn);
-	p->bsum = calloc(CS_PART_BINS * nparts, sizeof *p->bsum);
+	p->bsum = calloc(CS_PART_BINS * (width ? width : 1), sizeof *p->bsum);
 	return p->bn && p->bsum ? CS_OK : CS_ERR_NOMEM;
 }
 
@@ -90,7 +95,7 @@ parts_zero(cs_parts *p, size_t nparts)
 	memset(p->sum, 0, nparts * sizeof *p->sum);
 	if (p->bn) {
 		memset(p->bn, 0, CS_PART_BINS * sizeof *p->bn);
-		memset(p->bsum, 0, CS_PART_BINS * nparts * sizeof *p->bsum);
+		memset(p->bsum, 0, CS_PART_BINS * p->bw * sizeof *p->bsum);
 	}
 }
 
@@ -104,21 +109,22 @@ cs_parts_init(cs_model *m)
 	m->nparts = CS_PART_FIXED + CS_PART_SVC_N * sc->nservices;
 	m->parts_ep = calloc(sc->nendpoints ? sc->nendpoints : 1,
 	                     sizeof *m->parts_ep);
-	if (!m->parts_ep || parts_alloc(&m->parts_all, m->nparts, true))
+	if (!m->parts_ep ||
+	    parts_alloc(&m->parts_all, m->nparts, true, m->nparts))
 		return CS_ERR_NOMEM;
 	for (i = 0; i < sc->nendpoints; i++) {
 		cs_parts *p = &m->parts_ep[i];
 
-		if (parts_alloc(p, m->nparts, ep_bins))
-			return CS_ERR_NOMEM;
 		/* only the parts the endpoint can spend time in are added:
 		 * the others stay 0 */
-		p->idx = calloc(m->nparts, sizeof *p->idx);
+		p->idx = calloc(m->nparts ? m->nparts : 1, sizeof *p->idx);
 		if (!p->idx)
 			return CS_ERR_NOMEM;
 		for (k = 0; k < m->nparts; k++)
 			if (cs_parts_possible(sc, i, k))
 				p->idx[p->nidx++] = (uint32_t)k;
+		if (parts_alloc(p, m->nparts, ep_bins, p->nidx))
+			return CS_ERR_NOMEM;
 	}
 	return CS_OK;
 }
@@ -161,19 +167,22 @@ cs_parts_finish(cs_model *m)
 
 		all->n += p->n;
 		if (p->bn) {
-			/* the endpoint's sums are its bins' */
+			/* the endpoint's sums are its bins' (its rows hold
+			 * its parts only: the others' sums are 0) */
+			const double *row = p->bsum;
+
 			memset(p->sum, 0, np * sizeof *p->sum);
-			for (b = 0; b < CS_PART_BINS; b++)
-				for (k = 0; k < np; k++)
-					p->sum[k] += p->bsum[b * np + k];
 			if (i == 0) {
 				memset(all->bn, 0, CS_PART_BINS * sizeof *all->bn);
 				memset(all->bsum, 0, nb * sizeof *all->bsum);
 			}
-			for (b = 0; b < CS_PART_BINS; b++)
+			for (b = 0; b < CS_PART_BINS; b++, row += p->bw) {
 				all->bn[b] += p->bn[b];
-			for (k = 0; k < nb; k++)
-				all->bsum[k] += p->bsum[k];
+				for (k = 0; k < p->nidx; k++) {
+					p->sum[p->idx[k]] += row[k];
+					all->bsum[b * np + p->idx[k]] += row[k];
+				}
+			}
 		}
 		for (k = 0; k < np; k++)
 			all->sum[k] += p->sum[k];
@@ -213,9 +222,12 @@ cs_parts_near(const cs_model *m, const cs_parts *p, double q_lo, double q_hi,
 	for (k = 0; k < m->nparts; k++)
 		out[k] = 0;
 	for (b = lo; b <= hi; b++) {
+		const double *row = p->bsum + b * p->bw;
+
 		n += p->bn[b];
-		for (k = 0; k < m->nparts; k++)
-			out[k] += p->bsum[b * m->nparts + k];
+		/* an endpoint's row: its parts, in idx order */
+		for (k = 0; k < p->bw; k++)
+			out[p->idx ? p->idx[k] : k] += row[k];
 	}
 	for (k = 0; k < m->nparts; k++)
 		out[k] /= (double)n;
