@@ -10,6 +10,12 @@
 #define MAX_SEQ CS_ENGINE_MAX_SEQ
 
 #define NONE UINT32_MAX
+/* Slot 0 is no event: the end of every bucket's list (an empty bucket
+ * holds it), its time and key after every event's and its day no day's,
+ * so a walk or a look at a bucket's first needs no test for the end.  Its
+ * links are written (to no effect) and never read. */
+#define SENT 0u
+#define SENT_DAY (UINT64_MAX - 1)
 /* days past this (and NaN times) share the last day: bucket nb - 1, in
  * time order, found only when nothing earlier is pending */
 #define LAST_DAY UINT64_MAX
@@ -30,6 +36,13 @@ grow(cs_engine *e, size_t ncap)
 		return -1;
 	e->node = nd;
 	for (i = ncap; i-- > e->cap;) {
+		if (i == SENT) {
+			nd[i].tb = UINT64_MAX;
+			nd[i].key = UINT64_MAX;
+			nd[i].day = SENT_DAY;
+			nd[i].next = nd[i].prev = SENT;
+			continue;
+		}
 		nd[i].key = 0;
 		nd[i].next = e->freelist;
 		e->freelist = (uint32_t)i;
@@ -59,7 +72,7 @@ cs_engine_new(void)
 		return NULL;
 	}
 	for (i = 0; i < e->nb; i++)
-		e->bucket[i] = NONE;
+		e->bucket[i] = SENT;
 	return e;
 }
 
@@ -158,21 +171,20 @@ link_in(cs_engine *e, uint32_t sl)
 	uint32_t p, c;
 
 	x->day = day;
-	p = NONE;
+	p = SENT;
 	c = *head;
-	while (c != NONE && before(&nd[c], x)) {
+	while (before(&nd[c], x)) { /* the end is after every event */
 		p = c;
 		c = nd[c].next;
 	}
 	x->prev = p;
 	x->next = c;
-	if (p == NONE)
+	if (p == SENT)
 		*head = sl;
 	else
 		nd[p].next = sl;
-	if (c != NONE)
-		nd[c].prev = sl;
-	if (p == NONE && day <= e->day) {
+	nd[c].prev = sl;
+	if (p == SENT && day <= e->day) {
 		e->day = day;
 		e->first = sl;
 	}
@@ -188,15 +200,14 @@ unlink_out(cs_engine *e, uint32_t sl)
 	cs_cqnode *nd = e->node, *x = &nd[sl];
 	uint32_t p = x->prev, c = x->next;
 
-	if (p == NONE)
+	if (p == SENT)
 		e->bucket[x->day & e->mask] = c;
 	else
 		nd[p].next = c;
-	if (c != NONE)
-		nd[c].prev = p;
+	nd[c].prev = p;
 	x->key = 0;
 	if (e->first == sl)
-		e->first = c != NONE && nd[c].day == x->day ? c : NONE;
+		e->first = nd[c].day == x->day ? c : NONE;
 }
 
 static int
@@ -237,7 +248,7 @@ rebuild(cs_engine *e, size_t nb)
 	for (i = 0; i < e->nb; i++) {
 		uint32_t c;
 
-		for (c = e->bucket[i]; c != NONE; c = e->node[c].next) {
+		for (c = e->bucket[i]; c != SENT; c = e->node[c].next) {
 			all[m] = c;
 			t[m] = btime(e->node[c].tb);
 			m++;
@@ -261,7 +272,7 @@ rebuild(cs_engine *e, size_t nb)
 	e->width = w;
 	e->inv_width = 1 / w;
 	for (i = 0; i < nb; i++)
-		b[i] = NONE;
+		b[i] = SENT;
 	e->nlow = nb > MIN_BUCKETS ? nb / 8 : 0;
 	e->day = LAST_DAY;
 	e->first = NONE;
@@ -281,31 +292,27 @@ earliest(cs_engine *e)
 	cs_cqnode *nd = e->node;
 	uint64_t d = e->day;
 	size_t i, mask = e->mask, lim;
-	uint32_t best = NONE;
+	uint32_t best = SENT;
 
 	/* one year of days, or up to LAST_DAY's (not counted in days) */
 	lim = LAST_DAY - d < e->nb ? (size_t)(LAST_DAY - d) : e->nb;
 
 	for (i = 0; i < lim; i++, d++) {
 		uint32_t c = e->bucket[d & mask];
+		uint64_t cd = nd[c].day; /* an empty bucket's: SENT_DAY */
 
-		if (c != NONE) {
-			uint64_t cd = nd[c].day;
-
-			if (cd == d) {
-				e->day = d;
-				e->scans += i + 1;
-				return e->first = c;
-			}
-			cs_assert(cd > d,
-			          "no pending event is before the calendar's day");
+		if (cd == d) {
+			e->day = d;
+			e->scans += i + 1;
+			return e->first = c;
 		}
+		cs_assert(cd > d, "no pending event is before the calendar's day");
 	}
 	e->scans += i + e->nb;
 	for (i = 0; i < e->nb; i++) {
 		uint32_t c = e->bucket[i];
 
-		if (c != NONE && (best == NONE || before(&nd[c], &nd[best])))
+		if (before(&nd[c], &nd[best]))
 			best = c;
 	}
 	e->day = nd[best].day;
@@ -510,7 +517,7 @@ crowded(const cs_engine *e)
 	if (e->day == LAST_DAY)
 		return false;
 	/* the day's events lead its bucket, in order */
-	for (c = e->bucket[d & e->mask]; c != NONE && e->node[c].day == d;
+	for (c = e->bucket[d & e->mask]; e->node[c].day == d;
 	     c = e->node[c].next)
 		if (++k >= CROWDED)
 			return true;
@@ -547,33 +554,29 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 	cs_cqnode *nd = e->node, *x = &nd[sl];
 	uint32_t c = x->next;
 
-	cs_assert(sl == e->first && x->prev == NONE,
+	cs_assert(sl == e->first && x->prev == SENT,
 	          "the earliest event is the first of its bucket");
 	e->now = btime(x->tb);
 	*out = x->ev;
 	/* unlink_out, knowing it is the first of its bucket and the
 	 * earliest */
 	e->bucket[x->day & e->mask] = c;
-	e->first = NONE;
-	if (c != NONE) {
-		nd[c].prev = NONE;
-		if (nd[c].day == x->day)
-			e->first = c;
-	}
+	nd[c].prev = SENT;
+	e->first = nd[c].day == x->day ? c : NONE;
 	if (e->first == NONE && x->day != LAST_DAY) {
 		/* the next day's bucket, the search's next look, here: a
 		 * day holds about one event, so it often has the next */
 		uint64_t d = x->day + 1;
 		uint32_t h = e->bucket[d & e->mask];
 
-		if (h != NONE && nd[h].day == d) {
+		if (nd[h].day == d) {
 			e->day = d;
 			e->first = h;
 			e->scans += 2;
 		} else if (d != LAST_DAY) {
 			d++;
 			h = e->bucket[d & e->mask];
-			if (h != NONE && nd[h].day == d) {
+			if (nd[h].day == d) {
 				e->day = d;
 				e->first = h;
 				e->scans += 3;
