@@ -90,6 +90,8 @@ slow(const cs_ps *ps, double busy)
 {
 	if (ps->slowdown == 0 || ps->cores < 2 || busy <= 1)
 		return 1;
+	if (ps->cores == 2) /* x / 1 is x: no division to wait for */
+		return 1 + ps->slowdown * (busy - 1);
 	return 1 + ps->slowdown * (busy - 1) / (double)(ps->cores - 1);
 }
 
@@ -215,7 +217,9 @@ advance(cs_ps *ps, double now)
 	if (ps->general)
 		for (l = 1; l <= ps->nlanes; l++)
 			if (ps->lanes[l].n > 0)
-				ps->lanes[l].v += ps->fifo ? dt * ps->rate :
+				/* x / 1 is x: one job, no division */
+				ps->lanes[l].v += ps->fifo || ps->lanes[l].n == 1 ?
+				                  dt * ps->rate :
 				                  dt * ps->rate /
 				                  (double)ps->lanes[l].n;
 	ps->last = now;
