@@ -562,26 +562,24 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 	 * earliest */
 	e->bucket[x->day & e->mask] = c;
 	nd[c].prev = SENT;
-	e->first = nd[c].day == x->day ? c : NONE;
-	if (e->first == NONE && x->day != LAST_DAY) {
-		/* the next day's bucket, the search's next look, here: a
-		 * day holds about one event, so it often has the next */
-		uint64_t d = x->day + 1;
-		uint32_t h = e->bucket[d & e->mask];
+	if (x->day != LAST_DAY) {
+		/* its successor when on its day, else the next day's bucket's
+		 * first, else the day after's (the search's next looks: a day
+		 * holds about one event), chosen without a branch: which one
+		 * it is goes either way at random */
+		uint64_t d0 = x->day, d1 = d0 + 1, d2 = d0 + 2;
+		uint32_t h1 = e->bucket[d1 & e->mask];
+		uint32_t h2 = e->bucket[d2 & e->mask];
+		uint32_t f0 = nd[c].day == d0, f1 = !f0 & (nd[h1].day == d1);
+		uint32_t f2 = !f0 & !f1 & (d1 != LAST_DAY) & (nd[h2].day == d2);
+		uint32_t none = !f0 & !f1 & !f2;
+		uint32_t m0 = -f0, m1 = -f1, m2 = -f2;
 
-		if (nd[h].day == d) {
-			e->day = d;
-			e->first = h;
-			e->scans += 2;
-		} else if (d != LAST_DAY) {
-			d++;
-			h = e->bucket[d & e->mask];
-			if (nd[h].day == d) {
-				e->day = d;
-				e->first = h;
-				e->scans += 3;
-			}
-		}
+		e->first = (c & m0) | (h1 & m1) | (h2 & m2) | (NONE & -none);
+		e->day = none ? e->day : d0 + f1 + 2 * f2;
+		e->scans += 2 * f1 + 3 * f2;
+	} else {
+		e->first = nd[c].day == x->day ? c : NONE;
 	}
 	x->key = 0;
 	release(e, sl);
