@@ -24,7 +24,9 @@
  * earlier) is the earliest; taking the earliest leaves its successor in the
  * bucket as the earliest when it is on the same day, or else the first of
  * the next day's bucket when that is on its day, or of the day after's (a
- * day holds about one event); only otherwise is the calendar searched.  A
+ * day holds about one event; the three are looked at together and the
+ * answer chosen without a branch, since which it is goes either way at
+ * random); only otherwise is the calendar searched.  A
  * slot is one 64-byte record holding both the event (handler, data,
  * argument) and its place in the calendar, and the free slots are a list
  * through the records.  Slot 0 is no event but every bucket's end (an
