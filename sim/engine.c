@@ -575,8 +575,9 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 		uint32_t none = !f0 & !f1 & !f2;
 		uint32_t m0 = -f0, m1 = -f1, m2 = -f2;
 
+		cs_assert(e->day == d0, "the earliest is on the calendar's day");
 		e->first = (c & m0) | (h1 & m1) | (h2 & m2) | (NONE & -none);
-		e->day = none ? e->day : d0 + f1 + 2 * f2;
+		e->day = d0 + f1 + 2 * f2; /* none: the day stays */
 		e->scans += 2 * f1 + 3 * f2;
 	} else {
 		e->first = nd[c].day == x->day ? c : NONE;
