@@ -233,6 +233,7 @@ send(cs_model *m, uint32_t u)
 		len -= half;
 	}
 	r->ep = (uint32_t)lo;
+	r->ops = sc->endpoints[lo].ops;
 	r->user = u;
 	r->t_start = m->e->now;
 	cs_parts_start(m, r);

@@ -330,6 +330,8 @@ struct cs_req {
 	double deadline;      /* seconds: a pool wait's acquire_timeout ends */
 	double rtt;           /* seconds: this request's network round trip */
 	uint32_t ep, pc, inst, user;
+	const cs_op *ops;     /* its endpoint's steps (pc indexes them): one
+	                       * load fewer before each step's dispatch */
 	uint32_t proc;        /* app process within the instance */
 	uint32_t pool;        /* index into cs_model.pools */
 	uint32_t attempt;     /* of the current external call */

@@ -114,8 +114,6 @@ round_trip_ev(cs_engine *e, void *data, uint64_t serial)
 void
 cs_req_run(cs_model *m, cs_req *r)
 {
-	const cs_endpoint_conf *ep = &m->sc->endpoints[r->ep];
-
 	for (;;) {
 		const cs_op *op;
 
@@ -123,7 +121,7 @@ cs_req_run(cs_model *m, cs_req *r)
 			cs_req_finish(m, r, CS_CAUSE_SERVER_TIMEOUT);
 			return;
 		}
-		op = &ep->ops[r->pc++];
+		op = &r->ops[r->pc++];
 		switch (op->kind) {
 		case CS_OP_CPU: {
 			double work = cs_dist_sample(&op->d, m->rng[CS_RNG_APP]);
