@@ -1,4 +1,5 @@
 /* Processor sharing by a virtual clock; see ps.h. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "sim/check.h"
@@ -34,6 +35,8 @@ cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
 	ps->general = 0;
 	ps->fifo = false;
 	ps->direct = true;
+	for (size_t k = 0; k < CS_PS_MEMO; k++)
+		ps->memo_rate[k] = ps->memo_busy[k] = NAN;
 	cs_tstat_init(&ps->busy, 0, 0);
 	cs_tstat_init(&ps->lanes_busy, 0, 0);
 	return ps->heap ? CS_OK : CS_ERR_NOMEM;
@@ -204,6 +207,55 @@ entity_rate(const cs_ps *ps)
 	return active / (ent * u * slow(ps, active));
 }
 
+/* What reschedule sets from a count alone, from its memo when there (the
+ * same value: the same expression of the same operands, once).  Plain:
+ * the rate at n jobs.  General: the station's share of the busy cores and
+ * the rate of an entity at k = n + active entities (the background and
+ * the coefficients are set before any job, so nothing else changes them;
+ * the rate also depends on the jobs in all when there is contention, and
+ * is not kept then). */
+static inline double
+plain_rate(cs_ps *ps, size_t n)
+{
+	double r;
+
+	if (n < CS_PS_MEMO && !isnan(ps->memo_rate[n]))
+		return ps->memo_rate[n];
+	r = cs_ps_rate(ps, n);
+	if (n < CS_PS_MEMO)
+		ps->memo_rate[n] = r;
+	return r;
+}
+
+static inline double
+busy_share(cs_ps *ps, size_t k)
+{
+	double ent = (double)k + ps->background, busy, v;
+
+	if (k < CS_PS_MEMO && !isnan(ps->memo_busy[k]))
+		return ps->memo_busy[k];
+	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
+	v = ent > 0 ? busy * (double)k / ent : 0;
+	if (k < CS_PS_MEMO)
+		ps->memo_busy[k] = v;
+	return v;
+}
+
+static inline double
+general_rate(cs_ps *ps, size_t k)
+{
+	double r;
+
+	if (ps->sigma != 0 || ps->kappa != 0)
+		return entity_rate(ps);
+	if (k < CS_PS_MEMO && !isnan(ps->memo_rate[k]))
+		return ps->memo_rate[k];
+	r = entity_rate(ps);
+	if (k < CS_PS_MEMO)
+		ps->memo_rate[k] = r;
+	return r;
+}
+
 /* O(1); with lanes O(lanes).  ps->rate is the speed set at the last
  * change: per job, or with lanes or background per entity. */
 static void
@@ -232,7 +284,7 @@ static void fire(cs_engine *e, void *data, uint64_t gen);
 static void
 reschedule(cs_ps *ps, cs_engine *e)
 {
-	double dv, best, t, ent, busy;
+	double dv, best, t;
 	unsigned l;
 
 	ps->gen++;
@@ -244,7 +296,7 @@ reschedule(cs_ps *ps, cs_engine *e)
 			ps->ev = 0;
 			return;
 		}
-		ps->rate = cs_ps_rate(ps, ps->n);
+		ps->rate = plain_rate(ps, ps->n);
 		dv = ps->heap[0]->vfinish - ps->v;
 		if (dv < 0)
 			dv = 0;
@@ -253,10 +305,7 @@ reschedule(cs_ps *ps, cs_engine *e)
 		return;
 	}
 	/* the station's own entities' share of the busy cores */
-	ent = (double)(ps->n + ps->active) + ps->background;
-	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
-	cs_tstat_set(&ps->busy, e->now, ent > 0 ?
-	             busy * (double)(ps->n + ps->active) / ent : 0);
+	cs_tstat_set(&ps->busy, e->now, busy_share(ps, ps->n + ps->active));
 	if (ps->nlanes)
 		cs_tstat_set(&ps->lanes_busy, e->now, (double)ps->active);
 	if (ps->total == 0) {
@@ -264,7 +313,7 @@ reschedule(cs_ps *ps, cs_engine *e)
 		ps->ev = 0;
 		return;
 	}
-	ps->rate = entity_rate(ps);
+	ps->rate = general_rate(ps, ps->n + ps->active);
 	best = -1;
 	if (ps->n > 0) {
 		dv = ps->heap[0]->vfinish - ps->v;

@@ -81,6 +81,8 @@ typedef struct cs_ps_lane {
 	size_t n, cap;
 } cs_ps_lane;
 
+#define CS_PS_MEMO 64
+
 typedef struct cs_ps {
 	unsigned cores;
 	double sigma, kappa;  /* USL coefficients; 0 = none */
@@ -113,6 +115,13 @@ typedef struct cs_ps {
 	int general;          /* lanes or background: the O(lanes) path */
 	bool fifo;            /* lanes run their jobs one at a time */
 	bool direct;          /* each job has its own departure (see above) */
+	/* Memos of what reschedule computes from the count of jobs (plain)
+	 * or of entities (n + active, with lanes or background) alone, the
+	 * same expression's value kept instead of divided out again; NaN:
+	 * not yet.  For counts below CS_PS_MEMO; the rate's only without
+	 * contention (then it depends on nothing else). */
+	double memo_rate[CS_PS_MEMO];
+	double memo_busy[CS_PS_MEMO];
 } cs_ps;
 
 cs_status cs_ps_init(cs_ps *ps, unsigned cores, double sigma, double kappa,
