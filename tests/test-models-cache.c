@@ -326,11 +326,14 @@ load_nested(int n, cs_error *err)
 	int i;
 
 	for (i = 1; i < n; i++) {
-		snprintf(in, sizeof in, "{cache: {miss: [%s]}}", steps);
-		snprintf(steps, sizeof steps, "%s", in);
+		ck_assert_int_lt(snprintf(in, sizeof in, "{cache: {miss: [%s]}}",
+		                          steps), (int)sizeof in);
+		ck_assert_int_lt(snprintf(steps, sizeof steps, "%s", in),
+		                 (int)sizeof steps);
 	}
-	snprintf(yaml, sizeof yaml, "load: {users: 1}\ncache: {keys: 5}\n"
-	         "endpoints: [{steps: [%s]}]\n", steps);
+	ck_assert_int_lt(snprintf(yaml, sizeof yaml, "load: {users: 1}\n"
+	                          "cache: {keys: 5}\nendpoints: [{steps: [%s]}]\n",
+	                          steps), (int)sizeof yaml);
 	memset(err, 0, sizeof *err);
 	st = cs_scenario_load_string(yaml, "t.yaml", NULL, 0, &sc, err);
 	cs_scenario_free(sc);
