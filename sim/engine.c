@@ -567,18 +567,24 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 		 * first, else the day after's (the search's next looks: a day
 		 * holds about one event), chosen without a branch: which one
 		 * it is goes either way at random */
-		uint64_t d0 = x->day, d1 = d0 + 1, d2 = d0 + 2;
-		uint32_t h1 = e->bucket[d1 & e->mask];
-		uint32_t h2 = e->bucket[d2 & e->mask];
-		uint32_t f0 = nd[c].day == d0, f1 = !f0 & (nd[h1].day == d1);
-		uint32_t f2 = !f0 & !f1 & (d1 != LAST_DAY) & (nd[h2].day == d2);
-		uint32_t none = !f0 & !f1 & !f2;
-		uint32_t m0 = -f0, m1 = -f1, m2 = -f2;
+		static const unsigned char scan[4] = { 0, 2, 3, 0 };
+		uint64_t d0 = x->day;
+		uint32_t cand[4], k;
 
+		cand[0] = c;
+		cand[1] = e->bucket[(d0 + 1) & e->mask];
+		cand[2] = e->bucket[(d0 + 2) & e->mask];
+		cand[3] = NONE;
+		/* the first look that is on its day (a day is < 2^62 when not
+		 * LAST_DAY: d0 + 2 is a day) */
+		k = (unsigned)__builtin_ctz((nd[cand[0]].day == d0) |
+		                            (nd[cand[1]].day == d0 + 1) << 1 |
+		                            (nd[cand[2]].day == d0 + 2) << 2 |
+		                            8u);
 		cs_assert(e->day == d0, "the earliest is on the calendar's day");
-		e->first = (c & m0) | (h1 & m1) | (h2 & m2) | (NONE & -none);
-		e->day = d0 + f1 + 2 * f2; /* none: the day stays */
-		e->scans += 2 * f1 + 3 * f2;
+		e->first = cand[k];
+		e->day = d0 + (k < 3 ? k : 0); /* none: the day stays */
+		e->scans += scan[k];
 	} else {
 		e->first = nd[c].day == x->day ? c : NONE;
 	}
