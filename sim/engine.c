@@ -565,8 +565,9 @@ pop(cs_engine *e, uint32_t sl, cs_event *out)
 	if (x->day != LAST_DAY) {
 		/* its successor when on its day, else the next day's bucket's
 		 * first, else the day after's (the search's next looks: a day
-		 * holds about one event), chosen without a branch: which one
-		 * it is goes either way at random */
+		 * holds about one event), chosen without a branch (the first
+		 * look on its day, by a bit scan): which one it is goes either
+		 * way at random */
 		static const unsigned char scan[4] = { 0, 2, 3, 0 };
 		uint64_t d0 = x->day;
 		uint32_t cand[4], k;
