@@ -7,7 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "cli/sweepio.h"
+#include "sweep/sweepio.h"
 
 static const cs_cli_opt merge_opts[] = {
 	{ .name = "format", .val = 'f', .arg = "F", .def = "json",

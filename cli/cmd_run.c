@@ -11,7 +11,7 @@
 #include "calibration/fit.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "cli/sweepio.h"
+#include "sweep/sweepio.h"
 #include "sweep/slo.h"
 
 /* Exit status when an --slo term is missed (k6's for failed thresholds). */

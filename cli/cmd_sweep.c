@@ -13,7 +13,7 @@
 #include "calibration/fit.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "cli/sweepio.h"
+#include "sweep/sweepio.h"
 #include "models/reuse.h"
 #include "sweep/sweep.h"
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/sweepio.h"
+#include "sweep/sweepio.h"
 #include "config/conf.h"
 
 /*

@@ -7,7 +7,7 @@
  */
 #include "fuzz-common.h"
 
-#include "cli/sweepio.h"
+#include "sweep/sweepio.h"
 
 /* The sweep tests/fuzz/corpus/sweepio/journal-* belong to. */
 static int

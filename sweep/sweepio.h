@@ -3,8 +3,8 @@
  * `capsim merge` reads), the CSV and table writers, and the journal that
  * makes --resume possible.
  */
-#ifndef CS_CLI_SWEEPIO_H
-#define CS_CLI_SWEEPIO_H
+#ifndef CS_SWEEP_SWEEPIO_H
+#define CS_SWEEP_SWEEPIO_H
 
 #include <stdio.h>
 
@@ -55,8 +55,7 @@ int sweepfmt_parse(const char *s, sweepfmt *f);
 void sweepfmt_from_path(const char *path, sweepfmt *f);
 /* Write d into out (opened before any work, so that a bad -o fails
  * first) and put it in place; an exit status (cmd names the command in
- * an error).  In cli/util.c, with the cs_out it writes through (the
- * fuzz harness links this file alone). */
+ * an error).  In cli/util.c, with the cs_out it writes through. */
 struct cs_out;
 int sweep_write_out(const char *cmd, const sweepdoc *d, sweepfmt fmt,
                     struct cs_out *out);
