@@ -480,13 +480,21 @@ typedef struct cs_parts {
 	double *sum;          /* [nparts] seconds */
 	uint64_t *bn;         /* [CS_PART_BINS] requests by response time, or
 	                       * NULL (no neighbourhood kept) */
-	double *bsum;         /* [CS_PART_BINS x bw] seconds, by bin */
-	size_t bw;            /* a bin's row: nparts overall, nidx an
-	                       * endpoint's (its parts, in idx order: a
-	                       * bin's row is a few cache lines fewer) */
-	uint32_t *idx;        /* endpoints: the parts it can spend time in */
+	double *bsum;         /* [CS_PART_BINS x cs_parts_row] seconds, by
+	                       * bin: overall every part, an endpoint its
+	                       * own (in idx order: a row is a few cache
+	                       * lines fewer) */
+	uint32_t *idx;        /* endpoints: the parts it can spend time in;
+	                       * NULL overall */
 	size_t nidx;
 } cs_parts;
+
+/* The width of p's bin rows. */
+static inline size_t
+cs_parts_row(const cs_parts *p, size_t nparts)
+{
+	return p->idx ? p->nidx : nparts;
+}
 
 typedef struct cs_tsrow {
 	double t;             /* seconds: end of the interval */
@@ -792,7 +800,7 @@ cs_parts_record(cs_model *m, cs_req *r, double lat)
 	ep->n++;
 	if (ep->bn) {
 		ep->bn[b]++;
-		to = ep->bsum + b * ep->bw; /* the endpoint's parts in a row */
+		to = ep->bsum + b * n; /* the endpoint's parts in a row */
 		for (j = 0; j < n; j++)
 			to[j] += r->part[idx[j]];
 		return;
@@ -800,7 +808,7 @@ cs_parts_record(cs_model *m, cs_req *r, double lat)
 	for (j = 0; j < n; j++)
 		ep->sum[idx[j]] += r->part[idx[j]];
 	p->bn[b]++;
-	to = p->bsum + b * p->bw;
+	to = p->bsum + b * m->nparts;
 	for (j = 0; j < n; j++)
 		to[idx[j]] += r->part[idx[j]];
 }

@@ -65,16 +65,17 @@ const char *const cs_part_svc_words[CS_PART_SVC_N] = {
 	[CS_PART_SVC_SERVICE] = "answering",
 };
 
-/* p's sums of nparts parts, and with bins rows of width parts */
+/* p's sums of nparts parts, and with bins its rows (its idx set first) */
 static cs_status
-parts_alloc(cs_parts *p, size_t nparts, bool bins, size_t width)
+parts_alloc(cs_parts *p, size_t nparts, bool bins)
 {
+	size_t width = cs_parts_row(p, nparts);
+
 	p->sum = calloc(nparts ? nparts : 1, sizeof *p->sum);
 	if (!p->sum)
 		return CS_ERR_NOMEM;
 	if (!bins)
 		return CS_OK;
-	p->bw = width;
 	p->bn = calloc(CS_PART_BINS, sizeof *p->bn);
 	p->bsum = calloc(CS_PART_BINS * (width ? width : 1), sizeof *p->bsum);
 	return p->bn && p->bsum ? CS_OK : CS_ERR_NOMEM;
@@ -95,7 +96,8 @@ parts_zero(cs_parts *p, size_t nparts)
 	memset(p->sum, 0, nparts * sizeof *p->sum);
 	if (p->bn) {
 		memset(p->bn, 0, CS_PART_BINS * sizeof *p->bn);
-		memset(p->bsum, 0, CS_PART_BINS * p->bw * sizeof *p->bsum);
+		memset(p->bsum, 0, CS_PART_BINS * cs_parts_row(p, nparts) *
+		       sizeof *p->bsum);
 	}
 }
 
@@ -110,7 +112,7 @@ cs_parts_init(cs_model *m)
 	m->parts_ep = calloc(sc->nendpoints ? sc->nendpoints : 1,
 	                     sizeof *m->parts_ep);
 	if (!m->parts_ep ||
-	    parts_alloc(&m->parts_all, m->nparts, true, m->nparts))
+	    parts_alloc(&m->parts_all, m->nparts, true))
 		return CS_ERR_NOMEM;
 	for (i = 0; i < sc->nendpoints; i++) {
 		cs_parts *p = &m->parts_ep[i];
@@ -123,7 +125,7 @@ cs_parts_init(cs_model *m)
 		for (k = 0; k < m->nparts; k++)
 			if (cs_parts_possible(sc, i, k))
 				p->idx[p->nidx++] = (uint32_t)k;
-		if (parts_alloc(p, m->nparts, ep_bins, p->nidx))
+		if (parts_alloc(p, m->nparts, ep_bins))
 			return CS_ERR_NOMEM;
 	}
 	return CS_OK;
@@ -176,7 +178,7 @@ cs_parts_finish(cs_model *m)
 				memset(all->bn, 0, CS_PART_BINS * sizeof *all->bn);
 				memset(all->bsum, 0, nb * sizeof *all->bsum);
 			}
-			for (b = 0; b < CS_PART_BINS; b++, row += p->bw) {
+			for (b = 0; b < CS_PART_BINS; b++, row += p->nidx) {
 				all->bn[b] += p->bn[b];
 				for (k = 0; k < p->nidx; k++) {
 					p->sum[p->idx[k]] += row[k];
@@ -210,7 +212,7 @@ uint64_t
 cs_parts_near(const cs_model *m, const cs_parts *p, double q_lo, double q_hi,
               double *out)
 {
-	size_t b, lo, hi, k;
+	size_t b, lo, hi, k, w = cs_parts_row(p, m->nparts);
 	uint64_t n = 0;
 
 	for (k = 0; k < m->nparts; k++)
@@ -222,11 +224,11 @@ cs_parts_near(const cs_model *m, const cs_parts *p, double q_lo, double q_hi,
 	for (k = 0; k < m->nparts; k++)
 		out[k] = 0;
 	for (b = lo; b <= hi; b++) {
-		const double *row = p->bsum + b * p->bw;
+		const double *row = p->bsum + b * w;
 
 		n += p->bn[b];
 		/* an endpoint's row: its parts, in idx order */
-		for (k = 0; k < p->bw; k++)
+		for (k = 0; k < w; k++)
 			out[p->idx ? p->idx[k] : k] += row[k];
 	}
 	for (k = 0; k < m->nparts; k++)

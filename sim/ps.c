@@ -214,46 +214,51 @@ entity_rate(const cs_ps *ps)
  * the coefficients are set before any job, so nothing else changes them;
  * the rate also depends on the jobs in all when there is contention, and
  * is not kept then). */
+static inline bool
+memo_has(const double *memo, size_t k)
+{
+	return k < CS_PS_MEMO && !isnan(memo[k]);
+}
+
+static inline double
+memo_put(double *memo, size_t k, double v)
+{
+	if (k < CS_PS_MEMO)
+		memo[k] = v;
+	return v;
+}
+
 static inline double
 plain_rate(cs_ps *ps, size_t n)
 {
-	double r;
+	return memo_has(ps->memo_rate, n) ? ps->memo_rate[n] :
+	       memo_put(ps->memo_rate, n, cs_ps_rate(ps, n));
+}
 
-	if (n < CS_PS_MEMO && !isnan(ps->memo_rate[n]))
-		return ps->memo_rate[n];
-	r = cs_ps_rate(ps, n);
-	if (n < CS_PS_MEMO)
-		ps->memo_rate[n] = r;
-	return r;
+/* The station's own entities' share of the busy cores, k of them. */
+static double
+busy_of(const cs_ps *ps, size_t k)
+{
+	double ent = (double)k + ps->background;
+	double busy = ent < (double)ps->cores ? ent : (double)ps->cores;
+
+	return ent > 0 ? busy * (double)k / ent : 0;
 }
 
 static inline double
 busy_share(cs_ps *ps, size_t k)
 {
-	double ent = (double)k + ps->background, busy, v;
-
-	if (k < CS_PS_MEMO && !isnan(ps->memo_busy[k]))
-		return ps->memo_busy[k];
-	busy = ent < (double)ps->cores ? ent : (double)ps->cores;
-	v = ent > 0 ? busy * (double)k / ent : 0;
-	if (k < CS_PS_MEMO)
-		ps->memo_busy[k] = v;
-	return v;
+	return memo_has(ps->memo_busy, k) ? ps->memo_busy[k] :
+	       memo_put(ps->memo_busy, k, busy_of(ps, k));
 }
 
 static inline double
 general_rate(cs_ps *ps, size_t k)
 {
-	double r;
-
 	if (ps->sigma != 0 || ps->kappa != 0)
 		return entity_rate(ps);
-	if (k < CS_PS_MEMO && !isnan(ps->memo_rate[k]))
-		return ps->memo_rate[k];
-	r = entity_rate(ps);
-	if (k < CS_PS_MEMO)
-		ps->memo_rate[k] = r;
-	return r;
+	return memo_has(ps->memo_rate, k) ? ps->memo_rate[k] :
+	       memo_put(ps->memo_rate, k, entity_rate(ps));
 }
 
 /* O(1); with lanes O(lanes).  ps->rate is the speed set at the last
